@@ -1,0 +1,117 @@
+# cairn: one Makefile for the core library, the `cairn` binary, tests and
+# benchmarks. The PostgreSQL extension (PGXS) joins it with extension/.
+#
+#   make run            install runtime deps, build, start the node
+#   make check          install all deps, build, run every test
+#   make check SANITIZE=1   the same under ASan + UBSan (separate build dir)
+#   make bench          benchmarks, printed as ratios against peers
+#   make                build only
+
+CC      ?= cc
+SANITIZE ?= 0
+BUILD   ?= build
+ifeq ($(SANITIZE),1)
+BUILD   := build/sanitize
+SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+endif
+
+OPT      ?= -O2
+WARN     = -Wall -Wextra -Werror
+CFLAGS_C = -std=c11 $(WARN) $(OPT) -g -fPIC -D_POSIX_C_SOURCE=200809L $(SANFLAGS)
+LDFLAGS_C = $(SANFLAGS)
+
+# --- BLAKE3 -------------------------------------------------------------
+# Prefer a system libblake3; otherwise compile the official C sources that
+# Debian's librust-blake3-dev ships (never copied into this repository),
+# with every x86-64 SIMD back end and BLAKE3's own run-time dispatch.
+HAVE_LIBBLAKE3 := $(shell pkg-config --exists libblake3 2>/dev/null && echo 1)
+ifeq ($(HAVE_LIBBLAKE3),1)
+B3_CFLAGS := $(shell pkg-config --cflags libblake3)
+B3_LIBS   := $(shell pkg-config --libs libblake3)
+B3_OBJS   :=
+else
+B3_DIR    := $(lastword $(sort $(wildcard /usr/share/cargo/registry/blake3-*/c)))
+B3_CFLAGS := -I$(B3_DIR)
+B3_LIBS   :=
+ARCH      := $(shell uname -m)
+ifeq ($(ARCH),x86_64)
+B3_SRCS   := blake3.c blake3_dispatch.c blake3_portable.c \
+             blake3_sse2_x86-64_unix.S blake3_sse41_x86-64_unix.S \
+             blake3_avx2_x86-64_unix.S blake3_avx512_x86-64_unix.S
+B3_DEFS   :=
+else ifeq ($(ARCH),aarch64)
+B3_SRCS   := blake3.c blake3_dispatch.c blake3_portable.c blake3_neon.c
+B3_DEFS   := -DBLAKE3_USE_NEON=1
+else
+B3_SRCS   := blake3.c blake3_dispatch.c blake3_portable.c
+B3_DEFS   := -DBLAKE3_NO_SSE2 -DBLAKE3_NO_SSE41 -DBLAKE3_NO_AVX2 -DBLAKE3_NO_AVX512
+endif
+B3_OBJS   := $(patsubst %,$(BUILD)/blake3/%.o,$(B3_SRCS))
+endif
+
+# --- core ---------------------------------------------------------------
+CORE_SRCS := $(wildcard core/*.c)
+CORE_OBJS := $(patsubst core/%.c,$(BUILD)/core/%.o,$(CORE_SRCS))
+CORE_LIB  := $(BUILD)/libcairn_core.a
+CORE_LIBS := $(B3_LIBS) -lcrypto
+
+# --- the cairn binary ---------------------------------------------------
+NODE_SRCS := $(wildcard storage-node/*.c)
+NODE_OBJS := $(patsubst storage-node/%.c,$(BUILD)/node/%.o,$(NODE_SRCS))
+CAIRN     := $(BUILD)/cairn
+
+# --- tests --------------------------------------------------------------
+UNIT_SRCS := $(wildcard test/unit/test_*.c)
+UNIT_BINS := $(patsubst test/unit/%.c,$(BUILD)/test/%,$(UNIT_SRCS))
+
+.PHONY: all deps deps-runtime run check test bench clean
+all: $(CAIRN)
+
+deps:
+	@.ci/install-deps
+deps-runtime:
+	@.ci/install-deps --runtime
+
+$(BUILD)/blake3/%.c.o: $(B3_DIR)/%.c
+	@mkdir -p $(@D)
+	$(CC) $(OPT) -g -fPIC $(B3_DEFS) $(SANFLAGS) -c $< -o $@
+$(BUILD)/blake3/%.S.o: $(B3_DIR)/%.S
+	@mkdir -p $(@D)
+	$(CC) -fPIC -c $< -o $@
+
+$(BUILD)/core/%.o: core/%.c $(wildcard core/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_C) $(B3_CFLAGS) -c $< -o $@
+
+$(CORE_LIB): $(CORE_OBJS) $(B3_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/node/%.o: storage-node/%.c $(wildcard storage-node/*.h) $(wildcard core/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_C) $(B3_CFLAGS) -Icore -c $< -o $@
+
+$(CAIRN): $(NODE_OBJS) $(CORE_LIB)
+	$(CC) $(LDFLAGS_C) -o $@ $(NODE_OBJS) $(CORE_LIB) $(CORE_LIBS)
+
+$(BUILD)/test/%: test/unit/%.c $(CORE_LIB) $(wildcard core/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_C) $(B3_CFLAGS) -Icore $< -o $@ $(LDFLAGS_C) $(CORE_LIB) $(CORE_LIBS) -lcmocka
+
+run: deps-runtime
+	@$(MAKE) --no-print-directory all
+	exec $(CAIRN) daemon
+
+# Everything the test runner needs, built in one go.
+test-build: $(CAIRN) $(UNIT_BINS)
+
+check: deps
+	@$(MAKE) --no-print-directory test-build
+	@BUILD=$(BUILD) test/run-all
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) bench/run
+
+clean:
+	rm -rf build

@@ -1,0 +1,311 @@
+#include "importer.h"
+#include "dagpb.h"
+#include "error.h"
+#include "unixfs.h"
+
+#include <string.h>
+
+/* Largest UnixFS message of a parent: Type (2) + filesize (11) + 11 a link. */
+#define UNIXFS_PARENT_MAX (13 + 11 * CAIRN_IMPORTER_LINKS_MAX)
+
+cairn_importer_opts cairn_importer_defaults(void)
+{
+	cairn_importer_opts o = {
+		.cid_version = 1,
+		.hash = CAIRN_MH_BLAKE3,
+		.chunk_size = CAIRN_CHUNK_SIZE_DEFAULT,
+		.max_links = CAIRN_IMPORTER_LINKS_DEFAULT,
+		.raw_leaves = 1,
+		.layout = CAIRN_LAYOUT_BALANCED,
+	};
+	return o;
+}
+
+int cairn_importer_init(cairn_importer *im, const cairn_importer_opts *opts,
+                        uint8_t *chunk_buf, size_t chunk_cap,
+                        cairn_block_fn block, void *ctx)
+{
+	if (opts->cid_version > 1)
+		return CAIRN_E_CID_VERSION;
+	if (opts->hash != CAIRN_MH_SHA2_256 && opts->hash != CAIRN_MH_BLAKE3)
+		return CAIRN_E_MH_UNKNOWN;
+	if (opts->cid_version == 0 && opts->hash != CAIRN_MH_SHA2_256)
+		return CAIRN_E_CID_V0;
+	if (opts->max_links < 2 || opts->max_links > CAIRN_IMPORTER_LINKS_MAX)
+		return CAIRN_E_LIMIT;
+	if (opts->layout != CAIRN_LAYOUT_BALANCED && opts->layout != CAIRN_LAYOUT_TRICKLE)
+		return CAIRN_E_INVAL;
+	int rc = cairn_chunker_init(&im->chunker, opts->chunk_size, chunk_buf, chunk_cap);
+	if (rc)
+		return rc;
+	im->o = *opts;
+	im->block = block;
+	im->ctx = ctx;
+	im->bytes = 0;
+	im->leaves = 0;
+	im->failed = 0;
+	im->nlevels = 1;
+	im->level[0].n = 0;
+	im->level[0].depth = 0;
+	im->level[0].max_depth = -1;
+	im->level[0].repeat = 0;
+	return CAIRN_OK;
+}
+
+uint64_t cairn_importer_bytes(const cairn_importer *im)
+{
+	return im->bytes;
+}
+
+/* Hash a block given as pieces, name it, hand it to the callback. */
+static int emit(cairn_importer *im, unsigned version, uint64_t codec,
+                const cairn_iov *iov, size_t n, uint64_t fsize,
+                struct cairn_importer_link *out, cairn_cid *cid_out)
+{
+	cairn_hasher h;
+	cairn_hasher_init(&h, im->o.hash);
+	uint64_t total = 0;
+	for (size_t i = 0; i < n; i++) {
+		cairn_hasher_update(&h, iov[i].base, iov[i].len);
+		total += iov[i].len;
+	}
+	cairn_cid cid;
+	cid.version = version;
+	cid.codec = codec;
+	cid.mh.code = im->o.hash;
+	cid.mh.len = CAIRN_HASH_LEN;
+	cairn_hasher_final(&h, cid.mh.digest);
+	if (im->block && im->block(im->ctx, &cid, iov, n) != 0)
+		return CAIRN_E_CALLBACK;
+	size_t len;
+	cairn_cid_encode(&cid, out->cid, sizeof out->cid, &len);
+	out->cid_len = (uint8_t)len;
+	out->tsize = total;
+	out->fsize = fsize;
+	if (cid_out)
+		*cid_out = cid;
+	return CAIRN_OK;
+}
+
+static int make_leaf(cairn_importer *im, const uint8_t *chunk, size_t len,
+                     struct cairn_importer_link *out)
+{
+	if (im->o.raw_leaves) {
+		cairn_iov iov = {chunk, len};
+		return emit(im, 1, CAIRN_CODEC_RAW, &iov, 1, len, out, NULL);
+	}
+	unsigned type = im->o.layout == CAIRN_LAYOUT_TRICKLE ? CAIRN_UNIXFS_RAW : CAIRN_UNIXFS_FILE;
+	uint8_t head[CAIRN_UNIXFS_FRAME_MAX], tail[CAIRN_UNIXFS_FRAME_MAX];
+	size_t hl, tl;
+	cairn_unixfs_leaf_frame(type, len, head, &hl, tail, &tl);
+	cairn_iov iov[3] = {{head, hl}, {chunk, len}, {tail, tl}};
+	return emit(im, im->o.cid_version, CAIRN_CODEC_DAG_PB, iov, 3, len, out, NULL);
+}
+
+/* Encode level @p i as a UnixFS File parent, emit it, and reset the level. */
+static int commit(cairn_importer *im, int i, struct cairn_importer_link *out, cairn_cid *cid_out)
+{
+	struct cairn_importer_level *lv = &im->level[i];
+	uint64_t sizes[CAIRN_IMPORTER_LINKS_MAX];
+	cairn_pblink links[CAIRN_IMPORTER_LINKS_MAX];
+	uint8_t ufs[UNIXFS_PARENT_MAX];
+	uint64_t fsize = 0, tsize = 0;
+	for (size_t k = 0; k < lv->n; k++) {
+		const struct cairn_importer_link *l = &lv->links[k];
+		sizes[k] = l->fsize;
+		fsize += l->fsize;
+		tsize += l->tsize;
+		links[k] = (cairn_pblink){
+			.hash = l->cid, .hash_len = l->cid_len,
+			.name = "", .name_len = 0, .has_name = 1,
+			.tsize = l->tsize, .has_tsize = 1,
+		};
+	}
+	size_t ulen, nlen;
+	int rc = cairn_unixfs_encode_file(CAIRN_UNIXFS_FILE, NULL, 0, fsize, sizes, lv->n,
+	                                  ufs, sizeof ufs, &ulen);
+	if (rc == CAIRN_OK)
+		rc = cairn_pbnode_encode(links, lv->n, ufs, ulen, 1, im->node, sizeof im->node, &nlen);
+	if (rc)
+		return rc; /* cannot happen: buffers are sized for LINKS_MAX */
+	cairn_iov iov = {im->node, nlen};
+	rc = emit(im, im->o.cid_version, CAIRN_CODEC_DAG_PB, &iov, 1, fsize, out, cid_out);
+	out->tsize += tsize;
+	lv->n = 0;
+	return rc;
+}
+
+/* Balanced: append a link at level i, first pushing a full level upward. */
+static int balanced_add(cairn_importer *im, int i, const struct cairn_importer_link *l)
+{
+	struct cairn_importer_level *lv = &im->level[i];
+	if (lv->n == im->o.max_links) {
+		if (i + 1 >= CAIRN_IMPORTER_MAX_DEPTH)
+			return CAIRN_E_LIMIT;
+		struct cairn_importer_link up;
+		int rc = commit(im, i, &up, NULL);
+		if (rc)
+			return rc;
+		if (i + 1 >= im->nlevels) {
+			im->level[i + 1].n = 0;
+			im->nlevels = i + 2;
+		}
+		rc = balanced_add(im, i + 1, &up);
+		if (rc)
+			return rc;
+	}
+	lv->links[lv->n++] = *l;
+	return CAIRN_OK;
+}
+
+static void trickle_push(cairn_importer *im, int max_depth)
+{
+	struct cairn_importer_level *lv = &im->level[im->nlevels++];
+	lv->n = 0;
+	lv->depth = 0;
+	lv->max_depth = max_depth;
+	lv->repeat = 0;
+}
+
+/* Pop the top trickle node into its parent's link list. */
+static int trickle_pop(cairn_importer *im)
+{
+	struct cairn_importer_link l;
+	int top = im->nlevels - 1;
+	int rc = commit(im, top, &l, NULL);
+	if (rc)
+		return rc;
+	im->nlevels--;
+	struct cairn_importer_level *p = &im->level[top - 1];
+	p->links[p->n++] = l;
+	if (++p->repeat == CAIRN_TRICKLE_REPEAT) {
+		p->repeat = 0;
+		p->depth++;
+	}
+	return CAIRN_OK;
+}
+
+/*
+ * Trickle: boxo builds it recursively while pulling chunks; with pushed
+ * chunks the recursion becomes this stack. Each node first takes max_links
+ * leaves (depth 0), then CAIRN_TRICKLE_REPEAT subtrees of depth 1, 2, ...
+ * up to its own max_depth (exclusive; -1 = unbounded for the root). A
+ * node is only closed when the next leaf needs a place outside it, so no
+ * empty subtree is ever created.
+ */
+static int trickle_add(cairn_importer *im, const struct cairn_importer_link *leaf)
+{
+	for (;;) {
+		struct cairn_importer_level *lv = &im->level[im->nlevels - 1];
+		if (lv->depth == 0) {
+			if (lv->n < im->o.max_links) {
+				lv->links[lv->n++] = *leaf;
+				return CAIRN_OK;
+			}
+			lv->depth = 1;
+			lv->repeat = 0;
+		}
+		if (lv->max_depth != -1 && lv->depth >= lv->max_depth) {
+			int rc = trickle_pop(im);
+			if (rc)
+				return rc;
+			continue;
+		}
+		if (im->nlevels >= CAIRN_IMPORTER_MAX_DEPTH)
+			return CAIRN_E_LIMIT;
+		trickle_push(im, lv->depth);
+	}
+}
+
+static int add_chunk(cairn_importer *im, const uint8_t *chunk, size_t len)
+{
+	struct cairn_importer_link l;
+	int rc = make_leaf(im, chunk, len, &l);
+	if (rc)
+		return rc;
+	im->leaves++;
+	if (im->o.layout == CAIRN_LAYOUT_TRICKLE)
+		return trickle_add(im, &l);
+	return balanced_add(im, 0, &l);
+}
+
+int cairn_importer_update(cairn_importer *im, const void *data, size_t len)
+{
+	if (im->failed)
+		return CAIRN_E_STATE;
+	const uint8_t *p = data;
+	const uint8_t *chunk;
+	size_t clen;
+	while (len && cairn_chunker_push(&im->chunker, &p, &len, &chunk, &clen)) {
+		int rc = add_chunk(im, chunk, clen);
+		if (rc) {
+			im->failed = 1;
+			return rc;
+		}
+	}
+	im->bytes = im->bytes + (size_t)(p - (const uint8_t *)data);
+	return CAIRN_OK;
+}
+
+static int finish(cairn_importer *im, cairn_cid *root)
+{
+	const uint8_t *chunk;
+	size_t clen;
+	struct cairn_importer_link l;
+	int rc;
+	if (cairn_chunker_finish(&im->chunker, &chunk, &clen)) {
+		rc = add_chunk(im, chunk, clen);
+		if (rc)
+			return rc;
+	}
+	if (im->o.layout == CAIRN_LAYOUT_TRICKLE) {
+		while (im->nlevels > 1) {
+			rc = trickle_pop(im);
+			if (rc)
+				return rc;
+		}
+		return commit(im, 0, &l, root);
+	}
+	if (im->leaves == 0) {
+		/* Empty file: one empty leaf, as boxo's balanced builder makes. */
+		if (im->o.raw_leaves) {
+			cairn_iov iov = {"", 0};
+			return emit(im, 1, CAIRN_CODEC_RAW, &iov, 1, 0, &l, root);
+		}
+		uint8_t ufs[16];
+		size_t n;
+		cairn_unixfs_encode_file(CAIRN_UNIXFS_FILE, NULL, 0, 0, NULL, 0, ufs, sizeof ufs, &n);
+		cairn_pbnode_encode(NULL, 0, ufs, n, 1, im->node, sizeof im->node, &n);
+		cairn_iov iov = {im->node, n};
+		return emit(im, im->o.cid_version, CAIRN_CODEC_DAG_PB, &iov, 1, 0, &l, root);
+	}
+	if (im->leaves == 1) {
+		/* A one-chunk file is its leaf. */
+		return cairn_cid_decode(im->level[0].links[0].cid, im->level[0].links[0].cid_len,
+		                        root, NULL);
+	}
+	/* Close each level into the one above; the top level is the root. */
+	for (int i = 0; i < im->nlevels - 1; i++) {
+		if (im->level[i].n == 0)
+			continue;
+		rc = commit(im, i, &l, NULL);
+		if (rc == CAIRN_OK)
+			rc = balanced_add(im, i + 1, &l);
+		if (rc)
+			return rc;
+	}
+	return commit(im, im->nlevels - 1, &l, root);
+}
+
+int cairn_importer_final(cairn_importer *im, cairn_cid *root, uint64_t *filesize)
+{
+	if (im->failed)
+		return CAIRN_E_STATE;
+	int rc = finish(im, root);
+	im->failed = 1; /* an import is finished exactly once */
+	if (rc)
+		return rc;
+	if (filesize)
+		*filesize = im->bytes;
+	return CAIRN_OK;
+}

@@ -1,0 +1,285 @@
+/*
+ * cairn add: chunk and hash files into UnixFS DAGs, exactly as `ipfs add`
+ * with the same flags. Without a repo (this version) only --only-hash works.
+ */
+#include "cli.h"
+#include "cid.h"
+#include "error.h"
+#include "importer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char add_usage[] =
+	"usage: cairn add [options] [FILE|-]...\n"
+	"\n"
+	"Import files as UnixFS DAGs and print their root CIDs. Reads standard\n"
+	"input when FILE is '-' or absent. Flags mean what they mean to 'ipfs add'.\n"
+	"\n"
+	"  -n, --only-hash          only compute the CID, store nothing (required\n"
+	"                           in this version: there is no repo yet)\n"
+	"  -q, --quiet              print only CIDs\n"
+	"  -Q, --quieter            print only the final root CID\n"
+	"      --cid-version N      0 or 1 (default 1; 0 implies sha2-256)\n"
+	"      --hash NAME          sha2-256 or blake3 (default blake3, or sha2-256\n"
+	"                           with --cid-version 0)\n"
+	"  -s, --chunker SPEC       size-N, 1 <= N <= 1048576 (default size-262144)\n"
+	"      --raw-leaves[=BOOL]  leaves as raw blocks (default: true for CIDv1)\n"
+	"  -t, --trickle            trickle layout instead of balanced\n"
+	"  -p, --progress[=BOOL]    progress on stderr when it is a terminal\n"
+	"                           (default true)\n"
+	"  -h, --help               this help\n"
+	"\n"
+	"'cairn add --cid-version 0 -n FILE' prints Kubo's default CID for FILE.\n";
+
+enum { OPT_CID_VERSION = 256, OPT_HASH, OPT_RAW_LEAVES };
+
+struct add_args {
+	int only_hash, quiet, quieter, progress;
+	int cid_version;   /* -1: not given */
+	const char *hash;  /* NULL: not given */
+	int raw_leaves;    /* -1: not given */
+	cairn_importer_opts opts;
+};
+
+/* Kubo's rules: a non-sha2-256 hash needs CIDv1; CIDv1 implies raw leaves
+ * unless --raw-leaves says otherwise. cairn's defaults: v1, blake3. */
+static int resolve(struct add_args *a)
+{
+	cairn_importer_opts *o = &a->opts;
+	uint64_t code;
+	if (a->hash) {
+		if (cairn_mh_from_name(a->hash, &code) || code == CAIRN_MH_IDENTITY) {
+			cli_error("add", "unsupported --hash '%s' (use sha2-256 or blake3)", a->hash);
+			return EXIT_USAGE;
+		}
+		if (code != CAIRN_MH_SHA2_256 && a->cid_version == 0) {
+			cli_error("add", "CIDv0 only supports sha2-256 (got --hash %s)", a->hash);
+			return EXIT_USAGE;
+		}
+	} else {
+		code = a->cid_version == 0 ? CAIRN_MH_SHA2_256 : CAIRN_MH_BLAKE3;
+	}
+	o->hash = code;
+	o->cid_version = a->cid_version == 0 ? 0 : 1;
+	o->raw_leaves = a->raw_leaves >= 0 ? a->raw_leaves : o->cid_version == 1;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct add_args *a)
+{
+	static const struct option longopts[] = {
+		{"only-hash", optional_argument, NULL, 'n'},
+		{"quiet", optional_argument, NULL, 'q'},
+		{"quieter", optional_argument, NULL, 'Q'},
+		{"cid-version", required_argument, NULL, OPT_CID_VERSION},
+		{"hash", required_argument, NULL, OPT_HASH},
+		{"chunker", required_argument, NULL, 's'},
+		{"raw-leaves", optional_argument, NULL, OPT_RAW_LEAVES},
+		{"trickle", optional_argument, NULL, 't'},
+		{"progress", optional_argument, NULL, 'p'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c, v;
+	a->cid_version = -1;
+	a->raw_leaves = -1;
+	a->progress = 1;
+	a->opts = cairn_importer_defaults();
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":nqQs:tph", longopts, NULL)) != -1) {
+		/* Boolean flags take an optional "=false" as in Kubo. */
+		int on = 1;
+		if (optarg && c != 's' && c != OPT_CID_VERSION && c != OPT_HASH) {
+			if (cli_parse_bool(optarg, &on)) {
+				cli_error("add", "'%s' is not a boolean (true or false)", optarg);
+				return EXIT_USAGE;
+			}
+		}
+		switch (c) {
+		case 'n': a->only_hash = on; break;
+		case 'q': a->quiet = on; break;
+		case 'Q': a->quieter = on; break;
+		case 't': a->opts.layout = on ? CAIRN_LAYOUT_TRICKLE : CAIRN_LAYOUT_BALANCED; break;
+		case 'p': a->progress = on; break;
+		case OPT_RAW_LEAVES: a->raw_leaves = on; break;
+		case OPT_CID_VERSION:
+			if (strcmp(optarg, "0") == 0)
+				v = 0;
+			else if (strcmp(optarg, "1") == 0)
+				v = 1;
+			else {
+				cli_error("add", "unknown CID version '%s' (use 0 or 1)", optarg);
+				return EXIT_USAGE;
+			}
+			a->cid_version = v;
+			break;
+		case OPT_HASH: a->hash = optarg; break;
+		case 's':
+			switch (cairn_chunker_parse(optarg, &a->opts.chunk_size)) {
+			case CAIRN_OK:
+				break;
+			case CAIRN_E_LIMIT:
+				cli_error("add", "chunk size in '%s' must be between 1 and %d", optarg,
+				          CAIRN_CHUNK_SIZE_MAX);
+				return EXIT_USAGE;
+			default:
+				cli_error("add", "unsupported chunker '%s' (use size-N)", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			fputs(add_usage, stdout);
+			return -1;
+		case ':':
+			cli_error("add", "option '%s' needs a value", argv[optind - 1]);
+			return EXIT_USAGE;
+		default:
+			cli_error("add", "unknown option '%s' (see 'cairn add --help')", argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	return resolve(a);
+}
+
+/* Read size: a whole number of chunks near 1 MiB, so that full chunks are
+ * hashed straight from the read buffer and never copied. */
+static size_t read_size(size_t chunk)
+{
+	size_t n = (1u << 20) / chunk;
+	return (n ? n : 1) * chunk;
+}
+
+static int add_one(const struct add_args *a, const char *path, cairn_importer *im,
+                   uint8_t *chunk_buf, uint8_t *rbuf, size_t rsize, char *out, size_t outcap)
+{
+	int fd = -1, rc = EXIT_FAIL;
+	int is_stdin = strcmp(path, "-") == 0;
+	const char *name = is_stdin ? "standard input" : path;
+	struct stat st;
+	progress pr;
+
+	fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		cli_error("add", "%s: %s", path, strerror(errno));
+		goto done;
+	}
+	if (fstat(fd, &st) != 0) {
+		cli_error("add", "%s: %s", name, strerror(errno));
+		goto done;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		cli_error("add", "%s is a directory (directories are not supported yet)", name);
+		goto done;
+	}
+	if (S_ISREG(st.st_mode))
+		posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+
+	int err = cairn_importer_init(im, &a->opts, chunk_buf, a->opts.chunk_size, NULL, NULL);
+	if (err) {
+		cli_error("add", "%s", cairn_strerror(err));
+		goto done;
+	}
+	progress_start(&pr, "adding", S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0,
+	               a->progress && !a->quieter);
+	for (;;) {
+		ssize_t n = read(fd, rbuf, rsize);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			progress_end(&pr);
+			cli_error("add", "%s: read: %s", name, strerror(errno));
+			goto done;
+		}
+		if (n == 0)
+			break;
+		err = cairn_importer_update(im, rbuf, (size_t)n);
+		if (err) {
+			progress_end(&pr);
+			cli_error("add", "%s: %s", name, cairn_strerror(err));
+			goto done;
+		}
+		progress_update(&pr, cairn_importer_bytes(im));
+	}
+	progress_end(&pr);
+	cairn_cid root;
+	err = cairn_importer_final(im, &root, NULL);
+	if (err == CAIRN_OK)
+		err = cairn_cid_to_string(&root, out, outcap, NULL);
+	if (err) {
+		cli_error("add", "%s: %s", name, cairn_strerror(err));
+		goto done;
+	}
+	rc = 0;
+done:
+	if (fd > STDIN_FILENO)
+		close(fd);
+	return rc;
+}
+
+int cmd_add(int argc, char **argv)
+{
+	struct add_args a = {0};
+	int rc = parse_args(argc, argv, &a);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if (!a.only_hash) {
+		cli_error("add", "storing needs a repo, which this version does not have yet; "
+		          "use --only-hash (-n) to compute CIDs");
+		return EXIT_FAIL;
+	}
+
+	char *def_args[] = {"-"};
+	char **files = argv + optind;
+	int nfiles = argc - optind;
+	if (nfiles == 0) {
+		files = def_args;
+		nfiles = 1;
+	}
+
+	size_t rsize = read_size(a.opts.chunk_size);
+	cairn_importer *im = malloc(sizeof *im);
+	uint8_t *chunk_buf = malloc(a.opts.chunk_size);
+	uint8_t *rbuf = malloc(rsize);
+	char last[CAIRN_CID_TEXT_MAX] = "";
+	rc = 0;
+	if (!im || !chunk_buf || !rbuf) {
+		cli_error("add", "out of memory");
+		rc = EXIT_FAIL;
+		goto done;
+	}
+	for (int i = 0; i < nfiles; i++) {
+		char cid[CAIRN_CID_TEXT_MAX];
+		if (add_one(&a, files[i], im, chunk_buf, rbuf, rsize, cid, sizeof cid) != 0) {
+			rc = EXIT_FAIL;
+			continue; /* like Kubo's per-file errors: report, go on, fail at the end */
+		}
+		memcpy(last, cid, sizeof cid);
+		if (a.quieter)
+			continue;
+		if (a.quiet) {
+			printf("%s\n", cid);
+		} else {
+			const char *base = strcmp(files[i], "-") == 0 ? cid : strrchr(files[i], '/');
+			base = base == NULL ? files[i] : base == cid ? cid : base + 1;
+			printf("added %s %s\n", cid, base);
+		}
+	}
+	if (a.quieter && last[0])
+		printf("%s\n", last);
+	if (fflush(stdout) != 0) {
+		cli_error("add", "writing output: %s", strerror(errno));
+		rc = EXIT_FAIL;
+	}
+done:
+	free(im);
+	free(chunk_buf);
+	free(rbuf);
+	return rc;
+}
