@@ -43,6 +43,10 @@ int cairn_importer_init(cairn_importer *im, const cairn_importer_opts *opts,
 	im->ctx = ctx;
 	im->bytes = 0;
 	im->leaves = 0;
+	im->max_leaves = 1;
+	for (int i = 0; i < CAIRN_IMPORTER_MAX_DEPTH; i++)
+		im->max_leaves = im->max_leaves > UINT64_MAX / opts->max_links
+		                 ? UINT64_MAX : im->max_leaves * opts->max_links;
 	im->failed = 0;
 	im->nlevels = 1;
 	im->level[0].n = 0;
@@ -220,6 +224,10 @@ static int trickle_add(cairn_importer *im, const struct cairn_importer_link *lea
 static int add_chunk(cairn_importer *im, const uint8_t *chunk, size_t len)
 {
 	struct cairn_importer_link l;
+	/* Refuse the leaf that would need a level above the last one, rather
+	 * than accept it and fail only when final() builds the top. */
+	if (im->o.layout == CAIRN_LAYOUT_BALANCED && im->leaves >= im->max_leaves)
+		return CAIRN_E_LIMIT;
 	int rc = make_leaf(im, chunk, len, &l);
 	if (rc)
 		return rc;

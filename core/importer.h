@@ -102,6 +102,7 @@ typedef struct cairn_importer {
 	void *ctx;
 	uint64_t bytes;          /* file bytes consumed */
 	uint64_t leaves;         /* leaves emitted */
+	uint64_t max_leaves;     /* balanced: max_links^MAX_DEPTH, saturated */
 	int nlevels;             /* levels in use */
 	int failed;              /* a previous call failed: state is unusable */
 	struct cairn_importer_level level[CAIRN_IMPORTER_MAX_DEPTH];

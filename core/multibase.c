@@ -201,6 +201,14 @@ static int rfc4648_decode(const struct base_def *d, const char *in, size_t len,
 {
 	uint8_t table[256];
 	build_table(d, table);
+	/* Characters first: "not in the alphabet" is the more useful report. */
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)in[i];
+		if (c == '=')
+			return CAIRN_E_BASE_PADDING;
+		if (table[c] == 0xff)
+			return CAIRN_E_BASE_CHAR;
+	}
 	/* A final group of k characters must carry fewer than 8 spare bits. */
 	if ((len * d->param) % 8 >= d->param)
 		return CAIRN_E_BASE_PADDING;
@@ -211,13 +219,7 @@ static int rfc4648_decode(const struct base_def *d, const char *in, size_t len,
 	unsigned bits = 0;
 	size_t o = 0;
 	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)in[i];
-		if (c == '=')
-			return CAIRN_E_BASE_PADDING;
-		uint8_t v = table[c];
-		if (v == 0xff)
-			return CAIRN_E_BASE_CHAR;
-		acc = (acc << d->param) | v;
+		acc = (acc << d->param) | table[(unsigned char)in[i]];
 		bits += d->param;
 		if (bits >= 8) {
 			bits -= 8;
