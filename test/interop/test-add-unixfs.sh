@@ -3,7 +3,7 @@
 # ipfs-cid (Kubo's defaults: CIDv0, sha2-256, size-262144, balanced) and
 # the JS UnixFS importer Helia uses (every mode), on random files at every
 # layout boundary.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/tap.bash"
 C=262144
 sizes="0 1 $((C - 1)) $C $((C + 1)) $((174 * C)) $((174 * C + 1)) $((40 * 1024 * 1024 + 12345))"
 i=0

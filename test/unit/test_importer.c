@@ -79,7 +79,8 @@ static uint64_t walk(struct walk *w, const uint8_t *cidb, size_t cidlen, int dep
 	size_t blen = w->s->len[i];
 	assert_int_equal(cairn_cid_check_block(&cid, b, blen), CAIRN_OK);
 	if (cid.codec == CAIRN_CODEC_RAW) {
-		memcpy(w->out + w->out_len, b, blen);
+		if (blen)
+			memcpy(w->out + w->out_len, b, blen);
 		w->out_len += blen;
 		*fsize = blen;
 		if (depth < w->leaf_depth_min) w->leaf_depth_min = depth;
@@ -94,7 +95,8 @@ static uint64_t walk(struct walk *w, const uint8_t *cidb, size_t cidlen, int dep
 	assert_int_equal(cairn_unixfs_decode(node.data, node.data_len, &u), CAIRN_OK);
 	assert_true(u.has_filesize);
 	if (node.nlinks == 0) {
-		memcpy(w->out + w->out_len, u.data, u.data_len);
+		if (u.data_len) /* an empty file's leaf has no Data at all */
+			memcpy(w->out + w->out_len, u.data, u.data_len);
 		w->out_len += u.data_len;
 		assert_int_equal(u.filesize, u.data_len);
 		*fsize = u.filesize;

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The cairn command line: help, version, output formats, exit codes and
+# messages for bad input. Digests are checked against b3sum and sha256sum.
+. "$(dirname "$0")/../lib/tap.bash"
+
+# run CMD...: sets out, err, rc
+run() { out=$("$@" 2>"$scratch/err"); rc=$?; err=$(cat "$scratch/err"); }
+# expect_fail NAME CODE PATTERN CMD...
+expect_fail() {
+	local name=$1 code=$2 pat=$3; shift 3
+	run "$@"
+	if [ "$rc" -eq "$code" ] && echo "$err" | grep -q -- "$pat" && [ -z "$out" ]; then ok "$name"
+	else not_ok "$name"; echo "#   rc=$rc stderr=$err stdout=$out"; fi
+}
+
+run "$CAIRN" --help
+[ $rc -eq 0 ] && echo "$out" | grep -q '^usage: cairn' && ok "--help" || not_ok "--help"
+run "$CAIRN" version
+check "version" "cairn version 0.1.0" "$out"
+run "$CAIRN" add --help
+[ $rc -eq 0 ] && echo "$out" | grep -q -- '--cid-version' && ok "add --help" || not_ok "add --help"
+
+printf 'hello' >"$scratch/hello.txt"
+printf 'world' >"$scratch/w"
+: >"$scratch/empty"
+run "$CAIRN" add -n --cid-version 0 "$scratch/hello.txt"
+check "add prints 'added CID name'" "added QmWfVY9y3xjsixTgbd9AorQxH7VtMpzfx2HaWtsoUYecaX hello.txt" "$out"
+run "$CAIRN" add -n --cid-version=0 - <"$scratch/hello.txt"
+check "stdin is named by its CID" "added QmWfVY9y3xjsixTgbd9AorQxH7VtMpzfx2HaWtsoUYecaX QmWfVY9y3xjsixTgbd9AorQxH7VtMpzfx2HaWtsoUYecaX" "$out"
+run "$CAIRN" add -nq "$scratch/hello.txt" "$scratch/w"
+check "-q prints one CID a file" 2 "$(echo "$out" | grep -c '^baf')"
+last=$("$CAIRN" add -nQ "$scratch/w")
+run "$CAIRN" add -nQ "$scratch/hello.txt" "$scratch/w"
+check "-Q prints only the last root" "$last" "$out"
+run "$CAIRN" add -nQ <"$scratch/empty"
+check "empty stdin: BLAKE3 of nothing as a raw block" \
+	"$(b3sum --no-names "$scratch/empty")" "$("$CAIRN" cid inspect "$out" | sed -n 's/  Digest:   //p')"
+
+# One-chunk files with raw leaves are the raw block: digest = the file's hash.
+head -c 200000 /dev/urandom >"$scratch/r"
+cid=$("$CAIRN" add -nQ "$scratch/r")
+check "blake3 raw leaf digest = b3sum" "$(b3sum --no-names "$scratch/r")" \
+	"$("$CAIRN" cid inspect "$cid" | sed -n 's/  Digest:   //p')"
+cid=$("$CAIRN" add -nQ --hash sha2-256 "$scratch/r")
+check "sha2-256 raw leaf digest = sha256sum" "$(sha256sum "$scratch/r" | cut -d' ' -f1)" \
+	"$("$CAIRN" cid inspect "$cid" | sed -n 's/  Digest:   //p')"
+run "$CAIRN" cid inspect QmdfTbBqBPQ7VNxZEYEj14VmRuZBkqFbiwReogJgS1zR1n
+echo "$out" | grep -q '^Multicodec: dag-pb (0x70)$' && echo "$out" | grep -q '^Multihash:  sha2-256 (0x12)$' \
+	&& echo "$out" | grep -q "CIDv1:      bafybeihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku" \
+	&& ok "cid inspect fields" || { not_ok "cid inspect fields"; echo "$out" | sed 's/^/#   /'; }
+
+expect_fail "unknown command" 2 "unknown command" "$CAIRN" frobnicate
+expect_fail "unknown add option" 2 "unknown option" "$CAIRN" add -n --frob "$scratch/w"
+expect_fail "missing option value" 2 "needs a value" "$CAIRN" add -n "$scratch/w" --hash
+expect_fail "CIDv0 with blake3" 2 "CIDv0 only supports sha2-256" "$CAIRN" add -n --cid-version 0 --hash blake3 "$scratch/w"
+expect_fail "bad CID version" 2 "unknown CID version" "$CAIRN" add -n --cid-version 2 "$scratch/w"
+expect_fail "unknown hash" 2 "unsupported --hash 'md5'" "$CAIRN" add -n --hash md5 "$scratch/w"
+expect_fail "identity hash refused" 2 "unsupported --hash" "$CAIRN" add -n --hash identity "$scratch/w"
+expect_fail "rabin chunker" 2 "unsupported chunker" "$CAIRN" add -n --chunker rabin "$scratch/w"
+expect_fail "chunk size 0" 2 "must be between 1 and 1048576" "$CAIRN" add -n -s size-0 "$scratch/w"
+expect_fail "chunk size too big" 2 "must be between" "$CAIRN" add -n -s size-1048577 "$scratch/w"
+expect_fail "bad boolean" 2 "not a boolean" "$CAIRN" add -n --raw-leaves=maybe "$scratch/w"
+expect_fail "missing file" 1 "No such file or directory" "$CAIRN" add -n "$scratch/nope"
+expect_fail "directory" 1 "is a directory" "$CAIRN" add -n "$scratch"
+expect_fail "add without --only-hash" 1 "use --only-hash" "$CAIRN" add "$scratch/w"
+expect_fail "--only-hash=false" 1 "use --only-hash" "$CAIRN" add --only-hash=false "$scratch/w"
+expect_fail "malformed CID (format)" 1 "invalid CID 'bafyxyz'" "$CAIRN" cid format bafyxyz
+expect_fail "malformed CID (inspect)" 1 "unsupported multibase prefix" "$CAIRN" cid inspect '!abc'
+expect_fail "CIDv0 wrong hash length" 1 "invalid CID" "$CAIRN" cid inspect Qm1111111111111111111111111111111111111111111x
+expect_fail "unknown base" 2 "unknown multibase 'base99'" "$CAIRN" cid format -b base99 QmWfVY9y3xjsixTgbd9AorQxH7VtMpzfx2HaWtsoUYecaX
+expect_fail "raw cannot be v0" 1 "cannot be CIDv0" "$CAIRN" cid format -v 0 bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku
+expect_fail "daemon not in this version" 1 "not part of this version" "$CAIRN" daemon
+# a bad file among good ones: the good ones still print, the exit code says failure
+run "$CAIRN" add -nq "$scratch/w" "$scratch/nope" "$scratch/hello.txt"
+[ $rc -eq 1 ] && [ "$(echo "$out" | wc -l)" -eq 2 ] && ok "partial failure reported, others added" || not_ok "partial failure"
+echo "1..$n"
