@@ -10,39 +10,38 @@ static const char EMPTY_DIR_CID[] = "QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA
 static const char EMPTY_FILE_HEX[] = "0a0408021800";
 static const char EMPTY_FILE_CID[] = "QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH";
 
+/* A PBNode wrapping this UnixFS message has these bytes and this CIDv0. */
+static void assert_node(const uint8_t *ufs, size_t un, const char *want_hex, const char *want_cid)
+{
+	uint8_t buf[64], want[16];
+	size_t n, wn = unhex(want_hex, want);
+	char text[CAIRN_CID_TEXT_MAX];
+	cairn_multihash mh;
+	cairn_cid cid;
+	assert_int_equal(cairn_pbnode_encode(NULL, 0, ufs, un, 1, buf, sizeof buf, &n), CAIRN_OK);
+	assert_int_equal(n, wn);
+	assert_memory_equal(buf, want, n);
+	cairn_mh_compute(&mh, CAIRN_MH_SHA2_256, buf, n);
+	cairn_cid_set(&cid, 0, CAIRN_CODEC_DAG_PB, &mh);
+	cairn_cid_to_string(&cid, text, sizeof text, NULL);
+	assert_string_equal(text, want_cid);
+}
+
 static void known_nodes(void **state)
 {
 	(void)state;
 	uint8_t buf[64], ufs[16];
 	size_t n, un;
-	char text[CAIRN_CID_TEXT_MAX];
-	cairn_multihash mh;
-	cairn_cid cid;
 
 	/* empty directory: UnixFS {Type: Directory} */
 	ufs[0] = 0x08; ufs[1] = 0x01; un = 2;
-	assert_int_equal(cairn_pbnode_encode(NULL, 0, ufs, un, 1, buf, sizeof buf, &n), CAIRN_OK);
-	uint8_t want[16];
-	size_t wn = unhex(EMPTY_DIR_HEX, want);
-	assert_int_equal(n, wn);
-	assert_memory_equal(buf, want, n);
-	cairn_mh_compute(&mh, CAIRN_MH_SHA2_256, buf, n);
-	cairn_cid_set(&cid, 0, CAIRN_CODEC_DAG_PB, &mh);
-	cairn_cid_to_string(&cid, text, sizeof text, NULL);
-	assert_string_equal(text, EMPTY_DIR_CID);
+	assert_node(ufs, un, EMPTY_DIR_HEX, EMPTY_DIR_CID);
 
 	/* empty file: UnixFS {Type: File, filesize: 0} */
 	assert_int_equal(cairn_unixfs_encode_file(CAIRN_UNIXFS_FILE, NULL, 0, 0, NULL, 0, ufs,
 	                                          sizeof ufs, &un), CAIRN_OK);
 	assert_int_equal(un, cairn_unixfs_file_size(0, 0, NULL, 0));
-	cairn_pbnode_encode(NULL, 0, ufs, un, 1, buf, sizeof buf, &n);
-	wn = unhex(EMPTY_FILE_HEX, want);
-	assert_int_equal(n, wn);
-	assert_memory_equal(buf, want, n);
-	cairn_mh_compute(&mh, CAIRN_MH_SHA2_256, buf, n);
-	cairn_cid_set(&cid, 0, CAIRN_CODEC_DAG_PB, &mh);
-	cairn_cid_to_string(&cid, text, sizeof text, NULL);
-	assert_string_equal(text, EMPTY_FILE_CID);
+	assert_node(ufs, un, EMPTY_FILE_HEX, EMPTY_FILE_CID);
 
 	/* the empty PBNode is zero bytes: the CID spec's example CID */
 	assert_int_equal(cairn_pbnode_encode(NULL, 0, NULL, 0, 0, buf, sizeof buf, &n), CAIRN_OK);
