@@ -5,7 +5,7 @@
 import { createReadStream } from 'node:fs'
 import { importer } from 'ipfs-unixfs-importer'
 import { from } from 'multiformats/hashes/hasher'
-import { blake3 } from '@noble/hashes/blake3.js'
+import { blake3 } from '@noble/hashes/blake3'
 
 const args = process.argv.slice(2)
 const file = args.shift()
