@@ -1,5 +1,5 @@
-# cairn: one Makefile for the core library, the `cairn` binary, tests and
-# benchmarks. The PostgreSQL extension (PGXS) joins it with extension/.
+# cairn: one Makefile for the core library, the `cairn` binary, the
+# PostgreSQL extension (through PGXS), tests and benchmarks.
 #
 #   make run            install runtime deps, build, start the node
 #   make check          install all deps, build, run every test
@@ -64,7 +64,7 @@ CAIRN     := $(BUILD)/cairn
 UNIT_SRCS := $(wildcard test/unit/test_*.c)
 UNIT_BINS := $(patsubst test/unit/%.c,$(BUILD)/test/%,$(UNIT_SRCS))
 
-.PHONY: all deps deps-runtime run check test bench clean
+.PHONY: all deps deps-runtime run check test-build bench
 all: $(CAIRN)
 
 deps:
@@ -98,20 +98,51 @@ $(BUILD)/test/%: test/unit/%.c $(CORE_LIB) $(wildcard core/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_C) $(B3_CFLAGS) -Icore $< -o $@ $(LDFLAGS_C) $(CORE_LIB) $(CORE_LIBS) -lcmocka
 
+# --- the PostgreSQL extension (PGXS) -----------------------------------
+# Included whenever pg_config exists, except for the goals that first
+# install dependencies (pg_config may not exist yet: they re-enter make),
+# and in sanitizer builds (a backend cannot load an ASan-built module).
+TOP_GOALS := check run bench deps deps-runtime
+ifeq ($(filter $(TOP_GOALS),$(MAKECMDGOALS))$(SANITIZE),0)
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+endif
+
+ifneq ($(PGXS),)
+MODULE_big  = cairn
+EXTENSION   = cairn
+EXT_SRCS   := $(wildcard extension/*.c)
+OBJS        = $(EXT_SRCS:.c=.o)
+DATA        = extension/cairn--0.1.0.sql
+PG_CPPFLAGS = -Icore $(B3_CFLAGS)
+PG_CFLAGS   = -std=c11 -D_GNU_SOURCE $(WARN) -Wno-unused-parameter -Wno-sign-compare \
+              -Wno-missing-field-initializers
+SHLIB_LINK  = $(CORE_LIB) -lcrypto
+EXTRA_CLEAN = build results regression.diffs regression.out
+REGRESS     = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
+$(OBJS): $(wildcard core/*.h) $(wildcard extension/*.h)
+$(shlib): $(CORE_LIB)
+include $(PGXS)
+
+# Everything the tests need: binary, unit tests, extension built and installed.
+test-build: $(CAIRN) $(UNIT_BINS) all install
+else
+# The goals below first install dependencies, then re-enter make, which
+# includes PGXS for the build (so they are only defined when it is not).
+test-build: $(CAIRN) $(UNIT_BINS)
+
+clean:
+	rm -rf build
+
 run: deps-runtime
 	@$(MAKE) --no-print-directory all
 	exec $(CAIRN) daemon
 
-# Everything the test runner needs, built in one go.
-test-build: $(CAIRN) $(UNIT_BINS)
-
 check: deps
 	@$(MAKE) --no-print-directory test-build
-	@BUILD=$(BUILD) test/run-all
+	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) test/run-all
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory test-build
 	@BUILD=$(BUILD) bench/run
-
-clean:
-	rm -rf build
+endif

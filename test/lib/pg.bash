@@ -1,0 +1,32 @@
+# A private PostgreSQL server for the tests: initdb as the postgres user
+# (initdb refuses root), Unix socket in a private directory, no TCP at all,
+# stopped and removed when the calling script exits.
+#   pg_start   sets PGHOST PGPORT PGUSER PGDATABASE PGBIN PGTMP, exported
+#   as_pg CMD  run CMD as the server's owner
+PGBIN=$(pg_config --bindir)
+
+as_pg() {
+	if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+pg_stop() {
+	[ -n "${PGTMP:-}" ] || return 0
+	as_pg "$PGBIN/pg_ctl" -D "$PGTMP/data" -m immediate stop >/dev/null 2>&1 || true
+	rm -rf "$PGTMP"
+	PGTMP=
+}
+
+pg_start() {
+	PGTMP=$(mktemp -d /tmp/cairn-pg.XXXXXX)
+	[ "$(id -u)" -eq 0 ] && chown postgres: "$PGTMP"
+	chmod 700 "$PGTMP"
+	trap 'pg_stop; rm -rf "${scratch:-}"' EXIT
+	as_pg "$PGBIN/initdb" -D "$PGTMP/data" -A trust -U postgres -E UTF8 --locale=C --no-sync \
+		>"$PGTMP/initdb.log" 2>&1 || { cat "$PGTMP/initdb.log"; return 1; }
+	# The port only names the socket file; pick one unlikely to be in use.
+	PGPORT=$((50000 + $$ % 10000))
+	as_pg "$PGBIN/pg_ctl" -D "$PGTMP/data" -l "$PGTMP/server.log" -w -t 60 \
+		-o "-p $PGPORT -k $PGTMP -c listen_addresses='' -c fsync=off -c max_parallel_workers_per_gather=2" \
+		start >/dev/null || { cat "$PGTMP/server.log"; return 1; }
+	export PGHOST=$PGTMP PGPORT PGUSER=postgres PGDATABASE=postgres PGTMP PGBIN
+}
