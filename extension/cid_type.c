@@ -125,6 +125,7 @@ static int cid_fastcmp(Datum x, Datum y, SortSupport ssup)
 	struct varlena *a = DatumGetIpfsCidP(x), *b = DatumGetIpfsCidP(y);
 	int c = cairn_varlena_cmp(a, b);
 
+	(void) ssup;
 	if ((Pointer) a != DatumGetPointer(x))
 		pfree(a);
 	if ((Pointer) b != DatumGetPointer(y))
