@@ -145,4 +145,5 @@ check: deps
 bench: deps
 	@$(MAKE) --no-print-directory test-build
 	@BUILD=$(BUILD) bench/run
+	@bench/pg
 endif

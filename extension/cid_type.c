@@ -12,7 +12,6 @@
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
 #include "utils/builtins.h"
-#include "utils/sortsupport.h"
 
 PG_FUNCTION_INFO_V1(ipfs_cid_in);
 PG_FUNCTION_INFO_V1(ipfs_cid_out);
@@ -27,7 +26,6 @@ PG_FUNCTION_INFO_V1(ipfs_cid_gt);
 PG_FUNCTION_INFO_V1(ipfs_cid_ge);
 PG_FUNCTION_INFO_V1(ipfs_cid_hash);
 PG_FUNCTION_INFO_V1(ipfs_cid_hash_extended);
-PG_FUNCTION_INFO_V1(ipfs_cid_sortsupport);
 PG_FUNCTION_INFO_V1(ipfs_cid_from_bytea);
 PG_FUNCTION_INFO_V1(ipfs_cid_to_bytea);
 PG_FUNCTION_INFO_V1(cid_version);
@@ -119,28 +117,6 @@ Datum ipfs_cid_lt(PG_FUNCTION_ARGS) { PG_RETURN_BOOL(CMP_ARGS < 0); }
 Datum ipfs_cid_le(PG_FUNCTION_ARGS) { PG_RETURN_BOOL(CMP_ARGS <= 0); }
 Datum ipfs_cid_gt(PG_FUNCTION_ARGS) { PG_RETURN_BOOL(CMP_ARGS > 0); }
 Datum ipfs_cid_ge(PG_FUNCTION_ARGS) { PG_RETURN_BOOL(CMP_ARGS >= 0); }
-
-static int cid_fastcmp(Datum x, Datum y, SortSupport ssup)
-{
-	struct varlena *a = DatumGetIpfsCidP(x), *b = DatumGetIpfsCidP(y);
-	int c = cairn_varlena_cmp(a, b);
-
-	(void) ssup;
-	if ((Pointer) a != DatumGetPointer(x))
-		pfree(a);
-	if ((Pointer) b != DatumGetPointer(y))
-		pfree(b);
-	return c;
-}
-
-/* Sorts and index builds call the comparator directly, skipping fmgr. */
-Datum ipfs_cid_sortsupport(PG_FUNCTION_ARGS)
-{
-	SortSupport ssup = (SortSupport) PG_GETARG_POINTER(0);
-
-	ssup->comparator = cid_fastcmp;
-	PG_RETURN_VOID();
-}
 
 Datum ipfs_cid_hash(PG_FUNCTION_ARGS)
 {
