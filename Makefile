@@ -121,8 +121,9 @@ SHLIB_LINK  = $(CORE_LIB) -lcrypto
 EXTRA_CLEAN = build results regression.diffs regression.out
 REGRESS     = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
 $(OBJS): $(wildcard core/*.h) $(wildcard extension/*.h)
-$(shlib): $(CORE_LIB)
 include $(PGXS)
+# After the include: PGXS defines $(shlib).
+$(shlib): $(CORE_LIB)
 
 # Everything the tests need: binary, unit tests, extension built and installed.
 test-build: $(CAIRN) $(UNIT_BINS) all install
