@@ -62,7 +62,7 @@ check "binary COPY round trip" "1000|0" "$(q "SELECT count(*), (SELECT count(*) 
 check "text COPY round trip" "1000|0" "$(q "SELECT count(*), (SELECT count(*) FROM (SELECT * FROM t EXCEPT SELECT * FROM t_txt) e) FROM t_txt")"
 # the binary COPY payload of an ipfs_cid is the binary CID itself
 want=$(q "SELECT encode(c::bytea, 'hex') FROM t LIMIT 1")
-check "binary wire format is the binary CID" "yes" "$(xxd -p "$scratch/t.bin" | tr -d '\n' | grep -q "$want" && echo yes)"
+check "binary wire format is the binary CID" "yes" "$(od -An -v -tx1 "$scratch/t.bin" | tr -d ' \n' | grep -q "$want" && echo yes)"
 # a corrupted binary COPY is refused, not stored
 # (offset 25: the first field's first byte, the CID version, after the
 # 19-byte file header, 2-byte field count and 4-byte field length)
