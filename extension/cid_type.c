@@ -8,7 +8,6 @@
 #include "error.h"
 #include "varint.h"
 
-#include "common/hashfn.h"
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
 #include "utils/builtins.h"
@@ -16,18 +15,7 @@
 PG_FUNCTION_INFO_V1(ipfs_cid_in);
 PG_FUNCTION_INFO_V1(ipfs_cid_out);
 PG_FUNCTION_INFO_V1(ipfs_cid_recv);
-PG_FUNCTION_INFO_V1(ipfs_cid_send);
-PG_FUNCTION_INFO_V1(ipfs_cid_cmp);
-PG_FUNCTION_INFO_V1(ipfs_cid_eq);
-PG_FUNCTION_INFO_V1(ipfs_cid_ne);
-PG_FUNCTION_INFO_V1(ipfs_cid_lt);
-PG_FUNCTION_INFO_V1(ipfs_cid_le);
-PG_FUNCTION_INFO_V1(ipfs_cid_gt);
-PG_FUNCTION_INFO_V1(ipfs_cid_ge);
-PG_FUNCTION_INFO_V1(ipfs_cid_hash);
-PG_FUNCTION_INFO_V1(ipfs_cid_hash_extended);
 PG_FUNCTION_INFO_V1(ipfs_cid_from_bytea);
-PG_FUNCTION_INFO_V1(ipfs_cid_to_bytea);
 PG_FUNCTION_INFO_V1(cid_version);
 PG_FUNCTION_INFO_V1(cid_codec);
 PG_FUNCTION_INFO_V1(cid_hash);
@@ -98,53 +86,12 @@ Datum ipfs_cid_recv(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(v);
 }
 
-Datum ipfs_cid_send(PG_FUNCTION_ARGS)
-{
-	struct varlena *v = PG_GETARG_IPFS_CID_P(0);
-	StringInfoData buf;
-
-	pq_begintypsend(&buf);
-	pq_sendbytes(&buf, VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v));
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
-}
-
-#define CMP_ARGS cairn_varlena_cmp(PG_GETARG_IPFS_CID_P(0), PG_GETARG_IPFS_CID_P(1))
-
-Datum ipfs_cid_cmp(PG_FUNCTION_ARGS) { PG_RETURN_INT32(CMP_ARGS); }
-Datum ipfs_cid_eq(PG_FUNCTION_ARGS) { PG_RETURN_BOOL(CMP_ARGS == 0); }
-Datum ipfs_cid_ne(PG_FUNCTION_ARGS) { PG_RETURN_BOOL(CMP_ARGS != 0); }
-Datum ipfs_cid_lt(PG_FUNCTION_ARGS) { PG_RETURN_BOOL(CMP_ARGS < 0); }
-Datum ipfs_cid_le(PG_FUNCTION_ARGS) { PG_RETURN_BOOL(CMP_ARGS <= 0); }
-Datum ipfs_cid_gt(PG_FUNCTION_ARGS) { PG_RETURN_BOOL(CMP_ARGS > 0); }
-Datum ipfs_cid_ge(PG_FUNCTION_ARGS) { PG_RETURN_BOOL(CMP_ARGS >= 0); }
-
-Datum ipfs_cid_hash(PG_FUNCTION_ARGS)
-{
-	struct varlena *v = PG_GETARG_IPFS_CID_P(0);
-
-	return hash_any((const unsigned char *) VARDATA_ANY(v), (int) VARSIZE_ANY_EXHDR(v));
-}
-
-Datum ipfs_cid_hash_extended(PG_FUNCTION_ARGS)
-{
-	struct varlena *v = PG_GETARG_IPFS_CID_P(0);
-
-	return hash_any_extended((const unsigned char *) VARDATA_ANY(v),
-	                         (int) VARSIZE_ANY_EXHDR(v), PG_GETARG_INT64(1));
-}
 
 Datum ipfs_cid_from_bytea(PG_FUNCTION_ARGS)
 {
 	bytea *b = PG_GETARG_BYTEA_PP(0);
 
 	PG_RETURN_POINTER(cid_from_bytes((const uint8_t *) VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b)));
-}
-
-Datum ipfs_cid_to_bytea(PG_FUNCTION_ARGS)
-{
-	struct varlena *v = PG_GETARG_IPFS_CID_P(0);
-
-	PG_RETURN_BYTEA_P(cstring_to_text_with_len(VARDATA_ANY(v), (int) VARSIZE_ANY_EXHDR(v)));
 }
 
 Datum cid_version(PG_FUNCTION_ARGS)

@@ -7,30 +7,18 @@
 
 #include "error.h"
 
-#include "common/hashfn.h"
 #include "libpq/pqformat.h"
 #include "utils/builtins.h"
 
 PG_FUNCTION_INFO_V1(multihash_in);
 PG_FUNCTION_INFO_V1(multihash_out);
 PG_FUNCTION_INFO_V1(multihash_recv);
-PG_FUNCTION_INFO_V1(multihash_send);
-PG_FUNCTION_INFO_V1(multihash_cmp);
-PG_FUNCTION_INFO_V1(multihash_eq);
-PG_FUNCTION_INFO_V1(multihash_ne);
-PG_FUNCTION_INFO_V1(multihash_lt);
-PG_FUNCTION_INFO_V1(multihash_le);
-PG_FUNCTION_INFO_V1(multihash_gt);
-PG_FUNCTION_INFO_V1(multihash_ge);
-PG_FUNCTION_INFO_V1(multihash_hash);
-PG_FUNCTION_INFO_V1(multihash_hash_extended);
 PG_FUNCTION_INFO_V1(multihash_of);
 PG_FUNCTION_INFO_V1(multihash_digest);
 PG_FUNCTION_INFO_V1(multihash_name);
 PG_FUNCTION_INFO_V1(cid_multihash);
 PG_FUNCTION_INFO_V1(cairn_blake3);
 PG_FUNCTION_INFO_V1(multihash_from_bytes);
-PG_FUNCTION_INFO_V1(multihash_bytes);
 
 static struct varlena *mh_to_datum(const cairn_multihash *mh)
 {
@@ -107,47 +95,6 @@ Datum multihash_from_bytes(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(mh_to_datum(&mh));
 }
 
-Datum multihash_bytes(PG_FUNCTION_ARGS)
-{
-	struct varlena *v = PG_GETARG_MULTIHASH_P(0);
-
-	PG_RETURN_BYTEA_P(cstring_to_text_with_len(VARDATA_ANY(v), (int) VARSIZE_ANY_EXHDR(v)));
-}
-
-Datum multihash_send(PG_FUNCTION_ARGS)
-{
-	struct varlena *v = PG_GETARG_MULTIHASH_P(0);
-	StringInfoData buf;
-
-	pq_begintypsend(&buf);
-	pq_sendbytes(&buf, VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v));
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
-}
-
-#define CMP_ARGS cairn_varlena_cmp(PG_GETARG_MULTIHASH_P(0), PG_GETARG_MULTIHASH_P(1))
-
-Datum multihash_cmp(PG_FUNCTION_ARGS) { PG_RETURN_INT32(CMP_ARGS); }
-Datum multihash_eq(PG_FUNCTION_ARGS) { PG_RETURN_BOOL(CMP_ARGS == 0); }
-Datum multihash_ne(PG_FUNCTION_ARGS) { PG_RETURN_BOOL(CMP_ARGS != 0); }
-Datum multihash_lt(PG_FUNCTION_ARGS) { PG_RETURN_BOOL(CMP_ARGS < 0); }
-Datum multihash_le(PG_FUNCTION_ARGS) { PG_RETURN_BOOL(CMP_ARGS <= 0); }
-Datum multihash_gt(PG_FUNCTION_ARGS) { PG_RETURN_BOOL(CMP_ARGS > 0); }
-Datum multihash_ge(PG_FUNCTION_ARGS) { PG_RETURN_BOOL(CMP_ARGS >= 0); }
-
-Datum multihash_hash(PG_FUNCTION_ARGS)
-{
-	struct varlena *v = PG_GETARG_MULTIHASH_P(0);
-
-	return hash_any((const unsigned char *) VARDATA_ANY(v), (int) VARSIZE_ANY_EXHDR(v));
-}
-
-Datum multihash_hash_extended(PG_FUNCTION_ARGS)
-{
-	struct varlena *v = PG_GETARG_MULTIHASH_P(0);
-
-	return hash_any_extended((const unsigned char *) VARDATA_ANY(v),
-	                         (int) VARSIZE_ANY_EXHDR(v), PG_GETARG_INT64(1));
-}
 
 Datum multihash_of(PG_FUNCTION_ARGS)
 {
