@@ -87,12 +87,16 @@ $(CORE_LIB): $(CORE_OBJS) $(B3_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
+# -Wno-format-truncation: error messages are clipped by snprintf on purpose;
+# paths cannot be (repo.c caps the repo path so every derived path fits).
 $(BUILD)/node/%.o: storage-node/%.c $(wildcard storage-node/*.h) $(wildcard core/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_C) $(B3_CFLAGS) -Icore -c $< -o $@
+	$(CC) $(CFLAGS_C) -Wno-format-truncation $(B3_CFLAGS) -Icore -c $< -o $@
+
+NODE_LIBS := -lzstd -llmdb -ljansson
 
 $(CAIRN): $(NODE_OBJS) $(CORE_LIB)
-	$(CC) $(LDFLAGS_C) -o $@ $(NODE_OBJS) $(CORE_LIB) $(CORE_LIBS)
+	$(CC) $(LDFLAGS_C) -o $@ $(NODE_OBJS) $(CORE_LIB) $(CORE_LIBS) $(NODE_LIBS)
 
 $(BUILD)/test/%: test/unit/%.c $(CORE_LIB) $(wildcard core/*.h)
 	@mkdir -p $(@D)

@@ -16,10 +16,25 @@
 
 int cmd_add(int argc, char **argv);
 int cmd_cid(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+int cmd_repo(int argc, char **argv);
+int cmd_pin(int argc, char **argv);
+int cmd_block(int argc, char **argv);
+int cmd_cat(int argc, char **argv);
+int cmd_get(int argc, char **argv);
 
 /* "cairn <cmd>: <message>\n" on stderr. */
 void cli_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+struct repo;
+/* Open the repo at $CAIRN_PATH (or ~/.cairn) for command cmd, printing why
+ * not on failure. Returns 0 or EXIT_FAIL. */
+int cli_repo_open(struct repo *r, const char *cmd);
+
+/* Parse a CID argument; prints an error and returns EXIT_FAIL if bad. */
+struct cairn_cid;
+int cli_parse_cid(const char *cmd, const char *text, struct cairn_cid *cid);
 
 /* Parse a Kubo-style boolean ("true"/"false", also 1/0, yes/no). */
 int cli_parse_bool(const char *s, int *out);

@@ -9,6 +9,8 @@
 #include "cid.h"
 #include "error.h"
 #include "importer.h"
+#include "pinstore.h"
+#include "repo.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,11 +35,12 @@
 static const char add_usage[] =
 	"usage: cairn add [options] [FILE|-]...\n"
 	"\n"
-	"Import files as UnixFS DAGs and print their root CIDs. Reads standard\n"
-	"input when FILE is '-' or absent. Flags mean what they mean to 'ipfs add'.\n"
+	"Import files as UnixFS DAGs into the repo ($CAIRN_PATH, default ~/.cairn)\n"
+	"and print their root CIDs. Reads standard input when FILE is '-' or absent.\n"
+	"Flags mean what they mean to 'ipfs add'.\n"
 	"\n"
-	"  -n, --only-hash          only compute the CID, store nothing (required\n"
-	"                           in this version: there is no repo yet)\n"
+	"  -n, --only-hash          only compute the CID, store nothing (needs no repo)\n"
+	"      --pin[=BOOL]         pin what is added, recursively (default true)\n"
 	"  -q, --quiet              print only CIDs\n"
 	"  -Q, --quieter            print only the final root CID\n"
 	"      --cid-version N      0 or 1 (default 1; 0 implies sha2-256)\n"
@@ -52,10 +55,10 @@ static const char add_usage[] =
 	"\n"
 	"'cairn add --cid-version 0 -n FILE' prints Kubo's default CID for FILE.\n";
 
-enum { OPT_CID_VERSION = 256, OPT_HASH, OPT_RAW_LEAVES };
+enum { OPT_CID_VERSION = 256, OPT_HASH, OPT_RAW_LEAVES, OPT_PIN };
 
 struct add_args {
-	int only_hash, quiet, quieter, progress;
+	int only_hash, quiet, quieter, progress, pin;
 	int cid_version;   /* -1: not given */
 	const char *hash;  /* NULL: not given */
 	int raw_leaves;    /* -1: not given */
@@ -98,6 +101,7 @@ static int parse_args(int argc, char **argv, struct add_args *a)
 		{"raw-leaves", optional_argument, NULL, OPT_RAW_LEAVES},
 		{"trickle", optional_argument, NULL, 't'},
 		{"progress", optional_argument, NULL, 'p'},
+		{"pin", optional_argument, NULL, OPT_PIN},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -105,6 +109,7 @@ static int parse_args(int argc, char **argv, struct add_args *a)
 	a->cid_version = -1;
 	a->raw_leaves = -1;
 	a->progress = 1;
+	a->pin = 1;
 	a->opts = cairn_importer_defaults();
 	opterr = 0;
 	optind = 1;
@@ -123,6 +128,7 @@ static int parse_args(int argc, char **argv, struct add_args *a)
 		case 'Q': a->quieter = on; break;
 		case 't': a->opts.layout = on ? CAIRN_LAYOUT_TRICKLE : CAIRN_LAYOUT_BALANCED; break;
 		case 'p': a->progress = on; break;
+		case OPT_PIN: a->pin = on; break;
 		case OPT_RAW_LEAVES: a->raw_leaves = on; break;
 		case OPT_CID_VERSION:
 			if (strcmp(optarg, "0") == 0)
@@ -227,9 +233,22 @@ static int feed_mapped(int fd, uint64_t size, size_t chunk, cairn_importer *im, 
 	return rc;
 }
 
-static int add_one(const struct add_args *a, const char *path, cairn_importer *im,
+/* Importer callback: every block goes into the blockstore as it is made. */
+struct store_ctx {
+	repo *r;
+	char err[REPO_ERR_MAX];
+};
+
+static int store_block(void *ctx, const cairn_cid *cid, const cairn_iov *iov, size_t n)
+{
+	struct store_ctx *s = ctx;
+	return blockstore_put(&s->r->bs, cid, iov, n, s->err) == 0 ? 0 : -1;
+}
+
+static int add_one(const struct add_args *a, repo *r, const char *path, cairn_importer *im,
                    uint8_t *chunk_buf, uint8_t *rbuf, size_t rsize, char *out, size_t outcap)
 {
+	struct store_ctx store = {r, ""};
 	int fd = -1, rc = EXIT_FAIL;
 	int is_stdin = strcmp(path, "-") == 0;
 	const char *name = is_stdin ? "standard input" : path;
@@ -252,7 +271,8 @@ static int add_one(const struct add_args *a, const char *path, cairn_importer *i
 	if (S_ISREG(st.st_mode))
 		posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 
-	int err = cairn_importer_init(im, &a->opts, chunk_buf, a->opts.chunk_size, NULL, NULL);
+	int err = cairn_importer_init(im, &a->opts, chunk_buf, a->opts.chunk_size,
+	                              r ? store_block : NULL, &store);
 	if (err) {
 		cli_error("add", "%s", cairn_strerror(err));
 		goto done;
@@ -271,7 +291,7 @@ static int add_one(const struct add_args *a, const char *path, cairn_importer *i
 		}
 		if (err) {
 			progress_end(&pr);
-			cli_error("add", "%s: %s", name, cairn_strerror(err));
+			cli_error("add", "%s: %s", name, err == CAIRN_E_CALLBACK ? store.err : cairn_strerror(err));
 			goto done;
 		}
 		/* Bytes appended after fstat() are read below, as a reader would. */
@@ -294,7 +314,7 @@ static int add_one(const struct add_args *a, const char *path, cairn_importer *i
 		err = cairn_importer_update(im, rbuf, (size_t)n);
 		if (err) {
 			progress_end(&pr);
-			cli_error("add", "%s: %s", name, cairn_strerror(err));
+			cli_error("add", "%s: %s", name, err == CAIRN_E_CALLBACK ? store.err : cairn_strerror(err));
 			goto done;
 		}
 		progress_update(&pr, cairn_importer_bytes(im));
@@ -305,8 +325,20 @@ static int add_one(const struct add_args *a, const char *path, cairn_importer *i
 	if (err == CAIRN_OK)
 		err = cairn_cid_to_string(&root, out, outcap, NULL);
 	if (err) {
-		cli_error("add", "%s: %s", name, cairn_strerror(err));
+		cli_error("add", "%s: %s", name, err == CAIRN_E_CALLBACK ? store.err : cairn_strerror(err));
 		goto done;
+	}
+	/* Durable and pinned before the CID is printed: a printed CID is a promise. */
+	if (r && blockstore_commit(&r->bs, store.err) != 0) {
+		cli_error("add", "%s: %s", name, store.err);
+		goto done;
+	}
+	if (r && a->pin) {
+		pin p = {.cid = root, .type = PIN_RECURSIVE};
+		if (pinstore_put(r, &p, store.err) != 0) {
+			cli_error("add", "%s: %s", name, store.err);
+			goto done;
+		}
 	}
 	rc = 0;
 done:
@@ -318,13 +350,14 @@ done:
 int cmd_add(int argc, char **argv)
 {
 	struct add_args a = {0};
+	repo r, *rp = NULL;
 	int rc = parse_args(argc, argv, &a);
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	if (!a.only_hash) {
-		cli_error("add", "storing needs a repo, which this version does not have yet; "
-		          "use --only-hash (-n) to compute CIDs");
-		return EXIT_FAIL;
+		if ((rc = cli_repo_open(&r, "add")) != 0)
+			return rc;
+		rp = &r;
 	}
 
 	char *def_args[] = {"-"};
@@ -348,7 +381,7 @@ int cmd_add(int argc, char **argv)
 	}
 	for (int i = 0; i < nfiles; i++) {
 		char cid[CAIRN_CID_TEXT_MAX];
-		if (add_one(&a, files[i], im, chunk_buf, rbuf, rsize, cid, sizeof cid) != 0) {
+		if (add_one(&a, rp, files[i], im, chunk_buf, rbuf, rsize, cid, sizeof cid) != 0) {
 			rc = EXIT_FAIL;
 			continue; /* like Kubo's per-file errors: report, go on, fail at the end */
 		}
@@ -370,6 +403,8 @@ int cmd_add(int argc, char **argv)
 		rc = EXIT_FAIL;
 	}
 done:
+	if (rp)
+		repo_close(rp);
 	free(im);
 	free(chunk_buf);
 	free(rbuf);

@@ -19,16 +19,6 @@ static const char cid_usage[] =
 	"         Codecs: raw dag-pb dag-cbor dag-json libp2p-key\n"
 	"inspect  print version, multibase, codec, multihash and digest\n";
 
-static int parse_cid_arg(const char *cmd, const char *text, cairn_cid *cid)
-{
-	int rc = cairn_cid_parse(text, strlen(text), cid);
-	if (rc) {
-		cli_error(cmd, "invalid CID '%s': %s", text, cairn_strerror(rc));
-		return EXIT_FAIL;
-	}
-	return 0;
-}
-
 static int cid_format(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -83,7 +73,7 @@ static int cid_format(int argc, char **argv)
 	for (int i = optind; i < argc; i++) {
 		cairn_cid cid;
 		char out[CAIRN_CID_TEXT_MAX];
-		if (parse_cid_arg("cid format", argv[i], &cid)) {
+		if (cli_parse_cid("cid format", argv[i], &cid)) {
 			rc = EXIT_FAIL;
 			continue;
 		}
@@ -129,7 +119,7 @@ static int cid_inspect(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		cairn_cid cid, v1, v0;
 		char t1[CAIRN_CID_TEXT_MAX], t0[CAIRN_CID_TEXT_MAX];
-		if (parse_cid_arg("cid inspect", argv[i], &cid)) {
+		if (cli_parse_cid("cid inspect", argv[i], &cid)) {
 			rc = EXIT_FAIL;
 			continue;
 		}

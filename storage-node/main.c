@@ -3,10 +3,8 @@
  */
 #include "cli.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 static const char usage[] =
 	"usage: cairn <command> [options] [arguments]\n"
@@ -14,39 +12,18 @@ static const char usage[] =
 	"Content-addressed storage: files in, CIDs out, byte-identical to Kubo.\n"
 	"\n"
 	"commands:\n"
-	"  add       hash (and later store) files as UnixFS DAGs; prints the root CID\n"
+	"  init      create a repo ($CAIRN_PATH, default ~/.cairn)\n"
+	"  add       import files as UnixFS DAGs, store and pin them; print root CIDs\n"
+	"  cat       write a file's bytes to standard output\n"
+	"  get       save a file\n"
+	"  pin       add, ls, rm: keep DAGs from garbage collection\n"
+	"  block     get, put, stat, rm single blocks\n"
+	"  repo      gc, verify, stat\n"
 	"  cid       format and inspect CIDs (cid format, cid inspect)\n"
 	"  daemon    run the node (gateway :8080, API :5001) -- not in this version\n"
 	"  version   print the version\n"
 	"\n"
 	"Run 'cairn <command> --help' for a command's options.\n";
-
-void cli_error(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-	fprintf(stderr, "cairn %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-int cli_parse_bool(const char *s, int *out)
-{
-	static const char *yes[] = {"true", "1", "yes", "t"};
-	static const char *no[] = {"false", "0", "no", "f"};
-	for (size_t i = 0; i < 4; i++) {
-		if (strcasecmp(s, yes[i]) == 0) {
-			*out = 1;
-			return 0;
-		}
-		if (strcasecmp(s, no[i]) == 0) {
-			*out = 0;
-			return 0;
-		}
-	}
-	return -1;
-}
 
 int main(int argc, char **argv)
 {
@@ -63,10 +40,16 @@ int main(int argc, char **argv)
 		printf("cairn version %s\n", CAIRN_VERSION);
 		return 0;
 	}
-	if (strcmp(cmd, "add") == 0)
-		return cmd_add(argc - 1, argv + 1);
-	if (strcmp(cmd, "cid") == 0)
-		return cmd_cid(argc - 1, argv + 1);
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **);
+	} cmds[] = {
+		{"add", cmd_add}, {"cid", cmd_cid}, {"init", cmd_init}, {"repo", cmd_repo},
+		{"pin", cmd_pin}, {"block", cmd_block}, {"cat", cmd_cat}, {"get", cmd_get},
+	};
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+		if (strcmp(cmd, cmds[i].name) == 0)
+			return cmds[i].fn(argc - 1, argv + 1);
 	if (strcmp(cmd, "daemon") == 0) {
 		cli_error("daemon", "the node daemon is not part of this version yet "
 		          "(only 'cairn add --only-hash' and 'cairn cid' are)");

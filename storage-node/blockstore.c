@@ -1,0 +1,378 @@
+#include "blockstore.h"
+
+#include "error.h"
+#include "multibase.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#define ERR(...) snprintf(err, 512, __VA_ARGS__)
+/* Level 1: the point is saving space on compressible blocks cheaply, and
+ * zstd gives up on incompressible input quickly at low levels. */
+#define ZSTD_LEVEL 1
+
+static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
+
+void blockstore_key(const cairn_multihash *mh, char *out, size_t cap)
+{
+	uint8_t buf[CAIRN_MH_MAX_BYTES];
+	size_t n;
+
+	cairn_mh_encode(mh, buf, sizeof buf, &n);
+	cairn_base_encode(CAIRN_BASE32, buf, n, out, cap, NULL);
+}
+
+/* Shard number (0..1023) of a key: its next-to-last two characters. */
+static int shard_of(const char *key)
+{
+	size_t n = strlen(key);
+	return (int)((strchr(b32, key[n - 3]) - b32) * 32 + (strchr(b32, key[n - 2]) - b32));
+}
+
+static void shard_dir(const blockstore *bs, int shard, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s/%c%c", bs->root, b32[shard / 32], b32[shard % 32]);
+}
+
+static void block_path(const blockstore *bs, const cairn_multihash *mh, char *out, size_t cap)
+{
+	char key[256], dir[4200];
+
+	blockstore_key(mh, key, sizeof key);
+	shard_dir(bs, shard_of(key), dir, sizeof dir);
+	snprintf(out, cap, "%s/%s.data", dir, key);
+}
+
+int blockstore_open(blockstore *bs, const char *root, int compress, char *err)
+{
+	struct stat st;
+
+	if (stat(root, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		ERR("blockstore %s: %s", root, strerror(errno ? errno : ENOTDIR));
+		return -1;
+	}
+	memset(bs, 0, sizeof *bs);
+	snprintf(bs->root, sizeof bs->root, "%s", root);
+	bs->compress = compress;
+	return 0;
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	const uint8_t *c = p;
+	while (n) {
+		ssize_t w = write(fd, c, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int blockstore_put(blockstore *bs, const cairn_cid *cid, const cairn_iov *iov, size_t n, char *err)
+{
+	char key[256], dir[4200], path[4400], tmp[4400];
+	uint8_t *flat = NULL, *z = NULL;
+	size_t total = 0, zlen = 0;
+	int fd = -1, rc = -1, shard;
+	uint8_t format = BS_FORMAT_PLAIN;
+
+	if (cid->mh.code == CAIRN_MH_IDENTITY)
+		return 0; /* the CID is the data: nothing to store */
+	for (size_t i = 0; i < n; i++)
+		total += iov[i].len;
+	if (total > BLOCK_MAX) {
+		errno = EFBIG;
+		ERR("block of %zu bytes exceeds the %u-byte limit", total, BLOCK_MAX);
+		return -1;
+	}
+	blockstore_key(&cid->mh, key, sizeof key);
+	shard = shard_of(key);
+	shard_dir(bs, shard, dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/%s.data", dir, key);
+	if (access(path, F_OK) == 0)
+		return 0;
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		ERR("mkdir %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (bs->compress && total >= 64) {
+		flat = malloc(total ? total : 1);
+		z = malloc(ZSTD_compressBound(total));
+		if (!flat || !z) {
+			errno = ENOMEM;
+			ERR("out of memory");
+			goto done;
+		}
+		size_t o = 0;
+		for (size_t i = 0; i < n; i++) {
+			memcpy(flat + o, iov[i].base, iov[i].len);
+			o += iov[i].len;
+		}
+		zlen = ZSTD_compress(z, ZSTD_compressBound(total), flat, total, ZSTD_LEVEL);
+		if (!ZSTD_isError(zlen) && zlen < total)
+			format = BS_FORMAT_ZSTD;
+	}
+	snprintf(tmp, sizeof tmp, "%s/.tmp-%ld-%llu", dir, (long)getpid(),
+	         (unsigned long long)bs->tmp_seq++);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		ERR("create %s: %s", tmp, strerror(errno));
+		goto done;
+	}
+	if (write_all(fd, &format, 1) != 0)
+		goto write_failed;
+	if (format == BS_FORMAT_ZSTD) {
+		if (write_all(fd, z, zlen) != 0)
+			goto write_failed;
+	} else {
+		for (size_t i = 0; i < n; i++)
+			if (write_all(fd, iov[i].base, iov[i].len) != 0)
+				goto write_failed;
+	}
+	/* Data first, then the name: a crash never leaves a named partial block. */
+	if (fdatasync(fd) != 0)
+		goto write_failed;
+	if (close(fd) != 0) {
+		fd = -1;
+		goto write_failed;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0)
+		goto write_failed;
+	if (!(bs->dirty[shard / 8] & (1u << (shard % 8)))) {
+		bs->dirty[shard / 8] |= (uint8_t)(1u << (shard % 8));
+		bs->ndirty++;
+	}
+	rc = 0;
+	goto done;
+write_failed:
+	ERR("write %s: %s", path, strerror(errno));
+	{
+		int saved = errno;
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+		unlink(tmp);
+		errno = saved;
+	}
+done:
+	if (fd >= 0)
+		close(fd);
+	free(flat);
+	free(z);
+	return rc;
+}
+
+int blockstore_commit(blockstore *bs, char *err)
+{
+	char dir[4200];
+	int rc = 0;
+
+	for (int s = 0; s < 1024 && bs->ndirty; s++) {
+		if (!(bs->dirty[s / 8] & (1u << (s % 8))))
+			continue;
+		shard_dir(bs, s, dir, sizeof dir);
+		int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || fsync(fd) != 0) {
+			ERR("fsync %s: %s", dir, strerror(errno));
+			rc = -1;
+		}
+		if (fd >= 0)
+			close(fd);
+		bs->dirty[s / 8] &= (uint8_t) ~(1u << (s % 8));
+		bs->ndirty--;
+	}
+	return rc;
+}
+
+static int read_file(const char *path, uint8_t **data, size_t *len, char *err)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return BS_NOT_FOUND;
+		ERR("open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || st.st_size > (off_t)BLOCK_MAX + 64) {
+		close(fd);
+		return BS_CORRUPT; /* no block file is that large */
+	}
+	uint8_t *buf = malloc((size_t)st.st_size + 1);
+	size_t got = 0;
+	while (buf && got < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	if (!buf || got != (size_t)st.st_size) {
+		free(buf);
+		ERR("read %s: %s", path, buf ? "short read" : "out of memory");
+		return -1;
+	}
+	*data = buf;
+	*len = got;
+	return 0;
+}
+
+int blockstore_get(blockstore *bs, const cairn_cid *cid, uint8_t **data, size_t *len, char *err)
+{
+	char path[4400];
+	uint8_t *raw, *out = NULL;
+	size_t rlen, olen = 0;
+	int rc;
+
+	if (cid->mh.code == CAIRN_MH_IDENTITY) {
+		*data = malloc(cid->mh.len + 1);
+		if (!*data)
+			return -1;
+		memcpy(*data, cid->mh.digest, cid->mh.len);
+		*len = cid->mh.len;
+		return 0;
+	}
+	block_path(bs, &cid->mh, path, sizeof path);
+	rc = read_file(path, &raw, &rlen, err);
+	if (rc != 0)
+		goto report;
+	rc = BS_CORRUPT;
+	if (rlen >= 1 && raw[0] == BS_FORMAT_PLAIN) {
+		out = malloc(rlen);
+		if (out) {
+			memcpy(out, raw + 1, rlen - 1);
+			olen = rlen - 1;
+		}
+	} else if (rlen >= 1 && raw[0] == BS_FORMAT_ZSTD) {
+		unsigned long long size = ZSTD_getFrameContentSize(raw + 1, rlen - 1);
+		if (size <= BLOCK_MAX) {
+			out = malloc(size + 1);
+			if (out) {
+				olen = ZSTD_decompress(out, size, raw + 1, rlen - 1);
+				if (ZSTD_isError(olen) || olen != size)
+					olen = (size_t)-1;
+			}
+		}
+	}
+	free(raw);
+	if (out && olen != (size_t)-1 && cairn_cid_check_block(cid, out, olen) == CAIRN_OK) {
+		*data = out;
+		*len = olen;
+		return 0;
+	}
+	free(out);
+report:
+	if (rc == BS_CORRUPT)
+		fprintf(stderr, "cairn: block %s is corrupt; treating it as missing\n", path);
+	return rc;
+}
+
+int blockstore_has(blockstore *bs, const cairn_cid *cid)
+{
+	char path[4400];
+
+	if (cid->mh.code == CAIRN_MH_IDENTITY)
+		return 1;
+	block_path(bs, &cid->mh, path, sizeof path);
+	return access(path, F_OK) == 0;
+}
+
+long long blockstore_size(blockstore *bs, const cairn_cid *cid)
+{
+	uint8_t *d;
+	size_t n;
+	char err[512];
+
+	/* The stored size may be compressed: the block's own size needs a read. */
+	if (blockstore_get(bs, cid, &d, &n, err) != 0)
+		return -1;
+	free(d);
+	return (long long)n;
+}
+
+int blockstore_delete(blockstore *bs, const cairn_multihash *mh, char *err)
+{
+	char path[4400];
+
+	block_path(bs, mh, path, sizeof path);
+	if (unlink(path) != 0) {
+		if (errno == ENOENT)
+			return BS_NOT_FOUND;
+		ERR("unlink %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int blockstore_foreach(blockstore *bs, blockstore_fn fn, void *ctx, char *err)
+{
+	for (int s = 0; s < 1024; s++) {
+		char dir[4200];
+		shard_dir(bs, s, dir, sizeof dir);
+		DIR *d = opendir(dir);
+		if (!d) {
+			if (errno == ENOENT)
+				continue;
+			ERR("opendir %s: %s", dir, strerror(errno));
+			return -1;
+		}
+		struct dirent *e;
+		while ((e = readdir(d)) != NULL) {
+			size_t l = strlen(e->d_name);
+			if (l < 6 || strcmp(e->d_name + l - 5, ".data") != 0)
+				continue;
+			uint8_t buf[CAIRN_MH_MAX_BYTES + 8];
+			size_t n;
+			cairn_multihash mh;
+			if (cairn_base_decode(CAIRN_BASE32, e->d_name, l - 5, buf, sizeof buf, &n) != 0 ||
+			    cairn_mh_decode(buf, n, &mh, NULL) != 0)
+				continue; /* not a block file */
+			char path[4400];
+			struct stat st;
+			snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+			uint64_t size = stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+			int r = fn(ctx, &mh, size);
+			if (r) {
+				closedir(d);
+				return r;
+			}
+		}
+		closedir(d);
+	}
+	return 0;
+}
+
+void blockstore_clean_temp(blockstore *bs)
+{
+	for (int s = 0; s < 1024; s++) {
+		char dir[4200];
+		shard_dir(bs, s, dir, sizeof dir);
+		DIR *d = opendir(dir);
+		if (!d)
+			continue;
+		struct dirent *e;
+		while ((e = readdir(d)) != NULL) {
+			if (strncmp(e->d_name, ".tmp-", 5) == 0) {
+				char p[4500];
+				snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+				unlink(p);
+			}
+		}
+		closedir(d);
+	}
+}

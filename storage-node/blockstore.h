@@ -1,0 +1,87 @@
+/*
+ * The blockstore: one file per block, named by the block's multihash, under
+ * sharded directories (Kubo's flatfs "next-to-last/2" scheme):
+ *
+ *   blocks/<2 chars>/<base32 of the multihash>.data
+ *
+ * The shard is the two characters before the last of the name. Blocks are
+ * keyed by multihash, not CID, so a raw and a dag-pb CID of the same bytes
+ * share storage, as in Kubo.
+ *
+ * File layout: one format byte, then the payload.
+ *   0x00  the block as is
+ *   0x01  a zstd frame holding the block (only when that is smaller)
+ *
+ * Writes are crash-safe: a block goes to a temporary file in its shard
+ * directory, which is fdatasync()ed and then renamed to its name, so a name
+ * never points at a partial block; the shard directories touched are
+ * fsync()ed when a batch commits, and a caller acknowledges a write only
+ * after that. Reads re-hash every block against its CID; a block that does
+ * not match is reported and treated as missing, never served.
+ */
+#ifndef CAIRN_BLOCKSTORE_H
+#define CAIRN_BLOCKSTORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cid.h"
+#include "importer.h"
+
+/* Largest block accepted: the trustless gateway and bitswap limit. */
+#define BLOCK_MAX (2u * 1024 * 1024)
+#define BS_FORMAT_PLAIN 0x00
+#define BS_FORMAT_ZSTD 0x01
+
+/* Results of blockstore_get besides 0 (found): */
+#define BS_NOT_FOUND 1
+#define BS_CORRUPT 2
+
+typedef struct blockstore {
+	char root[4096];      /* .../blocks */
+	int compress;         /* try zstd at rest */
+	/* shard directories written since the last commit (bitmap of 32*32) */
+	uint8_t dirty[1024 / 8];
+	int ndirty;
+	uint64_t tmp_seq;
+} blockstore;
+
+/* The file name of a block (no directory), for messages and tests. */
+void blockstore_key(const cairn_multihash *mh, char *out, size_t cap);
+
+/* Prepare a blockstore rooted at root (created by repo_init). */
+int blockstore_open(blockstore *bs, const char *root, int compress, char *err);
+
+/* Store a block given as pieces (the importer's iovecs). Idempotent: a
+ * block already present is not rewritten. The write is durable only after
+ * blockstore_commit(). Returns 0 or -1 with err set (errno kept). */
+int blockstore_put(blockstore *bs, const cairn_cid *cid, const cairn_iov *iov, size_t n, char *err);
+
+/* Make every put since the last commit durable (directory fsyncs). */
+int blockstore_commit(blockstore *bs, char *err);
+
+/* Read and verify a block. On 0, *data (malloc'd, caller frees) and *len
+ * hold it. BS_NOT_FOUND, BS_CORRUPT (also logged to stderr), or -1 with err
+ * set for I/O errors. */
+int blockstore_get(blockstore *bs, const cairn_cid *cid, uint8_t **data, size_t *len, char *err);
+
+/* 1 if a file for the block exists (not verified), 0 if not. */
+int blockstore_has(blockstore *bs, const cairn_cid *cid);
+
+/* Size of the stored block without reading it whole; -1 if absent. */
+long long blockstore_size(blockstore *bs, const cairn_cid *cid);
+
+/* Remove a block. 0, or BS_NOT_FOUND, or -1 with err set. */
+int blockstore_delete(blockstore *bs, const cairn_multihash *mh, char *err);
+
+/* Remove temporary files left by interrupted writes. Only safe while no
+ * other process writes to this blockstore (the repo lock ensures that). */
+void blockstore_clean_temp(blockstore *bs);
+
+/* Call fn for every stored block's multihash (in no particular order),
+ * with its on-disk size. Stops early if fn returns non-zero, and returns
+ * that value; 0 after the last block; -1 with err set on I/O errors. */
+typedef int (*blockstore_fn)(void *ctx, const cairn_multihash *mh, uint64_t disk_size);
+int blockstore_foreach(blockstore *bs, blockstore_fn fn, void *ctx, char *err);
+
+#endif

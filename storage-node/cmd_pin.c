@@ -1,0 +1,213 @@
+/*
+ * cairn pin add|ls|rm: keep DAGs from garbage collection.
+ */
+#include "cli.h"
+#include "dag.h"
+#include "pinstore.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char pin_usage[] =
+	"usage: cairn pin add [--recursive=BOOL] [--name NAME] CID...\n"
+	"       cairn pin ls [--type recursive|direct|all] [-q] [CID...]\n"
+	"       cairn pin rm CID...\n"
+	"\n"
+	"A recursive pin (the default) keeps a whole DAG, a direct pin one block.\n"
+	"Every block must already be in the repo.\n";
+
+static int print_pin(const pin *p, int quiet)
+{
+	char text[CAIRN_CID_TEXT_MAX];
+	cairn_cid_to_string(&p->cid, text, sizeof text, NULL);
+	if (quiet)
+		printf("%s\n", text);
+	else
+		printf("%s %s%s%s\n", text, p->type == PIN_DIRECT ? "direct" : "recursive",
+		       p->name[0] ? " " : "", p->name);
+	return 0;
+}
+
+static int pin_add(repo *r, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"recursive", optional_argument, NULL, 'r'},
+		{"name", required_argument, NULL, 'n'},
+		{NULL, 0, NULL, 0},
+	};
+	int recursive = 1, c, rc = 0;
+	const char *name = "";
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":r", opts, NULL)) != -1) {
+		if (c == 'r') {
+			if (optarg && cli_parse_bool(optarg, &recursive)) {
+				cli_error("pin add", "'%s' is not a boolean", optarg);
+				return EXIT_USAGE;
+			}
+		} else if (c == 'n') {
+			if (strlen(optarg) > PIN_NAME_MAX) {
+				cli_error("pin add", "pin name longer than %d bytes", PIN_NAME_MAX);
+				return EXIT_USAGE;
+			}
+			name = optarg;
+		} else {
+			cli_error("pin add", "unknown option '%s'", argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		cli_error("pin add", "no CID given");
+		return EXIT_USAGE;
+	}
+	for (int i = optind; i < argc; i++) {
+		pin p = {.type = recursive ? PIN_RECURSIVE : PIN_DIRECT};
+		char err[REPO_ERR_MAX], text[CAIRN_CID_TEXT_MAX];
+		cairn_cid where;
+		if (cli_parse_cid("pin add", argv[i], &p.cid)) {
+			rc = EXIT_FAIL;
+			continue;
+		}
+		snprintf(p.name, sizeof p.name, "%s", name);
+		/* Pin only what is complete: a pin promises the data is here. */
+		int w = dag_walk(&r->bs, &p.cid, recursive ? DAG_RECURSIVE : 0, NULL, NULL, &where, NULL, err);
+		if (w != 0) {
+			cairn_cid_to_string(&where, text, sizeof text, NULL);
+			if (w == DAG_MISSING)
+				cli_error("pin add", "%s: block %s is not in the repo", argv[i], text);
+			else if (w == DAG_INVALID)
+				cli_error("pin add", "%s: block %s does not decode", argv[i], text);
+			else
+				cli_error("pin add", "%s: %s", argv[i], err);
+			rc = EXIT_FAIL;
+			continue;
+		}
+		if (pinstore_put(r, &p, err) != 0) {
+			cli_error("pin add", "%s", err);
+			rc = EXIT_FAIL;
+			continue;
+		}
+		cairn_cid_to_string(&p.cid, text, sizeof text, NULL);
+		printf("pinned %s %s\n", text, recursive ? "recursively" : "directly");
+	}
+	return rc;
+}
+
+struct ls {
+	char type; /* 0: all */
+	int quiet;
+};
+
+static int ls_one(void *ctx, const pin *p)
+{
+	struct ls *l = ctx;
+	if (!l->type || l->type == p->type)
+		print_pin(p, l->quiet);
+	return 0;
+}
+
+static int pin_ls(repo *r, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"type", required_argument, NULL, 't'},
+		{"quiet", no_argument, NULL, 'q'},
+		{NULL, 0, NULL, 0},
+	};
+	struct ls l = {0, 0};
+	char err[REPO_ERR_MAX];
+	int c, rc = 0;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":qt:", opts, NULL)) != -1) {
+		if (c == 'q') {
+			l.quiet = 1;
+		} else if (c == 't') {
+			if (strcmp(optarg, "recursive") == 0)
+				l.type = PIN_RECURSIVE;
+			else if (strcmp(optarg, "direct") == 0)
+				l.type = PIN_DIRECT;
+			else if (strcmp(optarg, "all") != 0) {
+				cli_error("pin ls", "unknown pin type '%s' (recursive, direct or all)", optarg);
+				return EXIT_USAGE;
+			}
+		} else {
+			cli_error("pin ls", "unknown option '%s'", argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind == argc) {
+		if (pinstore_foreach(r, ls_one, &l, err) < 0) {
+			cli_error("pin ls", "%s", err);
+			return EXIT_FAIL;
+		}
+		return 0;
+	}
+	for (int i = optind; i < argc; i++) {
+		pin p;
+		cairn_cid cid;
+		if (cli_parse_cid("pin ls", argv[i], &cid)) {
+			rc = EXIT_FAIL;
+			continue;
+		}
+		int g = pinstore_get(r, &cid, &p, err);
+		if (g == 0) {
+			ls_one(&l, &p);
+		} else {
+			cli_error("pin ls", "%s is not pinned", argv[i]);
+			rc = EXIT_FAIL;
+		}
+	}
+	return rc;
+}
+
+static int pin_rm(repo *r, int argc, char **argv)
+{
+	int rc = 0;
+	if (argc < 2) {
+		cli_error("pin rm", "no CID given");
+		return EXIT_USAGE;
+	}
+	for (int i = 1; i < argc; i++) {
+		cairn_cid cid;
+		char err[REPO_ERR_MAX], text[CAIRN_CID_TEXT_MAX];
+		if (cli_parse_cid("pin rm", argv[i], &cid)) {
+			rc = EXIT_FAIL;
+			continue;
+		}
+		int d = pinstore_del(r, &cid, err);
+		if (d != 0) {
+			cli_error("pin rm", "%s", d > 0 ? "not pinned" : err);
+			rc = EXIT_FAIL;
+			continue;
+		}
+		cairn_cid_to_string(&cid, text, sizeof text, NULL);
+		printf("unpinned %s\n", text);
+	}
+	return rc;
+}
+
+int cmd_pin(int argc, char **argv)
+{
+	repo r;
+	int rc;
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(pin_usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_USAGE : 0;
+	}
+	const char *sub = argv[1];
+	if (strcmp(sub, "add") && strcmp(sub, "ls") && strcmp(sub, "rm")) {
+		cli_error("pin", "unknown subcommand '%s' (use add, ls or rm)", sub);
+		return EXIT_USAGE;
+	}
+	if ((rc = cli_repo_open(&r, "pin")) != 0)
+		return rc;
+	if (strcmp(sub, "add") == 0)
+		rc = pin_add(&r, argc - 1, argv + 1);
+	else if (strcmp(sub, "ls") == 0)
+		rc = pin_ls(&r, argc - 1, argv + 1);
+	else
+		rc = pin_rm(&r, argc - 1, argv + 1);
+	repo_close(&r);
+	return rc;
+}

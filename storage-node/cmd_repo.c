@@ -1,0 +1,185 @@
+/*
+ * cairn init, cairn repo gc|verify|stat.
+ */
+#include "cli.h"
+#include "gc.h"
+#include "pinstore.h"
+#include "repo.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char repo_usage[] =
+	"usage: cairn repo gc [-q]     remove blocks no pin reaches\n"
+	"       cairn repo verify      re-hash every block; exit 1 on damage\n"
+	"       cairn repo stat        objects, size, pins and location\n";
+
+int cmd_init(int argc, char **argv)
+{
+	char path[4096], err[REPO_ERR_MAX];
+	repo r;
+
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		puts("usage: cairn init\n\nCreate a repo at $CAIRN_PATH (default ~/.cairn).");
+		return 0;
+	}
+	if (argc > 1) {
+		cli_error("init", "unexpected argument '%s'", argv[1]);
+		return EXIT_USAGE;
+	}
+	if (repo_default_path(path, sizeof path) != 0) {
+		cli_error("init", "set CAIRN_PATH or HOME to say where the repo goes");
+		return EXIT_FAIL;
+	}
+	if (repo_init(path, err) != 0) {
+		cli_error("init", "%s", err);
+		return EXIT_FAIL;
+	}
+	if (repo_open(&r, path, NULL, err) != 0) {
+		cli_error("init", "%s", err);
+		return EXIT_FAIL;
+	}
+	printf("initialized cairn repo at %s\npeer identity: %s\n", path, r.peer_id);
+	repo_close(&r);
+	return 0;
+}
+
+static void print_removed(void *ctx, const cairn_multihash *mh)
+{
+	cairn_cid cid = {.version = 1, .codec = CAIRN_CODEC_RAW, .mh = *mh};
+	char text[CAIRN_CID_TEXT_MAX];
+	(void)ctx;
+	cairn_cid_to_string(&cid, text, sizeof text, NULL);
+	printf("removed %s\n", text);
+}
+
+static int repo_gc_cmd(repo *r, int quiet)
+{
+	gc_result res;
+	char err[REPO_ERR_MAX];
+
+	if (repo_gc(r, quiet ? NULL : print_removed, NULL, &res, err) != 0) {
+		cli_error("repo gc", "%s", err);
+		return EXIT_FAIL;
+	}
+	if (res.missing)
+		fprintf(stderr, "cairn repo gc: warning: %llu pinned blocks are missing "
+		        "(run 'cairn repo verify')\n", (unsigned long long)res.missing);
+	if (!quiet)
+		fprintf(stderr, "removed %llu blocks (%llu bytes), kept %llu\n",
+		        (unsigned long long)res.removed, (unsigned long long)res.freed_bytes,
+		        (unsigned long long)res.kept);
+	return 0;
+}
+
+struct verify {
+	repo *r;
+	uint64_t ok, bad;
+};
+
+static int verify_block(void *ctx, const cairn_multihash *mh, uint64_t size)
+{
+	struct verify *v = ctx;
+	cairn_cid cid = {.version = 1, .codec = CAIRN_CODEC_RAW, .mh = *mh};
+	uint8_t *data;
+	size_t len;
+	char err[REPO_ERR_MAX];
+	(void)size;
+	int rc = blockstore_get(&v->r->bs, &cid, &data, &len, err);
+	if (rc == 0) {
+		free(data);
+		v->ok++;
+	} else {
+		char text[CAIRN_CID_TEXT_MAX];
+		cairn_cid_to_string(&cid, text, sizeof text, NULL);
+		printf("block %s: %s\n", text, rc == BS_CORRUPT ? "corrupt" : rc < 0 ? err : "unreadable");
+		v->bad++;
+	}
+	return 0;
+}
+
+static int repo_verify_cmd(repo *r)
+{
+	struct verify v = {r, 0, 0};
+	char err[REPO_ERR_MAX];
+
+	if (blockstore_foreach(&r->bs, verify_block, &v, err) != 0) {
+		cli_error("repo verify", "%s", err);
+		return EXIT_FAIL;
+	}
+	if (v.bad) {
+		printf("verified %llu blocks: %llu damaged\n", (unsigned long long)(v.ok + v.bad),
+		       (unsigned long long)v.bad);
+		return EXIT_FAIL;
+	}
+	printf("verified %llu blocks: all ok\n", (unsigned long long)v.ok);
+	return 0;
+}
+
+struct stat_acc {
+	uint64_t blocks, bytes, pins;
+};
+
+static int count_block(void *ctx, const cairn_multihash *mh, uint64_t size)
+{
+	struct stat_acc *s = ctx;
+	(void)mh;
+	s->blocks++;
+	s->bytes += size;
+	return 0;
+}
+
+static int count_pin(void *ctx, const pin *p)
+{
+	(void)p;
+	((struct stat_acc *)ctx)->pins++;
+	return 0;
+}
+
+static int repo_stat_cmd(repo *r)
+{
+	struct stat_acc s = {0, 0, 0};
+	char err[REPO_ERR_MAX];
+
+	if (blockstore_foreach(&r->bs, count_block, &s, err) != 0 ||
+	    pinstore_foreach(r, count_pin, &s, err) != 0) {
+		cli_error("repo stat", "%s", err);
+		return EXIT_FAIL;
+	}
+	printf("NumObjects: %llu\nRepoSize:   %llu\nNumPins:    %llu\nRepoPath:   %s\nVersion:    cairn-repo@%s\n",
+	       (unsigned long long)s.blocks, (unsigned long long)s.bytes,
+	       (unsigned long long)s.pins, r->path, REPO_VERSION);
+	return 0;
+}
+
+int cmd_repo(int argc, char **argv)
+{
+	repo r;
+	int rc;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(repo_usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_USAGE : 0;
+	}
+	const char *sub = argv[1];
+	int quiet = argc > 2 && (strcmp(argv[2], "-q") == 0 || strcmp(argv[2], "--quiet") == 0);
+	if (strcmp(sub, "gc") && strcmp(sub, "verify") && strcmp(sub, "stat")) {
+		cli_error("repo", "unknown subcommand '%s' (use gc, verify or stat)", sub);
+		return EXIT_USAGE;
+	}
+	if (argc > 2 + quiet) {
+		cli_error("repo", "unexpected argument '%s'", argv[2 + quiet]);
+		return EXIT_USAGE;
+	}
+	if ((rc = cli_repo_open(&r, "repo")) != 0)
+		return rc;
+	if (strcmp(sub, "gc") == 0)
+		rc = repo_gc_cmd(&r, quiet);
+	else if (strcmp(sub, "verify") == 0)
+		rc = repo_verify_cmd(&r);
+	else
+		rc = repo_stat_cmd(&r);
+	repo_close(&r);
+	return rc;
+}

@@ -1,0 +1,20 @@
+/*
+ * Garbage collection: mark every block reachable from a pin (recursive pins
+ * by walking their DAGs, direct pins alone), then remove every other block,
+ * and leftover temporary files from interrupted writes.
+ */
+#ifndef CAIRN_GC_H
+#define CAIRN_GC_H
+
+#include "repo.h"
+
+typedef struct gc_result {
+	uint64_t kept, removed, freed_bytes;
+	uint64_t missing; /* pinned blocks that were not there to mark */
+} gc_result;
+
+/* on_removed (may be NULL) is told each removed block. 0 or -1 (err). */
+int repo_gc(repo *r, void (*on_removed)(void *ctx, const cairn_multihash *mh), void *ctx,
+            gc_result *res, char *err);
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * The repo: everything a node keeps on disk, under $CAIRN_PATH (default
+ * ~/.cairn). Layout (docs/repo.md):
+ *
+ *   version        "1\n": the repo format
+ *   config         JSON: addresses, datastore options, identity (PeerID)
+ *   identity.key   Ed25519 private key, PKCS#8 PEM, mode 0600
+ *   blocks/        the blockstore (blockstore.h)
+ *   index/         LMDB environment: pins (pinstore.h)
+ *   repo.lock      flock()ed by whoever has the repo open; holds its pid
+ */
+#ifndef CAIRN_REPO_H
+#define CAIRN_REPO_H
+
+#include <jansson.h>
+#include <lmdb.h>
+
+#include "blockstore.h"
+
+#define REPO_VERSION "1"
+#define REPO_ERR_MAX 512
+/* Longest repo path accepted: leaves room in every 4 KiB path buffer for
+ * blocks/<shard>/<key>.data and similar names under it. */
+#define REPO_PATH_MAX 3600
+#define REPO_DEFAULT_API "127.0.0.1:5001"
+#define REPO_DEFAULT_GATEWAY "127.0.0.1:8080"
+/* LMDB reserves address space, not disk: 1 TiB of index is plenty. */
+#define REPO_MAP_SIZE (1ull << 40)
+
+typedef struct repo {
+	char path[4096];
+	int lock_fd;
+	json_t *config;
+	blockstore bs;
+	MDB_env *env;
+	MDB_dbi pins;
+	char peer_id[128];
+} repo;
+
+/* $CAIRN_PATH, else $HOME/.cairn. Returns 0, or -1 if neither is set. */
+int repo_default_path(char *buf, size_t cap);
+
+/* Create a repo at path (which must not hold one). Returns 0, or -1 with
+ * a message in err. */
+int repo_init(const char *path, char *err);
+
+/* Open an initialised repo and take its lock. If another process holds the
+ * lock, fails and, when holder is not NULL, stores that process's pid there
+ * (0 if unknown). Returns 0 or -1 with a message in err. */
+int repo_open(repo *r, const char *path, int *holder, char *err);
+
+void repo_close(repo *r);
+
+/* A config string, e.g. repo_config_str(r, "Addresses", "API"); NULL if absent. */
+const char *repo_config_str(const repo *r, const char *section, const char *key);
+
+#endif
