@@ -2,6 +2,7 @@
 # The cairn command line: help, version, output formats, exit codes and
 # messages for bad input. Digests are checked against b3sum and sha256sum.
 . "$(dirname "$0")/../lib/tap.bash"
+export CAIRN_PATH=$scratch/no-repo # never the user's ~/.cairn
 
 # run CMD...: sets out, err, rc
 run() { out=$("$@" 2>"$scratch/err"); rc=$?; err=$(cat "$scratch/err"); }
@@ -62,8 +63,8 @@ expect_fail "chunk size too big" 2 "must be between" "$CAIRN" add -n -s size-104
 expect_fail "bad boolean" 2 "not a boolean" "$CAIRN" add -n --raw-leaves=maybe "$scratch/w"
 expect_fail "missing file" 1 "No such file or directory" "$CAIRN" add -n "$scratch/nope"
 expect_fail "directory" 1 "is a directory" "$CAIRN" add -n "$scratch"
-expect_fail "add without --only-hash" 1 "use --only-hash" "$CAIRN" add "$scratch/w"
-expect_fail "--only-hash=false" 1 "use --only-hash" "$CAIRN" add --only-hash=false "$scratch/w"
+expect_fail "add without a repo" 1 "no cairn repo at $CAIRN_PATH (run 'cairn init')" "$CAIRN" add "$scratch/w"
+expect_fail "--only-hash=false needs a repo" 1 "no cairn repo at" "$CAIRN" add --only-hash=false "$scratch/w"
 expect_fail "malformed CID (format)" 1 "invalid CID 'bafyxyz'" "$CAIRN" cid format bafyxyz
 expect_fail "malformed CID (inspect)" 1 "unsupported multibase prefix" "$CAIRN" cid inspect '!abc'
 expect_fail "CIDv0 wrong hash length" 1 "invalid CID" "$CAIRN" cid inspect Qm1111111111111111111111111111111111111111111x
