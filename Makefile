@@ -93,7 +93,7 @@ $(BUILD)/node/%.o: storage-node/%.c $(wildcard storage-node/*.h) $(wildcard core
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_C) -Wno-format-truncation $(B3_CFLAGS) -Icore -c $< -o $@
 
-NODE_LIBS := -lzstd -llmdb -ljansson
+NODE_LIBS := -lzstd -llmdb -ljansson -levent
 
 $(CAIRN): $(NODE_OBJS) $(CORE_LIB)
 	$(CC) $(LDFLAGS_C) -o $@ $(NODE_OBJS) $(CORE_LIB) $(CORE_LIBS) $(NODE_LIBS)

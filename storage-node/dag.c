@@ -2,16 +2,15 @@
 
 #include "dagpb.h"
 #include "error.h"
-#include "unixfs.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 struct walk {
 	blockstore *bs;
 	unsigned flags;
 	uint64_t *missing;
 	dag_block_fn block;
-	dag_bytes_fn bytes; /* set for dag_cat */
 	void *ctx;
 	cairn_cid *where;
 	char *err;
@@ -22,20 +21,6 @@ static int fail(struct walk *w, const cairn_cid *cid, int rc)
 	if (w->where)
 		*w->where = *cid;
 	return rc;
-}
-
-/* A UnixFS node's own bytes come before its children's (the spec's order). */
-static int emit_unixfs(struct walk *w, const cairn_cid *cid, const cairn_pbnode *node)
-{
-	cairn_unixfs u;
-
-	if (!node->has_data || cairn_unixfs_decode(node->data, node->data_len, &u) != CAIRN_OK)
-		return fail(w, cid, DAG_INVALID);
-	if (u.type != CAIRN_UNIXFS_FILE && u.type != CAIRN_UNIXFS_RAW)
-		return fail(w, cid, DAG_NOT_FILE);
-	if (u.data_len)
-		return w->bytes(w->ctx, u.data, u.data_len);
-	return 0;
 }
 
 static int visit(struct walk *w, const cairn_cid *cid, int depth)
@@ -58,21 +43,13 @@ static int visit(struct walk *w, const cairn_cid *cid, int depth)
 		return -1;
 	if (w->block && (rc = w->block(w->ctx, cid, data, len)) != 0)
 		goto done;
-	if (cid->codec == CAIRN_CODEC_RAW) {
-		rc = w->bytes ? w->bytes(w->ctx, data, len) : 0;
-		goto done;
-	}
-	if (cid->codec != CAIRN_CODEC_DAG_PB) {
-		rc = w->bytes ? fail(w, cid, DAG_NOT_FILE) : 0;
-		goto done;
-	}
+	if (cid->codec != CAIRN_CODEC_DAG_PB)
+		goto done; /* raw and other codecs: leaves */
 	cairn_pbnode node;
 	if (cairn_pbnode_decode(data, len, &node) != CAIRN_OK) {
 		rc = fail(w, cid, DAG_INVALID);
 		goto done;
 	}
-	if (w->bytes && (rc = emit_unixfs(w, cid, &node)) != 0)
-		goto done;
 	if (!(w->flags & DAG_RECURSIVE))
 		goto done;
 	size_t cur = 0;
@@ -91,13 +68,155 @@ done:
 int dag_walk(blockstore *bs, const cairn_cid *root, unsigned flags, dag_block_fn fn, void *ctx,
              cairn_cid *where, uint64_t *missing, char *err)
 {
-	struct walk w = {bs, flags, missing, fn, NULL, ctx, where, err};
+	struct walk w = {bs, flags, missing, fn, ctx, where, err};
 	return visit(&w, root, 0);
+}
+
+/* Load a block into frame f: raw blocks are all file bytes; dag-pb nodes
+ * carry UnixFS file data and children. */
+static int frame_load(dag_reader *r, struct dag_frame *f, const cairn_cid *cid, cairn_cid *where,
+                      char *err)
+{
+	int rc;
+
+	memset(f, 0, sizeof *f);
+	rc = blockstore_get(r->bs, cid, &f->data, &f->len, err);
+	if (rc == BS_NOT_FOUND || rc == BS_CORRUPT)
+		goto missing;
+	if (rc != 0)
+		return -1;
+	if (cid->codec == CAIRN_CODEC_RAW) {
+		f->own = f->data;
+		f->own_len = f->len;
+		return 0;
+	}
+	rc = DAG_NOT_FILE;
+	if (cid->codec != CAIRN_CODEC_DAG_PB)
+		goto bad;
+	rc = DAG_INVALID;
+	if (cairn_pbnode_decode(f->data, f->len, &f->node) != CAIRN_OK || !f->node.has_data ||
+	    cairn_unixfs_decode(f->node.data, f->node.data_len, &f->u) != CAIRN_OK)
+		goto bad;
+	rc = DAG_NOT_FILE;
+	if (f->u.type != CAIRN_UNIXFS_FILE && f->u.type != CAIRN_UNIXFS_RAW)
+		goto bad;
+	f->is_pb = 1;
+	f->own = f->u.data;
+	f->own_len = f->u.data_len;
+	return 0;
+missing:
+	rc = DAG_MISSING;
+bad:
+	free(f->data);
+	f->data = NULL;
+	if (where)
+		*where = *cid;
+	return rc;
+}
+
+int dag_reader_open(dag_reader *r, blockstore *bs, const cairn_cid *root, cairn_cid *where, char *err)
+{
+	r->bs = bs;
+	r->depth = -1;
+	int rc = frame_load(r, &r->st[0], root, where, err);
+	if (rc != 0)
+		return rc;
+	r->depth = 0;
+	struct dag_frame *f = &r->st[0];
+	if (!f->is_pb) {
+		r->size = f->len;
+	} else if (f->u.has_filesize) {
+		r->size = f->u.filesize;
+	} else {
+		/* No filesize field: own bytes plus the children's blocksizes. */
+		uint64_t s = f->own_len, v;
+		size_t cur = 0;
+		while (cairn_unixfs_next_blocksize(&f->u, &cur, &v))
+			s += v;
+		r->size = s;
+	}
+	r->skip = 0;
+	r->remaining = r->size;
+	return 0;
+}
+
+void dag_reader_range(dag_reader *r, uint64_t offset, uint64_t length)
+{
+	if (offset > r->size)
+		offset = r->size;
+	if (length > r->size - offset)
+		length = r->size - offset;
+	r->skip = offset;
+	r->remaining = length;
+}
+
+int dag_reader_next(dag_reader *r, const uint8_t **p, size_t *n, cairn_cid *where, char *err)
+{
+	while (r->depth >= 0 && r->remaining > 0) {
+		struct dag_frame *f = &r->st[r->depth];
+		if (!f->own_done) {
+			f->own_done = 1;
+			uint64_t len = f->own_len;
+			if (r->skip >= len) {
+				r->skip -= len;
+				continue;
+			}
+			len -= r->skip;
+			if (len > r->remaining)
+				len = r->remaining;
+			*p = f->own + r->skip;
+			*n = (size_t)len;
+			r->skip = 0;
+			r->remaining -= len;
+			if (len)
+				return 0;
+			continue;
+		}
+		cairn_pblink l;
+		if (f->is_pb && cairn_pbnode_next_link(&f->node, &f->link_cursor, &l)) {
+			uint64_t bsz;
+			int known = cairn_unixfs_next_blocksize(&f->u, &f->size_cursor, &bsz);
+			if (known && r->skip >= bsz) {
+				r->skip -= bsz; /* the whole subtree is before the range */
+				continue;
+			}
+			cairn_cid child;
+			cairn_cid_decode(l.hash, l.hash_len, &child, NULL);
+			if (r->depth >= DAG_MAX_DEPTH) {
+				if (where)
+					*where = child;
+				return DAG_INVALID;
+			}
+			int rc = frame_load(r, &r->st[r->depth + 1], &child, where, err);
+			if (rc != 0)
+				return rc;
+			r->depth++;
+			continue;
+		}
+		free(f->data);
+		f->data = NULL;
+		r->depth--;
+	}
+	return DAG_END;
+}
+
+void dag_reader_close(dag_reader *r)
+{
+	for (int i = 0; i <= r->depth; i++)
+		free(r->st[i].data);
+	r->depth = -1;
 }
 
 int dag_cat(blockstore *bs, const cairn_cid *root, dag_bytes_fn fn, void *ctx,
             cairn_cid *where, char *err)
 {
-	struct walk w = {bs, DAG_RECURSIVE, NULL, NULL, fn, ctx, where, err};
-	return visit(&w, root, 0);
+	dag_reader r;
+	const uint8_t *p;
+	size_t n;
+	int rc = dag_reader_open(&r, bs, root, where, err);
+
+	while (rc == 0 && (rc = dag_reader_next(&r, &p, &n, where, err)) == 0)
+		rc = fn(ctx, p, n) ? -1 : 0;
+	dag_reader_close(&r);
+	return rc == DAG_END ? 0 : rc;
 }

@@ -8,6 +8,8 @@
 #define CAIRN_DAG_H
 
 #include "blockstore.h"
+#include "dagpb.h"
+#include "unixfs.h"
 
 /* Deeper DAGs are refused: cairn's own importer never builds more than a
  * dozen levels, and recursion must stay bounded on hostile input. */
@@ -37,5 +39,46 @@ typedef int (*dag_bytes_fn)(void *ctx, const uint8_t *p, size_t n);
 /* Write the bytes of the UnixFS file (or raw block) root names. */
 int dag_cat(blockstore *bs, const cairn_cid *root, dag_bytes_fn fn, void *ctx,
             cairn_cid *where, char *err);
+
+/*
+ * A resumable reader of a UnixFS file (or raw block): hands out the file's
+ * bytes a block's worth at a time, holding only the blocks on the current
+ * path from the root (at most DAG_MAX_DEPTH + 1). A byte range is served by
+ * skipping whole subtrees by their blocksizes, without reading them.
+ */
+struct dag_frame {
+	uint8_t *data;         /* the block (owned) */
+	size_t len;
+	const uint8_t *own;    /* this node's own file bytes */
+	size_t own_len;
+	int own_done;
+	int is_pb;
+	cairn_pbnode node;
+	cairn_unixfs u;
+	size_t link_cursor, size_cursor;
+};
+
+typedef struct dag_reader {
+	blockstore *bs;
+	int depth;             /* top frame index, -1 when done */
+	uint64_t skip;         /* bytes still to skip before emitting */
+	uint64_t remaining;    /* bytes still to emit */
+	uint64_t size;         /* the file's size, from the root */
+	struct dag_frame st[DAG_MAX_DEPTH + 1];
+} dag_reader;
+
+/* Open root; *size (from the root block alone) is the file's length.
+ * 0, or DAG_MISSING / DAG_INVALID / DAG_NOT_FILE (*where set), or -1. */
+int dag_reader_open(dag_reader *r, blockstore *bs, const cairn_cid *root, cairn_cid *where, char *err);
+
+/* Restrict output to [offset, offset + length) (clipped to the file). */
+void dag_reader_range(dag_reader *r, uint64_t offset, uint64_t length);
+
+/* The next piece: 0 with *p, *n set (valid until the next call), DAG_END
+ * when done, or an error as dag_reader_open. */
+#define DAG_END 4
+int dag_reader_next(dag_reader *r, const uint8_t **p, size_t *n, cairn_cid *where, char *err);
+
+void dag_reader_close(dag_reader *r);
 
 #endif

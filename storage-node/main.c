@@ -20,7 +20,7 @@ static const char usage[] =
 	"  block     get, put, stat, rm single blocks\n"
 	"  repo      gc, verify, stat\n"
 	"  cid       format and inspect CIDs (cid format, cid inspect)\n"
-	"  daemon    run the node (gateway :8080, API :5001) -- not in this version\n"
+	"  daemon    run the node: read-only gateway :8080, Kubo RPC API :5001\n"
 	"  version   print the version\n"
 	"\n"
 	"Run 'cairn <command> --help' for a command's options.\n";
@@ -46,15 +46,11 @@ int main(int argc, char **argv)
 	} cmds[] = {
 		{"add", cmd_add}, {"cid", cmd_cid}, {"init", cmd_init}, {"repo", cmd_repo},
 		{"pin", cmd_pin}, {"block", cmd_block}, {"cat", cmd_cat}, {"get", cmd_get},
+		{"daemon", cmd_daemon},
 	};
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		if (strcmp(cmd, cmds[i].name) == 0)
 			return cmds[i].fn(argc - 1, argv + 1);
-	if (strcmp(cmd, "daemon") == 0) {
-		cli_error("daemon", "the node daemon is not part of this version yet "
-		          "(only 'cairn add --only-hash' and 'cairn cid' are)");
-		return EXIT_FAIL;
-	}
 	fprintf(stderr, "cairn: unknown command '%s'\n\n%s", cmd, usage);
 	return EXIT_USAGE;
 }

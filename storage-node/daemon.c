@@ -1,0 +1,198 @@
+/*
+ * cairn daemon: the node's event loop, with the API and gateway listeners.
+ * It holds the repo lock for its lifetime, so a second daemon (or a CLI
+ * command that would write to the repo) is refused rather than racing it.
+ */
+#include "api.h"
+#include "cli.h"
+#include "gateway.h"
+#include "http_util.h"
+#include "node.h"
+
+#include <arpa/inet.h>
+#include <event2/http.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+/* Limits for the read-only listeners (writes arrive with the add API). */
+#define HEADERS_MAX (16 * 1024)
+#define GATEWAY_BODY_MAX 1024
+#define API_BODY_MAX (1024 * 1024)
+/* Idle or stalled connections are closed after this long. */
+#define CONN_TIMEOUT_SECS 60
+/* In-flight replies get this long to finish after SIGTERM/SIGINT. */
+#define SHUTDOWN_GRACE_SECS 2
+
+static const char daemon_usage[] =
+	"usage: cairn daemon [--api HOST:PORT] [--gateway HOST:PORT]\n"
+	"\n"
+	"Run the node on the repo at $CAIRN_PATH (default ~/.cairn).\n"
+	"  --api HOST:PORT      Kubo RPC API (default: config Addresses.API, 127.0.0.1:5001)\n"
+	"  --gateway HOST:PORT  read-only IPFS gateway (default: config Addresses.Gateway,\n"
+	"                       127.0.0.1:8080)\n"
+	"Port 0 picks a free port; the addresses in use are printed at start.\n"
+	"Stops cleanly on SIGINT or SIGTERM.\n";
+
+struct listener {
+	struct evhttp *http;
+	struct evhttp_bound_socket *sock;
+	const char *name;
+};
+
+static struct listener listeners[2];
+
+static void on_complete(struct evhttp_request *req, void *arg)
+{
+	http_log(req, arg);
+}
+
+static void api_entry(struct evhttp_request *req, void *arg)
+{
+	evhttp_request_set_on_complete_cb(req, on_complete, "api");
+	api_handle(req, arg);
+}
+
+static void gateway_entry(struct evhttp_request *req, void *arg)
+{
+	evhttp_request_set_on_complete_cb(req, on_complete, "gateway");
+	gateway_handle(req, arg);
+}
+
+/* "HOST:PORT" with an IPv4 host or "localhost". */
+static int split_addr(const char *s, char *host, size_t cap, unsigned short *port)
+{
+	const char *colon = strrchr(s, ':');
+	char *end;
+	if (!colon || colon == s || (size_t)(colon - s) >= cap)
+		return -1;
+	long p = strtol(colon + 1, &end, 10);
+	if (*end || colon[1] == '\0' || p < 0 || p > 65535)
+		return -1;
+	memcpy(host, s, (size_t)(colon - s));
+	host[colon - s] = '\0';
+	if (strcmp(host, "localhost") == 0)
+		snprintf(host, cap, "127.0.0.1");
+	*port = (unsigned short)p;
+	return 0;
+}
+
+static int listen_on(node *n, struct listener *l, const char *addr, void (*cb)(struct evhttp_request *, void *),
+                     long body_max)
+{
+	char host[256];
+	unsigned short port;
+	if (split_addr(addr, host, sizeof host, &port) != 0) {
+		cli_error("daemon", "invalid %s address '%s' (use HOST:PORT)", l->name, addr);
+		return EXIT_USAGE;
+	}
+	l->http = evhttp_new(n->base);
+	if (!l->http)
+		return EXIT_FAIL;
+	evhttp_set_gencb(l->http, cb, n);
+	evhttp_set_timeout(l->http, CONN_TIMEOUT_SECS);
+	evhttp_set_max_headers_size(l->http, HEADERS_MAX);
+	evhttp_set_max_body_size(l->http, body_max);
+	/* Handlers answer every method themselves (405 with Allow). */
+	evhttp_set_allowed_methods(l->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+	                           EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+	                           EVHTTP_REQ_PATCH);
+	l->sock = evhttp_bind_socket_with_handle(l->http, host, port);
+	if (!l->sock) {
+		cli_error("daemon", "cannot listen for the %s on %s (address in use or not local?)",
+		          l->name, addr);
+		return EXIT_FAIL;
+	}
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof sa;
+	char ip[INET_ADDRSTRLEN] = "?";
+	if (getsockname(evhttp_bound_socket_get_fd(l->sock), (struct sockaddr *)&sa, &sl) == 0)
+		inet_ntop(AF_INET, &sa.sin_addr, ip, sizeof ip);
+	printf("%s server listening on http://%s:%u\n", l->name, ip, ntohs(sa.sin_port));
+	return 0;
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	node *n = arg;
+	struct timeval grace = {SHUTDOWN_GRACE_SECS, 0};
+	(void)what;
+	fprintf(stderr, "cairn daemon: received signal %d, shutting down\n", (int)sig);
+	/* Stop taking connections; let replies in flight finish. */
+	for (int i = 0; i < 2; i++)
+		if (listeners[i].sock) {
+			evhttp_del_accept_socket(listeners[i].http, listeners[i].sock);
+			listeners[i].sock = NULL;
+		}
+	event_base_loopexit(n->base, &grace);
+}
+
+int cmd_daemon(int argc, char **argv)
+{
+	node n;
+	const char *api_addr = NULL, *gw_addr = NULL;
+	struct event *sigint = NULL, *sigterm = NULL;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			fputs(daemon_usage, stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--api") == 0 && i + 1 < argc) {
+			api_addr = argv[++i];
+		} else if (strncmp(argv[i], "--api=", 6) == 0) {
+			api_addr = argv[i] + 6;
+		} else if (strcmp(argv[i], "--gateway") == 0 && i + 1 < argc) {
+			gw_addr = argv[++i];
+		} else if (strncmp(argv[i], "--gateway=", 10) == 0) {
+			gw_addr = argv[i] + 10;
+		} else {
+			cli_error("daemon", "unknown option '%s' (see 'cairn daemon --help')", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	memset(&n, 0, sizeof n);
+	if ((rc = cli_repo_open(&n.repo, "daemon")) != 0)
+		return rc;
+	if (!api_addr)
+		api_addr = repo_config_str(&n.repo, "Addresses", "API");
+	if (!gw_addr)
+		gw_addr = repo_config_str(&n.repo, "Addresses", "Gateway");
+	signal(SIGPIPE, SIG_IGN);
+	n.base = event_base_new();
+	listeners[0] = (struct listener){NULL, NULL, "API"};
+	listeners[1] = (struct listener){NULL, NULL, "Gateway"};
+	rc = EXIT_FAIL;
+	if (!n.base)
+		goto done;
+	if ((rc = listen_on(&n, &listeners[0], api_addr ? api_addr : REPO_DEFAULT_API, api_entry,
+	                    API_BODY_MAX)) != 0 ||
+	    (rc = listen_on(&n, &listeners[1], gw_addr ? gw_addr : REPO_DEFAULT_GATEWAY,
+	                    gateway_entry, GATEWAY_BODY_MAX)) != 0)
+		goto done;
+	sigint = evsignal_new(n.base, SIGINT, on_signal, &n);
+	sigterm = evsignal_new(n.base, SIGTERM, on_signal, &n);
+	if (!sigint || !sigterm || event_add(sigint, NULL) != 0 || event_add(sigterm, NULL) != 0) {
+		rc = EXIT_FAIL;
+		goto done;
+	}
+	printf("peer identity: %s\nrepo: %s\nDaemon is ready\n", n.repo.peer_id, n.repo.path);
+	fflush(stdout);
+	rc = event_base_dispatch(n.base) < 0 ? EXIT_FAIL : 0;
+	fprintf(stderr, "cairn daemon: stopped\n");
+done:
+	if (sigint)
+		event_free(sigint);
+	if (sigterm)
+		event_free(sigterm);
+	for (int i = 0; i < 2; i++)
+		if (listeners[i].http)
+			evhttp_free(listeners[i].http);
+	if (n.base)
+		event_base_free(n.base);
+	repo_close(&n.repo);
+	return rc;
+}

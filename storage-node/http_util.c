@@ -1,0 +1,92 @@
+#include "http_util.h"
+
+#include <event2/buffer.h>
+#include <sys/queue.h> /* TAILQ_INIT, which keyvalq_struct.h does not define */
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void reply(struct evhttp_request *req, int code, const char *type, const char *body, size_t len)
+{
+	struct evbuffer *b = evbuffer_new();
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+
+	evhttp_remove_header(h, "Content-Type");
+	evhttp_add_header(h, "Content-Type", type);
+	if (b)
+		evbuffer_add(b, body, len);
+	evhttp_send_reply(req, code, NULL, b);
+	if (b)
+		evbuffer_free(b);
+}
+
+void http_reply_text(struct evhttp_request *req, int code, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg - 1, fmt, ap);
+	va_end(ap);
+	strcat(msg, "\n");
+	/* Errors are not cached: a 404 may become a 200 when content arrives. */
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-store");
+	reply(req, code, "text/plain; charset=utf-8", msg, strlen(msg));
+}
+
+void http_reply_rpc_error(struct evhttp_request *req, int code, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	json_t *j = json_pack("{s:s, s:i, s:s}", "Message", msg, "Code", 0, "Type", "error");
+	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	http_reply_json(req, code, text ? text : strdup("{\"Type\":\"error\"}"));
+}
+
+void http_reply_json(struct evhttp_request *req, int code, char *json)
+{
+	size_t n = strlen(json);
+	json = realloc(json, n + 2);
+	if (!json) {
+		reply(req, 500, "text/plain", "out of memory\n", 14);
+		return;
+	}
+	json[n] = '\n';
+	json[n + 1] = '\0';
+	reply(req, code, "application/json", json, n + 1);
+	free(json);
+}
+
+int http_parse_query(struct evhttp_request *req, struct evkeyvalq *q)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *s = uri ? evhttp_uri_get_query(uri) : NULL;
+
+	TAILQ_INIT(q);
+	return s ? evhttp_parse_query_str(s, q) : 0;
+}
+
+void http_log(struct evhttp_request *req, const char *server)
+{
+	static const char *names[] = {"GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE",
+	                              "CONNECT", "PATCH"};
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	const char *m = "?";
+	for (int i = 0; i < 9; i++)
+		if (cmd == (enum evhttp_cmd_type)(1 << i))
+			m = names[i];
+	time_t t = time(NULL);
+	struct tm tm;
+	char ts[32];
+	gmtime_r(&t, &tm);
+	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fprintf(stderr, "%s level=info server=%s method=%s uri=\"%s\" status=%d\n", ts, server, m,
+	        evhttp_request_get_uri(req), evhttp_request_get_response_code(req));
+}

@@ -1,0 +1,29 @@
+/*
+ * Small pieces every HTTP handler uses. Each handler ends in exactly one
+ * reply: one of these, or a streamed reply it finishes itself.
+ */
+#ifndef CAIRN_HTTP_UTIL_H
+#define CAIRN_HTTP_UTIL_H
+
+#include <event2/http.h>
+
+/* A short text/plain body (the gateway's errors). */
+void http_reply_text(struct evhttp_request *req, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Kubo's RPC error body: {"Message": ..., "Code": 0, "Type": "error"}. */
+void http_reply_rpc_error(struct evhttp_request *req, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* A JSON body (takes ownership of the text, which must be malloc'd). */
+void http_reply_json(struct evhttp_request *req, int code, char *json);
+
+/* Parse the request URI's query into q (decoded; the caller clears it with
+ * evhttp_clear_headers). Returns 0, or -1 for a malformed query. */
+struct evkeyvalq;
+int http_parse_query(struct evhttp_request *req, struct evkeyvalq *q);
+
+/* Log one line for a finished request (called from the completion hook). */
+void http_log(struct evhttp_request *req, const char *server);
+
+#endif

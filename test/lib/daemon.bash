@@ -1,0 +1,24 @@
+# Start a cairn daemon on free loopback ports for a test; stopped on exit.
+#   daemon_start   sets API and GW (http://127.0.0.1:PORT), DAEMON_PID
+daemon_stop() {
+	[ -n "${DAEMON_PID:-}" ] || return 0
+	kill -TERM "$DAEMON_PID" 2>/dev/null
+	for _ in $(seq 50); do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$DAEMON_PID" 2>/dev/null
+	wait "$DAEMON_PID" 2>/dev/null
+	DAEMON_PID=
+}
+
+daemon_start() {
+	"$CAIRN" daemon --api 127.0.0.1:0 --gateway 127.0.0.1:0 >"$scratch/daemon.out" 2>"$scratch/daemon.log" &
+	DAEMON_PID=$!
+	trap 'daemon_stop; rm -rf "$scratch"' EXIT
+	for _ in $(seq 100); do
+		grep -q '^Daemon is ready' "$scratch/daemon.out" 2>/dev/null && break
+		kill -0 "$DAEMON_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	API=$(sed -n 's/^API server listening on //p' "$scratch/daemon.out")
+	GW=$(sed -n 's/^Gateway server listening on //p' "$scratch/daemon.out")
+	[ -n "$API" ] && [ -n "$GW" ]
+}
