@@ -109,7 +109,8 @@ $(BUILD)/test/%: test/unit/%.c $(CORE_LIB) $(wildcard core/*.h)
 TOP_GOALS := check run bench deps deps-runtime
 ifeq ($(filter $(TOP_GOALS),$(MAKECMDGOALS))$(SANITIZE),0)
 PG_CONFIG ?= pg_config
-PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+# (libpq-dev alone has a pg_config whose pgxs.mk does not exist)
+PGXS := $(wildcard $(shell $(PG_CONFIG) --pgxs 2>/dev/null))
 endif
 
 ifneq ($(PGXS),)
@@ -139,8 +140,10 @@ test-build: $(CAIRN) $(UNIT_BINS)
 clean:
 	rm -rf build
 
+# Start the node on its embedded defaults, creating the repo on first use.
 run: deps-runtime
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory $(CAIRN)
+	@repo=$${CAIRN_PATH:-$$HOME/.cairn}; [ -f "$$repo/version" ] || $(CAIRN) init
 	exec $(CAIRN) daemon
 
 check: deps

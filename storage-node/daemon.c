@@ -154,6 +154,17 @@ int cmd_daemon(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	/* Usage errors first, before the repo is touched. */
+	char host[256];
+	unsigned short port;
+	if (api_addr && split_addr(api_addr, host, sizeof host, &port) != 0) {
+		cli_error("daemon", "invalid API address '%s' (use HOST:PORT)", api_addr);
+		return EXIT_USAGE;
+	}
+	if (gw_addr && split_addr(gw_addr, host, sizeof host, &port) != 0) {
+		cli_error("daemon", "invalid Gateway address '%s' (use HOST:PORT)", gw_addr);
+		return EXIT_USAGE;
+	}
 	memset(&n, 0, sizeof n);
 	if ((rc = cli_repo_open(&n.repo, "daemon")) != 0)
 		return rc;

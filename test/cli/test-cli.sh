@@ -70,7 +70,8 @@ expect_fail "malformed CID (inspect)" 1 "unsupported multibase prefix" "$CAIRN" 
 expect_fail "CIDv0 wrong hash length" 1 "invalid CID" "$CAIRN" cid inspect Qm1111111111111111111111111111111111111111111x
 expect_fail "unknown base" 2 "unknown multibase 'base99'" "$CAIRN" cid format -b base99 QmWfVY9y3xjsixTgbd9AorQxH7VtMpzfx2HaWtsoUYecaX
 expect_fail "raw cannot be v0" 1 "cannot be CIDv0" "$CAIRN" cid format -v 0 bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku
-expect_fail "daemon not in this version" 1 "not part of this version" "$CAIRN" daemon
+expect_fail "daemon without a repo" 1 "no cairn repo at" "$CAIRN" daemon
+expect_fail "daemon with a bad address" 2 "invalid API address" "$CAIRN" daemon --api nowhere
 # a bad file among good ones: the good ones still print, the exit code says failure
 run "$CAIRN" add -nq "$scratch/w" "$scratch/nope" "$scratch/hello.txt"
 [ $rc -eq 1 ] && [ "$(echo "$out" | wc -l)" -eq 2 ] && ok "partial failure reported, others added" || not_ok "partial failure"
