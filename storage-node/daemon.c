@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
+#include <event2/buffer.h>
 
 /* Limits for the read-only listeners (writes arrive with the add API). */
 #define HEADERS_MAX (16 * 1024)
@@ -45,21 +47,80 @@ struct listener {
 
 static struct listener listeners[2];
 
-static void on_complete(struct evhttp_request *req, void *arg)
+/*
+ * Every request passes through here. When a handler returns, its reply is
+ * queued or (for streamed bodies) started, so status and Content-Length
+ * are known: the log line and the metrics are taken then. The duration is
+ * therefore the time until the reply starts (time to first byte); evhttp
+ * gives no hook that also runs when a client hangs up mid-body.
+ */
+static void observed(struct evhttp_request *req, node *n, int server,
+                     void (*handler)(struct evhttp_request *, void *))
 {
-	http_log(req, arg);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!node_serve_ops(req, n))
+		handler(req, n);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	const char *len = evhttp_find_header(evhttp_request_get_output_headers(req), "Content-Length");
+	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	metrics_observe(&n->metrics, server, evhttp_request_get_response_code(req),
+	                len ? strtoull(len, NULL, 10) : 0, secs);
+	http_log(req, server == 0 ? "api" : "gateway");
 }
 
 static void api_entry(struct evhttp_request *req, void *arg)
 {
-	evhttp_request_set_on_complete_cb(req, on_complete, "api");
-	api_handle(req, arg);
+	observed(req, arg, 0, api_handle);
 }
 
 static void gateway_entry(struct evhttp_request *req, void *arg)
 {
-	evhttp_request_set_on_complete_cb(req, on_complete, "gateway");
-	gateway_handle(req, arg);
+	observed(req, arg, 1, gateway_handle);
+}
+
+int node_serve_ops(struct evhttp_request *req, node *n)
+{
+	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	if (!path)
+		return 0;
+	if (strcmp(path, "/healthz") == 0) {
+		struct evbuffer *b = evbuffer_new();
+		evbuffer_add_printf(b, "ok\n");
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain");
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-store");
+		evhttp_send_reply(req, 200, "OK", b);
+		evbuffer_free(b);
+		return 1;
+	}
+	if (strcmp(path, "/metrics") == 0) {
+		MDB_stat st;
+		MDB_txn *txn;
+		uint64_t pins = 0;
+		if (mdb_txn_begin(n->repo.env, NULL, MDB_RDONLY, &txn) == 0) {
+			if (mdb_stat(txn, n->repo.pins, &st) == 0)
+				pins = st.ms_entries;
+			mdb_txn_abort(txn);
+		}
+		struct evbuffer *b = evbuffer_new();
+		metrics_render(&n->metrics, pins, b);
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+		                  "text/plain; version=0.0.4; charset=utf-8");
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-store");
+		evhttp_send_reply(req, 200, "OK", b);
+		evbuffer_free(b);
+		return 1;
+	}
+	return 0;
+}
+
+static int count_block(void *ctx, const cairn_multihash *mh, uint64_t size)
+{
+	metrics *m = ctx;
+	(void)mh;
+	m->blocks++;
+	m->repo_bytes += size;
+	return 0;
 }
 
 /* "HOST:PORT" with an IPv4 host or "localhost". */
@@ -190,6 +251,10 @@ int cmd_daemon(int argc, char **argv)
 		rc = EXIT_FAIL;
 		goto done;
 	}
+	/* Counted once here; the daemon's own writes keep the totals current. */
+	char err[REPO_ERR_MAX];
+	if (blockstore_foreach(&n.repo.bs, count_block, &n.metrics, err) != 0)
+		fprintf(stderr, "cairn daemon: counting blocks: %s\n", err);
 	printf("peer identity: %s\nrepo: %s\nDaemon is ready\n", n.repo.peer_id, n.repo.path);
 	fflush(stdout);
 	rc = event_base_dispatch(n.base) < 0 ? EXIT_FAIL : 0;

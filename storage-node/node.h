@@ -5,12 +5,18 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+#include "metrics.h"
 #include "repo.h"
 
 typedef struct node {
 	repo repo;
 	struct event_base *base;
 	struct evhttp *api, *gateway;
+	metrics metrics;
 } node;
+
+/* /metrics and /healthz, served on both listeners. 1 if req was one of
+ * them (and has been answered), 0 otherwise. */
+int node_serve_ops(struct evhttp_request *req, node *n);
 
 #endif

@@ -115,6 +115,18 @@ curl -sS --max-time 5 "$GW/ipfs/$big" 2>/dev/null | head -c 1000 >/dev/null
 check "daemon alive after a client hung up mid-stream" "200" "$(status "$GW/ipfs/$small")"
 
 grep -q 'level=info server=gateway method=GET uri="/ipfs/' "$scratch/daemon.log" && ok "one log line per request" || not_ok "request log"
+
+# operations endpoints
+check "/healthz on the gateway" "ok" "$(cu "$GW/healthz")"
+check "/healthz on the API" "ok" "$(cu "$API/healthz")"
+cu "$API/metrics" >"$scratch/metrics"
+grep -q '^cairn_http_requests_total{server="gateway",code="206"} [1-9]' "$scratch/metrics" && ok "metrics: requests by status" || not_ok "metrics requests"
+grep -q '^cairn_http_requests_total{server="gateway",code="404"} [1-9]' "$scratch/metrics" && ok "metrics: 404s counted" || not_ok "metrics 404"
+grep -q '^cairn_http_request_duration_seconds_bucket{server="gateway",le="+Inf"} [1-9]' "$scratch/metrics" && ok "metrics: latency histogram" || not_ok "metrics histogram"
+grep -q '^cairn_http_response_bytes_total{server="gateway"} [1-9][0-9]\{6,\}' "$scratch/metrics" && ok "metrics: bytes sent" || not_ok "metrics bytes"
+check "metrics: pins gauge" "cairn_pins 5" "$(grep '^cairn_pins ' "$scratch/metrics")"
+check "metrics: blocks gauge" "cairn_blocks $(CAIRN_PATH=$CAIRN_PATH find "$CAIRN_PATH/blocks" -name '*.data' | wc -l)" "$(grep '^cairn_blocks ' "$scratch/metrics")"
+grep -q '^# TYPE cairn_http_request_duration_seconds histogram' "$scratch/metrics" && ok "metrics: Prometheus TYPE lines" || not_ok "metrics TYPE"
 daemon_stop
 grep -q "shutting down" "$scratch/daemon.log" && grep -q "stopped" "$scratch/daemon.log" && ok "SIGTERM: clean shutdown" || not_ok "shutdown"
 "$CAIRN" pin ls >/dev/null 2>&1 && ok "the repo lock is released at exit" || not_ok "lock released"

@@ -1,0 +1,69 @@
+#include "metrics.h"
+
+#include <inttypes.h>
+
+static const char *server_names[METRICS_SERVERS] = {"api", "gateway"};
+static const double bounds[METRICS_BUCKETS - 1] = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                   1, 5, 30};
+
+void metrics_observe(metrics *m, int server, int code, uint64_t bytes, double seconds)
+{
+	if (server < 0 || server >= METRICS_SERVERS)
+		return;
+	if (code >= 0 && code < METRICS_CODES)
+		m->requests[server][code]++;
+	if (code >= 500)
+		m->errors[server]++;
+	m->bytes[server] += bytes;
+	int b = 0;
+	while (b < METRICS_BUCKETS - 1 && seconds > bounds[b])
+		b++;
+	m->hist[server][b]++;
+	m->seconds[server] += seconds;
+	m->count[server]++;
+}
+
+void metrics_render(const metrics *m, uint64_t pins, struct evbuffer *out)
+{
+	evbuffer_add_printf(out, "# HELP cairn_http_requests_total HTTP requests answered, by status.\n"
+	                         "# TYPE cairn_http_requests_total counter\n");
+	for (int s = 0; s < METRICS_SERVERS; s++)
+		for (int c = 0; c < METRICS_CODES; c++)
+			if (m->requests[s][c])
+				evbuffer_add_printf(out, "cairn_http_requests_total{server=\"%s\",code=\"%d\"} %" PRIu64 "\n",
+				                    server_names[s], c, m->requests[s][c]);
+	evbuffer_add_printf(out, "# HELP cairn_http_response_bytes_total Response body bytes sent.\n"
+	                         "# TYPE cairn_http_response_bytes_total counter\n");
+	for (int s = 0; s < METRICS_SERVERS; s++)
+		evbuffer_add_printf(out, "cairn_http_response_bytes_total{server=\"%s\"} %" PRIu64 "\n",
+		                    server_names[s], m->bytes[s]);
+	evbuffer_add_printf(out, "# HELP cairn_http_errors_total Requests answered with a server error (5xx).\n"
+	                         "# TYPE cairn_http_errors_total counter\n");
+	for (int s = 0; s < METRICS_SERVERS; s++)
+		evbuffer_add_printf(out, "cairn_http_errors_total{server=\"%s\"} %" PRIu64 "\n",
+		                    server_names[s], m->errors[s]);
+	evbuffer_add_printf(out, "# HELP cairn_http_request_duration_seconds Time from request to reply sent.\n"
+	                         "# TYPE cairn_http_request_duration_seconds histogram\n");
+	for (int s = 0; s < METRICS_SERVERS; s++) {
+		uint64_t cum = 0;
+		for (int b = 0; b < METRICS_BUCKETS; b++) {
+			cum += m->hist[s][b];
+			if (b < METRICS_BUCKETS - 1)
+				evbuffer_add_printf(out, "cairn_http_request_duration_seconds_bucket{server=\"%s\",le=\"%g\"} %" PRIu64 "\n",
+				                    server_names[s], bounds[b], cum);
+			else
+				evbuffer_add_printf(out, "cairn_http_request_duration_seconds_bucket{server=\"%s\",le=\"+Inf\"} %" PRIu64 "\n",
+				                    server_names[s], cum);
+		}
+		evbuffer_add_printf(out, "cairn_http_request_duration_seconds_sum{server=\"%s\"} %.6f\n"
+		                         "cairn_http_request_duration_seconds_count{server=\"%s\"} %" PRIu64 "\n",
+		                    server_names[s], m->seconds[s], server_names[s], m->count[s]);
+	}
+	evbuffer_add_printf(out, "# HELP cairn_blocks Blocks in the blockstore.\n# TYPE cairn_blocks gauge\n"
+	                         "cairn_blocks %" PRIu64 "\n"
+	                         "# HELP cairn_repo_bytes Bytes the blockstore occupies on disk.\n# TYPE cairn_repo_bytes gauge\n"
+	                         "cairn_repo_bytes %" PRIu64 "\n"
+	                         "# HELP cairn_pins Pins (recursive and direct).\n# TYPE cairn_pins gauge\n"
+	                         "cairn_pins %" PRIu64 "\n",
+	                    m->blocks, m->repo_bytes, pins);
+}

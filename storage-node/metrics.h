@@ -1,0 +1,34 @@
+/*
+ * Prometheus metrics for the daemon, served as text at /metrics:
+ *   cairn_http_requests_total{server,code}         counter
+ *   cairn_http_response_bytes_total{server}        counter (Content-Length sent)
+ *   cairn_http_errors_total{server}                counter (5xx replies)
+ *   cairn_http_request_duration_seconds{server}    histogram
+ *   cairn_blocks, cairn_repo_bytes, cairn_pins     gauges
+ */
+#ifndef CAIRN_METRICS_H
+#define CAIRN_METRICS_H
+
+#include <event2/buffer.h>
+#include <stdint.h>
+
+#define METRICS_SERVERS 2 /* 0 api, 1 gateway */
+#define METRICS_CODES 600
+#define METRICS_BUCKETS 11
+
+typedef struct metrics {
+	uint64_t requests[METRICS_SERVERS][METRICS_CODES];
+	uint64_t bytes[METRICS_SERVERS];
+	uint64_t errors[METRICS_SERVERS];
+	uint64_t hist[METRICS_SERVERS][METRICS_BUCKETS]; /* cumulative at render time */
+	double seconds[METRICS_SERVERS];
+	uint64_t count[METRICS_SERVERS];
+	uint64_t blocks, repo_bytes; /* kept current by the daemon's writes */
+} metrics;
+
+void metrics_observe(metrics *m, int server, int code, uint64_t bytes, double seconds);
+
+/* Append the exposition text; pins is the current pin count. */
+void metrics_render(const metrics *m, uint64_t pins, struct evbuffer *out);
+
+#endif
