@@ -118,8 +118,15 @@ static void api_cat(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 		}
 		dag_reader_range(r, o, l);
 	}
+	stream_source *src = stream_file(r);
+	if (!src) {
+		dag_reader_close(r);
+		free(r);
+		http_reply_rpc_error(req, 500, "out of memory");
+		return;
+	}
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain");
-	http_stream_reader(req, 200, r, 1, 1);
+	http_stream(req, 200, src, 1, 1);
 }
 
 static int get_block(struct evhttp_request *req, node *n, struct evkeyvalq *q, cairn_cid *cid,

@@ -1,4 +1,5 @@
 #include "dag.h"
+#include "mhset.h"
 
 #include "dagpb.h"
 #include "error.h"
@@ -219,4 +220,98 @@ int dag_cat(blockstore *bs, const cairn_cid *root, dag_bytes_fn fn, void *ctx,
 		rc = fn(ctx, p, n) ? -1 : 0;
 	dag_reader_close(&r);
 	return rc == DAG_END ? 0 : rc;
+}
+
+void dag_iter_open(dag_iter *it, blockstore *bs, const cairn_cid *root, int scope,
+                   uint64_t from, uint64_t to, struct mhset *seen)
+{
+	it->bs = bs;
+	it->scope = scope;
+	it->from = from;
+	it->to = to;
+	it->depth = -1;
+	it->started = 0;
+	it->root = *root;
+	it->seen = seen;
+}
+
+/* Load cid as the next frame and hand its block out. */
+static int iter_push(dag_iter *it, const cairn_cid *cid, uint64_t offset, cairn_cid *out,
+                     const uint8_t **data, size_t *len, char *err)
+{
+	if (it->depth + 1 > DAG_MAX_DEPTH) {
+		*out = *cid;
+		return DAG_INVALID;
+	}
+	struct dag_iter_frame *f = &it->st[it->depth + 1];
+	memset(f, 0, sizeof *f);
+	int rc = blockstore_get(it->bs, cid, &f->data, &f->len, err);
+	if (rc == BS_NOT_FOUND || rc == BS_CORRUPT) {
+		*out = *cid;
+		return DAG_MISSING;
+	}
+	if (rc != 0)
+		return -1;
+	if (cid->codec == CAIRN_CODEC_DAG_PB) {
+		if (cairn_pbnode_decode(f->data, f->len, &f->node) != CAIRN_OK) {
+			free(f->data);
+			*out = *cid;
+			return DAG_INVALID;
+		}
+		/* Range pruning needs UnixFS file sizes; other nodes keep all links. */
+		f->is_file = f->node.has_data &&
+		             cairn_unixfs_decode(f->node.data, f->node.data_len, &f->u) == CAIRN_OK &&
+		             (f->u.type == CAIRN_UNIXFS_FILE || f->u.type == CAIRN_UNIXFS_RAW);
+		f->next_offset = offset + (f->is_file ? f->u.data_len : 0);
+	} else {
+		f->node.links_len = 0; /* leaves: no links to follow */
+	}
+	it->depth++;
+	*out = *cid;
+	*data = f->data;
+	*len = f->len;
+	return 0;
+}
+
+int dag_iter_next(dag_iter *it, cairn_cid *cid, const uint8_t **data, size_t *len, char *err)
+{
+	if (!it->started) {
+		it->started = 1;
+		if (mhset_add(it->seen, &it->root.mh) < 0)
+			return -1;
+		return iter_push(it, &it->root, 0, cid, data, len, err);
+	}
+	if (it->scope == DAG_SCOPE_BLOCK)
+		return DAG_END;
+	while (it->depth >= 0) {
+		struct dag_iter_frame *f = &it->st[it->depth];
+		cairn_pblink l;
+		if (f->node.links_len && cairn_pbnode_next_link(&f->node, &f->link_cursor, &l)) {
+			cairn_cid child;
+			uint64_t start = f->next_offset, bsz;
+			cairn_cid_decode(l.hash, l.hash_len, &child, NULL);
+			if (f->is_file && cairn_unixfs_next_blocksize(&f->u, &f->size_cursor, &bsz)) {
+				f->next_offset += bsz;
+				if (start + bsz <= it->from || start >= it->to)
+					continue; /* entirely outside the requested bytes */
+			}
+			int fresh = mhset_add(it->seen, &child.mh);
+			if (fresh < 0)
+				return -1;
+			if (!fresh)
+				continue; /* sent already, with everything below it */
+			return iter_push(it, &child, start, cid, data, len, err);
+		}
+		free(f->data);
+		f->data = NULL;
+		it->depth--;
+	}
+	return DAG_END;
+}
+
+void dag_iter_close(dag_iter *it)
+{
+	for (int i = 0; i <= it->depth; i++)
+		free(it->st[i].data);
+	it->depth = -1;
 }

@@ -81,4 +81,46 @@ int dag_reader_next(dag_reader *r, const uint8_t **p, size_t *n, cairn_cid *wher
 
 void dag_reader_close(dag_reader *r);
 
+/*
+ * A resumable depth-first, pre-order walk over blocks, without duplicates,
+ * for streaming CARs (trustless gateway order=dfs, dups=n). Scopes:
+ *   DAG_SCOPE_BLOCK   the root block only
+ *   DAG_SCOPE_ALL     every block below the root
+ * and, for UnixFS files, a byte range [from, to): only the blocks needed to
+ * read it (the root, the nodes on the way, and the leaves in range).
+ */
+#define DAG_SCOPE_BLOCK 0
+#define DAG_SCOPE_ALL 1
+
+struct dag_iter_frame {
+	uint8_t *data;
+	size_t len;
+	int is_file;           /* dag-pb UnixFS file node: range pruning applies */
+	cairn_pbnode node;
+	cairn_unixfs u;
+	size_t link_cursor, size_cursor;
+	uint64_t next_offset;  /* file offset of the next child's bytes */
+};
+
+typedef struct dag_iter {
+	blockstore *bs;
+	int scope;
+	uint64_t from, to;     /* byte range; to = UINT64_MAX for everything */
+	int depth;             /* -1: nothing loaded yet or done */
+	int started;
+	cairn_cid root;
+	struct mhset *seen;
+	struct dag_iter_frame st[DAG_MAX_DEPTH + 1];
+} dag_iter;
+
+/* seen: an mhset the caller owns (may be shared across roots). */
+void dag_iter_open(dag_iter *it, blockstore *bs, const cairn_cid *root, int scope,
+                   uint64_t from, uint64_t to, struct mhset *seen);
+
+/* The next block: 0 with *cid, *data, *len (valid until the next call),
+ * DAG_END, DAG_MISSING / DAG_INVALID (*cid is the block concerned), -1. */
+int dag_iter_next(dag_iter *it, cairn_cid *cid, const uint8_t **data, size_t *len, char *err);
+
+void dag_iter_close(dag_iter *it);
+
 #endif

@@ -4,6 +4,9 @@
  *   default            the file's bytes, Content-Type sniffed, single Range
  *   ?format=raw or     the block's exact bytes
  *   Accept: application/vnd.ipld.raw
+ *   ?format=car or     a CARv1 of the DAG (order=dfs, dups=n), with
+ *   Accept: application/vnd.ipld.car  dag-scope=all|entity|block and
+ *                      entity-bytes=from:to
  * Immutable content: ETag is the CID, If-None-Match gives 304, and
  * Cache-Control says so for a year (29030400 s, as Kubo).
  */
@@ -13,6 +16,9 @@
 #include "error.h"
 #include "http_stream.h"
 #include "http_util.h"
+#include "mhset.h"
+
+#include "car.h"
 
 #include <event2/buffer.h>
 #include <sys/queue.h> /* TAILQ_INIT, which keyvalq_struct.h does not define */
@@ -234,7 +240,150 @@ static void serve_file(struct evhttp_request *req, node *n, const cairn_cid *cid
 		         off + len - 1, size);
 		evhttp_add_header(h, "Content-Range", crange);
 	}
-	http_stream_reader(req, range > 0 ? 206 : 200, r, !head, 0);
+	stream_source *src = stream_file(r);
+	if (!src) {
+		dag_reader_close(r);
+		free(r);
+		http_reply_text(req, 500, "out of memory");
+		return;
+	}
+	http_stream(req, range > 0 ? 206 : 200, src, !head, 0);
+}
+
+
+/* A CARv1 body: the header naming the root, then one section per block in
+ * DFS order, without duplicates. */
+struct car_source {
+	stream_source base;
+	dag_iter it;
+	mhset seen;
+	cairn_cid root;
+	int header_sent;
+};
+
+static int car_next(stream_source *s, struct evbuffer *out, cairn_cid *where, char *err)
+{
+	struct car_source *c = (struct car_source *)s;
+	uint8_t head[16 + CAIRN_CID_MAX_BYTES];
+	size_t hl;
+	const uint8_t *data;
+	size_t len;
+	cairn_cid cid;
+
+	if (!c->header_sent) {
+		uint8_t hdr[256];
+		cairn_car_header_encode(&c->root, 1, hdr, sizeof hdr, &hl);
+		evbuffer_add(out, hdr, hl);
+		c->header_sent = 1;
+	}
+	int rc = dag_iter_next(&c->it, &cid, &data, &len, err);
+	if (rc != 0) {
+		*where = cid;
+		return rc;
+	}
+	cairn_car_section_head(&cid, len, head, sizeof head, &hl);
+	evbuffer_add(out, head, hl);
+	evbuffer_add(out, data, len);
+	return 0;
+}
+
+static void car_close(stream_source *s)
+{
+	struct car_source *c = (struct car_source *)s;
+	dag_iter_close(&c->it);
+	mhset_free(&c->seen);
+	free(c);
+}
+
+/* entity-bytes=from:to (to inclusive, '*' for the end; negative values
+ * count from the end). Returns 0 with [*from, *to) or -1 if malformed. */
+static int parse_entity_bytes(const char *s, uint64_t size, uint64_t *from, uint64_t *to)
+{
+	char *end;
+	long long a = strtoll(s, &end, 10);
+	if (end == s || *end != ':')
+		return -1;
+	const char *t = end + 1;
+	long long b;
+	if (strcmp(t, "*") == 0) {
+		b = (long long)size - 1;
+	} else {
+		b = strtoll(t, &end, 10);
+		if (end == t || *end)
+			return -1;
+	}
+	if (a < 0)
+		a += (long long)size;
+	if (b < 0)
+		b += (long long)size;
+	if (a < 0)
+		a = 0;
+	if (b < a)
+		return -1;
+	*from = (uint64_t)a;
+	*to = (uint64_t)b + 1;
+	return 0;
+}
+
+static void serve_car(struct evhttp_request *req, node *n, const cairn_cid *cid,
+                      const char *cid_text, struct evkeyvalq *q, int head)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	const char *scope_s = evhttp_find_header(q, "dag-scope");
+	const char *range_s = evhttp_find_header(q, "entity-bytes");
+	int scope = DAG_SCOPE_ALL;
+	uint64_t from = 0, to = UINT64_MAX;
+	char etag[CAIRN_CID_TEXT_MAX + 128];
+
+	if (scope_s && strcmp(scope_s, "block") == 0)
+		scope = DAG_SCOPE_BLOCK;
+	else if (scope_s && strcmp(scope_s, "all") != 0 && strcmp(scope_s, "entity") != 0) {
+		http_reply_text(req, 400, "unsupported dag-scope '%.40s' (use all, entity or block)", scope_s);
+		return;
+	}
+	if (range_s) {
+		dag_reader r;
+		cairn_cid where;
+		char err[512];
+		uint64_t size = 0;
+		if (dag_reader_open(&r, &n->repo.bs, cid, &where, err) == 0) {
+			size = r.size;
+			dag_reader_close(&r);
+		}
+		if (parse_entity_bytes(range_s, size, &from, &to) != 0) {
+			http_reply_text(req, 400, "invalid entity-bytes '%.40s' (use from:to)", range_s);
+			return;
+		}
+	}
+	snprintf(etag, sizeof etag, "\"%s.car.%s.%s\"", cid_text,
+	         scope == DAG_SCOPE_BLOCK ? "block" : "all", range_s ? range_s : "-");
+	if (etag_matches(evhttp_find_header(evhttp_request_get_input_headers(req), "If-None-Match"), etag)) {
+		common_headers(h, cid_text, etag);
+		evhttp_send_reply(req, 304, "Not Modified", NULL);
+		return;
+	}
+	struct car_source *c = calloc(1, sizeof *c);
+	if (!c) {
+		http_reply_text(req, 500, "out of memory");
+		return;
+	}
+	c->base.next = car_next;
+	c->base.close = car_close;
+	c->base.length = -1;
+	c->root = *cid;
+	mhset_init(&c->seen);
+	dag_iter_open(&c->it, &n->repo.bs, cid, scope, from, to, &c->seen);
+	/* The root must exist before a 200 goes out. */
+	if (!blockstore_has(&n->repo.bs, cid)) {
+		car_close(&c->base);
+		http_reply_text(req, 404, "block not found: %s", cid_text);
+		return;
+	}
+	common_headers(h, cid_text, etag);
+	evhttp_add_header(h, "Content-Type", "application/vnd.ipld.car; version=1; order=dfs; dups=n");
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(h, "Vary", "Accept");
+	http_stream(req, 200, &c->base, !head, 0);
 }
 
 void gateway_handle(struct evhttp_request *req, void *arg)
@@ -290,11 +439,9 @@ void gateway_handle(struct evhttp_request *req, void *arg)
 		http_reply_text(req, 400, "unsupported format '%s' (use raw or car)", format);
 		goto done;
 	}
-	if (car) {
-		http_reply_text(req, 501, "CAR responses are not implemented yet");
-		goto done;
-	}
-	if (raw)
+	if (car)
+		serve_car(req, n, &cid, cid_text, &q, cmd == EVHTTP_REQ_HEAD);
+	else if (raw)
 		serve_raw(req, n, &cid, cid_text, cmd == EVHTTP_REQ_HEAD);
 	else
 		serve_file(req, n, &cid, cid_text, cmd == EVHTTP_REQ_HEAD);

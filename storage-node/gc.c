@@ -1,44 +1,20 @@
 #include "gc.h"
 
 #include "dag.h"
+#include "mhset.h"
 #include "pinstore.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-
-/* The mark set: encoded multihashes, sorted once marking is done, then
- * searched with bsearch. About 40 bytes a live block. */
-typedef struct mark {
-	uint8_t len;
-	uint8_t mh[CAIRN_IMPORTER_CID_MAX];
-} mark;
 
 struct gc {
 	repo *r;
-	mark *m;
-	size_t n, cap;
+	mhset live;
 	gc_result *res;
 	void (*on_removed)(void *, const cairn_multihash *);
 	void *ctx;
 	char *err;
 };
-
-static int mark_cmp(const void *a, const void *b)
-{
-	const mark *x = a, *y = b;
-	int c = memcmp(x->mh, y->mh, x->len < y->len ? x->len : y->len);
-	return c ? c : (x->len > y->len) - (x->len < y->len);
-}
-
-static int to_mark(const cairn_multihash *mh, mark *out)
-{
-	size_t n;
-	if (cairn_mh_encode(mh, out->mh, sizeof out->mh, &n) != 0)
-		return -1; /* larger than any stored block's multihash: never stored */
-	out->len = (uint8_t)n;
-	return 0;
-}
 
 static int add_mark(void *ctx, const cairn_cid *cid, const uint8_t *data, size_t len)
 {
@@ -47,18 +23,10 @@ static int add_mark(void *ctx, const cairn_cid *cid, const uint8_t *data, size_t
 	(void)len;
 	if (cid->mh.code == CAIRN_MH_IDENTITY)
 		return 0;
-	if (g->n == g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 4096;
-		mark *m = realloc(g->m, cap * sizeof *m);
-		if (!m) {
-			snprintf(g->err, REPO_ERR_MAX, "out of memory marking live blocks");
-			return -1;
-		}
-		g->m = m;
-		g->cap = cap;
+	if (mhset_add(&g->live, &cid->mh) < 0) {
+		snprintf(g->err, REPO_ERR_MAX, "out of memory marking live blocks");
+		return -1;
 	}
-	if (to_mark(&cid->mh, &g->m[g->n]) == 0)
-		g->n++;
 	return 0;
 }
 
@@ -74,8 +42,7 @@ static int mark_pin(void *ctx, const pin *p)
 static int sweep(void *ctx, const cairn_multihash *mh, uint64_t size)
 {
 	struct gc *g = ctx;
-	mark k;
-	if (to_mark(mh, &k) == 0 && bsearch(&k, g->m, g->n, sizeof k, mark_cmp)) {
+	if (mhset_has(&g->live, mh)) {
 		g->res->kept++;
 		return 0;
 	}
@@ -94,18 +61,17 @@ static int sweep(void *ctx, const cairn_multihash *mh, uint64_t size)
 int repo_gc(repo *r, void (*on_removed)(void *ctx, const cairn_multihash *mh), void *ctx,
             gc_result *res, char *err)
 {
-	struct gc g = {r, NULL, 0, 0, res, on_removed, ctx, err};
+	struct gc g = {r, {NULL, 0, 0}, res, on_removed, ctx, err};
 	int rc;
 
 	memset(res, 0, sizeof *res);
+	mhset_init(&g.live);
 	rc = pinstore_foreach(r, mark_pin, &g, err);
-	if (rc == 0) {
-		qsort(g.m, g.n, sizeof *g.m, mark_cmp);
+	if (rc == 0)
 		rc = blockstore_foreach(&r->bs, sweep, &g, err);
-	}
 	/* The repo is locked, so no writer is active: any temp file is debris. */
 	if (rc == 0)
 		blockstore_clean_temp(&r->bs);
-	free(g.m);
+	mhset_free(&g.live);
 	return rc == 0 ? 0 : -1;
 }

@@ -2,7 +2,6 @@
 
 #include "http_util.h"
 
-#include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -12,15 +11,14 @@
 struct stream {
 	struct evhttp_request *req;
 	struct evhttp_connection *evcon;
-	dag_reader *r;
+	stream_source *src;
 };
 
 static void stream_free(struct stream *s)
 {
 	if (s->evcon)
 		evhttp_connection_set_closecb(s->evcon, NULL, NULL);
-	dag_reader_close(s->r);
-	free(s->r);
+	s->src->close(s->src);
 	free(s);
 }
 
@@ -36,16 +34,23 @@ static void on_close(struct evhttp_connection *evcon, void *arg)
 static void error_reply(struct evhttp_request *req, int rpc, int rc, const cairn_cid *where,
                         const char *err)
 {
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	char text[CAIRN_CID_TEXT_MAX] = "";
 	if (rc > 0)
 		cairn_cid_to_string(where, text, sizeof text, NULL);
 	/* Missing content is 404 (this node has no peers to ask yet); content
-	 * that is not a UnixFS file is the request's problem, 422. */
+	 * that is not what was asked for is the request's problem, 422. */
 	int code = rc == DAG_MISSING ? 404 : rc > 0 ? 422 : 500;
 	const char *what = rc == DAG_MISSING ? "block not found" : rc == DAG_INVALID
-	                   ? "block does not decode as UnixFS" : rc == DAG_NOT_FILE ? "not a file" : err;
+	                   ? "block does not decode" : rc == DAG_NOT_FILE ? "not a file" : err;
 	if (rc < 0)
 		fprintf(stderr, "cairn daemon: %s\n", err);
+	/* The error replaces the body: drop the headers that described it. */
+	evhttp_remove_header(h, "Content-Type");
+	evhttp_remove_header(h, "Content-Range");
+	evhttp_remove_header(h, "Etag");
+	evhttp_remove_header(h, "Cache-Control");
+	evhttp_remove_header(h, "X-Content-Type-Options");
 	if (rpc)
 		http_reply_rpc_error(req, code, "%s%s%s", what, text[0] ? ": " : "", text);
 	else
@@ -55,81 +60,107 @@ static void error_reply(struct evhttp_request *req, int rpc, int rc, const cairn
 static void send_next(struct evhttp_connection *evcon, void *arg)
 {
 	struct stream *s = arg;
-	const uint8_t *p;
-	size_t n;
 	cairn_cid where;
 	char err[512];
+	struct evbuffer *b = evbuffer_new();
 	(void)evcon;
 
-	int rc = dag_reader_next(s->r, &p, &n, &where, err);
-	if (rc == DAG_END) {
+	int rc = b ? s->src->next(s->src, b, &where, err) : -1;
+	if (rc == 0) {
+		evhttp_send_reply_chunk_with_cb(s->req, b, send_next, s);
+	} else if (rc == DAG_END) {
 		struct evhttp_request *req = s->req;
 		stream_free(s);
 		evhttp_send_reply_end(req);
-		return;
-	}
-	if (rc != 0) {
+	} else {
 		char text[CAIRN_CID_TEXT_MAX] = "?";
 		if (rc > 0)
 			cairn_cid_to_string(&where, text, sizeof text, NULL);
 		fprintf(stderr, "cairn daemon: block %s failed mid-stream; closing the connection\n", text);
-		/* Too late for a status: cut the connection so the client sees a
-		 * short body. evhttp then closes it and on_close frees us. */
+		/* Too late for a status: cut the connection. evhttp then closes it
+		 * and on_close frees the stream. */
 		struct bufferevent *bev = s->evcon ? evhttp_connection_get_bufferevent(s->evcon) : NULL;
 		if (bev)
 			shutdown(bufferevent_getfd(bev), SHUT_RDWR);
-		return;
 	}
-	struct evbuffer *b = evbuffer_new();
-	evbuffer_add(b, p, n);
-	evhttp_send_reply_chunk_with_cb(s->req, b, send_next, s);
-	evbuffer_free(b);
+	if (b)
+		evbuffer_free(b);
 }
 
-void http_stream_reader(struct evhttp_request *req, int code, dag_reader *r, int send_body,
-                        int rpc_errors)
+void http_stream(struct evhttp_request *req, int code, stream_source *src, int send_body,
+                 int rpc_errors)
 {
-	char len[32];
-	snprintf(len, sizeof len, "%" PRIu64, r->remaining);
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	char len[32];
 
-	if (!send_body || r->remaining <= STREAM_BUFFER_MAX) {
+	if (src->length >= 0) {
+		snprintf(len, sizeof len, "%" PRId64, src->length);
+		evhttp_add_header(h, "Content-Length", len);
+	}
+	if (!send_body || (src->length >= 0 && src->length <= STREAM_BUFFER_MAX)) {
 		struct evbuffer *b = evbuffer_new();
-		const uint8_t *p;
-		size_t n;
 		cairn_cid where;
 		char err[512];
-		int rc = 0;
-		while (send_body && (rc = dag_reader_next(r, &p, &n, &where, err)) == 0)
-			evbuffer_add(b, p, n);
-		if (rc != 0 && rc != DAG_END) {
-			/* The error replaces the body: drop the headers that described it. */
-			evhttp_remove_header(h, "Content-Type");
-			evhttp_remove_header(h, "Content-Range");
-			evhttp_remove_header(h, "Etag");
-			evhttp_remove_header(h, "Cache-Control");
+		int rc = send_body ? 0 : DAG_END;
+		while (rc == 0)
+			rc = src->next(src, b, &where, err);
+		if (rc != DAG_END) {
+			evhttp_remove_header(h, "Content-Length");
 			error_reply(req, rpc_errors, rc, &where, err);
 		} else {
-			evhttp_add_header(h, "Content-Length", len);
 			evhttp_send_reply(req, code, NULL, b);
 		}
 		evbuffer_free(b);
-		dag_reader_close(r);
-		free(r);
+		src->close(src);
 		return;
 	}
 	struct stream *s = calloc(1, sizeof *s);
 	if (!s) {
-		dag_reader_close(r);
-		free(r);
+		src->close(src);
+		evhttp_remove_header(h, "Content-Length");
 		http_reply_text(req, 500, "out of memory");
 		return;
 	}
 	s->req = req;
-	s->r = r;
+	s->src = src;
 	s->evcon = evhttp_request_get_connection(req);
 	evhttp_connection_set_closecb(s->evcon, on_close, s);
-	evhttp_add_header(h, "Content-Length", len);
 	evhttp_send_reply_start(req, code, NULL);
 	send_next(NULL, s);
+}
+
+struct file_source {
+	stream_source base;
+	dag_reader *r;
+};
+
+static int file_next(stream_source *s, struct evbuffer *out, cairn_cid *where, char *err)
+{
+	struct file_source *f = (struct file_source *)s;
+	const uint8_t *p;
+	size_t n;
+	int rc = dag_reader_next(f->r, &p, &n, where, err);
+	if (rc == 0)
+		evbuffer_add(out, p, n);
+	return rc;
+}
+
+static void file_close(stream_source *s)
+{
+	struct file_source *f = (struct file_source *)s;
+	dag_reader_close(f->r);
+	free(f->r);
+	free(f);
+}
+
+stream_source *stream_file(dag_reader *r)
+{
+	struct file_source *f = calloc(1, sizeof *f);
+	if (!f)
+		return NULL;
+	f->base.next = file_next;
+	f->base.close = file_close;
+	f->base.length = (int64_t)r->remaining;
+	f->r = r;
+	return &f->base;
 }

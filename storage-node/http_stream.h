@@ -1,29 +1,41 @@
 /*
- * Sending a UnixFS file (or a range of it) as an HTTP body.
+ * Sending a body produced piece by piece (a file, a CAR) as an HTTP reply.
  *
- * Up to STREAM_BUFFER_MAX bytes are read whole before the status line goes
- * out, so a missing block still becomes a proper error status. Longer
- * bodies stream one block at a time: the next block is read only when the
- * previous one has been written to the socket, so a slow client holds one
- * block of memory and never blocks the event loop. A block found missing
+ * A body of known length up to STREAM_BUFFER_MAX bytes is produced whole
+ * before the status line goes out, so a missing block still becomes a
+ * proper error status. Other bodies stream: the next piece is produced only
+ * when the previous one has been written to the socket, so a slow client
+ * holds one block of memory and never blocks the event loop. A failure
  * mid-stream can no longer change the status: the connection is shut down,
- * and the client sees a body shorter than its Content-Length.
+ * and the client sees a short body (or an unterminated chunked one).
  */
 #ifndef CAIRN_HTTP_STREAM_H
 #define CAIRN_HTTP_STREAM_H
 
+#include <event2/buffer.h>
 #include <event2/http.h>
 
 #include "dag.h"
 
 #define STREAM_BUFFER_MAX (1024 * 1024)
 
-/* Reply with code (200 or 206) and the reader's remaining bytes, taking
- * ownership of r (heap-allocated; freed here). Headers other than
- * Content-Length must already be set. For HEAD, send_body is 0. Exactly one
- * reply is sent; errors are text bodies (gateway) or, with rpc_errors, Kubo
- * RPC JSON. */
-void http_stream_reader(struct evhttp_request *req, int code, dag_reader *r, int send_body,
-                        int rpc_errors);
+typedef struct stream_source stream_source;
+struct stream_source {
+	/* Append the next piece to out: 0, DAG_END when done, DAG_MISSING /
+	 * DAG_INVALID / DAG_NOT_FILE with *where set, or -1 with err set. */
+	int (*next)(stream_source *s, struct evbuffer *out, cairn_cid *where, char *err);
+	void (*close)(stream_source *s); /* frees s */
+	int64_t length;                  /* body length, or -1 if unknown (chunked) */
+};
+
+/* Reply with code and the source's body, taking ownership of src. Headers
+ * other than Content-Length must already be set; for HEAD, send_body is 0.
+ * Exactly one reply is sent; errors are text bodies (gateway) or, with
+ * rpc_errors, Kubo RPC JSON. */
+void http_stream(struct evhttp_request *req, int code, stream_source *src, int send_body,
+                 int rpc_errors);
+
+/* A source over a UnixFS file reader (heap-allocated; taken over). */
+stream_source *stream_file(dag_reader *r);
 
 #endif

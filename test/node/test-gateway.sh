@@ -17,6 +17,8 @@ small=$("$CAIRN" add -Q "$scratch/small")
 text=$("$CAIRN" add -Q "$scratch/text")
 big=$("$CAIRN" add -Q "$scratch/big")
 missing=$(printf 'not stored' | "$CAIRN" add -nQ)
+head -c $((4 * C)) /dev/zero >"$scratch/zeros"              # 4 identical leaves
+zeros=$("$CAIRN" add -Q "$scratch/zeros")
 daemon_start && ok "daemon starts on free loopback ports" || { not_ok "daemon start"; cat "$scratch/daemon.log"; echo "1..$n"; exit 1; }
 fails_lock=$("$CAIRN" daemon --api 127.0.0.1:0 --gateway 127.0.0.1:0 2>&1)
 echo "$fails_lock" | grep -q "is in use by process $DAEMON_PID" && ok "a second daemon on the repo is refused" || not_ok "second daemon: $fails_lock"
@@ -76,6 +78,34 @@ check "raw root block hashes to its CID" "$("$CAIRN" cid inspect "$multi" | sed 
 	"$(cu "$GW/ipfs/$multi?format=raw" | b3sum --no-names)"
 check "raw ETag" "\"$small.raw\"" "$(header Etag "$GW/ipfs/$small?format=raw")"
 
+# CAR: parsed by @ipld/car, every block re-hashed, DFS order, no duplicates
+carcheck() { # carcheck NAME URL ROOT WANT_BLOCKS [accept-header]
+	cu ${5:+-H "Accept: $5"} "$2" -o "$scratch/c.car"
+	node "$here/car-verify.mjs" "$scratch/c.car" >"$scratch/c.txt" 2>&1
+	check "$1" "roots=$3 blocks=$4 dups=0 bad=0" "$(head -1 "$scratch/c.txt" | sed 's/ bytes=[0-9]*//')"
+}
+# the 4-chunk file: root + 4 raw leaves; its blocks are exactly the add's
+carcheck "CAR of a file (format=car)" "$GW/ipfs/$multi?format=car" "$multi" 5
+carcheck "CAR by Accept header" "$GW/ipfs/$multi" "$multi" 5 "application/vnd.ipld.car"
+carcheck "CAR dag-scope=block" "$GW/ipfs/$multi?format=car&dag-scope=block" "$multi" 1
+carcheck "CAR dag-scope=entity" "$GW/ipfs/$multi?format=car&dag-scope=entity" "$multi" 5
+carcheck "CAR entity-bytes in the first chunk" "$GW/ipfs/$multi?format=car&entity-bytes=0:99" "$multi" 2
+carcheck "CAR entity-bytes across a boundary" "$GW/ipfs/$multi?format=car&entity-bytes=$((C - 1)):$C" "$multi" 3
+carcheck "CAR entity-bytes to the end" "$GW/ipfs/$multi?format=car&entity-bytes=$((3 * C)):*" "$multi" 2
+carcheck "CAR entity-bytes from the end" "$GW/ipfs/$multi?format=car&entity-bytes=-10:*" "$multi" 2
+carcheck "CAR of a raw block" "$GW/ipfs/$small?format=car" "$small" 1
+carcheck "CAR of a streamed 5 MiB file" "$GW/ipfs/$big?format=car" "$big" 21
+# DFS order: the root, then the leaves in file order (what 'add' produced)
+cu "$GW/ipfs/$multi?format=car" -o "$scratch/c.car"
+node "$here/car-verify.mjs" "$scratch/c.car" | sed -n 2p | grep -qx "$multi" && ok "CAR starts with the root" || not_ok "CAR root first"
+# duplicates: a file of identical chunks has one leaf, listed once
+carcheck "CAR without duplicate blocks" "$GW/ipfs/$zeros?format=car" "$zeros" 2
+check "CAR Content-Type" "application/vnd.ipld.car; version=1; order=dfs; dups=n" "$(header Content-Type "$GW/ipfs/$multi?format=car")"
+check "CAR of a missing root → 404" "404" "$(status "$GW/ipfs/$missing?format=car")"
+check "CAR bad dag-scope → 400" "400" "$(status "$GW/ipfs/$multi?format=car&dag-scope=most")"
+check "CAR bad entity-bytes → 400" "400" "$(status "$GW/ipfs/$multi?format=car&entity-bytes=5")"
+check "CAR If-None-Match → 304" "304" "$(status -H "If-None-Match: $(header Etag "$GW/ipfs/$multi?format=car")" "$GW/ipfs/$multi?format=car")"
+
 # errors: short text bodies with the right status
 check "malformed CID → 400" "400" "$(status "$GW/ipfs/bafyNOTACID")"
 cu "$GW/ipfs/bafyNOTACID" | grep -q "invalid CID" && ok "400 body says why" || not_ok "400 body"
@@ -124,7 +154,7 @@ grep -q '^cairn_http_requests_total{server="gateway",code="206"} [1-9]' "$scratc
 grep -q '^cairn_http_requests_total{server="gateway",code="404"} [1-9]' "$scratch/metrics" && ok "metrics: 404s counted" || not_ok "metrics 404"
 grep -q '^cairn_http_request_duration_seconds_bucket{server="gateway",le="+Inf"} [1-9]' "$scratch/metrics" && ok "metrics: latency histogram" || not_ok "metrics histogram"
 grep -q '^cairn_http_response_bytes_total{server="gateway"} [1-9][0-9]\{6,\}' "$scratch/metrics" && ok "metrics: bytes sent" || not_ok "metrics bytes"
-check "metrics: pins gauge" "cairn_pins 5" "$(grep '^cairn_pins ' "$scratch/metrics")"
+check "metrics: pins gauge" "cairn_pins 6" "$(grep '^cairn_pins ' "$scratch/metrics")"
 check "metrics: blocks gauge" "cairn_blocks $(CAIRN_PATH=$CAIRN_PATH find "$CAIRN_PATH/blocks" -name '*.data' | wc -l)" "$(grep '^cairn_blocks ' "$scratch/metrics")"
 grep -q '^# TYPE cairn_http_request_duration_seconds histogram' "$scratch/metrics" && ok "metrics: Prometheus TYPE lines" || not_ok "metrics TYPE"
 daemon_stop
