@@ -43,6 +43,7 @@ int cairn_importer_init(cairn_importer *im, const cairn_importer_opts *opts,
 	im->ctx = ctx;
 	im->bytes = 0;
 	im->leaves = 0;
+	im->dag_size = 0;
 	im->max_leaves = 1;
 	for (int i = 0; i < CAIRN_IMPORTER_MAX_DEPTH; i++)
 		im->max_leaves = im->max_leaves > UINT64_MAX / opts->max_links
@@ -54,6 +55,11 @@ int cairn_importer_init(cairn_importer *im, const cairn_importer_opts *opts,
 	im->level[0].max_depth = -1;
 	im->level[0].repeat = 0;
 	return CAIRN_OK;
+}
+
+uint64_t cairn_importer_dag_size(const cairn_importer *im)
+{
+	return im->dag_size;
 }
 
 uint64_t cairn_importer_bytes(const cairn_importer *im)
@@ -255,7 +261,7 @@ int cairn_importer_update(cairn_importer *im, const void *data, size_t len)
 	return CAIRN_OK;
 }
 
-static int finish(cairn_importer *im, cairn_cid *root)
+static int finish(cairn_importer *im, cairn_cid *root, uint64_t *dag_size)
 {
 	const uint8_t *chunk;
 	size_t clen;
@@ -272,12 +278,15 @@ static int finish(cairn_importer *im, cairn_cid *root)
 			if (rc)
 				return rc;
 		}
-		return commit(im, 0, &l, root);
+		rc = commit(im, 0, &l, root);
+		*dag_size = l.tsize;
+		return rc;
 	}
 	if (im->leaves == 0) {
 		/* Empty file: one empty leaf, as boxo's balanced builder makes. */
 		if (im->o.raw_leaves) {
 			cairn_iov iov = {"", 0};
+			*dag_size = 0;
 			return emit(im, 1, CAIRN_CODEC_RAW, &iov, 1, 0, &l, root);
 		}
 		uint8_t ufs[16];
@@ -285,10 +294,12 @@ static int finish(cairn_importer *im, cairn_cid *root)
 		cairn_unixfs_encode_file(CAIRN_UNIXFS_FILE, NULL, 0, 0, NULL, 0, ufs, sizeof ufs, &n);
 		cairn_pbnode_encode(NULL, 0, ufs, n, 1, im->node, sizeof im->node, &n);
 		cairn_iov iov = {im->node, n};
+		*dag_size = n;
 		return emit(im, im->o.cid_version, CAIRN_CODEC_DAG_PB, &iov, 1, 0, &l, root);
 	}
 	if (im->leaves == 1) {
 		/* A one-chunk file is its leaf. */
+		*dag_size = im->level[0].links[0].tsize;
 		return cairn_cid_decode(im->level[0].links[0].cid, im->level[0].links[0].cid_len,
 		                        root, NULL);
 	}
@@ -302,14 +313,16 @@ static int finish(cairn_importer *im, cairn_cid *root)
 		if (rc)
 			return rc;
 	}
-	return commit(im, im->nlevels - 1, &l, root);
+	rc = commit(im, im->nlevels - 1, &l, root);
+	*dag_size = l.tsize;
+	return rc;
 }
 
 int cairn_importer_final(cairn_importer *im, cairn_cid *root, uint64_t *filesize)
 {
 	if (im->failed)
 		return CAIRN_E_STATE;
-	int rc = finish(im, root);
+	int rc = finish(im, root, &im->dag_size);
 	im->failed = 1; /* an import is finished exactly once */
 	if (rc)
 		return rc;

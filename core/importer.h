@@ -105,6 +105,7 @@ typedef struct cairn_importer {
 	uint64_t max_leaves;     /* balanced: max_links^MAX_DEPTH, saturated */
 	int nlevels;             /* levels in use */
 	int failed;              /* a previous call failed: state is unusable */
+	uint64_t dag_size;       /* after final(): the root's cumulative DAG size */
 	struct cairn_importer_level level[CAIRN_IMPORTER_MAX_DEPTH];
 	uint8_t node[CAIRN_IMPORTER_NODE_MAX];
 } cairn_importer;
@@ -146,6 +147,13 @@ int cairn_importer_update(cairn_importer *im, const void *data, size_t len);
  * @return as cairn_importer_update().
  */
 int cairn_importer_final(cairn_importer *im, cairn_cid *root, uint64_t *filesize);
+
+/**
+ * @brief After a successful cairn_importer_final(): the DAG's total size in
+ *        bytes, every block counted once per link (the root link's Tsize,
+ *        what Kubo reports as an added file's "Size").
+ */
+uint64_t cairn_importer_dag_size(const cairn_importer *im);
 
 /** @brief File bytes consumed so far (for progress display). */
 uint64_t cairn_importer_bytes(const cairn_importer *im);

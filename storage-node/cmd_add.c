@@ -5,6 +5,7 @@
 /* MAP_POPULATE and madvise() are Linux extensions beyond POSIX. */
 #define _DEFAULT_SOURCE 1
 
+#include "add_opts.h"
 #include "cli.h"
 #include "cid.h"
 #include "error.h"
@@ -59,35 +60,12 @@ enum { OPT_CID_VERSION = 256, OPT_HASH, OPT_RAW_LEAVES, OPT_PIN };
 
 struct add_args {
 	int only_hash, quiet, quieter, progress, pin;
-	int cid_version;   /* -1: not given */
-	const char *hash;  /* NULL: not given */
-	int raw_leaves;    /* -1: not given */
+	int cid_version;     /* -1: not given */
+	const char *hash;    /* NULL: not given */
+	const char *chunker; /* NULL: not given */
+	int raw_leaves;      /* -1: not given */
 	cairn_importer_opts opts;
 };
-
-/* Kubo's rules: a non-sha2-256 hash needs CIDv1; CIDv1 implies raw leaves
- * unless --raw-leaves says otherwise. cairn's defaults: v1, blake3. */
-static int resolve(struct add_args *a)
-{
-	cairn_importer_opts *o = &a->opts;
-	uint64_t code;
-	if (a->hash) {
-		if (cairn_mh_from_name(a->hash, &code) || code == CAIRN_MH_IDENTITY) {
-			cli_error("add", "unsupported --hash '%s' (use sha2-256 or blake3)", a->hash);
-			return EXIT_USAGE;
-		}
-		if (code != CAIRN_MH_SHA2_256 && a->cid_version == 0) {
-			cli_error("add", "CIDv0 only supports sha2-256 (got --hash %s)", a->hash);
-			return EXIT_USAGE;
-		}
-	} else {
-		code = a->cid_version == 0 ? CAIRN_MH_SHA2_256 : CAIRN_MH_BLAKE3;
-	}
-	o->hash = code;
-	o->cid_version = a->cid_version == 0 ? 0 : 1;
-	o->raw_leaves = a->raw_leaves >= 0 ? a->raw_leaves : o->cid_version == 1;
-	return 0;
-}
 
 static int parse_args(int argc, char **argv, struct add_args *a)
 {
@@ -142,19 +120,7 @@ static int parse_args(int argc, char **argv, struct add_args *a)
 			a->cid_version = v;
 			break;
 		case OPT_HASH: a->hash = optarg; break;
-		case 's':
-			switch (cairn_chunker_parse(optarg, &a->opts.chunk_size)) {
-			case CAIRN_OK:
-				break;
-			case CAIRN_E_LIMIT:
-				cli_error("add", "chunk size in '%s' must be between 1 and %d", optarg,
-				          CAIRN_CHUNK_SIZE_MAX);
-				return EXIT_USAGE;
-			default:
-				cli_error("add", "unsupported chunker '%s' (use size-N)", optarg);
-				return EXIT_USAGE;
-			}
-			break;
+		case 's': a->chunker = optarg; break;
 		case 'h':
 			fputs(add_usage, stdout);
 			return -1;
@@ -166,7 +132,12 @@ static int parse_args(int argc, char **argv, struct add_args *a)
 			return EXIT_USAGE;
 		}
 	}
-	return resolve(a);
+	char err[ADD_OPTS_ERR_MAX];
+	if (add_opts_resolve(a->cid_version, a->hash, a->raw_leaves, a->chunker, &a->opts, err) != 0) {
+		cli_error("add", "%s", err);
+		return EXIT_USAGE;
+	}
+	return 0;
 }
 
 /* Read size: a whole number of chunks near 1 MiB, so that full chunks are

@@ -55,8 +55,8 @@ expect_fail "unknown add option" 2 "unknown option" "$CAIRN" add -n --frob "$scr
 expect_fail "missing option value" 2 "needs a value" "$CAIRN" add -n "$scratch/w" --hash
 expect_fail "CIDv0 with blake3" 2 "CIDv0 only supports sha2-256" "$CAIRN" add -n --cid-version 0 --hash blake3 "$scratch/w"
 expect_fail "bad CID version" 2 "unknown CID version" "$CAIRN" add -n --cid-version 2 "$scratch/w"
-expect_fail "unknown hash" 2 "unsupported --hash 'md5'" "$CAIRN" add -n --hash md5 "$scratch/w"
-expect_fail "identity hash refused" 2 "unsupported --hash" "$CAIRN" add -n --hash identity "$scratch/w"
+expect_fail "unknown hash" 2 "unsupported hash 'md5'" "$CAIRN" add -n --hash md5 "$scratch/w"
+expect_fail "identity hash refused" 2 "unsupported hash 'identity'" "$CAIRN" add -n --hash identity "$scratch/w"
 expect_fail "rabin chunker" 2 "unsupported chunker" "$CAIRN" add -n --chunker rabin "$scratch/w"
 expect_fail "chunk size 0" 2 "must be between 1 and 1048576" "$CAIRN" add -n -s size-0 "$scratch/w"
 expect_fail "chunk size too big" 2 "must be between" "$CAIRN" add -n -s size-1048577 "$scratch/w"

@@ -192,8 +192,10 @@ static void check_dag(const cairn_importer_opts *o, size_t len, int *dmin, int *
 	assert_memory_equal(st.cid[st.n - 1], rb, rl);
 	struct walk w = {&st, back, 0, 1 << 30, -1};
 	uint64_t fsize;
-	walk(&w, rb, rl, 0, &fsize);
+	uint64_t dag = walk(&w, rb, rl, 0, &fsize);
 	assert_int_equal(w.out_len, len);
+	/* the reported DAG size is the walked one (Tsize semantics) */
+	assert_int_equal(cairn_importer_dag_size(&im), dag);
 	assert_memory_equal(back, data, len);
 	*dmin = w.leaf_depth_min;
 	*dmax = w.leaf_depth_max;
