@@ -1,10 +1,14 @@
 /*
  * The Kubo RPC API, /api/v0/..., on the API listener: POST only, as Kubo;
  * arguments in the query string (arg=...); JSON results; errors as
- * {"Message": ..., "Code": 0, "Type": "error"}. This version serves the
- * read side: version, id, cat, block/get, block/stat, pin/ls, repo/stat.
+ * {"Message": ..., "Code": 0, "Type": "error"}. Endpoints: version, id,
+ * add, cat, block/get|put|stat, pin/add|ls|rm, repo/gc|stat.
  */
 #include "api.h"
+
+#include "add_opts.h"
+#include "gc.h"
+#include "multipart.h"
 
 #include "cli.h"
 #include "dag.h"
@@ -261,10 +265,329 @@ static void api_repo_stat(struct evhttp_request *req, node *n, struct evkeyvalq 
 	                              "Version", "cairn-repo@" REPO_VERSION));
 }
 
+
+/* A boolean query flag: 1, 0, or dflt when absent; -1 if malformed. */
+static int flag(struct evkeyvalq *q, const char *name, int dflt)
+{
+	const char *v = evhttp_find_header(q, name);
+	int on;
+	if (!v)
+		return dflt;
+	if (!*v)
+		return 1; /* "?pin" alone means true, as Kubo's flags */
+	return cli_parse_bool(v, &on) == 0 ? on : -1;
+}
+
+/* add: every multipart part is a file; one ndjson line per file, and with
+ * progress=true a {"Name","Bytes"} line before it. */
+struct add_req {
+	node *n;
+	cairn_importer *im;
+	uint8_t *chunk;
+	cairn_importer_opts o;
+	int pin, progress, only_hash;
+	json_t *lines;
+	int status;
+	char err[512];
+};
+
+static int store(void *ctx, const cairn_cid *cid, const cairn_iov *iov, size_t n)
+{
+	struct add_req *a = ctx;
+	return blockstore_put(&a->n->repo.bs, cid, iov, n, a->err) == 0 ? 0 : -1;
+}
+
+static int feed(void *ctx, const void *data, size_t n)
+{
+	struct add_req *a = ctx;
+	int rc = cairn_importer_update(a->im, data, n);
+	if (rc && rc != CAIRN_E_CALLBACK)
+		snprintf(a->err, sizeof a->err, "%s", cairn_strerror(rc));
+	return rc;
+}
+
+static int add_part(void *ctx, const multipart_part *p)
+{
+	struct add_req *a = ctx;
+	const char *name = p->filename[0] ? p->filename : p->name;
+	char text[CAIRN_CID_TEXT_MAX], size[32];
+	cairn_cid root;
+	pin pn;
+
+	if (strncmp(p->content_type, "application/x-directory", 23) == 0) {
+		a->status = 400;
+		snprintf(a->err, sizeof a->err, "%s: directories are not supported yet", name);
+		return -1;
+	}
+	int rc = cairn_importer_init(a->im, &a->o, a->chunk, CAIRN_CHUNK_SIZE_MAX,
+	                             a->only_hash ? NULL : store, a);
+	if (rc == 0)
+		rc = multipart_read(p, feed, a);
+	if (rc == 0)
+		rc = cairn_importer_final(a->im, &root, NULL);
+	if (rc == 0 && !a->only_hash && blockstore_commit(&a->n->repo.bs, a->err) != 0)
+		rc = -1;
+	if (rc == 0 && !a->only_hash && a->pin) {
+		pn = (pin){.cid = root, .type = PIN_RECURSIVE};
+		if (pinstore_put(&a->n->repo, &pn, a->err) != 0)
+			rc = -1;
+	}
+	if (rc != 0) {
+		a->status = 500;
+		if (!a->err[0])
+			snprintf(a->err, sizeof a->err, "%s", cairn_strerror(rc));
+		return -1;
+	}
+	cairn_cid_to_string(&root, text, sizeof text, NULL);
+	snprintf(size, sizeof size, "%llu", (unsigned long long)cairn_importer_dag_size(a->im));
+	if (a->progress)
+		json_array_append_new(a->lines, json_pack("{s:s, s:I}", "Name", name, "Bytes",
+		                                          (json_int_t)p->len));
+	json_array_append_new(a->lines, json_pack("{s:s, s:s, s:s}", "Name", name, "Hash", text,
+	                                          "Size", size));
+	return 0;
+}
+
+static void api_add(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+{
+	struct add_req a = {.n = n, .status = 200};
+	const char *cv = evhttp_find_header(q, "cid-version");
+	int version = -1, raw = flag(q, "raw-leaves", -1), trickle = flag(q, "trickle", 0);
+	char oerr[ADD_OPTS_ERR_MAX], perr[512];
+
+	a.pin = flag(q, "pin", 1);
+	a.progress = flag(q, "progress", 0);
+	a.only_hash = flag(q, "only-hash", 0);
+	if (a.pin < 0 || a.progress < 0 || a.only_hash < 0 || trickle < 0 ||
+	    (evhttp_find_header(q, "raw-leaves") && raw < 0)) {
+		http_reply_rpc_error(req, 400, "a boolean flag has a value other than true or false");
+		return;
+	}
+	if (cv) {
+		if (strcmp(cv, "0") && strcmp(cv, "1")) {
+			http_reply_rpc_error(req, 400, "unknown CID version '%.20s' (use 0 or 1)", cv);
+			return;
+		}
+		version = cv[0] - '0';
+	}
+	a.o = cairn_importer_defaults();
+	a.o.layout = trickle ? CAIRN_LAYOUT_TRICKLE : CAIRN_LAYOUT_BALANCED;
+	if (add_opts_resolve(version, evhttp_find_header(q, "hash"), raw,
+	                     evhttp_find_header(q, "chunker"), &a.o, oerr) != 0) {
+		http_reply_rpc_error(req, 400, "%s", oerr);
+		return;
+	}
+	a.im = malloc(sizeof *a.im);
+	a.chunk = malloc(CAIRN_CHUNK_SIZE_MAX);
+	a.lines = json_array();
+	if (!a.im || !a.chunk || !a.lines) {
+		http_reply_rpc_error(req, 500, "out of memory");
+		goto done;
+	}
+	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
+	int rc = multipart_each(evhttp_request_get_input_buffer(req), ct, add_part, &a, perr);
+	if (rc < 0 && a.status == 200) {
+		http_reply_rpc_error(req, 400, "%s", perr);
+		goto done;
+	}
+	if (rc != 0) {
+		if (a.status >= 500)
+			fprintf(stderr, "cairn daemon: add: %s\n", a.err);
+		http_reply_rpc_error(req, a.status, "%s", a.err);
+		goto done;
+	}
+	if (json_array_size(a.lines) == 0) {
+		http_reply_rpc_error(req, 400, "file argument 'path' is required");
+		goto done;
+	}
+	struct evbuffer *b = evbuffer_new();
+	size_t i;
+	json_t *line;
+	json_array_foreach(a.lines, i, line) {
+		char *t = json_dumps(line, JSON_COMPACT);
+		if (t)
+			evbuffer_add_printf(b, "%s\n", t);
+		free(t);
+	}
+	/* Kubo streams these as newline-delimited JSON. */
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/json");
+	evhttp_add_header(evhttp_request_get_output_headers(req), "X-Chunked-Output", "1");
+	evhttp_send_reply(req, 200, "OK", b);
+	evbuffer_free(b);
+done:
+	json_decref(a.lines);
+	free(a.im);
+	free(a.chunk);
+}
+
+struct block_put {
+	node *n;
+	uint64_t codec, hash;
+	int done;
+	cairn_cid cid;
+	size_t size;
+	char err[512];
+};
+
+static int put_part(void *ctx, const multipart_part *p)
+{
+	struct block_put *b = ctx;
+	if (b->done)
+		return 0; /* one block per call */
+	b->done = 1;
+	if (p->len > BLOCK_MAX) {
+		snprintf(b->err, sizeof b->err, "block larger than %u bytes", BLOCK_MAX);
+		return 413;
+	}
+	uint8_t *data = malloc(p->len + 1);
+	if (!data || evbuffer_copyout_from(p->body, &p->start, data, p->len) != (ev_ssize_t)p->len) {
+		free(data);
+		snprintf(b->err, sizeof b->err, "could not read the block");
+		return 500;
+	}
+	b->cid = (cairn_cid){.version = 1, .codec = b->codec};
+	cairn_mh_compute(&b->cid.mh, b->hash, data, p->len);
+	cairn_iov iov = {data, p->len};
+	int rc = blockstore_put(&b->n->repo.bs, &b->cid, &iov, 1, b->err) == 0 &&
+	         blockstore_commit(&b->n->repo.bs, b->err) == 0 ? 0 : 500;
+	b->size = p->len;
+	free(data);
+	return rc;
+}
+
+static void api_block_put(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+{
+	struct block_put b = {.n = n, .codec = CAIRN_CODEC_RAW, .hash = CAIRN_MH_SHA2_256};
+	const char *codec = evhttp_find_header(q, "cid-codec");
+	const char *mh = evhttp_find_header(q, "mhtype");
+	int pinit = flag(q, "pin", 0);
+	char err[512], text[CAIRN_CID_TEXT_MAX];
+
+	if (codec && cairn_codec_from_name(codec, &b.codec) != 0) {
+		http_reply_rpc_error(req, 400, "unsupported cid-codec '%.40s'", codec);
+		return;
+	}
+	if (mh && (cairn_mh_from_name(mh, &b.hash) != 0 || b.hash == CAIRN_MH_IDENTITY)) {
+		http_reply_rpc_error(req, 400, "unsupported mhtype '%.40s'", mh);
+		return;
+	}
+	if (pinit < 0) {
+		http_reply_rpc_error(req, 400, "pin must be true or false");
+		return;
+	}
+	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
+	int rc = multipart_each(evhttp_request_get_input_buffer(req), ct, put_part, &b, err);
+	if (rc < 0) {
+		http_reply_rpc_error(req, 400, "%s", err);
+		return;
+	}
+	if (rc > 0) {
+		http_reply_rpc_error(req, rc, "%s", b.err);
+		return;
+	}
+	if (!b.done) {
+		http_reply_rpc_error(req, 400, "data argument is required");
+		return;
+	}
+	if (pinit) {
+		pin p = {.cid = b.cid, .type = PIN_DIRECT};
+		if (pinstore_put(&n->repo, &p, err) != 0) {
+			http_reply_rpc_error(req, 500, "%s", err);
+			return;
+		}
+	}
+	cairn_cid_to_string(&b.cid, text, sizeof text, NULL);
+	reply_json_obj(req, json_pack("{s:s, s:I}", "Key", text, "Size", (json_int_t)b.size));
+}
+
+static void api_pin_add(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+{
+	cairn_cid cid, where;
+	int recursive = flag(q, "recursive", 1);
+	char err[REPO_ERR_MAX], text[CAIRN_CID_TEXT_MAX], wtext[CAIRN_CID_TEXT_MAX];
+	if (arg_cid(req, q, &cid) != 0)
+		return;
+	if (recursive < 0) {
+		http_reply_rpc_error(req, 400, "recursive must be true or false");
+		return;
+	}
+	int w = dag_walk(&n->repo.bs, &cid, recursive ? DAG_RECURSIVE : 0, NULL, NULL, &where, NULL, err);
+	if (w != 0) {
+		if (w > 0)
+			cairn_cid_to_string(&where, wtext, sizeof wtext, NULL);
+		if (w == DAG_MISSING)
+			http_reply_rpc_error(req, 404, "block %s is not in this node", wtext);
+		else if (w > 0)
+			http_reply_rpc_error(req, 400, "block %s does not decode", wtext);
+		else
+			http_reply_rpc_error(req, 500, "%s", err);
+		return;
+	}
+	pin p = {.cid = cid, .type = recursive ? PIN_RECURSIVE : PIN_DIRECT};
+	const char *name = evhttp_find_header(q, "name");
+	snprintf(p.name, sizeof p.name, "%s", name ? name : "");
+	if (pinstore_put(&n->repo, &p, err) != 0) {
+		http_reply_rpc_error(req, 500, "%s", err);
+		return;
+	}
+	cairn_cid_to_string(&cid, text, sizeof text, NULL);
+	reply_json_obj(req, json_pack("{s:[s]}", "Pins", text));
+}
+
+static void api_pin_rm(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+{
+	cairn_cid cid;
+	char err[REPO_ERR_MAX], text[CAIRN_CID_TEXT_MAX];
+	if (arg_cid(req, q, &cid) != 0)
+		return;
+	int rc = pinstore_del(&n->repo, &cid, err);
+	cairn_cid_to_string(&cid, text, sizeof text, NULL);
+	if (rc > 0) {
+		http_reply_rpc_error(req, 404, "%s is not pinned", text);
+		return;
+	}
+	if (rc < 0) {
+		http_reply_rpc_error(req, 500, "%s", err);
+		return;
+	}
+	reply_json_obj(req, json_pack("{s:[s]}", "Pins", text));
+}
+
+static void gc_line(void *ctx, const cairn_multihash *mh)
+{
+	cairn_cid cid = {.version = 1, .codec = CAIRN_CODEC_RAW, .mh = *mh};
+	char text[CAIRN_CID_TEXT_MAX];
+	cairn_cid_to_string(&cid, text, sizeof text, NULL);
+	evbuffer_add_printf(ctx, "{\"Key\":{\"/\":\"%s\"}}\n", text);
+}
+
+/* The event loop is the only writer, so GC here cannot race an add. */
+static void api_repo_gc(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+{
+	gc_result res;
+	char err[REPO_ERR_MAX];
+	struct evbuffer *b = evbuffer_new();
+	(void)q;
+	if (repo_gc(&n->repo, gc_line, b, &res, err) != 0) {
+		evbuffer_free(b);
+		http_reply_rpc_error(req, 500, "%s", err);
+		return;
+	}
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/json");
+	evhttp_add_header(evhttp_request_get_output_headers(req), "X-Chunked-Output", "1");
+	evhttp_send_reply(req, 200, "OK", b);
+	evbuffer_free(b);
+}
+
 static const struct {
 	const char *path;
 	api_fn fn;
 } routes[] = {
+	{"/api/v0/add", api_add},
+	{"/api/v0/block/put", api_block_put},
+	{"/api/v0/pin/add", api_pin_add},
+	{"/api/v0/pin/rm", api_pin_rm},
+	{"/api/v0/repo/gc", api_repo_gc},
 	{"/api/v0/version", api_version},
 	{"/api/v0/id", api_id},
 	{"/api/v0/cat", api_cat},

@@ -150,6 +150,8 @@ int blockstore_put(blockstore *bs, const cairn_cid *cid, const cairn_iov *iov, s
 	fd = -1;
 	if (rename(tmp, path) != 0)
 		goto write_failed;
+	bs->added_blocks++;
+	bs->added_bytes += 1 + (format == BS_FORMAT_ZSTD ? zlen : total);
 	if (!(bs->dirty[shard / 8] & (1u << (shard % 8)))) {
 		bs->dirty[shard / 8] |= (uint8_t)(1u << (shard % 8));
 		bs->ndirty++;
@@ -309,13 +311,17 @@ int blockstore_delete(blockstore *bs, const cairn_multihash *mh, char *err)
 {
 	char path[4400];
 
+	struct stat st;
 	block_path(bs, mh, path, sizeof path);
+	uint64_t size = stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
 	if (unlink(path) != 0) {
 		if (errno == ENOENT)
 			return BS_NOT_FOUND;
 		ERR("unlink %s: %s", path, strerror(errno));
 		return -1;
 	}
+	bs->removed_blocks++;
+	bs->removed_bytes += size;
 	return 0;
 }
 

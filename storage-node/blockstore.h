@@ -44,6 +44,9 @@ typedef struct blockstore {
 	uint8_t dirty[1024 / 8];
 	int ndirty;
 	uint64_t tmp_seq;
+	/* files written and removed through this handle, and their sizes on
+	 * disk, so a long-running daemon keeps its totals without rescanning */
+	uint64_t added_blocks, added_bytes, removed_blocks, removed_bytes;
 } blockstore;
 
 /* The file name of a block (no directory), for messages and tests. */

@@ -20,10 +20,13 @@
 #include <time.h>
 #include <event2/buffer.h>
 
-/* Limits for the read-only listeners (writes arrive with the add API). */
+/* Limits. */
 #define HEADERS_MAX (16 * 1024)
 #define GATEWAY_BODY_MAX 1024
-#define API_BODY_MAX (1024 * 1024)
+/* Uploads arrive whole before the handler runs (evhttp 2.1 cannot stream
+ * a request body), so the API caps them (config Limits.MaxUploadBytes);
+ * larger bodies get 413. */
+#define API_BODY_MAX_DEFAULT (256L * 1024 * 1024)
 /* Idle or stalled connections are closed after this long. */
 #define CONN_TIMEOUT_SECS 60
 /* In-flight replies get this long to finish after SIGTERM/SIGINT. */
@@ -103,7 +106,11 @@ int node_serve_ops(struct evhttp_request *req, node *n)
 			mdb_txn_abort(txn);
 		}
 		struct evbuffer *b = evbuffer_new();
-		metrics_render(&n->metrics, pins, b);
+		metrics now = n->metrics;
+		const blockstore *bs = &n->repo.bs;
+		now.blocks += bs->added_blocks - bs->removed_blocks;
+		now.repo_bytes += bs->added_bytes - bs->removed_bytes;
+		metrics_render(&now, pins, b);
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
 		                  "text/plain; version=0.0.4; charset=utf-8");
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-store");
@@ -240,8 +247,11 @@ int cmd_daemon(int argc, char **argv)
 	rc = EXIT_FAIL;
 	if (!n.base)
 		goto done;
+	json_t *lim = json_object_get(json_object_get(n.repo.config, "Limits"), "MaxUploadBytes");
+	long body_max = json_is_integer(lim) && json_integer_value(lim) > 0
+	                ? (long)json_integer_value(lim) : API_BODY_MAX_DEFAULT;
 	if ((rc = listen_on(&n, &listeners[0], api_addr ? api_addr : REPO_DEFAULT_API, api_entry,
-	                    API_BODY_MAX)) != 0 ||
+	                    body_max)) != 0 ||
 	    (rc = listen_on(&n, &listeners[1], gw_addr ? gw_addr : REPO_DEFAULT_GATEWAY,
 	                    gateway_entry, GATEWAY_BODY_MAX)) != 0)
 		goto done;
@@ -251,7 +261,7 @@ int cmd_daemon(int argc, char **argv)
 		rc = EXIT_FAIL;
 		goto done;
 	}
-	/* Counted once here; the daemon's own writes keep the totals current. */
+	/* Counted once here; the blockstore's counters add the daemon's writes. */
 	char err[REPO_ERR_MAX];
 	if (blockstore_foreach(&n.repo.bs, count_block, &n.metrics, err) != 0)
 		fprintf(stderr, "cairn daemon: counting blocks: %s\n", err);

@@ -23,7 +23,7 @@ typedef struct metrics {
 	uint64_t hist[METRICS_SERVERS][METRICS_BUCKETS]; /* cumulative at render time */
 	double seconds[METRICS_SERVERS];
 	uint64_t count[METRICS_SERVERS];
-	uint64_t blocks, repo_bytes; /* kept current by the daemon's writes */
+	uint64_t blocks, repo_bytes; /* as counted at start */
 } metrics;
 
 void metrics_observe(metrics *m, int server, int code, uint64_t bytes, double seconds);

@@ -106,17 +106,17 @@ int multipart_each(struct evbuffer *body, const char *content_type,
 		memset(&p, 0, sizeof p);
 		p.body = body;
 		/* Header lines until an empty one. */
-		struct evbuffer_ptr line = pos;
 		size_t eol_len;
-		evbuffer_search_eol(body, &line, &eol_len, EVBUFFER_EOL_CRLF); /* rest of the delimiter line */
+		/* (evbuffer_search_eol returns where the EOL is; it does not move
+		 * its argument) */
+		struct evbuffer_ptr line = evbuffer_search_eol(body, &pos, &eol_len, EVBUFFER_EOL_CRLF);
 		if (line.pos < 0) {
 			ERR("multipart part without headers");
 			return -1;
 		}
 		evbuffer_ptr_set(body, &line, eol_len, EVBUFFER_PTR_ADD);
 		for (int nh = 0;; nh++) {
-			struct evbuffer_ptr end = line;
-			evbuffer_search_eol(body, &end, &eol_len, EVBUFFER_EOL_CRLF);
+			struct evbuffer_ptr end = evbuffer_search_eol(body, &line, &eol_len, EVBUFFER_EOL_CRLF);
 			if (end.pos < 0 || nh > 32) {
 				ERR("malformed multipart part headers");
 				return -1;
@@ -172,6 +172,8 @@ int multipart_read(const multipart_part *p, int (*fn)(void *ctx, const void *dat
 		int nv = evbuffer_peek(p->body, (ev_ssize_t)left, &at, v, 16);
 		if (nv <= 0)
 			return -1;
+		if (nv > 16)
+			nv = 16; /* peek reports how many extents it would take; 16 were filled */
 		for (int i = 0; i < nv && left; i++) {
 			size_t n = v[i].iov_len < left ? v[i].iov_len : left;
 			int rc = fn(ctx, v[i].iov_base, n);

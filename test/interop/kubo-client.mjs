@@ -1,0 +1,74 @@
+// The npm kubo-rpc-client against a cairn daemon: prints TAP.
+//   node kubo-client.mjs API_URL FILE EXPECTED_V0 EXPECTED_V1_BLAKE3
+import { readFile } from 'node:fs/promises'
+import { create } from 'kubo-rpc-client'
+
+const [url, file, wantV0, wantB3] = process.argv.slice(2)
+const ipfs = create({ url })
+const data = await readFile(file)
+let n = 0
+const ok = (cond, name, extra) => {
+  n++
+  console.log(`${cond ? 'ok' : 'not ok'} ${n} - ${name}`)
+  if (!cond && extra !== undefined) console.log(`#   ${JSON.stringify(extra)}`)
+}
+const cat = async (cid, opts) => {
+  const parts = []
+  for await (const c of ipfs.cat(cid, opts)) parts.push(c)
+  return Buffer.concat(parts)
+}
+try {
+  const v = await ipfs.version()
+  ok(v.version === '0.1.0', 'version', v)
+  const id = await ipfs.id()
+  ok(String(id.id).startsWith('12D3KooW'), 'id is an Ed25519 PeerID', String(id.id))
+
+  const a0 = await ipfs.add(data, { cidVersion: 0 })
+  ok(a0.cid.toString() === wantV0, 'add (Kubo defaults) = cairn add --cid-version 0', a0.cid.toString())
+  ok(a0.size > data.length, 'add reports the DAG size', a0.size)
+  const a1 = await ipfs.add(data, { cidVersion: 1, hashAlg: 'blake3' })
+  ok(a1.cid.toString() === wantB3, 'add --hash blake3 = cairn add', a1.cid.toString())
+  const progress = []
+  await ipfs.add(data, { cidVersion: 1, progress: (bytes) => progress.push(bytes) })
+  ok(progress.length > 0 && progress[progress.length - 1] === data.length, 'add progress', progress)
+  const onlyHash = await ipfs.add(Buffer.from('only hashed'), { onlyHash: true })
+  let stored = true
+  try { await ipfs.block.stat(onlyHash.cid, { timeout: 2000 }) } catch { stored = false }
+  ok(!stored, 'add onlyHash stores nothing')
+
+  ok(Buffer.compare(await cat(a0.cid), data) === 0, 'cat byte-exact')
+  ok(Buffer.compare(await cat(a1.cid, { offset: 1000, length: 5000 }), data.subarray(1000, 6000)) === 0, 'cat offset/length')
+
+  const b = await ipfs.block.put(Buffer.from('hello\n'))
+  ok(b.toString() === 'bafkreicysg23kiwv34eg2d7qweipxwosdo2py4ldv42nbauguluen5v6am', 'block.put = ipfs block put', b.toString())
+  ok(Buffer.from(await ipfs.block.get(b)).toString() === 'hello\n', 'block.get')
+  const st = await ipfs.block.stat(b)
+  ok(st.size === 6 && st.cid.toString() === b.toString(), 'block.stat', st)
+
+  const pins = []
+  for await (const p of ipfs.pin.ls()) pins.push(`${p.cid} ${p.type}`)
+  ok(pins.includes(`${a0.cid} recursive`) && pins.includes(`${a1.cid} recursive`), 'pin.ls lists what add pinned', pins)
+  const removed = await ipfs.pin.rm(a1.cid)
+  ok(removed.toString() === a1.cid.toString(), 'pin.rm')
+  const added = await ipfs.pin.add(a1.cid)
+  ok(added.toString() === a1.cid.toString(), 'pin.add')
+  await ipfs.pin.rm(a1.cid)
+  const gone = []
+  for await (const r of ipfs.repo.gc()) gone.push(String(r.cid))
+  ok(gone.length > 0, 'repo.gc removes the unpinned DAG', gone.length)
+  let missing = false
+  try { await cat(a1.cid, { timeout: 2000 }) } catch { missing = true }
+  ok(missing || a1.cid.toString() === a0.cid.toString(), 'unpinned data is gone after gc')
+  ok(Buffer.compare(await cat(a0.cid), data) === 0, 'pinned data survives gc')
+
+  let err
+  try { await ipfs.pin.add('bafkr4ibiovbh6vwvd2xjanzmjg5pgmjqusmjmoebq32mhibybgvugv3rga') } catch (e) { err = e }
+  ok(err && /not in this node/.test(err.message), 'pin.add of a missing CID fails with a message', err && err.message)
+  err = undefined
+  try { await cat('not-a-cid') } catch (e) { err = e }
+  ok(err && /invalid CID 'not-a-cid'/.test(err.message), 'cat of a malformed CID fails with our message', err && err.message)
+} catch (e) {
+  n++
+  console.log(`not ok ${n} - unexpected error: ${e.message}`)
+}
+console.log(`1..${n}`)
