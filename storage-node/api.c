@@ -2,11 +2,13 @@
  * The Kubo RPC API, /api/v0/..., on the API listener: POST only, as Kubo;
  * arguments in the query string (arg=...); JSON results; errors as
  * {"Message": ..., "Code": 0, "Type": "error"}. Endpoints: version, id,
- * add, cat, block/get|put|stat, pin/add|ls|rm, repo/gc|stat.
+ * add, cat, block/get|put|stat, pin/add|ls|rm, dag/export|import,
+ * repo/gc|stat.
  */
 #include "api.h"
 
 #include "add_opts.h"
+#include "car_io.h"
 #include "gc.h"
 #include "multipart.h"
 
@@ -561,6 +563,91 @@ static void gc_line(void *ctx, const cairn_multihash *mh)
 	evbuffer_add_printf(ctx, "{\"Key\":{\"/\":\"%s\"}}\n", text);
 }
 
+static void api_dag_export(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+{
+	cairn_cid cid;
+	char text[CAIRN_CID_TEXT_MAX];
+	if (arg_cid(req, q, &cid) != 0)
+		return;
+	if (!blockstore_has(&n->repo.bs, &cid)) {
+		cairn_cid_to_string(&cid, text, sizeof text, NULL);
+		http_reply_rpc_error(req, 404, "block not found: %s", text);
+		return;
+	}
+	stream_source *src = stream_car(&n->repo.bs, &cid, DAG_SCOPE_ALL, 0, UINT64_MAX);
+	if (!src) {
+		http_reply_rpc_error(req, 500, "out of memory");
+		return;
+	}
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/vnd.ipld.car");
+	http_stream(req, 200, src, 1, 1);
+}
+
+static int import_feed(void *ctx, const void *data, size_t n)
+{
+	return car_import_feed(ctx, data, n);
+}
+
+struct dag_import {
+	node *n;
+	int pin_roots;
+	struct evbuffer *out;
+	char err[512];
+};
+
+/* Each part is one CAR; every root gets a result line, as Kubo. */
+static int import_part(void *ctx, const multipart_part *p)
+{
+	struct dag_import *d = ctx;
+	car_import ci;
+	car_import_init(&ci, &d->n->repo);
+	int rc = multipart_read(p, import_feed, &ci);
+	if (rc == 0)
+		rc = car_import_finish(&ci);
+	if (rc != 0) {
+		snprintf(d->err, sizeof d->err, "%s", ci.err);
+		car_import_free(&ci);
+		return 400;
+	}
+	for (size_t i = 0; i < ci.nroots; i++) {
+		char text[CAIRN_CID_TEXT_MAX], perr[512] = "";
+		cairn_cid_to_string(&ci.roots[i], text, sizeof text, NULL);
+		if (d->pin_roots && car_import_pin_root(&ci, i, perr) != 0 && !perr[0])
+			snprintf(perr, sizeof perr, "pin failed");
+		json_t *j = json_pack("{s:{s:{s:s}, s:s}}", "Root", "Cid", "/", text, "PinErrorMsg", perr);
+		char *t = j ? json_dumps(j, JSON_COMPACT) : NULL;
+		if (t)
+			evbuffer_add_printf(d->out, "%s\n", t);
+		free(t);
+		json_decref(j);
+	}
+	car_import_free(&ci);
+	return 0;
+}
+
+static void api_dag_import(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+{
+	struct dag_import d = {.n = n, .pin_roots = flag(q, "pin-roots", 1)};
+	char err[512];
+	if (d.pin_roots < 0) {
+		http_reply_rpc_error(req, 400, "pin-roots must be true or false");
+		return;
+	}
+	d.out = evbuffer_new();
+	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
+	int rc = multipart_each(evhttp_request_get_input_buffer(req), ct, import_part, &d, err);
+	if (rc != 0) {
+		http_reply_rpc_error(req, 400, "%s", rc < 0 ? err : d.err);
+	} else if (evbuffer_get_length(d.out) == 0) {
+		http_reply_rpc_error(req, 400, "no CAR file given");
+	} else {
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/json");
+		evhttp_add_header(evhttp_request_get_output_headers(req), "X-Chunked-Output", "1");
+		evhttp_send_reply(req, 200, "OK", d.out);
+	}
+	evbuffer_free(d.out);
+}
+
 /* The event loop is the only writer, so GC here cannot race an add. */
 static void api_repo_gc(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 {
@@ -588,6 +675,8 @@ static const struct {
 	{"/api/v0/pin/add", api_pin_add},
 	{"/api/v0/pin/rm", api_pin_rm},
 	{"/api/v0/repo/gc", api_repo_gc},
+	{"/api/v0/dag/export", api_dag_export},
+	{"/api/v0/dag/import", api_dag_import},
 	{"/api/v0/version", api_version},
 	{"/api/v0/id", api_id},
 	{"/api/v0/cat", api_cat},

@@ -15,10 +15,8 @@
 #include "dag.h"
 #include "error.h"
 #include "http_stream.h"
+#include "car_io.h"
 #include "http_util.h"
-#include "mhset.h"
-
-#include "car.h"
 
 #include <event2/buffer.h>
 #include <sys/queue.h> /* TAILQ_INIT, which keyvalq_struct.h does not define */
@@ -251,50 +249,6 @@ static void serve_file(struct evhttp_request *req, node *n, const cairn_cid *cid
 }
 
 
-/* A CARv1 body: the header naming the root, then one section per block in
- * DFS order, without duplicates. */
-struct car_source {
-	stream_source base;
-	dag_iter it;
-	mhset seen;
-	cairn_cid root;
-	int header_sent;
-};
-
-static int car_next(stream_source *s, struct evbuffer *out, cairn_cid *where, char *err)
-{
-	struct car_source *c = (struct car_source *)s;
-	uint8_t head[16 + CAIRN_CID_MAX_BYTES];
-	size_t hl;
-	const uint8_t *data;
-	size_t len;
-	cairn_cid cid;
-
-	if (!c->header_sent) {
-		uint8_t hdr[256];
-		cairn_car_header_encode(&c->root, 1, hdr, sizeof hdr, &hl);
-		evbuffer_add(out, hdr, hl);
-		c->header_sent = 1;
-	}
-	int rc = dag_iter_next(&c->it, &cid, &data, &len, err);
-	if (rc != 0) {
-		*where = cid;
-		return rc;
-	}
-	cairn_car_section_head(&cid, len, head, sizeof head, &hl);
-	evbuffer_add(out, head, hl);
-	evbuffer_add(out, data, len);
-	return 0;
-}
-
-static void car_close(stream_source *s)
-{
-	struct car_source *c = (struct car_source *)s;
-	dag_iter_close(&c->it);
-	mhset_free(&c->seen);
-	free(c);
-}
-
 /* entity-bytes=from:to (to inclusive, '*' for the end; negative values
  * count from the end). Returns 0 with [*from, *to) or -1 if malformed. */
 static int parse_entity_bytes(const char *s, uint64_t size, uint64_t *from, uint64_t *to)
@@ -362,28 +316,21 @@ static void serve_car(struct evhttp_request *req, node *n, const cairn_cid *cid,
 		evhttp_send_reply(req, 304, "Not Modified", NULL);
 		return;
 	}
-	struct car_source *c = calloc(1, sizeof *c);
-	if (!c) {
-		http_reply_text(req, 500, "out of memory");
-		return;
-	}
-	c->base.next = car_next;
-	c->base.close = car_close;
-	c->base.length = -1;
-	c->root = *cid;
-	mhset_init(&c->seen);
-	dag_iter_open(&c->it, &n->repo.bs, cid, scope, from, to, &c->seen);
 	/* The root must exist before a 200 goes out. */
 	if (!blockstore_has(&n->repo.bs, cid)) {
-		car_close(&c->base);
 		http_reply_text(req, 404, "block not found: %s", cid_text);
+		return;
+	}
+	stream_source *src = stream_car(&n->repo.bs, cid, scope, from, to);
+	if (!src) {
+		http_reply_text(req, 500, "out of memory");
 		return;
 	}
 	common_headers(h, cid_text, etag);
 	evhttp_add_header(h, "Content-Type", "application/vnd.ipld.car; version=1; order=dfs; dups=n");
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
 	evhttp_add_header(h, "Vary", "Accept");
-	http_stream(req, 200, &c->base, !head, 0);
+	http_stream(req, 200, src, !head, 0);
 }
 
 void gateway_handle(struct evhttp_request *req, void *arg)
