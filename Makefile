@@ -150,8 +150,10 @@ check: deps
 	@$(MAKE) --no-print-directory test-build
 	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) test/run-all
 
-bench: deps
+bench:
+	@.ci/install-deps --bench
 	@$(MAKE) --no-print-directory test-build
 	@BUILD=$(BUILD) bench/run
 	@bench/pg
+	@BUILD=$(BUILD) bench/node
 endif

@@ -1,4 +1,9 @@
+/* syncfs() is Linux's; the durability scheme relies on it. */
+#define _GNU_SOURCE 1
+
 #include "blockstore.h"
+
+#include "mhset.h"
 
 #include "error.h"
 #include "multibase.h"
@@ -17,6 +22,15 @@
 /* Level 1: the point is saving space on compressible blocks cheaply, and
  * zstd gives up on incompressible input quickly at low levels. */
 #define ZSTD_LEVEL 1
+/* Blocks are compressed only if a sample of this size shrinks below 7/8:
+ * trying zstd on incompressible data costs as much as hashing it. */
+#define ZSTD_SAMPLE 4096
+
+struct bs_pending {
+	uint64_t seq;   /* temporary file .tmp-<pid>-<seq> */
+	int shard;
+	char key[120];
+};
 
 static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
 
@@ -61,7 +75,67 @@ int blockstore_open(blockstore *bs, const char *root, int compress, char *err)
 	memset(bs, 0, sizeof *bs);
 	snprintf(bs->root, sizeof bs->root, "%s", root);
 	bs->compress = compress;
+	bs->pending_set = malloc(sizeof *bs->pending_set);
+	if (!bs->pending_set) {
+		ERR("out of memory");
+		return -1;
+	}
+	mhset_init(bs->pending_set);
 	return 0;
+}
+
+static void tmp_path(const blockstore *bs, int shard, uint64_t seq, char *out, size_t cap)
+{
+	char dir[4200];
+	shard_dir(bs, shard, dir, sizeof dir);
+	snprintf(out, cap, "%s/.tmp-%ld-%llu", dir, (long)getpid(), (unsigned long long)seq);
+}
+
+void blockstore_abort(blockstore *bs)
+{
+	char tmp[4400];
+	for (size_t i = 0; i < bs->npending; i++) {
+		tmp_path(bs, bs->pending[i].shard, bs->pending[i].seq, tmp, sizeof tmp);
+		unlink(tmp);
+	}
+	bs->npending = 0;
+	if (bs->pending_set) {
+		mhset_free(bs->pending_set);
+		mhset_init(bs->pending_set);
+	}
+}
+
+void blockstore_close(blockstore *bs)
+{
+	blockstore_abort(bs);
+	free(bs->pending);
+	bs->pending = NULL;
+	bs->cap_pending = 0;
+	free(bs->pending_set);
+	bs->pending_set = NULL;
+}
+
+/* Is compressing this block worth it? Try a sample from its middle. */
+static int worth_compressing(const cairn_iov *iov, size_t n, size_t total)
+{
+	uint8_t sample[ZSTD_SAMPLE], out[ZSTD_COMPRESSBOUND(ZSTD_SAMPLE)];
+	size_t want = total < ZSTD_SAMPLE ? total : ZSTD_SAMPLE, skip = (total - want) / 2, got = 0;
+	for (size_t i = 0; i < n && got < want; i++) {
+		const uint8_t *p = iov[i].base;
+		size_t len = iov[i].len;
+		if (skip >= len) {
+			skip -= len;
+			continue;
+		}
+		p += skip;
+		len -= skip;
+		skip = 0;
+		size_t take = len < want - got ? len : want - got;
+		memcpy(sample + got, p, take);
+		got += take;
+	}
+	size_t z = ZSTD_compress(out, sizeof out, sample, got, ZSTD_LEVEL);
+	return !ZSTD_isError(z) && z < got - got / 8;
 }
 
 static int write_all(int fd, const void *p, size_t n)
@@ -100,13 +174,11 @@ int blockstore_put(blockstore *bs, const cairn_cid *cid, const cairn_iov *iov, s
 	shard = shard_of(key);
 	shard_dir(bs, shard, dir, sizeof dir);
 	snprintf(path, sizeof path, "%s/%s.data", dir, key);
-	if (access(path, F_OK) == 0)
+	if (mhset_has(bs->pending_set, &cid->mh) || access(path, F_OK) == 0)
 		return 0;
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-		ERR("mkdir %s: %s", dir, strerror(errno));
+	if (bs->npending >= BS_BATCH_MAX && blockstore_commit(bs, err) != 0)
 		return -1;
-	}
-	if (bs->compress && total >= 64) {
+	if (bs->compress && total >= 64 && worth_compressing(iov, n, total)) {
 		flat = malloc(total ? total : 1);
 		z = malloc(ZSTD_compressBound(total));
 		if (!flat || !z) {
@@ -123,9 +195,12 @@ int blockstore_put(blockstore *bs, const cairn_cid *cid, const cairn_iov *iov, s
 		if (!ZSTD_isError(zlen) && zlen < total)
 			format = BS_FORMAT_ZSTD;
 	}
-	snprintf(tmp, sizeof tmp, "%s/.tmp-%ld-%llu", dir, (long)getpid(),
-	         (unsigned long long)bs->tmp_seq++);
+	uint64_t seq = bs->tmp_seq++;
+	tmp_path(bs, shard, seq, tmp, sizeof tmp);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	/* Shards are made at init; a missing one (a hand-made repo) on demand. */
+	if (fd < 0 && errno == ENOENT && (mkdir(dir, 0755) == 0 || errno == EEXIST))
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		ERR("create %s: %s", tmp, strerror(errno));
 		goto done;
@@ -140,22 +215,32 @@ int blockstore_put(blockstore *bs, const cairn_cid *cid, const cairn_iov *iov, s
 			if (write_all(fd, iov[i].base, iov[i].len) != 0)
 				goto write_failed;
 	}
-	/* Data first, then the name: a crash never leaves a named partial block. */
-	if (fdatasync(fd) != 0)
-		goto write_failed;
 	if (close(fd) != 0) {
 		fd = -1;
 		goto write_failed;
 	}
 	fd = -1;
-	if (rename(tmp, path) != 0)
+	/* Named at commit, after the data is synced. */
+	if (bs->npending == bs->cap_pending) {
+		size_t cap = bs->cap_pending ? bs->cap_pending * 2 : 256;
+		struct bs_pending *p = realloc(bs->pending, cap * sizeof *p);
+		if (!p) {
+			errno = ENOMEM;
+			goto write_failed;
+		}
+		bs->pending = p;
+		bs->cap_pending = cap;
+	}
+	if (mhset_add(bs->pending_set, &cid->mh) < 0) {
+		errno = ENOMEM;
 		goto write_failed;
+	}
+	struct bs_pending *pe = &bs->pending[bs->npending++];
+	pe->seq = seq;
+	pe->shard = shard;
+	snprintf(pe->key, sizeof pe->key, "%s", key);
 	bs->added_blocks++;
 	bs->added_bytes += 1 + (format == BS_FORMAT_ZSTD ? zlen : total);
-	if (!(bs->dirty[shard / 8] & (1u << (shard % 8)))) {
-		bs->dirty[shard / 8] |= (uint8_t)(1u << (shard % 8));
-		bs->ndirty++;
-	}
 	rc = 0;
 	goto done;
 write_failed:
@@ -176,25 +261,51 @@ done:
 	return rc;
 }
 
-int blockstore_commit(blockstore *bs, char *err)
+/* syncfs() on the filesystem holding the blockstore. */
+static int sync_fs(blockstore *bs, char *err)
 {
-	char dir[4200];
-	int rc = 0;
-
-	for (int s = 0; s < 1024 && bs->ndirty; s++) {
-		if (!(bs->dirty[s / 8] & (1u << (s % 8))))
-			continue;
-		shard_dir(bs, s, dir, sizeof dir);
-		int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0 || fsync(fd) != 0) {
-			ERR("fsync %s: %s", dir, strerror(errno));
-			rc = -1;
-		}
+	int fd = open(bs->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || syncfs(fd) != 0) {
+		ERR("sync %s: %s", bs->root, strerror(errno));
 		if (fd >= 0)
 			close(fd);
-		bs->dirty[s / 8] &= (uint8_t) ~(1u << (s % 8));
-		bs->ndirty--;
+		return -1;
 	}
+	close(fd);
+	return 0;
+}
+
+int blockstore_commit(blockstore *bs, char *err)
+{
+	char dir[4200], tmp[4400], path[4400];
+	int rc = 0;
+
+	if (bs->npending == 0)
+		return 0;
+	/* 1. the data, in one flush, before any name appears */
+	if (sync_fs(bs, err) != 0) {
+		blockstore_abort(bs);
+		return -1;
+	}
+	/* 2. the names */
+	for (size_t i = 0; i < bs->npending; i++) {
+		struct bs_pending *p = &bs->pending[i];
+		tmp_path(bs, p->shard, p->seq, tmp, sizeof tmp);
+		shard_dir(bs, p->shard, dir, sizeof dir);
+		snprintf(path, sizeof path, "%s/%s.data", dir, p->key);
+		if (rename(tmp, path) != 0) {
+			ERR("rename %s: %s", tmp, strerror(errno));
+			rc = -1;
+			unlink(tmp);
+		}
+	}
+	bs->npending = 0;
+	mhset_free(bs->pending_set);
+	mhset_init(bs->pending_set);
+	/* 3. the renames, in one more flush (one journal commit instead of a
+	 * directory fsync per shard touched) */
+	if (sync_fs(bs, err) != 0)
+		rc = -1;
 	return rc;
 }
 
@@ -381,4 +492,17 @@ void blockstore_clean_temp(blockstore *bs)
 		}
 		closedir(d);
 	}
+}
+
+int blockstore_create_shards(const char *root, char *err)
+{
+	char dir[4200];
+	for (int s = 0; s < 1024; s++) {
+		snprintf(dir, sizeof dir, "%s/%c%c", root, b32[s / 32], b32[s % 32]);
+		if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+			ERR("mkdir %s: %s", dir, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
 }

@@ -12,11 +12,14 @@
  *   0x00  the block as is
  *   0x01  a zstd frame holding the block (only when that is smaller)
  *
- * Writes are crash-safe: a block goes to a temporary file in its shard
- * directory, which is fdatasync()ed and then renamed to its name, so a name
- * never points at a partial block; the shard directories touched are
- * fsync()ed when a batch commits, and a caller acknowledges a write only
- * after that. Reads re-hash every block against its CID; a block that does
+ * Writes are crash-safe and batched: a block goes to a temporary file in
+ * its shard directory; blockstore_commit() makes all of a batch's data
+ * durable with one syncfs(), only then renames the files to their names,
+ * and makes the renames durable with a second syncfs(). So a name never points at
+ * data that is not on disk, a batch costs one flush instead of one per
+ * block, and a caller acknowledges a write only after the commit. Until
+ * then the blocks are invisible (a crash leaves only temporary files,
+ * which repo gc removes). Reads re-hash every block against its CID; a block that does
  * not match is reported and treated as missing, never served.
  */
 #ifndef CAIRN_BLOCKSTORE_H
@@ -33,17 +36,22 @@
 #define BS_FORMAT_PLAIN 0x00
 #define BS_FORMAT_ZSTD 0x01
 
+/* A batch commits by itself at this many blocks, bounding its memory. */
+#define BS_BATCH_MAX 4096
+
 /* Results of blockstore_get besides 0 (found): */
 #define BS_NOT_FOUND 1
 #define BS_CORRUPT 2
 
+struct bs_pending;
+
 typedef struct blockstore {
 	char root[4096];      /* .../blocks */
 	int compress;         /* try zstd at rest */
-	/* shard directories written since the last commit (bitmap of 32*32) */
-	uint8_t dirty[1024 / 8];
-	int ndirty;
 	uint64_t tmp_seq;
+	struct bs_pending *pending;  /* written, not yet committed */
+	size_t npending, cap_pending;
+	struct mhset *pending_set;  /* their multihashes, to skip repeats */
 	/* files written and removed through this handle, and their sizes on
 	 * disk, so a long-running daemon keeps its totals without rescanning */
 	uint64_t added_blocks, added_bytes, removed_blocks, removed_bytes;
@@ -52,16 +60,26 @@ typedef struct blockstore {
 /* The file name of a block (no directory), for messages and tests. */
 void blockstore_key(const cairn_multihash *mh, char *out, size_t cap);
 
+/* Create the 1024 shard directories under root (at repo init): creating
+ * them on demand cost a mkdir per block written. */
+int blockstore_create_shards(const char *root, char *err);
+
 /* Prepare a blockstore rooted at root (created by repo_init). */
 int blockstore_open(blockstore *bs, const char *root, int compress, char *err);
 
 /* Store a block given as pieces (the importer's iovecs). Idempotent: a
- * block already present is not rewritten. The write is durable only after
- * blockstore_commit(). Returns 0 or -1 with err set (errno kept). */
+ * block already present (or already in this batch) is not rewritten. The
+ * block becomes durable and visible at blockstore_commit(). Returns 0 or
+ * -1 with err set (errno kept). */
 int blockstore_put(blockstore *bs, const cairn_cid *cid, const cairn_iov *iov, size_t n, char *err);
 
-/* Make every put since the last commit durable (directory fsyncs). */
+/* Make every put since the last commit durable and visible. */
 int blockstore_commit(blockstore *bs, char *err);
+
+/* Drop uncommitted puts (their temporary files are removed). */
+void blockstore_abort(blockstore *bs);
+
+void blockstore_close(blockstore *bs);
 
 /* Read and verify a block. On 0, *data (malloc'd, caller frees) and *len
  * hold it. BS_NOT_FOUND, BS_CORRUPT (also logged to stderr), or -1 with err

@@ -145,6 +145,8 @@ int repo_init(const char *path, char *err)
 		ERR("create %s: %s", p, strerror(errno));
 		return -1;
 	}
+	if (blockstore_create_shards(p, err) != 0)
+		return -1;
 	snprintf(p, sizeof p, "%s/index", path);
 	if (mkdir(p, 0755) != 0 && errno != EEXIST) {
 		ERR("create %s: %s", p, strerror(errno));
@@ -279,6 +281,7 @@ fail:
 
 void repo_close(repo *r)
 {
+	blockstore_close(&r->bs); /* uncommitted blocks are dropped */
 	if (r->env)
 		mdb_env_close(r->env);
 	r->env = NULL;
