@@ -309,7 +309,11 @@ int blockstore_commit(blockstore *bs, char *err)
 	return rc;
 }
 
-static int read_file(const char *path, uint8_t **data, size_t *len, char *err)
+/* Read a block file: the format byte, then the payload straight into a
+ * buffer of its own (no second copy for plain blocks). On 0, *payload and
+ * *len hold it (malloc'd) and *format the format byte. */
+static int read_block_file(const char *path, uint8_t *format, uint8_t **payload, size_t *len,
+                           char *err)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -320,35 +324,37 @@ static int read_file(const char *path, uint8_t **data, size_t *len, char *err)
 		ERR("open %s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) != 0 || st.st_size > (off_t)BLOCK_MAX + 64) {
+	if (fstat(fd, &st) != 0 || st.st_size < 1 || st.st_size > (off_t)BLOCK_MAX + 64) {
 		close(fd);
-		return BS_CORRUPT; /* no block file is that large */
+		return BS_CORRUPT; /* no block file is empty or that large */
 	}
-	uint8_t *buf = malloc((size_t)st.st_size + 1);
-	size_t got = 0;
-	while (buf && got < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+	size_t n = (size_t)st.st_size - 1, got = 0;
+	uint8_t *buf = malloc(n + 1);
+	int ok = buf && pread(fd, format, 1, 0) == 1;
+	while (ok && got < n) {
+		ssize_t r = pread(fd, buf + got, n - got, (off_t)(1 + got));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
-			break;
-		got += (size_t)r;
+			ok = 0;
+		else
+			got += (size_t)r;
 	}
 	close(fd);
-	if (!buf || got != (size_t)st.st_size) {
+	if (!ok) {
 		free(buf);
 		ERR("read %s: %s", path, buf ? "short read" : "out of memory");
 		return -1;
 	}
-	*data = buf;
-	*len = got;
+	*payload = buf;
+	*len = n;
 	return 0;
 }
 
 int blockstore_get(blockstore *bs, const cairn_cid *cid, uint8_t **data, size_t *len, char *err)
 {
 	char path[4400];
-	uint8_t *raw, *out = NULL;
+	uint8_t *raw, *out = NULL, format;
 	size_t rlen, olen = 0;
 	int rc;
 
@@ -361,28 +367,27 @@ int blockstore_get(blockstore *bs, const cairn_cid *cid, uint8_t **data, size_t 
 		return 0;
 	}
 	block_path(bs, &cid->mh, path, sizeof path);
-	rc = read_file(path, &raw, &rlen, err);
+	rc = read_block_file(path, &format, &raw, &rlen, err);
 	if (rc != 0)
 		goto report;
 	rc = BS_CORRUPT;
-	if (rlen >= 1 && raw[0] == BS_FORMAT_PLAIN) {
-		out = malloc(rlen);
-		if (out) {
-			memcpy(out, raw + 1, rlen - 1);
-			olen = rlen - 1;
-		}
-	} else if (rlen >= 1 && raw[0] == BS_FORMAT_ZSTD) {
-		unsigned long long size = ZSTD_getFrameContentSize(raw + 1, rlen - 1);
+	if (format == BS_FORMAT_PLAIN) {
+		out = raw;
+		olen = rlen;
+	} else if (format == BS_FORMAT_ZSTD) {
+		unsigned long long size = ZSTD_getFrameContentSize(raw, rlen);
 		if (size <= BLOCK_MAX) {
 			out = malloc(size + 1);
 			if (out) {
-				olen = ZSTD_decompress(out, size, raw + 1, rlen - 1);
+				olen = ZSTD_decompress(out, size, raw, rlen);
 				if (ZSTD_isError(olen) || olen != size)
 					olen = (size_t)-1;
 			}
 		}
+		free(raw);
+	} else {
+		free(raw);
 	}
-	free(raw);
 	if (out && olen != (size_t)-1 && cairn_cid_check_block(cid, out, olen) == CAIRN_OK) {
 		*data = out;
 		*len = olen;

@@ -183,6 +183,19 @@ static int listen_on(node *n, struct listener *l, const char *addr, void (*cb)(s
 	return 0;
 }
 
+/* Log lines are buffered and flushed a few times a second: one write(2)
+ * per request cost more than serving a small block. */
+#define LOG_FLUSH_MS 250
+static char log_buf[1 << 16];
+
+static void flush_log(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	fflush(stderr);
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	node *n = arg;
@@ -202,7 +215,7 @@ int cmd_daemon(int argc, char **argv)
 {
 	node n;
 	const char *api_addr = NULL, *gw_addr = NULL;
-	struct event *sigint = NULL, *sigterm = NULL;
+	struct event *sigint = NULL, *sigterm = NULL, *flusher = NULL;
 	int rc;
 
 	for (int i = 1; i < argc; i++) {
@@ -255,6 +268,13 @@ int cmd_daemon(int argc, char **argv)
 	    (rc = listen_on(&n, &listeners[1], gw_addr ? gw_addr : REPO_DEFAULT_GATEWAY,
 	                    gateway_entry, GATEWAY_BODY_MAX)) != 0)
 		goto done;
+	setvbuf(stderr, log_buf, _IOFBF, sizeof log_buf);
+	flusher = event_new(n.base, -1, EV_PERSIST, flush_log, NULL);
+	struct timeval every = {0, LOG_FLUSH_MS * 1000};
+	if (!flusher || event_add(flusher, &every) != 0) {
+		rc = EXIT_FAIL;
+		goto done;
+	}
 	sigint = evsignal_new(n.base, SIGINT, on_signal, &n);
 	sigterm = evsignal_new(n.base, SIGTERM, on_signal, &n);
 	if (!sigint || !sigterm || event_add(sigint, NULL) != 0 || event_add(sigterm, NULL) != 0) {
@@ -270,6 +290,10 @@ int cmd_daemon(int argc, char **argv)
 	rc = event_base_dispatch(n.base) < 0 ? EXIT_FAIL : 0;
 	fprintf(stderr, "cairn daemon: stopped\n");
 done:
+	if (flusher)
+		event_free(flusher);
+	fflush(stderr);
+	setvbuf(stderr, NULL, _IONBF, 0);
 	if (sigint)
 		event_free(sigint);
 	if (sigterm)

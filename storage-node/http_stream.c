@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 
+#define STREAM_BATCH (2 * 1024 * 1024)
+
 struct stream {
 	struct evhttp_request *req;
 	struct evhttp_connection *evcon;
@@ -65,7 +67,18 @@ static void send_next(struct evhttp_connection *evcon, void *arg)
 	struct evbuffer *b = evbuffer_new();
 	(void)evcon;
 
+	/* Queue about STREAM_BATCH bytes a round: the callback only comes once
+	 * the socket has taken everything, so one block a round would leave
+	 * the socket idle while the next block is read and hashed. */
 	int rc = b ? s->src->next(s->src, b, &where, err) : -1;
+	while (rc == 0 && evbuffer_get_length(b) < STREAM_BATCH)
+		rc = s->src->next(s->src, b, &where, err);
+	if (rc == DAG_END && evbuffer_get_length(b) > 0) {
+		/* send what was queued; the next round finds the end again */
+		evhttp_send_reply_chunk_with_cb(s->req, b, send_next, s);
+		evbuffer_free(b);
+		return;
+	}
 	if (rc == 0) {
 		evhttp_send_reply_chunk_with_cb(s->req, b, send_next, s);
 	} else if (rc == DAG_END) {
