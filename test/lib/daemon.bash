@@ -2,10 +2,10 @@
 #   daemon_start   sets API and GW (http://127.0.0.1:PORT), DAEMON_PID
 daemon_stop() {
 	[ -n "${DAEMON_PID:-}" ] || return 0
-	kill -TERM "$DAEMON_PID" 2>/dev/null
+	kill -TERM "$DAEMON_PID" 2>/dev/null || true
 	for _ in $(seq 50); do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL "$DAEMON_PID" 2>/dev/null
-	wait "$DAEMON_PID" 2>/dev/null
+	kill -KILL "$DAEMON_PID" 2>/dev/null || true # (usually gone already)
+	wait "$DAEMON_PID" 2>/dev/null || true
 	DAEMON_PID=
 }
 
