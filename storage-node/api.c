@@ -81,29 +81,12 @@ static void api_id(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 
 static void api_cat(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 {
-	cairn_cid cid, where;
-	char err[512] = "";
+	cairn_cid cid;
 	if (arg_cid(req, q, &cid) != 0)
 		return;
-	dag_reader *r = malloc(sizeof *r);
-	if (!r) {
-		http_reply_rpc_error(req, 500, "out of memory");
+	dag_reader *r = http_open_file(req, &n->repo.bs, &cid, 1);
+	if (!r)
 		return;
-	}
-	int rc = dag_reader_open(r, &n->repo.bs, &cid, &where, err);
-	if (rc != 0) {
-		char text[CAIRN_CID_TEXT_MAX] = "";
-		if (rc > 0)
-			cairn_cid_to_string(&where, text, sizeof text, NULL);
-		free(r);
-		if (rc == DAG_MISSING)
-			http_reply_rpc_error(req, 404, "block not found: %s", text);
-		else if (rc > 0)
-			http_reply_rpc_error(req, 400, "%s is not a UnixFS file", text);
-		else
-			http_reply_rpc_error(req, 500, "%s", err);
-		return;
-	}
 	/* offset/length as Kubo's cat */
 	const char *off = evhttp_find_header(q, "offset"), *len = evhttp_find_header(q, "length");
 	if (off || len) {

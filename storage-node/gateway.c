@@ -120,6 +120,14 @@ static int parse_range(const char *h, uint64_t size, uint64_t *off, uint64_t *le
 	return 1;
 }
 
+/* Headers of the verifiable (raw and CAR) responses. */
+static void binary_headers(struct evkeyvalq *h, const char *type)
+{
+	evhttp_add_header(h, "Content-Type", type);
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(h, "Vary", "Accept");
+}
+
 static void common_headers(struct evkeyvalq *h, const char *cid_text, const char *etag)
 {
 	char path[CAIRN_CID_TEXT_MAX + 8];
@@ -150,9 +158,7 @@ static void serve_raw(struct evhttp_request *req, node *n, const cairn_cid *cid,
 		return;
 	}
 	common_headers(h, cid_text, etag);
-	evhttp_add_header(h, "Content-Type", "application/vnd.ipld.raw");
-	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
-	evhttp_add_header(h, "Vary", "Accept");
+	binary_headers(h, "application/vnd.ipld.raw");
 	if (etag_matches(evhttp_find_header(evhttp_request_get_input_headers(req), "If-None-Match"), etag)) {
 		free(data);
 		evhttp_send_reply(req, 304, "Not Modified", NULL);
@@ -175,31 +181,10 @@ static void serve_file(struct evhttp_request *req, node *n, const cairn_cid *cid
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	char etag[CAIRN_CID_TEXT_MAX + 4], err[512] = "", crange[96];
 	cairn_cid where;
-	dag_reader *r = malloc(sizeof *r);
+	dag_reader *r = http_open_file(req, &n->repo.bs, cid, 0);
 
-	if (!r) {
-		http_reply_text(req, 500, "out of memory");
+	if (!r)
 		return;
-	}
-	int rc = dag_reader_open(r, &n->repo.bs, cid, &where, err);
-	if (rc != 0) {
-		char text[CAIRN_CID_TEXT_MAX] = "";
-		if (rc > 0)
-			cairn_cid_to_string(&where, text, sizeof text, NULL);
-		free(r);
-		if (rc == DAG_MISSING)
-			http_reply_text(req, 404, "block not found: %s", text);
-		else if (rc == DAG_NOT_FILE)
-			http_reply_text(req, 501, "%s is not a UnixFS file (directories are not served yet); "
-			                "use ?format=raw for the block", text);
-		else if (rc == DAG_INVALID)
-			http_reply_text(req, 422, "block does not decode as UnixFS: %s", text);
-		else {
-			fprintf(stderr, "cairn daemon: %s\n", err);
-			http_reply_text(req, 500, "could not read the file");
-		}
-		return;
-	}
 	snprintf(etag, sizeof etag, "\"%s\"", cid_text);
 	common_headers(h, cid_text, etag);
 	evhttp_add_header(h, "Accept-Ranges", "bytes");
@@ -327,9 +312,7 @@ static void serve_car(struct evhttp_request *req, node *n, const cairn_cid *cid,
 		return;
 	}
 	common_headers(h, cid_text, etag);
-	evhttp_add_header(h, "Content-Type", "application/vnd.ipld.car; version=1; order=dfs; dups=n");
-	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
-	evhttp_add_header(h, "Vary", "Accept");
+	binary_headers(h, "application/vnd.ipld.car; version=1; order=dfs; dups=n");
 	http_stream(req, 200, src, !head, 0);
 }
 

@@ -40,11 +40,15 @@ static void error_reply(struct evhttp_request *req, int rpc, int rc, const cairn
 	char text[CAIRN_CID_TEXT_MAX] = "";
 	if (rc > 0)
 		cairn_cid_to_string(where, text, sizeof text, NULL);
-	/* Missing content is 404 (this node has no peers to ask yet); content
-	 * that is not what was asked for is the request's problem, 422. */
-	int code = rc == DAG_MISSING ? 404 : rc > 0 ? 422 : 500;
+	/* Missing content is 404 (this node has no peers to ask yet); a DAG
+	 * that does not decode is 422; a UnixFS node that is not a file (a
+	 * directory) is 501 on the gateway, which does not list them yet, and
+	 * a bad argument (400) on the API. */
+	int code = rc == DAG_MISSING ? 404 : rc == DAG_INVALID ? 422
+	         : rc == DAG_NOT_FILE ? (rpc ? 400 : 501) : 500;
 	const char *what = rc == DAG_MISSING ? "block not found" : rc == DAG_INVALID
-	                   ? "block does not decode" : rc == DAG_NOT_FILE ? "not a file" : err;
+	                   ? "block does not decode as UnixFS"
+	                   : rc == DAG_NOT_FILE ? "not a UnixFS file (directories are not served yet)" : err;
 	if (rc < 0)
 		fprintf(stderr, "cairn daemon: %s\n", err);
 	/* The error replaces the body: drop the headers that described it. */
@@ -176,4 +180,23 @@ stream_source *stream_file(dag_reader *r)
 	f->base.length = (int64_t)r->remaining;
 	f->r = r;
 	return &f->base;
+}
+
+dag_reader *http_open_file(struct evhttp_request *req, blockstore *bs, const cairn_cid *cid,
+                           int rpc_errors)
+{
+	cairn_cid where;
+	char err[512] = "";
+	dag_reader *r = malloc(sizeof *r);
+	if (!r) {
+		error_reply(req, rpc_errors, -1, cid, "out of memory");
+		return NULL;
+	}
+	int rc = dag_reader_open(r, bs, cid, &where, err);
+	if (rc != 0) {
+		free(r);
+		error_reply(req, rpc_errors, rc, &where, err);
+		return NULL;
+	}
+	return r;
 }

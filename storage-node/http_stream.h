@@ -35,6 +35,12 @@ struct stream_source {
 void http_stream(struct evhttp_request *req, int code, stream_source *src, int send_body,
                  int rpc_errors);
 
+/* Open a reader on the file cid names, or send the error reply (text, or
+ * with rpc_errors Kubo RPC JSON) and return NULL. The reader is malloc'd;
+ * pass it to stream_file(). */
+dag_reader *http_open_file(struct evhttp_request *req, blockstore *bs, const cairn_cid *cid,
+                           int rpc_errors);
+
 /* A source over a UnixFS file reader (heap-allocated; taken over). */
 stream_source *stream_file(dag_reader *r);
 
