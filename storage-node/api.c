@@ -245,9 +245,17 @@ static void api_repo_stat(struct evhttp_request *req, node *n, struct evkeyvalq 
 		http_reply_rpc_error(req, 500, "%s", err);
 		return;
 	}
-	reply_json_obj(req, json_pack("{s:I, s:I, s:s, s:s}", "NumObjects", (json_int_t)t.blocks,
-	                              "RepoSize", (json_int_t)t.bytes, "RepoPath", n->repo.path,
-	                              "Version", "cairn-repo@" REPO_VERSION));
+	MDB_txn *txn;
+	MDB_stat st;
+	json_int_t pins = 0;
+	if (mdb_txn_begin(n->repo.env, NULL, MDB_RDONLY, &txn) == 0) {
+		if (mdb_stat(txn, n->repo.pins, &st) == 0)
+			pins = (json_int_t)st.ms_entries;
+		mdb_txn_abort(txn);
+	}
+	reply_json_obj(req, json_pack("{s:I, s:I, s:I, s:s, s:s}", "NumObjects", (json_int_t)t.blocks,
+	                              "RepoSize", (json_int_t)t.bytes, "NumPins", pins,
+	                              "RepoPath", n->repo.path, "Version", "cairn-repo@" REPO_VERSION));
 }
 
 

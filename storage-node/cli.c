@@ -4,11 +4,14 @@
  */
 #include "cli.h"
 
+#include "api_client.h"
 #include "cid.h"
 #include "error.h"
 #include "repo.h"
 
+#include <jansson.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -53,6 +56,68 @@ int cli_repo_open(struct repo *r, const char *cmd)
 		cli_error(cmd, "%s", err);
 		return EXIT_FAIL;
 	}
+	return 0;
+}
+
+/* Why the repo could not be opened, for when its daemon does not answer. */
+static char lock_msg[REPO_ERR_MAX];
+
+int cli_repo_open_or_daemon(struct repo *r, struct api_client *c, const char *cmd)
+{
+	char path[4096], err[REPO_ERR_MAX], cerr[256];
+	int holder;
+
+	if (repo_default_path(path, sizeof path) != 0) {
+		cli_error(cmd, "set CAIRN_PATH or HOME to locate the repo");
+		return EXIT_FAIL;
+	}
+	if (repo_open(r, path, &holder, err) == 0)
+		return 0;
+	if (holder > 0 && api_client_from_repo(c, path, cerr, sizeof cerr) == 0) {
+		snprintf(lock_msg, sizeof lock_msg, "%s", err);
+		return CLI_USE_DAEMON;
+	}
+	cli_error(cmd, "%s", err);
+	return EXIT_FAIL;
+}
+
+int cli_api(const struct api_client *c, const char *cmd, const char *endpoint, const char *query,
+            const struct api_upload *up, FILE *out, char **body)
+{
+	char err[512];
+	char *buf = NULL;
+	size_t len = 0;
+	int status = 0;
+	FILE *mem = NULL;
+
+	/* Errors come back as a JSON body: capture it even when streaming. */
+	mem = open_memstream(&buf, &len);
+	if (!mem) {
+		cli_error(cmd, "out of memory");
+		return EXIT_FAIL;
+	}
+	int rc = api_client_post(c, endpoint, query, up, out ? out : mem, mem, &status, err, sizeof err);
+	fclose(mem);
+	if (rc != 0) {
+		if (lock_msg[0])
+			cli_error(cmd, "%s, and %s", lock_msg, err);
+		else
+			cli_error(cmd, "%s", err);
+		free(buf);
+		return EXIT_FAIL;
+	}
+	if (status < 200 || status > 299) {
+		json_t *j = json_loads(buf ? buf : "", 0, NULL);
+		const char *msg = json_string_value(json_object_get(j, "Message"));
+		cli_error(cmd, "%s", msg ? msg : "the daemon refused the request");
+		json_decref(j);
+		free(buf);
+		return EXIT_FAIL;
+	}
+	if (body)
+		*body = buf;
+	else
+		free(buf);
 	return 0;
 }
 

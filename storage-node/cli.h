@@ -34,6 +34,21 @@ struct repo;
  * not on failure. Returns 0 or EXIT_FAIL. */
 int cli_repo_open(struct repo *r, const char *cmd);
 
+/* Like cli_repo_open, but when a daemon holds the repo, fill *c with its
+ * API address and return CLI_USE_DAEMON instead of failing: the command
+ * then goes through the API, as `ipfs` does with a running Kubo. */
+#define CLI_USE_DAEMON (-1)
+struct api_client;
+int cli_repo_open_or_daemon(struct repo *r, struct api_client *c, const char *cmd);
+
+/* One API call for command cmd. The body goes to out if not NULL, else is
+ * captured into *body (malloc'd, NUL-terminated; caller frees). A non-2xx
+ * answer is printed as "cairn <cmd>: <daemon's message>". Returns 0 or
+ * EXIT_FAIL. */
+struct api_upload;
+int cli_api(const struct api_client *c, const char *cmd, const char *endpoint, const char *query,
+            const struct api_upload *up, FILE *out, char **body);
+
 /* Parse a CID argument; prints an error and returns EXIT_FAIL if bad. */
 struct cairn_cid;
 int cli_parse_cid(const char *cmd, const char *text, struct cairn_cid *cid);

@@ -6,6 +6,7 @@
 #define _DEFAULT_SOURCE 1
 
 #include "add_opts.h"
+#include "api_client.h"
 #include "cli.h"
 #include "cid.h"
 #include "error.h"
@@ -14,6 +15,7 @@
 #include "repo.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <setjmp.h>
@@ -318,6 +320,54 @@ done:
 	return rc;
 }
 
+/* Add through the running daemon's API: same options, same output. */
+static int add_via_daemon(const struct add_args *a, const api_client *c, char **files, int nfiles)
+{
+	char q[256], last[CAIRN_CID_TEXT_MAX] = "";
+	int rc = 0;
+	snprintf(q, sizeof q, "cid-version=%u&hash=%s&raw-leaves=%s&trickle=%s&pin=%s&chunker=size-%zu",
+	         a->opts.cid_version, cairn_mh_name(a->opts.hash), a->opts.raw_leaves ? "true" : "false",
+	         a->opts.layout == CAIRN_LAYOUT_TRICKLE ? "true" : "false", a->pin ? "true" : "false",
+	         a->opts.chunk_size);
+	for (int i = 0; i < nfiles; i++) {
+		const char *base = strrchr(files[i], '/');
+		base = base ? base + 1 : files[i];
+		api_upload up = {files[i], base};
+		char *body = NULL;
+		if (cli_api(c, "add", "add", q, &up, NULL, &body) != 0) {
+			rc = EXIT_FAIL;
+			continue;
+		}
+		/* ndjson: the last line is the file's result */
+		char *line = body, *nl, *lastline = NULL;
+		while (line && *line) {
+			nl = strchr(line, '\n');
+			if (nl)
+				*nl = '\0';
+			if (*line)
+				lastline = line;
+			line = nl ? nl + 1 : NULL;
+		}
+		json_t *j = lastline ? json_loads(lastline, 0, NULL) : NULL;
+		const char *h = json_string_value(json_object_get(j, "Hash"));
+		if (!h) {
+			cli_error("add", "%s: the daemon gave no CID", files[i]);
+			rc = EXIT_FAIL;
+		} else {
+			snprintf(last, sizeof last, "%s", h);
+			if (a->quiet)
+				printf("%s\n", h);
+			else if (!a->quieter)
+				printf("added %s %s\n", h, base);
+		}
+		json_decref(j);
+		free(body);
+	}
+	if (a->quieter && last[0])
+		printf("%s\n", last);
+	return rc;
+}
+
 int cmd_add(int argc, char **argv)
 {
 	struct add_args a = {0};
@@ -325,18 +375,21 @@ int cmd_add(int argc, char **argv)
 	int rc = parse_args(argc, argv, &a);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	if (!a.only_hash) {
-		if ((rc = cli_repo_open(&r, "add")) != 0)
-			return rc;
-		rp = &r;
-	}
-
 	char *def_args[] = {"-"};
 	char **files = argv + optind;
 	int nfiles = argc - optind;
 	if (nfiles == 0) {
 		files = def_args;
 		nfiles = 1;
+	}
+	if (!a.only_hash) {
+		api_client api;
+		rc = cli_repo_open_or_daemon(&r, &api, "add");
+		if (rc == CLI_USE_DAEMON)
+			return add_via_daemon(&a, &api, files, nfiles);
+		if (rc != 0)
+			return rc;
+		rp = &r;
 	}
 
 	size_t rsize = read_size(a.opts.chunk_size);

@@ -1,6 +1,7 @@
 /*
  * cairn cat CID, cairn get CID [-o PATH]: a file's bytes out of the repo.
  */
+#include "api_client.h"
 #include "cli.h"
 #include "dag.h"
 #include "repo.h"
@@ -48,7 +49,19 @@ int cmd_cat(int argc, char **argv)
 		      argc < 2 ? stderr : stdout);
 		return argc < 2 ? EXIT_USAGE : 0;
 	}
-	if ((rc = cli_repo_open(&r, "cat")) != 0)
+	api_client api;
+	rc = cli_repo_open_or_daemon(&r, &api, "cat");
+	if (rc == CLI_USE_DAEMON) {
+		rc = 0;
+		for (int i = 1; i < argc && rc == 0; i++) {
+			char q[1024], esc[900];
+			api_client_escape(argv[i], esc, sizeof esc);
+			snprintf(q, sizeof q, "arg=%s", esc);
+			rc = cli_api(&api, "cat", "cat", q, NULL, stdout, NULL);
+		}
+		return rc;
+	}
+	if (rc != 0)
 		return rc;
 	for (int i = 1; i < argc && rc == 0; i++)
 		rc = cat_to(&r, "cat", argv[i], stdout);

@@ -1,11 +1,14 @@
 /*
  * cairn pin add|ls|rm: keep DAGs from garbage collection.
  */
+#include "api_client.h"
 #include "cli.h"
 #include "dag.h"
 #include "pinstore.h"
 
 #include <getopt.h>
+#include <jansson.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -187,6 +190,88 @@ static int pin_rm(repo *r, int argc, char **argv)
 	return rc;
 }
 
+/* pin add|ls|rm through the running daemon's API. */
+static int pin_via_daemon(const api_client *c, int argc, char **argv)
+{
+	const char *sub = argv[1];
+	int rc = 0, quiet = 0, recursive = 1;
+	const char *type = "all", *name = NULL;
+	int first = 2;
+	for (; first < argc && argv[first][0] == '-' && argv[first][1]; first++) {
+		const char *o = argv[first];
+		if (!strcmp(o, "-q") || !strcmp(o, "--quiet"))
+			quiet = 1;
+		else if (!strncmp(o, "--type=", 7))
+			type = o + 7;
+		else if (!strcmp(o, "--type") && first + 1 < argc)
+			type = argv[++first];
+		else if (!strncmp(o, "--name=", 7))
+			name = o + 7;
+		else if (!strcmp(o, "--name") && first + 1 < argc)
+			name = argv[++first];
+		else if (!strcmp(o, "--recursive=false"))
+			recursive = 0;
+		else if (strcmp(o, "--recursive") && strcmp(o, "--recursive=true")) {
+			cli_error("pin", "unknown option '%s'", o);
+			return EXIT_USAGE;
+		}
+	}
+	if (!strcmp(sub, "ls")) {
+		/* one call per CID given, or one for all pins */
+		for (int i = first; i == first || i < argc; i++) {
+			char q[1024], esc[900] = "", *body = NULL;
+			if (i < argc)
+				api_client_escape(argv[i], esc, sizeof esc);
+			snprintf(q, sizeof q, "type=%s%s%s", type, i < argc ? "&arg=" : "", esc);
+			if (cli_api(c, "pin ls", "pin/ls", q, NULL, NULL, &body) != 0) {
+				rc = EXIT_FAIL;
+				if (i >= argc)
+					break;
+				continue;
+			}
+			json_t *j = json_loads(body, 0, NULL), *v;
+			const char *k;
+			json_object_foreach(json_object_get(j, "Keys"), k, v) {
+				const char *t = json_string_value(json_object_get(v, "Type"));
+				const char *nm = json_string_value(json_object_get(v, "Name"));
+				if (quiet)
+					printf("%s\n", k);
+				else
+					printf("%s %s%s%s\n", k, t ? t : "", nm && *nm ? " " : "", nm && *nm ? nm : "");
+			}
+			json_decref(j);
+			free(body);
+			if (i >= argc)
+				break;
+		}
+		return rc;
+	}
+	if (first == argc) {
+		cli_error("pin", "no CID given");
+		return EXIT_USAGE;
+	}
+	for (int i = first; i < argc; i++) {
+		char q[2048], esc[900], nesc[900] = "", *body = NULL;
+		api_client_escape(argv[i], esc, sizeof esc);
+		if (name)
+			api_client_escape(name, nesc, sizeof nesc);
+		snprintf(q, sizeof q, "arg=%s&recursive=%s%s%s", esc, recursive ? "true" : "false",
+		         name ? "&name=" : "", nesc);
+		int add = !strcmp(sub, "add");
+		if (cli_api(c, add ? "pin add" : "pin rm", add ? "pin/add" : "pin/rm", q, NULL, NULL,
+		            &body) != 0) {
+			rc = EXIT_FAIL;
+			continue;
+		}
+		free(body);
+		if (add)
+			printf("pinned %s %s\n", argv[i], recursive ? "recursively" : "directly");
+		else
+			printf("unpinned %s\n", argv[i]);
+	}
+	return rc;
+}
+
 int cmd_pin(int argc, char **argv)
 {
 	repo r;
@@ -200,7 +285,11 @@ int cmd_pin(int argc, char **argv)
 		cli_error("pin", "unknown subcommand '%s' (use add, ls or rm)", sub);
 		return EXIT_USAGE;
 	}
-	if ((rc = cli_repo_open(&r, "pin")) != 0)
+	api_client api;
+	rc = cli_repo_open_or_daemon(&r, &api, "pin");
+	if (rc == CLI_USE_DAEMON)
+		return pin_via_daemon(&api, argc, argv);
+	if (rc != 0)
 		return rc;
 	if (strcmp(sub, "add") == 0)
 		rc = pin_add(&r, argc - 1, argv + 1);

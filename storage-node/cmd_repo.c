@@ -1,11 +1,13 @@
 /*
  * cairn init, cairn repo gc|verify|stat.
  */
+#include "api_client.h"
 #include "cli.h"
 #include "gc.h"
 #include "pinstore.h"
 #include "repo.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,6 +155,48 @@ static int repo_stat_cmd(repo *r)
 	return 0;
 }
 
+/* repo stat|gc through the running daemon's API (verify needs the repo). */
+static int repo_via_daemon(const api_client *c, const char *sub, int quiet)
+{
+	char *body = NULL;
+	if (!strcmp(sub, "verify")) {
+		cli_error("repo verify", "a daemon holds the repo; stop it to verify every block");
+		return EXIT_FAIL;
+	}
+	if (cli_api(c, strcmp(sub, "gc") ? "repo stat" : "repo gc", strcmp(sub, "gc") ? "repo/stat" : "repo/gc",
+	            NULL, NULL, NULL, &body) != 0)
+		return EXIT_FAIL;
+	if (!strcmp(sub, "stat")) {
+		json_t *j = json_loads(body, 0, NULL);
+		printf("NumObjects: %lld\nRepoSize:   %lld\nNumPins:    %lld\nRepoPath:   %s\nVersion:    %s\n",
+		       (long long)json_integer_value(json_object_get(j, "NumObjects")),
+		       (long long)json_integer_value(json_object_get(j, "RepoSize")),
+		       (long long)json_integer_value(json_object_get(j, "NumPins")),
+		       json_string_value(json_object_get(j, "RepoPath")) ? json_string_value(json_object_get(j, "RepoPath")) : "",
+		       json_string_value(json_object_get(j, "Version")) ? json_string_value(json_object_get(j, "Version")) : "");
+		json_decref(j);
+	} else {
+		uint64_t removed = 0;
+		for (char *line = body, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+			nl = strchr(line, '\n');
+			if (nl)
+				*nl = '\0';
+			json_t *j = json_loads(line, 0, NULL);
+			const char *k = json_string_value(json_object_get(json_object_get(j, "Key"), "/"));
+			if (k) {
+				removed++;
+				if (!quiet)
+					printf("removed %s\n", k);
+			}
+			json_decref(j);
+		}
+		if (!quiet)
+			fprintf(stderr, "removed %llu blocks\n", (unsigned long long)removed);
+	}
+	free(body);
+	return 0;
+}
+
 int cmd_repo(int argc, char **argv)
 {
 	repo r;
@@ -172,7 +216,11 @@ int cmd_repo(int argc, char **argv)
 		cli_error("repo", "unexpected argument '%s'", argv[2 + quiet]);
 		return EXIT_USAGE;
 	}
-	if ((rc = cli_repo_open(&r, "repo")) != 0)
+	api_client api;
+	rc = cli_repo_open_or_daemon(&r, &api, "repo");
+	if (rc == CLI_USE_DAEMON)
+		return repo_via_daemon(&api, sub, quiet);
+	if (rc != 0)
 		return rc;
 	if (strcmp(sub, "gc") == 0)
 		rc = repo_gc_cmd(&r, quiet);

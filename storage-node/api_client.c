@@ -1,0 +1,241 @@
+/* strcasestr is a GNU extension. */
+#define _GNU_SOURCE 1
+
+#include "api_client.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#define ERR(...) snprintf(err, errcap, __VA_ARGS__)
+
+int api_client_from_repo(api_client *c, const char *repo_path, char *err, size_t errcap)
+{
+	char path[4200];
+	json_error_t jerr;
+	snprintf(path, sizeof path, "%s/config", repo_path);
+	json_t *cfg = json_load_file(path, 0, &jerr);
+	const char *addr = json_string_value(json_object_get(json_object_get(cfg, "Addresses"), "API"));
+	const char *colon = addr ? strrchr(addr, ':') : NULL;
+	if (!colon || (size_t)(colon - addr) >= sizeof c->host) {
+		ERR("no API address in %s", path);
+		json_decref(cfg);
+		return -1;
+	}
+	memcpy(c->host, addr, (size_t)(colon - addr));
+	c->host[colon - addr] = '\0';
+	if (strcmp(c->host, "localhost") == 0)
+		snprintf(c->host, sizeof c->host, "127.0.0.1");
+	c->port = (unsigned short)atoi(colon + 1);
+	json_decref(cfg);
+	return 0;
+}
+
+void api_client_escape(const char *s, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+	for (; *s && o + 4 < cap; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		    ch == '-' || ch == '_' || ch == '.' || ch == '~') {
+			out[o++] = (char)ch;
+		} else {
+			out[o++] = '%';
+			out[o++] = hex[ch >> 4];
+			out[o++] = hex[ch & 15];
+		}
+	}
+	out[o] = '\0';
+}
+
+static int send_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	while (n) {
+		ssize_t w = send(fd, c, n, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Buffered reading from the socket. */
+struct rd {
+	int fd;
+	char buf[65536];
+	size_t off, len;
+};
+
+static int rd_fill(struct rd *r)
+{
+	if (r->off < r->len)
+		return 1;
+	ssize_t n;
+	do
+		n = recv(r->fd, r->buf, sizeof r->buf, 0);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return 0;
+	r->off = 0;
+	r->len = (size_t)n;
+	return 1;
+}
+
+static int rd_line(struct rd *r, char *line, size_t cap)
+{
+	size_t n = 0;
+	for (;;) {
+		if (!rd_fill(r))
+			return -1;
+		char ch = r->buf[r->off++];
+		if (ch == '\n') {
+			if (n && line[n - 1] == '\r')
+				n--;
+			line[n] = '\0';
+			return 0;
+		}
+		if (n + 1 < cap)
+			line[n++] = ch;
+	}
+}
+
+/* Copy exactly n body bytes (or until EOF if n == SIZE_MAX) to out. */
+static int rd_copy(struct rd *r, size_t n, FILE *out)
+{
+	while (n) {
+		if (!rd_fill(r))
+			return n == SIZE_MAX ? 0 : -1;
+		size_t take = r->len - r->off;
+		if (take > n)
+			take = n;
+		if (out && fwrite(r->buf + r->off, 1, take, out) != take)
+			return -1;
+		r->off += take;
+		if (n != SIZE_MAX)
+			n -= take;
+	}
+	return 0;
+}
+
+int api_client_post(const api_client *c, const char *cmd, const char *query,
+                    const api_upload *upload, FILE *out, FILE *err_body, int *status,
+                    char *err, size_t errcap)
+{
+	static const char boundary[] = "cairn-cli-6f3b2a9d41e8";
+	char head[8192], pre[1024], post[64];
+	FILE *in = NULL;
+	long long size = 0;
+	int fd = -1, rc = -1;
+	struct rd *r = NULL;
+
+	if (upload) {
+		struct stat st;
+		in = strcmp(upload->path, "-") == 0 ? stdin : fopen(upload->path, "rb");
+		if (!in || fstat(fileno(in), &st) != 0) {
+			ERR("%s: %s", upload->path, strerror(errno));
+			goto done;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			ERR("%s: only regular files can be sent to a running daemon", upload->path);
+			goto done;
+		}
+		size = st.st_size;
+		snprintf(pre, sizeof pre, "--%s\r\nContent-Disposition: form-data; name=\"file\"; "
+		         "filename=\"%s\"\r\nContent-Type: application/octet-stream\r\n\r\n",
+		         boundary, upload->filename);
+		snprintf(post, sizeof post, "\r\n--%s--\r\n", boundary);
+		size += (long long)(strlen(pre) + strlen(post));
+	}
+	int hl = snprintf(head, sizeof head,
+	                  "POST /api/v0/%s%s%s HTTP/1.1\r\nHost: %s:%u\r\nConnection: close\r\n"
+	                  "Content-Length: %lld\r\n%s%s%s\r\n",
+	                  cmd, query ? "?" : "", query ? query : "", c->host, c->port, size,
+	                  upload ? "Content-Type: multipart/form-data; boundary=" : "",
+	                  upload ? boundary : "", upload ? "\r\n" : "");
+	if (hl < 0 || (size_t)hl >= sizeof head) {
+		ERR("request too long");
+		goto done;
+	}
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(c->port)};
+	if (inet_pton(AF_INET, c->host, &sa.sin_addr) != 1) {
+		ERR("API address %s is not an IPv4 address", c->host);
+		goto done;
+	}
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+		ERR("cannot reach the daemon's API at %s:%u: %s", c->host, c->port, strerror(errno));
+		goto done;
+	}
+	if (send_all(fd, head, (size_t)hl) != 0 || (upload && send_all(fd, pre, strlen(pre)) != 0))
+		goto io;
+	if (upload) {
+		char buf[65536];
+		size_t n;
+		while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+			if (send_all(fd, buf, n) != 0)
+				goto io;
+		if (ferror(in) || send_all(fd, post, strlen(post)) != 0)
+			goto io;
+	}
+	r = malloc(sizeof *r);
+	if (!r)
+		goto io;
+	r->fd = fd;
+	r->off = r->len = 0;
+	char line[8192];
+	if (rd_line(r, line, sizeof line) != 0 || sscanf(line, "HTTP/1.%*d %d", status) != 1)
+		goto io;
+	long long clen = -1;
+	int chunked = 0;
+	for (;;) {
+		if (rd_line(r, line, sizeof line) != 0)
+			goto io;
+		if (!line[0])
+			break;
+		if (strncasecmp(line, "Content-Length:", 15) == 0)
+			clen = atoll(line + 15);
+		else if (strncasecmp(line, "Transfer-Encoding:", 18) == 0 && strcasestr(line, "chunked"))
+			chunked = 1;
+	}
+	if (*status < 200 || *status > 299)
+		out = err_body;
+	if (chunked) {
+		for (;;) {
+			if (rd_line(r, line, sizeof line) != 0)
+				goto io;
+			size_t n = (size_t)strtoull(line, NULL, 16);
+			if (n == 0)
+				break;
+			if (rd_copy(r, n, out) != 0 || rd_line(r, line, sizeof line) != 0)
+				goto io;
+		}
+	} else if (rd_copy(r, clen >= 0 ? (size_t)clen : SIZE_MAX, out) != 0) {
+		goto io;
+	}
+	rc = 0;
+	goto done;
+io:
+	ERR("talking to the daemon's API at %s:%u: %s", c->host, c->port,
+	    errno ? strerror(errno) : "malformed response");
+done:
+	free(r);
+	if (fd >= 0)
+		close(fd);
+	if (in && in != stdin)
+		fclose(in);
+	return rc;
+}

@@ -1,0 +1,40 @@
+/*
+ * The CLI's side of the Kubo RPC API: when a daemon holds the repo, CLI
+ * commands are sent to it over HTTP instead (as `ipfs` does with a running
+ * Kubo). A small blocking HTTP/1.1 client: one request per connection,
+ * bodies sent from memory or a file, responses read with Content-Length or
+ * chunked framing.
+ */
+#ifndef CAIRN_API_CLIENT_H
+#define CAIRN_API_CLIENT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+typedef struct api_client {
+	char host[256];
+	unsigned short port;
+} api_client;
+
+/* The API address from the repo's config (the daemon's listener). 0, or -1
+ * with a message in err. */
+int api_client_from_repo(api_client *c, const char *repo_path, char *err, size_t errcap);
+
+/* A file to upload as one multipart part (field "file"), or NULL. */
+typedef struct api_upload {
+	const char *path;     /* "-" for standard input (read whole first) */
+	const char *filename; /* name sent for the part */
+} api_upload;
+
+/* POST /api/v0/<cmd>?<query> (query already URL-encoded, may be NULL).
+ * A 2xx response body is written to out, any other to err_body (so an
+ * error never lands in a streamed output); *status receives the status.
+ * Returns 0, or -1 with err set (connection or protocol failure). */
+int api_client_post(const api_client *c, const char *cmd, const char *query,
+                    const api_upload *upload, FILE *out, FILE *err_body, int *status,
+                    char *err, size_t errcap);
+
+/* URL-encode s into out (for arg= values). */
+void api_client_escape(const char *s, char *out, size_t cap);
+
+#endif
