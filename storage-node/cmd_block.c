@@ -1,6 +1,7 @@
 /*
  * cairn block get|put|stat|rm: single blocks, as `ipfs block`.
  */
+#include "api_client.h"
 #include "cli.h"
 #include "error.h"
 #include "pinstore.h"
@@ -8,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,6 +178,70 @@ static int block_rm(repo *r, int argc, char **argv)
 	return rc;
 }
 
+/* block get|stat|put through the running daemon's API. */
+static int block_via_daemon(const api_client *c, int argc, char **argv)
+{
+	const char *sub = argv[1];
+	char q[1024], esc[900], *body = NULL;
+	if (!strcmp(sub, "rm")) {
+		cli_error("block rm", "a daemon holds the repo; stop it to remove blocks");
+		return EXIT_FAIL;
+	}
+	if (!strcmp(sub, "put")) {
+		const char *codec = "raw", *mh = "sha2-256", *file = NULL;
+		int pinit = 0;
+		for (int i = 2; i < argc; i++) {
+			if (!strncmp(argv[i], "--cid-codec=", 12) || !strncmp(argv[i], "--format=", 9))
+				codec = strchr(argv[i], '=') + 1;
+			else if ((!strcmp(argv[i], "--cid-codec") || !strcmp(argv[i], "--format")) && i + 1 < argc)
+				codec = argv[++i];
+			else if (!strncmp(argv[i], "--mhtype=", 9))
+				mh = argv[i] + 9;
+			else if (!strcmp(argv[i], "--mhtype") && i + 1 < argc)
+				mh = argv[++i];
+			else if (!strcmp(argv[i], "--pin") || !strcmp(argv[i], "--pin=true"))
+				pinit = 1;
+			else if (!strcmp(argv[i], "--pin=false"))
+				pinit = 0;
+			else if (argv[i][0] == '-' && argv[i][1]) {
+				cli_error("block put", "unknown option '%s'", argv[i]);
+				return EXIT_USAGE;
+			} else
+				file = argv[i];
+		}
+		if (!file || !strcmp(file, "-")) {
+			cli_error("block put", "a daemon holds the repo: give a file, not standard input");
+			return EXIT_FAIL;
+		}
+		char cesc[64], mesc[64];
+		api_client_escape(codec, cesc, sizeof cesc);
+		api_client_escape(mh, mesc, sizeof mesc);
+		snprintf(q, sizeof q, "cid-codec=%s&mhtype=%s&pin=%s", cesc, mesc, pinit ? "true" : "false");
+		api_upload up = {file, "block"};
+		if (cli_api(c, "block put", "block/put", q, &up, NULL, &body) != 0)
+			return EXIT_FAIL;
+		json_t *j = json_loads(body, 0, NULL);
+		const char *key = json_string_value(json_object_get(j, "Key"));
+		if (key)
+			printf("%s\n", key);
+		json_decref(j);
+		free(body);
+		return key ? 0 : EXIT_FAIL;
+	}
+	api_client_escape(argv[2], esc, sizeof esc);
+	snprintf(q, sizeof q, "arg=%s", esc);
+	if (!strcmp(sub, "get"))
+		return cli_api(c, "block get", "block/get", q, NULL, stdout, NULL);
+	if (cli_api(c, "block stat", "block/stat", q, NULL, NULL, &body) != 0)
+		return EXIT_FAIL;
+	json_t *j = json_loads(body, 0, NULL);
+	printf("Key: %s\nSize: %lld\n", json_string_value(json_object_get(j, "Key")) ? json_string_value(json_object_get(j, "Key")) : "",
+	       (long long)json_integer_value(json_object_get(j, "Size")));
+	json_decref(j);
+	free(body);
+	return 0;
+}
+
 int cmd_block(int argc, char **argv)
 {
 	repo r;
@@ -198,7 +264,11 @@ int cmd_block(int argc, char **argv)
 		cli_error("block", "rm needs a CID");
 		return EXIT_USAGE;
 	}
-	if ((rc = cli_repo_open(&r, "block")) != 0)
+	api_client api;
+	rc = cli_repo_open_or_daemon(&r, &api, "block");
+	if (rc == CLI_USE_DAEMON)
+		return block_via_daemon(&api, argc, argv);
+	if (rc != 0)
 		return rc;
 	if (strcmp(sub, "put") == 0) {
 		rc = block_put(&r, argc - 1, argv + 1);

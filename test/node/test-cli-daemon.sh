@@ -26,6 +26,15 @@ loose=$("$CAIRN" add -Q --pin=false "$scratch/x")
 "$CAIRN" repo gc -q && ok "repo gc through the daemon" || not_ok "repo gc"
 out=$("$CAIRN" cat "$loose" 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$out" | grep -q "block not found" && ok "gc'd data is gone, with the daemon's message" || not_ok "after gc: $out"
+printf 'hello\n' >"$scratch/h"
+b=$("$CAIRN" block put "$scratch/h")
+check "block put through the daemon" "bafkreicysg23kiwv34eg2d7qweipxwosdo2py4ldv42nbauguluen5v6am" "$b"
+check "block put --mhtype blake3 --cid-codec dag-cbor" "$("$CAIRN" cid format --mc dag-cbor "$("$CAIRN" add -nQ "$scratch/h")")" \
+	"$("$CAIRN" block put --mhtype blake3 --cid-codec dag-cbor "$scratch/h")"
+check "block get through the daemon" "hello" "$("$CAIRN" block get "$b")"
+check "block stat through the daemon" "Key: $b Size: 6" "$("$CAIRN" block stat "$b" | tr '\n' ' ' | sed 's/ $//')"
+out=$("$CAIRN" block get "$("$CAIRN" add -nQ "$scratch/f" --hash sha2-256 --raw-leaves=false --cid-version 1)x" 2>&1); rc=$?
+[ $rc -eq 1 ] && ok "block get of a bad CID fails through the daemon" || not_ok "block get bad: $out"
 out=$("$CAIRN" cat nope 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$out" | grep -q "cairn cat: invalid CID 'nope'" && ok "errors come back as the daemon's messages" || not_ok "error: $out"
 out=$("$CAIRN" repo verify 2>&1); rc=$?
