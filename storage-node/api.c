@@ -223,38 +223,18 @@ static void api_pin_ls(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 	reply_json_obj(req, json_pack("{s:o}", "Keys", l.keys));
 }
 
-struct repo_totals {
-	uint64_t blocks, bytes;
-};
-
-static int count(void *ctx, const cairn_multihash *mh, uint64_t size)
-{
-	struct repo_totals *t = ctx;
-	(void)mh;
-	t->blocks++;
-	t->bytes += size;
-	return 0;
-}
-
 static void api_repo_stat(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 {
-	struct repo_totals t = {0, 0};
+	uint64_t blocks, bytes, pins;
 	char err[REPO_ERR_MAX];
 	(void)q;
-	if (blockstore_foreach(&n->repo.bs, count, &t, err) != 0) {
+	if (pinstore_count(&n->repo, &pins, err) != 0) {
 		http_reply_rpc_error(req, 500, "%s", err);
 		return;
 	}
-	MDB_txn *txn;
-	MDB_stat st;
-	json_int_t pins = 0;
-	if (mdb_txn_begin(n->repo.env, NULL, MDB_RDONLY, &txn) == 0) {
-		if (mdb_stat(txn, n->repo.pins, &st) == 0)
-			pins = (json_int_t)st.ms_entries;
-		mdb_txn_abort(txn);
-	}
-	reply_json_obj(req, json_pack("{s:I, s:I, s:I, s:s, s:s}", "NumObjects", (json_int_t)t.blocks,
-	                              "RepoSize", (json_int_t)t.bytes, "NumPins", pins,
+	node_totals(n, &blocks, &bytes);
+	reply_json_obj(req, json_pack("{s:I, s:I, s:I, s:s, s:s}", "NumObjects", (json_int_t)blocks,
+	                              "RepoSize", (json_int_t)bytes, "NumPins", (json_int_t)pins,
 	                              "RepoPath", n->repo.path, "Version", "cairn-repo@" REPO_VERSION));
 }
 

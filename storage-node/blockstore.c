@@ -410,19 +410,6 @@ int blockstore_has(blockstore *bs, const cairn_cid *cid)
 	return access(path, F_OK) == 0;
 }
 
-long long blockstore_size(blockstore *bs, const cairn_cid *cid)
-{
-	uint8_t *d;
-	size_t n;
-	char err[512];
-
-	/* The stored size may be compressed: the block's own size needs a read. */
-	if (blockstore_get(bs, cid, &d, &n, err) != 0)
-		return -1;
-	free(d);
-	return (long long)n;
-}
-
 int blockstore_delete(blockstore *bs, const cairn_multihash *mh, char *err)
 {
 	char path[4400];
@@ -510,4 +497,26 @@ int blockstore_create_shards(const char *root, char *err)
 		}
 	}
 	return 0;
+}
+
+struct totals {
+	uint64_t blocks, bytes;
+};
+
+static int add_total(void *ctx, const cairn_multihash *mh, uint64_t size)
+{
+	struct totals *t = ctx;
+	(void)mh;
+	t->blocks++;
+	t->bytes += size;
+	return 0;
+}
+
+int blockstore_totals(blockstore *bs, uint64_t *blocks, uint64_t *bytes, char *err)
+{
+	struct totals t = {0, 0};
+	int rc = blockstore_foreach(bs, add_total, &t, err);
+	*blocks = t.blocks;
+	*bytes = t.bytes;
+	return rc;
 }

@@ -89,11 +89,12 @@ int blockstore_get(blockstore *bs, const cairn_cid *cid, uint8_t **data, size_t 
 /* 1 if a file for the block exists (not verified), 0 if not. */
 int blockstore_has(blockstore *bs, const cairn_cid *cid);
 
-/* Size of the stored block without reading it whole; -1 if absent. */
-long long blockstore_size(blockstore *bs, const cairn_cid *cid);
-
 /* Remove a block. 0, or BS_NOT_FOUND, or -1 with err set. */
 int blockstore_delete(blockstore *bs, const cairn_multihash *mh, char *err);
+
+/* Count stored blocks and their bytes on disk (a walk of every shard).
+ * 0 or -1 with err set. */
+int blockstore_totals(blockstore *bs, uint64_t *blocks, uint64_t *bytes, char *err);
 
 /* Remove temporary files left by interrupted writes. Only safe while no
  * other process writes to this blockstore (the repo lock ensures that). */

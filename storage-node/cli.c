@@ -43,22 +43,6 @@ int cli_parse_bool(const char *s, int *out)
 	return -1;
 }
 
-int cli_repo_open(struct repo *r, const char *cmd)
-{
-	char path[4096], err[REPO_ERR_MAX];
-	int holder;
-
-	if (repo_default_path(path, sizeof path) != 0) {
-		cli_error(cmd, "set CAIRN_PATH or HOME to locate the repo");
-		return EXIT_FAIL;
-	}
-	if (repo_open(r, path, &holder, err) != 0) {
-		cli_error(cmd, "%s", err);
-		return EXIT_FAIL;
-	}
-	return 0;
-}
-
 /* Why the repo could not be opened, for when its daemon does not answer. */
 static char lock_msg[REPO_ERR_MAX];
 
@@ -73,7 +57,7 @@ int cli_repo_open_or_daemon(struct repo *r, struct api_client *c, const char *cm
 	}
 	if (repo_open(r, path, &holder, err) == 0)
 		return 0;
-	if (holder > 0 && api_client_from_repo(c, path, cerr, sizeof cerr) == 0) {
+	if (c && holder > 0 && api_client_from_repo(c, path, cerr, sizeof cerr) == 0) {
 		snprintf(lock_msg, sizeof lock_msg, "%s", err);
 		return CLI_USE_DAEMON;
 	}
@@ -119,6 +103,11 @@ int cli_api(const struct api_client *c, const char *cmd, const char *endpoint, c
 	else
 		free(buf);
 	return 0;
+}
+
+int cli_repo_open(struct repo *r, const char *cmd)
+{
+	return cli_repo_open_or_daemon(r, NULL, cmd);
 }
 
 int cli_parse_cid(const char *cmd, const char *text, struct cairn_cid *cid)

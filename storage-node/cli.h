@@ -36,7 +36,8 @@ int cli_repo_open(struct repo *r, const char *cmd);
 
 /* Like cli_repo_open, but when a daemon holds the repo, fill *c with its
  * API address and return CLI_USE_DAEMON instead of failing: the command
- * then goes through the API, as `ipfs` does with a running Kubo. */
+ * then goes through the API, as `ipfs` does with a running Kubo. With c
+ * NULL this is cli_repo_open. */
 #define CLI_USE_DAEMON (-1)
 struct api_client;
 int cli_repo_open_or_daemon(struct repo *r, struct api_client *c, const char *cmd);

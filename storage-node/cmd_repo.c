@@ -119,39 +119,18 @@ static int repo_verify_cmd(repo *r)
 	return 0;
 }
 
-struct stat_acc {
-	uint64_t blocks, bytes, pins;
-};
-
-static int count_block(void *ctx, const cairn_multihash *mh, uint64_t size)
-{
-	struct stat_acc *s = ctx;
-	(void)mh;
-	s->blocks++;
-	s->bytes += size;
-	return 0;
-}
-
-static int count_pin(void *ctx, const pin *p)
-{
-	(void)p;
-	((struct stat_acc *)ctx)->pins++;
-	return 0;
-}
-
 static int repo_stat_cmd(repo *r)
 {
-	struct stat_acc s = {0, 0, 0};
+	uint64_t blocks, bytes, pins;
 	char err[REPO_ERR_MAX];
 
-	if (blockstore_foreach(&r->bs, count_block, &s, err) != 0 ||
-	    pinstore_foreach(r, count_pin, &s, err) != 0) {
+	if (blockstore_totals(&r->bs, &blocks, &bytes, err) != 0 || pinstore_count(r, &pins, err) != 0) {
 		cli_error("repo stat", "%s", err);
 		return EXIT_FAIL;
 	}
 	printf("NumObjects: %llu\nRepoSize:   %llu\nNumPins:    %llu\nRepoPath:   %s\nVersion:    cairn-repo@%s\n",
-	       (unsigned long long)s.blocks, (unsigned long long)s.bytes,
-	       (unsigned long long)s.pins, r->path, REPO_VERSION);
+	       (unsigned long long)blocks, (unsigned long long)bytes,
+	       (unsigned long long)pins, r->path, REPO_VERSION);
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include "gateway.h"
 #include "http_util.h"
 #include "node.h"
+#include "pinstore.h"
 
 #include <arpa/inet.h>
 #include <event2/http.h>
@@ -97,19 +98,12 @@ int node_serve_ops(struct evhttp_request *req, node *n)
 		return 1;
 	}
 	if (strcmp(path, "/metrics") == 0) {
-		MDB_stat st;
-		MDB_txn *txn;
 		uint64_t pins = 0;
-		if (mdb_txn_begin(n->repo.env, NULL, MDB_RDONLY, &txn) == 0) {
-			if (mdb_stat(txn, n->repo.pins, &st) == 0)
-				pins = st.ms_entries;
-			mdb_txn_abort(txn);
-		}
+		char err[REPO_ERR_MAX];
+		pinstore_count(&n->repo, &pins, err); /* 0 on failure is fine for a gauge */
 		struct evbuffer *b = evbuffer_new();
 		metrics now = n->metrics;
-		const blockstore *bs = &n->repo.bs;
-		now.blocks += bs->added_blocks - bs->removed_blocks;
-		now.repo_bytes += bs->added_bytes - bs->removed_bytes;
+		node_totals(n, &now.blocks, &now.repo_bytes);
 		metrics_render(&now, pins, b);
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
 		                  "text/plain; version=0.0.4; charset=utf-8");
@@ -121,13 +115,11 @@ int node_serve_ops(struct evhttp_request *req, node *n)
 	return 0;
 }
 
-static int count_block(void *ctx, const cairn_multihash *mh, uint64_t size)
+void node_totals(const node *n, uint64_t *blocks, uint64_t *bytes)
 {
-	metrics *m = ctx;
-	(void)mh;
-	m->blocks++;
-	m->repo_bytes += size;
-	return 0;
+	const blockstore *bs = &n->repo.bs;
+	*blocks = n->metrics.blocks + bs->added_blocks - bs->removed_blocks;
+	*bytes = n->metrics.repo_bytes + bs->added_bytes - bs->removed_bytes;
 }
 
 /* "HOST:PORT" with an IPv4 host or "localhost". */
@@ -283,7 +275,7 @@ int cmd_daemon(int argc, char **argv)
 	}
 	/* Counted once here; the blockstore's counters add the daemon's writes. */
 	char err[REPO_ERR_MAX];
-	if (blockstore_foreach(&n.repo.bs, count_block, &n.metrics, err) != 0)
+	if (blockstore_totals(&n.repo.bs, &n.metrics.blocks, &n.metrics.repo_bytes, err) != 0)
 		fprintf(stderr, "cairn daemon: counting blocks: %s\n", err);
 	printf("peer identity: %s\nrepo: %s\nDaemon is ready\n", n.repo.peer_id, n.repo.path);
 	fflush(stdout);

@@ -15,6 +15,10 @@ typedef struct node {
 	metrics metrics;
 } node;
 
+/* The repo's blocks and bytes on disk: counted at start, kept current by
+ * the blockstore's write counters, so nothing walks the repo per request. */
+void node_totals(const node *n, uint64_t *blocks, uint64_t *bytes);
+
 /* /metrics and /healthz, served on both listeners. 1 if req was one of
  * them (and has been answered), 0 otherwise. */
 int node_serve_ops(struct evhttp_request *req, node *n);

@@ -132,3 +132,20 @@ int pinstore_foreach(repo *r, pinstore_fn fn, void *ctx, char *err)
 	}
 	return ret;
 }
+
+int pinstore_count(repo *r, uint64_t *n, char *err)
+{
+	MDB_txn *txn;
+	MDB_stat st;
+	int rc = mdb_txn_begin(r->env, NULL, MDB_RDONLY, &txn);
+	if (rc == 0) {
+		rc = mdb_stat(txn, r->pins, &st);
+		mdb_txn_abort(txn);
+	}
+	if (rc != 0) {
+		ERR("index: %s", mdb_strerror(rc));
+		return -1;
+	}
+	*n = st.ms_entries;
+	return 0;
+}

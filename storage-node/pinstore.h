@@ -30,6 +30,9 @@ int pinstore_get(repo *r, const cairn_cid *cid, pin *p, char *err);
 /* Remove a pin. 0, 1 (was not pinned), -1. */
 int pinstore_del(repo *r, const cairn_cid *cid, char *err);
 
+/* How many pins there are (LMDB keeps the count: O(1)). 0 or -1. */
+int pinstore_count(repo *r, uint64_t *n, char *err);
+
 /* Call fn for each pin in key order; stops when fn returns non-zero and
  * returns that; 0 at the end; -1 with err set. */
 typedef int (*pinstore_fn)(void *ctx, const pin *p);
