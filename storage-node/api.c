@@ -3,7 +3,7 @@
  * arguments in the query string (arg=...); JSON results; errors as
  * {"Message": ..., "Code": 0, "Type": "error"}. Endpoints: version, id,
  * add, cat, block/get|put|stat, pin/add|ls|rm, dag/export|import,
- * repo/gc|stat.
+ * repo/gc|stat. The pinning service API (/pins) is pinsvc.c's.
  */
 #include "api.h"
 
@@ -18,6 +18,7 @@
 #include "http_stream.h"
 #include "http_util.h"
 #include "pinstore.h"
+#include "pinsvc.h"
 
 #include <event2/buffer.h>
 #include <sys/queue.h> /* TAILQ_INIT, which keyvalq_struct.h does not define */
@@ -663,6 +664,8 @@ void api_handle(struct evhttp_request *req, void *arg)
 	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
 	struct evkeyvalq q;
 
+	if (pinsvc_handle(req, n))
+		return;
 	TAILQ_INIT(&q);
 	for (size_t i = 0; path && i < sizeof routes / sizeof routes[0]; i++) {
 		if (strcmp(path, routes[i].path) != 0)

@@ -172,6 +172,9 @@ static int listen_on(node *n, struct listener *l, const char *addr, void (*cb)(s
 	if (getsockname(evhttp_bound_socket_get_fd(l->sock), (struct sockaddr *)&sa, &sl) == 0)
 		inet_ntop(AF_INET, &sa.sin_addr, ip, sizeof ip);
 	printf("%s server listening on http://%s:%u\n", l->name, ip, ntohs(sa.sin_port));
+	if (l == &listeners[1])
+		snprintf(n->delegate, sizeof n->delegate, "/ip4/%s/tcp/%u/http/p2p/%s", ip,
+		         ntohs(sa.sin_port), n->repo.peer_id);
 	return 0;
 }
 

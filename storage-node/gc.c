@@ -2,6 +2,7 @@
 
 #include "dag.h"
 #include "mhset.h"
+#include "pinreq.h"
 #include "pinstore.h"
 
 #include <stdio.h>
@@ -39,6 +40,15 @@ static int mark_pin(void *ctx, const pin *p)
 	return rc == DAG_INVALID || rc == DAG_NOT_FILE ? 0 : rc;
 }
 
+/* Pinning service requests that are pinned hold their DAGs like recursive pins. */
+static int mark_request(void *ctx, const pinreq *r)
+{
+	if (r->status != PINREQ_PINNED)
+		return 0;
+	pin p = {.cid = r->cid, .type = PIN_RECURSIVE};
+	return mark_pin(ctx, &p);
+}
+
 static int sweep(void *ctx, const cairn_multihash *mh, uint64_t size)
 {
 	struct gc *g = ctx;
@@ -67,6 +77,8 @@ int repo_gc(repo *r, void (*on_removed)(void *ctx, const cairn_multihash *mh), v
 	memset(res, 0, sizeof *res);
 	mhset_init(&g.live);
 	rc = pinstore_foreach(r, mark_pin, &g, err);
+	if (rc == 0)
+		rc = pinreq_foreach(r, UINT64_MAX, mark_request, &g, err);
 	if (rc == 0)
 		rc = blockstore_foreach(&r->bs, sweep, &g, err);
 	/* The repo is locked, so no writer is active: any temp file is debris. */

@@ -1,6 +1,7 @@
 /*
  * Garbage collection: mark every block reachable from a pin (recursive pins
- * by walking their DAGs, direct pins alone), then remove every other block,
+ * by walking their DAGs, direct pins alone) or from a pinned pinning service
+ * request, then remove every other block,
  * and leftover temporary files from interrupted writes.
  */
 #ifndef CAIRN_GC_H

@@ -21,6 +21,7 @@ static const char usage[] =
 	"  repo      gc, verify, stat\n"
 	"  dag       export, import: DAGs as CARv1 files\n"
 	"  cid       format and inspect CIDs (cid format, cid inspect)\n"
+	"  token     add, ls, rm: bearer tokens for the pinning service API\n"
 	"  daemon    run the node: read-only gateway :8080, Kubo RPC API :5001\n"
 	"  version   print the version\n"
 	"\n"
@@ -47,7 +48,7 @@ int main(int argc, char **argv)
 	} cmds[] = {
 		{"add", cmd_add}, {"cid", cmd_cid}, {"init", cmd_init}, {"repo", cmd_repo},
 		{"pin", cmd_pin}, {"block", cmd_block}, {"cat", cmd_cat}, {"get", cmd_get},
-		{"daemon", cmd_daemon}, {"dag", cmd_dag},
+		{"daemon", cmd_daemon}, {"dag", cmd_dag}, {"token", cmd_token},
 	};
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		if (strcmp(cmd, cmds[i].name) == 0)

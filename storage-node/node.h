@@ -13,6 +13,9 @@ typedef struct node {
 	struct event_base *base;
 	struct evhttp *api, *gateway;
 	metrics metrics;
+	/* The gateway's address as a multiaddr ending in /p2p/<PeerID>: where
+	 * pinning service clients may fetch from (PinStatus.delegates). */
+	char delegate[256];
 } node;
 
 /* The repo's blocks and bytes on disk: counted at start, kept current by

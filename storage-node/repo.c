@@ -106,7 +106,9 @@ static int open_index(repo *r, char *err)
 		ERR("index: %s", mdb_strerror(rc));
 		return -1;
 	}
-	if ((rc = mdb_dbi_open(txn, "pins", MDB_CREATE, &r->pins)) != 0) {
+	if ((rc = mdb_dbi_open(txn, "pins", MDB_CREATE, &r->pins)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "pinreqs", MDB_CREATE, &r->pinreqs)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "tokens", MDB_CREATE, &r->tokens)) != 0) {
 		mdb_txn_abort(txn);
 		ERR("index: %s", mdb_strerror(rc));
 		return -1;
@@ -204,21 +206,16 @@ done:
 	return rc;
 }
 
-int repo_open(repo *r, const char *path, int *holder, char *err)
+/* The repo's version file says it is a repo this cairn reads. */
+static int check_version(const char *path, char *err)
 {
 	char p[4200], buf[64];
-	json_error_t jerr;
 	FILE *f;
 
-	memset(r, 0, sizeof *r);
-	r->lock_fd = -1;
-	if (holder)
-		*holder = 0;
 	if (strlen(path) > REPO_PATH_MAX) {
 		ERR("repo path longer than %d bytes", REPO_PATH_MAX);
 		return -1;
 	}
-	snprintf(r->path, sizeof r->path, "%s", path);
 	snprintf(p, sizeof p, "%s/version", path);
 	f = fopen(p, "r");
 	if (!f) {
@@ -232,6 +229,35 @@ int repo_open(repo *r, const char *path, int *holder, char *err)
 		return -1;
 	}
 	fclose(f);
+	return 0;
+}
+
+int repo_open_index(repo *r, const char *path, char *err)
+{
+	memset(r, 0, sizeof *r);
+	r->lock_fd = -1;
+	if (check_version(path, err) != 0)
+		return -1;
+	snprintf(r->path, sizeof r->path, "%s", path);
+	if (open_index(r, err) != 0) {
+		repo_close(r);
+		return -1;
+	}
+	return 0;
+}
+
+int repo_open(repo *r, const char *path, int *holder, char *err)
+{
+	char p[4200], buf[64];
+	json_error_t jerr;
+
+	memset(r, 0, sizeof *r);
+	r->lock_fd = -1;
+	if (holder)
+		*holder = 0;
+	if (check_version(path, err) != 0)
+		return -1;
+	snprintf(r->path, sizeof r->path, "%s", path);
 
 	snprintf(p, sizeof p, "%s/repo.lock", path);
 	r->lock_fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);

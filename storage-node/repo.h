@@ -6,7 +6,8 @@
  *   config         JSON: addresses, datastore options, identity (PeerID)
  *   identity.key   Ed25519 private key, PKCS#8 PEM, mode 0600
  *   blocks/        the blockstore (blockstore.h)
- *   index/         LMDB environment: pins (pinstore.h)
+ *   index/         LMDB environment: pins (pinstore.h), pin service requests
+ *                  (pinreq.h), API tokens (tokens.h)
  *   repo.lock      flock()ed by whoever has the repo open; holds its pid
  */
 #ifndef CAIRN_REPO_H
@@ -33,7 +34,7 @@ typedef struct repo {
 	json_t *config;
 	blockstore bs;
 	MDB_env *env;
-	MDB_dbi pins;
+	MDB_dbi pins, pinreqs, tokens;
 	char peer_id[128];
 } repo;
 
@@ -48,6 +49,11 @@ int repo_init(const char *path, char *err);
  * lock, fails and, when holder is not NULL, stores that process's pid there
  * (0 if unknown). Returns 0 or -1 with a message in err. */
 int repo_open(repo *r, const char *path, int *holder, char *err);
+
+/* Open only the repo's index, without the lock: for state that LMDB keeps
+ * consistent between processes by itself (tokens), so it can be changed
+ * while a daemon runs. r->bs is not opened. 0 or -1 with err set. */
+int repo_open_index(repo *r, const char *path, char *err);
 
 void repo_close(repo *r);
 

@@ -1,0 +1,10 @@
+/* The IPFS Pinning Service API (/pins...) on the API listener. See pinsvc.c. */
+#ifndef CAIRN_PINSVC_H
+#define CAIRN_PINSVC_H
+
+#include "node.h"
+
+/* 1 if req was for /pins or /pins/... (and has been answered), else 0. */
+int pinsvc_handle(struct evhttp_request *req, node *n);
+
+#endif

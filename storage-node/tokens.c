@@ -1,0 +1,216 @@
+#include "tokens.h"
+
+#include "hash.h"
+#include "multibase.h"
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define ERR(...) snprintf(err, REPO_ERR_MAX, __VA_ARGS__)
+#define VALUE_LEN (CAIRN_HASH_LEN + 8)
+
+int token_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n > TOKEN_NAME_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int tokens_add(repo *r, const char *name, char *secret, char *err)
+{
+	uint8_t raw[TOKEN_SECRET_BYTES], val[VALUE_LEN];
+	size_t plen = strlen(TOKEN_PREFIX), n;
+	MDB_txn *txn;
+	int rc;
+
+	if (!token_name_valid(name)) {
+		ERR("invalid token name '%.80s' (1 to %d characters of A-Z a-z 0-9 . _ -)", name,
+		    TOKEN_NAME_MAX);
+		return -1;
+	}
+	if (RAND_bytes(raw, sizeof raw) != 1) {
+		ERR("no randomness for a token secret");
+		return -1;
+	}
+	memcpy(secret, TOKEN_PREFIX, plen);
+	if (cairn_base_encode(CAIRN_BASE32, raw, sizeof raw, secret + plen, TOKEN_SECRET_MAX - plen,
+	                      &n) != 0) {
+		ERR("cannot encode a token secret");
+		return -1;
+	}
+	OPENSSL_cleanse(raw, sizeof raw);
+	cairn_sha256(secret, plen + n, val);
+	uint64_t t = now_ms();
+	for (int i = 0; i < 8; i++)
+		val[CAIRN_HASH_LEN + i] = (uint8_t)(t >> (56 - 8 * i));
+
+	MDB_val k = {strlen(name), (void *)name}, v = {sizeof val, val};
+	if ((rc = mdb_txn_begin(r->env, NULL, 0, &txn)) != 0) {
+		ERR("index: %s", mdb_strerror(rc));
+		return -1;
+	}
+	rc = mdb_put(txn, r->tokens, &k, &v, MDB_NOOVERWRITE);
+	if (rc != 0) {
+		mdb_txn_abort(txn);
+		if (rc == MDB_KEYEXIST)
+			return 1;
+		ERR("index: %s", mdb_strerror(rc));
+		return -1;
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0) {
+		ERR("index: %s", mdb_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+int tokens_rm(repo *r, const char *name, char *err)
+{
+	MDB_val k = {strlen(name), (void *)name};
+	MDB_txn *txn;
+	int rc;
+
+	if (!token_name_valid(name))
+		return 1;
+	if ((rc = mdb_txn_begin(r->env, NULL, 0, &txn)) != 0) {
+		ERR("index: %s", mdb_strerror(rc));
+		return -1;
+	}
+	rc = mdb_del(txn, r->tokens, &k, NULL);
+	if (rc != 0) {
+		mdb_txn_abort(txn);
+		if (rc == MDB_NOTFOUND)
+			return 1;
+		ERR("index: %s", mdb_strerror(rc));
+		return -1;
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0) {
+		ERR("index: %s", mdb_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+/* A record as stored; 0, or -1 for one that is not ours (skipped). */
+static int decode(const MDB_val *k, const MDB_val *v, token *t, const uint8_t **hash)
+{
+	if (k->mv_size == 0 || k->mv_size > TOKEN_NAME_MAX || v->mv_size != VALUE_LEN)
+		return -1;
+	memcpy(t->name, k->mv_data, k->mv_size);
+	t->name[k->mv_size] = '\0';
+	const uint8_t *d = v->mv_data;
+	t->created_ms = 0;
+	for (int i = 0; i < 8; i++)
+		t->created_ms = t->created_ms << 8 | d[CAIRN_HASH_LEN + i];
+	if (hash)
+		*hash = d;
+	return 0;
+}
+
+/* Walk the tokens; each(ctx, token, hash) as tokens_foreach. */
+static int walk(repo *r, int (*each)(void *, const token *, const uint8_t *), void *ctx, char *err)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc, stop = 0;
+
+	if ((rc = mdb_txn_begin(r->env, NULL, MDB_RDONLY, &txn)) != 0) {
+		ERR("index: %s", mdb_strerror(rc));
+		return -1;
+	}
+	if ((rc = mdb_cursor_open(txn, r->tokens, &cur)) != 0) {
+		mdb_txn_abort(txn);
+		ERR("index: %s", mdb_strerror(rc));
+		return -1;
+	}
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && !stop;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		token t;
+		const uint8_t *h;
+		if (decode(&k, &v, &t, &h) == 0)
+			stop = each(ctx, &t, h);
+	}
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	if (rc != 0 && rc != MDB_NOTFOUND && !stop) {
+		ERR("index: %s", mdb_strerror(rc));
+		return -1;
+	}
+	return stop;
+}
+
+struct foreach_ctx {
+	int (*fn)(void *, const token *);
+	void *ctx;
+};
+
+static int foreach_one(void *ctx, const token *t, const uint8_t *hash)
+{
+	struct foreach_ctx *f = ctx;
+	(void)hash;
+	return f->fn(f->ctx, t);
+}
+
+int tokens_foreach(repo *r, int (*fn)(void *ctx, const token *t), void *ctx, char *err)
+{
+	struct foreach_ctx f = {fn, ctx};
+	return walk(r, foreach_one, &f, err);
+}
+
+struct check_ctx {
+	uint8_t hash[CAIRN_HASH_LEN];
+	token *found;
+	int hit;
+};
+
+/* Every token is compared, hit or not, so timing says nothing about which
+ * (or whether one) matched. */
+static int check_one(void *ctx, const token *t, const uint8_t *hash)
+{
+	struct check_ctx *c = ctx;
+	if (CRYPTO_memcmp(hash, c->hash, CAIRN_HASH_LEN) == 0 && !c->hit) {
+		*c->found = *t;
+		c->hit = 1;
+	}
+	return 0;
+}
+
+int tokens_check(repo *r, const char *secret, size_t len, token *t, char *err)
+{
+	struct check_ctx c = {.found = t};
+	cairn_sha256(secret, len, c.hash);
+	if (walk(r, check_one, &c, err) < 0)
+		return -1;
+	return c.hit ? 0 : 1;
+}
+
+static int any_one(void *ctx, const token *t, const uint8_t *hash)
+{
+	(void)ctx;
+	(void)t;
+	(void)hash;
+	return 1;
+}
+
+int tokens_any(repo *r, char *err)
+{
+	return walk(r, any_one, NULL, err);
+}
