@@ -3,7 +3,7 @@
  * arguments in the query string (arg=...); JSON results; errors as
  * {"Message": ..., "Code": 0, "Type": "error"}. Endpoints: version, id,
  * add, cat, block/get|put|stat, pin/add|ls|rm, dag/export|import,
- * repo/gc|stat. The pinning service API (/pins) is pinsvc.c's.
+ * repo/gc|stat|verify. The pinning service API (/pins) is pinsvc.c's.
  */
 #include "api.h"
 
@@ -19,6 +19,7 @@
 #include "http_util.h"
 #include "pinstore.h"
 #include "pinsvc.h"
+#include "verify.h"
 
 #include <event2/buffer.h>
 #include <sys/queue.h> /* TAILQ_INIT, which keyvalq_struct.h does not define */
@@ -638,6 +639,81 @@ static void api_repo_gc(struct evhttp_request *req, node *n, struct evkeyvalq *q
 	evbuffer_free(b);
 }
 
+/*
+ * repo/verify streams ndjson while it works, one step (about
+ * VERIFY_STEP_BYTES of blocks) per event-loop turn, so requests keep being
+ * served meanwhile:
+ *   {"Msg": "block <CID>: <why>"}         a damaged block
+ *   {"Progress": <blocks verified>}       after each step
+ *   {"Msg": "verify complete, …", "Verified": n, "Damaged": n}   last
+ */
+struct verify_source {
+	stream_source base;
+	verify_run run;
+	struct evbuffer *out; /* the current round's output */
+	int done;
+};
+
+static void verify_bad(void *ctx, const cairn_cid *cid, const char *why)
+{
+	struct verify_source *v = ctx;
+	char text[CAIRN_CID_TEXT_MAX];
+	cairn_cid_to_string(cid, text, sizeof text, NULL);
+	json_t *j = json_pack("{s:s+++}", "Msg", "block ", text, ": ", why);
+	char *t = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	if (t)
+		evbuffer_add_printf(v->out, "%s\n", t);
+	free(t);
+	json_decref(j);
+	fprintf(stderr, "cairn daemon: repo verify: block %s: %s\n", text, why);
+}
+
+static int verify_next(stream_source *s, struct evbuffer *out, cairn_cid *where, char *err)
+{
+	struct verify_source *v = (struct verify_source *)s;
+	(void)where;
+	if (v->done)
+		return DAG_END;
+	v->out = out;
+	int rc = verify_step(&v->run, VERIFY_STEP_BYTES, err);
+	if (rc < 0)
+		return -1;
+	if (rc == 1) {
+		evbuffer_add_printf(out, "{\"Progress\":%llu}\n", (unsigned long long)(v->run.ok + v->run.bad));
+		return 0;
+	}
+	v->done = 1;
+	evbuffer_add_printf(out, "{\"Msg\":\"verify complete, %s\",\"Verified\":%llu,\"Damaged\":%llu}\n",
+	                    v->run.bad ? "some blocks were corrupt." : "all blocks validated.",
+	                    (unsigned long long)(v->run.ok + v->run.bad), (unsigned long long)v->run.bad);
+	return 0;
+}
+
+static void verify_close(stream_source *s)
+{
+	struct verify_source *v = (struct verify_source *)s;
+	verify_end(&v->run);
+	free(v);
+}
+
+static void api_repo_verify(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+{
+	(void)q;
+	struct verify_source *v = calloc(1, sizeof *v);
+	if (!v) {
+		http_reply_rpc_error(req, 500, "out of memory");
+		return;
+	}
+	v->base.next = verify_next;
+	v->base.close = verify_close;
+	v->base.length = -1;
+	v->base.batch = 1;
+	verify_start(&v->run, &n->repo.bs, verify_bad, v);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/json");
+	evhttp_add_header(evhttp_request_get_output_headers(req), "X-Chunked-Output", "1");
+	http_stream(req, 200, &v->base, 1, 1);
+}
+
 static const struct {
 	const char *path;
 	api_fn fn;
@@ -647,6 +723,7 @@ static const struct {
 	{"/api/v0/pin/add", api_pin_add},
 	{"/api/v0/pin/rm", api_pin_rm},
 	{"/api/v0/repo/gc", api_repo_gc},
+	{"/api/v0/repo/verify", api_repo_verify},
 	{"/api/v0/dag/export", api_dag_export},
 	{"/api/v0/dag/import", api_dag_import},
 	{"/api/v0/version", api_version},

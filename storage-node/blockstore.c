@@ -428,42 +428,75 @@ int blockstore_delete(blockstore *bs, const cairn_multihash *mh, char *err)
 	return 0;
 }
 
-int blockstore_foreach(blockstore *bs, blockstore_fn fn, void *ctx, char *err)
+void blockstore_iter_init(blockstore_iter *it, blockstore *bs)
 {
-	for (int s = 0; s < 1024; s++) {
-		char dir[4200];
-		shard_dir(bs, s, dir, sizeof dir);
-		DIR *d = opendir(dir);
-		if (!d) {
-			if (errno == ENOENT)
-				continue;
-			ERR("opendir %s: %s", dir, strerror(errno));
-			return -1;
+	it->bs = bs;
+	it->shard = 0;
+	it->dir = NULL;
+}
+
+void blockstore_iter_close(blockstore_iter *it)
+{
+	if (it->dir)
+		closedir(it->dir);
+	it->dir = NULL;
+	it->shard = 1024;
+}
+
+int blockstore_iter_next(blockstore_iter *it, cairn_multihash *mh, uint64_t *disk_size, char *err)
+{
+	char dir[4200];
+	while (it->shard < 1024) {
+		shard_dir(it->bs, it->shard, dir, sizeof dir);
+		if (!it->dir) {
+			it->dir = opendir(dir);
+			if (!it->dir) {
+				if (errno == ENOENT) {
+					it->shard++;
+					continue;
+				}
+				ERR("opendir %s: %s", dir, strerror(errno));
+				return -1;
+			}
 		}
 		struct dirent *e;
-		while ((e = readdir(d)) != NULL) {
+		while ((e = readdir(it->dir)) != NULL) {
 			size_t l = strlen(e->d_name);
 			if (l < 6 || strcmp(e->d_name + l - 5, ".data") != 0)
 				continue;
 			uint8_t buf[CAIRN_MH_MAX_BYTES + 8];
 			size_t n;
-			cairn_multihash mh;
 			if (cairn_base_decode(CAIRN_BASE32, e->d_name, l - 5, buf, sizeof buf, &n) != 0 ||
-			    cairn_mh_decode(buf, n, &mh, NULL) != 0)
+			    cairn_mh_decode(buf, n, mh, NULL) != 0)
 				continue; /* not a block file */
-			char path[4400];
 			struct stat st;
-			snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-			uint64_t size = stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
-			int r = fn(ctx, &mh, size);
-			if (r) {
-				closedir(d);
-				return r;
-			}
+			*disk_size = fstatat(dirfd(it->dir), e->d_name, &st, 0) == 0 ? (uint64_t)st.st_size : 0;
+			return 1;
 		}
-		closedir(d);
+		closedir(it->dir);
+		it->dir = NULL;
+		it->shard++;
 	}
 	return 0;
+}
+
+int blockstore_foreach(blockstore *bs, blockstore_fn fn, void *ctx, char *err)
+{
+	blockstore_iter it;
+	cairn_multihash mh;
+	uint64_t size;
+	int rc;
+
+	blockstore_iter_init(&it, bs);
+	while ((rc = blockstore_iter_next(&it, &mh, &size, err)) == 1) {
+		int r = fn(ctx, &mh, size);
+		if (r) {
+			blockstore_iter_close(&it);
+			return r;
+		}
+	}
+	blockstore_iter_close(&it);
+	return rc;
 }
 
 void blockstore_clean_temp(blockstore *bs)

@@ -25,6 +25,7 @@
 #ifndef CAIRN_BLOCKSTORE_H
 #define CAIRN_BLOCKSTORE_H
 
+#include <dirent.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -105,5 +106,19 @@ void blockstore_clean_temp(blockstore *bs);
  * that value; 0 after the last block; -1 with err set on I/O errors. */
 typedef int (*blockstore_fn)(void *ctx, const cairn_multihash *mh, uint64_t disk_size);
 int blockstore_foreach(blockstore *bs, blockstore_fn fn, void *ctx, char *err);
+
+/* The same walk, resumable: for work spread over many event-loop turns.
+ * Blocks written or removed meanwhile may or may not be seen. */
+typedef struct blockstore_iter {
+	blockstore *bs;
+	int shard;
+	DIR *dir;
+} blockstore_iter;
+
+void blockstore_iter_init(blockstore_iter *it, blockstore *bs);
+/* The next block: 1 (*mh, *disk_size set), 0 at the end, -1 with err set. */
+int blockstore_iter_next(blockstore_iter *it, cairn_multihash *mh, uint64_t *disk_size, char *err);
+/* Release the iterator (at the end or before it). */
+void blockstore_iter_close(blockstore_iter *it);
 
 #endif

@@ -6,6 +6,7 @@
 #include "gc.h"
 #include "pinstore.h"
 #include "repo.h"
+#include "verify.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -75,38 +76,25 @@ static int repo_gc_cmd(repo *r, int quiet)
 	return 0;
 }
 
-struct verify {
-	repo *r;
-	uint64_t ok, bad;
-};
-
-static int verify_block(void *ctx, const cairn_multihash *mh, uint64_t size)
+static void print_bad(void *ctx, const cairn_cid *cid, const char *why)
 {
-	struct verify *v = ctx;
-	cairn_cid cid = {.version = 1, .codec = CAIRN_CODEC_RAW, .mh = *mh};
-	uint8_t *data;
-	size_t len;
-	char err[REPO_ERR_MAX];
-	(void)size;
-	int rc = blockstore_get(&v->r->bs, &cid, &data, &len, err);
-	if (rc == 0) {
-		free(data);
-		v->ok++;
-	} else {
-		char text[CAIRN_CID_TEXT_MAX];
-		cairn_cid_to_string(&cid, text, sizeof text, NULL);
-		printf("block %s: %s\n", text, rc == BS_CORRUPT ? "corrupt" : rc < 0 ? err : "unreadable");
-		v->bad++;
-	}
-	return 0;
+	char text[CAIRN_CID_TEXT_MAX];
+	(void)ctx;
+	cairn_cid_to_string(cid, text, sizeof text, NULL);
+	printf("block %s: %s\n", text, why);
 }
 
 static int repo_verify_cmd(repo *r)
 {
-	struct verify v = {r, 0, 0};
+	verify_run v;
 	char err[REPO_ERR_MAX];
+	int rc;
 
-	if (blockstore_foreach(&r->bs, verify_block, &v, err) != 0) {
+	verify_start(&v, &r->bs, print_bad, NULL);
+	while ((rc = verify_step(&v, VERIFY_STEP_BYTES, err)) == 1)
+		;
+	verify_end(&v);
+	if (rc < 0) {
 		cli_error("repo verify", "%s", err);
 		return EXIT_FAIL;
 	}
@@ -134,13 +122,39 @@ static int repo_stat_cmd(repo *r)
 	return 0;
 }
 
-/* repo stat|gc through the running daemon's API (verify needs the repo). */
+/* repo stat|gc|verify through the running daemon's API. */
 static int repo_via_daemon(const api_client *c, const char *sub, int quiet)
 {
 	char *body = NULL;
 	if (!strcmp(sub, "verify")) {
-		cli_error("repo verify", "a daemon holds the repo; stop it to verify every block");
-		return EXIT_FAIL;
+		if (cli_api(c, "repo verify", "repo/verify", NULL, NULL, NULL, &body) != 0)
+			return EXIT_FAIL;
+		long long verified = -1, damaged = -1;
+		for (char *line = body, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+			nl = strchr(line, '\n');
+			if (nl)
+				*nl = '\0';
+			json_t *j = json_loads(line, 0, NULL);
+			const char *msg = json_string_value(json_object_get(j, "Msg"));
+			if (json_is_integer(json_object_get(j, "Damaged"))) {
+				verified = json_integer_value(json_object_get(j, "Verified"));
+				damaged = json_integer_value(json_object_get(j, "Damaged"));
+			} else if (msg) {
+				printf("%s\n", msg);
+			}
+			json_decref(j);
+		}
+		free(body);
+		if (damaged < 0) {
+			cli_error("repo verify", "the daemon's answer ended before the verify did");
+			return EXIT_FAIL;
+		}
+		if (damaged > 0) {
+			printf("verified %lld blocks: %lld damaged\n", verified, damaged);
+			return EXIT_FAIL;
+		}
+		printf("verified %lld blocks: all ok\n", verified);
+		return 0;
 	}
 	if (cli_api(c, strcmp(sub, "gc") ? "repo stat" : "repo gc", strcmp(sub, "gc") ? "repo/stat" : "repo/gc",
 	            NULL, NULL, NULL, &body) != 0)

@@ -74,8 +74,9 @@ static void send_next(struct evhttp_connection *evcon, void *arg)
 	/* Queue about STREAM_BATCH bytes a round: the callback only comes once
 	 * the socket has taken everything, so one block a round would leave
 	 * the socket idle while the next block is read and hashed. */
+	size_t batch = s->src->batch ? s->src->batch : STREAM_BATCH;
 	int rc = b ? s->src->next(s->src, b, &where, err) : -1;
-	while (rc == 0 && evbuffer_get_length(b) < STREAM_BATCH)
+	while (rc == 0 && evbuffer_get_length(b) < batch)
 		rc = s->src->next(s->src, b, &where, err);
 	if (rc == DAG_END && evbuffer_get_length(b) > 0) {
 		/* send what was queued; the next round finds the end again */

@@ -26,6 +26,10 @@ struct stream_source {
 	int (*next)(stream_source *s, struct evbuffer *out, cairn_cid *where, char *err);
 	void (*close)(stream_source *s); /* frees s */
 	int64_t length;                  /* body length, or -1 if unknown (chunked) */
+	/* Bytes to queue per round before yielding to the event loop; 0 means
+	 * STREAM_BATCH. A source doing much work for little output (verify)
+	 * sets 1: one next() per round. */
+	size_t batch;
 };
 
 /* Reply with code and the source's body, taking ownership of src. Headers

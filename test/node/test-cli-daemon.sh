@@ -38,7 +38,20 @@ out=$("$CAIRN" block get "$("$CAIRN" add -nQ "$scratch/f" --hash sha2-256 --raw-
 out=$("$CAIRN" cat nope 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$out" | grep -q "cairn cat: invalid CID 'nope'" && ok "errors come back as the daemon's messages" || not_ok "error: $out"
 out=$("$CAIRN" repo verify 2>&1); rc=$?
-[ $rc -eq 1 ] && echo "$out" | grep -q "a daemon holds the repo" && ok "repo verify needs the repo itself" || not_ok "verify: $out"
+[ $rc -eq 0 ] && echo "$out" | grep -Eq "^verified [1-9][0-9]* blocks: all ok$" && ok "repo verify through the daemon" || not_ok "verify: $out"
+# damage one block of a fresh file behind the daemon's back
+find "$CAIRN_PATH/blocks" -name '*.data' | sort >"$scratch/before"
+head -c 200000 /dev/urandom >"$scratch/one"
+one=$("$CAIRN" add -Q "$scratch/one")
+victim=$(find "$CAIRN_PATH/blocks" -name '*.data' | sort | comm -13 "$scratch/before" -)
+printf '\x00\x01' | dd of="$victim" bs=1 seek=1000 conv=notrunc 2>/dev/null
+out=$("$CAIRN" repo verify 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$out" | grep -q "^block $one: corrupt" && echo "$out" | grep -q "1 damaged" \
+	&& ok "repo verify through the daemon names the damaged block, exits 1" || not_ok "verify damaged: $rc $out"
+curl -sS --max-time 20 -X POST "$API/api/v0/repo/verify" >"$scratch/v.json"
+check "repo/verify streams ndjson ending in a summary" "1" "$(tail -1 "$scratch/v.json" | sed -n 's/.*"Damaged":\([0-9]*\).*/\1/p')"
+"$CAIRN" pin rm "$one" >/dev/null
+rm -f "$victim"
 out=$(printf 'piped' | "$CAIRN" add -Q 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$out" | grep -q "only regular files" && ok "stdin cannot be forwarded (clear error)" || not_ok "stdin: $out"
 daemon_stop
