@@ -24,6 +24,7 @@
 #include <event2/buffer.h>
 #include <sys/queue.h> /* TAILQ_INIT, which keyvalq_struct.h does not define */
 #include <event2/keyvalq_struct.h>
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -263,13 +264,17 @@ struct add_req {
 	int pin, progress, only_hash;
 	json_t *lines;
 	int status;
+	int io_errno; /* of a failed storage write */
 	char err[512];
 };
 
 static int store(void *ctx, const cairn_cid *cid, const cairn_iov *iov, size_t n)
 {
 	struct add_req *a = ctx;
-	return blockstore_put(&a->n->repo.bs, cid, iov, n, a->err) == 0 ? 0 : -1;
+	if (blockstore_put(&a->n->repo.bs, cid, iov, n, a->err) == 0)
+		return 0;
+	a->io_errno = errno;
+	return -1;
 }
 
 static int feed(void *ctx, const void *data, size_t n)
@@ -300,15 +305,20 @@ static int add_part(void *ctx, const multipart_part *p)
 		rc = multipart_read(p, feed, a);
 	if (rc == 0)
 		rc = cairn_importer_final(a->im, &root, NULL);
-	if (rc == 0 && !a->only_hash && blockstore_commit(&a->n->repo.bs, a->err) != 0)
+	if (rc == 0 && !a->only_hash && blockstore_commit(&a->n->repo.bs, a->err) != 0) {
+		a->io_errno = errno;
 		rc = -1;
+	}
 	if (rc == 0 && !a->only_hash && a->pin) {
 		pn = (pin){.cid = root, .type = PIN_RECURSIVE};
 		if (pinstore_put(&a->n->repo, &pn, a->err) != 0)
 			rc = -1;
 	}
 	if (rc != 0) {
-		a->status = 500;
+		/* A failed file leaves nothing behind: its uncommitted blocks are
+		 * dropped (committed batches of a huge file stay, unpinned, for GC). */
+		blockstore_abort(&a->n->repo.bs);
+		a->status = http_errno_status(a->io_errno);
 		if (!a->err[0])
 			snprintf(a->err, sizeof a->err, "%s", cairn_strerror(rc));
 		return -1;
@@ -424,7 +434,7 @@ static int put_part(void *ctx, const multipart_part *p)
 	cairn_mh_compute(&b->cid.mh, b->hash, data, p->len);
 	cairn_iov iov = {data, p->len};
 	int rc = blockstore_put(&b->n->repo.bs, &b->cid, &iov, 1, b->err) == 0 &&
-	         blockstore_commit(&b->n->repo.bs, b->err) == 0 ? 0 : 500;
+	         blockstore_commit(&b->n->repo.bs, b->err) == 0 ? 0 : http_errno_status(errno);
 	b->size = p->len;
 	free(data);
 	return rc;
@@ -580,7 +590,7 @@ static int import_part(void *ctx, const multipart_part *p)
 	if (rc != 0) {
 		snprintf(d->err, sizeof d->err, "%s", ci.err);
 		car_import_free(&ci);
-		return 400;
+		return ci.io_errno ? http_errno_status(ci.io_errno) : 400;
 	}
 	for (size_t i = 0; i < ci.nroots; i++) {
 		char text[CAIRN_CID_TEXT_MAX], perr[512] = "";
@@ -610,7 +620,7 @@ static void api_dag_import(struct evhttp_request *req, node *n, struct evkeyvalq
 	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
 	int rc = multipart_each(evhttp_request_get_input_buffer(req), ct, import_part, &d, err);
 	if (rc != 0) {
-		http_reply_rpc_error(req, 400, "%s", rc < 0 ? err : d.err);
+		http_reply_rpc_error(req, rc < 0 ? 400 : rc, "%s", rc < 0 ? err : d.err);
 	} else if (evbuffer_get_length(d.out) == 0) {
 		http_reply_rpc_error(req, 400, "no CAR file given");
 	} else {

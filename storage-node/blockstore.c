@@ -28,6 +28,7 @@
 
 struct bs_pending {
 	uint64_t seq;   /* temporary file .tmp-<pid>-<seq> */
+	uint64_t disk_size;
 	int shard;
 	char key[120];
 };
@@ -239,8 +240,7 @@ int blockstore_put(blockstore *bs, const cairn_cid *cid, const cairn_iov *iov, s
 	pe->seq = seq;
 	pe->shard = shard;
 	snprintf(pe->key, sizeof pe->key, "%s", key);
-	bs->added_blocks++;
-	bs->added_bytes += 1 + (format == BS_FORMAT_ZSTD ? zlen : total);
+	pe->disk_size = 1 + (format == BS_FORMAT_ZSTD ? zlen : total);
 	rc = 0;
 	goto done;
 write_failed:
@@ -297,6 +297,10 @@ int blockstore_commit(blockstore *bs, char *err)
 			ERR("rename %s: %s", tmp, strerror(errno));
 			rc = -1;
 			unlink(tmp);
+		} else {
+			/* counted only now: an aborted batch never existed */
+			bs->added_blocks++;
+			bs->added_bytes += p->disk_size;
 		}
 	}
 	bs->npending = 0;

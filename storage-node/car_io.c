@@ -6,6 +6,7 @@
 #include "dag.h"
 #include "pinstore.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,7 @@ void car_import_free(car_import *ci)
 {
 	free(ci->buf);
 	ci->buf = NULL;
+	blockstore_abort(&ci->r->bs); /* nothing, after a successful finish */
 }
 
 /* Parse what is buffered; leaves a partial section for later. */
@@ -118,8 +120,10 @@ static int drain(car_import *ci)
 			return -1;
 		}
 		cairn_iov iov = {data, dlen};
-		if (blockstore_put(&ci->r->bs, &cid, &iov, 1, ci->err) != 0)
+		if (blockstore_put(&ci->r->bs, &cid, &iov, 1, ci->err) != 0) {
+			ci->io_errno = errno ? errno : EIO;
 			return -1;
+		}
 		ci->blocks++;
 		ci->bytes += dlen;
 		off += used;
@@ -159,7 +163,11 @@ int car_import_finish(car_import *ci)
 		snprintf(ci->err, sizeof ci->err, "CAR ends inside a block (%zu bytes left over)", ci->len);
 		return -1;
 	}
-	return blockstore_commit(&ci->r->bs, ci->err);
+	if (blockstore_commit(&ci->r->bs, ci->err) != 0) {
+		ci->io_errno = errno ? errno : EIO;
+		return -1;
+	}
+	return 0;
 }
 
 int car_import_pin_root(car_import *ci, size_t i, char *err)

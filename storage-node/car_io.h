@@ -25,6 +25,7 @@ typedef struct car_import {
 	cairn_cid roots[CAR_IMPORT_MAX_ROOTS];
 	size_t nroots;
 	uint64_t blocks, bytes;
+	int io_errno;          /* on failure: the errno of a storage error, 0 for bad input */
 	char err[512];
 } car_import;
 
@@ -42,6 +43,8 @@ int car_import_finish(car_import *ci);
  * with a reason in err (e.g. a block the CAR did not carry). */
 int car_import_pin_root(car_import *ci, size_t i, char *err);
 
+/* Release the parser; blocks not yet made durable (a failed import) are
+ * dropped. */
 void car_import_free(car_import *ci);
 
 #endif

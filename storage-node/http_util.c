@@ -3,6 +3,7 @@
 #include <event2/buffer.h>
 #include <sys/queue.h> /* TAILQ_INIT, which keyvalq_struct.h does not define */
 #include <event2/keyvalq_struct.h>
+#include <errno.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -62,6 +63,11 @@ void http_reply_json(struct evhttp_request *req, int code, char *json)
 	json[n + 1] = '\0';
 	reply(req, code, "application/json", json, n + 1);
 	free(json);
+}
+
+int http_errno_status(int e)
+{
+	return e == ENOSPC || e == EDQUOT ? 507 : 500;
 }
 
 int http_parse_query(struct evhttp_request *req, struct evkeyvalq *q)

@@ -18,6 +18,10 @@ void http_reply_rpc_error(struct evhttp_request *req, int code, const char *fmt,
 /* A JSON body (takes ownership of the text, which must be malloc'd). */
 void http_reply_json(struct evhttp_request *req, int code, char *json);
 
+/* The status for a failed storage write: 507 Insufficient Storage when
+ * the disk (or quota) is full, else 500. */
+int http_errno_status(int e);
+
 /* Parse the request URI's query into q (decoded; the caller clears it with
  * evhttp_clear_headers). Returns 0, or -1 for a malformed query. */
 struct evkeyvalq;
