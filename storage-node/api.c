@@ -557,7 +557,7 @@ static void api_dag_export(struct evhttp_request *req, node *n, struct evkeyvalq
 		http_reply_rpc_error(req, 404, "block not found: %s", text);
 		return;
 	}
-	stream_source *src = stream_car(&n->repo.bs, &cid, DAG_SCOPE_ALL, 0, UINT64_MAX);
+	stream_source *src = stream_car(&n->repo.bs, &cid, NULL, 0, &cid, DAG_SCOPE_ALL, 0, UINT64_MAX);
 	if (!src) {
 		http_reply_rpc_error(req, 500, "out of memory");
 		return;

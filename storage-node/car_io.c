@@ -11,39 +11,68 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A CARv1 body: the header naming the root, then one section per block in
- * DFS order, without duplicates. */
+/* A CARv1 body: the header naming the root, then the blocks a path passed
+ * through (if any), then one section per block of the DAG below the path's
+ * end in DFS order; no block twice, no identity blocks. */
 struct car_source {
 	stream_source base;
+	blockstore *bs;
 	dag_iter it;
 	mhset seen;
 	cairn_cid root;
+	cairn_cid *prefix;
+	size_t nprefix, sent_prefix;
 	int header_sent;
 };
+
+static void add_section(struct evbuffer *out, const cairn_cid *cid, const uint8_t *data, size_t len)
+{
+	uint8_t head[16 + CAIRN_CID_MAX_BYTES];
+	size_t hl;
+	cairn_car_section_head(cid, len, head, sizeof head, &hl);
+	evbuffer_add(out, head, hl);
+	evbuffer_add(out, data, len);
+}
 
 static int car_next(stream_source *s, struct evbuffer *out, cairn_cid *where, char *err)
 {
 	struct car_source *c = (struct car_source *)s;
-	uint8_t head[16 + CAIRN_CID_MAX_BYTES];
-	size_t hl;
 	const uint8_t *data;
 	size_t len;
 	cairn_cid cid;
 
 	if (!c->header_sent) {
 		uint8_t hdr[256];
+		size_t hl;
 		cairn_car_header_encode(&c->root, 1, hdr, sizeof hdr, &hl);
 		evbuffer_add(out, hdr, hl);
 		c->header_sent = 1;
+	}
+	while (c->sent_prefix < c->nprefix) {
+		const cairn_cid *p = &c->prefix[c->sent_prefix++];
+		int fresh = mhset_add(&c->seen, &p->mh);
+		if (fresh < 0)
+			return -1;
+		if (!fresh || p->mh.code == CAIRN_MH_IDENTITY)
+			continue;
+		uint8_t *b;
+		int rc = blockstore_get(c->bs, p, &b, &len, err);
+		if (rc == BS_NOT_FOUND || rc == BS_CORRUPT) {
+			*where = *p;
+			return DAG_MISSING;
+		}
+		if (rc != 0)
+			return -1;
+		add_section(out, p, b, len);
+		free(b);
+		return 0;
 	}
 	int rc = dag_iter_next(&c->it, &cid, &data, &len, err);
 	if (rc != 0) {
 		*where = cid;
 		return rc;
 	}
-	cairn_car_section_head(&cid, len, head, sizeof head, &hl);
-	evbuffer_add(out, head, hl);
-	evbuffer_add(out, data, len);
+	add_section(out, &cid, data, len);
 	return 0;
 }
 
@@ -52,19 +81,31 @@ static void car_close(stream_source *s)
 	struct car_source *c = (struct car_source *)s;
 	dag_iter_close(&c->it);
 	mhset_free(&c->seen);
+	free(c->prefix);
 	free(c);
 }
 
-stream_source *stream_car(blockstore *bs, const cairn_cid *root, int scope, uint64_t from,
+stream_source *stream_car(blockstore *bs, const cairn_cid *header_root, const cairn_cid *prefix,
+                          size_t nprefix, const cairn_cid *root, int scope, uint64_t from,
                           uint64_t to)
 {
 	struct car_source *c = calloc(1, sizeof *c);
 	if (!c)
 		return NULL;
+	if (nprefix) {
+		c->prefix = malloc(nprefix * sizeof *prefix);
+		if (!c->prefix) {
+			free(c);
+			return NULL;
+		}
+		memcpy(c->prefix, prefix, nprefix * sizeof *prefix);
+		c->nprefix = nprefix;
+	}
 	c->base.next = car_next;
 	c->base.close = car_close;
 	c->base.length = -1;
-	c->root = *root;
+	c->bs = bs;
+	c->root = *header_root;
 	mhset_init(&c->seen);
 	dag_iter_open(&c->it, bs, root, scope, from, to, &c->seen);
 	return &c->base;

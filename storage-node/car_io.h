@@ -11,8 +11,12 @@
 #include "http_stream.h"
 #include "repo.h"
 
-/* Scope as dag_iter; [from, to) a byte range (to = UINT64_MAX for all). */
-stream_source *stream_car(blockstore *bs, const cairn_cid *root, int scope, uint64_t from,
+/* A CAR whose header names header_root: first the nprefix blocks of
+ * prefix (the blocks a path was resolved through; copied), then the DAG
+ * below root. Scope as dag_iter; [from, to) a byte range (to = UINT64_MAX
+ * for all). */
+stream_source *stream_car(blockstore *bs, const cairn_cid *header_root, const cairn_cid *prefix,
+                          size_t nprefix, const cairn_cid *root, int scope, uint64_t from,
                           uint64_t to);
 
 #define CAR_IMPORT_MAX_ROOTS 64

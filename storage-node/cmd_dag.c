@@ -27,7 +27,7 @@ static int dag_export(repo *r, const char *arg)
 		cli_error("dag export", "refusing to write a CAR to a terminal; redirect it to a file");
 		return EXIT_USAGE;
 	}
-	stream_source *src = stream_car(&r->bs, &cid, DAG_SCOPE_ALL, 0, UINT64_MAX);
+	stream_source *src = stream_car(&r->bs, &cid, NULL, 0, &cid, DAG_SCOPE_ALL, 0, UINT64_MAX);
 	struct evbuffer *b = evbuffer_new();
 	int rc;
 	cairn_cid where;

@@ -263,6 +263,11 @@ static int iter_push(dag_iter *it, const cairn_cid *cid, uint64_t offset, cairn_
 		             cairn_unixfs_decode(f->node.data, f->node.data_len, &f->u) == CAIRN_OK &&
 		             (f->u.type == CAIRN_UNIXFS_FILE || f->u.type == CAIRN_UNIXFS_RAW);
 		f->next_offset = offset + (f->is_file ? f->u.data_len : 0);
+		f->is_hamt = f->node.has_data && !f->is_file && f->u.type == CAIRN_UNIXFS_HAMTSHARD &&
+		             f->u.has_fanout && f->u.fanout >= 2;
+		if (f->is_hamt)
+			for (uint64_t m = f->u.fanout - 1; m; m >>= 4)
+				f->hamt_width++;
 	} else {
 		f->node.links_len = 0; /* leaves: no links to follow */
 	}
@@ -295,6 +300,11 @@ int dag_iter_next(dag_iter *it, cairn_cid *cid, const uint8_t **data, size_t *le
 				if (start + bsz <= it->from || start >= it->to)
 					continue; /* entirely outside the requested bytes */
 			}
+			if (it->scope == DAG_SCOPE_ENTITY && !f->is_file &&
+			    !(f->is_hamt && l.name_len == f->hamt_width))
+				continue; /* a directory's entries are not part of it */
+			if (child.mh.code == CAIRN_MH_IDENTITY)
+				continue; /* the trustless gateway spec: never in a CAR */
 			int fresh = mhset_add(it->seen, &child.mh);
 			if (fresh < 0)
 				return -1;

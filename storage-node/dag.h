@@ -82,8 +82,9 @@ int dag_reader_next(dag_reader *r, const uint8_t **p, size_t *n, cairn_cid *wher
 void dag_reader_close(dag_reader *r);
 
 /*
- * A resumable depth-first, pre-order walk over blocks, without duplicates,
- * for streaming CARs (trustless gateway order=dfs, dups=n). Scopes:
+ * A resumable depth-first, pre-order walk over blocks, without duplicates
+ * and without identity blocks (their bytes are in their CIDs), for
+ * streaming CARs (trustless gateway order=dfs, dups=n). Scopes:
  *   DAG_SCOPE_BLOCK   the root block only
  *   DAG_SCOPE_ALL     every block below the root
  * and, for UnixFS files, a byte range [from, to): only the blocks needed to
@@ -91,11 +92,17 @@ void dag_reader_close(dag_reader *r);
  */
 #define DAG_SCOPE_BLOCK 0
 #define DAG_SCOPE_ALL 1
+/* What it takes to read the root as a UnixFS entity: a whole file (or the
+ * byte range), a directory's own block, a HAMT's shard blocks without the
+ * entries; for anything else, the root block. */
+#define DAG_SCOPE_ENTITY 2
 
 struct dag_iter_frame {
 	uint8_t *data;
 	size_t len;
 	int is_file;           /* dag-pb UnixFS file node: range pruning applies */
+	int is_hamt;           /* UnixFS HAMT shard: entity scope follows sub-shards only */
+	unsigned hamt_width;   /* its links' bucket prefix length */
 	cairn_pbnode node;
 	cairn_unixfs u;
 	size_t link_cursor, size_cursor;

@@ -1,18 +1,23 @@
 /*
- * The read-only HTTP gateway: GET and HEAD /ipfs/{cid}, per the IPFS path
- * gateway and trustless gateway specs, for UnixFS files and raw blocks.
- *   default            the file's bytes, Content-Type sniffed, single Range
- *   ?format=raw or     the block's exact bytes
+ * The read-only HTTP gateway: GET and HEAD /ipfs/{cid}[/path], per the IPFS
+ * path gateway and trustless gateway specs.
+ *   default            a file's bytes (Content-Type from the name's
+ *                      extension, else sniffed; single Range); a directory:
+ *                      301 to add the trailing slash, then its index.html,
+ *                      else an HTML listing
+ *   ?format=raw or     the exact bytes of the block the path ends at
  *   Accept: application/vnd.ipld.raw
- *   ?format=car or     a CARv1 of the DAG (order=dfs, dups=n), with
- *   Accept: application/vnd.ipld.car  dag-scope=all|entity|block and
- *                      entity-bytes=from:to
+ *   ?format=car or     a CARv1 (order=dfs, dups=n): the blocks the path went
+ *   Accept: application/vnd.ipld.car  through, then the DAG at its end, with
+ *                      dag-scope=all|entity|block and entity-bytes=from:to
+ * Paths go through basic and HAMT-sharded UnixFS directories (dir.h).
  * Immutable content: ETag is the CID, If-None-Match gives 304, and
  * Cache-Control says so for a year (29030400 s, as Kubo).
  */
 #include "gateway.h"
 
 #include "dag.h"
+#include "dir.h"
 #include "error.h"
 #include "http_stream.h"
 #include "car_io.h"
@@ -28,6 +33,10 @@
 #include <strings.h>
 
 #define IMMUTABLE "public, max-age=29030400, immutable"
+/* Generated listings may change with cairn's template: a week, as Kubo. */
+#define LISTING_CACHE "public, max-age=604800"
+/* A listing shows at most this many entries (a HAMT can hold millions). */
+#define LISTING_MAX 10000
 
 /* Content-Type from the first bytes, like Go's http.DetectContentType for
  * the common cases; anything else is octet-stream. */
@@ -120,36 +129,112 @@ static int parse_range(const char *h, uint64_t size, uint64_t *off, uint64_t *le
 	return 1;
 }
 
-/* Headers of the verifiable (raw and CAR) responses. */
-static void binary_headers(struct evkeyvalq *h, const char *type)
+/* Content-Type from a file name's extension (lower-cased), as Kubo does
+ * before sniffing. NULL if the extension is not known. */
+static const char *type_by_name(const char *name)
 {
+	static const struct { const char *ext, *type; } t[] = {
+		{"html", "text/html; charset=utf-8"}, {"htm", "text/html; charset=utf-8"},
+		{"css", "text/css; charset=utf-8"}, {"js", "text/javascript; charset=utf-8"},
+		{"mjs", "text/javascript; charset=utf-8"}, {"json", "application/json"},
+		{"txt", "text/plain; charset=utf-8"}, {"md", "text/markdown; charset=utf-8"},
+		{"csv", "text/csv; charset=utf-8"}, {"xml", "text/xml; charset=utf-8"},
+		{"svg", "image/svg+xml"}, {"png", "image/png"}, {"jpg", "image/jpeg"},
+		{"jpeg", "image/jpeg"}, {"gif", "image/gif"}, {"webp", "image/webp"},
+		{"avif", "image/avif"}, {"ico", "image/vnd.microsoft.icon"}, {"pdf", "application/pdf"},
+		{"wasm", "application/wasm"}, {"mp4", "video/mp4"}, {"webm", "video/webm"},
+		{"mp3", "audio/mpeg"}, {"ogg", "audio/ogg"}, {"wav", "audio/wav"},
+		{"zip", "application/zip"}, {"gz", "application/gzip"}, {"tar", "application/x-tar"},
+		{"woff", "font/woff"}, {"woff2", "font/woff2"}, {"car", "application/vnd.ipld.car"},
+	};
+	const char *dot = name ? strrchr(name, '.') : NULL;
+	if (!dot || strchr(dot, '/'))
+		return NULL;
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (strcasecmp(dot + 1, t[i].ext) == 0)
+			return t[i].type;
+	return NULL;
+}
+
+/* What a request resolved to. */
+struct target {
+	const char *raw_path;      /* the request path as sent (still %-encoded) */
+	cairn_cid root, cid;       /* the CID in the URL; the one the path ends at */
+	char cid_text[CAIRN_CID_TEXT_MAX];
+	const char *name;          /* last path segment (decoded), or NULL */
+	dir_trail *trail;
+};
+
+/* ETag, Cache-Control, X-Ipfs-Path and X-Ipfs-Roots. */
+static void common_headers(struct evkeyvalq *h, const struct target *t, const char *etag)
+{
+	struct evbuffer *roots = evbuffer_new();
+	char text[CAIRN_CID_TEXT_MAX];
+	for (size_t i = 0; roots && i < t->trail->nroots; i++) {
+		cairn_cid_to_string(&t->trail->roots[i], text, sizeof text, NULL);
+		evbuffer_add_printf(roots, "%s%s", i ? "," : "", text);
+	}
+	evhttp_add_header(h, "Etag", etag);
+	evhttp_add_header(h, "Cache-Control", IMMUTABLE);
+	evhttp_add_header(h, "X-Ipfs-Path", t->raw_path);
+	if (roots && evbuffer_add(roots, "", 1) == 0)
+		evhttp_add_header(h, "X-Ipfs-Roots", (const char *)evbuffer_pullup(roots, -1));
+	if (roots)
+		evbuffer_free(roots);
+}
+
+/* Content-Disposition with a file name, ASCII-safe (RFC 6266): names with
+ * other characters go in filename* as UTF-8. */
+static void disposition(struct evkeyvalq *h, const char *kind, const char *name)
+{
+	char v[1024];
+	int plain = 1;
+	for (const char *p = name; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f || *p == '"' || *p == '\\')
+			plain = 0;
+	if (plain) {
+		snprintf(v, sizeof v, "%s; filename=\"%.900s\"", kind, name);
+	} else {
+		char *enc = evhttp_uriencode(name, -1, 0);
+		snprintf(v, sizeof v, "%s; filename=\"download\"; filename*=UTF-8''%.900s", kind,
+		         enc ? enc : "");
+		free(enc);
+	}
+	evhttp_add_header(h, "Content-Disposition", v);
+}
+
+/* Headers of the verifiable (raw and CAR) responses. */
+static void binary_headers(struct evkeyvalq *h, const char *type, const char *cid_text,
+                           const char *ext)
+{
+	char name[CAIRN_CID_TEXT_MAX + 8];
 	evhttp_add_header(h, "Content-Type", type);
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
 	evhttp_add_header(h, "Vary", "Accept");
+	/* The trustless gateway spec: never rendered by a browser. */
+	snprintf(name, sizeof name, "%s.%s", cid_text, ext);
+	disposition(h, "attachment", name);
 }
 
-static void common_headers(struct evkeyvalq *h, const char *cid_text, const char *etag)
+static int not_modified(struct evhttp_request *req, const char *etag)
 {
-	char path[CAIRN_CID_TEXT_MAX + 8];
-	snprintf(path, sizeof path, "/ipfs/%s", cid_text);
-	evhttp_add_header(h, "Etag", etag);
-	evhttp_add_header(h, "Cache-Control", IMMUTABLE);
-	evhttp_add_header(h, "X-Ipfs-Path", path);
-	evhttp_add_header(h, "X-Ipfs-Roots", cid_text);
+	if (!etag_matches(evhttp_find_header(evhttp_request_get_input_headers(req), "If-None-Match"), etag))
+		return 0;
+	evhttp_send_reply(req, 304, "Not Modified", NULL);
+	return 1;
 }
 
-static void serve_raw(struct evhttp_request *req, node *n, const cairn_cid *cid,
-                      const char *cid_text, int head)
+static void serve_raw(struct evhttp_request *req, node *n, const struct target *t, int head)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	char etag[CAIRN_CID_TEXT_MAX + 8], err[512], len[32];
 	uint8_t *data;
 	size_t dlen;
 
-	snprintf(etag, sizeof etag, "\"%s.raw\"", cid_text);
-	int rc = blockstore_get(&n->repo.bs, cid, &data, &dlen, err);
+	snprintf(etag, sizeof etag, "\"%s.raw\"", t->cid_text);
+	int rc = blockstore_get(&n->repo.bs, &t->cid, &data, &dlen, err);
 	if (rc == BS_NOT_FOUND || rc == BS_CORRUPT) {
-		http_reply_text(req, 404, "block not found: %s", cid_text);
+		http_reply_text(req, 404, "block not found: %s", t->cid_text);
 		return;
 	}
 	if (rc != 0) {
@@ -157,11 +242,10 @@ static void serve_raw(struct evhttp_request *req, node *n, const cairn_cid *cid,
 		http_reply_text(req, 500, "could not read the block");
 		return;
 	}
-	common_headers(h, cid_text, etag);
-	binary_headers(h, "application/vnd.ipld.raw");
-	if (etag_matches(evhttp_find_header(evhttp_request_get_input_headers(req), "If-None-Match"), etag)) {
+	common_headers(h, t, etag);
+	binary_headers(h, "application/vnd.ipld.raw", t->cid_text, "bin");
+	if (not_modified(req, etag)) {
 		free(data);
-		evhttp_send_reply(req, 304, "Not Modified", NULL);
 		return;
 	}
 	struct evbuffer *b = evbuffer_new();
@@ -174,37 +258,49 @@ static void serve_raw(struct evhttp_request *req, node *n, const cairn_cid *cid,
 	free(data);
 }
 
-static void serve_file(struct evhttp_request *req, node *n, const cairn_cid *cid,
-                       const char *cid_text, int head)
+static void serve_file(struct evhttp_request *req, node *n, const struct target *t,
+                       const cairn_cid *file, const char *name, struct evkeyvalq *q, int head)
 {
 	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-	char etag[CAIRN_CID_TEXT_MAX + 4], err[512] = "", crange[96];
+	char etag[CAIRN_CID_TEXT_MAX + 4], text[CAIRN_CID_TEXT_MAX], err[512] = "", crange[96];
 	cairn_cid where;
-	dag_reader *r = http_open_file(req, &n->repo.bs, cid, 0);
+	dag_reader *r = http_open_file(req, &n->repo.bs, file, 0);
 
 	if (!r)
 		return;
-	snprintf(etag, sizeof etag, "\"%s\"", cid_text);
-	common_headers(h, cid_text, etag);
+	cairn_cid_to_string(file, text, sizeof text, NULL);
+	snprintf(etag, sizeof etag, "\"%s\"", text);
+	common_headers(h, t, etag);
 	evhttp_add_header(h, "Accept-Ranges", "bytes");
-	if (etag_matches(evhttp_find_header(in, "If-None-Match"), etag)) {
+	if (not_modified(req, etag)) {
 		dag_reader_close(r);
 		free(r);
-		evhttp_send_reply(req, 304, "Not Modified", NULL);
 		return;
 	}
-	/* Sniff from the first bytes (a separate short reader: the main one
-	 * may start mid-file for a Range). */
-	dag_reader probe;
-	const uint8_t *p = (const uint8_t *)"";
-	size_t pn = 0;
-	if (dag_reader_open(&probe, &n->repo.bs, cid, &where, err) == 0) {
-		dag_reader_range(&probe, 0, 512);
-		if (dag_reader_next(&probe, &p, &pn, &where, err) != 0)
-			pn = 0;
-		evhttp_add_header(h, "Content-Type", sniff(p, pn));
-		dag_reader_close(&probe);
+	/* ?filename= names the download (and its type); ?download=true makes
+	 * it an attachment. */
+	const char *fname = evhttp_find_header(q, "filename");
+	const char *dl = evhttp_find_header(q, "download");
+	if (fname || (dl && strcmp(dl, "true") == 0))
+		disposition(h, dl && strcmp(dl, "true") == 0 ? "attachment" : "inline",
+		            fname ? fname : name ? name : text);
+	const char *type = type_by_name(fname ? fname : name);
+	if (type) {
+		evhttp_add_header(h, "Content-Type", type);
+	} else {
+		/* Sniff from the first bytes (a separate short reader: the main
+		 * one may start mid-file for a Range). */
+		dag_reader probe;
+		const uint8_t *p = (const uint8_t *)"";
+		size_t pn = 0;
+		if (dag_reader_open(&probe, &n->repo.bs, file, &where, err) == 0) {
+			dag_reader_range(&probe, 0, 512);
+			if (dag_reader_next(&probe, &p, &pn, &where, err) != 0)
+				pn = 0;
+			evhttp_add_header(h, "Content-Type", sniff(p, pn));
+			dag_reader_close(&probe);
+		}
 	}
 	uint64_t off, len, size = r->size;
 	int range = parse_range(evhttp_find_header(in, "Range"), size, &off, &len);
@@ -233,6 +329,107 @@ static void serve_file(struct evhttp_request *req, node *n, const cairn_cid *cid
 	http_stream(req, range > 0 ? 206 : 200, src, !head, 0);
 }
 
+static void html_escaped(struct evbuffer *b, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		switch (s[i]) {
+		case '<': evbuffer_add(b, "&lt;", 4); break;
+		case '>': evbuffer_add(b, "&gt;", 4); break;
+		case '&': evbuffer_add(b, "&amp;", 5); break;
+		case '"': evbuffer_add(b, "&quot;", 6); break;
+		case '\'': evbuffer_add(b, "&#39;", 5); break;
+		default: evbuffer_add(b, s + i, 1);
+		}
+	}
+}
+
+struct listing {
+	struct evbuffer *b;
+	size_t count;
+};
+
+static int list_entry(void *ctx, const char *name, size_t len, const cairn_cid *cid, uint64_t tsize)
+{
+	struct listing *l = ctx;
+	char text[CAIRN_CID_TEXT_MAX];
+	if (l->count++ >= LISTING_MAX)
+		return 0; /* counted, not shown */
+	char *href = evhttp_uriencode(name, (ev_ssize_t)len, 0);
+	cairn_cid_to_string(cid, text, sizeof text, NULL);
+	evbuffer_add_printf(l->b, "<tr><td><a href=\"./%s\">", href ? href : "");
+	html_escaped(l->b, name, len);
+	evbuffer_add_printf(l->b, "</a></td><td><a class=\"cid\" href=\"/ipfs/%s?filename=%s\">%s</a></td>"
+	                    "<td>%" PRIu64 "</td></tr>\n", text, href ? href : "", text, tsize);
+	free(href);
+	return 0;
+}
+
+/* A directory: its index.html if it has one, else a listing. The request
+ * path ends in '/' here (the caller redirected otherwise). */
+static void serve_dir(struct evhttp_request *req, node *n, const struct target *t,
+                      struct evkeyvalq *q, int head)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	cairn_cid index, where;
+	char err[512] = "", etag[CAIRN_CID_TEXT_MAX + 32], wtext[CAIRN_CID_TEXT_MAX];
+
+	int rc = dir_resolve(&n->repo.bs, &t->cid, "index.html", &index, NULL, &where, err);
+	if (rc == 0) {
+		serve_file(req, n, t, &index, "index.html", q, head);
+		return;
+	}
+	if (rc != DIR_NOT_FOUND) {
+		cairn_cid_to_string(&where, wtext, sizeof wtext, NULL);
+		http_reply_text(req, rc == DAG_MISSING ? 404 : rc == DAG_INVALID ? 422 : 500,
+		                "%s: %s", rc == DAG_MISSING ? "block not found" : "cannot read the directory",
+		                rc > 0 ? wtext : err);
+		return;
+	}
+	snprintf(etag, sizeof etag, "\"DirIndex-cairn1_CID-%s\"", t->cid_text);
+	if (etag_matches(evhttp_find_header(evhttp_request_get_input_headers(req), "If-None-Match"), etag)) {
+		common_headers(h, t, etag);
+		evhttp_send_reply(req, 304, "Not Modified", NULL);
+		return;
+	}
+	struct listing l = {evbuffer_new(), 0};
+	if (!l.b) {
+		http_reply_text(req, 500, "out of memory");
+		return;
+	}
+	evbuffer_add_printf(l.b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>");
+	html_escaped(l.b, t->raw_path, strlen(t->raw_path));
+	evbuffer_add_printf(l.b, "</title><style>body{font-family:sans-serif;margin:2em}"
+	                    "td{padding:.2em 1em .2em 0}.cid{font-family:monospace;font-size:.8em}"
+	                    "</style></head><body>\n<h1>Index of ");
+	html_escaped(l.b, t->raw_path, strlen(t->raw_path));
+	evbuffer_add_printf(l.b, "</h1>\n<p class=\"cid\">%s</p>\n<table>\n"
+	                    "<tr><td><a href=\"..\">..</a></td><td></td><td></td></tr>\n", t->cid_text);
+	rc = dir_list(&n->repo.bs, &t->cid, list_entry, &l, &where, err);
+	if (rc != 0) {
+		evbuffer_free(l.b);
+		cairn_cid_to_string(&where, wtext, sizeof wtext, NULL);
+		http_reply_text(req, rc == DAG_MISSING ? 404 : rc < 0 ? 500 : 422, "%s: %s",
+		                rc == DAG_MISSING ? "block not found" : "cannot list the directory",
+		                rc > 0 ? wtext : err);
+		return;
+	}
+	evbuffer_add_printf(l.b, "</table>\n");
+	if (l.count > LISTING_MAX)
+		evbuffer_add_printf(l.b, "<p>%zu more entries are not listed.</p>\n", l.count - LISTING_MAX);
+	evbuffer_add_printf(l.b, "</body></html>\n");
+	common_headers(h, t, etag);
+	evhttp_remove_header(h, "Cache-Control");
+	evhttp_add_header(h, "Cache-Control", LISTING_CACHE);
+	evhttp_add_header(h, "Content-Type", "text/html; charset=utf-8");
+	if (head) {
+		char len[32];
+		snprintf(len, sizeof len, "%zu", evbuffer_get_length(l.b));
+		evhttp_add_header(h, "Content-Length", len);
+		evbuffer_drain(l.b, evbuffer_get_length(l.b));
+	}
+	evhttp_send_reply(req, 200, "OK", l.b);
+	evbuffer_free(l.b);
+}
 
 /* entity-bytes=from:to (to inclusive, '*' for the end; negative values
  * count from the end). Returns 0 with [*from, *to) or -1 if malformed. */
@@ -264,28 +461,32 @@ static int parse_entity_bytes(const char *s, uint64_t size, uint64_t *from, uint
 	return 0;
 }
 
-static void serve_car(struct evhttp_request *req, node *n, const cairn_cid *cid,
-                      const char *cid_text, struct evkeyvalq *q, int head)
+static void serve_car(struct evhttp_request *req, node *n, const struct target *t,
+                      struct evkeyvalq *q, int head)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	const char *scope_s = evhttp_find_header(q, "dag-scope");
 	const char *range_s = evhttp_find_header(q, "entity-bytes");
 	int scope = DAG_SCOPE_ALL;
 	uint64_t from = 0, to = UINT64_MAX;
-	char etag[CAIRN_CID_TEXT_MAX + 128];
+	char etag[CAIRN_CID_TEXT_MAX * 2 + 160], root_text[CAIRN_CID_TEXT_MAX];
 
 	if (scope_s && strcmp(scope_s, "block") == 0)
 		scope = DAG_SCOPE_BLOCK;
-	else if (scope_s && strcmp(scope_s, "all") != 0 && strcmp(scope_s, "entity") != 0) {
+	else if (scope_s && strcmp(scope_s, "entity") == 0)
+		scope = DAG_SCOPE_ENTITY;
+	else if (scope_s && strcmp(scope_s, "all") != 0) {
 		http_reply_text(req, 400, "unsupported dag-scope '%.40s' (use all, entity or block)", scope_s);
 		return;
 	}
 	if (range_s) {
+		/* entity-bytes implies dag-scope=entity */
 		dag_reader r;
 		cairn_cid where;
 		char err[512];
 		uint64_t size = 0;
-		if (dag_reader_open(&r, &n->repo.bs, cid, &where, err) == 0) {
+		scope = DAG_SCOPE_ENTITY;
+		if (dag_reader_open(&r, &n->repo.bs, &t->cid, &where, err) == 0) {
 			size = r.size;
 			dag_reader_close(&r);
 		}
@@ -294,37 +495,72 @@ static void serve_car(struct evhttp_request *req, node *n, const cairn_cid *cid,
 			return;
 		}
 	}
-	snprintf(etag, sizeof etag, "\"%s.car.%s.%s\"", cid_text,
-	         scope == DAG_SCOPE_BLOCK ? "block" : "all", range_s ? range_s : "-");
+	cairn_cid_to_string(&t->root, root_text, sizeof root_text, NULL);
+	/* The etag names the path's end, the path's start and the scope. */
+	snprintf(etag, sizeof etag, "\"%s.car.%s.%s.%.40s\"", t->cid_text, root_text,
+	         scope == DAG_SCOPE_BLOCK ? "block" : scope == DAG_SCOPE_ENTITY ? "entity" : "all",
+	         range_s ? range_s : "-");
 	if (etag_matches(evhttp_find_header(evhttp_request_get_input_headers(req), "If-None-Match"), etag)) {
-		common_headers(h, cid_text, etag);
+		common_headers(h, t, etag);
 		evhttp_send_reply(req, 304, "Not Modified", NULL);
 		return;
 	}
-	/* The root must exist before a 200 goes out. */
-	if (!blockstore_has(&n->repo.bs, cid)) {
-		http_reply_text(req, 404, "block not found: %s", cid_text);
+	/* The path's end must exist before a 200 goes out. */
+	if (!blockstore_has(&n->repo.bs, &t->cid) && t->cid.mh.code != CAIRN_MH_IDENTITY) {
+		http_reply_text(req, 404, "block not found: %s", t->cid_text);
 		return;
 	}
-	stream_source *src = stream_car(&n->repo.bs, cid, scope, from, to);
+	stream_source *src = stream_car(&n->repo.bs, &t->root, t->trail->blocks, t->trail->nblocks,
+	                                &t->cid, scope, from, to);
 	if (!src) {
 		http_reply_text(req, 500, "out of memory");
 		return;
 	}
-	common_headers(h, cid_text, etag);
-	binary_headers(h, "application/vnd.ipld.car; version=1; order=dfs; dups=n");
+	common_headers(h, t, etag);
+	binary_headers(h, "application/vnd.ipld.car; version=1; order=dfs; dups=n", t->cid_text, "car");
 	http_stream(req, 200, src, !head, 0);
+}
+
+/* Resolution failed: the status and a short text body. */
+static void resolve_error(struct evhttp_request *req, int rc, const cairn_cid *where,
+                          const char *path, const char *err)
+{
+	char text[CAIRN_CID_TEXT_MAX] = "";
+	if (rc > 0)
+		cairn_cid_to_string(where, text, sizeof text, NULL);
+	switch (rc) {
+	case DIR_NOT_FOUND:
+		http_reply_text(req, 404, "no such path: %.300s (not in directory %s)", path, text);
+		break;
+	case DIR_NOT_DIR:
+		http_reply_text(req, 404, "no such path: %.300s (%s is not a directory)", path, text);
+		break;
+	case DAG_MISSING:
+		http_reply_text(req, 404, "block not found: %s", text);
+		break;
+	case DAG_INVALID:
+		http_reply_text(req, 422, "cannot follow the path: block %s does not decode (or the "
+		                "path is too deep)", text);
+		break;
+	default:
+		fprintf(stderr, "cairn daemon: %s\n", err);
+		http_reply_text(req, 500, "could not resolve the path");
+	}
 }
 
 void gateway_handle(struct evhttp_request *req, void *arg)
 {
 	node *n = arg;
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	int head = cmd == EVHTTP_REQ_HEAD;
 	struct evkeyvalq q;
-	const char *uri_path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
-	char *path = uri_path ? evhttp_uridecode(uri_path, 0, NULL) : NULL;
-	char cid_text[CAIRN_CID_TEXT_MAX];
-	cairn_cid cid;
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *uri_path = evhttp_uri_get_path(uri);
+	size_t path_len = 0;
+	char *path = uri_path ? evhttp_uridecode(uri_path, 0, &path_len) : NULL;
+	char err[512] = "";
+	struct target t = {.raw_path = uri_path};
+	cairn_cid where;
 
 	TAILQ_INIT(&q);
 	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
@@ -332,7 +568,8 @@ void gateway_handle(struct evhttp_request *req, void *arg)
 		http_reply_text(req, 405, "method not allowed: the gateway is read-only");
 		goto done;
 	}
-	if (!path || http_parse_query(req, &q) != 0) {
+	/* %00 would cut the decoded path short: refused with the malformed. */
+	if (!path || strlen(path) != path_len || http_parse_query(req, &q) != 0) {
 		http_reply_text(req, 400, "malformed request URI");
 		goto done;
 	}
@@ -347,17 +584,33 @@ void gateway_handle(struct evhttp_request *req, void *arg)
 	const char *c = path + 6;
 	const char *slash = strchr(c, '/');
 	size_t clen = slash ? (size_t)(slash - c) : strlen(c);
-	if (slash && slash[1] != '\0') {
-		http_reply_text(req, 501, "paths inside a DAG are not supported yet: %s", slash);
-		goto done;
-	}
-	int rc = cairn_cid_parse(c, clen, &cid);
+	const char *rest = slash ? slash : "";
+	int rc = cairn_cid_parse(c, clen, &t.root);
 	if (rc != 0) {
 		http_reply_text(req, 400, "invalid CID '%.*s': %s", (int)(clen > 200 ? 200 : clen), c,
 		                cairn_strerror(rc));
 		goto done;
 	}
-	cairn_cid_to_string(&cid, cid_text, sizeof cid_text, NULL);
+	/* Cache-Control: only-if-cached asks whether the root is here at all. */
+	const char *cc = evhttp_find_header(evhttp_request_get_input_headers(req), "Cache-Control");
+	if (cc && strstr(cc, "only-if-cached") && t.root.mh.code != CAIRN_MH_IDENTITY &&
+	    !blockstore_has(&n->repo.bs, &t.root)) {
+		http_reply_text(req, 412, "not in this node's blockstore");
+		goto done;
+	}
+	t.trail = malloc(sizeof *t.trail);
+	if (!t.trail) {
+		http_reply_text(req, 500, "out of memory");
+		goto done;
+	}
+	rc = dir_resolve(&n->repo.bs, &t.root, rest, &t.cid, t.trail, &where, err);
+	if (rc != 0) {
+		resolve_error(req, rc, &where, rest, err);
+		goto done;
+	}
+	cairn_cid_to_string(&t.cid, t.cid_text, sizeof t.cid_text, NULL);
+	const char *last = strrchr(rest, '/');
+	t.name = last && last[1] ? last + 1 : NULL;
 
 	const char *format = evhttp_find_header(&q, "format");
 	const char *accept = evhttp_find_header(evhttp_request_get_input_headers(req), "Accept");
@@ -369,13 +622,43 @@ void gateway_handle(struct evhttp_request *req, void *arg)
 		http_reply_text(req, 400, "unsupported format '%s' (use raw or car)", format);
 		goto done;
 	}
-	if (car)
-		serve_car(req, n, &cid, cid_text, &q, cmd == EVHTTP_REQ_HEAD);
-	else if (raw)
-		serve_raw(req, n, &cid, cid_text, cmd == EVHTTP_REQ_HEAD);
-	else
-		serve_file(req, n, &cid, cid_text, cmd == EVHTTP_REQ_HEAD);
+	if (car) {
+		serve_car(req, n, &t, &q, head);
+		goto done;
+	}
+	if (raw) {
+		serve_raw(req, n, &t, head);
+		goto done;
+	}
+	dir_kind kind;
+	rc = dir_kind_of(&n->repo.bs, &t.cid, &kind, &where, err);
+	if (rc != 0) {
+		resolve_error(req, rc, &where, rest, err);
+		goto done;
+	}
+	if (kind == KIND_DIR || kind == KIND_HAMT) {
+		size_t pl = strlen(uri_path);
+		if (pl == 0 || uri_path[pl - 1] != '/') {
+			/* Relative links in a directory's pages need the slash. */
+			const char *query = evhttp_uri_get_query(uri);
+			struct evbuffer *loc = evbuffer_new();
+			evbuffer_add_printf(loc, "%s/%s%s", uri_path, query ? "?" : "", query ? query : "");
+			evbuffer_add(loc, "", 1);
+			evhttp_add_header(evhttp_request_get_output_headers(req), "Location",
+			                  (const char *)evbuffer_pullup(loc, -1));
+			evbuffer_free(loc);
+			http_reply_text(req, 301, "moved: a directory's path ends in '/'");
+			goto done;
+		}
+		serve_dir(req, n, &t, &q, head);
+	} else if (kind == KIND_FILE) {
+		serve_file(req, n, &t, &t.cid, t.name, &q, head);
+	} else {
+		http_reply_text(req, 501, "%s is not a UnixFS file or directory: fetch it with ?format=raw "
+		                "or ?format=car", t.cid_text);
+	}
 done:
 	evhttp_clear_headers(&q);
+	free(t.trail);
 	free(path);
 }

@@ -41,14 +41,14 @@ static void error_reply(struct evhttp_request *req, int rpc, int rc, const cairn
 	if (rc > 0)
 		cairn_cid_to_string(where, text, sizeof text, NULL);
 	/* Missing content is 404 (this node has no peers to ask yet); a DAG
-	 * that does not decode is 422; a UnixFS node that is not a file (a
-	 * directory) is 501 on the gateway, which does not list them yet, and
-	 * a bad argument (400) on the API. */
+	 * that does not decode is 422; a node that is not a UnixFS file is 501
+	 * on the gateway (which sends directories elsewhere first) and a bad
+	 * argument (400) on the API. */
 	int code = rc == DAG_MISSING ? 404 : rc == DAG_INVALID ? 422
 	         : rc == DAG_NOT_FILE ? (rpc ? 400 : 501) : 500;
 	const char *what = rc == DAG_MISSING ? "block not found" : rc == DAG_INVALID
 	                   ? "block does not decode as UnixFS"
-	                   : rc == DAG_NOT_FILE ? "not a UnixFS file (directories are not served yet)" : err;
+	                   : rc == DAG_NOT_FILE ? "not a UnixFS file" : err;
 	if (rc < 0)
 		fprintf(stderr, "cairn daemon: %s\n", err);
 	/* The error replaces the body: drop the headers that described it. */
