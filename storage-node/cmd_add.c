@@ -6,6 +6,7 @@
 #define _DEFAULT_SOURCE 1
 
 #include "add_opts.h"
+#include "dirbuild.h"
 #include "api_client.h"
 #include "cli.h"
 #include "cid.h"
@@ -14,6 +15,7 @@
 #include "pinstore.h"
 #include "repo.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <fcntl.h>
@@ -36,12 +38,15 @@
 #define MAP_WINDOW (4u << 20)
 
 static const char add_usage[] =
-	"usage: cairn add [options] [FILE|-]...\n"
+	"usage: cairn add [options] [PATH|-]...\n"
 	"\n"
-	"Import files as UnixFS DAGs into the repo ($CAIRN_PATH, default ~/.cairn)\n"
-	"and print their root CIDs. Reads standard input when FILE is '-' or absent.\n"
-	"Flags mean what they mean to 'ipfs add'.\n"
+	"Import files (and, with -r, directories) as UnixFS DAGs into the repo\n"
+	"($CAIRN_PATH, default ~/.cairn) and print their CIDs. Reads standard input\n"
+	"when PATH is '-' or absent. Flags mean what they mean to 'ipfs add'.\n"
 	"\n"
+	"  -r, --recursive          add directories, with everything in them\n"
+	"  -w, --wrap-with-directory  wrap the arguments in one more directory\n"
+	"  -H, --hidden             include files whose names start with '.'\n"
 	"  -n, --only-hash          only compute the CID, store nothing (needs no repo)\n"
 	"      --pin[=BOOL]         pin what is added, recursively (default true)\n"
 	"  -q, --quiet              print only CIDs\n"
@@ -62,6 +67,7 @@ enum { OPT_CID_VERSION = 256, OPT_HASH, OPT_RAW_LEAVES, OPT_PIN };
 
 struct add_args {
 	int only_hash, quiet, quieter, progress, pin;
+	int recursive, wrap, hidden;
 	int cid_version;     /* -1: not given */
 	const char *hash;    /* NULL: not given */
 	const char *chunker; /* NULL: not given */
@@ -82,6 +88,9 @@ static int parse_args(int argc, char **argv, struct add_args *a)
 		{"trickle", optional_argument, NULL, 't'},
 		{"progress", optional_argument, NULL, 'p'},
 		{"pin", optional_argument, NULL, OPT_PIN},
+		{"recursive", optional_argument, NULL, 'r'},
+		{"wrap-with-directory", optional_argument, NULL, 'w'},
+		{"hidden", optional_argument, NULL, 'H'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -93,7 +102,7 @@ static int parse_args(int argc, char **argv, struct add_args *a)
 	a->opts = cairn_importer_defaults();
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":nqQs:tph", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":nqQs:tprwHh", longopts, NULL)) != -1) {
 		/* Boolean flags take an optional "=false" as in Kubo. */
 		int on = 1;
 		if (optarg && c != 's' && c != OPT_CID_VERSION && c != OPT_HASH) {
@@ -108,6 +117,9 @@ static int parse_args(int argc, char **argv, struct add_args *a)
 		case 'Q': a->quieter = on; break;
 		case 't': a->opts.layout = on ? CAIRN_LAYOUT_TRICKLE : CAIRN_LAYOUT_BALANCED; break;
 		case 'p': a->progress = on; break;
+		case 'r': a->recursive = on; break;
+		case 'w': a->wrap = on; break;
+		case 'H': a->hidden = on; break;
 		case OPT_PIN: a->pin = on; break;
 		case OPT_RAW_LEAVES: a->raw_leaves = on; break;
 		case OPT_CID_VERSION:
@@ -218,9 +230,21 @@ static int store_block(void *ctx, const cairn_cid *cid, const cairn_iov *iov, si
 	return blockstore_put(&s->r->bs, cid, iov, n, s->err) == 0 ? 0 : -1;
 }
 
-static int add_one(const struct add_args *a, repo *r, const char *path, cairn_importer *im,
-                   uint8_t *chunk_buf, uint8_t *rbuf, size_t rsize, char *out, size_t outcap)
+/* What every import shares: the importer and its buffers. */
+struct add_bufs {
+	cairn_importer *im;
+	uint8_t *chunk_buf, *rbuf;
+	size_t rsize;
+};
+
+/* Import one file (or standard input) into r (NULL: only hash). On 0,
+ * *root and *dag_size are its; pinned if pin_it. Errors are printed. */
+static int add_one(const struct add_args *a, repo *r, const char *path, int pin_it,
+                   struct add_bufs *b, cairn_cid *root, uint64_t *dag_size)
 {
+	cairn_importer *im = b->im;
+	uint8_t *chunk_buf = b->chunk_buf, *rbuf = b->rbuf;
+	size_t rsize = b->rsize;
 	struct store_ctx store = {r, ""};
 	int fd = -1, rc = EXIT_FAIL;
 	int is_stdin = strcmp(path, "-") == 0;
@@ -238,7 +262,7 @@ static int add_one(const struct add_args *a, repo *r, const char *path, cairn_im
 		goto done;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		cli_error("add", "%s is a directory (directories are not supported yet)", name);
+		cli_error("add", "%s is a directory: use -r to add it with its contents", name);
 		goto done;
 	}
 	if (S_ISREG(st.st_mode))
@@ -293,10 +317,7 @@ static int add_one(const struct add_args *a, repo *r, const char *path, cairn_im
 		progress_update(&pr, cairn_importer_bytes(im));
 	}
 	progress_end(&pr);
-	cairn_cid root;
-	err = cairn_importer_final(im, &root, NULL);
-	if (err == CAIRN_OK)
-		err = cairn_cid_to_string(&root, out, outcap, NULL);
+	err = cairn_importer_final(im, root, NULL);
 	if (err) {
 		cli_error("add", "%s: %s", name, err == CAIRN_E_CALLBACK ? store.err : cairn_strerror(err));
 		goto done;
@@ -306,8 +327,9 @@ static int add_one(const struct add_args *a, repo *r, const char *path, cairn_im
 		cli_error("add", "%s: %s", name, store.err);
 		goto done;
 	}
-	if (r && a->pin) {
-		pin p = {.cid = root, .type = PIN_RECURSIVE};
+	*dag_size = cairn_importer_dag_size(im);
+	if (r && pin_it) {
+		pin p = {.cid = *root, .type = PIN_RECURSIVE};
 		if (pinstore_put(r, &p, store.err) != 0) {
 			cli_error("add", "%s: %s", name, store.err);
 			goto done;
@@ -368,10 +390,191 @@ static int add_via_daemon(const struct add_args *a, const api_client *c, char **
 	return rc;
 }
 
+/* Print one result line, as Kubo: "added <cid> <name>" (-q: the CID). */
+static void print_added(const struct add_args *a, const cairn_cid *cid, const char *name,
+                        char *last)
+{
+	char text[CAIRN_CID_TEXT_MAX];
+	cairn_cid_to_string(cid, text, sizeof text, NULL);
+	snprintf(last, CAIRN_CID_TEXT_MAX, "%s", text);
+	if (a->quieter)
+		return;
+	if (a->quiet)
+		printf("%s\n", text);
+	else if (name[0])
+		printf("added %s %s\n", text, name);
+	else
+		printf("added %s\n", text);
+}
+
+struct tree_ctx {
+	const struct add_args *a;
+	repo *r;
+	struct add_bufs *b;
+	dirbuild *d;
+	char *last;
+	struct store_ctx store;
+};
+
+static int tree_store(void *ctx, const cairn_cid *cid, const cairn_iov *iov, size_t n)
+{
+	struct tree_ctx *t = ctx;
+	return t->r ? store_block(&t->store, cid, iov, n) : 0;
+}
+
+static void tree_emit(void *ctx, const char *path, const cairn_cid *cid, uint64_t tsize)
+{
+	struct tree_ctx *t = ctx;
+	(void)tsize;
+	print_added(t->a, cid, path, t->last);
+}
+
+static int by_name(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* Add the directory at fs (at rel in the tree, "" for its root; shown as
+ * disp), with its contents in name order, as Kubo walks it. Files are
+ * printed as they are added; the directories are written (and printed) by
+ * dirbuild_finish. */
+static int add_dir(struct tree_ctx *t, const char *fs, const char *rel, const char *disp, int depth)
+{
+	char err[DIRBUILD_ERR_MAX];
+	int rc = 0;
+	if (depth > DIRBUILD_DEPTH_MAX) {
+		cli_error("add", "%s: nested deeper than %d directories", fs, DIRBUILD_DEPTH_MAX);
+		return EXIT_FAIL;
+	}
+	if (rel[0] && dirbuild_add(t->d, rel, NULL, 0, err) != 0) {
+		cli_error("add", "%s", err);
+		return EXIT_FAIL;
+	}
+	DIR *dh = opendir(fs);
+	if (!dh) {
+		cli_error("add", "%s: %s", fs, strerror(errno));
+		return EXIT_FAIL;
+	}
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+	while ((e = readdir(dh)) != NULL) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (e->d_name[0] == '.' && !t->a->hidden)
+			continue; /* as Kubo: dotfiles only with --hidden */
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			char **nn = realloc(names, cap * sizeof *nn);
+			if (!nn)
+				break;
+			names = nn;
+		}
+		if (!(names[n] = strdup(e->d_name)))
+			break;
+		n++;
+	}
+	closedir(dh);
+	if (e) {
+		cli_error("add", "%s: out of memory", fs);
+		rc = EXIT_FAIL;
+		goto done;
+	}
+	qsort(names, n, sizeof *names, by_name);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char cfs[DIRBUILD_PATH_MAX + 512], crel[DIRBUILD_PATH_MAX + 256];
+		char cdisp[DIRBUILD_PATH_MAX + 256];
+		struct stat st;
+		if (snprintf(cfs, sizeof cfs, "%s/%s", fs, names[i]) >= (int)sizeof cfs ||
+		    snprintf(crel, sizeof crel, "%s%s%s", rel, rel[0] ? "/" : "", names[i]) >= (int)sizeof crel ||
+		    snprintf(cdisp, sizeof cdisp, "%s/%s", disp, names[i]) >= (int)sizeof cdisp) {
+			cli_error("add", "%s/%s: path too long", fs, names[i]);
+			rc = EXIT_FAIL;
+			break;
+		}
+		if (lstat(cfs, &st) != 0) {
+			cli_error("add", "%s: %s", cfs, strerror(errno));
+			rc = EXIT_FAIL;
+		} else if (S_ISDIR(st.st_mode)) {
+			rc = add_dir(t, cfs, crel, cdisp, depth + 1);
+		} else if (S_ISLNK(st.st_mode)) {
+			char target[4097];
+			ssize_t tl = readlink(cfs, target, sizeof target - 1);
+			if (tl < 0 || tl >= (ssize_t)sizeof target - 1) {
+				cli_error("add", "%s: %s", cfs, tl < 0 ? strerror(errno) : "link target too long");
+				rc = EXIT_FAIL;
+				break;
+			}
+			target[tl] = '\0';
+			if (dirbuild_add_symlink(t->d, crel, target, &t->a->opts, tree_store, t, err) != 0) {
+				cli_error("add", "%s", err);
+				rc = EXIT_FAIL;
+			}
+		} else if (S_ISREG(st.st_mode)) {
+			cairn_cid cid;
+			uint64_t size;
+			if (add_one(t->a, t->r, cfs, 0, t->b, &cid, &size) != 0) {
+				rc = EXIT_FAIL;
+			} else if (dirbuild_add(t->d, crel, &cid, size, err) != 0) {
+				cli_error("add", "%s", err);
+				rc = EXIT_FAIL;
+			} else {
+				print_added(t->a, &cid, cdisp, t->last);
+			}
+		} else {
+			cli_error("add", "%s: not a regular file, directory or symlink", cfs);
+			rc = EXIT_FAIL;
+		}
+	}
+done:
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+/* Write a tree's directories, make them durable and pin the root. */
+static int finish_tree(struct tree_ctx *t)
+{
+	char err[DIRBUILD_ERR_MAX];
+	cairn_cid root;
+	if (dirbuild_finish(t->d, &t->a->opts, tree_store, t, tree_emit, t, &root, NULL, err) != 0) {
+		cli_error("add", "%s", t->store.err[0] ? t->store.err : err);
+		return EXIT_FAIL;
+	}
+	if (t->r && blockstore_commit(&t->r->bs, t->store.err) != 0) {
+		cli_error("add", "%s", t->store.err);
+		return EXIT_FAIL;
+	}
+	if (t->r && t->a->pin) {
+		pin p = {.cid = root, .type = PIN_RECURSIVE};
+		if (pinstore_put(t->r, &p, t->store.err) != 0) {
+			cli_error("add", "%s", t->store.err);
+			return EXIT_FAIL;
+		}
+	}
+	return 0;
+}
+
+/* The name an argument gets: its last component, trailing slashes aside. */
+static void arg_name(const char *path, char *out, size_t cap)
+{
+	size_t len = strlen(path);
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	const char *start = path;
+	for (size_t i = 0; i < len; i++)
+		if (path[i] == '/' && i + 1 < len)
+			start = path + i + 1;
+	size_t n = (size_t)(path + len - start);
+	snprintf(out, cap, "%.*s", (int)(n < cap ? n : cap - 1), start);
+}
+
 int cmd_add(int argc, char **argv)
 {
 	struct add_args a = {0};
 	repo r, *rp = NULL;
+	dirbuild *wrap = NULL;
 	int rc = parse_args(argc, argv, &a);
 	if (rc)
 		return rc < 0 ? 0 : rc;
@@ -392,33 +595,63 @@ int cmd_add(int argc, char **argv)
 		rp = &r;
 	}
 
-	size_t rsize = read_size(a.opts.chunk_size);
-	cairn_importer *im = malloc(sizeof *im);
-	uint8_t *chunk_buf = malloc(a.opts.chunk_size);
-	uint8_t *rbuf = malloc(rsize);
+	struct add_bufs b = {malloc(sizeof *b.im), malloc(a.opts.chunk_size), NULL,
+	                     read_size(a.opts.chunk_size)};
+	b.rbuf = malloc(b.rsize);
 	char last[CAIRN_CID_TEXT_MAX] = "";
 	rc = 0;
-	if (!im || !chunk_buf || !rbuf) {
+	if (a.wrap)
+		wrap = dirbuild_new("");
+	if (!b.im || !b.chunk_buf || !b.rbuf || (a.wrap && !wrap)) {
 		cli_error("add", "out of memory");
 		rc = EXIT_FAIL;
 		goto done;
 	}
 	for (int i = 0; i < nfiles; i++) {
-		char cid[CAIRN_CID_TEXT_MAX];
-		if (add_one(&a, rp, files[i], im, chunk_buf, rbuf, rsize, cid, sizeof cid) != 0) {
+		char name[1024], err[DIRBUILD_ERR_MAX];
+		struct stat st;
+		int is_stdin = strcmp(files[i], "-") == 0;
+		arg_name(files[i], name, sizeof name);
+		if (!is_stdin && stat(files[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+			if (!a.recursive) {
+				cli_error("add", "%s is a directory: use -r to add it with its contents", files[i]);
+				rc = EXIT_FAIL;
+				continue;
+			}
+			struct tree_ctx t = {&a, rp, &b, wrap ? wrap : dirbuild_new(name), last, {rp, ""}};
+			if (!t.d) {
+				cli_error("add", "out of memory");
+				rc = EXIT_FAIL;
+				continue;
+			}
+			/* Without -w the tree's root is the directory itself ("" below it). */
+			int r1 = add_dir(&t, files[i], wrap ? name : "", name, 0);
+			if (r1 == 0 && !wrap)
+				r1 = finish_tree(&t);
+			if (!wrap)
+				dirbuild_free(t.d);
+			if (r1)
+				rc = EXIT_FAIL;
+			continue;
+		}
+		cairn_cid cid;
+		uint64_t size;
+		if (add_one(&a, rp, files[i], a.pin && !wrap, &b, &cid, &size) != 0) {
 			rc = EXIT_FAIL;
 			continue; /* like Kubo's per-file errors: report, go on, fail at the end */
 		}
-		memcpy(last, cid, sizeof cid);
-		if (a.quieter)
+		if (wrap && dirbuild_add(wrap, is_stdin ? "stdin" : name, &cid, size, err) != 0) {
+			cli_error("add", "%s", err);
+			rc = EXIT_FAIL;
 			continue;
-		if (a.quiet) {
-			printf("%s\n", cid);
-		} else {
-			const char *base = strcmp(files[i], "-") == 0 ? cid : strrchr(files[i], '/');
-			base = base == NULL ? files[i] : base == cid ? cid : base + 1;
-			printf("added %s %s\n", cid, base);
 		}
+		char text[CAIRN_CID_TEXT_MAX];
+		cairn_cid_to_string(&cid, text, sizeof text, NULL);
+		print_added(&a, &cid, is_stdin ? (wrap ? "stdin" : text) : name, last);
+	}
+	if (wrap && rc == 0) {
+		struct tree_ctx t = {&a, rp, &b, wrap, last, {rp, ""}};
+		rc = finish_tree(&t);
 	}
 	if (a.quieter && last[0])
 		printf("%s\n", last);
@@ -427,10 +660,11 @@ int cmd_add(int argc, char **argv)
 		rc = EXIT_FAIL;
 	}
 done:
+	dirbuild_free(wrap);
 	if (rp)
 		repo_close(rp);
-	free(im);
-	free(chunk_buf);
-	free(rbuf);
+	free(b.im);
+	free(b.chunk_buf);
+	free(b.rbuf);
 	return rc;
 }
