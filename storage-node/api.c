@@ -2,18 +2,20 @@
  * The Kubo RPC API, /api/v0/..., on the API listener: POST only, as Kubo;
  * arguments in the query string (arg=...); JSON results; errors as
  * {"Message": ..., "Code": 0, "Type": "error"}. Endpoints: version, id,
- * add, cat, block/get|put|stat, pin/add|ls|rm, dag/export|import,
+ * add, cat, ls, block/get|put|stat, pin/add|ls|rm, dag/export|import,
  * repo/gc|stat|verify. The pinning service API (/pins) is pinsvc.c's.
  */
 #include "api.h"
 
 #include "add_opts.h"
 #include "car_io.h"
+#include "dirbuild.h"
 #include "gc.h"
 #include "multipart.h"
 
 #include "cli.h"
 #include "dag.h"
+#include "dir.h"
 #include "error.h"
 #include "http_stream.h"
 #include "http_util.h"
@@ -62,6 +64,40 @@ static int arg_cid(struct evhttp_request *req, struct evkeyvalq *q, cairn_cid *c
 	return 0;
 }
 
+/* The arg= path: CID[/path] or /ipfs/CID[/path], resolved through UnixFS
+ * directories. 0, or an RPC error reply (then -1). */
+static int arg_path(struct evhttp_request *req, node *n, struct evkeyvalq *q, cairn_cid *cid)
+{
+	const char *arg = evhttp_find_header(q, "arg");
+	char err[512] = "", text[CAIRN_CID_TEXT_MAX] = "";
+	cairn_cid root, where;
+	if (!arg) {
+		http_reply_rpc_error(req, 400, "argument \"ipfs-path\" is required");
+		return -1;
+	}
+	if (strncmp(arg, "/ipfs/", 6) == 0)
+		arg += 6;
+	size_t clen = strcspn(arg, "/");
+	int rc = cairn_cid_parse(arg, clen, &root);
+	if (rc != 0) {
+		http_reply_rpc_error(req, 400, "invalid CID '%.*s': %s", (int)(clen > 200 ? 200 : clen), arg,
+		                     cairn_strerror(rc));
+		return -1;
+	}
+	rc = dir_resolve(&n->repo.bs, &root, arg + clen, cid, NULL, &where, err);
+	if (rc > 0)
+		cairn_cid_to_string(&where, text, sizeof text, NULL);
+	if (rc == DIR_NOT_FOUND || rc == DIR_NOT_DIR)
+		http_reply_rpc_error(req, 404, "no link named %.200s under %s", arg + clen, text);
+	else if (rc == DAG_MISSING)
+		http_reply_rpc_error(req, 404, "block not found: %s", text);
+	else if (rc == DAG_INVALID)
+		http_reply_rpc_error(req, 422, "block %s does not decode", text);
+	else if (rc < 0)
+		http_reply_rpc_error(req, 500, "%s", err);
+	return rc == 0 ? 0 : -1;
+}
+
 static void api_version(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 {
 	struct utsname u;
@@ -85,7 +121,7 @@ static void api_id(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 static void api_cat(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 {
 	cairn_cid cid;
-	if (arg_cid(req, q, &cid) != 0)
+	if (arg_path(req, n, q, &cid) != 0)
 		return;
 	dag_reader *r = http_open_file(req, &n->repo.bs, &cid, 1);
 	if (!r)
@@ -119,6 +155,69 @@ static void api_cat(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 	}
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain");
 	http_stream(req, 200, src, 1, 1);
+}
+
+/* ls: a directory's entries, as Kubo: {"Objects": [{"Hash", "Links":
+ * [{"Name", "Hash", "Size", "Type", "Target"}]}]}; Type is the UnixFS type
+ * (1 directory, 2 file, 4 symlink, 5 HAMT shard), Size a file's length. */
+struct ls_ctx {
+	node *n;
+	json_t *links;
+	char err[512];
+};
+
+static int ls_entry(void *ctx, const char *name, size_t len, const cairn_cid *cid, uint64_t tsize)
+{
+	struct ls_ctx *l = ctx;
+	char text[CAIRN_CID_TEXT_MAX];
+	cairn_cid where;
+	dir_kind kind = KIND_OTHER;
+	uint64_t size = 0;
+	(void)tsize;
+	dir_kind_of(&l->n->repo.bs, cid, &kind, &where, l->err); /* unknown if missing */
+	if (kind == KIND_FILE) {
+		dag_reader r;
+		if (dag_reader_open(&r, &l->n->repo.bs, cid, &where, l->err) == 0) {
+			size = r.size;
+			dag_reader_close(&r);
+		}
+	}
+	int type = kind == KIND_DIR ? 1 : kind == KIND_FILE ? 2 : kind == KIND_SYMLINK ? 4
+	         : kind == KIND_HAMT ? 5 : 0;
+	cairn_cid_to_string(cid, text, sizeof text, NULL);
+	json_array_append_new(l->links, json_pack("{s:s%, s:s, s:I, s:i, s:s}", "Name", name, len,
+	                                          "Hash", text, "Size", (json_int_t)size, "Type",
+	                                          type, "Target", ""));
+	return 0;
+}
+
+static void api_ls(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+{
+	cairn_cid cid, where;
+	struct ls_ctx l = {.n = n, .links = json_array()};
+	char text[CAIRN_CID_TEXT_MAX];
+	if (arg_path(req, n, q, &cid) != 0) {
+		json_decref(l.links);
+		return;
+	}
+	cairn_cid_to_string(&cid, text, sizeof text, NULL);
+	int rc = dir_list(&n->repo.bs, &cid, ls_entry, &l, &where, l.err);
+	if (rc == DIR_NOT_DIR) {
+		/* a file lists as itself, without links, as Kubo */
+		rc = 0;
+	}
+	if (rc != 0) {
+		json_decref(l.links);
+		cairn_cid_to_string(&where, text, sizeof text, NULL);
+		if (rc == DAG_MISSING)
+			http_reply_rpc_error(req, 404, "block not found: %s", text);
+		else if (rc > 0)
+			http_reply_rpc_error(req, 422, "block %s does not decode", text);
+		else
+			http_reply_rpc_error(req, 500, "%s", l.err);
+		return;
+	}
+	reply_json_obj(req, json_pack("{s:[{s:s, s:o}]}", "Objects", "Hash", text, "Links", l.links));
 }
 
 static int get_block(struct evhttp_request *req, node *n, struct evkeyvalq *q, cairn_cid *cid,
@@ -256,17 +355,83 @@ static int flag(struct evkeyvalq *q, const char *name, int dflt)
 
 /* add: every multipart part is a file; one ndjson line per file, and with
  * progress=true a {"Name","Bytes"} line before it. */
+/* A directory being uploaded: parts named "dir/..." (or an
+ * application/x-directory part) go into the tree of their first segment. */
+struct add_top {
+	char *name;
+	dirbuild *d;
+};
+
 struct add_req {
 	node *n;
 	cairn_importer *im;
 	uint8_t *chunk;
 	cairn_importer_opts o;
-	int pin, progress, only_hash;
+	int pin, progress, only_hash, wrap;
 	json_t *lines;
+	struct add_top *tops;
+	size_t ntops;
+	dirbuild *wrapper; /* wrap-with-directory: everything goes in here */
 	int status;
 	int io_errno; /* of a failed storage write */
 	char err[512];
 };
+
+/* The tree a path's first segment names (made on first use), with *rest
+ * set to the path below it. NULL when out of memory. */
+/* Was a file of this top-level name (len bytes) added already? Until the
+ * trees are written, the result lines are the files'. */
+static int top_file(const struct add_req *a, const char *name, size_t len)
+{
+	size_t i;
+	json_t *l;
+	json_array_foreach(a->lines, i, l) {
+		const char *n = json_string_value(json_object_get(l, "Name"));
+		if (json_object_get(l, "Hash") && n && strlen(n) == len && memcmp(n, name, len) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int top_dir(const struct add_req *a, const char *name)
+{
+	for (size_t i = 0; i < a->ntops; i++)
+		if (strcmp(a->tops[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+static dirbuild *tree_for(struct add_req *a, const char *path, const char **rest)
+{
+	const char *slash = strchr(path, '/');
+	size_t len = slash ? (size_t)(slash - path) : strlen(path);
+	*rest = slash ? slash + 1 : "";
+	for (size_t i = 0; i < a->ntops; i++)
+		if (strlen(a->tops[i].name) == len && memcmp(a->tops[i].name, path, len) == 0)
+			return a->tops[i].d;
+	if (top_file(a, path, len))
+		return NULL;
+	struct add_top *t = realloc(a->tops, (a->ntops + 1) * sizeof *t);
+	if (!t)
+		return NULL;
+	a->tops = t;
+	t[a->ntops].name = strndup(path, len);
+	t[a->ntops].d = t[a->ntops].name ? dirbuild_new(t[a->ntops].name) : NULL;
+	if (!t[a->ntops].d) {
+		free(t[a->ntops].name);
+		return NULL;
+	}
+	return t[a->ntops++].d;
+}
+
+static void add_line(struct add_req *a, const char *name, const cairn_cid *cid, uint64_t size)
+{
+	char text[CAIRN_CID_TEXT_MAX], num[32];
+	cairn_cid_to_string(cid, text, sizeof text, NULL);
+	snprintf(num, sizeof num, "%llu", (unsigned long long)size);
+	json_array_append_new(a->lines, json_pack("{s:s, s:s, s:s}", "Name", name, "Hash", text,
+	                                          "Size", num));
+}
 
 static int store(void *ctx, const cairn_cid *cid, const cairn_iov *iov, size_t n)
 {
@@ -286,19 +451,57 @@ static int feed(void *ctx, const void *data, size_t n)
 	return rc;
 }
 
+/* Put an entry (a file with cid, or a directory with cid NULL) into its
+ * tree. 0, or -1 with a->err and a->status set. */
+static int tree_put(struct add_req *a, const char *path, const cairn_cid *cid, uint64_t size)
+{
+	char err[DIRBUILD_ERR_MAX];
+	const char *rest = path;
+	dirbuild *d = a->wrapper ? a->wrapper : tree_for(a, path, &rest);
+	if (!d) {
+		int clash = top_file(a, path, strcspn(path, "/"));
+		a->status = clash ? 400 : 500;
+		if (clash)
+			snprintf(a->err, sizeof a->err, "'%.*s' is given as a file and as a directory",
+			         (int)strcspn(path, "/"), path);
+		else
+			snprintf(a->err, sizeof a->err, "out of memory");
+		return -1;
+	}
+	if (!rest[0] && !a->wrapper) {
+		if (cid) { /* "dir" was a directory and now comes as a file */
+			a->status = 400;
+			snprintf(a->err, sizeof a->err, "'%s' is given as a directory and as a file", path);
+			return -1;
+		}
+		return 0;
+	}
+	if (dirbuild_add(d, rest, cid, size, err) != 0) {
+		a->status = 400;
+		snprintf(a->err, sizeof a->err, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
 static int add_part(void *ctx, const multipart_part *p)
 {
 	struct add_req *a = ctx;
 	const char *name = p->filename[0] ? p->filename : p->name;
-	char text[CAIRN_CID_TEXT_MAX], size[32];
 	cairn_cid root;
-	pin pn;
-
-	if (strncmp(p->content_type, "application/x-directory", 23) == 0) {
+	/* A name with a '/' is a file inside a directory (as Kubo's clients
+	 * send them: "dir/sub/file"); leading slashes mean nothing more. */
+	while (name[0] == '/')
+		name++;
+	int in_tree = a->wrapper || strchr(name, '/') != NULL;
+	if (!in_tree && top_dir(a, name)) {
 		a->status = 400;
-		snprintf(a->err, sizeof a->err, "%s: directories are not supported yet", name);
+		snprintf(a->err, sizeof a->err, "'%s' is given as a directory and as a file", name);
 		return -1;
 	}
+
+	if (strncmp(p->content_type, "application/x-directory", 23) == 0)
+		return tree_put(a, name, NULL, 0);
 	int rc = cairn_importer_init(a->im, &a->o, a->chunk, CAIRN_CHUNK_SIZE_MAX,
 	                             a->only_hash ? NULL : store, a);
 	if (rc == 0)
@@ -309,8 +512,8 @@ static int add_part(void *ctx, const multipart_part *p)
 		a->io_errno = errno;
 		rc = -1;
 	}
-	if (rc == 0 && !a->only_hash && a->pin) {
-		pn = (pin){.cid = root, .type = PIN_RECURSIVE};
+	if (rc == 0 && !a->only_hash && a->pin && !in_tree) {
+		pin pn = {.cid = root, .type = PIN_RECURSIVE};
 		if (pinstore_put(&a->n->repo, &pn, a->err) != 0)
 			rc = -1;
 	}
@@ -323,13 +526,63 @@ static int add_part(void *ctx, const multipart_part *p)
 			snprintf(a->err, sizeof a->err, "%s", cairn_strerror(rc));
 		return -1;
 	}
-	cairn_cid_to_string(&root, text, sizeof text, NULL);
-	snprintf(size, sizeof size, "%llu", (unsigned long long)cairn_importer_dag_size(a->im));
+	uint64_t size = cairn_importer_dag_size(a->im);
+	if (in_tree && tree_put(a, name, &root, size) != 0)
+		return -1;
 	if (a->progress)
 		json_array_append_new(a->lines, json_pack("{s:s, s:I}", "Name", name, "Bytes",
 		                                          (json_int_t)p->len));
-	json_array_append_new(a->lines, json_pack("{s:s, s:s, s:s}", "Name", name, "Hash", text,
-	                                          "Size", size));
+	add_line(a, name, &root, size);
+	return 0;
+}
+
+static int tree_store(void *ctx, const cairn_cid *cid, const cairn_iov *iov, size_t n)
+{
+	struct add_req *a = ctx;
+	return a->only_hash ? 0 : store(ctx, cid, iov, n);
+}
+
+static void tree_emit(void *ctx, const char *path, const cairn_cid *cid, uint64_t size)
+{
+	add_line(ctx, path, cid, size);
+}
+
+static int by_top_name(const void *x, const void *y)
+{
+	return strcmp(((const struct add_top *)x)->name, ((const struct add_top *)y)->name);
+}
+
+/* Write the uploaded directories (after all files, as Kubo lists them),
+ * make them durable and pin their roots. 0 or -1 with a->err set. */
+static int finish_trees(struct add_req *a)
+{
+	char err[DIRBUILD_ERR_MAX];
+	dirbuild *one[1] = {a->wrapper};
+	size_t n = a->wrapper ? 1 : a->ntops;
+	qsort(a->tops, a->ntops, sizeof *a->tops, by_top_name);
+	for (size_t i = 0; i < n; i++) {
+		cairn_cid root;
+		dirbuild *d = a->wrapper ? one[0] : a->tops[i].d;
+		a->err[0] = '\0';
+		if (dirbuild_finish(d, &a->o, tree_store, a, tree_emit, a, &root, NULL, err) != 0) {
+			a->status = a->err[0] ? http_errno_status(a->io_errno) : 400;
+			if (!a->err[0])
+				snprintf(a->err, sizeof a->err, "%s", err);
+			blockstore_abort(&a->n->repo.bs);
+			return -1;
+		}
+		if (a->only_hash)
+			continue;
+		if (blockstore_commit(&a->n->repo.bs, a->err) != 0) {
+			a->status = http_errno_status(errno);
+			return -1;
+		}
+		pin pn = {.cid = root, .type = PIN_RECURSIVE};
+		if (a->pin && pinstore_put(&a->n->repo, &pn, a->err) != 0) {
+			a->status = 500;
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -343,7 +596,8 @@ static void api_add(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 	a.pin = flag(q, "pin", 1);
 	a.progress = flag(q, "progress", 0);
 	a.only_hash = flag(q, "only-hash", 0);
-	if (a.pin < 0 || a.progress < 0 || a.only_hash < 0 || trickle < 0 ||
+	a.wrap = flag(q, "wrap-with-directory", 0);
+	if (a.pin < 0 || a.progress < 0 || a.only_hash < 0 || trickle < 0 || a.wrap < 0 ||
 	    (evhttp_find_header(q, "raw-leaves") && raw < 0)) {
 		http_reply_rpc_error(req, 400, "a boolean flag has a value other than true or false");
 		return;
@@ -365,12 +619,16 @@ static void api_add(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 	a.im = malloc(sizeof *a.im);
 	a.chunk = malloc(CAIRN_CHUNK_SIZE_MAX);
 	a.lines = json_array();
-	if (!a.im || !a.chunk || !a.lines) {
+	if (a.wrap)
+		a.wrapper = dirbuild_new("");
+	if (!a.im || !a.chunk || !a.lines || (a.wrap && !a.wrapper)) {
 		http_reply_rpc_error(req, 500, "out of memory");
 		goto done;
 	}
 	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
 	int rc = multipart_each(evhttp_request_get_input_buffer(req), ct, add_part, &a, perr);
+	if (rc == 0)
+		rc = finish_trees(&a);
 	if (rc < 0 && a.status == 200) {
 		http_reply_rpc_error(req, 400, "%s", perr);
 		goto done;
@@ -401,6 +659,12 @@ static void api_add(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 	evbuffer_free(b);
 done:
 	json_decref(a.lines);
+	for (size_t i = 0; i < a.ntops; i++) {
+		dirbuild_free(a.tops[i].d);
+		free(a.tops[i].name);
+	}
+	free(a.tops);
+	dirbuild_free(a.wrapper);
 	free(a.im);
 	free(a.chunk);
 }
@@ -739,6 +1003,7 @@ static const struct {
 	{"/api/v0/version", api_version},
 	{"/api/v0/id", api_id},
 	{"/api/v0/cat", api_cat},
+	{"/api/v0/ls", api_ls},
 	{"/api/v0/block/get", api_block_get},
 	{"/api/v0/block/stat", api_block_stat},
 	{"/api/v0/pin/ls", api_pin_ls},

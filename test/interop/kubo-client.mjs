@@ -1,9 +1,17 @@
 // The npm kubo-rpc-client against a cairn daemon: prints TAP.
-//   node kubo-client.mjs API_URL FILE EXPECTED_V0 EXPECTED_V1_BLAKE3
-import { readFile } from 'node:fs/promises'
+//   node kubo-client.mjs API_URL FILE EXPECTED_V0 EXPECTED_V1_BLAKE3 TREE EXPECTED_TREE
+import { readFile, readdir } from 'node:fs/promises'
+import { basename, join } from 'node:path'
 import { create } from 'kubo-rpc-client'
 
-const [url, file, wantV0, wantB3] = process.argv.slice(2)
+const [url, file, wantV0, wantB3, tree, wantTree] = process.argv.slice(2)
+async function * walk (dir, rel) {
+  yield { path: rel }
+  for (const e of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name < b.name ? -1 : 1)) {
+    if (e.isDirectory()) yield * walk(join(dir, e.name), `${rel}/${e.name}`)
+    else yield { path: `${rel}/${e.name}`, content: await readFile(join(dir, e.name)) }
+  }
+}
 const ipfs = create({ url })
 const data = await readFile(file)
 let n = 0
@@ -60,6 +68,21 @@ try {
   try { await cat(a1.cid, { timeout: 2000 }) } catch { missing = true }
   ok(missing || a1.cid.toString() === a0.cid.toString(), 'unpinned data is gone after gc')
   ok(Buffer.compare(await cat(a0.cid), data) === 0, 'pinned data survives gc')
+
+  // a directory tree, as the client sends one: file parts named dir/sub/file
+  const name = basename(tree)
+  const results = []
+  for await (const r of ipfs.addAll(walk(tree, name), { cidVersion: 1, hashAlg: 'blake3' })) results.push(r)
+  const top = results.find(r => r.path === name)
+  ok(top && top.cid.toString() === wantTree, 'addAll of a tree: its CID = cairn add -r (= JS importer)', top && top.cid.toString())
+  ok(results.length >= 4 && results[results.length - 1].path === name, 'addAll reports files, then directories, root last', results.map(r => r.path))
+  const names = []
+  for await (const e of ipfs.ls(top.cid)) names.push(`${e.name}:${e.type}`)
+  ok(names.join(',') === 'a.txt:file,empty:dir,sub:dir', 'ls lists names and types', names)
+  ok(Buffer.compare(await cat(`${top.cid}/sub/b.txt`), await readFile(join(tree, 'sub/b.txt'))) === 0, 'cat by path')
+  const pins2 = []
+  for await (const p of ipfs.pin.ls({ paths: [top.cid] })) pins2.push(p.type)
+  ok(pins2[0] === 'recursive', 'the tree is pinned recursively', pins2)
 
   let err
   try { await ipfs.pin.add('bafkr4ibiovbh6vwvd2xjanzmjg5pgmjqusmjmoebq32mhibybgvugv3rga') } catch (e) { err = e }

@@ -21,7 +21,8 @@ for mode in "" "cid-version=0" "cid-version=1&hash=sha2-256" "trickle=true&raw-l
 done
 out=$(cu -X POST -F "file=@$scratch/f;filename=a%2Fb.bin" "$API/api/v0/add?progress=true")
 echo "$out" | head -1 | grep -q '"Bytes":700000' && ok "progress line" || not_ok "progress: $out"
-echo "$out" | tail -1 | grep -q '"Name":"a/b.bin"' && ok "file names are percent-decoded" || not_ok "names: $out"
+echo "$out" | sed -n 2p | grep -q '"Name":"a/b.bin"' && ok "file names are percent-decoded" || not_ok "names: $out"
+echo "$out" | tail -1 | grep -q '"Name":"a",' && ok "a name with a slash is a file in a directory" || not_ok "dir line: $out"
 two=$(cu -X POST -F "file=@$scratch/f" -F "file=@$scratch/daemon.out" "$API/api/v0/add" | grep -c '"Hash"')
 check "two files, two results" "2" "$two"
 head -c 300000 /dev/urandom >"$scratch/loose"   # fresh content: nothing pins it yet
@@ -50,7 +51,10 @@ check "add without a file → 400" "400" "$(code -X POST "$API/api/v0/add")"
 grep -q '"Type":"error"' "$scratch/body" && ok "errors are Kubo JSON" || not_ok "error body"
 check "add not multipart → 400" "400" "$(code -X POST -H 'Content-Type: text/plain' --data-binary @"$scratch/h" "$API/api/v0/add")"
 check "add truncated multipart → 400" "400" "$(code -X POST -H 'Content-Type: multipart/form-data; boundary=XX' --data-binary $'--XX\r\nContent-Disposition: form-data; name="file"\r\n\r\nabc' "$API/api/v0/add")"
-check "add a directory part → 400" "400" "$(code -X POST -F 'file=@/dev/null;type=application/x-directory' "$API/api/v0/add")"
+check "a directory part alone: Kubo's empty directory" "QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nn" \
+	"$(cu -X POST -F 'file=@/dev/null;type=application/x-directory;filename=d' "$API/api/v0/add?cid-version=0" | hash_of)"
+check "a file given as a directory too → 400" "400" "$(code -X POST -F 'file=@/dev/null;type=application/x-directory;filename=d' -F "file=@$scratch/h;filename=d" "$API/api/v0/add")"
+check "a '..' segment → 400" "400" "$(code -X POST -F "file=@$scratch/h;filename=d%2F..%2Fx" "$API/api/v0/add")"
 check "add cid-version 2 → 400" "400" "$(code -X POST -F "file=@$scratch/h" "$API/api/v0/add?cid-version=2")"
 check "add v0 with blake3 → 400" "400" "$(code -X POST -F "file=@$scratch/h" "$API/api/v0/add?cid-version=0&hash=blake3")"
 check "add bad chunker → 400" "400" "$(code -X POST -F "file=@$scratch/h" "$API/api/v0/add?chunker=rabin")"
