@@ -484,6 +484,38 @@ static int tree_put(struct add_req *a, const char *path, const cairn_cid *cid, u
 	return 0;
 }
 
+static int tree_store(void *ctx, const cairn_cid *cid, const cairn_iov *iov, size_t n)
+{
+	struct add_req *a = ctx;
+	return a->only_hash ? 0 : store(ctx, cid, iov, n);
+}
+
+/* A symlink part (content: the target), as Kubo's clients send them. */
+static int symlink_put(struct add_req *a, const char *path, const multipart_part *p)
+{
+	char target[4097], err[DIRBUILD_ERR_MAX];
+	const char *rest = path;
+	if (p->len >= sizeof target ||
+	    evbuffer_copyout_from(p->body, &p->start, target, p->len) != (ev_ssize_t)p->len) {
+		a->status = 400;
+		snprintf(a->err, sizeof a->err, "symlink '%.200s': target missing or too long", path);
+		return -1;
+	}
+	target[p->len] = '\0';
+	dirbuild *d = a->wrapper ? a->wrapper : strchr(path, '/') ? tree_for(a, path, &rest) : NULL;
+	if (!d) {
+		a->status = 400;
+		snprintf(a->err, sizeof a->err, "symlink '%.200s': only inside a directory", path);
+		return -1;
+	}
+	if (dirbuild_add_symlink(d, rest, target, &a->o, tree_store, a, err) != 0) {
+		a->status = a->io_errno ? http_errno_status(a->io_errno) : 400;
+		snprintf(a->err, sizeof a->err, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
 static int add_part(void *ctx, const multipart_part *p)
 {
 	struct add_req *a = ctx;
@@ -502,6 +534,8 @@ static int add_part(void *ctx, const multipart_part *p)
 
 	if (strncmp(p->content_type, "application/x-directory", 23) == 0)
 		return tree_put(a, name, NULL, 0);
+	if (strncmp(p->content_type, "application/symlink", 19) == 0)
+		return symlink_put(a, name, p);
 	int rc = cairn_importer_init(a->im, &a->o, a->chunk, CAIRN_CHUNK_SIZE_MAX,
 	                             a->only_hash ? NULL : store, a);
 	if (rc == 0)
@@ -536,11 +570,6 @@ static int add_part(void *ctx, const multipart_part *p)
 	return 0;
 }
 
-static int tree_store(void *ctx, const cairn_cid *cid, const cairn_iov *iov, size_t n)
-{
-	struct add_req *a = ctx;
-	return a->only_hash ? 0 : store(ctx, cid, iov, n);
-}
 
 static void tree_emit(void *ctx, const char *path, const cairn_cid *cid, uint64_t size)
 {

@@ -131,41 +131,75 @@ static int rd_copy(struct rd *r, size_t n, FILE *out)
 	return 0;
 }
 
+/* One chunk of a chunked request body. */
+static int send_chunk(int fd, const void *data, size_t n)
+{
+	char h[24];
+	if (n == 0)
+		return 0;
+	snprintf(h, sizeof h, "%zx\r\n", n);
+	return send_all(fd, h, strlen(h)) || send_all(fd, data, n) || send_all(fd, "\r\n", 2) ? -1 : 0;
+}
+
+#define BOUNDARY "cairn-cli-6f3b2a9d41e8"
+
+/* The multipart body, as chunks. 0, or -1 with err set. */
+static int send_parts(int fd, const api_upload *up, char *err, size_t errcap)
+{
+	char head[16384], esc[3 * 4096 + 1], buf[65536];
+	for (size_t i = 0; i < up->nparts; i++) {
+		const api_part *p = &up->parts[i];
+		FILE *in = NULL;
+		api_client_escape(p->filename, esc, sizeof esc);
+		snprintf(head, sizeof head, "%s--" BOUNDARY "\r\nContent-Disposition: form-data; "
+		         "name=\"file\"; filename=\"%s\"\r\nContent-Type: %s\r\n\r\n", i ? "\r\n" : "",
+		         esc, p->symlink ? "application/symlink" : p->path ? "application/octet-stream"
+		                                                        : "application/x-directory");
+		if (send_chunk(fd, head, strlen(head)) != 0)
+			return -1;
+		if (p->symlink) {
+			if (send_chunk(fd, p->symlink, strlen(p->symlink)) != 0)
+				return -1;
+			continue;
+		}
+		if (!p->path)
+			continue;
+		in = strcmp(p->path, "-") == 0 ? stdin : fopen(p->path, "rb");
+		if (!in) {
+			ERR("%s: %s", p->path, strerror(errno));
+			return -2;
+		}
+		size_t n;
+		int rc = 0;
+		while (rc == 0 && (n = fread(buf, 1, sizeof buf, in)) > 0)
+			rc = send_chunk(fd, buf, n);
+		if (rc == 0 && ferror(in)) {
+			ERR("%s: read: %s", p->path, strerror(errno));
+			rc = -2;
+		}
+		if (in != stdin)
+			fclose(in);
+		if (rc != 0)
+			return rc;
+	}
+	static const char tail[] = "\r\n--" BOUNDARY "--\r\n";
+	return send_chunk(fd, tail, strlen(tail)) || send_all(fd, "0\r\n\r\n", 5) ? -1 : 0;
+}
+
 int api_client_post(const api_client *c, const char *cmd, const char *query,
                     const api_upload *upload, FILE *out, FILE *err_body, int *status,
                     char *err, size_t errcap)
 {
-	static const char boundary[] = "cairn-cli-6f3b2a9d41e8";
-	char head[8192], pre[1024], post[64];
-	FILE *in = NULL;
-	long long size = 0;
+	char head[8192];
 	int fd = -1, rc = -1;
 	struct rd *r = NULL;
 
-	if (upload) {
-		struct stat st;
-		in = strcmp(upload->path, "-") == 0 ? stdin : fopen(upload->path, "rb");
-		if (!in || fstat(fileno(in), &st) != 0) {
-			ERR("%s: %s", upload->path, strerror(errno));
-			goto done;
-		}
-		if (!S_ISREG(st.st_mode)) {
-			ERR("%s: only regular files can be sent to a running daemon", upload->path);
-			goto done;
-		}
-		size = st.st_size;
-		snprintf(pre, sizeof pre, "--%s\r\nContent-Disposition: form-data; name=\"file\"; "
-		         "filename=\"%s\"\r\nContent-Type: application/octet-stream\r\n\r\n",
-		         boundary, upload->filename);
-		snprintf(post, sizeof post, "\r\n--%s--\r\n", boundary);
-		size += (long long)(strlen(pre) + strlen(post));
-	}
 	int hl = snprintf(head, sizeof head,
-	                  "POST /api/v0/%s%s%s HTTP/1.1\r\nHost: %s:%u\r\nConnection: close\r\n"
-	                  "Content-Length: %lld\r\n%s%s%s\r\n",
-	                  cmd, query ? "?" : "", query ? query : "", c->host, c->port, size,
-	                  upload ? "Content-Type: multipart/form-data; boundary=" : "",
-	                  upload ? boundary : "", upload ? "\r\n" : "");
+	                  "POST /api/v0/%s%s%s HTTP/1.1\r\nHost: %s:%u\r\nConnection: close\r\n%s\r\n",
+	                  cmd, query ? "?" : "", query ? query : "", c->host, c->port,
+	                  upload ? "Transfer-Encoding: chunked\r\n"
+	                           "Content-Type: multipart/form-data; boundary=" BOUNDARY "\r\n"
+	                         : "Content-Length: 0\r\n");
 	if (hl < 0 || (size_t)hl >= sizeof head) {
 		ERR("request too long");
 		goto done;
@@ -180,16 +214,14 @@ int api_client_post(const api_client *c, const char *cmd, const char *query,
 		ERR("cannot reach the daemon's API at %s:%u: %s", c->host, c->port, strerror(errno));
 		goto done;
 	}
-	if (send_all(fd, head, (size_t)hl) != 0 || (upload && send_all(fd, pre, strlen(pre)) != 0))
+	if (send_all(fd, head, (size_t)hl) != 0)
 		goto io;
 	if (upload) {
-		char buf[65536];
-		size_t n;
-		while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-			if (send_all(fd, buf, n) != 0)
-				goto io;
-		if (ferror(in) || send_all(fd, post, strlen(post)) != 0)
-			goto io;
+		int sp = send_parts(fd, upload, err, errcap);
+		if (sp == -2)
+			goto done; /* a local file could not be read: err says which */
+		/* A send failure may be the daemon refusing early (413): read its answer. */
+		(void)sp;
 	}
 	r = malloc(sizeof *r);
 	if (!r)
@@ -235,7 +267,5 @@ done:
 	free(r);
 	if (fd >= 0)
 		close(fd);
-	if (in && in != stdin)
-		fclose(in);
 	return rc;
 }

@@ -20,10 +20,19 @@ typedef struct api_client {
  * with a message in err. */
 int api_client_from_repo(api_client *c, const char *repo_path, char *err, size_t errcap);
 
-/* A file to upload as one multipart part (field "file"), or NULL. */
+/* One multipart part (field "file") of an upload. */
+typedef struct api_part {
+	const char *path;     /* the file to send, "-" for standard input; NULL
+	                       * for a directory (application/x-directory) */
+	const char *filename; /* the part's name: a path inside a tree, "dir/f" */
+	const char *symlink;  /* not NULL: a symlink to this target instead */
+} api_part;
+
+/* What to upload: parts in order. The body goes out with chunked
+ * transfer coding, so sizes need not be known first (standard input). */
 typedef struct api_upload {
-	const char *path;     /* "-" for standard input (read whole first) */
-	const char *filename; /* name sent for the part */
+	const api_part *parts;
+	size_t nparts;
 } api_upload;
 
 /* POST /api/v0/<cmd>?<query> (query already URL-encoded, may be NULL).

@@ -4,6 +4,7 @@
  */
 /* MAP_POPULATE and madvise() are Linux extensions beyond POSIX. */
 #define _DEFAULT_SOURCE 1
+#define _GNU_SOURCE 1 /* asprintf */
 
 #include "add_opts.h"
 #include "dirbuild.h"
@@ -342,51 +343,194 @@ done:
 	return rc;
 }
 
-/* Add through the running daemon's API: same options, same output. */
+/* The name an argument gets: its last component, trailing slashes aside. */
+static void arg_name(const char *path, char *out, size_t cap)
+{
+	size_t len = strlen(path);
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	const char *start = path;
+	for (size_t i = 0; i < len; i++)
+		if (path[i] == '/' && i + 1 < len)
+			start = path + i + 1;
+	size_t n = (size_t)(path + len - start);
+	snprintf(out, cap, "%.*s", (int)(n < cap ? n : cap - 1), start);
+}
+
+/* scandir order: names by bytes, as the local walk and Kubo sort them. */
+static int alphasort_bytes(const struct dirent **x, const struct dirent **y)
+{
+	return strcmp((*x)->d_name, (*y)->d_name);
+}
+
+/* The parts of an upload through the daemon, with the strings they point to. */
+struct parts {
+	api_part *v;
+	size_t n, cap;
+	char **owned;
+	size_t nowned, capowned;
+};
+
+static const char *keep(struct parts *p, char *s)
+{
+	if (!s)
+		return NULL;
+	if (p->nowned == p->capowned) {
+		size_t cap = p->capowned ? p->capowned * 2 : 64;
+		char **o = realloc(p->owned, cap * sizeof *o);
+		if (!o) {
+			free(s);
+			return NULL;
+		}
+		p->owned = o;
+		p->capowned = cap;
+	}
+	return p->owned[p->nowned++] = s;
+}
+
+static int push(struct parts *p, const char *path, const char *name, const char *link)
+{
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 64;
+		api_part *v = realloc(p->v, cap * sizeof *v);
+		if (!v)
+			return -1;
+		p->v = v;
+		p->cap = cap;
+	}
+	p->v[p->n++] = (api_part){path, name, link};
+	return 0;
+}
+
+static void parts_free(struct parts *p)
+{
+	for (size_t i = 0; i < p->nowned; i++)
+		free(p->owned[i]);
+	free(p->owned);
+	free(p->v);
+}
+
+/* A directory's parts for the API: itself, then its entries in name
+ * order (files as they are, directories recursively), as Kubo's CLI
+ * sends them. */
+static int dir_parts(const struct add_args *a, struct parts *p, const char *fs, const char *name,
+                     int depth)
+{
+	if (depth > DIRBUILD_DEPTH_MAX) {
+		cli_error("add", "%s: nested deeper than %d directories", fs, DIRBUILD_DEPTH_MAX);
+		return EXIT_FAIL;
+	}
+	if (push(p, NULL, name, NULL) != 0)
+		return EXIT_FAIL;
+	struct dirent **ents;
+	int n = scandir(fs, &ents, NULL, alphasort_bytes);
+	if (n < 0) {
+		cli_error("add", "%s: %s", fs, strerror(errno));
+		return EXIT_FAIL;
+	}
+	int rc = 0;
+	for (int i = 0; i < n; i++) {
+		const char *e = ents[i]->d_name;
+		if (rc || !strcmp(e, ".") || !strcmp(e, "..") || (e[0] == '.' && !a->hidden))
+			continue;
+		char *cfs = NULL, *cname = NULL;
+		struct stat st;
+		if (asprintf(&cfs, "%s/%s", fs, e) < 0 || asprintf(&cname, "%s/%s", name, e) < 0 ||
+		    !keep(p, cfs) || !keep(p, cname)) {
+			cli_error("add", "out of memory");
+			rc = EXIT_FAIL;
+		} else if (lstat(cfs, &st) != 0) {
+			cli_error("add", "%s: %s", cfs, strerror(errno));
+			rc = EXIT_FAIL;
+		} else if (S_ISDIR(st.st_mode)) {
+			rc = dir_parts(a, p, cfs, cname, depth + 1);
+		} else if (S_ISLNK(st.st_mode)) {
+			char target[4097];
+			ssize_t tl = readlink(cfs, target, sizeof target - 1);
+			if (tl < 0) {
+				cli_error("add", "%s: %s", cfs, strerror(errno));
+				rc = EXIT_FAIL;
+			} else {
+				target[tl] = '\0';
+				const char *t = keep(p, strdup(target));
+				rc = t && push(p, NULL, cname, t) == 0 ? 0 : EXIT_FAIL;
+			}
+		} else if (S_ISREG(st.st_mode)) {
+			rc = push(p, cfs, cname, NULL) == 0 ? 0 : EXIT_FAIL;
+		} else {
+			cli_error("add", "%s: not a regular file, directory or symlink", cfs);
+			rc = EXIT_FAIL;
+		}
+	}
+	for (int i = 0; i < n; i++)
+		free(ents[i]);
+	free(ents);
+	return rc;
+}
+
+/* Add through the running daemon's API: one request with every file (and
+ * directory) as a part; same options, same output. */
 static int add_via_daemon(const struct add_args *a, const api_client *c, char **files, int nfiles)
 {
-	char q[256], last[CAIRN_CID_TEXT_MAX] = "";
+	char q[320], last[CAIRN_CID_TEXT_MAX] = "";
+	struct parts p = {0};
 	int rc = 0;
-	snprintf(q, sizeof q, "cid-version=%u&hash=%s&raw-leaves=%s&trickle=%s&pin=%s&chunker=size-%zu",
+	snprintf(q, sizeof q, "cid-version=%u&hash=%s&raw-leaves=%s&trickle=%s&pin=%s&chunker=size-%zu"
+	         "&wrap-with-directory=%s",
 	         a->opts.cid_version, cairn_mh_name(a->opts.hash), a->opts.raw_leaves ? "true" : "false",
 	         a->opts.layout == CAIRN_LAYOUT_TRICKLE ? "true" : "false", a->pin ? "true" : "false",
-	         a->opts.chunk_size);
-	for (int i = 0; i < nfiles; i++) {
-		const char *base = strrchr(files[i], '/');
-		base = base ? base + 1 : files[i];
-		api_upload up = {files[i], base};
-		char *body = NULL;
-		if (cli_api(c, "add", "add", q, &up, NULL, &body) != 0) {
+	         a->opts.chunk_size, a->wrap ? "true" : "false");
+	for (int i = 0; i < nfiles && rc == 0; i++) {
+		char name[1024];
+		struct stat st;
+		int is_stdin = strcmp(files[i], "-") == 0;
+		arg_name(files[i], name, sizeof name);
+		const char *kept = keep(&p, strdup(is_stdin ? "stdin" : name));
+		if (!kept) {
 			rc = EXIT_FAIL;
-			continue;
-		}
-		/* ndjson: the last line is the file's result */
-		char *line = body, *nl, *lastline = NULL;
-		while (line && *line) {
-			nl = strchr(line, '\n');
-			if (nl)
-				*nl = '\0';
-			if (*line)
-				lastline = line;
-			line = nl ? nl + 1 : NULL;
-		}
-		json_t *j = lastline ? json_loads(lastline, 0, NULL) : NULL;
-		const char *h = json_string_value(json_object_get(j, "Hash"));
-		if (!h) {
-			cli_error("add", "%s: the daemon gave no CID", files[i]);
-			rc = EXIT_FAIL;
+		} else if (!is_stdin && stat(files[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+			if (!a->recursive) {
+				cli_error("add", "%s is a directory: use -r to add it with its contents", files[i]);
+				rc = EXIT_FAIL;
+			} else {
+				rc = dir_parts(a, &p, files[i], kept, 0);
+			}
 		} else {
+			rc = push(&p, files[i], kept, NULL) == 0 ? 0 : EXIT_FAIL;
+		}
+	}
+	char *body = NULL;
+	api_upload up = {p.v, p.n};
+	if (rc == 0 && cli_api(c, "add", "add", q, &up, NULL, &body) != 0)
+		rc = EXIT_FAIL;
+	/* ndjson: one line per file, then the directories; names as sent */
+	for (char *line = body, *nl; rc == 0 && line && *line; line = nl ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		json_t *j = json_loads(line, 0, NULL);
+		const char *h = json_string_value(json_object_get(j, "Hash"));
+		const char *name = json_string_value(json_object_get(j, "Name"));
+		if (h) {
 			snprintf(last, sizeof last, "%s", h);
+			/* standard input shows as its CID, as Kubo (unless wrapped) */
+			if (name && !strcmp(name, "stdin") && !a->wrap)
+				name = h;
 			if (a->quiet)
 				printf("%s\n", h);
 			else if (!a->quieter)
-				printf("added %s %s\n", h, base);
+				printf(name && name[0] ? "added %s %s\n" : "added %s\n", h, name ? name : "");
 		}
 		json_decref(j);
-		free(body);
+	}
+	if (rc == 0 && !last[0]) {
+		cli_error("add", "the daemon gave no CID");
+		rc = EXIT_FAIL;
 	}
 	if (a->quieter && last[0])
 		printf("%s\n", last);
+	free(body);
+	parts_free(&p);
 	return rc;
 }
 
@@ -554,20 +698,6 @@ static int finish_tree(struct tree_ctx *t)
 		}
 	}
 	return 0;
-}
-
-/* The name an argument gets: its last component, trailing slashes aside. */
-static void arg_name(const char *path, char *out, size_t cap)
-{
-	size_t len = strlen(path);
-	while (len > 1 && path[len - 1] == '/')
-		len--;
-	const char *start = path;
-	for (size_t i = 0; i < len; i++)
-		if (path[i] == '/' && i + 1 < len)
-			start = path + i + 1;
-	size_t n = (size_t)(path + len - start);
-	snprintf(out, cap, "%.*s", (int)(n < cap ? n : cap - 1), start);
 }
 
 int cmd_add(int argc, char **argv)

@@ -209,15 +209,14 @@ static int block_via_daemon(const api_client *c, int argc, char **argv)
 			} else
 				file = argv[i];
 		}
-		if (!file || !strcmp(file, "-")) {
-			cli_error("block put", "a daemon holds the repo: give a file, not standard input");
-			return EXIT_FAIL;
-		}
+		if (!file)
+			file = "-";
 		char cesc[64], mesc[64];
 		api_client_escape(codec, cesc, sizeof cesc);
 		api_client_escape(mh, mesc, sizeof mesc);
 		snprintf(q, sizeof q, "cid-codec=%s&mhtype=%s&pin=%s", cesc, mesc, pinit ? "true" : "false");
-		api_upload up = {file, "block"};
+		api_part part = {file, "block", NULL};
+		api_upload up = {&part, 1};
 		if (cli_api(c, "block put", "block/put", q, &up, NULL, &body) != 0)
 			return EXIT_FAIL;
 		json_t *j = json_loads(body, 0, NULL);

@@ -52,8 +52,25 @@ curl -sS --max-time 20 -X POST "$API/api/v0/repo/verify" >"$scratch/v.json"
 check "repo/verify streams ndjson ending in a summary" "1" "$(tail -1 "$scratch/v.json" | sed -n 's/.*"Damaged":\([0-9]*\).*/\1/p')"
 "$CAIRN" pin rm "$one" >/dev/null
 rm -f "$victim"
-out=$(printf 'piped' | "$CAIRN" add -Q 2>&1); rc=$?
-[ $rc -eq 1 ] && echo "$out" | grep -q "only regular files" && ok "stdin cannot be forwarded (clear error)" || not_ok "stdin: $out"
+check "stdin through the daemon" "$(printf 'piped' | "$CAIRN" add -nQ)" "$(printf 'piped' | "$CAIRN" add -Q)"
+check "stdin prints its CID as the name, as Kubo" "added $(printf 'piped' | "$CAIRN" add -nQ) $(printf 'piped' | "$CAIRN" add -nQ)" "$(printf 'piped' | "$CAIRN" add)"
+check "block put from stdin through the daemon" "bafkreicysg23kiwv34eg2d7qweipxwosdo2py4ldv42nbauguluen5v6am" "$(printf 'hello\n' | "$CAIRN" block put)"
+# directories through the daemon: same lines as the local hash-only run
+mkdir -p "$scratch/t/sub/deeper" "$scratch/t/empty"
+printf 'one\n' >"$scratch/t/one.txt"
+head -c 400000 /dev/urandom >"$scratch/t/sub/big.bin"
+printf 'x\n' >"$scratch/t/sub/deeper/x y.txt"
+printf 'h\n' >"$scratch/t/.hidden"
+ln -s sub/big.bin "$scratch/t/link"
+for mode in "" "--cid-version 0" "-w" "--hidden" "--cid-version 1 --hash sha2-256 --raw-leaves=false"; do
+	check "add -r $mode through the daemon = add -nr" "$("$CAIRN" add -nr $mode "$scratch/t")" "$("$CAIRN" add -r $mode "$scratch/t")"
+done
+check "add -w of files through the daemon" "$("$CAIRN" add -nw "$scratch/t/one.txt" "$scratch/f")" "$("$CAIRN" add -w "$scratch/t/one.txt" "$scratch/f")"
+troot=$("$CAIRN" add -rQ "$scratch/t")
+check "the tree is pinned" "$troot recursive" "$("$CAIRN" pin ls "$troot")"
+check "and served by path" "x" "$(curl -sS --max-time 10 "$GW/ipfs/$troot/sub/deeper/x%20y.txt")"
+out=$("$CAIRN" add "$scratch/t" 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$out" | grep -q "use -r" && ok "a directory without -r through the daemon: exit 1" || not_ok "no -r: $out"
 daemon_stop
 out=$("$CAIRN" cat "$cid" 2>&1 | cmp - "$scratch/f" && echo same)
 check "after the daemon stops, the CLI opens the repo again" "same" "$out"
