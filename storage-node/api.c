@@ -2,7 +2,7 @@
  * The Kubo RPC API, /api/v0/..., on the API listener: POST only, as Kubo;
  * arguments in the query string (arg=...); JSON results; errors as
  * {"Message": ..., "Code": 0, "Type": "error"}. Endpoints: version, id,
- * add, cat, ls, block/get|put|stat, pin/add|ls|rm, dag/export|import,
+ * add, cat, ls, block/get|put|stat|rm, pin/add|ls|rm, dag/export|import,
  * repo/gc|stat|verify. The pinning service API (/pins) is pinsvc.c's.
  */
 #include "api.h"
@@ -831,6 +831,59 @@ static void api_pin_rm(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 	reply_json_obj(req, json_pack("{s:[s]}", "Pins", text));
 }
 
+/* block/rm?arg=CID...: ndjson {"Hash", "Error"} per block, as Kubo; a
+ * pinned block is refused (unpin it first). Any failure makes the last
+ * line's Error non-empty and the status stays 200, as Kubo streams it. */
+static void api_block_rm(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+{
+	struct evkeyval *kv;
+	struct evbuffer *b = evbuffer_new();
+	int any = 0;
+	if (!b) {
+		http_reply_rpc_error(req, 500, "out of memory");
+		return;
+	}
+	TAILQ_FOREACH(kv, q, next) {
+		if (strcmp(kv->key, "arg") != 0)
+			continue;
+		any = 1;
+		cairn_cid cid;
+		pin p;
+		char err[REPO_ERR_MAX] = "", text[CAIRN_CID_TEXT_MAX];
+		const char *a = strncmp(kv->value, "/ipfs/", 6) == 0 ? kv->value + 6 : kv->value;
+		snprintf(text, sizeof text, "%.100s", a);
+		if (cairn_cid_parse(a, strlen(a), &cid) != 0) {
+			snprintf(err, sizeof err, "invalid CID");
+		} else {
+			cairn_cid_to_string(&cid, text, sizeof text, NULL);
+			int pg = pinstore_get(&n->repo, &cid, &p, err);
+			if (pg == 0)
+				snprintf(err, sizeof err, "pinned: %s (unpin it first)",
+				         p.type == PIN_DIRECT ? "direct" : "recursive");
+			else if (pg == 1) {
+				int d = blockstore_delete(&n->repo.bs, &cid.mh, err);
+				if (d > 0)
+					snprintf(err, sizeof err, "block not found");
+			}
+		}
+		json_t *j = json_pack("{s:s, s:s}", "Hash", text, "Error", err);
+		char *t = j ? json_dumps(j, JSON_COMPACT) : NULL;
+		if (t)
+			evbuffer_add_printf(b, "%s\n", t);
+		free(t);
+		json_decref(j);
+	}
+	if (!any) {
+		evbuffer_free(b);
+		http_reply_rpc_error(req, 400, "argument \"cid\" is required");
+		return;
+	}
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/json");
+	evhttp_add_header(evhttp_request_get_output_headers(req), "X-Chunked-Output", "1");
+	evhttp_send_reply(req, 200, "OK", b);
+	evbuffer_free(b);
+}
+
 static void gc_line(void *ctx, const cairn_multihash *mh)
 {
 	cairn_cid cid = {.version = 1, .codec = CAIRN_CODEC_RAW, .mh = *mh};
@@ -1023,6 +1076,7 @@ static const struct {
 } routes[] = {
 	{"/api/v0/add", api_add},
 	{"/api/v0/block/put", api_block_put},
+	{"/api/v0/block/rm", api_block_rm},
 	{"/api/v0/pin/add", api_pin_add},
 	{"/api/v0/pin/rm", api_pin_rm},
 	{"/api/v0/repo/gc", api_repo_gc},

@@ -184,8 +184,47 @@ static int block_via_daemon(const api_client *c, int argc, char **argv)
 	const char *sub = argv[1];
 	char q[1024], esc[900], *body = NULL;
 	if (!strcmp(sub, "rm")) {
-		cli_error("block rm", "a daemon holds the repo; stop it to remove blocks");
-		return EXIT_FAIL;
+		size_t cap = 16, len = 0;
+		char *qq = malloc(cap);
+		int rc = 0;
+		if (!qq)
+			return EXIT_FAIL;
+		qq[0] = '\0';
+		for (int i = 2; i < argc; i++) {
+			api_client_escape(argv[i], esc, sizeof esc);
+			size_t need = len + strlen(esc) + 6;
+			if (need > cap) {
+				char *nq = realloc(qq, cap = need * 2);
+				if (!nq) {
+					free(qq);
+					return EXIT_FAIL;
+				}
+				qq = nq;
+			}
+			len += (size_t)sprintf(qq + len, "%sarg=%s", len ? "&" : "", esc);
+		}
+		if (cli_api(c, "block rm", "block/rm", qq, NULL, NULL, &body) != 0) {
+			free(qq);
+			return EXIT_FAIL;
+		}
+		free(qq);
+		for (char *line = body, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+			nl = strchr(line, '\n');
+			if (nl)
+				*nl = '\0';
+			json_t *j = json_loads(line, 0, NULL);
+			const char *h = json_string_value(json_object_get(j, "Hash"));
+			const char *e = json_string_value(json_object_get(j, "Error"));
+			if (h && e && e[0]) {
+				cli_error("block rm", "%s: %s", h, e);
+				rc = EXIT_FAIL;
+			} else if (h) {
+				printf("removed %s\n", h);
+			}
+			json_decref(j);
+		}
+		free(body);
+		return rc;
 	}
 	if (!strcmp(sub, "put")) {
 		const char *codec = "raw", *mh = "sha2-256", *file = NULL;

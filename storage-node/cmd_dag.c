@@ -1,11 +1,13 @@
 /*
  * cairn dag export CID > file.car, cairn dag import [--pin-roots=BOOL] FILE...
  */
+#include "api_client.h"
 #include "car_io.h"
 #include "cli.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +107,58 @@ done:
 	return rc;
 }
 
+/* dag export|import through the running daemon's API. */
+static int dag_via_daemon(const api_client *c, int is_export, char **args, int nargs, int pin_roots)
+{
+	char q[1024], esc[900], *body = NULL;
+	if (is_export) {
+		if (isatty(STDOUT_FILENO)) {
+			cli_error("dag export", "refusing to write a CAR to a terminal; redirect it to a file");
+			return EXIT_USAGE;
+		}
+		api_client_escape(args[0], esc, sizeof esc);
+		snprintf(q, sizeof q, "arg=%s", esc);
+		return cli_api(c, "dag export", "dag/export", q, NULL, stdout, NULL);
+	}
+	char *stdin_arg[] = {"-"};
+	if (nargs == 0) {
+		args = stdin_arg;
+		nargs = 1;
+	}
+	int rc = 0;
+	/* One request per CAR, so one bad file does not stop the others. */
+	for (int i = 0; i < nargs; i++) {
+		api_part part = {args[i], "car", NULL};
+		api_upload up = {&part, 1};
+		snprintf(q, sizeof q, "pin-roots=%s", pin_roots ? "true" : "false");
+		if (cli_api(c, "dag import", "dag/import", q, &up, NULL, &body) != 0) {
+			rc = EXIT_FAIL;
+			continue;
+		}
+		for (char *line = body, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+			nl = strchr(line, '\n');
+			if (nl)
+				*nl = '\0';
+			json_t *j = json_loads(line, 0, NULL);
+			json_t *root = json_object_get(j, "Root");
+			const char *cid = json_string_value(json_object_get(json_object_get(root, "Cid"), "/"));
+			const char *perr = json_string_value(json_object_get(root, "PinErrorMsg"));
+			if (cid && pin_roots) {
+				if (perr && perr[0]) {
+					printf("Pinned root\t%s\tFAILED: %s\n", cid, perr);
+					rc = EXIT_FAIL;
+				} else {
+					printf("Pinned root\t%s\tsuccess\n", cid);
+				}
+			}
+			json_decref(j);
+		}
+		free(body);
+		body = NULL;
+	}
+	return rc;
+}
+
 int cmd_dag(int argc, char **argv)
 {
 	repo r;
@@ -131,7 +185,11 @@ int cmd_dag(int argc, char **argv)
 		}
 		first = 3;
 	}
-	if ((rc = cli_repo_open(&r, "dag")) != 0)
+	api_client api;
+	rc = cli_repo_open_or_daemon(&r, &api, is_export ? "dag export" : "dag import");
+	if (rc == CLI_USE_DAEMON)
+		return dag_via_daemon(&api, is_export, argv + first, argc - first, pin_roots);
+	if (rc != 0)
 		return rc;
 	if (is_export) {
 		rc = dag_export(&r, argv[2]);

@@ -64,6 +64,24 @@ static dir_kind kind_of(const cairn_cid *cid, const loaded *l)
 	}
 }
 
+dir_kind dir_kind_of_block(const cairn_cid *cid, const uint8_t *data, size_t len,
+                           const char **target, size_t *target_len)
+{
+	loaded l = {0};
+	if (cid->codec == CAIRN_CODEC_DAG_PB) {
+		if (cairn_pbnode_decode(data, len, &l.node) != CAIRN_OK)
+			return KIND_OTHER;
+		l.has_unixfs = l.node.has_data &&
+		               cairn_unixfs_decode(l.node.data, l.node.data_len, &l.u) == CAIRN_OK;
+	}
+	dir_kind k = kind_of(cid, &l);
+	if (k == KIND_SYMLINK && target) {
+		*target = (const char *)l.u.data;
+		*target_len = l.u.data_len;
+	}
+	return k;
+}
+
 int dir_kind_of(blockstore *bs, const cairn_cid *cid, dir_kind *kind, cairn_cid *where, char *err)
 {
 	loaded l;

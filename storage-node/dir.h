@@ -36,6 +36,12 @@ typedef enum dir_kind {
  * DAG_INVALID (*where set), or -1 with err set. */
 int dir_kind_of(blockstore *bs, const cairn_cid *cid, dir_kind *kind, cairn_cid *where, char *err);
 
+/* The kind of a node from its block's bytes (cid says the codec). For
+ * KIND_SYMLINK, *target and *target_len (if not NULL) get the link's
+ * target, pointing into data. */
+dir_kind dir_kind_of_block(const cairn_cid *cid, const uint8_t *data, size_t len,
+                           const char **target, size_t *target_len);
+
 /* Called for each entry of a directory: its name (not NUL-terminated), CID
  * and cumulative size (Tsize). Non-zero stops the listing and is returned. */
 typedef int (*dir_entry_fn)(void *ctx, const char *name, size_t name_len, const cairn_cid *cid,
