@@ -588,7 +588,8 @@ static int finish_trees(struct add_req *a)
 	char err[DIRBUILD_ERR_MAX];
 	dirbuild *one[1] = {a->wrapper};
 	size_t n = a->wrapper ? 1 : a->ntops;
-	qsort(a->tops, a->ntops, sizeof *a->tops, by_top_name);
+	if (a->ntops)
+		qsort(a->tops, a->ntops, sizeof *a->tops, by_top_name);
 	for (size_t i = 0; i < n; i++) {
 		cairn_cid root;
 		dirbuild *d = a->wrapper ? one[0] : a->tops[i].d;

@@ -624,7 +624,8 @@ static int add_dir(struct tree_ctx *t, const char *fs, const char *rel, const ch
 		rc = EXIT_FAIL;
 		goto done;
 	}
-	qsort(names, n, sizeof *names, by_name);
+	if (n)
+		qsort(names, n, sizeof *names, by_name);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		char cfs[DIRBUILD_PATH_MAX + 512], crel[DIRBUILD_PATH_MAX + 256];
 		char cdisp[DIRBUILD_PATH_MAX + 256];

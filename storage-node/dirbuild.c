@@ -213,7 +213,8 @@ static int finish_dir(struct finish *f, dnode *dir, size_t plen)
 {
 	char *err = f->err;
 	int rc = -1;
-	qsort(dir->kids, dir->nkids, sizeof *dir->kids, by_name);
+	if (dir->nkids)
+		qsort(dir->kids, dir->nkids, sizeof *dir->kids, by_name);
 	/* children first: post-order, as Kubo prints them */
 	for (size_t i = 0; i < dir->nkids; i++) {
 		dnode *c = dir->kids[i];

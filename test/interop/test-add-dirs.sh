@@ -9,7 +9,7 @@ mkdir -p "$t/a/b/c" "$t/empty" "$t/names" "$t/many"
 head -c 900000 /dev/urandom >"$t/a/big.bin"      # 4 chunks
 : >"$t/a/b/empty.txt"                             # an empty file
 printf 'deep\n' >"$t/a/b/c/deep.txt"
-for n in "with space" "ümlaut" "日本語" "a-b_c.d" "Z" "z" "10" "9"; do printf '%s\n' "$n" >"$t/names/$n"; done
+for nm in "with space" "ümlaut" "日本語" "a-b_c.d" "Z" "z" "10" "9"; do printf "%s\n" "$nm" >"$t/names/$nm"; done
 for i in $(seq 1 500); do printf '%s\n' "$i" >"$t/many/entry-$i"; done
 printf 'top\n' >"$t/top.txt"
 # cairn's listing of CIDs, as "CID path" lines, directories included
