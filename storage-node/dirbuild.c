@@ -3,6 +3,7 @@
 #include "dagpb.h"
 #include "error.h"
 #include "multihash.h"
+#include "murmur3.h"
 #include "varint.h"
 
 #include <stdio.h>
@@ -191,15 +192,19 @@ int dirbuild_add_symlink(dirbuild *d, const char *path, const char *target,
 	return dirbuild_add(d, path, &cid, n, err);
 }
 
-static int by_name(const void *a, const void *b)
-{
-	const dnode *x = *(dnode *const *)a, *y = *(dnode *const *)b;
-	size_t lx = strlen(x->name), ly = strlen(y->name);
-	int c = memcmp(x->name, y->name, lx < ly ? lx : ly);
-	return c ? c : (lx > ly) - (lx < ly);
-}
-
-struct finish {
+/*
+ * HAMT-sharded directories, as Kubo (boxo) and the JS importer write them:
+ * fanout 256, murmur3-x64-64 of the entry name, 8 bits of the hash (most
+ * significant first) per level. A shard node has one link per occupied
+ * bucket, in bucket order: "XX" + name for a single entry, "XX" alone for a
+ * sub-shard holding the bucket's several entries one level down.
+ *
+ *   PBNode { Links, Data: UnixFS { Type: HAMTShard (5),
+ *                                  Data: occupied buckets, bit i = bucket i,
+ *                                        big-endian, leading zero bytes dropped,
+ *                                  hashType: 0x22, fanout: 256 } }
+ */
+struct finish_ctx {
 	const cairn_importer_opts *o;
 	cairn_block_fn store;
 	void *ctx;
@@ -209,7 +214,126 @@ struct finish {
 	char *err;
 };
 
-static int finish_dir(struct finish *f, dnode *dir, size_t plen)
+#define HAMT_FANOUT 256
+#define HAMT_LEVELS 8 /* 64 hash bits, 8 a level */
+
+typedef struct hentry {
+	const dnode *n;
+	uint64_t hash;
+} hentry;
+
+static unsigned bucket_of(uint64_t h, int depth)
+{
+	return (unsigned)(h >> (56 - 8 * depth)) & 0xff;
+}
+
+static int by_bucket_path(const void *a, const void *b)
+{
+	uint64_t x = ((const hentry *)a)->hash, y = ((const hentry *)b)->hash;
+	return (x > y) - (x < y);
+}
+
+/* Write the shard for entries e[0..n) (sorted by hash, all in one bucket
+ * path down to depth). *cid and *tsize get the shard's. */
+static int write_shard(struct finish_ctx *f, const hentry *e, size_t n, int depth, cairn_cid *cid,
+                       uint64_t *tsize)
+{
+	char *err = f->err;
+	if (depth >= HAMT_LEVELS) {
+		ERR("directory '%.200s': two names share all 64 hash bits", f->path);
+		return -1;
+	}
+	/* at most one link per bucket; the arrays live on the heap, since
+	 * shards nest up to 8 deep */
+	cairn_pblink *links = calloc(HAMT_FANOUT, sizeof *links);
+	uint8_t (*cids)[CAIRN_CID_MAX_BYTES] = malloc(HAMT_FANOUT * sizeof *cids);
+	char **names = calloc(HAMT_FANOUT, sizeof *names);
+	uint8_t bits[HAMT_FANOUT / 8] = {0}, *buf = NULL;
+	size_t nl = 0;
+	uint64_t sum = 0;
+	int rc = -1;
+
+	if (!links || !cids || !names) {
+		ERR("out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < n;) {
+		unsigned b = bucket_of(e[i].hash, depth);
+		size_t j = i + 1;
+		while (j < n && bucket_of(e[j].hash, depth) == b)
+			j++;
+		cairn_cid c;
+		uint64_t ts;
+		size_t cl;
+		const char *en = j - i == 1 ? e[i].n->name : "";
+		size_t el = strlen(en);
+		names[nl] = malloc(3 + el);
+		if (!names[nl]) {
+			ERR("out of memory");
+			goto done;
+		}
+		snprintf(names[nl], 3 + el, "%02X%s", b, en);
+		if (j - i == 1) {
+			c = e[i].n->cid;
+			ts = e[i].n->tsize;
+		} else if (write_shard(f, e + i, j - i, depth + 1, &c, &ts) != 0) {
+			nl++;
+			goto done;
+		}
+		cairn_cid_encode(&c, cids[nl], CAIRN_CID_MAX_BYTES, &cl);
+		links[nl] = (cairn_pblink){.hash = cids[nl], .hash_len = cl, .name = names[nl],
+		                           .name_len = 2 + el, .has_name = 1, .tsize = ts,
+		                           .has_tsize = 1};
+		bits[(HAMT_FANOUT - 1 - b) / 8] |= (uint8_t)(1u << (b % 8));
+		sum += ts;
+		nl++;
+		i = j;
+	}
+	/* UnixFS { Type 5, Data bitfield, hashType 0x22, fanout 256 } */
+	uint8_t ufs[64];
+	size_t ul = 0, skip = 0, vn;
+	while (skip < sizeof bits - 1 && bits[skip] == 0)
+		skip++;
+	ufs[ul++] = 0x08;
+	ufs[ul++] = 0x05;
+	ufs[ul++] = 0x12;
+	ufs[ul++] = (uint8_t)(sizeof bits - skip);
+	memcpy(ufs + ul, bits + skip, sizeof bits - skip);
+	ul += sizeof bits - skip;
+	ufs[ul++] = 0x28;
+	ufs[ul++] = 0x22;
+	ufs[ul++] = 0x30;
+	cairn_varint_encode(HAMT_FANOUT, ufs + ul, sizeof ufs - ul, &vn);
+	ul += vn;
+	size_t len = cairn_pbnode_encoded_size(links, nl, ufs, ul, 1);
+	buf = malloc(len);
+	if (!buf) {
+		ERR("out of memory");
+		goto done;
+	}
+	cairn_pbnode_encode(links, nl, ufs, ul, 1, buf, len, &len);
+	rc = write_node(buf, len, f->o, f->store, f->ctx, cid, err);
+	*tsize = sum + len;
+done:
+	for (size_t i = 0; names && i < nl; i++)
+		free(names[i]);
+	free(names);
+	free(links);
+	free(cids);
+	free(buf);
+	return rc;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	const dnode *x = *(dnode *const *)a, *y = *(dnode *const *)b;
+	size_t lx = strlen(x->name), ly = strlen(y->name);
+	int c = memcmp(x->name, y->name, lx < ly ? lx : ly);
+	return c ? c : (lx > ly) - (lx < ly);
+}
+
+
+static int finish_dir(struct finish_ctx *f, dnode *dir, size_t plen)
 {
 	char *err = f->err;
 	int rc = -1;
@@ -250,8 +374,22 @@ static int finish_dir(struct finish *f, dnode *dir, size_t plen)
 		tsize += c->tsize;
 	}
 	if (estimate >= DIRBUILD_HAMT_THRESHOLD) {
-		ERR("directory '%.200s' has %zu entries: past Kubo's 256 KiB threshold it must be a "
-		    "HAMT-sharded directory, which cairn does not write yet", f->path, dir->nkids);
+		hentry *he = malloc(dir->nkids * sizeof *he);
+		if (!he) {
+			ERR("out of memory");
+			goto done;
+		}
+		for (size_t i = 0; i < dir->nkids; i++)
+			he[i] = (hentry){dir->kids[i], cairn_murmur3_x64_64(dir->kids[i]->name,
+			                                                      strlen(dir->kids[i]->name))};
+		qsort(he, dir->nkids, sizeof *he, by_bucket_path);
+		int hr = write_shard(f, he, dir->nkids, 0, &dir->cid, &dir->tsize);
+		free(he);
+		if (hr != 0)
+			goto done;
+		if (f->emit)
+			f->emit(f->ectx, f->path, &dir->cid, dir->tsize);
+		rc = 0;
 		goto done;
 	}
 	size_t len = cairn_pbnode_encoded_size(links, dir->nkids, DIR_DATA, sizeof DIR_DATA, 1);
@@ -278,12 +416,12 @@ int dirbuild_finish(dirbuild *d, const cairn_importer_opts *o, cairn_block_fn st
                     dirbuild_emit_fn emit, void *ectx, cairn_cid *root, uint64_t *root_size,
                     char *err)
 {
-	struct finish *f = malloc(sizeof *f);
+	struct finish_ctx *f = malloc(sizeof *f);
 	if (!f) {
 		ERR("out of memory");
 		return -1;
 	}
-	*f = (struct finish){o, store, ctx, emit, ectx, "", err};
+	*f = (struct finish_ctx){o, store, ctx, emit, ectx, "", err};
 	size_t rl = strlen(d->root.name);
 	if (rl >= sizeof f->path) {
 		free(f);

@@ -11,9 +11,10 @@
  * its DAG size (the parent's Tsize) is its block size plus its entries'.
  * Symlinks are UnixFS Symlink nodes: PBNode { Data: 08 04 12 <len> target }.
  *
- * Kubo turns a directory into a HAMT once the sum of its entries' name and
- * CID lengths reaches 256 KiB; cairn does not write HAMTs yet, and refuses
- * such a directory rather than give it a CID Kubo would not.
+ * Like Kubo (boxo), a directory whose entries' name and binary CID lengths
+ * add up to DIRBUILD_HAMT_THRESHOLD or more is written as a HAMT-sharded
+ * directory instead (layout in dirbuild.c), so big directories get Kubo's
+ * CIDs and no single block grows past the gateway's 2 MiB limit.
  */
 #ifndef CAIRN_DIRBUILD_H
 #define CAIRN_DIRBUILD_H

@@ -65,3 +65,32 @@ check "the symlink node decodes (JS) as a symlink to its target" "symlink a/b/c/
 deep=$(node "$here/make-dir-car.mjs" "$t" - --cid-version 1 | sed -n 's/^\([^ ]*\) tree\/a\/b\/c\/deep.txt$/\1/p')
 check "a file in the stored tree reads back" "deep" "$("$CAIRN" cat "$deep")"
 check "pinned: the root, recursively" "$root recursive" "$("$CAIRN" pin ls "$root")"
+
+# HAMT sharding, as Kubo: a directory whose links' names and CIDs add up
+# to 256 KiB or more becomes a HAMT (the JS importer shards by entry count,
+# so it is told where: the shard structure itself must match exactly)
+h=$scratch/hamt
+mkdir -p "$h/big"
+for i in $(seq 1 3500); do printf '%s' "$i" >"$h/big/$(printf 'entry-with-a-rather-long-name-%010d' "$i")"; done
+check "3500 entries: a HAMT equal to the JS importer's" \
+	"$(node "$here/make-dir-car.mjs" "$h/big" - --cid-version 1 | grep ' big$' | cut -d' ' -f1)" \
+	"$("$CAIRN" add -nrQ --cid-version 1 --hash sha2-256 "$h/big")"
+check "…and in blake3" "$(node "$here/make-dir-car.mjs" "$h/big" - --hash blake3 | grep ' big$' | cut -d' ' -f1)" \
+	"$("$CAIRN" add -nrQ "$h/big")"
+long=$(printf 'x%.0s' $(seq 240))
+mkdir -p "$h/edge"
+for i in $(seq 1 916); do : >"$h/edge/$long$(printf '%010d' "$i")"; done
+# 916 links of 250-byte names and 36-byte CIDs: 261976 bytes, under 256 KiB
+check "just under the threshold: a basic directory" \
+	"$(node "$here/make-dir-car.mjs" "$h/edge" - --cid-version 1 --shard-entries 100000 | grep ' edge$' | cut -d' ' -f1)" \
+	"$("$CAIRN" add -nrQ --cid-version 1 --hash sha2-256 "$h/edge")"
+: >"$h/edge/${long}0000000917"
+check "one entry more (262262 bytes): a HAMT" \
+	"$(node "$here/make-dir-car.mjs" "$h/edge" - --cid-version 1 --shard-entries 900 | grep ' edge$' | cut -d' ' -f1)" \
+	"$("$CAIRN" add -nrQ --cid-version 1 --hash sha2-256 "$h/edge")"
+export CAIRN_PATH=$scratch/repo2
+"$CAIRN" init >/dev/null
+hroot=$("$CAIRN" add -rQ "$h/big")
+"$CAIRN" get "$hroot" -o "$scratch/hamt-out" >/dev/null && diff -r "$h/big" "$scratch/hamt-out" >/dev/null \
+	&& ok "a stored HAMT reads back whole (get)" || not_ok "HAMT get"
+check "a name in the stored HAMT resolves" "1234" "$("$CAIRN" cat "$hroot/entry-with-a-rather-long-name-0000001234")"
