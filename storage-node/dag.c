@@ -119,6 +119,7 @@ int dag_reader_open(dag_reader *r, blockstore *bs, const cairn_cid *root, cairn_
 {
 	r->bs = bs;
 	r->depth = -1;
+	r->last = -1;
 	int rc = frame_load(r, &r->st[0], root, where, err);
 	if (rc != 0)
 		return rc;
@@ -167,6 +168,7 @@ int dag_reader_next(dag_reader *r, const uint8_t **p, size_t *n, cairn_cid *wher
 				len = r->remaining;
 			*p = f->own + r->skip;
 			*n = (size_t)len;
+			r->last = r->depth;
 			r->skip = 0;
 			r->remaining -= len;
 			if (len)
@@ -199,6 +201,20 @@ int dag_reader_next(dag_reader *r, const uint8_t **p, size_t *n, cairn_cid *wher
 		r->depth--;
 	}
 	return DAG_END;
+}
+
+uint8_t *dag_reader_take(dag_reader *r)
+{
+	if (r->last < 0 || r->last > r->depth)
+		return NULL;
+	struct dag_frame *f = &r->st[r->last];
+	/* A leaf's bytes are all handed out once own_done is set; an inner
+	 * node's links are still to be read from its block. */
+	if (!f->own_done || (f->is_pb && f->node.nlinks > 0))
+		return NULL;
+	uint8_t *d = f->data;
+	f->data = NULL;
+	return d;
 }
 
 void dag_reader_close(dag_reader *r)

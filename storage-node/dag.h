@@ -64,6 +64,7 @@ typedef struct dag_reader {
 	uint64_t skip;         /* bytes still to skip before emitting */
 	uint64_t remaining;    /* bytes still to emit */
 	uint64_t size;         /* the file's size, from the root */
+	int last;              /* the frame the last piece came from */
 	struct dag_frame st[DAG_MAX_DEPTH + 1];
 } dag_reader;
 
@@ -78,6 +79,13 @@ void dag_reader_range(dag_reader *r, uint64_t offset, uint64_t length);
  * when done, or an error as dag_reader_open. */
 #define DAG_END 4
 int dag_reader_next(dag_reader *r, const uint8_t **p, size_t *n, cairn_cid *where, char *err);
+
+/* Take the block the last piece points into, when the reader is done with
+ * it (a leaf): its malloc'd buffer, which the caller frees when it no
+ * longer needs the piece, so a reply can send the piece without copying
+ * it. NULL if the reader still needs that block; the piece is then valid
+ * only until the next call, as usual. */
+uint8_t *dag_reader_take(dag_reader *r);
 
 void dag_reader_close(dag_reader *r);
 

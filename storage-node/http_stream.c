@@ -152,14 +152,28 @@ struct file_source {
 	dag_reader *r;
 };
 
+static void release_block(const void *data, size_t len, void *block)
+{
+	(void)data;
+	(void)len;
+	free(block);
+}
+
 static int file_next(stream_source *s, struct evbuffer *out, cairn_cid *where, char *err)
 {
 	struct file_source *f = (struct file_source *)s;
 	const uint8_t *p;
 	size_t n;
 	int rc = dag_reader_next(f->r, &p, &n, where, err);
-	if (rc == 0)
-		evbuffer_add(out, p, n);
+	if (rc != 0)
+		return rc;
+	/* A leaf's buffer goes to the socket as it is: no copy. */
+	uint8_t *block = dag_reader_take(f->r);
+	if (!block || evbuffer_add_reference(out, p, n, release_block, block) != 0) {
+		if (evbuffer_add(out, p, n) != 0)
+			rc = -1;
+		free(block);
+	}
 	return rc;
 }
 
