@@ -153,12 +153,17 @@ static int send_parts(int fd, const api_upload *up, char *err, size_t errcap)
 		api_client_escape(p->filename, esc, sizeof esc);
 		snprintf(head, sizeof head, "%s--" BOUNDARY "\r\nContent-Disposition: form-data; "
 		         "name=\"file\"; filename=\"%s\"\r\nContent-Type: %s\r\n\r\n", i ? "\r\n" : "",
-		         esc, p->symlink ? "application/symlink" : p->path ? "application/octet-stream"
-		                                                        : "application/x-directory");
+		         esc, p->symlink ? "application/symlink"
+		              : p->path || p->data ? "application/octet-stream" : "application/x-directory");
 		if (send_chunk(fd, head, strlen(head)) != 0)
 			return -1;
 		if (p->symlink) {
 			if (send_chunk(fd, p->symlink, strlen(p->symlink)) != 0)
+				return -1;
+			continue;
+		}
+		if (p->data) {
+			if (send_chunk(fd, p->data, p->len) != 0)
 				return -1;
 			continue;
 		}

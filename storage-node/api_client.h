@@ -26,6 +26,8 @@ typedef struct api_part {
 	                       * for a directory (application/x-directory) */
 	const char *filename; /* the part's name: a path inside a tree, "dir/f" */
 	const char *symlink;  /* not NULL: a symlink to this target instead */
+	const void *data;     /* not NULL: these len bytes instead of a file */
+	size_t len;
 } api_part;
 
 /* What to upload: parts in order. The body goes out with chunked

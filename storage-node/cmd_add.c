@@ -13,6 +13,8 @@
 #include "cid.h"
 #include "error.h"
 #include "importer.h"
+#include "car.h"
+#include "mhset.h"
 #include "pinstore.h"
 #include "repo.h"
 
@@ -219,16 +221,201 @@ static int feed_mapped(int fd, uint64_t size, size_t chunk, cairn_importer *im, 
 	return rc;
 }
 
-/* Importer callback: every block goes into the blockstore as it is made. */
-struct store_ctx {
-	repo *r;
+/*
+ * Where an add's blocks go: the repo, a running daemon, or nowhere
+ * (--only-hash). Results are printed through the sink too, so that a CID
+ * is shown only once its blocks are durable (a printed CID is a promise).
+ */
+typedef struct sink sink;
+struct sink {
+	/* store a block (NULL: only hash) */
+	int (*put)(sink *s, const cairn_cid *cid, const cairn_iov *iov, size_t n);
+	/* make what was put durable, then release the queued output */
+	int (*commit)(sink *s);
+	/* pin root recursively (after a commit) */
+	int (*pin)(sink *s, const cairn_cid *root);
+	repo *r;                 /* the repo sink's */
+	const api_client *api;   /* the daemon sink's */
+	uint8_t *car;            /* queued CAR sections, for the daemon */
+	size_t car_len, car_cap;
+	cairn_cid car_first;
+	size_t batch;            /* flush at this many queued bytes */
+	mhset *sent;             /* blocks already queued or sent */
+	FILE *out;               /* where result lines go until released */
+	char *outbuf;
+	size_t outlen;
 	char err[REPO_ERR_MAX];
 };
 
 static int store_block(void *ctx, const cairn_cid *cid, const cairn_iov *iov, size_t n)
 {
-	struct store_ctx *s = ctx;
+	sink *s = ctx;
+	return s->put(s, cid, iov, n);
+}
+
+static int repo_put(sink *s, const cairn_cid *cid, const cairn_iov *iov, size_t n)
+{
 	return blockstore_put(&s->r->bs, cid, iov, n, s->err) == 0 ? 0 : -1;
+}
+
+static int repo_commit(sink *s)
+{
+	return blockstore_commit(&s->r->bs, s->err) == 0 ? 0 : -1;
+}
+
+static int repo_pin(sink *s, const cairn_cid *root)
+{
+	pin p = {.cid = *root, .type = PIN_RECURSIVE};
+	return pinstore_put(s->r, &p, s->err) == 0 ? 0 : -1;
+}
+
+static int none_commit(sink *s)
+{
+	(void)s;
+	return 0;
+}
+
+static int none_pin(sink *s, const cairn_cid *root)
+{
+	(void)s;
+	(void)root;
+	return 0;
+}
+
+/*
+ * Through a daemon, the CLI hashes the files itself and sends the blocks as
+ * CARs to api/v0/dag/import (pin-roots=false), about DAEMON_CAR_BATCH bytes
+ * a request, then pins the roots with api/v0/pin/add. The daemon re-hashes
+ * every block it receives, and its memory per request stays bounded
+ * however large the file: its HTTP server buffers a request body whole.
+ */
+#define DAEMON_CAR_BATCH (16u << 20)
+
+/* The batch size for this daemon: its upload limit (config
+ * Limits.MaxUploadBytes) minus room for a block and the multipart framing,
+ * at most DAEMON_CAR_BATCH. */
+static size_t daemon_batch(const char *repo_path)
+{
+	char p[4200];
+	snprintf(p, sizeof p, "%s/config", repo_path);
+	json_t *c = json_load_file(p, 0, NULL);
+	json_t *lim = json_object_get(json_object_get(c, "Limits"), "MaxUploadBytes");
+	size_t batch = DAEMON_CAR_BATCH;
+	if (json_is_integer(lim) && json_integer_value(lim) > 0) {
+		json_int_t room = json_integer_value(lim) - BLOCK_MAX - 64 * 1024;
+		batch = room < 64 * 1024 ? 64 * 1024 : (size_t)room < batch ? (size_t)room : batch;
+	}
+	json_decref(c);
+	return batch;
+}
+
+static int daemon_flush(sink *s)
+{
+	if (s->car_len == 0)
+		return 0;
+	uint8_t hdr[256];
+	size_t hl;
+	cairn_car_header_encode(&s->car_first, 1, hdr, sizeof hdr, &hl);
+	/* the header goes in front: the sections were queued after room for it */
+	size_t off = 256 - hl;
+	memcpy(s->car + off, hdr, hl);
+	api_part part = {NULL, "add.car", NULL, s->car + off, s->car_len - off};
+	api_upload up = {&part, 1};
+	char *body = NULL;
+	int rc = cli_api(s->api, "add", "dag/import", "pin-roots=false", &up, NULL, &body);
+	free(body);
+	s->car_len = 0;
+	if (rc != 0) {
+		s->err[0] = '\0'; /* cli_api has said why */
+		return -1;
+	}
+	return 0;
+}
+
+static int daemon_put(sink *s, const cairn_cid *cid, const cairn_iov *iov, size_t n)
+{
+	uint8_t head[16 + CAIRN_CID_MAX_BYTES];
+	size_t hl, total = 0;
+	if (cid->mh.code == CAIRN_MH_IDENTITY)
+		return 0; /* its bytes are its CID */
+	int fresh = mhset_add(s->sent, &cid->mh);
+	if (fresh < 0) {
+		snprintf(s->err, sizeof s->err, "out of memory");
+		return -1;
+	}
+	if (!fresh)
+		return 0; /* a block repeated in the file goes once */
+	for (size_t i = 0; i < n; i++)
+		total += iov[i].len;
+	if (s->car_len == 0) {
+		s->car_len = 256; /* room for the CAR header */
+		s->car_first = *cid;
+	}
+	cairn_car_section_head(cid, total, head, sizeof head, &hl);
+	if (s->car_len + hl + total > s->car_cap) {
+		size_t cap = s->car_cap ? s->car_cap : s->batch + BLOCK_MAX + 4096;
+		while (cap < s->car_len + hl + total)
+			cap *= 2;
+		uint8_t *c = realloc(s->car, cap);
+		if (!c) {
+			snprintf(s->err, sizeof s->err, "out of memory");
+			return -1;
+		}
+		s->car = c;
+		s->car_cap = cap;
+	}
+	memcpy(s->car + s->car_len, head, hl);
+	s->car_len += hl;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(s->car + s->car_len, iov[i].base, iov[i].len);
+		s->car_len += iov[i].len;
+	}
+	return s->car_len >= s->batch ? daemon_flush(s) : 0;
+}
+
+/* Result lines wait until the blocks behind them are on the daemon. */
+static int daemon_commit(sink *s)
+{
+	if (daemon_flush(s) != 0)
+		return -1;
+	fflush(s->out);
+	if (s->outlen) {
+		fwrite(s->outbuf, 1, s->outlen, stdout);
+		fflush(stdout);
+	}
+	fclose(s->out);
+	free(s->outbuf);
+	s->outbuf = NULL;
+	s->outlen = 0;
+	s->out = open_memstream(&s->outbuf, &s->outlen);
+	if (!s->out) {
+		snprintf(s->err, sizeof s->err, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int daemon_pin(sink *s, const cairn_cid *root)
+{
+	char q[CAIRN_CID_TEXT_MAX + 32], text[CAIRN_CID_TEXT_MAX], *body = NULL;
+	if (daemon_flush(s) != 0)
+		return -1;
+	cairn_cid_to_string(root, text, sizeof text, NULL);
+	snprintf(q, sizeof q, "arg=%s&recursive=true", text);
+	int rc = cli_api(s->api, "add", "pin/add", q, NULL, NULL, &body);
+	free(body);
+	if (rc != 0) {
+		s->err[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+/* Report a sink failure for name (cli_api reports its own). */
+static void sink_error(const sink *s, const char *name)
+{
+	if (s->err[0])
+		cli_error("add", "%s: %s", name, s->err);
 }
 
 /* What every import shares: the importer and its buffers. */
@@ -238,15 +425,14 @@ struct add_bufs {
 	size_t rsize;
 };
 
-/* Import one file (or standard input) into r (NULL: only hash). On 0,
- * *root and *dag_size are its; pinned if pin_it. Errors are printed. */
-static int add_one(const struct add_args *a, repo *r, const char *path, int pin_it,
+/* Import one file (or standard input) into sk. On 0, *root and *dag_size
+ * are its; committed, and pinned if pin_it. Errors are printed. */
+static int add_one(const struct add_args *a, sink *sk, const char *path, int pin_it,
                    struct add_bufs *b, cairn_cid *root, uint64_t *dag_size)
 {
 	cairn_importer *im = b->im;
 	uint8_t *chunk_buf = b->chunk_buf, *rbuf = b->rbuf;
 	size_t rsize = b->rsize;
-	struct store_ctx store = {r, ""};
 	int fd = -1, rc = EXIT_FAIL;
 	int is_stdin = strcmp(path, "-") == 0;
 	const char *name = is_stdin ? "standard input" : path;
@@ -269,8 +455,9 @@ static int add_one(const struct add_args *a, repo *r, const char *path, int pin_
 	if (S_ISREG(st.st_mode))
 		posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 
+	sk->err[0] = '\0';
 	int err = cairn_importer_init(im, &a->opts, chunk_buf, a->opts.chunk_size,
-	                              r ? store_block : NULL, &store);
+	                              sk->put ? store_block : NULL, sk);
 	if (err) {
 		cli_error("add", "%s", cairn_strerror(err));
 		goto done;
@@ -289,7 +476,7 @@ static int add_one(const struct add_args *a, repo *r, const char *path, int pin_
 		}
 		if (err) {
 			progress_end(&pr);
-			cli_error("add", "%s: %s", name, err == CAIRN_E_CALLBACK ? store.err : cairn_strerror(err));
+			cli_error("add", "%s: %s", name, err == CAIRN_E_CALLBACK ? sk->err : cairn_strerror(err));
 			goto done;
 		}
 		/* Bytes appended after fstat() are read below, as a reader would. */
@@ -312,7 +499,7 @@ static int add_one(const struct add_args *a, repo *r, const char *path, int pin_
 		err = cairn_importer_update(im, rbuf, (size_t)n);
 		if (err) {
 			progress_end(&pr);
-			cli_error("add", "%s: %s", name, err == CAIRN_E_CALLBACK ? store.err : cairn_strerror(err));
+			cli_error("add", "%s: %s", name, err == CAIRN_E_CALLBACK ? sk->err : cairn_strerror(err));
 			goto done;
 		}
 		progress_update(&pr, cairn_importer_bytes(im));
@@ -320,21 +507,13 @@ static int add_one(const struct add_args *a, repo *r, const char *path, int pin_
 	progress_end(&pr);
 	err = cairn_importer_final(im, root, NULL);
 	if (err) {
-		cli_error("add", "%s: %s", name, err == CAIRN_E_CALLBACK ? store.err : cairn_strerror(err));
-		goto done;
-	}
-	/* Durable and pinned before the CID is printed: a printed CID is a promise. */
-	if (r && blockstore_commit(&r->bs, store.err) != 0) {
-		cli_error("add", "%s: %s", name, store.err);
+		cli_error("add", "%s: %s", name, err == CAIRN_E_CALLBACK ? sk->err : cairn_strerror(err));
 		goto done;
 	}
 	*dag_size = cairn_importer_dag_size(im);
-	if (r && pin_it) {
-		pin p = {.cid = *root, .type = PIN_RECURSIVE};
-		if (pinstore_put(r, &p, store.err) != 0) {
-			cli_error("add", "%s: %s", name, store.err);
-			goto done;
-		}
+	if (pin_it && (sk->commit(sk) != 0 || sk->pin(sk, root) != 0)) {
+		sink_error(sk, name);
+		goto done;
 	}
 	rc = 0;
 done:
@@ -357,186 +536,9 @@ static void arg_name(const char *path, char *out, size_t cap)
 	snprintf(out, cap, "%.*s", (int)(n < cap ? n : cap - 1), start);
 }
 
-/* scandir order: names by bytes, as the local walk and Kubo sort them. */
-static int alphasort_bytes(const struct dirent **x, const struct dirent **y)
-{
-	return strcmp((*x)->d_name, (*y)->d_name);
-}
-
-/* The parts of an upload through the daemon, with the strings they point to. */
-struct parts {
-	api_part *v;
-	size_t n, cap;
-	char **owned;
-	size_t nowned, capowned;
-};
-
-static const char *keep(struct parts *p, char *s)
-{
-	if (!s)
-		return NULL;
-	if (p->nowned == p->capowned) {
-		size_t cap = p->capowned ? p->capowned * 2 : 64;
-		char **o = realloc(p->owned, cap * sizeof *o);
-		if (!o) {
-			free(s);
-			return NULL;
-		}
-		p->owned = o;
-		p->capowned = cap;
-	}
-	return p->owned[p->nowned++] = s;
-}
-
-static int push(struct parts *p, const char *path, const char *name, const char *link)
-{
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 64;
-		api_part *v = realloc(p->v, cap * sizeof *v);
-		if (!v)
-			return -1;
-		p->v = v;
-		p->cap = cap;
-	}
-	p->v[p->n++] = (api_part){path, name, link};
-	return 0;
-}
-
-static void parts_free(struct parts *p)
-{
-	for (size_t i = 0; i < p->nowned; i++)
-		free(p->owned[i]);
-	free(p->owned);
-	free(p->v);
-}
-
-/* A directory's parts for the API: itself, then its entries in name
- * order (files as they are, directories recursively), as Kubo's CLI
- * sends them. */
-static int dir_parts(const struct add_args *a, struct parts *p, const char *fs, const char *name,
-                     int depth)
-{
-	if (depth > DIRBUILD_DEPTH_MAX) {
-		cli_error("add", "%s: nested deeper than %d directories", fs, DIRBUILD_DEPTH_MAX);
-		return EXIT_FAIL;
-	}
-	if (push(p, NULL, name, NULL) != 0)
-		return EXIT_FAIL;
-	struct dirent **ents;
-	int n = scandir(fs, &ents, NULL, alphasort_bytes);
-	if (n < 0) {
-		cli_error("add", "%s: %s", fs, strerror(errno));
-		return EXIT_FAIL;
-	}
-	int rc = 0;
-	for (int i = 0; i < n; i++) {
-		const char *e = ents[i]->d_name;
-		if (rc || !strcmp(e, ".") || !strcmp(e, "..") || (e[0] == '.' && !a->hidden))
-			continue;
-		char *cfs = NULL, *cname = NULL;
-		struct stat st;
-		if (asprintf(&cfs, "%s/%s", fs, e) < 0 || asprintf(&cname, "%s/%s", name, e) < 0 ||
-		    !keep(p, cfs) || !keep(p, cname)) {
-			cli_error("add", "out of memory");
-			rc = EXIT_FAIL;
-		} else if (lstat(cfs, &st) != 0) {
-			cli_error("add", "%s: %s", cfs, strerror(errno));
-			rc = EXIT_FAIL;
-		} else if (S_ISDIR(st.st_mode)) {
-			rc = dir_parts(a, p, cfs, cname, depth + 1);
-		} else if (S_ISLNK(st.st_mode)) {
-			char target[4097];
-			ssize_t tl = readlink(cfs, target, sizeof target - 1);
-			if (tl < 0) {
-				cli_error("add", "%s: %s", cfs, strerror(errno));
-				rc = EXIT_FAIL;
-			} else {
-				target[tl] = '\0';
-				const char *t = keep(p, strdup(target));
-				rc = t && push(p, NULL, cname, t) == 0 ? 0 : EXIT_FAIL;
-			}
-		} else if (S_ISREG(st.st_mode)) {
-			rc = push(p, cfs, cname, NULL) == 0 ? 0 : EXIT_FAIL;
-		} else {
-			cli_error("add", "%s: not a regular file, directory or symlink", cfs);
-			rc = EXIT_FAIL;
-		}
-	}
-	for (int i = 0; i < n; i++)
-		free(ents[i]);
-	free(ents);
-	return rc;
-}
-
-/* Add through the running daemon's API: one request with every file (and
- * directory) as a part; same options, same output. */
-static int add_via_daemon(const struct add_args *a, const api_client *c, char **files, int nfiles)
-{
-	char q[320], last[CAIRN_CID_TEXT_MAX] = "";
-	struct parts p = {0};
-	int rc = 0;
-	snprintf(q, sizeof q, "cid-version=%u&hash=%s&raw-leaves=%s&trickle=%s&pin=%s&chunker=size-%zu"
-	         "&wrap-with-directory=%s",
-	         a->opts.cid_version, cairn_mh_name(a->opts.hash), a->opts.raw_leaves ? "true" : "false",
-	         a->opts.layout == CAIRN_LAYOUT_TRICKLE ? "true" : "false", a->pin ? "true" : "false",
-	         a->opts.chunk_size, a->wrap ? "true" : "false");
-	for (int i = 0; i < nfiles && rc == 0; i++) {
-		char name[1024];
-		struct stat st;
-		int is_stdin = strcmp(files[i], "-") == 0;
-		arg_name(files[i], name, sizeof name);
-		const char *kept = keep(&p, strdup(is_stdin ? "stdin" : name));
-		if (!kept) {
-			rc = EXIT_FAIL;
-		} else if (!is_stdin && stat(files[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-			if (!a->recursive) {
-				cli_error("add", "%s is a directory: use -r to add it with its contents", files[i]);
-				rc = EXIT_FAIL;
-			} else {
-				rc = dir_parts(a, &p, files[i], kept, 0);
-			}
-		} else {
-			rc = push(&p, files[i], kept, NULL) == 0 ? 0 : EXIT_FAIL;
-		}
-	}
-	char *body = NULL;
-	api_upload up = {p.v, p.n};
-	if (rc == 0 && cli_api(c, "add", "add", q, &up, NULL, &body) != 0)
-		rc = EXIT_FAIL;
-	/* ndjson: one line per file, then the directories; names as sent */
-	for (char *line = body, *nl; rc == 0 && line && *line; line = nl ? nl + 1 : NULL) {
-		nl = strchr(line, '\n');
-		if (nl)
-			*nl = '\0';
-		json_t *j = json_loads(line, 0, NULL);
-		const char *h = json_string_value(json_object_get(j, "Hash"));
-		const char *name = json_string_value(json_object_get(j, "Name"));
-		if (h) {
-			snprintf(last, sizeof last, "%s", h);
-			/* standard input shows as its CID, as Kubo (unless wrapped) */
-			if (name && !strcmp(name, "stdin") && !a->wrap)
-				name = h;
-			if (a->quiet)
-				printf("%s\n", h);
-			else if (!a->quieter)
-				printf(name && name[0] ? "added %s %s\n" : "added %s\n", h, name ? name : "");
-		}
-		json_decref(j);
-	}
-	if (rc == 0 && !last[0]) {
-		cli_error("add", "the daemon gave no CID");
-		rc = EXIT_FAIL;
-	}
-	if (a->quieter && last[0])
-		printf("%s\n", last);
-	free(body);
-	parts_free(&p);
-	return rc;
-}
-
 /* Print one result line, as Kubo: "added <cid> <name>" (-q: the CID). */
-static void print_added(const struct add_args *a, const cairn_cid *cid, const char *name,
-                        char *last)
+static void print_added(const struct add_args *a, sink *sk, const cairn_cid *cid,
+                        const char *name, char *last)
 {
 	char text[CAIRN_CID_TEXT_MAX];
 	cairn_cid_to_string(cid, text, sizeof text, NULL);
@@ -544,33 +546,32 @@ static void print_added(const struct add_args *a, const cairn_cid *cid, const ch
 	if (a->quieter)
 		return;
 	if (a->quiet)
-		printf("%s\n", text);
+		fprintf(sk->out, "%s\n", text);
 	else if (name[0])
-		printf("added %s %s\n", text, name);
+		fprintf(sk->out, "added %s %s\n", text, name);
 	else
-		printf("added %s\n", text);
+		fprintf(sk->out, "added %s\n", text);
 }
 
 struct tree_ctx {
 	const struct add_args *a;
-	repo *r;
+	sink *sk;
 	struct add_bufs *b;
 	dirbuild *d;
 	char *last;
-	struct store_ctx store;
 };
 
 static int tree_store(void *ctx, const cairn_cid *cid, const cairn_iov *iov, size_t n)
 {
 	struct tree_ctx *t = ctx;
-	return t->r ? store_block(&t->store, cid, iov, n) : 0;
+	return t->sk->put ? t->sk->put(t->sk, cid, iov, n) : 0;
 }
 
 static void tree_emit(void *ctx, const char *path, const cairn_cid *cid, uint64_t tsize)
 {
 	struct tree_ctx *t = ctx;
 	(void)tsize;
-	print_added(t->a, cid, path, t->last);
+	print_added(t->a, t->sk, cid, path, t->last);
 }
 
 static int by_name(const void *x, const void *y)
@@ -658,13 +659,13 @@ static int add_dir(struct tree_ctx *t, const char *fs, const char *rel, const ch
 		} else if (S_ISREG(st.st_mode)) {
 			cairn_cid cid;
 			uint64_t size;
-			if (add_one(t->a, t->r, cfs, 0, t->b, &cid, &size) != 0) {
+			if (add_one(t->a, t->sk, cfs, 0, t->b, &cid, &size) != 0) {
 				rc = EXIT_FAIL;
 			} else if (dirbuild_add(t->d, crel, &cid, size, err) != 0) {
 				cli_error("add", "%s", err);
 				rc = EXIT_FAIL;
 			} else {
-				print_added(t->a, &cid, cdisp, t->last);
+				print_added(t->a, t->sk, &cid, cdisp, t->last);
 			}
 		} else {
 			cli_error("add", "%s: not a regular file, directory or symlink", cfs);
@@ -683,20 +684,16 @@ static int finish_tree(struct tree_ctx *t)
 {
 	char err[DIRBUILD_ERR_MAX];
 	cairn_cid root;
+	sink *sk = t->sk;
+	sk->err[0] = '\0';
 	if (dirbuild_finish(t->d, &t->a->opts, tree_store, t, tree_emit, t, &root, NULL, err) != 0) {
-		cli_error("add", "%s", t->store.err[0] ? t->store.err : err);
+		if (sk->err[0] || !strstr(err, "storing"))
+			cli_error("add", "%s", sk->err[0] ? sk->err : err);
 		return EXIT_FAIL;
 	}
-	if (t->r && blockstore_commit(&t->r->bs, t->store.err) != 0) {
-		cli_error("add", "%s", t->store.err);
+	if (sk->commit(sk) != 0 || (t->a->pin && sk->pin(sk, &root) != 0)) {
+		sink_error(sk, "add");
 		return EXIT_FAIL;
-	}
-	if (t->r && t->a->pin) {
-		pin p = {.cid = root, .type = PIN_RECURSIVE};
-		if (pinstore_put(t->r, &p, t->store.err) != 0) {
-			cli_error("add", "%s", t->store.err);
-			return EXIT_FAIL;
-		}
 	}
 	return 0;
 }
@@ -704,8 +701,11 @@ static int finish_tree(struct tree_ctx *t)
 int cmd_add(int argc, char **argv)
 {
 	struct add_args a = {0};
-	repo r, *rp = NULL;
+	repo r;
+	api_client api;
 	dirbuild *wrap = NULL;
+	mhset sent;
+	sink sk = {0};
 	int rc = parse_args(argc, argv, &a);
 	if (rc)
 		return rc < 0 ? 0 : rc;
@@ -716,14 +716,34 @@ int cmd_add(int argc, char **argv)
 		files = def_args;
 		nfiles = 1;
 	}
+	mhset_init(&sent);
+	sk.out = stdout;
+	sk.commit = none_commit;
+	sk.pin = none_pin;
 	if (!a.only_hash) {
-		api_client api;
 		rc = cli_repo_open_or_daemon(&r, &api, "add");
-		if (rc == CLI_USE_DAEMON)
-			return add_via_daemon(&a, &api, files, nfiles);
-		if (rc != 0)
+		if (rc == CLI_USE_DAEMON) {
+			sk.put = daemon_put;
+			sk.commit = daemon_commit;
+			sk.pin = daemon_pin;
+			sk.api = &api;
+			sk.sent = &sent;
+			char path[4096];
+			sk.batch = repo_default_path(path, sizeof path) == 0 ? daemon_batch(path)
+			                                                   : DAEMON_CAR_BATCH;
+			sk.out = open_memstream(&sk.outbuf, &sk.outlen);
+			if (!sk.out) {
+				cli_error("add", "out of memory");
+				return EXIT_FAIL;
+			}
+		} else if (rc != 0) {
 			return rc;
-		rp = &r;
+		} else {
+			sk.put = repo_put;
+			sk.commit = repo_commit;
+			sk.pin = repo_pin;
+			sk.r = &r;
+		}
 	}
 
 	struct add_bufs b = {malloc(sizeof *b.im), malloc(a.opts.chunk_size), NULL,
@@ -749,7 +769,7 @@ int cmd_add(int argc, char **argv)
 				rc = EXIT_FAIL;
 				continue;
 			}
-			struct tree_ctx t = {&a, rp, &b, wrap ? wrap : dirbuild_new(name), last, {rp, ""}};
+			struct tree_ctx t = {&a, &sk, &b, wrap ? wrap : dirbuild_new(name), last};
 			if (!t.d) {
 				cli_error("add", "out of memory");
 				rc = EXIT_FAIL;
@@ -767,7 +787,7 @@ int cmd_add(int argc, char **argv)
 		}
 		cairn_cid cid;
 		uint64_t size;
-		if (add_one(&a, rp, files[i], a.pin && !wrap, &b, &cid, &size) != 0) {
+		if (add_one(&a, &sk, files[i], a.pin && !wrap, &b, &cid, &size) != 0) {
 			rc = EXIT_FAIL;
 			continue; /* like Kubo's per-file errors: report, go on, fail at the end */
 		}
@@ -778,11 +798,20 @@ int cmd_add(int argc, char **argv)
 		}
 		char text[CAIRN_CID_TEXT_MAX];
 		cairn_cid_to_string(&cid, text, sizeof text, NULL);
-		print_added(&a, &cid, is_stdin ? (wrap ? "stdin" : text) : name, last);
+		print_added(&a, &sk, &cid, is_stdin ? (wrap ? "stdin" : text) : name, last);
+		if (!a.pin && sk.commit(&sk) != 0) { /* unpinned: durable all the same */
+			sink_error(&sk, name);
+			rc = EXIT_FAIL;
+		}
 	}
 	if (wrap && rc == 0) {
-		struct tree_ctx t = {&a, rp, &b, wrap, last, {rp, ""}};
+		struct tree_ctx t = {&a, &sk, &b, wrap, last};
 		rc = finish_tree(&t);
+	}
+	/* whatever is still queued (unpinned adds) must land before we say so */
+	if (sk.commit(&sk) != 0) {
+		sink_error(&sk, "add");
+		rc = EXIT_FAIL;
 	}
 	if (a.quieter && last[0])
 		printf("%s\n", last);
@@ -791,9 +820,14 @@ int cmd_add(int argc, char **argv)
 		rc = EXIT_FAIL;
 	}
 done:
+	if (sk.out && sk.out != stdout)
+		fclose(sk.out);
+	free(sk.outbuf);
+	free(sk.car);
+	mhset_free(&sent);
 	dirbuild_free(wrap);
-	if (rp)
-		repo_close(rp);
+	if (sk.r)
+		repo_close(sk.r);
 	free(b.im);
 	free(b.chunk_buf);
 	free(b.rbuf);

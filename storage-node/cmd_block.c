@@ -254,7 +254,7 @@ static int block_via_daemon(const api_client *c, int argc, char **argv)
 		api_client_escape(codec, cesc, sizeof cesc);
 		api_client_escape(mh, mesc, sizeof mesc);
 		snprintf(q, sizeof q, "cid-codec=%s&mhtype=%s&pin=%s", cesc, mesc, pinit ? "true" : "false");
-		api_part part = {file, "block", NULL};
+		api_part part = {file, "block", NULL, NULL, 0};
 		api_upload up = {&part, 1};
 		if (cli_api(c, "block put", "block/put", q, &up, NULL, &body) != 0)
 			return EXIT_FAIL;

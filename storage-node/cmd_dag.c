@@ -128,7 +128,7 @@ static int dag_via_daemon(const api_client *c, int is_export, char **args, int n
 	int rc = 0;
 	/* One request per CAR, so one bad file does not stop the others. */
 	for (int i = 0; i < nargs; i++) {
-		api_part part = {args[i], "car", NULL};
+		api_part part = {args[i], "car", NULL, NULL, 0};
 		api_upload up = {&part, 1};
 		snprintf(q, sizeof q, "pin-roots=%s", pin_roots ? "true" : "false");
 		if (cli_api(c, "dag import", "dag/import", q, &up, NULL, &body) != 0) {

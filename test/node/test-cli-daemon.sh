@@ -71,6 +71,21 @@ check "the tree is pinned" "$troot recursive" "$("$CAIRN" pin ls "$troot")"
 check "and served by path" "x" "$(curl -sS --max-time 10 "$GW/ipfs/$troot/sub/deeper/x%20y.txt")"
 out=$("$CAIRN" add "$scratch/t" 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$out" | grep -q "use -r" && ok "a directory without -r through the daemon: exit 1" || not_ok "no -r: $out"
+# a file far larger than the daemon's upload limit: the CLI hashes it and
+# sends its blocks in CARs under the limit, then pins the root
+daemon_stop
+node -e 'const f=process.argv[1],c=JSON.parse(require("fs").readFileSync(f));c.Limits={MaxUploadBytes:3000000};require("fs").writeFileSync(f,JSON.stringify(c))' "$CAIRN_PATH/config"
+daemon_start || { not_ok "daemon restart"; exit 1; }
+node -e 'const f=process.argv[1],c=JSON.parse(require("fs").readFileSync(f));c.Addresses.API=process.argv[2].replace("http://","");require("fs").writeFileSync(f,JSON.stringify(c))' "$CAIRN_PATH/config" "$API"
+head -c 40000000 /dev/urandom >"$scratch/big"
+check "a 40 MB file through a daemon that takes 3 MB uploads" "$("$CAIRN" add -nQ "$scratch/big")" "$("$CAIRN" add -Q "$scratch/big")"
+big=$("$CAIRN" add -nQ "$scratch/big")
+check "it is pinned" "$big recursive" "$("$CAIRN" pin ls "$big")"
+"$CAIRN" cat "$big" | cmp -s - "$scratch/big" && ok "and reads back" || not_ok "big cat"
+sleep 0.3 # the daemon's log is flushed every 250 ms
+imports=$(grep -c 'uri="/api/v0/dag/import?pin-roots=false" status=200' "$scratch/daemon.log")
+[ "$imports" -ge 10 ] && ok "it went as $imports CAR imports of under 3 MB" || not_ok "dag/import requests: $imports"
+check "an upload over the limit is still refused (413)" "413" "$(curl -sS -o /dev/null -w '%{http_code}' -X POST -F "file=@$scratch/big" "$API/api/v0/add")"
 daemon_stop
 out=$("$CAIRN" cat "$cid" 2>&1 | cmp - "$scratch/f" && echo same)
 check "after the daemon stops, the CLI opens the repo again" "same" "$out"
