@@ -64,6 +64,22 @@ static int arg_cid(struct evhttp_request *req, struct evkeyvalq *q, cairn_cid *c
 	return 0;
 }
 
+/* The RPC error for a failed walk or resolution: rc from dag.h / dir.h,
+ * where the block concerned. */
+static void reply_dag_error(struct evhttp_request *req, int rc, const cairn_cid *where,
+                            const char *err)
+{
+	char text[CAIRN_CID_TEXT_MAX] = "";
+	if (rc > 0)
+		cairn_cid_to_string(where, text, sizeof text, NULL);
+	if (rc == DAG_MISSING)
+		http_reply_rpc_error(req, 404, "block not found: %s", text);
+	else if (rc > 0)
+		http_reply_rpc_error(req, 422, "block %s does not decode", text);
+	else
+		http_reply_rpc_error(req, 500, "%s", err);
+}
+
 /* The arg= path: CID[/path] or /ipfs/CID[/path], resolved through UnixFS
  * directories. 0, or an RPC error reply (then -1). */
 static int arg_path(struct evhttp_request *req, node *n, struct evkeyvalq *q, cairn_cid *cid)
@@ -89,12 +105,8 @@ static int arg_path(struct evhttp_request *req, node *n, struct evkeyvalq *q, ca
 		cairn_cid_to_string(&where, text, sizeof text, NULL);
 	if (rc == DIR_NOT_FOUND || rc == DIR_NOT_DIR)
 		http_reply_rpc_error(req, 404, "no link named %.200s under %s", arg + clen, text);
-	else if (rc == DAG_MISSING)
-		http_reply_rpc_error(req, 404, "block not found: %s", text);
-	else if (rc == DAG_INVALID)
-		http_reply_rpc_error(req, 422, "block %s does not decode", text);
-	else if (rc < 0)
-		http_reply_rpc_error(req, 500, "%s", err);
+	else if (rc != 0)
+		reply_dag_error(req, rc, &where, err);
 	return rc == 0 ? 0 : -1;
 }
 
@@ -208,13 +220,7 @@ static void api_ls(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 	}
 	if (rc != 0) {
 		json_decref(l.links);
-		cairn_cid_to_string(&where, text, sizeof text, NULL);
-		if (rc == DAG_MISSING)
-			http_reply_rpc_error(req, 404, "block not found: %s", text);
-		else if (rc > 0)
-			http_reply_rpc_error(req, 422, "block %s does not decode", text);
-		else
-			http_reply_rpc_error(req, 500, "%s", l.err);
+		reply_dag_error(req, rc, &where, l.err);
 		return;
 	}
 	reply_json_obj(req, json_pack("{s:[{s:s, s:o}]}", "Objects", "Hash", text, "Links", l.links));

@@ -179,27 +179,8 @@ int pinreq_get(repo *rp, const uint8_t id[PINREQ_ID_LEN], pinreq *r, char *err)
 
 int pinreq_del(repo *rp, const uint8_t id[PINREQ_ID_LEN], char *err)
 {
-	MDB_txn *txn;
 	MDB_val k = {PINREQ_ID_LEN, (void *)id};
-	int rc;
-
-	if ((rc = mdb_txn_begin(rp->env, NULL, 0, &txn)) != 0) {
-		ERR("index: %s", mdb_strerror(rc));
-		return -1;
-	}
-	rc = mdb_del(txn, rp->pinreqs, &k, NULL);
-	if (rc != 0) {
-		mdb_txn_abort(txn);
-		if (rc == MDB_NOTFOUND)
-			return 1;
-		ERR("index: %s", mdb_strerror(rc));
-		return -1;
-	}
-	if ((rc = mdb_txn_commit(txn)) != 0) {
-		ERR("index: %s", mdb_strerror(rc));
-		return -1;
-	}
-	return 0;
+	return repo_index_del(rp, rp->pinreqs, &k, err);
 }
 
 int pinreq_foreach(repo *rp, uint64_t before_ms, pinreq_fn fn, void *ctx, char *err)

@@ -18,25 +18,11 @@ int pinstore_put(repo *r, const pin *p, char *err)
 	uint8_t kb[CAIRN_CID_MAX_BYTES], vb[1 + PIN_NAME_MAX];
 	size_t nl = strnlen(p->name, PIN_NAME_MAX);
 	MDB_val k, v = {1 + nl, vb};
-	MDB_txn *txn;
-	int rc;
 
 	key_of(&p->cid, kb, &k);
 	vb[0] = (uint8_t)p->type;
 	memcpy(vb + 1, p->name, nl);
-	if ((rc = mdb_txn_begin(r->env, NULL, 0, &txn)) != 0) {
-		ERR("index: %s", mdb_strerror(rc));
-		return -1;
-	}
-	if ((rc = mdb_put(txn, r->pins, &k, &v, 0)) != 0)
-		mdb_txn_abort(txn);
-	else
-		rc = mdb_txn_commit(txn); /* frees txn, also on failure */
-	if (rc != 0) {
-		ERR("index: %s", mdb_strerror(rc));
-		return -1;
-	}
-	return 0;
+	return repo_index_put(r, r->pins, &k, &v, 0, err) == 0 ? 0 : -1;
 }
 
 static void decode_value(const MDB_val *v, pin *p)
@@ -81,26 +67,8 @@ int pinstore_del(repo *r, const cairn_cid *cid, char *err)
 {
 	uint8_t kb[CAIRN_CID_MAX_BYTES];
 	MDB_val k;
-	MDB_txn *txn;
-	int rc;
-
 	key_of(cid, kb, &k);
-	if ((rc = mdb_txn_begin(r->env, NULL, 0, &txn)) != 0) {
-		ERR("index: %s", mdb_strerror(rc));
-		return -1;
-	}
-	rc = mdb_del(txn, r->pins, &k, NULL);
-	if (rc != 0)
-		mdb_txn_abort(txn);
-	else
-		rc = mdb_txn_commit(txn);
-	if (rc == MDB_NOTFOUND)
-		return 1;
-	if (rc != 0) {
-		ERR("index: %s", mdb_strerror(rc));
-		return -1;
-	}
-	return 0;
+	return repo_index_del(r, r->pins, &k, err);
 }
 
 int pinstore_foreach(repo *r, pinstore_fn fn, void *ctx, char *err)

@@ -325,3 +325,46 @@ const char *repo_config_str(const repo *r, const char *section, const char *key)
 {
 	return json_string_value(json_object_get(json_object_get(r->config, section), key));
 }
+
+int repo_index_put(repo *r, MDB_dbi dbi, const MDB_val *k, const MDB_val *v, unsigned flags,
+                   char *err)
+{
+	MDB_txn *txn;
+	MDB_val key = *k, val = *v;
+	int rc = mdb_txn_begin(r->env, NULL, 0, &txn);
+	if (rc == 0) {
+		rc = mdb_put(txn, dbi, &key, &val, flags);
+		if (rc != 0)
+			mdb_txn_abort(txn);
+		else
+			rc = mdb_txn_commit(txn); /* frees txn, also on failure */
+	}
+	if (rc == MDB_KEYEXIST)
+		return 1;
+	if (rc != 0) {
+		ERR("index: %s", mdb_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+int repo_index_del(repo *r, MDB_dbi dbi, const MDB_val *k, char *err)
+{
+	MDB_txn *txn;
+	MDB_val key = *k;
+	int rc = mdb_txn_begin(r->env, NULL, 0, &txn);
+	if (rc == 0) {
+		rc = mdb_del(txn, dbi, &key, NULL);
+		if (rc != 0)
+			mdb_txn_abort(txn);
+		else
+			rc = mdb_txn_commit(txn);
+	}
+	if (rc == MDB_NOTFOUND)
+		return 1;
+	if (rc != 0) {
+		ERR("index: %s", mdb_strerror(rc));
+		return -1;
+	}
+	return 0;
+}

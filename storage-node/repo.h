@@ -57,6 +57,13 @@ int repo_open_index(repo *r, const char *path, char *err);
 
 void repo_close(repo *r);
 
+/* One-key writes to an index database, each its own transaction.
+ * repo_index_put: 0, 1 (flags has MDB_NOOVERWRITE and the key exists), or
+ * -1 with err set. repo_index_del: 0, 1 (no such key), or -1. */
+int repo_index_put(repo *r, MDB_dbi dbi, const MDB_val *k, const MDB_val *v, unsigned flags,
+                   char *err);
+int repo_index_del(repo *r, MDB_dbi dbi, const MDB_val *k, char *err);
+
 /* A config string, e.g. repo_config_str(r, "Addresses", "API"); NULL if absent. */
 const char *repo_config_str(const repo *r, const char *section, const char *key);
 

@@ -37,8 +37,6 @@ int tokens_add(repo *r, const char *name, char *secret, char *err)
 {
 	uint8_t raw[TOKEN_SECRET_BYTES], val[VALUE_LEN];
 	size_t plen = strlen(TOKEN_PREFIX), n;
-	MDB_txn *txn;
-	int rc;
 
 	if (!token_name_valid(name)) {
 		ERR("invalid token name '%.80s' (1 to %d characters of A-Z a-z 0-9 . _ -)", name,
@@ -62,50 +60,15 @@ int tokens_add(repo *r, const char *name, char *secret, char *err)
 		val[CAIRN_HASH_LEN + i] = (uint8_t)(t >> (56 - 8 * i));
 
 	MDB_val k = {strlen(name), (void *)name}, v = {sizeof val, val};
-	if ((rc = mdb_txn_begin(r->env, NULL, 0, &txn)) != 0) {
-		ERR("index: %s", mdb_strerror(rc));
-		return -1;
-	}
-	rc = mdb_put(txn, r->tokens, &k, &v, MDB_NOOVERWRITE);
-	if (rc != 0) {
-		mdb_txn_abort(txn);
-		if (rc == MDB_KEYEXIST)
-			return 1;
-		ERR("index: %s", mdb_strerror(rc));
-		return -1;
-	}
-	if ((rc = mdb_txn_commit(txn)) != 0) {
-		ERR("index: %s", mdb_strerror(rc));
-		return -1;
-	}
-	return 0;
+	return repo_index_put(r, r->tokens, &k, &v, MDB_NOOVERWRITE, err);
 }
 
 int tokens_rm(repo *r, const char *name, char *err)
 {
 	MDB_val k = {strlen(name), (void *)name};
-	MDB_txn *txn;
-	int rc;
-
 	if (!token_name_valid(name))
 		return 1;
-	if ((rc = mdb_txn_begin(r->env, NULL, 0, &txn)) != 0) {
-		ERR("index: %s", mdb_strerror(rc));
-		return -1;
-	}
-	rc = mdb_del(txn, r->tokens, &k, NULL);
-	if (rc != 0) {
-		mdb_txn_abort(txn);
-		if (rc == MDB_NOTFOUND)
-			return 1;
-		ERR("index: %s", mdb_strerror(rc));
-		return -1;
-	}
-	if ((rc = mdb_txn_commit(txn)) != 0) {
-		ERR("index: %s", mdb_strerror(rc));
-		return -1;
-	}
-	return 0;
+	return repo_index_del(r, r->tokens, &k, err);
 }
 
 /* A record as stored; 0, or -1 for one that is not ours (skipped). */
