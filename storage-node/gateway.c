@@ -258,16 +258,18 @@ static void serve_raw(struct evhttp_request *req, node *n, const struct target *
 	free(data);
 }
 
+/* Serve a file; r (taken over) is its reader when the caller opened one
+ * already, else NULL. */
 static void serve_file(struct evhttp_request *req, node *n, const struct target *t,
-                       const cairn_cid *file, const char *name, struct evkeyvalq *q, int head)
+                       const cairn_cid *file, dag_reader *r, const char *name,
+                       struct evkeyvalq *q, int head)
 {
 	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	char etag[CAIRN_CID_TEXT_MAX + 4], text[CAIRN_CID_TEXT_MAX], err[512] = "", crange[96];
 	cairn_cid where;
-	dag_reader *r = http_open_file(req, &n->repo.bs, file, 0);
 
-	if (!r)
+	if (!r && !(r = http_open_file(req, &n->repo.bs, file, 0)))
 		return;
 	cairn_cid_to_string(file, text, sizeof text, NULL);
 	snprintf(etag, sizeof etag, "\"%s\"", text);
@@ -288,6 +290,11 @@ static void serve_file(struct evhttp_request *req, node *n, const struct target 
 	const char *type = type_by_name(fname ? fname : name);
 	if (type) {
 		evhttp_add_header(h, "Content-Type", type);
+	} else if (r->st[0].own_len > 0 || r->size == 0) {
+		/* The root block holds the first bytes (a raw block, a one-block
+		 * file): sniff them where they are, without reading it again. */
+		const struct dag_frame *f0 = &r->st[0];
+		evhttp_add_header(h, "Content-Type", sniff(f0->own, f0->own_len < 512 ? f0->own_len : 512));
 	} else {
 		/* Sniff from the first bytes (a separate short reader: the main
 		 * one may start mid-file for a Range). */
@@ -375,7 +382,7 @@ static void serve_dir(struct evhttp_request *req, node *n, const struct target *
 
 	int rc = dir_resolve(&n->repo.bs, &t->cid, "index.html", &index, NULL, &where, err);
 	if (rc == 0) {
-		serve_file(req, n, t, &index, "index.html", q, head);
+		serve_file(req, n, t, &index, NULL, "index.html", q, head);
 		return;
 	}
 	if (rc != DIR_NOT_FOUND) {
@@ -630,9 +637,21 @@ void gateway_handle(struct evhttp_request *req, void *arg)
 		serve_raw(req, n, &t, head);
 		goto done;
 	}
+	/* Most requests are for files: open the reader first, and look at what
+	 * else the node is only if it is not one (each block read is hashed). */
+	dag_reader *fr = malloc(sizeof *fr);
+	if (!fr) {
+		http_reply_text(req, 500, "out of memory");
+		goto done;
+	}
+	rc = dag_reader_open(fr, &n->repo.bs, &t.cid, &where, err);
+	if (rc == 0) {
+		serve_file(req, n, &t, &t.cid, fr, t.name, &q, head);
+		goto done;
+	}
+	free(fr);
 	dir_kind kind;
-	rc = dir_kind_of(&n->repo.bs, &t.cid, &kind, &where, err);
-	if (rc != 0) {
+	if (rc != DAG_NOT_FILE || (rc = dir_kind_of(&n->repo.bs, &t.cid, &kind, &where, err)) != 0) {
 		resolve_error(req, rc, &where, rest, err);
 		goto done;
 	}
@@ -651,8 +670,6 @@ void gateway_handle(struct evhttp_request *req, void *arg)
 			goto done;
 		}
 		serve_dir(req, n, &t, &q, head);
-	} else if (kind == KIND_FILE) {
-		serve_file(req, n, &t, &t.cid, t.name, &q, head);
 	} else {
 		http_reply_text(req, 501, "%s is not a UnixFS file or directory: fetch it with ?format=raw "
 		                "or ?format=car", t.cid_text);
