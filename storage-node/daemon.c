@@ -256,7 +256,15 @@ int cmd_daemon(int argc, char **argv)
 	 * freed buffers are reused instead. */
 	mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
 	mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
-	n.base = event_base_new();
+	/* epoll's changelist folds the read/write interest changes evhttp makes
+	 * around every request into one epoll_ctl, or none: they were a tenth
+	 * of the time spent on small GETs. */
+	struct event_config *ecfg = event_config_new();
+	if (ecfg)
+		event_config_set_flag(ecfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	n.base = ecfg ? event_base_new_with_config(ecfg) : event_base_new();
+	if (ecfg)
+		event_config_free(ecfg);
 	listeners[0] = (struct listener){NULL, NULL, "API"};
 	listeners[1] = (struct listener){NULL, NULL, "Gateway"};
 	rc = EXIT_FAIL;
