@@ -16,19 +16,28 @@ struct base_def {
 	const char *alphabet;
 	enum family family;
 	unsigned param; /* bits per char (RFC4648) or radix (BIGNUM) */
+	int pad;        /* RFC 4648 '=' padding to whole groups */
 };
 
 static const struct base_def bases[] = {
-	{CAIRN_BASE16, "base16", "0123456789abcdef", RFC4648, 4},
-	{CAIRN_BASE16UPPER, "base16upper", "0123456789ABCDEF", RFC4648, 4},
-	{CAIRN_BASE32, "base32", "abcdefghijklmnopqrstuvwxyz234567", RFC4648, 5},
-	{CAIRN_BASE32UPPER, "base32upper", "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", RFC4648, 5},
-	{CAIRN_BASE36, "base36", "0123456789abcdefghijklmnopqrstuvwxyz", BIGNUM, 36},
-	{CAIRN_BASE36UPPER, "base36upper", "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", BIGNUM, 36},
-	{CAIRN_BASE58BTC, "base58btc", "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz", BIGNUM, 58},
-	{CAIRN_BASE64, "base64", "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", RFC4648, 6},
-	{CAIRN_BASE64URL, "base64url", "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", RFC4648, 6},
+	{CAIRN_BASE16, "base16", "0123456789abcdef", RFC4648, 4, 0},
+	{CAIRN_BASE16UPPER, "base16upper", "0123456789ABCDEF", RFC4648, 4, 0},
+	{CAIRN_BASE32, "base32", "abcdefghijklmnopqrstuvwxyz234567", RFC4648, 5, 0},
+	{CAIRN_BASE32UPPER, "base32upper", "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", RFC4648, 5, 0},
+	{CAIRN_BASE36, "base36", "0123456789abcdefghijklmnopqrstuvwxyz", BIGNUM, 36, 0},
+	{CAIRN_BASE36UPPER, "base36upper", "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", BIGNUM, 36, 0},
+	{CAIRN_BASE58BTC, "base58btc", "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz", BIGNUM, 58, 0},
+	{CAIRN_BASE64, "base64", "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", RFC4648, 6, 0},
+	{CAIRN_BASE64URL, "base64url", "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", RFC4648, 6, 0},
+	{CAIRN_BASE64PAD, "base64pad", "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", RFC4648, 6, 1},
+	{CAIRN_BASE64URLPAD, "base64urlpad", "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", RFC4648, 6, 1},
 };
+
+/* Characters in a whole RFC 4648 group: 24 bits of base64, 40 of base32. */
+static size_t group_chars(const struct base_def *d)
+{
+	return d->param == 6 ? 4 : d->param == 5 ? 8 : 2;
+}
 
 static const struct base_def *find_def(cairn_base base)
 {
@@ -67,8 +76,10 @@ const char *cairn_base_name(cairn_base base)
 /* Payload length bound, without prefix or NUL. */
 static size_t payload_max(const struct base_def *d, size_t len)
 {
-	if (d->family == RFC4648)
-		return (len * 8 + d->param - 1) / d->param;
+	if (d->family == RFC4648) {
+		size_t n = (len * 8 + d->param - 1) / d->param, g = group_chars(d);
+		return d->pad ? (n + g - 1) / g * g : n;
+	}
 	/* log(256)/log(58) = 1.3657..., log(256)/log(36) = 1.5474... */
 	if (d->param == 58)
 		return len * 137 / 100 + 1;
@@ -103,6 +114,13 @@ static int rfc4648_encode(const struct base_def *d, const uint8_t *in, size_t le
 	}
 	if (bits)
 		out[o++] = d->alphabet[(acc << (d->param - bits)) & mask];
+	if (d->pad) {
+		size_t g = group_chars(d);
+		if ((o + g - 1) / g * g + 1 > cap)
+			return CAIRN_E_BUFFER;
+		while (o % g)
+			out[o++] = '=';
+	}
 	out[o] = '\0';
 	*outlen = o;
 	return CAIRN_OK;
@@ -201,6 +219,20 @@ static int rfc4648_decode(const struct base_def *d, const char *in, size_t len,
 {
 	uint8_t table[256];
 	build_table(d, table);
+	if (d->pad) {
+		/* Whole groups only, with the '=' the last group's bits call for
+		 * (and no more), then decode the rest as unpadded text. */
+		size_t g = group_chars(d), np = 0;
+		if (len % g)
+			return CAIRN_E_BASE_PADDING;
+		while (np < len && in[len - 1 - np] == '=')
+			np++;
+		size_t data = len - np;
+		size_t want = (g - ((data * d->param + d->param - 1) / d->param) % g) % g;
+		if (np != want || np >= g || (data * d->param) % 8 >= d->param)
+			return CAIRN_E_BASE_PADDING;
+		len = data;
+	}
 	/* Characters first: "not in the alphabet" is the more useful report. */
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)in[i];

@@ -8,6 +8,8 @@
  *   'k' base36       'K' base36upper      big-number, leading 0x00 -> '0'
  *   'z' base58btc                         big-number, leading 0x00 -> '1'
  *   'm' base64       'u' base64url        RFC 4648 sections 4/5, no padding
+ *   'M' base64pad    'U' base64urlpad     the same with '=' padding (signed
+ *                                         notes and checkpoints use base64pad)
  *
  * Decoding is strict, as in the reference implementations: each variant only
  * accepts its own alphabet and case, '=' padding is rejected, and an RFC 4648
@@ -32,6 +34,8 @@ typedef enum cairn_base {
 	CAIRN_BASE58BTC = 'z',
 	CAIRN_BASE64 = 'm',
 	CAIRN_BASE64URL = 'u',
+	CAIRN_BASE64PAD = 'M',
+	CAIRN_BASE64URLPAD = 'U',
 } cairn_base;
 
 /**

@@ -94,7 +94,7 @@ static int open_index(repo *r, char *err)
 	snprintf(dir, sizeof dir, "%s/index", r->path);
 	if ((rc = mdb_env_create(&r->env)) != 0 ||
 	    (rc = mdb_env_set_mapsize(r->env, REPO_MAP_SIZE)) != 0 ||
-	    (rc = mdb_env_set_maxdbs(r->env, 8)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(r->env, 16)) != 0 ||
 	    (rc = mdb_env_open(r->env, dir, 0, 0644)) != 0) {
 		ERR("index %s: %s", dir, mdb_strerror(rc));
 		if (r->env)
@@ -108,7 +108,10 @@ static int open_index(repo *r, char *err)
 	}
 	if ((rc = mdb_dbi_open(txn, "pins", MDB_CREATE, &r->pins)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "pinreqs", MDB_CREATE, &r->pinreqs)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "tokens", MDB_CREATE, &r->tokens)) != 0) {
+	    (rc = mdb_dbi_open(txn, "tokens", MDB_CREATE, &r->tokens)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "log_nodes", MDB_CREATE, &r->log_nodes)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "log_leaves", MDB_CREATE, &r->log_leaves)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "log_cids", MDB_CREATE, &r->log_cids)) != 0) {
 		mdb_txn_abort(txn);
 		ERR("index: %s", mdb_strerror(rc));
 		return -1;

@@ -7,7 +7,8 @@
  *   identity.key   Ed25519 private key, PKCS#8 PEM, mode 0600
  *   blocks/        the blockstore (blockstore.h)
  *   index/         LMDB environment: pins (pinstore.h), pin service requests
- *                  (pinreq.h), API tokens (tokens.h)
+ *                  (pinreq.h), API tokens (tokens.h), the anchoring log
+ *                  (anchorlog.h)
  *   repo.lock      flock()ed by whoever has the repo open; holds its pid
  */
 #ifndef CAIRN_REPO_H
@@ -35,6 +36,7 @@ typedef struct repo {
 	blockstore bs;
 	MDB_env *env;
 	MDB_dbi pins, pinreqs, tokens;
+	MDB_dbi log_nodes, log_leaves, log_cids; /* the anchoring log (anchorlog.h) */
 	char peer_id[128];
 } repo;
 

@@ -14,7 +14,37 @@ static const struct { const char *name; const char *plain, *zero; } vec[] = {
 	{"base58btc", "z7paNL19xttacUY", "z17paNL19xttacUY"},
 	{"base64", "meWVzIG1hbmkgIQ", "mAHllcyBtYW5pICE"},
 	{"base64url", "ueWVzIG1hbmkgIQ", "uAHllcyBtYW5pICE"},
+	{"base64pad", "MeWVzIG1hbmkgIQ==", "MAHllcyBtYW5pICE="},
+	{"base64urlpad", "UeWVzIG1hbmkgIQ==", "UAHllcyBtYW5pICE="},
 };
+
+/* RFC 4648 section 10, base64 with padding. */
+static void rfc4648_padded(void **state)
+{
+	(void)state;
+	static const char *in[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
+	static const char *out[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
+	for (size_t i = 0; i < 7; i++) {
+		char txt[32];
+		uint8_t dec[32];
+		size_t n;
+		assert_int_equal(cairn_base_encode(CAIRN_BASE64PAD, (const uint8_t *)in[i], strlen(in[i]),
+		                                   txt, sizeof txt, &n), CAIRN_OK);
+		assert_string_equal(txt, out[i]);
+		assert_int_equal(cairn_base_decode(CAIRN_BASE64PAD, out[i], strlen(out[i]), dec,
+		                                   sizeof dec, &n), CAIRN_OK);
+		assert_int_equal(n, strlen(in[i]));
+		assert_memory_equal(dec, in[i], n);
+	}
+	/* padding that is missing, short, long, misplaced, or hides set bits */
+	static const char *bad[] = {"Zg", "Zg=", "Zg===", "Z===", "Zh==", "Zg==Zg==", "Zm8==", "=Zm8"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		uint8_t dec[32];
+		size_t n;
+		assert_int_not_equal(cairn_base_decode(CAIRN_BASE64PAD, bad[i], strlen(bad[i]), dec,
+		                                       sizeof dec, &n), CAIRN_OK);
+	}
+}
 
 static void spec_vectors(void **state)
 {
@@ -126,6 +156,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(spec_vectors),
+		cmocka_unit_test(rfc4648_padded),
 		cmocka_unit_test(round_trip_random),
 		cmocka_unit_test(bad_input),
 		cmocka_unit_test(small_buffers),
