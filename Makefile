@@ -98,6 +98,11 @@ NODE_LIBS := -lzstd -llmdb -ljansson -levent
 $(CAIRN): $(NODE_OBJS) $(CORE_LIB)
 	$(CC) $(LDFLAGS_C) -o $@ $(NODE_OBJS) $(CORE_LIB) $(CORE_LIBS) $(NODE_LIBS)
 
+# Unit tests of node modules that stand alone (no repo, no event loop).
+$(BUILD)/test/test_note: test/unit/test_note.c $(BUILD)/node/note.o $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_C) $(B3_CFLAGS) -Icore -Istorage-node $< $(BUILD)/node/note.o -o $@ $(LDFLAGS_C) $(CORE_LIB) $(CORE_LIBS) -lcmocka
+
 $(BUILD)/test/%: test/unit/%.c $(CORE_LIB) $(wildcard core/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_C) $(B3_CFLAGS) -Icore $< -o $@ $(LDFLAGS_C) $(CORE_LIB) $(CORE_LIBS) -lcmocka
