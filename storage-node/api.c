@@ -8,6 +8,7 @@
 #include "api.h"
 
 #include "add_opts.h"
+#include "anchor_api.h"
 #include "car_io.h"
 #include "dirbuild.h"
 #include "gc.h"
@@ -1098,6 +1099,11 @@ static const struct {
 	{"/api/v0/block/stat", api_block_stat},
 	{"/api/v0/pin/ls", api_pin_ls},
 	{"/api/v0/repo/stat", api_repo_stat},
+	{"/api/v0/anchor/add", anchor_api_add},
+	{"/api/v0/anchor/flush", anchor_api_flush},
+	{"/api/v0/anchor/proof", anchor_api_proof},
+	{"/api/v0/anchor/checkpoints", anchor_api_checkpoints},
+	{"/api/v0/anchor/consistency", anchor_api_consistency},
 };
 
 void api_handle(struct evhttp_request *req, void *arg)

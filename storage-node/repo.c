@@ -111,7 +111,8 @@ static int open_index(repo *r, char *err)
 	    (rc = mdb_dbi_open(txn, "tokens", MDB_CREATE, &r->tokens)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "log_nodes", MDB_CREATE, &r->log_nodes)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "log_leaves", MDB_CREATE, &r->log_leaves)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "log_cids", MDB_CREATE, &r->log_cids)) != 0) {
+	    (rc = mdb_dbi_open(txn, "log_cids", MDB_CREATE, &r->log_cids)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "checkpoints", MDB_CREATE, &r->checkpoints)) != 0) {
 		mdb_txn_abort(txn);
 		ERR("index: %s", mdb_strerror(rc));
 		return -1;
@@ -370,4 +371,23 @@ int repo_index_del(repo *r, MDB_dbi dbi, const MDB_val *k, char *err)
 		return -1;
 	}
 	return 0;
+}
+
+EVP_PKEY *repo_identity_key(const repo *r, char *err)
+{
+	char p[4200];
+	snprintf(p, sizeof p, "%s/identity.key", r->path);
+	FILE *f = fopen(p, "r");
+	if (!f) {
+		ERR("open %s: %s", p, strerror(errno));
+		return NULL;
+	}
+	EVP_PKEY *k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	fclose(f);
+	if (!k || EVP_PKEY_get_base_id(k) != EVP_PKEY_ED25519) {
+		EVP_PKEY_free(k);
+		ERR("%s is not an Ed25519 private key", p);
+		return NULL;
+	}
+	return k;
 }

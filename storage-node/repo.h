@@ -37,6 +37,7 @@ typedef struct repo {
 	MDB_env *env;
 	MDB_dbi pins, pinreqs, tokens;
 	MDB_dbi log_nodes, log_leaves, log_cids; /* the anchoring log (anchorlog.h) */
+	MDB_dbi checkpoints;                     /* its signed checkpoints (checkpoint.h) */
 	char peer_id[128];
 } repo;
 
@@ -58,6 +59,11 @@ int repo_open(repo *r, const char *path, int *holder, char *err);
 int repo_open_index(repo *r, const char *path, char *err);
 
 void repo_close(repo *r);
+
+/* The node's Ed25519 key (identity.key), for signing; the caller frees it
+ * with EVP_PKEY_free. NULL with err set. */
+#include <openssl/evp.h>
+EVP_PKEY *repo_identity_key(const repo *r, char *err);
 
 /* One-key writes to an index database, each its own transaction.
  * repo_index_put: 0, 1 (flags has MDB_NOOVERWRITE and the key exists), or

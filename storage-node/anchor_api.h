@@ -1,0 +1,14 @@
+/* The anchoring API (/api/v0/anchor/...). See anchor_api.c. */
+#ifndef CAIRN_ANCHOR_API_H
+#define CAIRN_ANCHOR_API_H
+
+#include "node.h"
+
+struct evkeyvalq;
+void anchor_api_add(struct evhttp_request *req, node *n, struct evkeyvalq *q);
+void anchor_api_flush(struct evhttp_request *req, node *n, struct evkeyvalq *q);
+void anchor_api_proof(struct evhttp_request *req, node *n, struct evkeyvalq *q);
+void anchor_api_checkpoints(struct evhttp_request *req, node *n, struct evkeyvalq *q);
+void anchor_api_consistency(struct evhttp_request *req, node *n, struct evkeyvalq *q);
+
+#endif
