@@ -15,6 +15,7 @@
  */
 #include "anchor_api.h"
 
+#include "anchorer.h"
 #include "anchorlog.h"
 #include "checkpoint.h"
 #include "error.h"
@@ -155,6 +156,11 @@ done:
 
 void anchor_api_flush(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 {
+	if (n->anchor) { /* answered once the checkpoint is confirmed on chain */
+		(void)q;
+		anchorer_flush(n->anchor, req);
+		return;
+	}
 	checkpoint *cp = malloc(sizeof *cp);
 	char err[REPO_ERR_MAX];
 	int fresh;
@@ -171,6 +177,45 @@ void anchor_api_flush(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 		reply(req, j);
 	}
 	free(cp);
+}
+
+struct newest {
+	repo *r;
+	uint64_t index;
+	checkpoint *best;
+	int anchored, found;
+};
+
+static int consider(void *ctx, const checkpoint *cp)
+{
+	struct newest *w = ctx;
+	if (cp->size <= w->index)
+		return 0;
+	json_t *rec = anchor_record(w->r, cp->size);
+	int anchored = rec != NULL;
+	json_decref(rec);
+	/* an anchored checkpoint beats any unanchored one; newer beats older */
+	if (!w->found || anchored || !w->anchored) {
+		if (anchored || !w->anchored) {
+			*w->best = *cp;
+			w->anchored = anchored;
+			w->found = 1;
+		}
+	}
+	return 0;
+}
+
+/* The checkpoint a proof of leaf index is best made against: the newest
+ * anchored one that covers it, else the newest. 0, 1 (none), -1. */
+static int newest_anchored(node *n, uint64_t index, checkpoint *cp, char *err)
+{
+	struct newest w = {&n->repo, index, cp, 0, 0};
+	int rc = checkpoint_foreach(&n->repo, consider, &w, err);
+	if (rc < 0)
+		return -1;
+	if (!w.found)
+		return checkpoint_latest(&n->repo, cp, err);
+	return 0;
 }
 
 void anchor_api_proof(struct evhttp_request *req, node *n, struct evkeyvalq *q)
@@ -208,7 +253,7 @@ void anchor_api_proof(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 		http_reply_rpc_error(req, 500, "out of memory");
 		return;
 	}
-	rc = has_size == 0 ? checkpoint_get(&n->repo, size, cp, err) : checkpoint_latest(&n->repo, cp, err);
+	rc = has_size == 0 ? checkpoint_get(&n->repo, size, cp, err) : newest_anchored(n, index, cp, err);
 	if (rc < 0) {
 		http_reply_rpc_error(req, 500, "%s", err);
 		goto done;
@@ -233,10 +278,15 @@ void anchor_api_proof(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 		hex(path[i], 32, h);
 		json_array_append_new(pa, json_string(h));
 	}
+	json_t *rec = anchor_record(&n->repo, cp->size);
+	if (rec) /* chain, tx, block, block_hash, time: where the root is on chain */
+		json_object_update(j, rec);
+	json_decref(rec);
 	json_object_set_new(j, "cid", json_string(text));
 	json_object_set_new(j, "index", json_integer((json_int_t)index));
 	json_object_set_new(j, "path", pa);
-	json_object_del(j, "time");
+	if (!json_object_get(j, "tx"))
+		json_object_del(j, "time"); /* unanchored: no chain time to give */
 	reply(req, j);
 done:
 	free(cp);

@@ -3,6 +3,7 @@
  * It holds the repo lock for its lifetime, so a second daemon (or a CLI
  * command that would write to the repo) is refused rather than racing it.
  */
+#include "anchorer.h"
 #include "api.h"
 #include "cli.h"
 #include "gateway.h"
@@ -41,6 +42,14 @@ static const char daemon_usage[] =
 	"  --api HOST:PORT      Kubo RPC API (default: config Addresses.API, 127.0.0.1:5001)\n"
 	"  --gateway HOST:PORT  read-only IPFS gateway (default: config Addresses.Gateway,\n"
 	"                       127.0.0.1:8080)\n"
+	"  --chain-rpc URL      anchor the log's checkpoints on this Ethereum node\n"
+	"                       (http://HOST:PORT): root ‖ size in a transaction\n"
+	"  --chain-from ADDR    the account that sends them (default: the first of\n"
+	"                       eth_accounts)\n"
+	"  --anchor-interval S  seconds between anchors of a growing log (default 60)\n"
+	"  --anchor-batch N     anchor as soon as N leaves wait\n"
+	"  --confirmations K    blocks to wait for, the transaction's own included\n"
+	"                       (default 1)\n"
 	"Port 0 picks a free port; the addresses in use are printed at start.\n"
 	"Stops cleanly on SIGINT or SIGTERM.\n";
 
@@ -207,11 +216,55 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(n->base, &grace);
 }
 
+/* One of the anchoring options at argv[*i] (its value consumed)? 1 if it
+ * was one, with *rc set to EXIT_USAGE if its value is bad; 0 otherwise. */
+static int anchor_option(int argc, char **argv, int *i, anchor_opts *o, int *rc)
+{
+	static const char *names[] = {"--chain-rpc", "--chain-from", "--anchor-interval",
+	                              "--anchor-batch", "--confirmations"};
+	const char *a = argv[*i], *v = NULL;
+	int which = -1;
+	*rc = 0;
+	for (int k = 0; k < 5 && which < 0; k++) {
+		size_t l = strlen(names[k]);
+		if (strncmp(a, names[k], l) == 0 && (a[l] == '\0' || a[l] == '=')) {
+			which = k;
+			v = a[l] == '=' ? a + l + 1 : *i + 1 < argc ? argv[++*i] : NULL;
+		}
+	}
+	if (which < 0)
+		return 0;
+	char *end;
+	unsigned long long x = 0;
+	if (!v || !*v) {
+		cli_error("daemon", "%s needs a value", names[which]);
+		*rc = EXIT_USAGE;
+		return 1;
+	}
+	if (which >= 2) {
+		x = strtoull(v, &end, 10);
+		if (*end || v[0] == '-' || (which != 3 && x == 0) || x > 1000000000ull) {
+			cli_error("daemon", "%s takes a positive number, not '%s'", names[which], v);
+			*rc = EXIT_USAGE;
+			return 1;
+		}
+	}
+	switch (which) {
+	case 0: o->rpc = v; break;
+	case 1: o->from = v; break;
+	case 2: o->interval = (unsigned)x; break;
+	case 3: o->batch = x; break;
+	case 4: o->confirmations = (unsigned)x; break;
+	}
+	return 1;
+}
+
 int cmd_daemon(int argc, char **argv)
 {
 	node n;
 	const char *api_addr = NULL, *gw_addr = NULL;
 	struct event *sigint = NULL, *sigterm = NULL, *flusher = NULL;
+	anchor_opts ao = {0};
 	int rc;
 
 	for (int i = 1; i < argc; i++) {
@@ -226,6 +279,9 @@ int cmd_daemon(int argc, char **argv)
 			gw_addr = argv[++i];
 		} else if (strncmp(argv[i], "--gateway=", 10) == 0) {
 			gw_addr = argv[i] + 10;
+		} else if (anchor_option(argc, argv, &i, &ao, &rc)) {
+			if (rc)
+				return rc;
 		} else {
 			cli_error("daemon", "unknown option '%s' (see 'cairn daemon --help')", argv[i]);
 			return EXIT_USAGE;
@@ -295,11 +351,22 @@ int cmd_daemon(int argc, char **argv)
 	char err[REPO_ERR_MAX];
 	if (blockstore_totals(&n.repo.bs, &n.metrics.blocks, &n.metrics.repo_bytes, err) != 0)
 		fprintf(stderr, "cairn daemon: counting blocks: %s\n", err);
+	if (ao.rpc) {
+		char aerr[256];
+		n.anchor = anchorer_new(&n, &ao, aerr);
+		if (!n.anchor) {
+			cli_error("daemon", "%s", aerr);
+			rc = EXIT_USAGE;
+			goto done;
+		}
+		printf("anchoring to %s every %u s\n", ao.rpc, ao.interval ? ao.interval : ANCHOR_INTERVAL_DEFAULT);
+	}
 	printf("peer identity: %s\nrepo: %s\nDaemon is ready\n", n.repo.peer_id, n.repo.path);
 	fflush(stdout);
 	rc = event_base_dispatch(n.base) < 0 ? EXIT_FAIL : 0;
 	fprintf(stderr, "cairn daemon: stopped\n");
 done:
+	anchorer_free(n.anchor);
 	if (flusher)
 		event_free(flusher);
 	fflush(stderr);

@@ -16,6 +16,8 @@ typedef struct node {
 	/* The gateway's address as a multiaddr ending in /p2p/<PeerID>: where
 	 * pinning service clients may fetch from (PinStatus.delegates). */
 	char delegate[256];
+	/* putting checkpoints on a chain; NULL without --chain-rpc */
+	struct anchorer *anchor;
 } node;
 
 /* The repo's blocks and bytes on disk: counted at start, kept current by

@@ -38,6 +38,7 @@ typedef struct repo {
 	MDB_dbi pins, pinreqs, tokens;
 	MDB_dbi log_nodes, log_leaves, log_cids; /* the anchoring log (anchorlog.h) */
 	MDB_dbi checkpoints;                     /* its signed checkpoints (checkpoint.h) */
+	MDB_dbi anchors;                         /* their chain anchors (anchorer.h) */
 	char peer_id[128];
 } repo;
 
