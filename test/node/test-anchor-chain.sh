@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Anchoring on a real local Ethereum node (anvil, from npm): flush puts the
+# checkpoint's root ‖ size on chain and answers once confirmed; proofs are
+# checked against the chain by an independent verifier; batches trigger
+# anchoring; the chain down then up; the daemon killed between sending and
+# confirming resumes the same transaction (nothing anchored twice).
+. "$(dirname "$0")/../lib/tap.bash"
+. "$(dirname "$0")/../lib/daemon.bash"
+ANVIL=$here/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil
+export CAIRN_PATH=$scratch/repo
+"$CAIRN" init >/dev/null
+port=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+RPC=http://127.0.0.1:$port
+ANVIL_PID=
+anvil_start() {
+	"$ANVIL" --host 127.0.0.1 --port "$port" --block-time 1 >"$scratch/anvil.log" 2>&1 &
+	ANVIL_PID=$!
+	for _ in $(seq 100); do curl -s -o /dev/null "$RPC" -X POST -H 'content-type: application/json' \
+		-d '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' && return 0; sleep 0.1; done
+	return 1
+}
+anvil_stop() { [ -z "$ANVIL_PID" ] || { kill "$ANVIL_PID" 2>/dev/null; wait "$ANVIL_PID" 2>/dev/null; ANVIL_PID=; }; }
+anvil_start || { echo "not ok 1 - anvil start"; cat "$scratch/anvil.log"; exit 1; }
+start() { # daemon with anchoring; extra options in "$@"
+	"$CAIRN" daemon --api 127.0.0.1:0 --gateway 127.0.0.1:0 --chain-rpc "$RPC" --confirmations 2 \
+		--anchor-interval 3600 "$@" >"$scratch/daemon.out" 2>"$scratch/daemon.log" &
+	DAEMON_PID=$!
+	for _ in $(seq 100); do grep -q '^Daemon is ready' "$scratch/daemon.out" 2>/dev/null && break; sleep 0.05; done
+	API=$(sed -n 's/^API server listening on //p' "$scratch/daemon.out")
+	[ -n "$API" ]
+}
+trap 'daemon_stop; anvil_stop; rm -rf "$scratch"' EXIT
+cu() { curl -sS --max-time 60 -X POST "$@"; }
+rpc() { curl -sS --max-time 10 "$RPC" -X POST -H 'content-type: application/json' -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":[${2:-}]}"; }
+txcount() { rpc eth_getTransactionCount "\"$(rpc eth_accounts | sed -n 's/.*"result":\["\([^"]*\)".*/\1/p')\",\"latest\"" | sed -n 's/.*"result":"\(0x[0-9a-f]*\)".*/\1/p'; }
+cids() { for i in $(seq "$1" "$2"); do printf 'doc %s' "$i" | "$CAIRN" add -nQ; done; }
+add() { cu "$API/api/v0/anchor/add?$(cids "$1" "$2" | sed 's/^/arg=/' | paste -sd'&')" >/dev/null; }
+
+start || { echo "not ok 1 - daemon start"; cat "$scratch/daemon.log"; exit 1; }
+peer=$(cu "$API/api/v0/id" | sed -n 's/.*"ID":"\([^"]*\)".*/\1/p')
+add 1 10
+cu "$API/api/v0/anchor/flush" >"$scratch/flush.json"
+grep -q '"tx":"0x[0-9a-f]\{64\}"' "$scratch/flush.json" && ok "flush answers once the checkpoint is on chain" || not_ok "flush: $(cat "$scratch/flush.json")"
+c3=$(cids 3 3)
+cu "$API/api/v0/anchor/proof?arg=$c3" >"$scratch/p.json"
+check "the proof verifies (log and checkpoint)" "ok" "$(node "$here/anchor-verify.mjs" proof "$peer" <"$scratch/p.json")"
+check "…and its anchor against the chain, 2 confirmations" "ok" "$(node "$here/chain-verify.mjs" "$RPC" 2 <"$scratch/p.json")"
+check "the chain is named by CAIP-2" "eip155:31337" "$(sed -n 's/.*"chain":"\([^"]*\)".*/\1/p' "$scratch/p.json")"
+# a second checkpoint: its transaction carries another root
+add 11 20
+cu "$API/api/v0/anchor/flush" >/dev/null
+cu "$API/api/v0/anchor/proof?arg=$(cids 15 15)" >"$scratch/p2.json"
+check "a second anchor verifies" "ok" "$(node "$here/chain-verify.mjs" "$RPC" 2 <"$scratch/p2.json")"
+tamper() { # NAME JS
+	node -e "const p=JSON.parse(require('fs').readFileSync(process.argv[1]));$2;process.stdout.write(JSON.stringify(p))" "$scratch/p.json" >"$scratch/t.json"
+	local out; out=$(node "$here/chain-verify.mjs" "$RPC" 2 <"$scratch/t.json")
+	[ "$out" != ok ] && ok "refused: $1 ($out)" || not_ok "accepted: $1"
+}
+tamper "a transaction carrying another root" "p.tx=JSON.parse(require('fs').readFileSync('$scratch/p2.json')).tx"
+tamper "another chain id" "p.chain='eip155:1'"
+tamper "another block" "p.block=p.block+1"
+tamper "another block hash" "p.block_hash=p.block_hash.replace(/.\$/,c=>c==='0'?'1':'0')"
+tamper "another size" "p.size=p.size+1"
+check "the first checkpoint's proof still verifies (size=10)" "ok" \
+	"$(cu "$API/api/v0/anchor/proof?arg=$c3&size=10" | node "$here/chain-verify.mjs" "$RPC" 2)"
+
+# batch: 5 waiting leaves anchor by themselves
+daemon_stop
+start --anchor-batch 5 || { not_ok "restart with --anchor-batch"; exit 1; }
+add 21 25
+anchored=
+for _ in $(seq 60); do
+	cu "$API/api/v0/anchor/proof?arg=$(cids 25 25)" >"$scratch/p3.json" 2>/dev/null
+	grep -q '"tx"' "$scratch/p3.json" && { anchored=1; break; }
+	sleep 0.5
+done
+[ -n "$anchored" ] && ok "5 waiting leaves are anchored without a flush (--anchor-batch 5)" || not_ok "batch: $(cat "$scratch/p3.json")"
+
+# the chain down, then up again: nothing lost
+anvil_stop
+add 26 30
+cu --max-time 90 "$API/api/v0/anchor/flush" >"$scratch/f4.json" &
+FLUSH=$!
+sleep 3
+anvil_start || { not_ok "anvil restart"; exit 1; }
+wait "$FLUSH"
+grep -q '"tx"' "$scratch/f4.json" && ok "chain down then up: the flush is answered once anchored" || not_ok "chain down/up: $(cat "$scratch/f4.json")"
+grep -q "anchoring: .*retrying" "$scratch/daemon.log" && ok "…after retries logged" || not_ok "no retry logged"
+check "…and the proof verifies against the restarted chain" "ok" \
+	"$(cu "$API/api/v0/anchor/proof?arg=$(cids 28 28)" | node "$here/chain-verify.mjs" "$RPC" 2)"
+
+# killed between sending and confirming: the same transaction is resumed
+daemon_stop
+start --confirmations 6 || { not_ok "restart with 6 confirmations"; exit 1; }
+before=$(txcount)
+add 31 35
+cu --max-time 5 "$API/api/v0/anchor/flush" >/dev/null 2>&1 &
+sent=
+for _ in $(seq 100); do grep -q "anchoring checkpoint 35: sent" "$scratch/daemon.log" 2>/dev/null && { sent=1; break; }; sleep 0.1; done
+kill -KILL "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null; DAEMON_PID=
+[ -n "$sent" ] && ok "killed after sending, before 6 confirmations" || not_ok "the transaction was not sent before the kill"
+start --confirmations 6 || { not_ok "restart after SIGKILL"; exit 1; }
+cu --max-time 90 "$API/api/v0/anchor/flush" >"$scratch/f5.json"
+grep -q '"size":35' "$scratch/f5.json" && grep -q '"tx"' "$scratch/f5.json" && ok "after SIGKILL mid-anchor, the restarted daemon confirms it" || not_ok "resume: $(cat "$scratch/f5.json")"
+check "…with the one transaction it had sent (none twice)" "$((before + 1))" "$(( $(txcount) ))"
+sleep 0.3
+check "the restarted daemon sent nothing itself" "0" "$(grep -c 'anchoring checkpoint 35: sent' "$scratch/daemon.log")"
+check "…and 6 confirmations" "ok" "$(cu "$API/api/v0/anchor/proof?arg=$(cids 33 33)" | node "$here/chain-verify.mjs" "$RPC" 6)"
+echo "1..$n"
