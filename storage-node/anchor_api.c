@@ -7,7 +7,8 @@
  *   anchor/flush                 a signed checkpoint of the log as it is now
  *   anchor/proof?arg=CID[&size=N]  the proof of the CID against the newest
  *                                checkpoint (or the one of size N)
- *   anchor/checkpoints           every checkpoint, oldest first (ndjson)
+ *   anchor/checkpoints           every checkpoint, oldest first, with its anchor
+ *                                if it has one (ndjson)
  *   anchor/consistency?old=N&new=M  RFC 9162 consistency proof
  *
  * Hashes are lower-case hex. Putting checkpoints on a chain comes with
@@ -18,6 +19,7 @@
 #include "anchorer.h"
 #include "anchorlog.h"
 #include "checkpoint.h"
+#include "proof.h"
 #include "error.h"
 #include "http_util.h"
 
@@ -32,16 +34,6 @@
 
 /* At most this many CIDs in one anchor/add. */
 #define ANCHOR_ADD_MAX 10000
-
-static void hex(const uint8_t *h, size_t n, char *out)
-{
-	static const char d[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = d[h[i] >> 4];
-		out[2 * i + 1] = d[h[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
 
 static void reply(struct evhttp_request *req, json_t *j)
 {
@@ -68,18 +60,6 @@ static void add_line(struct evbuffer *b, json_t *j)
 		evbuffer_add_printf(b, "%s\n", t);
 	free(t);
 	json_decref(j);
-}
-
-static json_t *checkpoint_json(const checkpoint *cp)
-{
-	char root[65], when[32];
-	struct tm tm;
-	time_t t = (time_t)cp->time;
-	hex(cp->root, 32, root);
-	gmtime_r(&t, &tm);
-	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return json_pack("{s:I, s:s, s:s, s:s}", "size", (json_int_t)cp->size, "root", root, "time",
-	                 when, "checkpoint", cp->note);
 }
 
 /* A non-negative integer query value, or an RPC error (then -1). */
@@ -172,59 +152,20 @@ void anchor_api_flush(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 	if (checkpoint_make(&n->repo, cp, &fresh, err) != 0) {
 		http_reply_rpc_error(req, 500, "%s", err);
 	} else {
-		json_t *j = checkpoint_json(cp);
+		json_t *j = proof_checkpoint_json(cp);
 		json_object_set_new(j, "new", json_boolean(fresh));
 		reply(req, j);
 	}
 	free(cp);
 }
 
-struct newest {
-	repo *r;
-	uint64_t index;
-	checkpoint *best;
-	int anchored, found;
-};
-
-static int consider(void *ctx, const checkpoint *cp)
-{
-	struct newest *w = ctx;
-	if (cp->size <= w->index)
-		return 0;
-	json_t *rec = anchor_record(w->r, cp->size);
-	int anchored = rec != NULL;
-	json_decref(rec);
-	/* an anchored checkpoint beats any unanchored one; newer beats older */
-	if (!w->found || anchored || !w->anchored) {
-		if (anchored || !w->anchored) {
-			*w->best = *cp;
-			w->anchored = anchored;
-			w->found = 1;
-		}
-	}
-	return 0;
-}
-
-/* The checkpoint a proof of leaf index is best made against: the newest
- * anchored one that covers it, else the newest. 0, 1 (none), -1. */
-static int newest_anchored(node *n, uint64_t index, checkpoint *cp, char *err)
-{
-	struct newest w = {&n->repo, index, cp, 0, 0};
-	int rc = checkpoint_foreach(&n->repo, consider, &w, err);
-	if (rc < 0)
-		return -1;
-	if (!w.found)
-		return checkpoint_latest(&n->repo, cp, err);
-	return 0;
-}
-
 void anchor_api_proof(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 {
 	const char *arg = evhttp_find_header(q, "arg");
-	char err[REPO_ERR_MAX], text[CAIRN_CID_TEXT_MAX];
+	char msg[REPO_ERR_MAX];
 	cairn_cid cid;
-	uint64_t index, size;
-	checkpoint *cp = NULL;
+	uint64_t size = 0;
+	json_t *j;
 	if (!arg) {
 		http_reply_rpc_error(req, 400, "argument \"cid\" is required");
 		return;
@@ -239,62 +180,26 @@ void anchor_api_proof(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 	int has_size = arg_u64(req, q, "size", 0, &size);
 	if (has_size < 0)
 		return;
-	cairn_cid_to_string(&cid, text, sizeof text, NULL);
-	rc = anchorlog_find(&n->repo, &cid, &index, err);
-	if (rc != 0) {
-		if (rc > 0)
-			http_reply_rpc_error(req, 404, "%s is not in the anchoring log (anchor/add it)", text);
-		else
-			http_reply_rpc_error(req, 500, "%s", err);
-		return;
-	}
-	cp = malloc(sizeof *cp);
-	if (!cp) {
-		http_reply_rpc_error(req, 500, "out of memory");
-		return;
-	}
-	rc = has_size == 0 ? checkpoint_get(&n->repo, size, cp, err) : newest_anchored(n, index, cp, err);
-	if (rc < 0) {
-		http_reply_rpc_error(req, 500, "%s", err);
-		goto done;
-	}
-	if (rc > 0 || index >= cp->size) {
-		if (has_size == 0 && rc > 0)
-			http_reply_rpc_error(req, 404, "no checkpoint of size %llu", (unsigned long long)size);
-		else
-			http_reply_rpc_error(req, 409, "%s (leaf %llu) is in no checkpoint yet: anchor/flush makes "
-			                     "one", text, (unsigned long long)index);
-		goto done;
-	}
-	uint8_t path[CAIRN_MERKLE_MAX_PATH][32];
-	size_t np;
-	if (anchorlog_inclusion(&n->repo, index, cp->size, path, &np, err) != 0) {
-		http_reply_rpc_error(req, 500, "%s", err);
-		goto done;
-	}
-	json_t *j = checkpoint_json(cp), *pa = json_array();
-	for (size_t i = 0; i < np; i++) {
-		char h[65];
-		hex(path[i], 32, h);
-		json_array_append_new(pa, json_string(h));
-	}
-	json_t *rec = anchor_record(&n->repo, cp->size);
-	if (rec) /* chain, tx, block, block_hash, time: where the root is on chain */
-		json_object_update(j, rec);
-	json_decref(rec);
-	json_object_set_new(j, "cid", json_string(text));
-	json_object_set_new(j, "index", json_integer((json_int_t)index));
-	json_object_set_new(j, "path", pa);
-	if (!json_object_get(j, "tx"))
-		json_object_del(j, "time"); /* unanchored: no chain time to give */
-	reply(req, j);
-done:
-	free(cp);
+	rc = proof_build(&n->repo, &cid, has_size == 0, size, &j, msg);
+	if (rc == 0)
+		reply(req, j);
+	else
+		http_reply_rpc_error(req, rc == PROOF_NOT_LOGGED || rc == PROOF_NO_CHECKPOINT ? 404
+		                          : rc == PROOF_PENDING ? 409 : 500, "%s", msg);
 }
+
+struct list_ctx {
+	repo *r;
+	struct evbuffer *b;
+};
 
 static int list_one(void *ctx, const checkpoint *cp)
 {
-	add_line(ctx, checkpoint_json(cp));
+	struct list_ctx *l = ctx;
+	json_t *j = proof_checkpoint_json(cp), *a = anchor_record(l->r, cp->size);
+	if (a)
+		json_object_set_new(j, "anchor", a);
+	add_line(l->b, j);
 	return 0;
 }
 
@@ -303,7 +208,8 @@ void anchor_api_checkpoints(struct evhttp_request *req, node *n, struct evkeyval
 	char err[REPO_ERR_MAX];
 	struct evbuffer *b = evbuffer_new();
 	(void)q;
-	if (!b || checkpoint_foreach(&n->repo, list_one, b, err) < 0) {
+	struct list_ctx l = {&n->repo, b};
+	if (!b || checkpoint_foreach(&n->repo, list_one, &l, err) < 0) {
 		http_reply_rpc_error(req, 500, "%s", b ? err : "out of memory");
 	} else {
 		reply_lines(req, b);
@@ -335,12 +241,12 @@ void anchor_api_consistency(struct evhttp_request *req, node *n, struct evkeyval
 		return;
 	}
 	char h1[65], h2[65];
-	hex(r1, 32, h1);
-	hex(r2, 32, h2);
+	proof_hex(r1, 32, h1);
+	proof_hex(r2, 32, h2);
 	json_t *pa = json_array();
 	for (size_t i = 0; i < np; i++) {
 		char h[65];
-		hex(path[i], 32, h);
+		proof_hex(path[i], 32, h);
 		json_array_append_new(pa, json_string(h));
 	}
 	reply(req, json_pack("{s:I, s:I, s:s, s:s, s:o}", "old", (json_int_t)oldn, "new",

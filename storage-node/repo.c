@@ -95,7 +95,9 @@ static int open_index(repo *r, char *err)
 	if ((rc = mdb_env_create(&r->env)) != 0 ||
 	    (rc = mdb_env_set_mapsize(r->env, REPO_MAP_SIZE)) != 0 ||
 	    (rc = mdb_env_set_maxdbs(r->env, 16)) != 0 ||
-	    (rc = mdb_env_open(r->env, dir, 0, 0644)) != 0) {
+	    /* MDB_NOTLS: read transactions may nest in one thread (a listing
+	     * that looks each entry up in another database) */
+	    (rc = mdb_env_open(r->env, dir, MDB_NOTLS, 0644)) != 0) {
 		ERR("index %s: %s", dir, mdb_strerror(rc));
 		if (r->env)
 			mdb_env_close(r->env);

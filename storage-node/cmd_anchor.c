@@ -1,0 +1,209 @@
+/*
+ * cairn anchor add|flush|proof|ls: the anchoring log (docs/anchoring.md),
+ * on the repo, or through the running daemon's API (which also puts
+ * checkpoints on chain when started with --chain-rpc).
+ */
+#include "anchorer.h"
+#include "anchorlog.h"
+#include "api_client.h"
+#include "checkpoint.h"
+#include "cli.h"
+#include "error.h"
+#include "proof.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char anchor_usage[] =
+	"usage: cairn anchor add CID...           append CIDs to the anchoring log\n"
+	"       cairn anchor flush                make a signed checkpoint now (with a daemon\n"
+	"                                         anchoring on a chain: wait until it is on chain)\n"
+	"       cairn anchor proof CID [--size N] print the CID's proof (JSON)\n"
+	"       cairn anchor ls                   list checkpoints and their anchors\n";
+
+static void print_checkpoint_line(json_t *j)
+{
+	json_t *a = json_object_get(j, "anchor");
+	const char *tx = json_string_value(json_object_get(a ? a : j, "tx"));
+	printf("%lld\t%s\t%s\t%s\n", (long long)json_integer_value(json_object_get(j, "size")),
+	       json_string_value(json_object_get(j, "root")) ? json_string_value(json_object_get(j, "root")) : "",
+	       json_string_value(json_object_get(j, "time")) ? json_string_value(json_object_get(j, "time")) : "",
+	       tx ? tx : "-");
+}
+
+static int via_daemon(const api_client *c, int argc, char **argv)
+{
+	const char *sub = argv[1];
+	char *body = NULL;
+	int rc = 0;
+	if (!strcmp(sub, "add")) {
+		size_t cap = 64, len = 0;
+		char *q = malloc(cap), esc[512];
+		if (!q)
+			return EXIT_FAIL;
+		q[0] = '\0';
+		for (int i = 2; i < argc; i++) {
+			api_client_escape(argv[i], esc, sizeof esc);
+			if (len + strlen(esc) + 6 > cap) {
+				char *nq = realloc(q, cap = (len + strlen(esc) + 6) * 2);
+				if (!nq) {
+					free(q);
+					return EXIT_FAIL;
+				}
+				q = nq;
+			}
+			len += (size_t)sprintf(q + len, "%sarg=%s", len ? "&" : "", esc);
+		}
+		rc = cli_api(c, "anchor add", "anchor/add", q, NULL, NULL, &body);
+		free(q);
+		for (char *line = body, *nl; rc == 0 && line && *line; line = nl ? nl + 1 : NULL) {
+			nl = strchr(line, '\n');
+			if (nl)
+				*nl = '\0';
+			json_t *j = json_loads(line, 0, NULL);
+			printf("%s\t%lld\n", json_string_value(json_object_get(j, "Cid")),
+			       (long long)json_integer_value(json_object_get(j, "Index")));
+			json_decref(j);
+		}
+	} else if (!strcmp(sub, "flush")) {
+		if ((rc = cli_api(c, "anchor flush", "anchor/flush", NULL, NULL, NULL, &body)) == 0) {
+			json_t *j = json_loads(body, 0, NULL);
+			print_checkpoint_line(j);
+			json_decref(j);
+		}
+	} else if (!strcmp(sub, "proof")) {
+		char q[1024], esc[600];
+		api_client_escape(argv[2], esc, sizeof esc);
+		snprintf(q, sizeof q, "arg=%s%s%s", esc, argc > 4 ? "&size=" : "", argc > 4 ? argv[4] : "");
+		rc = cli_api(c, "anchor proof", "anchor/proof", q, NULL, stdout, NULL);
+	} else {
+		if ((rc = cli_api(c, "anchor ls", "anchor/checkpoints", NULL, NULL, NULL, &body)) == 0)
+			for (char *line = body, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+				nl = strchr(line, '\n');
+				if (nl)
+					*nl = '\0';
+				json_t *j = json_loads(line, 0, NULL);
+				print_checkpoint_line(j);
+				json_decref(j);
+			}
+	}
+	free(body);
+	return rc;
+}
+
+struct ls_ctx {
+	repo *r;
+};
+
+static int ls_one(void *ctx, const checkpoint *cp)
+{
+	struct ls_ctx *l = ctx;
+	json_t *j = proof_checkpoint_json(cp), *a = anchor_record(l->r, cp->size);
+	if (a)
+		json_object_set_new(j, "anchor", a);
+	print_checkpoint_line(j);
+	json_decref(j);
+	return 0;
+}
+
+int cmd_anchor(int argc, char **argv)
+{
+	const char *sub = argc > 1 ? argv[1] : NULL;
+	char err[REPO_ERR_MAX];
+	repo r;
+	int rc;
+	if (!sub || !strcmp(sub, "--help") || !strcmp(sub, "-h")) {
+		fputs(anchor_usage, sub ? stdout : stderr);
+		return sub ? 0 : EXIT_USAGE;
+	}
+	int bad = strcmp(sub, "add") && strcmp(sub, "flush") && strcmp(sub, "proof") && strcmp(sub, "ls");
+	if (bad || (!strcmp(sub, "add") && argc < 3) ||
+	    (!strcmp(sub, "proof") && argc != 3 && !(argc == 5 && !strcmp(argv[3], "--size"))) ||
+	    ((!strcmp(sub, "flush") || !strcmp(sub, "ls")) && argc != 2)) {
+		cli_error("anchor", bad ? "unknown subcommand '%s'" : "wrong arguments for '%s'", sub);
+		fputs(anchor_usage, stderr);
+		return EXIT_USAGE;
+	}
+	uint64_t size = 0;
+	if (argc == 5) {
+		char *end;
+		size = strtoull(argv[4], &end, 10);
+		if (*end || argv[4][0] == '-' || !argv[4][0]) {
+			cli_error("anchor proof", "--size takes a number, not '%s'", argv[4]);
+			return EXIT_USAGE;
+		}
+	}
+	/* CIDs are checked here, whichever way the command goes */
+	cairn_cid *cids = NULL;
+	if (!strcmp(sub, "add") || !strcmp(sub, "proof")) {
+		int n = !strcmp(sub, "add") ? argc - 2 : 1;
+		cids = malloc((size_t)n * sizeof *cids);
+		if (!cids)
+			return EXIT_FAIL;
+		for (int i = 0; i < n; i++)
+			if (cli_parse_cid(!strcmp(sub, "add") ? "anchor add" : "anchor proof", argv[2 + i], &cids[i])) {
+				free(cids);
+				return EXIT_FAIL;
+			}
+	}
+	api_client api;
+	rc = cli_repo_open_or_daemon(&r, &api, "anchor");
+	if (rc == CLI_USE_DAEMON) {
+		free(cids);
+		return via_daemon(&api, argc, argv);
+	}
+	if (rc != 0) {
+		free(cids);
+		return rc;
+	}
+	if (!strcmp(sub, "add")) {
+		size_t n = (size_t)argc - 2;
+		uint64_t *idx = malloc(n * sizeof *idx);
+		if (!idx || anchorlog_append(&r, cids, n, idx, NULL, err) != 0) {
+			cli_error("anchor add", "%s", idx ? err : "out of memory");
+			rc = EXIT_FAIL;
+		} else {
+			for (size_t i = 0; i < n; i++) {
+				char text[CAIRN_CID_TEXT_MAX];
+				cairn_cid_to_string(&cids[i], text, sizeof text, NULL);
+				printf("%s\t%llu\n", text, (unsigned long long)idx[i]);
+			}
+		}
+		free(idx);
+	} else if (!strcmp(sub, "flush")) {
+		checkpoint *cp = malloc(sizeof *cp);
+		if (!cp || checkpoint_make(&r, cp, NULL, err) != 0) {
+			cli_error("anchor flush", "%s", cp ? err : "out of memory");
+			rc = EXIT_FAIL;
+		} else {
+			json_t *j = proof_checkpoint_json(cp);
+			print_checkpoint_line(j);
+			json_decref(j);
+		}
+		free(cp);
+	} else if (!strcmp(sub, "proof")) {
+		json_t *j;
+		int pr = proof_build(&r, &cids[0], argc == 5, size, &j, err);
+		if (pr != 0) {
+			cli_error("anchor proof", "%s", err);
+			rc = EXIT_FAIL;
+		} else {
+			char *t = json_dumps(j, JSON_COMPACT);
+			printf("%s\n", t ? t : "");
+			free(t);
+			json_decref(j);
+		}
+	} else {
+		struct ls_ctx l = {&r};
+		if (checkpoint_foreach(&r, ls_one, &l, err) < 0) {
+			cli_error("anchor ls", "%s", err);
+			rc = EXIT_FAIL;
+		}
+	}
+	free(cids);
+	repo_close(&r);
+	return rc;
+}
