@@ -191,20 +191,23 @@ static int send_parts(int fd, const api_upload *up, char *err, size_t errcap)
 	return send_chunk(fd, tail, strlen(tail)) || send_all(fd, "0\r\n\r\n", 5) ? -1 : 0;
 }
 
-int api_client_post(const api_client *c, const char *cmd, const char *query,
-                    const api_upload *upload, FILE *out, FILE *err_body, int *status,
-                    char *err, size_t errcap)
+/* One POST to path: a multipart upload, a raw body (JSON), or nothing. */
+static int post(const api_client *c, const char *path, const api_upload *upload, const char *raw,
+                size_t raw_len, FILE *out, FILE *err_body, int *status, char *err, size_t errcap)
 {
 	char head[8192];
 	int fd = -1, rc = -1;
 	struct rd *r = NULL;
+	char reqlen[64];
+	snprintf(reqlen, sizeof reqlen, "Content-Length: %zu\r\n", raw ? raw_len : 0);
 
 	int hl = snprintf(head, sizeof head,
-	                  "POST /api/v0/%s%s%s HTTP/1.1\r\nHost: %s:%u\r\nConnection: close\r\n%s\r\n",
-	                  cmd, query ? "?" : "", query ? query : "", c->host, c->port,
+	                  "POST %s HTTP/1.1\r\nHost: %s:%u\r\nConnection: close\r\n%s%s\r\n",
+	                  path, c->host, c->port,
 	                  upload ? "Transfer-Encoding: chunked\r\n"
 	                           "Content-Type: multipart/form-data; boundary=" BOUNDARY "\r\n"
-	                         : "Content-Length: 0\r\n");
+	                         : reqlen,
+	                  raw ? "Content-Type: application/json\r\n" : "");
 	if (hl < 0 || (size_t)hl >= sizeof head) {
 		ERR("request too long");
 		goto done;
@@ -219,7 +222,7 @@ int api_client_post(const api_client *c, const char *cmd, const char *query,
 		ERR("cannot reach the daemon's API at %s:%u: %s", c->host, c->port, strerror(errno));
 		goto done;
 	}
-	if (send_all(fd, head, (size_t)hl) != 0)
+	if (send_all(fd, head, (size_t)hl) != 0 || (raw && send_all(fd, raw, raw_len) != 0))
 		goto io;
 	if (upload) {
 		int sp = send_parts(fd, upload, err, errcap);
@@ -273,4 +276,57 @@ done:
 	if (fd >= 0)
 		close(fd);
 	return rc;
+}
+
+int api_client_post(const api_client *c, const char *cmd, const char *query,
+                    const api_upload *upload, FILE *out, FILE *err_body, int *status,
+                    char *err, size_t errcap)
+{
+	char path[4096 + 64];
+	if ((size_t)snprintf(path, sizeof path, "/api/v0/%s%s%s", cmd, query ? "?" : "",
+	                     query ? query : "") >= sizeof path) {
+		ERR("request too long");
+		return -1;
+	}
+	return post(c, path, upload, NULL, 0, out, err_body, status, err, errcap);
+}
+
+int api_client_post_json(const api_client *c, const char *path, const char *json, FILE *out,
+                         int *status, char *err, size_t errcap)
+{
+	return post(c, path, NULL, json, strlen(json), out, out, status, err, errcap);
+}
+
+int api_client_from_url(api_client *c, char *path, size_t pathcap, const char *url, char *err,
+                        size_t errcap)
+{
+	const char *p = url;
+	if (strncmp(p, "http://", 7) != 0) {
+		ERR("'%.100s' is not an http:// URL", url);
+		return -1;
+	}
+	p += 7;
+	size_t hl = strcspn(p, ":/");
+	if (hl == 0 || hl >= sizeof c->host) {
+		ERR("'%.100s' has no host", url);
+		return -1;
+	}
+	memcpy(c->host, p, hl);
+	c->host[hl] = '\0';
+	if (strcmp(c->host, "localhost") == 0)
+		snprintf(c->host, sizeof c->host, "127.0.0.1");
+	p += hl;
+	c->port = 80;
+	if (*p == ':') {
+		char *end;
+		long port = strtol(p + 1, &end, 10);
+		if (end == p + 1 || port <= 0 || port > 65535) {
+			ERR("'%.100s' has a bad port", url);
+			return -1;
+		}
+		c->port = (unsigned short)port;
+		p = end;
+	}
+	snprintf(path, pathcap, "%s", *p ? p : "/");
+	return 0;
 }

@@ -45,6 +45,16 @@ int api_client_post(const api_client *c, const char *cmd, const char *query,
                     const api_upload *upload, FILE *out, FILE *err_body, int *status,
                     char *err, size_t errcap);
 
+/* POST a JSON body to path (a JSON-RPC call); the response body goes to
+ * out whatever the status. 0, or -1 with err set. */
+int api_client_post_json(const api_client *c, const char *path, const char *json, FILE *out,
+                         int *status, char *err, size_t errcap);
+
+/* Host and port (c) and path from "http://HOST[:PORT][/PATH]" (IPv4 or
+ * localhost). 0, or -1 with err set. */
+int api_client_from_url(api_client *c, char *path, size_t pathcap, const char *url, char *err,
+                        size_t errcap);
+
 /* URL-encode s into out (for arg= values). */
 void api_client_escape(const char *s, char *out, size_t cap);
 

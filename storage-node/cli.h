@@ -26,6 +26,7 @@ int cmd_daemon(int argc, char **argv);
 int cmd_dag(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_anchor(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 
 /* "cairn <cmd>: <message>\n" on stderr. */
 void cli_error(const char *cmd, const char *fmt, ...)

@@ -23,6 +23,7 @@ static const char usage[] =
 	"  cid       format and inspect CIDs (cid format, cid inspect)\n"
 	"  token     add, ls, rm: bearer tokens for the pinning service API\n"
 	"  anchor    add, flush, proof, ls: the anchoring log and its checkpoints\n"
+	"  audit     check anchoring proofs against a chain, trusting nothing else\n"
 	"  daemon    run the node: read-only gateway :8080, Kubo RPC API :5001\n"
 	"  version   print the version\n"
 	"\n"
@@ -50,7 +51,7 @@ int main(int argc, char **argv)
 		{"add", cmd_add}, {"cid", cmd_cid}, {"init", cmd_init}, {"repo", cmd_repo},
 		{"pin", cmd_pin}, {"block", cmd_block}, {"cat", cmd_cat}, {"get", cmd_get},
 		{"daemon", cmd_daemon}, {"dag", cmd_dag}, {"token", cmd_token},
-		{"anchor", cmd_anchor},
+		{"anchor", cmd_anchor}, {"audit", cmd_audit},
 	};
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		if (strcmp(cmd, cmds[i].name) == 0)

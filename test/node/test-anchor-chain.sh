@@ -51,11 +51,28 @@ add 11 20
 cu "$API/api/v0/anchor/flush" >/dev/null
 cu "$API/api/v0/anchor/proof?arg=$(cids 15 15)" >"$scratch/p2.json"
 check "a second anchor verifies" "ok" "$(node "$here/chain-verify.mjs" "$RPC" 2 <"$scratch/p2.json")"
-tamper() { # NAME JS
+check "cairn audit passes both proofs (exit 0)" "0" "$("$CAIRN" audit --chain-rpc "$RPC" --confirmations 2 "$scratch/p.json" "$scratch/p2.json" >"$scratch/audit.txt"; echo $?)"
+check "…and reports each as ok" "2" "$(grep -c ' ok$' "$scratch/audit.txt")"
+tamper() { # NAME JS: refused by the independent verifier and by cairn audit
 	node -e "const p=JSON.parse(require('fs').readFileSync(process.argv[1]));$2;process.stdout.write(JSON.stringify(p))" "$scratch/p.json" >"$scratch/t.json"
-	local out; out=$(node "$here/chain-verify.mjs" "$RPC" 2 <"$scratch/t.json")
-	[ "$out" != ok ] && ok "refused: $1 ($out)" || not_ok "accepted: $1"
+	local out aout arc; out=$(node "$here/chain-verify.mjs" "$RPC" 2 <"$scratch/t.json")
+	aout=$("$CAIRN" audit --chain-rpc "$RPC" --confirmations 2 --format csv "$scratch/t.json"); arc=$?
+	[ "$out" != ok ] && [ $arc -eq 1 ] && echo "$aout" | grep -q ',false,' \
+		&& ok "refused: $1 ($out; audit: $(echo "$aout" | tail -1 | cut -d'"' -f2))" || not_ok "accepted: $1 ($out / $arc $aout)"
 }
+audit_refuses() { # NAME JS: refused by cairn audit (log and checkpoint tampering)
+	node -e "const p=JSON.parse(require('fs').readFileSync(process.argv[1]));$2;process.stdout.write(JSON.stringify(p))" "$scratch/p.json" >"$scratch/t.json"
+	local aout arc; aout=$("$CAIRN" audit --chain-rpc "$RPC" --format json "$scratch/t.json"); arc=$?
+	[ $arc -eq 1 ] && echo "$aout" | grep -q '"ok":false' && ok "audit refuses $1 ($(echo "$aout" | sed -n 's/.*"reason":"\([^"]*\)".*/\1/p'))" || not_ok "audit accepts $1: $aout"
+}
+audit_refuses "a flipped path byte" "p.path[0]=p.path[0].replace(/^./,c=>c==='0'?'1':'0')"
+audit_refuses "another index" "p.index=p.index+1"
+audit_refuses "a proof for another CID" "p.cid=JSON.parse(require('fs').readFileSync('$scratch/p2.json')).cid"
+audit_refuses "a changed checkpoint" "p.checkpoint=p.checkpoint.replace(/\\n10\\n/,'\\n11\\n')"
+audit_refuses "another checkpoint's root" "p.root=JSON.parse(require('fs').readFileSync('$scratch/p2.json')).root"
+check "audit --signer with another node → refused" "1" "$("$CAIRN" audit --chain-rpc "$RPC" --signer 12D3KooWPBeYQeLGrmxMUYkshfnE43YXoLDJGHT9Wzd3Tyg6zhF3 "$scratch/p.json" >/dev/null; echo $?)"
+check "audit without --chain-rpc: usage, exit 2" "2" "$("$CAIRN" audit "$scratch/p.json" 2>/dev/null; echo $?)"
+check "audit of ndjson on stdin: two proofs" "2" "$(cat "$scratch/p.json" <(echo) "$scratch/p2.json" | "$CAIRN" audit --chain-rpc "$RPC" --format csv | grep -c ',true,')"
 tamper "a transaction carrying another root" "p.tx=JSON.parse(require('fs').readFileSync('$scratch/p2.json')).tx"
 tamper "another chain id" "p.chain='eip155:1'"
 tamper "another block" "p.block=p.block+1"
@@ -106,4 +123,7 @@ check "…with the one transaction it had sent (none twice)" "$((before + 1))" "
 sleep 0.3
 check "the restarted daemon sent nothing itself" "0" "$(grep -c 'anchoring checkpoint 35: sent' "$scratch/daemon.log")"
 check "…and 6 confirmations" "ok" "$(cu "$API/api/v0/anchor/proof?arg=$(cids 33 33)" | node "$here/chain-verify.mjs" "$RPC" 6)"
+cu "$API/api/v0/anchor/proof?arg=$(cids 33 33)" >"$scratch/p6.json"
+check "cairn audit --confirmations 6 passes it" "0" "$("$CAIRN" audit --chain-rpc "$RPC" --confirmations 6 "$scratch/p6.json" >/dev/null; echo $?)"
+check "…--confirmations 1000 does not" "1" "$("$CAIRN" audit --chain-rpc "$RPC" --confirmations 1000 "$scratch/p6.json" >/dev/null; echo $?)"
 echo "1..$n"

@@ -1,0 +1,422 @@
+/*
+ * cairn audit: check anchoring proofs (docs/anchoring.md) trusting nothing
+ * but the chain. For each proof: the inclusion path leads from the CID's
+ * leaf to the root (RFC 9162); the checkpoint is signed (C2SP signed note)
+ * by the key inside the PeerID it names, and states the same size and
+ * root; the transaction on the chain carries root ‖ size, sits in the
+ * named block of the named chain, succeeded, and has enough confirmations.
+ */
+#include "api_client.h"
+#include "cid.h"
+#include "cli.h"
+#include "error.h"
+#include "merkle.h"
+#include "multibase.h"
+#include "note.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char audit_usage[] =
+	"usage: cairn audit --chain-rpc URL [--confirmations K] [--signer PEERID]\n"
+	"                   [--format table|csv|json] [FILE|-]...\n"
+	"\n"
+	"Check anchoring proofs (JSON, one per file or one per line; standard input\n"
+	"when no FILE is given) against the chain at URL, trusting nothing else:\n"
+	"inclusion in the log, the checkpoint's signature, the transaction's input,\n"
+	"block, chain id and confirmations (K, default 1). With --signer, the\n"
+	"checkpoint must be signed by that node. Exit 1 if any proof fails.\n";
+
+struct chainq {
+	api_client api;
+	char path[1024];
+	int id;
+	int64_t chain_id;   /* -1 until asked */
+	uint64_t head;
+	int have_head;
+};
+
+/* One JSON-RPC call: the result (new reference), or NULL with why set. */
+static json_t *rpc(struct chainq *q, const char *method, json_t *params, char *why, size_t cap)
+{
+	char err[256], *buf = NULL;
+	size_t len = 0;
+	int status = 0;
+	json_t *req = json_pack("{s:s, s:i, s:s, s:o}", "jsonrpc", "2.0", "id", ++q->id, "method",
+	                        method, "params", params ? params : json_array());
+	char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+	json_decref(req);
+	FILE *m = open_memstream(&buf, &len);
+	if (!body || !m) {
+		snprintf(why, cap, "out of memory");
+		free(body);
+		if (m)
+			fclose(m);
+		free(buf);
+		return NULL;
+	}
+	int rc = api_client_post_json(&q->api, q->path, body, m, &status, err, sizeof err);
+	fclose(m);
+	free(body);
+	json_t *res = NULL;
+	if (rc != 0) {
+		snprintf(why, cap, "chain: %s", err);
+	} else {
+		json_t *j = json_loads(buf ? buf : "", 0, NULL);
+		json_t *e = json_object_get(j, "error");
+		if (!j || status != 200)
+			snprintf(why, cap, "chain: HTTP %d", status);
+		else if (e)
+			snprintf(why, cap, "chain: %s", json_string_value(json_object_get(e, "message")));
+		else if ((res = json_object_get(j, "result")))
+			json_incref(res);
+		json_decref(j);
+	}
+	free(buf);
+	return res;
+}
+
+static int unhex(const char *s, uint8_t *out, size_t n)
+{
+	if (!s || strlen(s) != 2 * n)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned v;
+		if (sscanf(s + 2 * i, "%2x", &v) != 1 || !strchr("0123456789abcdefABCDEF", s[2 * i]) ||
+		    !strchr("0123456789abcdefABCDEF", s[2 * i + 1]))
+			return -1;
+		out[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
+/* The Ed25519 key inside a libp2p PeerID: identity multihash (00 24) of
+ * PublicKey { Type: Ed25519 (08 01), Data: key (12 20 ...) }. */
+static int peer_key(const char *peer, uint8_t pub[32])
+{
+	uint8_t mh[64];
+	size_t n;
+	if (cairn_base_decode(CAIRN_BASE58BTC, peer, strlen(peer), mh, sizeof mh, &n) != 0 || n != 38 ||
+	    mh[0] != 0x00 || mh[1] != 0x24 || mh[2] != 0x08 || mh[3] != 0x01 || mh[4] != 0x12 ||
+	    mh[5] != 0x20)
+		return -1;
+	memcpy(pub, mh + 6, 32);
+	return 0;
+}
+
+static uint64_t hexnum(const char *s)
+{
+	return s ? strtoull(s, NULL, 16) : 0;
+}
+
+/* Check one proof; 0 if it holds, else why (cap bytes) says what failed. */
+static int audit_one(struct chainq *q, json_t *p, unsigned conf, const char *signer, char *why,
+                     size_t cap)
+{
+	const char *cid_s = json_string_value(json_object_get(p, "cid"));
+	const char *root_s = json_string_value(json_object_get(p, "root"));
+	const char *note = json_string_value(json_object_get(p, "checkpoint"));
+	json_t *path = json_object_get(p, "path");
+	json_int_t index = json_integer_value(json_object_get(p, "index"));
+	json_int_t size = json_integer_value(json_object_get(p, "size"));
+	uint8_t root[32], leaf[32], cb[CAIRN_CID_MAX_BYTES], (*hashes)[32] = NULL;
+	cairn_cid cid;
+	size_t cl;
+	int rc = -1;
+
+	if (!cid_s || !root_s || !note || !json_is_array(path) || !json_is_integer(json_object_get(p, "index")) ||
+	    !json_is_integer(json_object_get(p, "size")) || index < 0 || size <= 0) {
+		snprintf(why, cap, "malformed proof: cid, index, size, root, path and checkpoint are needed");
+		return -1;
+	}
+	/* 1. the log */
+	if (cairn_cid_parse(cid_s, strlen(cid_s), &cid) != 0 || unhex(root_s, root, 32) != 0) {
+		snprintf(why, cap, "malformed proof: cid or root");
+		return -1;
+	}
+	size_t np = json_array_size(path);
+	hashes = malloc((np ? np : 1) * sizeof *hashes);
+	if (!hashes) {
+		snprintf(why, cap, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < np; i++)
+		if (unhex(json_string_value(json_array_get(path, i)), hashes[i], 32) != 0) {
+			snprintf(why, cap, "malformed proof: path[%zu]", i);
+			goto done;
+		}
+	cairn_cid_encode(&cid, cb, sizeof cb, &cl);
+	cairn_merkle_leaf_hash(cb, cl, leaf);
+	if (cairn_merkle_verify_inclusion(leaf, (uint64_t)index, (uint64_t)size,
+	                                  (const uint8_t(*)[32])hashes, np, root) != CAIRN_OK) {
+		snprintf(why, cap, "inclusion: the path does not lead from the CID's leaf to the root");
+		goto done;
+	}
+	/* 2. the checkpoint */
+	size_t ol = strcspn(note, "\n");
+	char origin[256], nerr[NOTE_ERR_MAX];
+	uint8_t pub[32];
+	size_t tl;
+	snprintf(origin, sizeof origin, "%.*s", (int)(ol < 255 ? ol : 255), note);
+	if (strncmp(origin, "cairn/", 6) != 0 || peer_key(origin + 6, pub) != 0) {
+		snprintf(why, cap, "checkpoint: origin '%.60s' names no cairn node", origin);
+		goto done;
+	}
+	if (signer && strcmp(origin + 6, signer) != 0) {
+		snprintf(why, cap, "checkpoint: signed by %.60s, not by %.60s", origin + 6, signer);
+		goto done;
+	}
+	int nv = note_verify(note, strlen(note), origin, pub, &tl, nerr);
+	if (nv != 0) {
+		snprintf(why, cap, "checkpoint: %s", nv > 0 ? "no valid signature by its node" : nerr);
+		goto done;
+	}
+	char b64[64];
+	unsigned long long csize;
+	const char *l2 = note + ol + 1, *l3 = strchr(l2, '\n');
+	cairn_base_encode(CAIRN_BASE64PAD, root, 32, b64, sizeof b64, NULL);
+	if (!l3 || sscanf(l2, "%llu\n", &csize) != 1 || csize != (unsigned long long)size ||
+	    strncmp(l3 + 1, b64, strlen(b64)) != 0 || l3[1 + strlen(b64)] != '\n') {
+		snprintf(why, cap, "checkpoint: its size and root are not the proof's");
+		goto done;
+	}
+	/* 3. the chain */
+	const char *chain = json_string_value(json_object_get(p, "chain"));
+	const char *tx = json_string_value(json_object_get(p, "tx"));
+	const char *bhash = json_string_value(json_object_get(p, "block_hash"));
+	const char *when = json_string_value(json_object_get(p, "time"));
+	json_int_t block = json_integer_value(json_object_get(p, "block"));
+	if (!chain || !tx || !bhash || !when || !json_is_integer(json_object_get(p, "block"))) {
+		snprintf(why, cap, "not anchored: the proof has no chain, tx, block, block_hash or time");
+		goto done;
+	}
+	if (q->chain_id < 0) {
+		json_t *r = rpc(q, "eth_chainId", NULL, why, cap);
+		if (!r)
+			goto done;
+		q->chain_id = (int64_t)hexnum(json_string_value(r));
+		json_decref(r);
+	}
+	char want_chain[64];
+	snprintf(want_chain, sizeof want_chain, "eip155:%" PRId64, q->chain_id);
+	if (strcmp(chain, want_chain) != 0) {
+		snprintf(why, cap, "chain: the proof names %.40s, the node is %s", chain, want_chain);
+		goto done;
+	}
+	json_t *t = rpc(q, "eth_getTransactionByHash", json_pack("[s]", tx), why, cap);
+	if (!t)
+		goto done;
+	char want_in[2 + 80 + 1] = "0x", sz[17];
+	snprintf(want_in + 2, 65, "%s", root_s);
+	snprintf(sz, sizeof sz, "%016llx", (unsigned long long)size);
+	strcat(want_in, sz);
+	const char *in = json_string_value(json_object_get(t, "input"));
+	if (!in)
+		in = json_string_value(json_object_get(t, "data"));
+	int bad_in = !in || strcasecmp(in, want_in) != 0;
+	uint64_t tblock = hexnum(json_string_value(json_object_get(t, "blockNumber")));
+	int null_tx = json_is_null(t);
+	json_decref(t);
+	if (null_tx) {
+		snprintf(why, cap, "transaction: %.70s is not on this chain", tx);
+		goto done;
+	}
+	if (bad_in) {
+		snprintf(why, cap, "transaction: its input is not this root and size");
+		goto done;
+	}
+	if (tblock != (uint64_t)block) {
+		snprintf(why, cap, "transaction: in block %" PRIu64 ", not %lld", tblock, (long long)block);
+		goto done;
+	}
+	json_t *rc2 = rpc(q, "eth_getTransactionReceipt", json_pack("[s]", tx), why, cap);
+	if (!rc2)
+		goto done;
+	uint64_t st = hexnum(json_string_value(json_object_get(rc2, "status")));
+	json_decref(rc2);
+	if (st != 1) {
+		snprintf(why, cap, "transaction: failed on chain");
+		goto done;
+	}
+	char bq[32];
+	snprintf(bq, sizeof bq, "0x%llx", (unsigned long long)block);
+	json_t *b = rpc(q, "eth_getBlockByNumber", json_pack("[s, b]", bq, 0), why, cap);
+	if (!b)
+		goto done;
+	const char *h = json_string_value(json_object_get(b, "hash"));
+	time_t ts = (time_t)hexnum(json_string_value(json_object_get(b, "timestamp")));
+	int hash_ok = h && strcasecmp(h, bhash) == 0;
+	json_decref(b);
+	if (!hash_ok) {
+		snprintf(why, cap, "block: %lld has another hash", (long long)block);
+		goto done;
+	}
+	struct tm tm;
+	char bt[32];
+	gmtime_r(&ts, &tm);
+	strftime(bt, sizeof bt, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (strcmp(bt, when) != 0) {
+		snprintf(why, cap, "time: the block's is %s", bt);
+		goto done;
+	}
+	if (!q->have_head) {
+		json_t *hd = rpc(q, "eth_blockNumber", NULL, why, cap);
+		if (!hd)
+			goto done;
+		q->head = hexnum(json_string_value(hd));
+		q->have_head = 1;
+		json_decref(hd);
+	}
+	if (q->head + 1 < (uint64_t)block + conf) {
+		snprintf(why, cap, "confirmations: %" PRIu64 " of %u", q->head + 1 - (uint64_t)block, conf);
+		goto done;
+	}
+	snprintf(why, cap, "ok");
+	rc = 0;
+done:
+	free(hashes);
+	return rc;
+}
+
+enum fmt { FMT_TABLE, FMT_CSV, FMT_JSON };
+
+static void report(enum fmt f, json_t *p, const char *why, int first)
+{
+	const char *cid = json_string_value(json_object_get(p, "cid"));
+	long long idx = (long long)json_integer_value(json_object_get(p, "index"));
+	long long blk = (long long)json_integer_value(json_object_get(p, "block"));
+	int ok = strcmp(why, "ok") == 0;
+	if (f == FMT_JSON) {
+		json_t *j = json_pack("{s:s?, s:I, s:I, s:b, s:s}", "cid", cid, "index", (json_int_t)idx,
+		                      "block", (json_int_t)blk, "ok", ok, "reason", why);
+		char *t = j ? json_dumps(j, JSON_COMPACT) : NULL;
+		printf("%s%s", first ? "[" : ",\n", t ? t : "{}");
+		free(t);
+		json_decref(j);
+	} else if (f == FMT_CSV) {
+		if (first)
+			printf("cid,index,block,ok,reason\n");
+		printf("%s,%lld,%lld,%s,\"%s\"\n", cid ? cid : "", idx, blk, ok ? "true" : "false", why);
+	} else {
+		if (first)
+			printf("%-62s %8s %8s  %s\n", "CID", "INDEX", "BLOCK", "RESULT");
+		printf("%-62s %8lld %8lld  %s%s\n", cid ? cid : "?", idx, blk, ok ? "" : "FAIL: ", why);
+	}
+}
+
+int cmd_audit(int argc, char **argv)
+{
+	const char *url = NULL, *signer = NULL, *fmt_s = NULL;
+	unsigned conf = 1;
+	char **files = NULL;
+	int nfiles = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			fputs(audit_usage, stdout);
+			return 0;
+		}
+		if ((!strcmp(a, "--chain-rpc") || !strcmp(a, "--confirmations") || !strcmp(a, "--signer") ||
+		     !strcmp(a, "--format")) && i + 1 < argc) {
+			const char *v = argv[++i];
+			if (!strcmp(a, "--chain-rpc"))
+				url = v;
+			else if (!strcmp(a, "--signer"))
+				signer = v;
+			else if (!strcmp(a, "--format"))
+				fmt_s = v;
+			else {
+				char *end;
+				unsigned long k = strtoul(v, &end, 10);
+				if (*end || !*v || k == 0 || k > 1000000) {
+					cli_error("audit", "--confirmations takes a positive number, not '%s'", v);
+					return EXIT_USAGE;
+				}
+				conf = (unsigned)k;
+			}
+		} else if (a[0] == '-' && a[1]) {
+			cli_error("audit", "unknown option '%s'\n\n%s", a, audit_usage);
+			return EXIT_USAGE;
+		} else {
+			files = argv + i;
+			nfiles = argc - i;
+			break;
+		}
+	}
+	enum fmt f = fmt_s ? (!strcmp(fmt_s, "csv") ? FMT_CSV : !strcmp(fmt_s, "json") ? FMT_JSON
+	                      : !strcmp(fmt_s, "table") ? FMT_TABLE : (enum fmt)-1)
+	                   : isatty(STDOUT_FILENO) ? FMT_TABLE : FMT_TABLE;
+	if ((int)f < 0) {
+		cli_error("audit", "--format is table, csv or json, not '%s'", fmt_s);
+		return EXIT_USAGE;
+	}
+	if (!url) {
+		cli_error("audit", "--chain-rpc URL is required: the chain is the only thing trusted");
+		return EXIT_USAGE;
+	}
+	struct chainq q = {.chain_id = -1};
+	char err[256];
+	if (api_client_from_url(&q.api, q.path, sizeof q.path, url, err, sizeof err) != 0) {
+		cli_error("audit", "%s", err);
+		return EXIT_USAGE;
+	}
+	char *stdin_only[] = {"-"};
+	if (!nfiles) {
+		files = stdin_only;
+		nfiles = 1;
+	}
+	int failed = 0, seen = 0;
+	for (int i = 0; i < nfiles; i++) {
+		FILE *in = strcmp(files[i], "-") ? fopen(files[i], "r") : stdin;
+		if (!in) {
+			cli_error("audit", "%s: %s", files[i], strerror(errno));
+			failed++;
+			continue;
+		}
+		/* a file holds one proof (possibly pretty-printed) or one per line */
+		json_error_t jerr;
+		json_t *all = json_loadf(in, JSON_DISABLE_EOF_CHECK, &jerr);
+		while (all) {
+			char why[512];
+			if (!json_is_object(all))
+				snprintf(why, sizeof why, "malformed proof: not a JSON object");
+			else
+				audit_one(&q, all, conf, signer, why, sizeof why);
+			report(f, all, why, seen == 0);
+			seen++;
+			failed += strcmp(why, "ok") != 0;
+			json_decref(all);
+			int c;
+			while ((c = fgetc(in)) == '\n' || c == ' ' || c == '\r' || c == '\t')
+				;
+			if (c == EOF)
+				break;
+			ungetc(c, in);
+			all = json_loadf(in, JSON_DISABLE_EOF_CHECK, &jerr);
+			if (!all) {
+				cli_error("audit", "%s: not JSON: %s (line %d)", files[i], jerr.text, jerr.line);
+				failed++;
+			}
+		}
+		if (!seen && !all && feof(in) == 0) {
+			cli_error("audit", "%s: not JSON: %s", files[i], jerr.text);
+			failed++;
+		}
+		if (in != stdin)
+			fclose(in);
+	}
+	if (f == FMT_JSON && seen)
+		printf("]\n");
+	if (!seen && !failed) {
+		cli_error("audit", "no proofs given");
+		return EXIT_USAGE;
+	}
+	return failed ? EXIT_FAIL : 0;
+}
