@@ -290,3 +290,100 @@ COMMENT ON AGGREGATE merkle_root(bytea) IS 'RFC 9162 root of the leaves in aggre
 COMMENT ON AGGREGATE merkle_root(ipfs_cid) IS 'RFC 9162 root of the binary CIDs in aggregate order (use ORDER BY); NULLs are skipped';
 COMMENT ON FUNCTION merkle_verify_inclusion(bytea, bigint, bigint, bytea[], bytea) IS 'RFC 9162 inclusion proof check: the audit path takes leaf at index to root of a size-leaf tree';
 COMMENT ON FUNCTION merkle_verify_consistency(bigint, bigint, bytea, bytea, bytea[]) IS 'RFC 9162 consistency proof check: the size1 tree with root1 is a prefix of the size2 tree with root2';
+
+------------------------------------------------------------------------
+-- anchored_cid: a CID with its anchoring proof (docs/anchoring.md)
+------------------------------------------------------------------------
+
+CREATE TYPE anchored_cid;
+
+CREATE FUNCTION anchored_cid_in(cstring) RETURNS anchored_cid
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION anchored_cid_out(anchored_cid) RETURNS cstring
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION anchored_cid_recv(internal) RETURNS anchored_cid
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION anchored_cid_send(anchored_cid) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'cairn_bytes_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE anchored_cid (
+	INPUT = anchored_cid_in,
+	OUTPUT = anchored_cid_out,
+	RECEIVE = anchored_cid_recv,
+	SEND = anchored_cid_send,
+	INTERNALLENGTH = VARIABLE,
+	STORAGE = extended
+);
+COMMENT ON TYPE anchored_cid IS 'a CID with its anchoring proof: leaf index, tree size, root, audit path, signed checkpoint and chain anchor; text is the proof''s JSON';
+COMMENT ON FUNCTION anchored_cid_in(cstring) IS 'parse a proof (JSON object, as api/v0/anchor/proof and cairn anchor proof give it)';
+COMMENT ON FUNCTION anchored_cid_out(anchored_cid) IS 'the proof as canonical JSON (fields in a fixed order)';
+COMMENT ON FUNCTION anchored_cid_recv(internal) IS 'binary input (see extension/anchored_cid.c)';
+COMMENT ON FUNCTION anchored_cid_send(anchored_cid) IS 'binary output (see extension/anchored_cid.c)';
+
+CREATE FUNCTION anchored_cid_eq(anchored_cid, anchored_cid) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'cairn_bytes_eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION anchored_cid_ne(anchored_cid, anchored_cid) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'cairn_bytes_ne' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION anchored_cid_hash(anchored_cid) RETURNS integer
+	AS 'MODULE_PATHNAME', 'cairn_bytes_hash' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION anchored_cid_hash_extended(anchored_cid, bigint) RETURNS bigint
+	AS 'MODULE_PATHNAME', 'cairn_bytes_hash_extended' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+COMMENT ON FUNCTION anchored_cid_eq(anchored_cid, anchored_cid) IS 'equal (the same proof)';
+COMMENT ON FUNCTION anchored_cid_ne(anchored_cid, anchored_cid) IS 'not equal';
+COMMENT ON FUNCTION anchored_cid_hash(anchored_cid) IS 'hash index support';
+COMMENT ON FUNCTION anchored_cid_hash_extended(anchored_cid, bigint) IS 'hash index support, 64-bit seeded';
+CREATE OPERATOR = (LEFTARG = anchored_cid, RIGHTARG = anchored_cid, PROCEDURE = anchored_cid_eq,
+	COMMUTATOR = =, NEGATOR = <>, RESTRICT = eqsel, JOIN = eqjoinsel, HASHES);
+CREATE OPERATOR <> (LEFTARG = anchored_cid, RIGHTARG = anchored_cid, PROCEDURE = anchored_cid_ne,
+	COMMUTATOR = <>, NEGATOR = =, RESTRICT = neqsel, JOIN = neqjoinsel);
+COMMENT ON OPERATOR = (anchored_cid, anchored_cid) IS 'equal (the same proof)';
+COMMENT ON OPERATOR <> (anchored_cid, anchored_cid) IS 'not equal';
+CREATE OPERATOR CLASS anchored_cid_hash_ops DEFAULT FOR TYPE anchored_cid USING hash AS
+	OPERATOR 1 =,
+	FUNCTION 1 anchored_cid_hash(anchored_cid),
+	FUNCTION 2 anchored_cid_hash_extended(anchored_cid, bigint);
+
+CREATE FUNCTION anchor_verify(anchored_cid) RETURNS boolean
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION anchor_verify(anchored_cid, data bytea) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'anchor_verify_data' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION anchor_cid(anchored_cid) RETURNS ipfs_cid
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION anchor_root(anchored_cid) RETURNS text
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION anchor_index(anchored_cid) RETURNS bigint
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION anchor_size(anchored_cid) RETURNS bigint
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION anchor_chain(anchored_cid) RETURNS text
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION anchor_tx(anchored_cid) RETURNS text
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION anchor_block(anchored_cid) RETURNS bigint
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION anchor_time(anchored_cid) RETURNS timestamptz
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION anchor_checkpoint(anchored_cid) RETURNS text
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION anchor_verify(anchored_cid) IS 'true iff the audit path leads from the CID''s leaf to the root and the checkpoint states that size and root (the signature and the chain are checked by cairn audit)';
+COMMENT ON FUNCTION anchor_verify(anchored_cid, bytea) IS 'anchor_verify(proof), and the data is what the CID names (as cid_verify)';
+COMMENT ON FUNCTION anchor_cid(anchored_cid) IS 'the anchored CID';
+COMMENT ON FUNCTION anchor_root(anchored_cid) IS 'the tree root, 64 hex digits';
+COMMENT ON FUNCTION anchor_index(anchored_cid) IS 'the CID''s leaf index in the log';
+COMMENT ON FUNCTION anchor_size(anchored_cid) IS 'the tree size of the checkpoint';
+COMMENT ON FUNCTION anchor_chain(anchored_cid) IS 'the chain, CAIP-2 (eip155:<id>); NULL if not anchored';
+COMMENT ON FUNCTION anchor_tx(anchored_cid) IS 'the anchoring transaction hash; NULL if not anchored';
+COMMENT ON FUNCTION anchor_block(anchored_cid) IS 'the block holding the transaction; NULL if not anchored';
+COMMENT ON FUNCTION anchor_time(anchored_cid) IS 'the block''s time; NULL if not anchored';
+COMMENT ON FUNCTION anchor_checkpoint(anchored_cid) IS 'the signed checkpoint (a C2SP signed note)';
+
+CREATE CAST (text AS anchored_cid) WITH INOUT;
+CREATE CAST (anchored_cid AS text) WITH INOUT;
+CREATE CAST (anchored_cid AS jsonb) WITH INOUT;
+CREATE CAST (jsonb AS anchored_cid) WITH INOUT;
+CREATE CAST (anchored_cid AS ipfs_cid) WITH FUNCTION anchor_cid(anchored_cid);
+COMMENT ON CAST (text AS anchored_cid) IS 'parse a proof';
+COMMENT ON CAST (anchored_cid AS text) IS 'the proof as canonical JSON';
+COMMENT ON CAST (anchored_cid AS jsonb) IS 'the proof as jsonb';
+COMMENT ON CAST (jsonb AS anchored_cid) IS 'parse a proof from jsonb';
+COMMENT ON CAST (anchored_cid AS ipfs_cid) IS 'the anchored CID';

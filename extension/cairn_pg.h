@@ -59,6 +59,9 @@ void cairn_datum_to_cid(struct varlena *v, cairn_cid *cid);
 /* Build a new ipfs_cid varlena (palloc'd). */
 struct varlena *cairn_cid_to_datum(const cairn_cid *cid);
 
+/* cid_verify(bytea, ipfs_cid), for anchor_verify(anchored_cid, bytea). */
+extern Datum cid_verify(PG_FUNCTION_ARGS);
+
 /* Argument parsers shared by several functions; each reports 22023. */
 uint64 cairn_arg_hash(text *name);
 cairn_base cairn_arg_base(text *name);
