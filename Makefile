@@ -161,4 +161,5 @@ bench:
 	@BUILD=$(BUILD) bench/run
 	@bench/pg
 	@BUILD=$(BUILD) bench/node
+	@BUILD=$(BUILD) bench/anchor
 endif
