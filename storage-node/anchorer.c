@@ -46,12 +46,6 @@ struct anchorer {
 	struct waiter *waiters;
 };
 
-static void be64(uint64_t v, uint8_t *out)
-{
-	for (int i = 0; i < 8; i++)
-		out[i] = (uint8_t)(v >> (56 - 8 * i));
-}
-
 static void hexs(const uint8_t *h, size_t n, char *out)
 {
 	static const char d[] = "0123456789abcdef";
@@ -77,7 +71,7 @@ static int record_put(anchorer *a, json_t *rec)
 	char *t = json_dumps(rec, JSON_COMPACT);
 	if (!t)
 		return -1;
-	be64(a->size, kb);
+	repo_put_be64(a->size, kb);
 	MDB_val k = {8, kb}, v = {strlen(t), t};
 	int rc = repo_index_put(&a->n->repo, a->n->repo.anchors, &k, &v, 0, err);
 	free(t);
@@ -92,7 +86,7 @@ static json_t *record_get(repo *r, uint64_t size)
 	MDB_txn *txn;
 	uint8_t kb[8];
 	json_t *j = NULL;
-	be64(size, kb);
+	repo_put_be64(size, kb);
 	MDB_val k = {8, kb}, v;
 	if (mdb_txn_begin(r->env, NULL, MDB_RDONLY, &txn) != 0)
 		return NULL;
@@ -423,7 +417,7 @@ static void tick(evutil_socket_t fd, short what, void *arg)
 		uint8_t data[40];
 		char hex[2 + 80 + 1] = "0x";
 		memcpy(data, a->root, 32);
-		be64(a->size, data + 32);
+		repo_put_be64(a->size, data + 32);
 		hexs(data, sizeof data, hex + 2);
 		a->busy = 1;
 		chain_call(a->c, "eth_sendTransaction",

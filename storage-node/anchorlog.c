@@ -7,24 +7,10 @@
 
 #define ERR(...) snprintf(err, REPO_ERR_MAX, __VA_ARGS__)
 
-static void be64(uint64_t v, uint8_t *out)
-{
-	for (int i = 0; i < 8; i++)
-		out[i] = (uint8_t)(v >> (56 - 8 * i));
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 static void node_key(unsigned level, uint64_t index, uint8_t key[9])
 {
 	key[0] = (uint8_t)level;
-	be64(index, key + 1);
+	repo_put_be64(index, key + 1);
 }
 
 /* A read of the tree inside one transaction, for core/merkle.c. */
@@ -76,13 +62,13 @@ int anchorlog_append(repo *r, const cairn_cid *cids, size_t n, uint64_t *index, 
 		rc = mdb_get(txn, r->log_cids, &ck, &iv);
 		if (rc == 0 && iv.mv_size == 8) {
 			if (index)
-				index[i] = get_be64(iv.mv_data);
+				index[i] = repo_get_be64(iv.mv_data);
 			continue;
 		}
 		if (rc != MDB_NOTFOUND)
 			goto fail_txn;
 		uint64_t at = size++;
-		be64(at, ib);
+		repo_put_be64(at, ib);
 		MDB_val lk = {8, ib}, lv = {cl, cb}, civ = {8, ib};
 		if ((rc = mdb_put(txn, r->log_leaves, &lk, &lv, MDB_APPEND)) != 0 ||
 		    (rc = mdb_put(txn, r->log_cids, &ck, &civ, MDB_NOOVERWRITE)) != 0)
@@ -167,7 +153,7 @@ int anchorlog_find(repo *r, const cairn_cid *cid, uint64_t *index, char *err)
 	MDB_val k = {cl, cb}, v;
 	int rc = mdb_get(rd.txn, r->log_cids, &k, &v);
 	if (rc == 0 && v.mv_size == 8)
-		*index = get_be64(v.mv_data);
+		*index = repo_get_be64(v.mv_data);
 	mdb_txn_abort(rd.txn);
 	if (rc == MDB_NOTFOUND)
 		return 1;
@@ -184,7 +170,7 @@ int anchorlog_leaf(repo *r, uint64_t index, cairn_cid *cid, char *err)
 	uint8_t kb[8];
 	if (begin(r, &rd, err) != 0)
 		return -1;
-	be64(index, kb);
+	repo_put_be64(index, kb);
 	MDB_val k = {8, kb}, v;
 	int rc = mdb_get(rd.txn, r->log_leaves, &k, &v);
 	if (rc == 0 && cairn_cid_decode(v.mv_data, v.mv_size, cid, NULL) != CAIRN_OK)
@@ -199,16 +185,24 @@ int anchorlog_leaf(repo *r, uint64_t index, cairn_cid *cid, char *err)
 	return 0;
 }
 
-int anchorlog_root(repo *r, uint64_t size, uint8_t root[32], char *err)
+/* Open a read of a tree of size leaves, which the log must have. */
+static int begin_tree(repo *r, struct reader *rd, uint64_t size, char *err)
 {
-	struct reader rd;
-	if (begin(r, &rd, err) != 0)
+	if (begin(r, rd, err) != 0)
 		return -1;
-	if (size > count(r, rd.txn)) {
-		mdb_txn_abort(rd.txn);
+	if (size > count(r, rd->txn)) {
+		mdb_txn_abort(rd->txn);
 		ERR("the log has fewer than %llu leaves", (unsigned long long)size);
 		return -1;
 	}
+	return 0;
+}
+
+int anchorlog_root(repo *r, uint64_t size, uint8_t root[32], char *err)
+{
+	struct reader rd;
+	if (begin_tree(r, &rd, size, err) != 0)
+		return -1;
 	return end(&rd, cairn_merkle_range_hash(0, size, read_node, &rd, root), err);
 }
 
@@ -216,13 +210,8 @@ int anchorlog_inclusion(repo *r, uint64_t index, uint64_t size, uint8_t (*path)[
                         char *err)
 {
 	struct reader rd;
-	if (begin(r, &rd, err) != 0)
+	if (begin_tree(r, &rd, size, err) != 0)
 		return -1;
-	if (size > count(r, rd.txn)) {
-		mdb_txn_abort(rd.txn);
-		ERR("the log has fewer than %llu leaves", (unsigned long long)size);
-		return -1;
-	}
 	return end(&rd, cairn_merkle_inclusion_proof(index, size, read_node, &rd, path,
 	                                             CAIRN_MERKLE_MAX_PATH, n), err);
 }
@@ -231,13 +220,8 @@ int anchorlog_consistency(repo *r, uint64_t m, uint64_t size, uint8_t (*path)[32
                           char *err)
 {
 	struct reader rd;
-	if (begin(r, &rd, err) != 0)
+	if (begin_tree(r, &rd, size, err) != 0)
 		return -1;
-	if (size > count(r, rd.txn)) {
-		mdb_txn_abort(rd.txn);
-		ERR("the log has fewer than %llu leaves", (unsigned long long)size);
-		return -1;
-	}
 	return end(&rd, cairn_merkle_consistency_proof(m, size, read_node, &rd, path,
 	                                               CAIRN_MERKLE_MAX_PATH, n), err);
 }

@@ -14,28 +14,14 @@ void checkpoint_origin(const repo *r, char *out, size_t cap)
 	snprintf(out, cap, "cairn/%s", r->peer_id);
 }
 
-static void be64(uint64_t v, uint8_t *out)
-{
-	for (int i = 0; i < 8; i++)
-		out[i] = (uint8_t)(v >> (56 - 8 * i));
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 /* A stored record into cp: 0, or -1 if it does not decode. */
 static int decode(const MDB_val *k, const MDB_val *v, checkpoint *cp)
 {
 	if (k->mv_size != 8 || v->mv_size < 40 || v->mv_size - 40 >= CHECKPOINT_NOTE_MAX)
 		return -1;
 	const uint8_t *d = v->mv_data;
-	cp->size = get_be64(k->mv_data);
-	cp->time = (int64_t)get_be64(d);
+	cp->size = repo_get_be64(k->mv_data);
+	cp->time = (int64_t)repo_get_be64(d);
 	memcpy(cp->root, d + 8, 32);
 	memcpy(cp->note, d + 40, v->mv_size - 40);
 	cp->note[v->mv_size - 40] = '\0';
@@ -54,7 +40,7 @@ static int lookup(repo *r, MDB_cursor_op op, uint64_t size, checkpoint *cp, char
 		ERR("checkpoints: %s", mdb_strerror(rc));
 		return -1;
 	}
-	be64(size, kb);
+	repo_put_be64(size, kb);
 	rc = mdb_cursor_open(txn, r->checkpoints, &cur);
 	if (rc == 0) {
 		rc = mdb_cursor_get(cur, &k, &v, op);
@@ -116,8 +102,8 @@ int checkpoint_make(repo *r, checkpoint *cp, int *fresh, char *err)
 	}
 	uint8_t kb[8], vb[40 + CHECKPOINT_NOTE_MAX];
 	size_t nl = strlen(cp->note);
-	be64(size, kb);
-	be64((uint64_t)cp->time, vb);
+	repo_put_be64(size, kb);
+	repo_put_be64((uint64_t)cp->time, vb);
 	memcpy(vb + 8, cp->root, 32);
 	memcpy(vb + 40, cp->note, nl);
 	MDB_val k = {8, kb}, v = {40 + nl, vb};

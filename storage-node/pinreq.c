@@ -44,10 +44,7 @@ int pinreq_id_parse(const char *text, uint8_t id[PINREQ_ID_LEN])
 
 static uint64_t id_time(const uint8_t *id)
 {
-	uint64_t t = 0;
-	for (int i = 0; i < 8; i++)
-		t = t << 8 | id[i];
-	return t;
+	return repo_get_be64(id);
 }
 
 /* A stored record into r; 0, or -1 if it does not decode (then skipped:

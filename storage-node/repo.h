@@ -61,6 +61,21 @@ int repo_open_index(repo *r, const char *path, char *err);
 
 void repo_close(repo *r);
 
+/* Index keys and values hold integers big-endian, so keys sort by value. */
+static inline void repo_put_be64(uint64_t v, uint8_t *out)
+{
+	for (int i = 0; i < 8; i++)
+		out[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+static inline uint64_t repo_get_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
 /* The node's Ed25519 key (identity.key), for signing; the caller frees it
  * with EVP_PKEY_free. NULL with err set. */
 #include <openssl/evp.h>
