@@ -9,6 +9,7 @@
 
 #include "add_opts.h"
 #include "anchor_api.h"
+#include "anchorlog.h"
 #include "car_io.h"
 #include "dirbuild.h"
 #include "gc.h"
@@ -374,7 +375,7 @@ struct add_req {
 	cairn_importer *im;
 	uint8_t *chunk;
 	cairn_importer_opts o;
-	int pin, progress, only_hash, wrap;
+	int pin, progress, only_hash, wrap, anchor;
 	json_t *lines;
 	struct add_top *tops;
 	size_t ntops;
@@ -623,6 +624,50 @@ static int finish_trees(struct add_req *a)
 	return 0;
 }
 
+/* Is this result line one of the roots the request added (what it pins)?
+ * With wrap-with-directory only the wrapper, named ""; otherwise every
+ * top-level name. */
+static int root_line(const struct add_req *a, json_t *line)
+{
+	const char *name = json_string_value(json_object_get(line, "Name"));
+	if (!name || !json_object_get(line, "Hash"))
+		return 0;
+	return a->wrap ? name[0] == '\0' : strchr(name, '/') == NULL;
+}
+
+/* anchor=true: append the roots to the anchoring log in one transaction,
+ * so an upload and its anchoring request succeed or fail together, and
+ * give each root line its leaf index. 0 or -1 with a->err set. */
+static int add_anchor(struct add_req *a)
+{
+	size_t i, count = 0, added;
+	json_t *line;
+	int ret = -1;
+	cairn_cid *cids = malloc((json_array_size(a->lines) + 1) * sizeof *cids);
+	uint64_t *idx = malloc((json_array_size(a->lines) + 1) * sizeof *idx);
+	if (!cids || !idx) {
+		snprintf(a->err, sizeof a->err, "out of memory");
+		goto done;
+	}
+	json_array_foreach(a->lines, i, line) {
+		const char *h = json_string_value(json_object_get(line, "Hash"));
+		if (root_line(a, line) && cairn_cid_parse(h, strlen(h), &cids[count]) == 0)
+			count++;
+	}
+	if (count && anchorlog_append(&a->n->repo, cids, count, idx, &added, a->err) != 0)
+		goto done;
+	count = 0;
+	json_array_foreach(a->lines, i, line) {
+		if (root_line(a, line))
+			json_object_set_new(line, "AnchorIndex", json_integer((json_int_t)idx[count++]));
+	}
+	ret = 0;
+done:
+	free(cids);
+	free(idx);
+	return ret;
+}
+
 static void api_add(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 {
 	struct add_req a = {.n = n, .status = 200};
@@ -634,7 +679,9 @@ static void api_add(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 	a.progress = flag(q, "progress", 0);
 	a.only_hash = flag(q, "only-hash", 0);
 	a.wrap = flag(q, "wrap-with-directory", 0);
+	a.anchor = flag(q, "anchor", 0);
 	if (a.pin < 0 || a.progress < 0 || a.only_hash < 0 || trickle < 0 || a.wrap < 0 ||
+	    a.anchor < 0 ||
 	    (evhttp_find_header(q, "raw-leaves") && raw < 0)) {
 		http_reply_rpc_error(req, 400, "a boolean flag has a value other than true or false");
 		return;
@@ -678,6 +725,11 @@ static void api_add(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 	}
 	if (json_array_size(a.lines) == 0) {
 		http_reply_rpc_error(req, 400, "file argument 'path' is required");
+		goto done;
+	}
+	if (a.anchor && add_anchor(&a) != 0) {
+		fprintf(stderr, "cairn daemon: add: %s\n", a.err);
+		http_reply_rpc_error(req, 500, "%s", a.err);
 		goto done;
 	}
 	struct evbuffer *b = evbuffer_new();

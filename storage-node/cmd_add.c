@@ -7,6 +7,7 @@
 #define _GNU_SOURCE 1 /* asprintf */
 
 #include "add_opts.h"
+#include "anchorlog.h"
 #include "dirbuild.h"
 #include "api_client.h"
 #include "cli.h"
@@ -52,6 +53,8 @@ static const char add_usage[] =
 	"  -H, --hidden             include files whose names start with '.'\n"
 	"  -n, --only-hash          only compute the CID, store nothing (needs no repo)\n"
 	"      --pin[=BOOL]         pin what is added, recursively (default true)\n"
+	"      --anchor[=BOOL]      append the roots to the anchoring log, to be\n"
+	"                           anchored on chain (default false)\n"
 	"  -q, --quiet              print only CIDs\n"
 	"  -Q, --quieter            print only the final root CID\n"
 	"      --cid-version N      0 or 1 (default 1; 0 implies sha2-256)\n"
@@ -66,10 +69,10 @@ static const char add_usage[] =
 	"\n"
 	"'cairn add --cid-version 0 -n FILE' prints Kubo's default CID for FILE.\n";
 
-enum { OPT_CID_VERSION = 256, OPT_HASH, OPT_RAW_LEAVES, OPT_PIN };
+enum { OPT_CID_VERSION = 256, OPT_HASH, OPT_RAW_LEAVES, OPT_PIN, OPT_ANCHOR };
 
 struct add_args {
-	int only_hash, quiet, quieter, progress, pin;
+	int only_hash, quiet, quieter, progress, pin, anchor;
 	int recursive, wrap, hidden;
 	int cid_version;     /* -1: not given */
 	const char *hash;    /* NULL: not given */
@@ -91,6 +94,7 @@ static int parse_args(int argc, char **argv, struct add_args *a)
 		{"trickle", optional_argument, NULL, 't'},
 		{"progress", optional_argument, NULL, 'p'},
 		{"pin", optional_argument, NULL, OPT_PIN},
+		{"anchor", optional_argument, NULL, OPT_ANCHOR},
 		{"recursive", optional_argument, NULL, 'r'},
 		{"wrap-with-directory", optional_argument, NULL, 'w'},
 		{"hidden", optional_argument, NULL, 'H'},
@@ -124,6 +128,7 @@ static int parse_args(int argc, char **argv, struct add_args *a)
 		case 'w': a->wrap = on; break;
 		case 'H': a->hidden = on; break;
 		case OPT_PIN: a->pin = on; break;
+		case OPT_ANCHOR: a->anchor = on; break;
 		case OPT_RAW_LEAVES: a->raw_leaves = on; break;
 		case OPT_CID_VERSION:
 			if (strcmp(optarg, "0") == 0)
@@ -234,6 +239,8 @@ struct sink {
 	int (*commit)(sink *s);
 	/* pin root recursively (after a commit) */
 	int (*pin)(sink *s, const cairn_cid *root);
+	/* append root to the anchoring log (after a commit) */
+	int (*anchor)(sink *s, const cairn_cid *root);
 	repo *r;                 /* the repo sink's */
 	const api_client *api;   /* the daemon sink's */
 	uint8_t *car;            /* queued CAR sections, for the daemon */
@@ -267,6 +274,13 @@ static int repo_pin(sink *s, const cairn_cid *root)
 {
 	pin p = {.cid = *root, .type = PIN_RECURSIVE};
 	return pinstore_put(s->r, &p, s->err) == 0 ? 0 : -1;
+}
+
+static int repo_anchor(sink *s, const cairn_cid *root)
+{
+	uint64_t index;
+	size_t added;
+	return anchorlog_append(s->r, root, 1, &index, &added, s->err) == 0 ? 0 : -1;
 }
 
 static int none_commit(sink *s)
@@ -411,6 +425,29 @@ static int daemon_pin(sink *s, const cairn_cid *root)
 	return 0;
 }
 
+static int daemon_anchor(sink *s, const cairn_cid *root)
+{
+	char q[CAIRN_CID_TEXT_MAX + 8], text[CAIRN_CID_TEXT_MAX], *body = NULL;
+	cairn_cid_to_string(root, text, sizeof text, NULL);
+	snprintf(q, sizeof q, "arg=%s", text);
+	int rc = cli_api(s->api, "add", "anchor/add", q, NULL, NULL, &body);
+	free(body);
+	if (rc != 0) {
+		s->err[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+/* What happens to a root once its blocks are durable: pinned and anchored
+ * as asked. 0 or -1 with s->err set (or reported). */
+static int sink_root(const struct add_args *a, sink *s, const cairn_cid *root)
+{
+	if (a->pin && s->pin(s, root) != 0)
+		return -1;
+	return a->anchor ? s->anchor(s, root) : 0;
+}
+
 /* Report a sink failure for name (cli_api reports its own). */
 static void sink_error(const sink *s, const char *name)
 {
@@ -427,7 +464,7 @@ struct add_bufs {
 
 /* Import one file (or standard input) into sk. On 0, *root and *dag_size
  * are its; committed, and pinned if pin_it. Errors are printed. */
-static int add_one(const struct add_args *a, sink *sk, const char *path, int pin_it,
+static int add_one(const struct add_args *a, sink *sk, const char *path, int is_root,
                    struct add_bufs *b, cairn_cid *root, uint64_t *dag_size)
 {
 	cairn_importer *im = b->im;
@@ -511,7 +548,8 @@ static int add_one(const struct add_args *a, sink *sk, const char *path, int pin
 		goto done;
 	}
 	*dag_size = cairn_importer_dag_size(im);
-	if (pin_it && (sk->commit(sk) != 0 || sk->pin(sk, root) != 0)) {
+	if (is_root && (a->pin || a->anchor) &&
+	    (sk->commit(sk) != 0 || sink_root(a, sk, root) != 0)) {
 		sink_error(sk, name);
 		goto done;
 	}
@@ -691,7 +729,7 @@ static int finish_tree(struct tree_ctx *t)
 			cli_error("add", "%s", sk->err[0] ? sk->err : err);
 		return EXIT_FAIL;
 	}
-	if (sk->commit(sk) != 0 || (t->a->pin && sk->pin(sk, &root) != 0)) {
+	if (sk->commit(sk) != 0 || sink_root(t->a, sk, &root) != 0) {
 		sink_error(sk, "add");
 		return EXIT_FAIL;
 	}
@@ -720,12 +758,17 @@ int cmd_add(int argc, char **argv)
 	sk.out = stdout;
 	sk.commit = none_commit;
 	sk.pin = none_pin;
+	if (a.only_hash && a.anchor) {
+		cli_error("add", "--anchor needs a repo: it cannot go with --only-hash");
+		return EXIT_USAGE;
+	}
 	if (!a.only_hash) {
 		rc = cli_repo_open_or_daemon(&r, &api, "add");
 		if (rc == CLI_USE_DAEMON) {
 			sk.put = daemon_put;
 			sk.commit = daemon_commit;
 			sk.pin = daemon_pin;
+			sk.anchor = daemon_anchor;
 			sk.api = &api;
 			sk.sent = &sent;
 			char path[4096];
@@ -742,6 +785,7 @@ int cmd_add(int argc, char **argv)
 			sk.put = repo_put;
 			sk.commit = repo_commit;
 			sk.pin = repo_pin;
+			sk.anchor = repo_anchor;
 			sk.r = &r;
 		}
 	}
@@ -787,7 +831,7 @@ int cmd_add(int argc, char **argv)
 		}
 		cairn_cid cid;
 		uint64_t size;
-		if (add_one(&a, &sk, files[i], a.pin && !wrap, &b, &cid, &size) != 0) {
+		if (add_one(&a, &sk, files[i], !wrap, &b, &cid, &size) != 0) {
 			rc = EXIT_FAIL;
 			continue; /* like Kubo's per-file errors: report, go on, fail at the end */
 		}

@@ -17,6 +17,11 @@ check "…no transaction without a chain" "-" "$("$CAIRN" anchor flush | cut -f4
 check "the local proof verifies independently" "ok" "$("$CAIRN" anchor proof "${c[4]}" | node "$here/anchor-verify.mjs" proof "$peer")"
 out=$("$CAIRN" anchor proof nope 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$out" | grep -q "invalid CID" && ok "a bad CID: exit 1" || not_ok "bad cid: $out"
+# add --anchor on the repo: the root joins the log as leaf 20
+printf 'added and anchored' >"$scratch/doc"
+root=$("$CAIRN" add -Q --anchor "$scratch/doc")
+check "add --anchor (repo): the root is the next leaf" "$root	20" "$("$CAIRN" anchor add "$root")"
+"$CAIRN" add -n --anchor "$scratch/doc" >/dev/null 2>&1; check "add -n --anchor: usage, exit 2" "2" "$?"
 "$CAIRN" anchor add 2>/dev/null; check "anchor add without CIDs: usage, exit 2" "2" "$?"
 "$CAIRN" anchor frobnicate 2>/dev/null; check "an unknown subcommand: exit 2" "2" "$?"
 "$CAIRN" anchor proof "${c[0]}" --size x 2>/dev/null; check "--size x: exit 2" "2" "$?"
@@ -34,13 +39,16 @@ for _ in $(seq 100); do grep -q '^Daemon is ready' "$scratch/daemon.out" 2>/dev/
 API=$(sed -n 's/^API server listening on //p' "$scratch/daemon.out")
 node -e 'const f=process.argv[1],c=JSON.parse(require("fs").readFileSync(f));c.Addresses.API=process.argv[2].replace("http://","");require("fs").writeFileSync(f,JSON.stringify(c))' "$CAIRN_PATH/config" "$API"
 d=( $(cids 21 25) )
-check "anchor add through the daemon" "${d[4]}	24" "$("$CAIRN" anchor add "${d[@]}" | tail -1)"
+check "anchor add through the daemon" "${d[4]}	25" "$("$CAIRN" anchor add "${d[@]}" | tail -1)"
+mkdir -p "$scratch/tree"; printf x >"$scratch/tree/x"; printf y >"$scratch/tree/y"
+troot=$("$CAIRN" add -rQ --anchor "$scratch/tree")
+check "add -r --anchor through the daemon: the tree's root is leaf 26" "$troot	26" "$("$CAIRN" anchor add "$troot")"
 line=$("$CAIRN" anchor flush)
 [[ "$(echo "$line" | cut -f4)" =~ ^0x[0-9a-f]{64}$ ]] && ok "anchor flush through the daemon waits for the chain: $(echo "$line" | cut -f1) anchored" || not_ok "flush: $line"
 "$CAIRN" anchor proof "${d[2]}" >"$scratch/p.json"
 check "the proof verifies (log, checkpoint)" "ok" "$(node "$here/anchor-verify.mjs" proof "$peer" <"$scratch/p.json")"
 check "…and on chain" "ok" "$(node "$here/chain-verify.mjs" "http://127.0.0.1:$port" 1 <"$scratch/p.json")"
-check "anchor ls: both checkpoints, the second anchored" "20 - 25 0x" \
+check "anchor ls: both checkpoints, the second anchored" "20 - 27 0x" \
 	"$("$CAIRN" anchor ls | awk '{print $1, substr($4, 1, 2)}' | xargs)"
 check "an old checkpoint's proof by --size" "20" "$("$CAIRN" anchor proof "${c[0]}" --size 20 | sed -n 's/.*"size":\([0-9]*\).*/\1/p')"
 echo "1..$n"

@@ -84,6 +84,20 @@ check "…nothing was added" "1300" "$(cu "$API/api/v0/anchor/flush" | sed -n 's
 check "consistency old > new → 400" "400" "$(code "$API/api/v0/anchor/consistency?old=5&new=4")"
 check "consistency beyond the log → 400" "400" "$(code "$API/api/v0/anchor/consistency?old=5&new=99999")"
 check "consistency with a non-number → 400" "400" "$(code "$API/api/v0/anchor/consistency?old=x&new=4")"
+# anchor=true at add time: the roots go into the log with the upload
+printf 'anchored at add time' >"$scratch/doc1"
+out=$(curl -s -F "file=@$scratch/doc1;filename=doc1" "$API/api/v0/add?anchor=true&cid-version=1")
+doc1=$(printf '%s' "$out" | sed -n 's/.*"Hash":"\([^"]*\)".*/\1/p')
+check "add?anchor=true gives the root its leaf index" "1300" "$(printf '%s' "$out" | sed -n 's/.*"AnchorIndex":\([0-9]*\).*/\1/p')"
+mkdir -p "$scratch/w"; printf a >"$scratch/w/a"; printf b >"$scratch/w/b"
+out=$(curl -s -F "file=@$scratch/w/a;filename=a" -F "file=@$scratch/w/b;filename=b" \
+	"$API/api/v0/add?anchor=true&wrap-with-directory=true")
+check "with wrap-with-directory only the wrapper is anchored" "1" "$(printf '%s\n' "$out" | grep -c AnchorIndex)"
+check "…and it is the line named \"\"" "1301" "$(printf '%s\n' "$out" | sed -n 's/.*"Name":"".*"AnchorIndex":\([0-9]*\).*/\1/p')"
+check "add?anchor=maybe → 400" "400" "$(curl -s -o /dev/null -w '%{http_code}' -F "file=@$scratch/doc1" "$API/api/v0/add?anchor=maybe")"
+cu "$API/api/v0/anchor/flush" >/dev/null
+check "a document anchored at add time has a proof that verifies" "ok" "$(cu "$API/api/v0/anchor/proof?arg=$doc1" | verify proof "$peer")"
+
 # the log and its checkpoints survive a restart
 daemon_stop
 daemon_start || { not_ok "restart"; exit 1; }
