@@ -91,9 +91,11 @@ $(CORE_LIB): $(CORE_OBJS) $(B3_OBJS)
 # paths cannot be (repo.c caps the repo path so every derived path fits).
 $(BUILD)/node/%.o: storage-node/%.c $(wildcard storage-node/*.h) $(wildcard core/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_C) -Wno-format-truncation $(B3_CFLAGS) -Icore -c $< -o $@
+	$(CC) $(CFLAGS_C) -Wno-format-truncation $(B3_CFLAGS) $(PQ_CFLAGS) -Icore -c $< -o $@
 
-NODE_LIBS := -lzstd -llmdb -ljansson -levent
+# libpq: the PostgreSQL mirror (pgmirror.c) and cairn audit --pg.
+PQ_CFLAGS := -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
+NODE_LIBS := -lzstd -llmdb -ljansson -levent -lpq
 
 $(CAIRN): $(NODE_OBJS) $(CORE_LIB)
 	$(CC) $(LDFLAGS_C) -o $@ $(NODE_OBJS) $(CORE_LIB) $(CORE_LIBS) $(NODE_LIBS)

@@ -107,6 +107,30 @@ json_t *anchor_record(repo *r, unsigned long long size)
 	return j;
 }
 
+int anchor_newest(repo *r, uint64_t *size)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int found = 1, rc;
+	if (mdb_txn_begin(r->env, NULL, MDB_RDONLY, &txn) != 0)
+		return 1;
+	if (mdb_cursor_open(txn, r->anchors, &cur) == 0) {
+		for (rc = mdb_cursor_get(cur, &k, &v, MDB_LAST); rc == 0 && found;
+		     rc = mdb_cursor_get(cur, &k, &v, MDB_PREV)) {
+			json_t *j = json_loadb(v.mv_data, v.mv_size, 0, NULL);
+			if (k.mv_size == 8 && json_is_true(json_object_get(j, "confirmed"))) {
+				*size = repo_get_be64(k.mv_data);
+				found = 0;
+			}
+			json_decref(j);
+		}
+		mdb_cursor_close(cur);
+	}
+	mdb_txn_abort(txn);
+	return found;
+}
+
 /* The newest record still pending, to resume after a restart: 0 with
  * *size and tx set, or 1. */
 static int pending_record(repo *r, uint64_t *size, char *tx, size_t cap)
@@ -122,10 +146,7 @@ static int pending_record(repo *r, uint64_t *size, char *tx, size_t cap)
 			json_t *j = json_loadb(v.mv_data, v.mv_size, 0, NULL);
 			const char *t = json_string_value(json_object_get(j, "tx"));
 			if (j && !json_is_true(json_object_get(j, "confirmed")) && t) {
-				const uint8_t *kp = k.mv_data;
-				*size = 0;
-				for (int i = 0; i < 8; i++)
-					*size = *size << 8 | kp[i];
+				*size = repo_get_be64(k.mv_data);
 				snprintf(tx, cap, "%s", t);
 				found = 0;
 			}

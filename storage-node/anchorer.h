@@ -47,4 +47,8 @@ void anchorer_flush(anchorer *a, struct evhttp_request *req);
  * JSON object {"chain", "tx", "block", "block_hash", "time"}, or NULL. */
 json_t *anchor_record(repo *r, unsigned long long size);
 
+/* The size of the newest checkpoint confirmed on chain: 0 with *size set,
+ * or 1 (none yet). */
+int anchor_newest(repo *r, uint64_t *size);
+
 #endif

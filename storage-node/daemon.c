@@ -4,6 +4,7 @@
  * command that would write to the repo) is refused rather than racing it.
  */
 #include "anchorer.h"
+#include "pgmirror.h"
 #include "api.h"
 #include "cli.h"
 #include "gateway.h"
@@ -50,6 +51,9 @@ static const char daemon_usage[] =
 	"  --anchor-batch N     anchor as soon as N leaves wait\n"
 	"  --confirmations K    blocks to wait for, the transaction's own included\n"
 	"                       (default 1)\n"
+	"  --pg DSN             mirror pins and anchoring proofs into PostgreSQL\n"
+	"                       (libpq connection string or URI; tables cairn.objects,\n"
+	"                       cairn.anchors), queued while it is unreachable\n"
 	"Port 0 picks a free port; the addresses in use are printed at start.\n"
 	"Stops cleanly on SIGINT or SIGTERM.\n";
 
@@ -115,6 +119,19 @@ int node_serve_ops(struct evhttp_request *req, node *n)
 		metrics now = n->metrics;
 		node_totals(n, &now.blocks, &now.repo_bytes);
 		metrics_render(&now, pins, b);
+		if (n->mirror) {
+			int up;
+			uint64_t pins_behind, leaves_behind;
+			pgmirror_status(n->mirror, &up, &pins_behind, &leaves_behind);
+			evbuffer_add_printf(b,
+			                    "# HELP cairn_pg_mirror_up Connected to the PostgreSQL mirror.\n"
+			                    "# TYPE cairn_pg_mirror_up gauge\ncairn_pg_mirror_up %d\n"
+			                    "# HELP cairn_pg_mirror_pins_behind Pin changes not yet in PostgreSQL.\n"
+			                    "# TYPE cairn_pg_mirror_pins_behind gauge\ncairn_pg_mirror_pins_behind %" PRIu64 "\n"
+			                    "# HELP cairn_pg_mirror_leaves_behind Anchored leaves whose proofs are not yet in PostgreSQL.\n"
+			                    "# TYPE cairn_pg_mirror_leaves_behind gauge\ncairn_pg_mirror_leaves_behind %" PRIu64 "\n",
+			                    up, pins_behind, leaves_behind);
+		}
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
 		                  "text/plain; version=0.0.4; charset=utf-8");
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-store");
@@ -262,7 +279,7 @@ static int anchor_option(int argc, char **argv, int *i, anchor_opts *o, int *rc)
 int cmd_daemon(int argc, char **argv)
 {
 	node n;
-	const char *api_addr = NULL, *gw_addr = NULL;
+	const char *api_addr = NULL, *gw_addr = NULL, *pg_dsn = NULL;
 	struct event *sigint = NULL, *sigterm = NULL, *flusher = NULL;
 	anchor_opts ao = {0};
 	int rc;
@@ -279,6 +296,10 @@ int cmd_daemon(int argc, char **argv)
 			gw_addr = argv[++i];
 		} else if (strncmp(argv[i], "--gateway=", 10) == 0) {
 			gw_addr = argv[i] + 10;
+		} else if (strcmp(argv[i], "--pg") == 0 && i + 1 < argc) {
+			pg_dsn = argv[++i];
+		} else if (strncmp(argv[i], "--pg=", 5) == 0) {
+			pg_dsn = argv[i] + 5;
 		} else if (anchor_option(argc, argv, &i, &ao, &rc)) {
 			if (rc)
 				return rc;
@@ -361,11 +382,21 @@ int cmd_daemon(int argc, char **argv)
 		}
 		printf("anchoring to %s every %u s\n", ao.rpc, ao.interval ? ao.interval : ANCHOR_INTERVAL_DEFAULT);
 	}
+	if (pg_dsn && *pg_dsn) {
+		char merr[REPO_ERR_MAX];
+		if (!(n.mirror = pgmirror_new(&n, pg_dsn, merr))) {
+			cli_error("daemon", "%s", merr);
+			rc = EXIT_FAIL;
+			goto done;
+		}
+		printf("mirroring pins and proofs into PostgreSQL\n");
+	}
 	printf("peer identity: %s\nrepo: %s\nDaemon is ready\n", n.repo.peer_id, n.repo.path);
 	fflush(stdout);
 	rc = event_base_dispatch(n.base) < 0 ? EXIT_FAIL : 0;
 	fprintf(stderr, "cairn daemon: stopped\n");
 done:
+	pgmirror_free(n.mirror);
 	anchorer_free(n.anchor);
 	if (flusher)
 		event_free(flusher);

@@ -18,6 +18,8 @@ typedef struct node {
 	char delegate[256];
 	/* putting checkpoints on a chain; NULL without --chain-rpc */
 	struct anchorer *anchor;
+	/* mirroring pins and proofs into PostgreSQL; NULL without --pg */
+	struct pgmirror *mirror;
 } node;
 
 /* The repo's blocks and bytes on disk: counted at start, kept current by

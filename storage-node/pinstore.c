@@ -13,16 +13,70 @@ static void key_of(const cairn_cid *cid, uint8_t *buf, MDB_val *k)
 	k->mv_size = n;
 }
 
-int pinstore_put(repo *r, const pin *p, char *err)
+#define GEN_KEY "pin_gen"
+
+/* Bump the generation and, when journaling, record the change, inside
+ * txn. 0 or an LMDB error. */
+static int count_change(repo *r, MDB_txn *txn, char op, const pin *p, const MDB_val *cidk)
+{
+	MDB_val gk = {sizeof GEN_KEY - 1, GEN_KEY}, gv;
+	uint8_t gb[8], jb[3 + CAIRN_CID_MAX_BYTES + PIN_NAME_MAX];
+	uint64_t gen = 0;
+	int rc = mdb_get(txn, r->meta, &gk, &gv);
+	if (rc == 0 && gv.mv_size == 8)
+		gen = repo_get_be64(gv.mv_data);
+	else if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	repo_put_be64(++gen, gb);
+	gv.mv_data = gb;
+	gv.mv_size = 8;
+	if ((rc = mdb_put(txn, r->meta, &gk, &gv, 0)) != 0 || !r->pin_journal)
+		return rc;
+	size_t nl = op == '+' ? strnlen(p->name, PIN_NAME_MAX) : 0;
+	jb[0] = (uint8_t)op;
+	jb[1] = op == '+' ? (uint8_t)p->type : 0;
+	jb[2] = (uint8_t)cidk->mv_size;
+	memcpy(jb + 3, cidk->mv_data, cidk->mv_size);
+	memcpy(jb + 3 + cidk->mv_size, p ? p->name : "", nl);
+	MDB_val jk = {8, gb}, jv = {3 + cidk->mv_size + nl, jb};
+	return mdb_put(txn, r->pinjournal, &jk, &jv, MDB_APPEND);
+}
+
+/* A pin put ('+') or removed ('-') with its count, in one transaction.
+ * 0, 1 (removing what is not pinned), -1 with err set. */
+static int change(repo *r, char op, const pin *p, char *err)
 {
 	uint8_t kb[CAIRN_CID_MAX_BYTES], vb[1 + PIN_NAME_MAX];
-	size_t nl = strnlen(p->name, PIN_NAME_MAX);
+	size_t nl = op == '+' ? strnlen(p->name, PIN_NAME_MAX) : 0;
 	MDB_val k, v = {1 + nl, vb};
+	MDB_txn *txn;
+	int rc;
 
 	key_of(&p->cid, kb, &k);
 	vb[0] = (uint8_t)p->type;
 	memcpy(vb + 1, p->name, nl);
-	return repo_index_put(r, r->pins, &k, &v, 0, err) == 0 ? 0 : -1;
+	if ((rc = mdb_txn_begin(r->env, NULL, 0, &txn)) != 0)
+		goto done;
+	rc = op == '+' ? mdb_put(txn, r->pins, &k, &v, 0) : mdb_del(txn, r->pins, &k, NULL);
+	if (rc == 0)
+		rc = count_change(r, txn, op, p, &k);
+	if (rc != 0)
+		mdb_txn_abort(txn);
+	else
+		rc = mdb_txn_commit(txn); /* frees txn, also on failure */
+done:
+	if (rc == MDB_NOTFOUND)
+		return 1;
+	if (rc != 0) {
+		ERR("index: %s", mdb_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+int pinstore_put(repo *r, const pin *p, char *err)
+{
+	return change(r, '+', p, err) == 0 ? 0 : -1;
 }
 
 static void decode_value(const MDB_val *v, pin *p)
@@ -65,10 +119,104 @@ int pinstore_get(repo *r, const cairn_cid *cid, pin *p, char *err)
 
 int pinstore_del(repo *r, const cairn_cid *cid, char *err)
 {
-	uint8_t kb[CAIRN_CID_MAX_BYTES];
-	MDB_val k;
-	key_of(cid, kb, &k);
-	return repo_index_del(r, r->pins, &k, err);
+	pin p = {.cid = *cid};
+	return change(r, '-', &p, err);
+}
+
+int pinstore_gen(repo *r, uint64_t *gen, char *err)
+{
+	MDB_val gk = {sizeof GEN_KEY - 1, GEN_KEY}, gv;
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(r->env, NULL, MDB_RDONLY, &txn);
+	*gen = 0;
+	if (rc == 0) {
+		rc = mdb_get(txn, r->meta, &gk, &gv);
+		if (rc == 0 && gv.mv_size == 8)
+			*gen = repo_get_be64(gv.mv_data);
+		mdb_txn_abort(txn);
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		ERR("index: %s", mdb_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+int pinstore_journal_read(repo *r, uint64_t from, pin_change *out, size_t max, size_t *n,
+                          char *err)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	uint8_t kb[8];
+	int rc;
+
+	*n = 0;
+	if ((rc = mdb_txn_begin(r->env, NULL, MDB_RDONLY, &txn)) != 0 ||
+	    (rc = mdb_cursor_open(txn, r->pinjournal, &cur)) != 0) {
+		ERR("index: %s", mdb_strerror(rc));
+		return -1;
+	}
+	repo_put_be64(from, kb);
+	k.mv_data = kb;
+	k.mv_size = 8;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && *n < max;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		const uint8_t *d = v.mv_data;
+		pin_change *c = &out[*n];
+		if (k.mv_size != 8 || repo_get_be64(k.mv_data) != from + *n)
+			break; /* a gap: the caller resyncs from there */
+		if (v.mv_size < 3 || v.mv_size < 3u + d[2] ||
+		    cairn_cid_decode(d + 3, d[2], &c->p.cid, NULL) != 0) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		size_t nl = v.mv_size - 3 - d[2];
+		if (nl > PIN_NAME_MAX)
+			nl = PIN_NAME_MAX;
+		c->gen = from + *n;
+		c->op = (char)d[0];
+		c->p.type = (char)d[1];
+		memcpy(c->p.name, d + 3 + d[2], nl);
+		c->p.name[nl] = '\0';
+		(*n)++;
+	}
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	if (rc != 0 && rc != MDB_NOTFOUND && *n < max) {
+		ERR("index: pin journal: %s", mdb_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+int pinstore_journal_trim(repo *r, uint64_t upto, char *err)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+	if ((rc = mdb_txn_begin(r->env, NULL, 0, &txn)) != 0)
+		goto fail;
+	if ((rc = mdb_cursor_open(txn, r->pinjournal, &cur)) != 0) {
+		mdb_txn_abort(txn);
+		goto fail;
+	}
+	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST)) == 0 && k.mv_size == 8 &&
+	       repo_get_be64(k.mv_data) <= upto)
+		if ((rc = mdb_cursor_del(cur, 0)) != 0)
+			break;
+	mdb_cursor_close(cur);
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		mdb_txn_abort(txn);
+		goto fail;
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		goto fail;
+	return 0;
+fail:
+	ERR("index: pin journal: %s", mdb_strerror(rc));
+	return -1;
 }
 
 int pinstore_foreach(repo *r, pinstore_fn fn, void *ctx, char *err)
@@ -99,6 +247,45 @@ int pinstore_foreach(repo *r, pinstore_fn fn, void *ctx, char *err)
 		return -1;
 	}
 	return ret;
+}
+
+int pinstore_page(repo *r, const cairn_cid *after, pin *out, size_t max, size_t *n, char *err)
+{
+	uint8_t kb[CAIRN_CID_MAX_BYTES];
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	*n = 0;
+	if ((rc = mdb_txn_begin(r->env, NULL, MDB_RDONLY, &txn)) != 0 ||
+	    (rc = mdb_cursor_open(txn, r->pins, &cur)) != 0) {
+		ERR("index: %s", mdb_strerror(rc));
+		return -1;
+	}
+	if (after) {
+		key_of(after, kb, &k);
+		size_t alen = k.mv_size;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		/* the key itself (if still pinned) was in the last page */
+		if (rc == 0 && k.mv_size == alen && memcmp(k.mv_data, kb, alen) == 0)
+			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	} else {
+		rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	}
+	for (; rc == 0 && *n < max; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (cairn_cid_decode(k.mv_data, k.mv_size, &out[*n].cid, NULL) != 0)
+			continue;
+		decode_value(&v, &out[*n]);
+		(*n)++;
+	}
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		ERR("index: %s", mdb_strerror(rc));
+		return -1;
+	}
+	return 0;
 }
 
 int pinstore_count(repo *r, uint64_t *n, char *err)

@@ -8,7 +8,7 @@
  *   blocks/        the blockstore (blockstore.h)
  *   index/         LMDB environment: pins (pinstore.h), pin service requests
  *                  (pinreq.h), API tokens (tokens.h), the anchoring log
- *                  (anchorlog.h)
+ *                  (anchorlog.h), the pin journal (pinstore.h)
  *   repo.lock      flock()ed by whoever has the repo open; holds its pid
  */
 #ifndef CAIRN_REPO_H
@@ -39,6 +39,9 @@ typedef struct repo {
 	MDB_dbi log_nodes, log_leaves, log_cids; /* the anchoring log (anchorlog.h) */
 	MDB_dbi checkpoints;                     /* its signed checkpoints (checkpoint.h) */
 	MDB_dbi anchors;                         /* their chain anchors (anchorer.h) */
+	MDB_dbi meta;                            /* counters: "pin_gen" (pinstore.h) */
+	MDB_dbi pinjournal;                      /* pin changes for a mirror (pinstore.h) */
+	int pin_journal;                         /* journal pin changes (pgmirror.h) */
 	char peer_id[128];
 } repo;
 

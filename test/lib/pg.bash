@@ -30,3 +30,14 @@ pg_start() {
 		start >/dev/null || { cat "$PGTMP/server.log"; return 1; }
 	export PGHOST=$PGTMP PGPORT PGUSER=postgres PGDATABASE=postgres PGTMP PGBIN
 }
+
+# Stop the server without removing it, and start it again (same socket):
+# for tests of clients that must survive PostgreSQL going away.
+pg_pause() {
+	as_pg "$PGBIN/pg_ctl" -D "$PGTMP/data" -m fast -w stop >/dev/null
+}
+pg_resume() {
+	as_pg "$PGBIN/pg_ctl" -D "$PGTMP/data" -l "$PGTMP/server.log" -w -t 60 \
+		-o "-p $PGPORT -k $PGTMP -c listen_addresses='' -c fsync=off -c max_parallel_workers_per_gather=2" \
+		start >/dev/null
+}
