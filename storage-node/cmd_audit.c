@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,15 +25,22 @@
 #include <time.h>
 #include <unistd.h>
 
+#define AUDIT_PG_DEFAULT_QUERY "SELECT proof FROM cairn.anchors ORDER BY node, leaf_index"
+
 static const char audit_usage[] =
 	"usage: cairn audit --chain-rpc URL [--confirmations K] [--signer PEERID]\n"
-	"                   [--format table|csv|json] [FILE|-]...\n"
+	"                   [--format table|csv|json] [FILE|-]... | --pg DSN [--query SQL]\n"
 	"\n"
 	"Check anchoring proofs (JSON, one per file or one per line; standard input\n"
 	"when no FILE is given) against the chain at URL, trusting nothing else:\n"
 	"inclusion in the log, the checkpoint's signature, the transaction's input,\n"
 	"block, chain id and confirmations (K, default 1). With --signer, the\n"
-	"checkpoint must be signed by that node. Exit 1 if any proof fails.\n";
+	"checkpoint must be signed by that node. Exit 1 if any proof fails.\n"
+	"\n"
+	"With --pg, the proofs are the first column of the rows SQL returns (an\n"
+	"anchored_cid, jsonb or text), read from PostgreSQL (DSN: a libpq\n"
+	"connection string or URI) a row at a time; the default query reads the\n"
+	"daemon's mirror: " AUDIT_PG_DEFAULT_QUERY "\n";
 
 struct chainq {
 	api_client api;
@@ -311,9 +319,79 @@ static void report(enum fmt f, json_t *p, const char *why, int first)
 	}
 }
 
+struct tally {
+	struct chainq *q;
+	unsigned conf;
+	const char *signer;
+	enum fmt f;
+	int seen, failed;
+};
+
+/* Audit one parsed proof (NULL: unreadable, why says so) and report it. */
+static void audit_json(struct tally *t, json_t *p, const char *why_bad)
+{
+	char why[512];
+	json_t *empty = NULL;
+	if (!p)
+		p = empty = json_object();
+	if (why_bad)
+		snprintf(why, sizeof why, "%s", why_bad);
+	else if (!json_is_object(p))
+		snprintf(why, sizeof why, "malformed proof: not a JSON object");
+	else
+		audit_one(t->q, p, t->conf, t->signer, why, sizeof why);
+	report(t->f, p, why, t->seen == 0);
+	t->seen++;
+	t->failed += strcmp(why, "ok") != 0;
+	json_decref(empty);
+}
+
+/* The proofs a query returns, a row at a time (single-row mode), so a
+ * large audit holds one proof in memory. 0, or -1 after an error message. */
+static int audit_pg(struct tally *t, const char *dsn, const char *sql)
+{
+	int rc = -1;
+	PGresult *res = NULL;
+	PGconn *c = PQconnectdb(dsn);
+	if (!c || PQstatus(c) != CONNECTION_OK) {
+		cli_error("audit", "PostgreSQL: %s", c ? PQerrorMessage(c) : "out of memory");
+		goto done;
+	}
+	if (!PQsendQuery(c, sql) || !PQsetSingleRowMode(c)) {
+		cli_error("audit", "PostgreSQL: %s", PQerrorMessage(c));
+		goto done;
+	}
+	rc = 0;
+	while ((res = PQgetResult(c))) {
+		ExecStatusType st = PQresultStatus(res);
+		if (st == PGRES_SINGLE_TUPLE) {
+			if (PQnfields(res) < 1) {
+				cli_error("audit", "the query returns no column");
+				rc = -1;
+			} else if (PQgetisnull(res, 0, 0)) {
+				audit_json(t, NULL, "malformed proof: NULL");
+			} else {
+				json_error_t jerr;
+				json_t *p = json_loads(PQgetvalue(res, 0, 0), 0, &jerr);
+				char why[300];
+				snprintf(why, sizeof why, "malformed proof: not JSON: %s", jerr.text);
+				audit_json(t, p, p ? NULL : why);
+				json_decref(p);
+			}
+		} else if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+			cli_error("audit", "PostgreSQL: %s", PQresultErrorMessage(res));
+			rc = -1;
+		}
+		PQclear(res);
+	}
+done:
+	PQfinish(c);
+	return rc;
+}
+
 int cmd_audit(int argc, char **argv)
 {
-	const char *url = NULL, *signer = NULL, *fmt_s = NULL;
+	const char *url = NULL, *signer = NULL, *fmt_s = NULL, *dsn = NULL, *sql = NULL;
 	unsigned conf = 1;
 	char **files = NULL;
 	int nfiles = 0;
@@ -324,9 +402,13 @@ int cmd_audit(int argc, char **argv)
 			return 0;
 		}
 		if ((!strcmp(a, "--chain-rpc") || !strcmp(a, "--confirmations") || !strcmp(a, "--signer") ||
-		     !strcmp(a, "--format")) && i + 1 < argc) {
+		     !strcmp(a, "--format") || !strcmp(a, "--pg") || !strcmp(a, "--query")) && i + 1 < argc) {
 			const char *v = argv[++i];
-			if (!strcmp(a, "--chain-rpc"))
+			if (!strcmp(a, "--pg"))
+				dsn = v;
+			else if (!strcmp(a, "--query"))
+				sql = v;
+			else if (!strcmp(a, "--chain-rpc"))
 				url = v;
 			else if (!strcmp(a, "--signer"))
 				signer = v;
@@ -361,18 +443,39 @@ int cmd_audit(int argc, char **argv)
 		cli_error("audit", "--chain-rpc URL is required: the chain is the only thing trusted");
 		return EXIT_USAGE;
 	}
+	if (sql && !dsn) {
+		cli_error("audit", "--query needs --pg DSN");
+		return EXIT_USAGE;
+	}
+	if (dsn && nfiles) {
+		cli_error("audit", "proofs come from files or from --pg, not both");
+		return EXIT_USAGE;
+	}
 	struct chainq q = {.chain_id = -1};
 	char err[256];
 	if (api_client_from_url(&q.api, q.path, sizeof q.path, url, err, sizeof err) != 0) {
 		cli_error("audit", "%s", err);
 		return EXIT_USAGE;
 	}
+	struct tally t = {&q, conf, signer, f, 0, 0};
+	if (dsn) {
+		int rc = audit_pg(&t, dsn, sql ? sql : AUDIT_PG_DEFAULT_QUERY);
+		if (f == FMT_JSON && t.seen)
+			printf("]\n");
+		if (rc != 0)
+			return EXIT_FAIL;
+		if (!t.seen) {
+			cli_error("audit", "the query returned no proofs");
+			return EXIT_FAIL;
+		}
+		return t.failed ? EXIT_FAIL : 0;
+	}
 	char *stdin_only[] = {"-"};
 	if (!nfiles) {
 		files = stdin_only;
 		nfiles = 1;
 	}
-	int failed = 0, seen = 0;
+	int failed = 0;
 	for (int i = 0; i < nfiles; i++) {
 		FILE *in = strcmp(files[i], "-") ? fopen(files[i], "r") : stdin;
 		if (!in) {
@@ -384,14 +487,7 @@ int cmd_audit(int argc, char **argv)
 		json_error_t jerr;
 		json_t *all = json_loadf(in, JSON_DISABLE_EOF_CHECK, &jerr);
 		while (all) {
-			char why[512];
-			if (!json_is_object(all))
-				snprintf(why, sizeof why, "malformed proof: not a JSON object");
-			else
-				audit_one(&q, all, conf, signer, why, sizeof why);
-			report(f, all, why, seen == 0);
-			seen++;
-			failed += strcmp(why, "ok") != 0;
+			audit_json(&t, all, NULL);
 			json_decref(all);
 			int c;
 			while ((c = fgetc(in)) == '\n' || c == ' ' || c == '\r' || c == '\t')
@@ -405,16 +501,17 @@ int cmd_audit(int argc, char **argv)
 				failed++;
 			}
 		}
-		if (!seen && !all && feof(in) == 0) {
+		if (!t.seen && !all && feof(in) == 0) {
 			cli_error("audit", "%s: not JSON: %s", files[i], jerr.text);
 			failed++;
 		}
 		if (in != stdin)
 			fclose(in);
 	}
-	if (f == FMT_JSON && seen)
+	failed += t.failed;
+	if (f == FMT_JSON && t.seen)
 		printf("]\n");
-	if (!seen && !failed) {
+	if (!t.seen && !failed) {
 		cli_error("audit", "no proofs given");
 		return EXIT_USAGE;
 	}
