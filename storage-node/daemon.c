@@ -4,6 +4,7 @@
  * command that would write to the repo) is refused rather than racing it.
  */
 #include "anchorer.h"
+#include "peers.h"
 #include "pgmirror.h"
 #include "api.h"
 #include "cli.h"
@@ -51,6 +52,10 @@ static const char daemon_usage[] =
 	"  --anchor-batch N     anchor as soon as N leaves wait\n"
 	"  --confirmations K    blocks to wait for, the transaction's own included\n"
 	"                       (default 1)\n"
+	"  --peer URL           fetch missing content from this node or trustless\n"
+	"                       gateway (http://HOST:PORT); repeatable, tried in order\n"
+	"                       (default: config Peers)\n"
+	"  --peer-timeout S     a peer silent this long has failed (default 10)\n"
 	"  --pg DSN             mirror pins and anchoring proofs into PostgreSQL\n"
 	"                       (libpq connection string or URI; tables cairn.objects,\n"
 	"                       cairn.anchors), queued while it is unreachable\n"
@@ -72,19 +77,49 @@ static struct listener listeners[2];
  * therefore the time until the reply starts (time to first byte); evhttp
  * gives no hook that also runs when a client hangs up mid-body.
  */
-static void observed(struct evhttp_request *req, node *n, int server,
-                     void (*handler)(struct evhttp_request *, void *))
+/* Count a reply and log it (once its status is known). */
+static void account(struct evhttp_request *req, node *n, int server, const struct timespec *t0)
 {
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (!node_serve_ops(req, n))
-		handler(req, n);
+	struct timespec t1;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	const char *len = evhttp_find_header(evhttp_request_get_output_headers(req), "Content-Length");
-	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	double secs = (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 	metrics_observe(&n->metrics, server, evhttp_request_get_response_code(req),
 	                len ? strtoull(len, NULL, 10) : 0, secs);
 	http_log(req, server == 0 ? "api" : "gateway");
+}
+
+/* A request answered later (it waits for the chain or for peers). */
+struct deferred {
+	node *n;
+	int server;
+	struct timespec t0;
+};
+
+static void deferred_done(struct evhttp_request *req, void *arg)
+{
+	struct deferred *d = arg;
+	account(req, d->n, d->server, &d->t0);
+	free(d);
+}
+
+static void observed(struct evhttp_request *req, node *n, int server,
+                     void (*handler)(struct evhttp_request *, void *))
+{
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!node_serve_ops(req, n))
+		handler(req, n);
+	if (evhttp_request_get_response_code(req) == 0) {
+		/* no reply yet: account for it when it completes */
+		struct deferred *d = malloc(sizeof *d);
+		if (d) {
+			*d = (struct deferred){n, server, t0};
+			evhttp_request_set_on_complete_cb(req, deferred_done, d);
+		}
+		return;
+	}
+	account(req, n, server, &t0);
 }
 
 static void api_entry(struct evhttp_request *req, void *arg)
@@ -119,6 +154,8 @@ int node_serve_ops(struct evhttp_request *req, node *n)
 		metrics now = n->metrics;
 		node_totals(n, &now.blocks, &now.repo_bytes);
 		metrics_render(&now, pins, b);
+		if (n->peers)
+			peers_metrics(n->peers, b);
 		if (n->mirror) {
 			int up;
 			uint64_t pins_behind, leaves_behind;
@@ -280,6 +317,9 @@ int cmd_daemon(int argc, char **argv)
 {
 	node n;
 	const char *api_addr = NULL, *gw_addr = NULL, *pg_dsn = NULL;
+	const char *peer_urls[PEERS_MAX + 1];
+	size_t npeers = 0;
+	unsigned peer_timeout = 0;
 	struct event *sigint = NULL, *sigterm = NULL, *flusher = NULL;
 	anchor_opts ao = {0};
 	int rc;
@@ -296,6 +336,20 @@ int cmd_daemon(int argc, char **argv)
 			gw_addr = argv[++i];
 		} else if (strncmp(argv[i], "--gateway=", 10) == 0) {
 			gw_addr = argv[i] + 10;
+		} else if ((strcmp(argv[i], "--peer") == 0 && i + 1 < argc) || strncmp(argv[i], "--peer=", 7) == 0) {
+			if (npeers == PEERS_MAX) {
+				cli_error("daemon", "at most %d peers", PEERS_MAX);
+				return EXIT_USAGE;
+			}
+			peer_urls[npeers++] = argv[i][6] == '=' ? argv[i] + 7 : argv[++i];
+		} else if (strcmp(argv[i], "--peer-timeout") == 0 && i + 1 < argc) {
+			char *end;
+			unsigned long t = strtoul(argv[++i], &end, 10);
+			if (*end || t == 0 || t > 3600) {
+				cli_error("daemon", "--peer-timeout takes seconds (1 to 3600), not '%s'", argv[i]);
+				return EXIT_USAGE;
+			}
+			peer_timeout = (unsigned)t;
 		} else if (strcmp(argv[i], "--pg") == 0 && i + 1 < argc) {
 			pg_dsn = argv[++i];
 		} else if (strncmp(argv[i], "--pg=", 5) == 0) {
@@ -382,6 +436,26 @@ int cmd_daemon(int argc, char **argv)
 		}
 		printf("anchoring to %s every %u s\n", ao.rpc, ao.interval ? ao.interval : ANCHOR_INTERVAL_DEFAULT);
 	}
+	/* Peers: --peer, else the config's "Peers" list. */
+	json_t *cfg_peers = json_object_get(n.repo.config, "Peers");
+	if (npeers == 0 && json_is_array(cfg_peers)) {
+		size_t k;
+		json_t *v;
+		json_array_foreach(cfg_peers, k, v) {
+			if (json_is_string(v) && npeers < PEERS_MAX)
+				peer_urls[npeers++] = json_string_value(v);
+		}
+	}
+	if (npeers) {
+		char perr[REPO_ERR_MAX];
+		if (!(n.peers = peers_new(n.base, &n.repo, peer_urls, npeers, peer_timeout, perr))) {
+			cli_error("daemon", "%s", perr);
+			rc = EXIT_USAGE;
+			goto done;
+		}
+		for (size_t k = 0; k < npeers; k++)
+			printf("peer: %s\n", peer_urls[k]);
+	}
 	if (pg_dsn && *pg_dsn) {
 		char merr[REPO_ERR_MAX];
 		if (!(n.mirror = pgmirror_new(&n, pg_dsn, merr))) {
@@ -397,6 +471,7 @@ int cmd_daemon(int argc, char **argv)
 	fprintf(stderr, "cairn daemon: stopped\n");
 done:
 	pgmirror_free(n.mirror);
+	peers_free(n.peers);
 	anchorer_free(n.anchor);
 	if (flusher)
 		event_free(flusher);

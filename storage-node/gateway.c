@@ -22,6 +22,7 @@
 #include "http_stream.h"
 #include "car_io.h"
 #include "http_util.h"
+#include "peers.h"
 
 #include <event2/buffer.h>
 #include <sys/queue.h> /* TAILQ_INIT, which keyvalq_struct.h does not define */
@@ -37,6 +38,9 @@
 #define LISTING_CACHE "public, max-age=604800"
 /* A listing shows at most this many entries (a HAMT can hold millions). */
 #define LISTING_MAX 10000
+/* Times one request may ask the peers for blocks it still lacks (a path,
+ * then a file's missing part, …) before it is answered with what it has. */
+#define GATEWAY_FETCH_ROUNDS 4
 
 /* Content-Type from the first bytes, like Go's http.DetectContentType for
  * the common cases; anything else is octet-stream. */
@@ -555,9 +559,73 @@ static void resolve_error(struct evhttp_request *req, int rc, const cairn_cid *w
 	}
 }
 
+/* A request waiting for its blocks to arrive from peers. */
+struct gw_wait {
+	struct evhttp_request *req;
+	struct evhttp_connection *evcon;
+	node *n;
+	int round;
+	peer_fetch *f;
+	char what[CAIRN_CID_TEXT_MAX];
+};
+
+static void gateway_serve(struct evhttp_request *req, node *n, int round);
+
+static void client_gone(struct evhttp_connection *evcon, void *arg)
+{
+	struct gw_wait *w = arg;
+	(void)evcon;
+	peer_fetch_cancel(w->f);
+	free(w);
+}
+
+static void fetched(void *ctx, int outcome, const char *msg)
+{
+	struct gw_wait *w = ctx;
+	evhttp_connection_set_closecb(w->evcon, NULL, NULL);
+	if (outcome == FETCH_OK)
+		gateway_serve(w->req, w->n, w->round + 1);
+	else if (outcome == FETCH_NOT_FOUND)
+		http_reply_text(w->req, 502, "no peer has %s: %.900s", w->what, msg);
+	else
+		http_reply_text(w->req, outcome == FETCH_TIMEOUT ? 504 : 502,
+		                "could not get %s from peers: %.900s", w->what, msg);
+	free(w);
+}
+
+/* Missing content: ask the peers for it (what names the block, path is
+ * URI-escaped below it), and answer once they did. 1 if the request now
+ * waits; 0 if there is nobody to ask, or it was asked enough already, and
+ * the caller answers. */
+static int fetch_missing(struct evhttp_request *req, node *n, int round, const cairn_cid *what,
+                         const char *path, int scope)
+{
+	if (!n->peers || round >= GATEWAY_FETCH_ROUNDS || what->mh.code == CAIRN_MH_IDENTITY)
+		return 0;
+	struct gw_wait *w = calloc(1, sizeof *w);
+	if (!w)
+		return 0;
+	w->req = req;
+	w->n = n;
+	w->round = round;
+	w->evcon = evhttp_request_get_connection(req);
+	cairn_cid_to_string(what, w->what, sizeof w->what, NULL);
+	if (!(w->f = peers_fetch(n->peers, what, path, scope, fetched, w))) {
+		free(w);
+		return 0;
+	}
+	evhttp_connection_set_closecb(w->evcon, client_gone, w);
+	return 1;
+}
+
 void gateway_handle(struct evhttp_request *req, void *arg)
 {
-	node *n = arg;
+	gateway_serve(req, arg, 0);
+}
+
+/* round: how many times peers were asked for this request already. */
+static void gateway_serve(struct evhttp_request *req, node *n, int round)
+{
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
 	int head = cmd == EVHTTP_REQ_HEAD;
 	struct evkeyvalq q;
@@ -611,6 +679,14 @@ void gateway_handle(struct evhttp_request *req, void *arg)
 		goto done;
 	}
 	rc = dir_resolve(&n->repo.bs, &t.root, rest, &t.cid, t.trail, &where, err);
+	/* The first time, peers are asked for the whole path (they resolve it
+	 * in one go); then for whatever block is still missing. */
+	const char *raw_rest = strchr(uri_path + 6, '/');
+	const char *scope_q = evhttp_find_header(&q, "dag-scope");
+	if (rc == DAG_MISSING &&
+	    (round == 0 ? fetch_missing(req, n, round, &t.root, raw_rest ? raw_rest : "", FETCH_SCOPE_ENTITY)
+	                : fetch_missing(req, n, round, &where, "", FETCH_SCOPE_ENTITY)))
+		goto done;
 	if (rc != 0) {
 		resolve_error(req, rc, &where, rest, err);
 		goto done;
@@ -629,6 +705,12 @@ void gateway_handle(struct evhttp_request *req, void *arg)
 		http_reply_text(req, 400, "unsupported format '%s' (use raw or car)", format);
 		goto done;
 	}
+	if ((car || raw) && t.cid.mh.code != CAIRN_MH_IDENTITY && !blockstore_has(&n->repo.bs, &t.cid) &&
+	    fetch_missing(req, n, round, &t.cid, "",
+	                  raw ? FETCH_SCOPE_BLOCK
+	                  : scope_q && strcmp(scope_q, "all") == 0 ? FETCH_SCOPE_ALL
+	                  : scope_q && strcmp(scope_q, "block") == 0 ? FETCH_SCOPE_BLOCK : FETCH_SCOPE_ENTITY))
+		goto done;
 	if (car) {
 		serve_car(req, n, &t, &q, head);
 		goto done;
@@ -651,7 +733,11 @@ void gateway_handle(struct evhttp_request *req, void *arg)
 	}
 	free(fr);
 	dir_kind kind;
+	if (rc == DAG_MISSING && fetch_missing(req, n, round, &where, "", FETCH_SCOPE_ENTITY))
+		goto done;
 	if (rc != DAG_NOT_FILE || (rc = dir_kind_of(&n->repo.bs, &t.cid, &kind, &where, err)) != 0) {
+		if (rc == DAG_MISSING && fetch_missing(req, n, round, &where, "", FETCH_SCOPE_ENTITY))
+			goto done;
 		resolve_error(req, rc, &where, rest, err);
 		goto done;
 	}

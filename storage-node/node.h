@@ -20,6 +20,8 @@ typedef struct node {
 	struct anchorer *anchor;
 	/* mirroring pins and proofs into PostgreSQL; NULL without --pg */
 	struct pgmirror *mirror;
+	/* where missing content is fetched from; NULL without --peer */
+	struct peers *peers;
 } node;
 
 /* The repo's blocks and bytes on disk: counted at start, kept current by

@@ -1,0 +1,368 @@
+#include "peers.h"
+
+#include "car_io.h"
+
+#include <event2/bufferevent.h>
+#include <event2/http.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+typedef struct peer {
+	char url[PEER_URL_MAX];
+	char host[128];
+	unsigned short port;
+	char prefix[PEER_URL_MAX]; /* path before /ipfs/, without a trailing '/' */
+	unsigned fails;            /* consecutive failures */
+	time_t down_until;         /* skipped until then */
+	uint64_t ok, not_found, failed, bad; /* fetches by outcome */
+	uint64_t blocks, bytes;    /* verified and stored */
+} peer;
+
+struct peers {
+	struct event_base *base;
+	repo *r;
+	peer list[PEERS_MAX];
+	size_t n;
+	unsigned timeout;
+};
+
+struct peer_fetch {
+	peers *p;
+	cairn_cid root;
+	char *path;
+	int scope;
+	peers_done_fn done;
+	void *ctx;
+	size_t next;               /* the next peer to try */
+	/* the attempt in flight */
+	peer *cur;
+	struct evhttp_connection *evcon;
+	car_import ci;
+	int status;                /* HTTP status of the attempt, 0 before */
+	int lied;                  /* the peer sent something that is not what it claims */
+	int timed_out;
+	int cancelled;             /* the client went away: finish quietly */
+	uint64_t committed;        /* bytes of the attempt made visible so far */
+	/* over all attempts */
+	int asked, said_404, any_timeout;
+	char why[1024];
+};
+
+static const char *const scope_names[] = {"block", "entity", "all"};
+
+peers *peers_new(struct event_base *base, repo *r, const char *const *urls, size_t n,
+                 unsigned timeout_secs, char *err)
+{
+	if (n > PEERS_MAX) {
+		snprintf(err, REPO_ERR_MAX, "at most %d peers", PEERS_MAX);
+		return NULL;
+	}
+	peers *p = calloc(1, sizeof *p);
+	if (!p) {
+		snprintf(err, REPO_ERR_MAX, "out of memory");
+		return NULL;
+	}
+	p->base = base;
+	p->r = r;
+	p->timeout = timeout_secs ? timeout_secs : PEER_TIMEOUT_SECS;
+	for (size_t i = 0; i < n; i++) {
+		peer *e = &p->list[i];
+		struct evhttp_uri *u = evhttp_uri_parse(urls[i]);
+		const char *scheme = u ? evhttp_uri_get_scheme(u) : NULL;
+		const char *host = u ? evhttp_uri_get_host(u) : NULL;
+		const char *path = u ? evhttp_uri_get_path(u) : NULL;
+		int port = u ? evhttp_uri_get_port(u) : -1;
+		if (!u || !scheme || strcmp(scheme, "http") != 0 || !host || !*host ||
+		    strlen(host) >= sizeof e->host || strlen(urls[i]) >= sizeof e->url ||
+		    evhttp_uri_get_query(u)) {
+			snprintf(err, REPO_ERR_MAX, "peer '%.100s' is not http://HOST[:PORT][/PREFIX]", urls[i]);
+			evhttp_uri_free(u);
+			free(p);
+			return NULL;
+		}
+		snprintf(e->url, sizeof e->url, "%s", urls[i]);
+		snprintf(e->host, sizeof e->host, "%s", host);
+		e->port = (unsigned short)(port > 0 ? port : 80);
+		snprintf(e->prefix, sizeof e->prefix, "%s", path ? path : "");
+		size_t pl = strlen(e->prefix);
+		while (pl && e->prefix[pl - 1] == '/')
+			e->prefix[--pl] = '\0';
+		evhttp_uri_free(u);
+	}
+	p->n = n;
+	return p;
+}
+
+void peers_free(peers *p)
+{
+	free(p);
+}
+
+static void note(peer_fetch *f, const char *fmt, const char *detail)
+{
+	size_t l = strlen(f->why);
+	snprintf(f->why + l, sizeof f->why - l, "%s%s: ", l ? "; " : "", f->cur->url);
+	l = strlen(f->why);
+	snprintf(f->why + l, sizeof f->why - l, fmt, detail);
+}
+
+static void try_next(peer_fetch *f);
+
+static void finish(peer_fetch *f, int outcome)
+{
+	if (!f->cancelled) {
+		const char *msg = f->why;
+		f->done(f->ctx, outcome, msg);
+	}
+	free(f->path);
+	free(f);
+}
+
+/* End the attempt's connection now: closing the socket makes evhttp fail
+ * the request, whose callback then moves on. */
+static void drop_connection(peer_fetch *f)
+{
+	struct bufferevent *bev = f->evcon ? evhttp_connection_get_bufferevent(f->evcon) : NULL;
+	if (bev && bufferevent_getfd(bev) >= 0)
+		shutdown(bufferevent_getfd(bev), SHUT_RDWR);
+}
+
+static void on_chunk(struct evhttp_request *req, void *arg)
+{
+	peer_fetch *f = arg;
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	f->status = evhttp_request_get_response_code(req);
+	if (f->status != 200 || f->lied || f->cancelled)
+		return; /* an error page, or a transfer being dropped: ignored */
+	struct evbuffer_iovec v[8];
+	int nv;
+	while ((nv = evbuffer_peek(in, -1, NULL, v, 8)) > 0) {
+		size_t taken = 0;
+		for (int i = 0; i < nv && i < 8; i++) {
+			if (car_import_feed(&f->ci, v[i].iov_base, v[i].iov_len) != 0) {
+				f->lied = f->ci.io_errno == 0; /* else: our disk, not their fault */
+				drop_connection(f);
+				return;
+			}
+			taken += v[i].iov_len;
+		}
+		evbuffer_drain(in, taken);
+	}
+	/* Large DAGs become visible as they come, so a failure later keeps
+	 * what was verified, and a failed fetch elsewhere (which drops the
+	 * blockstore's uncommitted batch) costs little. */
+	if (f->ci.bytes - f->committed >= PEER_COMMIT_BYTES) {
+		if (blockstore_commit(&f->p->r->bs, f->ci.err) != 0) {
+			f->ci.io_errno = 1;
+			drop_connection(f);
+			return;
+		}
+		f->committed = f->ci.bytes;
+	}
+}
+
+static void on_error(enum evhttp_request_error e, void *arg)
+{
+	peer_fetch *f = arg;
+	if (e == EVREQ_HTTP_TIMEOUT)
+		f->timed_out = 1;
+}
+
+static void penalise(peer *e, unsigned secs)
+{
+	e->down_until = time(NULL) + secs;
+}
+
+static void on_done(struct evhttp_request *req, void *arg)
+{
+	peer_fetch *f = arg;
+	peer *e = f->cur;
+	int status = req ? evhttp_request_get_response_code(req) : 0;
+	char detail[700];
+	f->evcon = NULL; /* freed by evhttp once this returns */
+	f->asked++;
+	if (f->cancelled) {
+		car_import_free(&f->ci);
+		finish(f, FETCH_FAILED);
+		return;
+	}
+	if (f->lied) {
+		e->bad++;
+		penalise(e, PEER_BAD_SECS);
+		fprintf(stderr, "cairn daemon: peer %s sent bad data (%s); not asked again for %d s\n",
+		        e->url, f->ci.err, PEER_BAD_SECS);
+		note(f, "sent data that is not what it claims (%s)", f->ci.err);
+	} else if (status == 200 && f->ci.blocks > 0 && car_import_finish(&f->ci) == 0) {
+		e->ok++;
+		e->fails = 0;
+		e->down_until = 0;
+		e->blocks += f->ci.blocks;
+		e->bytes += f->ci.bytes;
+		car_import_free(&f->ci);
+		finish(f, FETCH_OK);
+		return;
+	} else if (status == 404 || status == 410) {
+		e->not_found++;
+		e->fails = 0;
+		f->said_404++;
+		note(f, "%s", "does not have it (404)");
+	} else {
+		e->failed++;
+		e->fails++;
+		unsigned secs = PEER_DOWN_SECS;
+		for (unsigned i = 1; i < e->fails && secs < PEER_DOWN_MAX_SECS; i++)
+			secs *= 2;
+		penalise(e, secs < PEER_DOWN_MAX_SECS ? secs : PEER_DOWN_MAX_SECS);
+		if (f->timed_out) {
+			f->any_timeout = 1;
+			snprintf(detail, sizeof detail, "timed out after %u s", f->p->timeout);
+		} else if (status == 0) {
+			snprintf(detail, sizeof detail, "could not be reached, or the transfer broke");
+		} else if (status == 200 && f->ci.err[0]) {
+			snprintf(detail, sizeof detail, "%s", f->ci.err);
+		} else if (status == 200) {
+			snprintf(detail, sizeof detail, "sent no blocks");
+		} else {
+			snprintf(detail, sizeof detail, "answered %d", status);
+		}
+		note(f, "%s", detail);
+	}
+	car_import_free(&f->ci);
+	try_next(f);
+}
+
+/* Start the attempt on peer e: 0, or -1 (it was noted why). */
+static int start(peer_fetch *f, peer *e)
+{
+	char cid[CAIRN_CID_TEXT_MAX], uri[PEER_URL_MAX + CAIRN_CID_TEXT_MAX + 4096];
+	f->cur = e;
+	f->status = 0;
+	f->lied = f->timed_out = 0;
+	f->committed = 0;
+	car_import_init(&f->ci, f->p->r);
+	cairn_cid_to_string(&f->root, cid, sizeof cid, NULL);
+	snprintf(uri, sizeof uri, "%s/ipfs/%s%s?format=car&dag-scope=%s", e->prefix, cid, f->path,
+	         scope_names[f->scope]);
+	f->evcon = evhttp_connection_base_new(f->p->base, NULL, e->host, e->port);
+	struct evhttp_request *req = f->evcon ? evhttp_request_new(on_done, f) : NULL;
+	if (!req) {
+		if (f->evcon)
+			evhttp_connection_free(f->evcon);
+		f->evcon = NULL;
+		car_import_free(&f->ci);
+		note(f, "%s", "out of memory");
+		return -1;
+	}
+	evhttp_connection_set_timeout(f->evcon, (int)f->p->timeout);
+	evhttp_request_set_chunked_cb(req, on_chunk);
+	evhttp_request_set_error_cb(req, on_error);
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	evhttp_add_header(h, "Host", e->host);
+	evhttp_add_header(h, "Accept", "application/vnd.ipld.car");
+	evhttp_add_header(h, "User-Agent", "cairn");
+	if (evhttp_make_request(f->evcon, req, EVHTTP_REQ_GET, uri) != 0) {
+		/* evhttp freed the request */
+		evhttp_connection_free(f->evcon);
+		f->evcon = NULL;
+		car_import_free(&f->ci);
+		note(f, "%s", "could not send the request");
+		return -1;
+	}
+	evhttp_connection_free_on_completion(f->evcon);
+	return 0;
+}
+
+static void try_next(peer_fetch *f)
+{
+	time_t now = time(NULL);
+	while (f->next < f->p->n) {
+		peer *e = &f->p->list[f->next++];
+		if (e->down_until > now) {
+			f->cur = e;
+			note(f, "%s", e->bad && e->down_until - now > PEER_DOWN_MAX_SECS
+			                  ? "skipped: it sent bad data" : "skipped: it was failing");
+			continue;
+		}
+		if (start(f, e) == 0)
+			return;
+	}
+	if (f->asked > 0 && f->said_404 == f->asked)
+		finish(f, FETCH_NOT_FOUND);
+	else
+		finish(f, f->any_timeout ? FETCH_TIMEOUT : FETCH_FAILED);
+}
+
+static void kick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	peer_fetch *f = arg;
+	if (f->cancelled) {
+		finish(f, FETCH_FAILED);
+		return;
+	}
+	try_next(f);
+}
+
+peer_fetch *peers_fetch(peers *p, const cairn_cid *root, const char *path, int scope,
+                        peers_done_fn done, void *ctx)
+{
+	peer_fetch *f = calloc(1, sizeof *f);
+	if (!f || !(f->path = strdup(path ? path : ""))) {
+		free(f);
+		return NULL;
+	}
+	f->p = p;
+	f->root = *root;
+	f->scope = scope < 0 || scope > 2 ? FETCH_SCOPE_ENTITY : scope;
+	f->done = done;
+	f->ctx = ctx;
+	/* Started from the loop, so done never runs inside the caller. */
+	if (event_base_once(p->base, -1, EV_TIMEOUT, kick, f, NULL) != 0) {
+		free(f->path);
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+void peer_fetch_cancel(peer_fetch *f)
+{
+	f->cancelled = 1;
+	drop_connection(f); /* on_done (or kick) frees f */
+}
+
+void peers_metrics(const peers *p, struct evbuffer *out)
+{
+	time_t now = time(NULL);
+	evbuffer_add_printf(out, "# HELP cairn_peer_fetches_total Fetches from each peer, by outcome.\n"
+	                         "# TYPE cairn_peer_fetches_total counter\n");
+	for (size_t i = 0; i < p->n; i++) {
+		const peer *e = &p->list[i];
+		evbuffer_add_printf(out,
+		                    "cairn_peer_fetches_total{peer=\"%s\",outcome=\"ok\"} %" PRIu64 "\n"
+		                    "cairn_peer_fetches_total{peer=\"%s\",outcome=\"not_found\"} %" PRIu64 "\n"
+		                    "cairn_peer_fetches_total{peer=\"%s\",outcome=\"failed\"} %" PRIu64 "\n"
+		                    "cairn_peer_fetches_total{peer=\"%s\",outcome=\"bad_data\"} %" PRIu64 "\n",
+		                    e->url, e->ok, e->url, e->not_found, e->url, e->failed, e->url, e->bad);
+	}
+	evbuffer_add_printf(out, "# HELP cairn_peer_blocks_total Blocks fetched from each peer, verified and stored.\n"
+	                         "# TYPE cairn_peer_blocks_total counter\n");
+	for (size_t i = 0; i < p->n; i++)
+		evbuffer_add_printf(out, "cairn_peer_blocks_total{peer=\"%s\"} %" PRIu64 "\n", p->list[i].url,
+		                    p->list[i].blocks);
+	evbuffer_add_printf(out, "# HELP cairn_peer_bytes_total Block bytes fetched from each peer.\n"
+	                         "# TYPE cairn_peer_bytes_total counter\n");
+	for (size_t i = 0; i < p->n; i++)
+		evbuffer_add_printf(out, "cairn_peer_bytes_total{peer=\"%s\"} %" PRIu64 "\n", p->list[i].url,
+		                    p->list[i].bytes);
+	evbuffer_add_printf(out, "# HELP cairn_peer_up Whether each peer is asked now (0: skipped after failures or bad data).\n"
+	                         "# TYPE cairn_peer_up gauge\n");
+	for (size_t i = 0; i < p->n; i++)
+		evbuffer_add_printf(out, "cairn_peer_up{peer=\"%s\"} %d\n", p->list[i].url,
+		                    p->list[i].down_until <= now);
+}

@@ -1,0 +1,76 @@
+/*
+ * Peers (cairn daemon --peer URL, repeatable; config "Peers": [URL, …]):
+ * other cairn nodes or any IPFS trustless gateway, asked for what this node
+ * lacks. Only the public trustless gateway protocol is used on the wire:
+ *
+ *   GET {url}/ipfs/{cid}[/path]?format=car&dag-scope={block|entity|all}
+ *   Accept: application/vnd.ipld.car
+ *
+ * The CAR is parsed as it arrives and every block is re-hashed against its
+ * CID before it is stored (car_io.h), so nothing a peer says is trusted:
+ * a block that does not match its CID ends the transfer, and the peer is
+ * dropped for PEER_BAD_SECS and counted. Fetched blocks are cached, not
+ * pinned: GC may remove them.
+ *
+ * Peers are tried in order. One that cannot be reached, answers with an
+ * error or stalls for PEER_TIMEOUT_SECS is skipped for a while (PEER_DOWN_SECS,
+ * doubling with each failure up to PEER_DOWN_MAX_SECS). docs/peers.md.
+ */
+#ifndef CAIRN_PEERS_H
+#define CAIRN_PEERS_H
+
+#include "cid.h"
+#include "repo.h"
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+
+#define PEERS_MAX 16
+#define PEER_URL_MAX 256
+/* A peer silent this long (connecting, or between two reads) has failed
+ * (the default of --peer-timeout). */
+#define PEER_TIMEOUT_SECS 10
+#define PEER_DOWN_SECS 2
+#define PEER_DOWN_MAX_SECS 60
+/* Fetched blocks are made visible every this many bytes. */
+#define PEER_COMMIT_BYTES (8u << 20)
+/* A peer caught sending a block that is not what its CID names. */
+#define PEER_BAD_SECS 600
+
+/* Outcomes of a fetch. */
+#define FETCH_OK 0          /* blocks were fetched, verified and stored */
+#define FETCH_NOT_FOUND 1   /* every peer asked said 404 */
+#define FETCH_FAILED 2      /* no peer gave valid data (down, errors, lies) */
+#define FETCH_TIMEOUT 3     /* as FETCH_FAILED, and a peer timed out */
+
+/* What to ask for: the DAG scopes of the trustless gateway spec. */
+#define FETCH_SCOPE_BLOCK 0
+#define FETCH_SCOPE_ENTITY 1
+#define FETCH_SCOPE_ALL 2
+
+typedef struct peers peers;
+typedef struct peer_fetch peer_fetch;
+
+/* msg says what happened (for a reply body); valid during the call. */
+typedef void (*peers_done_fn)(void *ctx, int outcome, const char *msg);
+
+/* Peers at these URLs (http://HOST:PORT[/PREFIX]). NULL with err set for
+ * a bad URL or too many. The caller keeps base and r. */
+peers *peers_new(struct event_base *base, repo *r, const char *const *urls, size_t n,
+                 unsigned timeout_secs, char *err);
+void peers_free(peers *p);
+
+/* Fetch /ipfs/{root}{path} (path: "" or "/a/b", URI-escaped) in scope;
+ * done runs exactly once, later, unless the fetch is cancelled first.
+ * NULL when out of memory. */
+peer_fetch *peers_fetch(peers *p, const cairn_cid *root, const char *path, int scope,
+                        peers_done_fn done, void *ctx);
+
+/* Stop a fetch (its client went away); done will not run. */
+void peer_fetch_cancel(peer_fetch *f);
+
+/* Prometheus lines: per peer, fetches by outcome, blocks and bytes
+ * fetched, bad blocks, and whether it is usable now. */
+void peers_metrics(const peers *p, struct evbuffer *out);
+
+#endif

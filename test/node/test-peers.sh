@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Fetching from peers over the trustless gateway protocol: a chain of three
+# daemons (C asks B, B asks A); a peer that lies is caught, skipped and
+# counted, and its bytes never served; a peer that is down or stalls is
+# passed over; content nobody has is a 502 with a reason; a 100 MiB file
+# through a peer, byte-exact, in bounded memory; fetched blocks are cached,
+# not pinned, and GC removes them.
+. "$(dirname "$0")/../lib/tap.bash"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$scratch"; }
+trap cleanup EXIT
+# start NAME [daemon options…]: a daemon on its own repo; sets ${NAME}_API, ${NAME}_GW
+start() {
+	local name=$1; shift
+	CAIRN_PATH=$scratch/$name "$CAIRN" init >/dev/null 2>&1
+	CAIRN_PATH=$scratch/$name "$CAIRN" daemon --api 127.0.0.1:0 --gateway 127.0.0.1:0 "$@" \
+		>"$scratch/$name.out" 2>"$scratch/$name.log" &
+	pids+=($!)
+	eval "${name}_PID=$!"
+	for _ in $(seq 100); do grep -q '^Daemon is ready' "$scratch/$name.out" 2>/dev/null && break; sleep 0.05; done
+	eval "${name}_API=$(sed -n 's/^API server listening on //p' "$scratch/$name.out")"
+	eval "${name}_GW=$(sed -n 's/^Gateway server listening on //p' "$scratch/$name.out")"
+}
+get() { curl -sS --max-time 60 -o "$scratch/body" -w '%{http_code}' "$@"; }
+add() { curl -sS --max-time 120 -X POST -F "file=@$1" "$2/api/v0/add?cid-version=1" | sed -n 's/.*"Hash":"\([^"]*\)".*/\1/p'; }
+metric() { curl -sS --max-time 10 "$1/metrics" | grep -F "$2" | awk '{print $NF}'; }
+
+start A
+start B --peer "$A_GW" --peer-timeout 2
+start C --peer "$B_GW" --peer-timeout 2
+head -c 3000000 /dev/urandom >"$scratch/file"
+cid=$(add "$scratch/file" "$A_API")
+check "C gets a file only A has, through B" "200" "$(get "$C_GW/ipfs/$cid")"
+cmp -s "$scratch/body" "$scratch/file" && ok "…byte-exact" || not_ok "bytes differ"
+check "B fetched it from A (13 blocks: 12 leaves and the root)" "13" "$(metric "$B_GW" "cairn_peer_blocks_total{peer=\"$A_GW\"}")"
+check "B now serves it without asking" "200" "$(CAIRN_PATH= get -H 'Cache-Control: only-if-cached' "$B_GW/ipfs/$cid")"
+check "…as a cache: not pinned on B" "0" "$(curl -sS -X POST "$B_API/api/v0/pin/ls" | grep -c "$cid")"
+# a path inside a directory, and raw blocks, through the peer
+mkdir -p "$scratch/site/docs"; echo '<h1>hi</h1>' >"$scratch/site/index.html"; echo 'readme' >"$scratch/site/docs/README"
+dir=$(curl -sS -X POST -F "file=@$scratch/site/index.html;filename=site/index.html" -F "file=@$scratch/site/docs/README;filename=site/docs/README" \
+	"$A_API/api/v0/add?cid-version=1" | sed -n 's/.*"Name":"site","Hash":"\([^"]*\)".*/\1/p')
+check "a path inside a directory, through two peers" "200 readme" "$(get "$C_GW/ipfs/$dir/docs/README") $(cat "$scratch/body")"
+head -c 1000 /dev/urandom >"$scratch/small"
+small=$(add "$scratch/small" "$A_API")
+check "a raw block, through two peers" "200" "$(get "$C_GW/ipfs/$small?format=raw")"
+cmp -s "$scratch/body" "$scratch/small" && ok "…its exact bytes" || not_ok "raw block differs"
+
+# nobody has it
+missing=bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy
+code=$(get "$C_GW/ipfs/$missing")
+check "content no peer has: 502" "502" "$code"
+grep -q "answered 502" "$scratch/body" && ok "…saying what each peer answered: $(head -c 200 "$scratch/body")" || not_ok "body: $(cat "$scratch/body")"
+check "B, whose peer has not got it either, says so" "502" "$(get "$B_GW/ipfs/$missing")"
+grep -q "does not have it (404)" "$scratch/body" && ok "…naming A's 404" || not_ok "body: $(cat "$scratch/body")"
+
+# a liar first, then an honest peer
+# helper servers print their port, then serve until killed
+helper() { node "$here/evil-peer.mjs" "$1" "$2" >"$scratch/$1.port" & pids+=($!); for _ in $(seq 100); do [ -s "$scratch/$1.port" ] && break; sleep 0.05; done; }
+helper flip "$A_GW"; evil_port=$(cat "$scratch/flip.port")
+EVIL=http://127.0.0.1:$evil_port
+start D --peer "$EVIL" --peer "$A_GW" --peer-timeout 2
+check "D gets the file although its first peer lies" "200" "$(get "$D_GW/ipfs/$cid")"
+cmp -s "$scratch/body" "$scratch/file" && ok "…byte-exact: the lie was never served" || not_ok "bytes differ"
+check "the liar is counted" "1" "$(metric "$D_GW" "cairn_peer_fetches_total{peer=\"$EVIL\",outcome=\"bad_data\"}")"
+check "…and not asked again (down)" "0" "$(metric "$D_GW" "cairn_peer_up{peer=\"$EVIL\"}")"
+for _ in $(seq 20); do grep -q "peer $EVIL sent bad data" "$scratch/D.log" && break; sleep 0.1; done
+grep -q "peer $EVIL sent bad data" "$scratch/D.log" && ok "…and logged" || not_ok "not logged"
+check "the next fetch goes straight to the honest peer" "200 1 0 2" \
+	"$(get "$D_GW/ipfs/$dir/index.html") $(metric "$D_GW" "cairn_peer_fetches_total{peer=\"$EVIL\",outcome=\"bad_data\"}") $(metric "$D_GW" "cairn_peer_fetches_total{peer=\"$EVIL\",outcome=\"ok\"}") $(metric "$D_GW" "cairn_peer_fetches_total{peer=\"$A_GW\",outcome=\"ok\"}")"
+start E --peer "$EVIL" --peer-timeout 2
+check "only a liar to ask: 502, no bytes of its" "502" "$(get "$E_GW/ipfs/$cid")"
+grep -q "not what it claims" "$scratch/body" && ok "…the body says why" || not_ok "body: $(cat "$scratch/body")"
+
+# down and stalled peers are passed over
+helper stall x; stall_port=$(cat "$scratch/stall.port")
+dead=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+start F --peer "http://127.0.0.1:$dead" --peer "http://127.0.0.1:$stall_port" --peer "$A_GW" --peer-timeout 2
+t0=$(date +%s)
+check "a dead peer and a stalled one, then a good one" "200" "$(get "$F_GW/ipfs/$dir/index.html")"
+t1=$(date +%s)
+[ $((t1 - t0)) -le 6 ] && ok "…within the stall timeout ($((t1 - t0)) s)" || not_ok "took $((t1 - t0)) s"
+start G --peer "http://127.0.0.1:$stall_port" --peer-timeout 1
+check "only a stalled peer: 504" "504" "$(get "$G_GW/ipfs/$missing")"
+grep -q "timed out after 1 s" "$scratch/body" && ok "…saying it timed out" || not_ok "body: $(cat "$scratch/body")"
+
+# 100 MiB through a peer, in bounded memory
+head -c $((100 * 1024 * 1024)) /dev/urandom >"$scratch/big"
+big=$(add "$scratch/big" "$A_API")
+check "100 MiB through a peer" "200" "$(curl -sS --max-time 120 -o "$scratch/big.out" -w '%{http_code}' "$C_GW/ipfs/$big")"
+cmp -s "$scratch/big" "$scratch/big.out" && ok "…byte-exact" || not_ok "100 MiB differs"
+hwm=$(awk '/VmHWM/ {print $2}' "/proc/$B_PID/status")
+[ "$hwm" -lt 65536 ] && ok "B's peak memory stayed under 64 MiB ($((hwm / 1024)) MiB)" || not_ok "B peak RSS $((hwm / 1024)) MiB"
+rm -f "$scratch/big" "$scratch/big.out"
+
+# cached, not pinned: GC removes what was fetched
+curl -sS -X POST "$C_API/api/v0/repo/gc" >/dev/null
+check "after GC on C, the fetched file is gone from C" "412" "$(get -H 'Cache-Control: only-if-cached' "$C_GW/ipfs/$cid")"
+echo "1..$n"
