@@ -22,6 +22,7 @@
 #include "http_stream.h"
 #include "http_util.h"
 #include "pinstore.h"
+#include "peers.h"
 #include "pinsvc.h"
 #include "verify.h"
 
@@ -758,6 +759,9 @@ done:
 	free(a.chunk);
 }
 
+/* Times a pin/add asks the peers for the part of a DAG it still lacks. */
+#define PIN_FETCH_ROUNDS 8
+
 struct block_put {
 	node *n;
 	uint64_t codec, hash;
@@ -838,38 +842,91 @@ static void api_block_put(struct evhttp_request *req, node *n, struct evkeyvalq 
 	reply_json_obj(req, json_pack("{s:s, s:I}", "Key", text, "Size", (json_int_t)b.size));
 }
 
+/* A pin/add, possibly waiting for peers to send what is missing. */
+struct pin_job {
+	struct evhttp_request *req;
+	node *n;
+	cairn_cid cid;
+	int recursive, round;
+	char name[PIN_NAME_MAX + 1];
+};
+
+static void pin_add_run(struct pin_job *j);
+
+static void pin_fetched(void *ctx, int outcome, const char *msg)
+{
+	struct pin_job *j = ctx;
+	char text[CAIRN_CID_TEXT_MAX];
+	if (outcome == FETCH_OK) {
+		j->round++;
+		pin_add_run(j); /* walks again: pins, or fetches what is still missing */
+		return;
+	}
+	if (outcome != FETCH_CANCELLED) {
+		cairn_cid_to_string(&j->cid, text, sizeof text, NULL);
+		http_reply_rpc_error(j->req, outcome == FETCH_TIMEOUT ? 504 : 502,
+		                     "could not get the DAG of %s from peers: %.900s", text, msg);
+	}
+	free(j);
+}
+
+/* Walk the DAG; if a block is missing and there are peers, fetch from it
+ * down (the whole DAG below it) and walk again, PIN_FETCH_ROUNDS times at
+ * most; then pin, and answer. Frees j once answered. */
+static void pin_add_run(struct pin_job *j)
+{
+	cairn_cid where;
+	char err[REPO_ERR_MAX], text[CAIRN_CID_TEXT_MAX], wtext[CAIRN_CID_TEXT_MAX];
+	struct evhttp_request *req = j->req;
+	node *n = j->n;
+	int w = dag_walk(&n->repo.bs, &j->cid, j->recursive ? DAG_RECURSIVE : 0, NULL, NULL, &where, NULL, err);
+	if (w == DAG_MISSING && n->peers && j->round < PIN_FETCH_ROUNDS &&
+	    peers_fetch(n->peers, req, &where, "", j->recursive ? FETCH_SCOPE_ALL : FETCH_SCOPE_BLOCK,
+	                pin_fetched, j))
+		return;
+	if (w != 0) {
+		if (w > 0)
+			cairn_cid_to_string(&where, wtext, sizeof wtext, NULL);
+		if (w == DAG_MISSING)
+			http_reply_rpc_error(req, 404, "block %s is not in this node%s", wtext,
+			                     n->peers ? " nor with its peers" : "");
+		else if (w > 0)
+			http_reply_rpc_error(req, 400, "block %s does not decode", wtext);
+		else
+			http_reply_rpc_error(req, 500, "%s", err);
+		goto done;
+	}
+	pin p = {.cid = j->cid, .type = j->recursive ? PIN_RECURSIVE : PIN_DIRECT};
+	snprintf(p.name, sizeof p.name, "%s", j->name);
+	if (pinstore_put(&n->repo, &p, err) != 0) {
+		http_reply_rpc_error(req, 500, "%s", err);
+		goto done;
+	}
+	cairn_cid_to_string(&j->cid, text, sizeof text, NULL);
+	reply_json_obj(req, json_pack("{s:[s]}", "Pins", text));
+done:
+	free(j);
+}
+
 static void api_pin_add(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 {
-	cairn_cid cid, where;
+	cairn_cid cid;
 	int recursive = flag(q, "recursive", 1);
-	char err[REPO_ERR_MAX], text[CAIRN_CID_TEXT_MAX], wtext[CAIRN_CID_TEXT_MAX];
 	if (arg_cid(req, q, &cid) != 0)
 		return;
 	if (recursive < 0) {
 		http_reply_rpc_error(req, 400, "recursive must be true or false");
 		return;
 	}
-	int w = dag_walk(&n->repo.bs, &cid, recursive ? DAG_RECURSIVE : 0, NULL, NULL, &where, NULL, err);
-	if (w != 0) {
-		if (w > 0)
-			cairn_cid_to_string(&where, wtext, sizeof wtext, NULL);
-		if (w == DAG_MISSING)
-			http_reply_rpc_error(req, 404, "block %s is not in this node", wtext);
-		else if (w > 0)
-			http_reply_rpc_error(req, 400, "block %s does not decode", wtext);
-		else
-			http_reply_rpc_error(req, 500, "%s", err);
+	struct pin_job *j = calloc(1, sizeof *j);
+	if (!j) {
+		http_reply_rpc_error(req, 500, "out of memory");
 		return;
 	}
-	pin p = {.cid = cid, .type = recursive ? PIN_RECURSIVE : PIN_DIRECT};
 	const char *name = evhttp_find_header(q, "name");
-	snprintf(p.name, sizeof p.name, "%s", name ? name : "");
-	if (pinstore_put(&n->repo, &p, err) != 0) {
-		http_reply_rpc_error(req, 500, "%s", err);
-		return;
-	}
-	cairn_cid_to_string(&cid, text, sizeof text, NULL);
-	reply_json_obj(req, json_pack("{s:[s]}", "Pins", text));
+	*j = (struct pin_job){.req = req, .n = n, .cid = cid, .recursive = recursive};
+	snprintf(j->name, sizeof j->name, "%s", name ? name : "");
+	pin_add_run(j);
 }
 
 static void api_pin_rm(struct evhttp_request *req, node *n, struct evkeyvalq *q)

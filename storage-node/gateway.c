@@ -562,28 +562,19 @@ static void resolve_error(struct evhttp_request *req, int rc, const cairn_cid *w
 /* A request waiting for its blocks to arrive from peers. */
 struct gw_wait {
 	struct evhttp_request *req;
-	struct evhttp_connection *evcon;
 	node *n;
 	int round;
-	peer_fetch *f;
 	char what[CAIRN_CID_TEXT_MAX];
 };
 
 static void gateway_serve(struct evhttp_request *req, node *n, int round);
 
-static void client_gone(struct evhttp_connection *evcon, void *arg)
-{
-	struct gw_wait *w = arg;
-	(void)evcon;
-	peer_fetch_cancel(w->f);
-	free(w);
-}
-
 static void fetched(void *ctx, int outcome, const char *msg)
 {
 	struct gw_wait *w = ctx;
-	evhttp_connection_set_closecb(w->evcon, NULL, NULL);
-	if (outcome == FETCH_OK)
+	if (outcome == FETCH_CANCELLED)
+		; /* nobody to answer */
+	else if (outcome == FETCH_OK)
 		gateway_serve(w->req, w->n, w->round + 1);
 	else if (outcome == FETCH_NOT_FOUND)
 		http_reply_text(w->req, 502, "no peer has %s: %.900s", w->what, msg);
@@ -608,13 +599,11 @@ static int fetch_missing(struct evhttp_request *req, node *n, int round, const c
 	w->req = req;
 	w->n = n;
 	w->round = round;
-	w->evcon = evhttp_request_get_connection(req);
 	cairn_cid_to_string(what, w->what, sizeof w->what, NULL);
-	if (!(w->f = peers_fetch(n->peers, what, path, scope, fetched, w))) {
+	if (!peers_fetch(n->peers, req, what, path, scope, fetched, w)) {
 		free(w);
 		return 0;
 	}
-	evhttp_connection_set_closecb(w->evcon, client_gone, w);
 	return 1;
 }
 

@@ -45,7 +45,8 @@ struct peer_fetch {
 	int status;                /* HTTP status of the attempt, 0 before */
 	int lied;                  /* the peer sent something that is not what it claims */
 	int timed_out;
-	int cancelled;             /* the client went away: finish quietly */
+	int cancelled;             /* the client went away */
+	struct evhttp_connection *client; /* its connection, watched for that */
 	uint64_t committed;        /* bytes of the attempt made visible so far */
 	/* over all attempts */
 	int asked, said_404, any_timeout;
@@ -114,10 +115,9 @@ static void try_next(peer_fetch *f);
 
 static void finish(peer_fetch *f, int outcome)
 {
-	if (!f->cancelled) {
-		const char *msg = f->why;
-		f->done(f->ctx, outcome, msg);
-	}
+	if (f->client && !f->cancelled)
+		evhttp_connection_set_closecb(f->client, NULL, NULL);
+	f->done(f->ctx, f->cancelled ? FETCH_CANCELLED : outcome, f->why);
 	free(f->path);
 	free(f);
 }
@@ -308,8 +308,16 @@ static void kick(evutil_socket_t fd, short what, void *arg)
 	try_next(f);
 }
 
-peer_fetch *peers_fetch(peers *p, const cairn_cid *root, const char *path, int scope,
-                        peers_done_fn done, void *ctx)
+static void client_gone(struct evhttp_connection *evcon, void *arg)
+{
+	peer_fetch *f = arg;
+	(void)evcon;
+	f->cancelled = 1;
+	drop_connection(f); /* on_done (or kick) finishes f */
+}
+
+peer_fetch *peers_fetch(peers *p, struct evhttp_request *req, const cairn_cid *root,
+                        const char *path, int scope, peers_done_fn done, void *ctx)
 {
 	peer_fetch *f = calloc(1, sizeof *f);
 	if (!f || !(f->path = strdup(path ? path : ""))) {
@@ -327,13 +335,9 @@ peer_fetch *peers_fetch(peers *p, const cairn_cid *root, const char *path, int s
 		free(f);
 		return NULL;
 	}
+	if (req && (f->client = evhttp_request_get_connection(req)))
+		evhttp_connection_set_closecb(f->client, client_gone, f);
 	return f;
-}
-
-void peer_fetch_cancel(peer_fetch *f)
-{
-	f->cancelled = 1;
-	drop_connection(f); /* on_done (or kick) frees f */
 }
 
 void peers_metrics(const peers *p, struct evbuffer *out)

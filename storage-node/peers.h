@@ -24,6 +24,7 @@
 
 #include <event2/buffer.h>
 #include <event2/event.h>
+#include <event2/http.h>
 
 #define PEERS_MAX 16
 #define PEER_URL_MAX 256
@@ -42,6 +43,7 @@
 #define FETCH_NOT_FOUND 1   /* every peer asked said 404 */
 #define FETCH_FAILED 2      /* no peer gave valid data (down, errors, lies) */
 #define FETCH_TIMEOUT 3     /* as FETCH_FAILED, and a peer timed out */
+#define FETCH_CANCELLED 4   /* the client went away: do not answer it */
 
 /* What to ask for: the DAG scopes of the trustless gateway spec. */
 #define FETCH_SCOPE_BLOCK 0
@@ -60,14 +62,12 @@ peers *peers_new(struct event_base *base, repo *r, const char *const *urls, size
                  unsigned timeout_secs, char *err);
 void peers_free(peers *p);
 
-/* Fetch /ipfs/{root}{path} (path: "" or "/a/b", URI-escaped) in scope;
- * done runs exactly once, later, unless the fetch is cancelled first.
+/* Fetch /ipfs/{root}{path} (path: "" or "/a/b", URI-escaped) in scope,
+ * for the HTTP request req (or NULL): done runs exactly once, later; with
+ * FETCH_CANCELLED if req's client went away meanwhile (req is gone then).
  * NULL when out of memory. */
-peer_fetch *peers_fetch(peers *p, const cairn_cid *root, const char *path, int scope,
-                        peers_done_fn done, void *ctx);
-
-/* Stop a fetch (its client went away); done will not run. */
-void peer_fetch_cancel(peer_fetch *f);
+peer_fetch *peers_fetch(peers *p, struct evhttp_request *req, const cairn_cid *root,
+                        const char *path, int scope, peers_done_fn done, void *ctx);
 
 /* Prometheus lines: per peer, fetches by outcome, blocks and bytes
  * fetched, bad blocks, and whether it is usable now. */

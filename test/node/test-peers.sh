@@ -95,7 +95,20 @@ limit=$([ "${SANITIZE:-0}" = 1 ] && echo $((1024 * 1024)) || echo 65536)
 [ "$hwm" -lt "$limit" ] && ok "B's peak memory stayed under $((limit / 1024)) MiB ($((hwm / 1024)) MiB)" || not_ok "B peak RSS $((hwm / 1024)) MiB"
 rm -f "$scratch/big" "$scratch/big.out"
 
-# cached, not pinned: GC removes what was fetched
+# pin add of a DAG the node lacks: fetched whole from the peers, then pinned
+for i in 1 2 3; do head -c $((i * 300000)) /dev/urandom >"$scratch/t$i"; done
+tree=$(curl -sS -X POST -F "file=@$scratch/t1;filename=tree/t1" -F "file=@$scratch/t2;filename=tree/sub/t2" \
+	-F "file=@$scratch/t3;filename=tree/sub/t3" "$A_API/api/v0/add?cid-version=1" | sed -n 's/.*"Name":"tree","Hash":"\([^"]*\)".*/\1/p')
+check "pin add on C of a tree only A has (through B): pinned" "$tree" \
+	"$(curl -sS --max-time 60 -X POST "$C_API/api/v0/pin/add?arg=$tree" | sed -n 's/.*"Pins":\["\([^"]*\)".*/\1/p')"
+check "pin add of what no peer has: 502, with each peer's answer" "502" \
+	"$(curl -sS --max-time 60 -o "$scratch/body" -w '%{http_code}' -X POST "$C_API/api/v0/pin/add?arg=$missing")"
+
+# cached, not pinned: GC removes what was fetched, keeps what was pinned
 curl -sS -X POST "$C_API/api/v0/repo/gc" >/dev/null
 check "after GC on C, the fetched file is gone from C" "412" "$(get -H 'Cache-Control: only-if-cached' "$C_GW/ipfs/$cid")"
+kill "$A_PID"; wait "$A_PID" 2>/dev/null
+check "…the pinned tree is whole on C, with A gone" "200" "$(get -H 'Cache-Control: only-if-cached' "$C_GW/ipfs/$tree/sub/t3")"
+cmp -s "$scratch/body" "$scratch/t3" && ok "…byte-exact" || not_ok "t3 differs"
+curl -sS -X POST "$C_API/api/v0/repo/verify" | grep -q '"Msg":"verify complete, all blocks validated."' && ok "C's repo verifies" || not_ok "repo verify on C"
 echo "1..$n"
