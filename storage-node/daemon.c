@@ -6,6 +6,8 @@
 #include "anchorer.h"
 #include "peers.h"
 #include "pgmirror.h"
+#include "pinsvc.h"
+#include "replicator.h"
 #include "api.h"
 #include "cli.h"
 #include "gateway.h"
@@ -56,6 +58,9 @@ static const char daemon_usage[] =
 	"                       gateway (http://HOST:PORT); repeatable, tried in order\n"
 	"                       (default: config Peers)\n"
 	"  --peer-timeout S     a peer silent this long has failed (default 10)\n"
+	"  --replicate-to URL[,TOKEN]  ask this Pinning Service API (e.g. another\n"
+	"                       node's http://HOST:5001) to pin every new recursive\n"
+	"                       pin, from this node's gateway; repeatable\n"
 	"  --pg DSN             mirror pins and anchoring proofs into PostgreSQL\n"
 	"                       (libpq connection string or URI; tables cairn.objects,\n"
 	"                       cairn.anchors), queued while it is unreachable\n"
@@ -156,6 +161,8 @@ int node_serve_ops(struct evhttp_request *req, node *n)
 		metrics_render(&now, pins, b);
 		if (n->peers)
 			peers_metrics(n->peers, b);
+		if (n->replicator)
+			replicator_metrics(n->replicator, b);
 		if (n->mirror) {
 			int up;
 			uint64_t pins_behind, leaves_behind;
@@ -320,6 +327,8 @@ int cmd_daemon(int argc, char **argv)
 	const char *peer_urls[PEERS_MAX + 1];
 	size_t npeers = 0;
 	unsigned peer_timeout = 0;
+	const char *replicate[REPLICATE_TARGETS_MAX + 1];
+	size_t nreplicate = 0;
 	struct event *sigint = NULL, *sigterm = NULL, *flusher = NULL;
 	anchor_opts ao = {0};
 	int rc;
@@ -342,6 +351,13 @@ int cmd_daemon(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			peer_urls[npeers++] = argv[i][6] == '=' ? argv[i] + 7 : argv[++i];
+		} else if ((strcmp(argv[i], "--replicate-to") == 0 && i + 1 < argc) ||
+		           strncmp(argv[i], "--replicate-to=", 15) == 0) {
+			if (nreplicate == REPLICATE_TARGETS_MAX) {
+				cli_error("daemon", "at most %d replication targets", REPLICATE_TARGETS_MAX);
+				return EXIT_USAGE;
+			}
+			replicate[nreplicate++] = argv[i][14] == '=' ? argv[i] + 15 : argv[++i];
 		} else if (strcmp(argv[i], "--peer-timeout") == 0 && i + 1 < argc) {
 			char *end;
 			unsigned long t = strtoul(argv[++i], &end, 10);
@@ -456,6 +472,18 @@ int cmd_daemon(int argc, char **argv)
 		for (size_t k = 0; k < npeers; k++)
 			printf("peer: %s\n", peer_urls[k]);
 	}
+	if (nreplicate) {
+		char rerr[REPO_ERR_MAX];
+		if (!(n.replicator = replicator_new(&n, replicate, nreplicate, rerr))) {
+			cli_error("daemon", "%s", rerr);
+			rc = EXIT_USAGE;
+			goto done;
+		}
+		for (size_t k = 0; k < nreplicate; k++)
+			printf("replicating new pins to %.*s\n", (int)strcspn(replicate[k], ","), replicate[k]);
+	}
+	/* pin requests left queued or pinning by the last run */
+	pinsvc_resume(&n);
 	if (pg_dsn && *pg_dsn) {
 		char merr[REPO_ERR_MAX];
 		if (!(n.mirror = pgmirror_new(&n, pg_dsn, merr))) {
@@ -470,6 +498,7 @@ int cmd_daemon(int argc, char **argv)
 	rc = event_base_dispatch(n.base) < 0 ? EXIT_FAIL : 0;
 	fprintf(stderr, "cairn daemon: stopped\n");
 done:
+	replicator_free(n.replicator);
 	pgmirror_free(n.mirror);
 	peers_free(n.peers);
 	anchorer_free(n.anchor);

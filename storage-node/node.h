@@ -22,6 +22,8 @@ typedef struct node {
 	struct pgmirror *mirror;
 	/* where missing content is fetched from; NULL without --peer */
 	struct peers *peers;
+	/* asking other nodes to pin what this one pins; NULL without --replicate-to */
+	struct replicator *replicator;
 } node;
 
 /* The repo's blocks and bytes on disk: counted at start, kept current by

@@ -151,6 +151,50 @@ fail:
 	return -1;
 }
 
+int pinreq_update(repo *rp, const uint8_t id[PINREQ_ID_LEN], pinreq_status status, json_t *doc,
+                  char *err)
+{
+	MDB_txn *txn;
+	MDB_val k = {PINREQ_ID_LEN, (void *)id}, v;
+	int rc;
+	char *json = json_dumps(doc, JSON_COMPACT);
+	size_t jn = json ? strlen(json) : 0;
+	uint8_t *val = json ? malloc(1 + jn) : NULL;
+	if (!val) {
+		free(json);
+		ERR("out of memory");
+		return -1;
+	}
+	val[0] = (uint8_t)status;
+	memcpy(val + 1, json, jn);
+	free(json);
+	if ((rc = mdb_txn_begin(rp->env, NULL, 0, &txn)) != 0)
+		goto fail;
+	/* only a request that still exists: a deleted one stays deleted */
+	if ((rc = mdb_get(txn, rp->pinreqs, &k, &v)) != 0) {
+		mdb_txn_abort(txn);
+		if (rc == MDB_NOTFOUND) {
+			free(val);
+			return 1;
+		}
+		goto fail;
+	}
+	v.mv_size = 1 + jn;
+	v.mv_data = val;
+	if ((rc = mdb_put(txn, rp->pinreqs, &k, &v, 0)) != 0) {
+		mdb_txn_abort(txn);
+		goto fail;
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		goto fail;
+	free(val);
+	return 0;
+fail:
+	free(val);
+	ERR("index: %s", mdb_strerror(rc));
+	return -1;
+}
+
 int pinreq_get(repo *rp, const uint8_t id[PINREQ_ID_LEN], pinreq *r, char *err)
 {
 	MDB_txn *txn;

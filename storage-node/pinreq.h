@@ -63,6 +63,11 @@ int pinreq_create(repo *rp, pinreq *r, const uint8_t *replace, char *err);
  * json_decref it), 1 (no such request), -1 (err set). */
 int pinreq_get(repo *rp, const uint8_t id[PINREQ_ID_LEN], pinreq *r, char *err);
 
+/* Change a request's status and doc (borrowed) in place, keeping its id.
+ * 0, 1 (no such request any more: it was deleted), -1 with err set. */
+int pinreq_update(repo *rp, const uint8_t id[PINREQ_ID_LEN], pinreq_status status, json_t *doc,
+                  char *err);
+
 /* Delete a request. 0, 1 (no such request), -1. */
 int pinreq_del(repo *rp, const uint8_t id[PINREQ_ID_LEN], char *err);
 

@@ -30,8 +30,21 @@ static int count_change(repo *r, MDB_txn *txn, char op, const pin *p, const MDB_
 	repo_put_be64(++gen, gb);
 	gv.mv_data = gb;
 	gv.mv_size = 8;
-	if ((rc = mdb_put(txn, r->meta, &gk, &gv, 0)) != 0 || !r->pin_journal)
+	if ((rc = mdb_put(txn, r->meta, &gk, &gv, 0)) != 0)
 		return rc;
+	/* a new recursive pin is to be replicated (replicator.h) */
+	for (size_t t = 0; op == '+' && p->type == PIN_RECURSIVE && t < r->nreplicate; t++) {
+		uint8_t rk[8 + CAIRN_CID_MAX_BYTES];
+		static const char queued[] = "{\"state\":\"queued\"}";
+		memcpy(rk, r->replicate[t], 8);
+		memcpy(rk + 8, cidk->mv_data, cidk->mv_size);
+		MDB_val k = {8 + cidk->mv_size, rk}, v = {sizeof queued - 1, (void *)queued};
+		rc = mdb_put(txn, r->replicas, &k, &v, MDB_NOOVERWRITE);
+		if (rc != 0 && rc != MDB_KEYEXIST)
+			return rc;
+	}
+	if (!r->pin_journal)
+		return 0;
 	size_t nl = op == '+' ? strnlen(p->name, PIN_NAME_MAX) : 0;
 	jb[0] = (uint8_t)op;
 	jb[1] = op == '+' ? (uint8_t)p->type : 0;

@@ -13,9 +13,13 @@
  * are the spec's Failure object, {"error": {"reason", "details"}}.
  *
  * A request for a DAG this node holds completely is pinned at once
- * ("pinned", with info.dag_size). One with blocks missing is "failed" with
- * info.status_details naming the first missing block: this node has no
- * peers to fetch from yet.
+ * ("pinned", with info.dag_size). One with blocks missing is "queued",
+ * then "pinning" while the DAG is fetched, first from the request's
+ * origins (Pin.origins: /ip4, /ip6 or /dns… …/tcp/PORT/http multiaddrs, asked as
+ * trustless gateways), then from the node's peers (peers.h); then
+ * "pinned", or "failed" with info.status_details saying why. Requests
+ * still queued or pinning when the daemon stops are taken up again when it
+ * starts (pinsvc_resume).
  */
 #define _GNU_SOURCE /* timegm, strcasestr */
 #include "pinsvc.h"
@@ -23,6 +27,7 @@
 #include "dag.h"
 #include "error.h"
 #include "http_util.h"
+#include "peers.h"
 #include "pinreq.h"
 #include "tokens.h"
 
@@ -46,6 +51,8 @@
 #define PINSVC_LIMIT_DEFAULT 10   /* GET /pins?limit= */
 #define PINSVC_LIMIT_MAX 1000
 #define PINSVC_CID_FILTER_MAX 10  /* GET /pins?cid= */
+/* Times a request asks the same sources for the part of its DAG still missing. */
+#define PINSVC_FETCH_ROUNDS 8
 
 enum match { MATCH_EXACT, MATCH_IEXACT, MATCH_PARTIAL, MATCH_IPARTIAL };
 
@@ -282,8 +289,12 @@ static int count_block(void *ctx, const cairn_cid *cid, const uint8_t *data, siz
 	return 0;
 }
 
-/* Pin the DAG if this node has all of it: the request's status and info. */
-static int settle(node *n, const cairn_cid *cid, pinreq_status *status, json_t *info, char *err)
+/* Pin the DAG if this node has all of it: the request's status and info.
+ * With fetch set, a DAG with blocks missing is left "queued" (and 1 is
+ * returned) for a fetch job to complete; otherwise it is "failed". 0, 1,
+ * or -1 with err set. */
+static int settle(node *n, const cairn_cid *cid, int fetch, const char *why_not,
+                  pinreq_status *status, json_t *info, char *err)
 {
 	cairn_cid where;
 	char text[CAIRN_CID_TEXT_MAX], num[32];
@@ -297,16 +308,183 @@ static int settle(node *n, const cairn_cid *cid, pinreq_status *status, json_t *
 		json_object_set_new(info, "dag_size", json_string(num));
 		return 0;
 	}
+	if (w == DAG_MISSING && fetch) {
+		*status = PINREQ_QUEUED;
+		json_object_del(info, "status_details");
+		return 1;
+	}
 	*status = PINREQ_FAILED;
 	cairn_cid_to_string(&where, text, sizeof text, NULL);
-	char details[512];
+	char details[1400];
 	if (w == DAG_MISSING)
-		snprintf(details, sizeof details, "block %s is not on this node, and it has no peers "
-		         "to fetch it from", text);
+		snprintf(details, sizeof details, "block %s is not on this node, %s", text,
+		         why_not ? why_not : "and it has no peers to fetch it from");
 	else
 		snprintf(details, sizeof details, "block %s does not decode", text);
 	json_object_set_new(info, "status_details", json_string(details));
 	return 0;
+}
+
+/* ---- fetching a queued request's DAG ---- */
+
+/* An origin multiaddr as a trustless gateway URL, when it is one:
+ * /ip4/A/tcp/P/http…, /ip6/A/tcp/P/http…, /dns[46]/H/tcp/P/http…
+ * 0, or -1 for any other kind of address. */
+static int origin_url(const char *ma, char *out, size_t cap)
+{
+	char proto[16], host[256], tcp[8], http[8];
+	unsigned port;
+	if (sscanf(ma, "/%15[^/]/%255[^/]/%7[^/]/%u/%7[^/]", proto, host, tcp, &port, http) != 5 ||
+	    strcmp(tcp, "tcp") != 0 || strcmp(http, "http") != 0 || port == 0 || port > 65535)
+		return -1;
+	if (strcmp(proto, "ip6") == 0)
+		snprintf(out, cap, "http://[%s]:%u", host, port);
+	else if (!strcmp(proto, "ip4") || !strcmp(proto, "dns") || !strcmp(proto, "dns4") ||
+	         !strcmp(proto, "dns6"))
+		snprintf(out, cap, "http://%s:%u", host, port);
+	else
+		return -1;
+	return 0;
+}
+
+static size_t origin_count(json_t *pin)
+{
+	size_t i, count = 0;
+	json_t *o;
+	char url[PEER_URL_MAX];
+	json_array_foreach(json_object_get(pin, "origins"), i, o) {
+		const char *a = json_string_value(o);
+		count += a && origin_url(a, url, sizeof url) == 0;
+	}
+	return count;
+}
+
+struct job {
+	node *n;
+	uint8_t id[PINREQ_ID_LEN];
+	cairn_cid cid;
+	peers *origins; /* the request's origins, as peers; NULL if none */
+	int stage;      /* 0: from the origins, 1: from the node's peers */
+	int round;
+	char last[1024];
+};
+
+static void job_step(struct job *j);
+
+/* Record the request's new status (unless it was deleted meanwhile). */
+static void job_record(struct job *j, pinreq_status st, json_t *info_update)
+{
+	pinreq r;
+	char err[REPO_ERR_MAX];
+	if (pinreq_get(&j->n->repo, j->id, &r, err) != 0)
+		return;
+	json_t *info = json_object_get(r.doc, "info");
+	if (!json_is_object(info)) {
+		info = json_object();
+		json_object_set_new(r.doc, "info", info);
+	}
+	if (info_update)
+		json_object_update(info, info_update);
+	if (st != PINREQ_FAILED)
+		json_object_del(info, "status_details");
+	if (pinreq_update(&j->n->repo, j->id, st, r.doc, err) < 0)
+		fprintf(stderr, "cairn daemon: pin request: %s\n", err);
+	json_decref(r.doc);
+}
+
+static void job_end(struct job *j)
+{
+	peers_free(j->origins);
+	free(j);
+}
+
+static void job_fetched(void *ctx, int outcome, const char *msg)
+{
+	struct job *j = ctx;
+	if (outcome == FETCH_OK) {
+		j->round++;
+	} else {
+		snprintf(j->last, sizeof j->last, "%s", msg);
+		j->stage++;
+		j->round = 0;
+	}
+	job_step(j);
+}
+
+static void job_step(struct job *j)
+{
+	char err[REPO_ERR_MAX];
+	pinreq_status st;
+	json_t *info = json_object();
+	if (!info)
+		goto done;
+	int rc = settle(j->n, &j->cid, 1, NULL, &st, info, err);
+	if (rc == 1) {
+		peers *from = j->stage == 0 ? j->origins : j->stage == 1 ? j->n->peers : NULL;
+		if (j->stage == 0 && !from)
+			j->stage = 1, from = j->n->peers;
+		if (from && j->round < PINSVC_FETCH_ROUNDS) {
+			cairn_cid where;
+			/* fetch from the first missing block down */
+			if (dag_walk(&j->n->repo.bs, &j->cid, DAG_RECURSIVE, NULL, NULL, &where, NULL, err) ==
+			        DAG_MISSING &&
+			    peers_fetch(from, NULL, &where, "", FETCH_SCOPE_ALL, job_fetched, j)) {
+				json_decref(info);
+				return;
+			}
+		}
+		char why[1100];
+		snprintf(why, sizeof why, "and no origin or peer provided it: %s",
+		         j->last[0] ? j->last : "no peers");
+		settle(j->n, &j->cid, 0, why, &st, info, err);
+		rc = 0;
+	}
+	if (rc == 0)
+		job_record(j, st, info);
+	else
+		fprintf(stderr, "cairn daemon: pin request: %s\n", err);
+done:
+	json_decref(info);
+	job_end(j);
+}
+
+static void job_start(node *n, const pinreq *r)
+{
+	const char *urls[PEERS_MAX];
+	char bufs[PEERS_MAX][PEER_URL_MAX], err[REPO_ERR_MAX];
+	size_t i, count = 0;
+	json_t *o;
+	struct job *j = calloc(1, sizeof *j);
+	if (!j)
+		return;
+	j->n = n;
+	memcpy(j->id, r->id, PINREQ_ID_LEN);
+	j->cid = r->cid;
+	json_array_foreach(json_object_get(json_object_get(r->doc, "pin"), "origins"), i, o) {
+		const char *a = json_string_value(o);
+		if (a && count < PEERS_MAX && origin_url(a, bufs[count], PEER_URL_MAX) == 0) {
+			urls[count] = bufs[count];
+			count++;
+		}
+	}
+	if (count && !(j->origins = peers_new(n->base, &n->repo, urls, count, 0, err)))
+		fprintf(stderr, "cairn daemon: pin request origins: %s\n", err);
+	job_record(j, PINREQ_PINNING, NULL);
+	job_step(j);
+}
+
+static int resume_one(void *ctx, const pinreq *r)
+{
+	if (r->status == PINREQ_QUEUED || r->status == PINREQ_PINNING)
+		job_start(ctx, r);
+	return 0;
+}
+
+void pinsvc_resume(node *n)
+{
+	char err[REPO_ERR_MAX];
+	if (pinreq_foreach(&n->repo, UINT64_MAX, resume_one, n, err) < 0)
+		fprintf(stderr, "cairn daemon: pin requests: %s\n", err);
 }
 
 /* POST /pins, and POST /pins/{id} when replace is not NULL. */
@@ -350,7 +528,9 @@ static void pin_create(struct evhttp_request *req, node *n, const token *who,
 		}
 	}
 	info = json_object();
-	if (!info || settle(n, &r.cid, &r.status, info, err) != 0) {
+	int queued = info ? settle(n, &r.cid, n->peers || origin_count(pin) > 0, NULL, &r.status,
+	                           info, err) : -1;
+	if (queued < 0) {
 		fail(req, 500, "INTERNAL_SERVER_ERROR", "%s", info ? err : "out of memory");
 		goto done;
 	}
@@ -369,6 +549,8 @@ static void pin_create(struct evhttp_request *req, node *n, const token *who,
 		goto done;
 	}
 	reply(req, 202, status_json(n, &r));
+	if (queued)
+		job_start(n, &r);
 done:
 	json_decref(body);
 	json_decref(pin);

@@ -117,7 +117,8 @@ static int open_index(repo *r, char *err)
 	    (rc = mdb_dbi_open(txn, "checkpoints", MDB_CREATE, &r->checkpoints)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "anchors", MDB_CREATE, &r->anchors)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &r->meta)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "pinjournal", MDB_CREATE, &r->pinjournal)) != 0) {
+	    (rc = mdb_dbi_open(txn, "pinjournal", MDB_CREATE, &r->pinjournal)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "replicas", MDB_CREATE, &r->replicas)) != 0) {
 		mdb_txn_abort(txn);
 		ERR("index: %s", mdb_strerror(rc));
 		return -1;

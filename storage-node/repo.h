@@ -29,6 +29,8 @@
 /* LMDB reserves address space, not disk: 1 TiB of index is plenty. */
 #define REPO_MAP_SIZE (1ull << 40)
 
+#define REPO_REPLICATE_MAX 8
+
 typedef struct repo {
 	char path[4096];
 	int lock_fd;
@@ -42,6 +44,9 @@ typedef struct repo {
 	MDB_dbi meta;                            /* counters: "pin_gen" (pinstore.h) */
 	MDB_dbi pinjournal;                      /* pin changes for a mirror (pinstore.h) */
 	int pin_journal;                         /* journal pin changes (pgmirror.h) */
+	MDB_dbi replicas;                        /* replication queue (replicator.h) */
+	uint8_t replicate[REPO_REPLICATE_MAX][8]; /* queue new recursive pins for these targets */
+	size_t nreplicate;
 	char peer_id[128];
 } repo;
 
