@@ -23,6 +23,7 @@
 #include "car_io.h"
 #include "http_util.h"
 #include "peers.h"
+#include "routing.h"
 
 #include <event2/buffer.h>
 #include <sys/queue.h> /* TAILQ_INIT, which keyvalq_struct.h does not define */
@@ -627,6 +628,8 @@ static void gateway_serve(struct evhttp_request *req, node *n, int round)
 	cairn_cid where;
 
 	TAILQ_INIT(&q);
+	if (path && routing_handle(req, n, path))
+		goto done;
 	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
 		http_reply_text(req, 405, "method not allowed: the gateway is read-only");

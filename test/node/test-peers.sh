@@ -45,6 +45,22 @@ small=$(add "$scratch/small" "$A_API")
 check "a raw block, through two peers" "200" "$(get "$C_GW/ipfs/$small?format=raw")"
 cmp -s "$scratch/body" "$scratch/small" && ok "…its exact bytes" || not_ok "raw block differs"
 
+# delegated routing: the routing v1 API names A for what A has
+A_ID=$(curl -sS -X POST "$A_API/api/v0/id" | sed -n 's/.*"ID":"\([^"]*\)".*/\1/p')
+curl -sS -D "$scratch/h" -o "$scratch/body" "$A_GW/routing/v1/providers/$cid"
+check "routing v1: A is a provider of its file, as a trustless gateway" "$A_ID /ip4/127.0.0.1/tcp/${A_GW##*:}/http transport-ipfs-gateway-http" \
+	"$(node -e 'const p=JSON.parse(require("fs").readFileSync(process.argv[1])).Providers[0];console.log(p.Schema==="peer"?p.ID:"?",p.Addrs.join(","),p.Protocols.join(","))' "$scratch/body")"
+grep -qi '^content-type: application/json' "$scratch/h" && grep -qi '^cache-control: public, max-age=300' "$scratch/h" && grep -qi '^vary: accept' "$scratch/h" &&
+	ok "…as application/json, cached 5 minutes, varying on Accept" || not_ok "headers: $(cat "$scratch/h")"
+curl -sS -D "$scratch/h" -o "$scratch/body" -H 'Accept: application/x-ndjson' "$A_GW/routing/v1/providers/$cid"
+check "…one object per line with Accept: application/x-ndjson" "application/x-ndjson 1" \
+	"$(sed -n 's/^[Cc]ontent-[Tt]ype: \([^;[:space:]]*\).*/\1/p' "$scratch/h" | tr -d '\r') $(grep -c '"Schema":"peer"' "$scratch/body")"
+check "…404 for what it lacks, cached 15 s" "404 max-age=15" \
+	"$(curl -sS -D "$scratch/h" -o /dev/null -w '%{http_code}' "$A_GW/routing/v1/providers/bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy") $(grep -io 'max-age=[0-9]*' "$scratch/h")"
+check "…400 for a malformed CID" "400" "$(get "$A_GW/routing/v1/providers/nope")"
+check "…405 for a POST" "405" "$(curl -sS -o /dev/null -w '%{http_code}' -X POST "$A_GW/routing/v1/providers/$cid")"
+check "…501 for the other routing v1 endpoints" "501" "$(get "$A_GW/routing/v1/peers/$A_ID")"
+
 # nobody has it
 missing=bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy
 code=$(get "$C_GW/ipfs/$missing")
