@@ -58,6 +58,9 @@ static const char daemon_usage[] =
 	"                       gateway (http://HOST:PORT); repeatable, tried in order\n"
 	"                       (default: config Peers)\n"
 	"  --peer-timeout S     a peer silent this long has failed (default 10)\n"
+	"  --router URL         when no peer has it, ask this routing v1 server\n"
+	"                       (http://HOST:PORT) for providers; repeatable\n"
+	"                       (default: config Routers)\n"
 	"  --replicate-to URL[,TOKEN]  ask this Pinning Service API (e.g. another\n"
 	"                       node's http://HOST:5001) to pin every new recursive\n"
 	"                       pin, from this node's gateway; repeatable\n"
@@ -325,7 +328,8 @@ int cmd_daemon(int argc, char **argv)
 	node n;
 	const char *api_addr = NULL, *gw_addr = NULL, *pg_dsn = NULL;
 	const char *peer_urls[PEERS_MAX + 1];
-	size_t npeers = 0;
+	size_t npeers = 0, nrouters = 0;
+	const char *router_urls[PEERS_MAX + 1];
 	unsigned peer_timeout = 0;
 	const char *replicate[REPLICATE_TARGETS_MAX + 1];
 	size_t nreplicate = 0;
@@ -358,6 +362,12 @@ int cmd_daemon(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			replicate[nreplicate++] = argv[i][14] == '=' ? argv[i] + 15 : argv[++i];
+		} else if ((strcmp(argv[i], "--router") == 0 && i + 1 < argc) || strncmp(argv[i], "--router=", 9) == 0) {
+			if (nrouters == PEERS_MAX) {
+				cli_error("daemon", "at most %d routers", PEERS_MAX);
+				return EXIT_USAGE;
+			}
+			router_urls[nrouters++] = argv[i][8] == '=' ? argv[i] + 9 : argv[++i];
 		} else if (strcmp(argv[i], "--peer-timeout") == 0 && i + 1 < argc) {
 			char *end;
 			unsigned long t = strtoul(argv[++i], &end, 10);
@@ -462,15 +472,27 @@ int cmd_daemon(int argc, char **argv)
 				peer_urls[npeers++] = json_string_value(v);
 		}
 	}
-	if (npeers) {
+	json_t *cfg_routers = json_object_get(n.repo.config, "Routers");
+	if (nrouters == 0 && json_is_array(cfg_routers)) {
+		size_t k;
+		json_t *v;
+		json_array_foreach(cfg_routers, k, v) {
+			if (json_is_string(v) && nrouters < PEERS_MAX)
+				router_urls[nrouters++] = json_string_value(v);
+		}
+	}
+	if (npeers || nrouters) {
 		char perr[REPO_ERR_MAX];
-		if (!(n.peers = peers_new(n.base, &n.repo, peer_urls, npeers, peer_timeout, perr))) {
+		if (!(n.peers = peers_new(n.base, &n.repo, peer_urls, npeers, peer_timeout, perr)) ||
+		    peers_add_routers(n.peers, router_urls, nrouters, n.repo.peer_id, perr) != 0) {
 			cli_error("daemon", "%s", perr);
 			rc = EXIT_USAGE;
 			goto done;
 		}
 		for (size_t k = 0; k < npeers; k++)
 			printf("peer: %s\n", peer_urls[k]);
+		for (size_t k = 0; k < nrouters; k++)
+			printf("router: %s\n", router_urls[k]);
 	}
 	if (nreplicate) {
 		char rerr[REPO_ERR_MAX];

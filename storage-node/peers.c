@@ -5,6 +5,7 @@
 #include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,10 @@ struct peers {
 	peer list[PEERS_MAX];
 	size_t n;
 	unsigned timeout;
+	/* routers: asked for providers when no peer had the content */
+	char routers[PEERS_MAX][PEER_URL_MAX];
+	size_t nrouters;
+	char self[128];            /* our PeerID: never our own provider */
 };
 
 struct peer_fetch {
@@ -37,7 +42,10 @@ struct peer_fetch {
 	int scope;
 	peers_done_fn done;
 	void *ctx;
-	size_t next;               /* the next peer to try */
+	size_t next;               /* the next peer of `set` to try */
+	peers *set;                /* p, then the providers the routers named */
+	size_t router;             /* the next router to ask */
+	int routed;                /* the routers were asked */
 	/* the attempt in flight */
 	peer *cur;
 	struct evhttp_connection *evcon;
@@ -112,9 +120,12 @@ static void note(peer_fetch *f, const char *fmt, const char *detail)
 }
 
 static void try_next(peer_fetch *f);
+static int ask_router(peer_fetch *f);
 
 static void finish(peer_fetch *f, int outcome)
 {
+	if (f->set != f->p)
+		peers_free(f->set);
 	if (f->client && !f->cancelled)
 		evhttp_connection_set_closecb(f->client, NULL, NULL);
 	f->done(f->ctx, f->cancelled ? FETCH_CANCELLED : outcome, f->why);
@@ -279,8 +290,8 @@ static int start(peer_fetch *f, peer *e)
 static void try_next(peer_fetch *f)
 {
 	time_t now = time(NULL);
-	while (f->next < f->p->n) {
-		peer *e = &f->p->list[f->next++];
+	while (f->next < f->set->n) {
+		peer *e = &f->set->list[f->next++];
 		if (e->down_until > now) {
 			f->cur = e;
 			note(f, "%s", e->bad && e->down_until - now > PEER_DOWN_MAX_SECS
@@ -290,6 +301,8 @@ static void try_next(peer_fetch *f)
 		if (start(f, e) == 0)
 			return;
 	}
+	if (f->router < f->p->nrouters && ask_router(f) == 0)
+		return;
 	if (f->asked > 0 && f->said_404 == f->asked)
 		finish(f, FETCH_NOT_FOUND);
 	else
@@ -306,6 +319,134 @@ static void kick(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	try_next(f);
+}
+
+int peers_multiaddr_url(const char *ma, char *out, size_t cap)
+{
+	char proto[16], host[256], tcp[8], http[8];
+	unsigned port;
+	if (sscanf(ma, "/%15[^/]/%255[^/]/%7[^/]/%u/%7[^/]", proto, host, tcp, &port, http) != 5 ||
+	    strcmp(tcp, "tcp") != 0 || strcmp(http, "http") != 0 || port == 0 || port > 65535)
+		return -1;
+	if (strcmp(proto, "ip6") == 0)
+		snprintf(out, cap, "http://[%s]:%u", host, port);
+	else if (!strcmp(proto, "ip4") || !strcmp(proto, "dns") || !strcmp(proto, "dns4") ||
+	         !strcmp(proto, "dns6"))
+		snprintf(out, cap, "http://%s:%u", host, port);
+	else
+		return -1;
+	return 0;
+}
+
+/* A router's answer: the providers it names become the peers to try. */
+static void on_router(struct evhttp_request *req, void *arg)
+{
+	peer_fetch *f = arg;
+	const char *router = f->p->routers[f->router - 1];
+	int status = req ? evhttp_request_get_response_code(req) : 0;
+	const char *urls[PEERS_MAX];
+	char bufs[PEERS_MAX][PEER_URL_MAX], err[REPO_ERR_MAX], msg[300];
+	size_t count = 0, i, k;
+	json_t *prov;
+	f->evcon = NULL;
+	if (f->cancelled) {
+		finish(f, FETCH_FAILED);
+		return;
+	}
+	json_t *body = NULL;
+	if (status == 200) {
+		struct evbuffer *in = evhttp_request_get_input_buffer(req);
+		body = json_loadb((const char *)evbuffer_pullup(in, -1), evbuffer_get_length(in), 0, NULL);
+	}
+	json_array_foreach(json_object_get(body, "Providers"), i, prov) {
+		const char *id = json_string_value(json_object_get(prov, "ID"));
+		json_t *protos = json_object_get(prov, "Protocols"), *a;
+		int gw = !json_is_array(protos) || json_array_size(protos) == 0;
+		json_array_foreach(protos, k, a)
+			gw |= json_is_string(a) && strcmp(json_string_value(a), "transport-ipfs-gateway-http") == 0;
+		if (!gw || (id && strcmp(id, f->p->self) == 0))
+			continue;
+		json_array_foreach(json_object_get(prov, "Addrs"), k, a) {
+			if (count < PEERS_MAX && json_is_string(a) &&
+			    peers_multiaddr_url(json_string_value(a), bufs[count], PEER_URL_MAX) == 0) {
+				urls[count] = bufs[count];
+				count++;
+			}
+		}
+	}
+	json_decref(body);
+	peers *set = count ? peers_new(f->p->base, f->p->r, urls, count, f->p->timeout, err) : NULL;
+	if (!set) {
+		size_t l = strlen(f->why);
+		if (status == 200 || status == 404)
+			snprintf(msg, sizeof msg, "router %s: no gateway provider", router);
+		else
+			snprintf(msg, sizeof msg, "router %s: %s", router, status ? "an error" : "unreachable");
+		snprintf(f->why + l, sizeof f->why - l, "%s%s", l ? "; " : "", msg);
+		try_next(f);
+		return;
+	}
+	if (f->set != f->p)
+		peers_free(f->set);
+	f->set = set;
+	f->next = 0;
+	try_next(f);
+}
+
+/* Ask the next router who has the root. 0 if asked, -1 if it could not be. */
+static int ask_router(peer_fetch *f)
+{
+	char cid[CAIRN_CID_TEXT_MAX], path[PEER_URL_MAX + CAIRN_CID_TEXT_MAX + 32];
+	struct evhttp_uri *u = evhttp_uri_parse(f->p->routers[f->router++]);
+	const char *host = u ? evhttp_uri_get_host(u) : NULL;
+	int port = u ? evhttp_uri_get_port(u) : -1;
+	const char *prefix = u ? evhttp_uri_get_path(u) : NULL;
+	struct evhttp_request *req = NULL;
+	cairn_cid_to_string(&f->root, cid, sizeof cid, NULL);
+	snprintf(path, sizeof path, "%s/routing/v1/providers/%s",
+	         prefix && strcmp(prefix, "/") ? prefix : "", cid);
+	if (host && (f->evcon = evhttp_connection_base_new(f->p->base, NULL, host, port > 0 ? port : 80)) &&
+	    (req = evhttp_request_new(on_router, f))) {
+		evhttp_connection_set_timeout(f->evcon, (int)f->p->timeout);
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Host", host);
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Accept", "application/json");
+		if (evhttp_make_request(f->evcon, req, EVHTTP_REQ_GET, path) == 0) {
+			evhttp_connection_free_on_completion(f->evcon);
+			evhttp_uri_free(u);
+			return 0;
+		}
+	}
+	if (f->evcon)
+		evhttp_connection_free(f->evcon);
+	f->evcon = NULL;
+	evhttp_uri_free(u);
+	return -1;
+}
+
+int peers_add_routers(peers *p, const char *const *urls, size_t n, const char *self, char *err)
+{
+	if (n > PEERS_MAX) {
+		snprintf(err, REPO_ERR_MAX, "at most %d routers", PEERS_MAX);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct evhttp_uri *u = evhttp_uri_parse(urls[i]);
+		const char *scheme = u ? evhttp_uri_get_scheme(u) : NULL;
+		int ok = u && scheme && strcmp(scheme, "http") == 0 && evhttp_uri_get_host(u) &&
+		         strlen(urls[i]) < PEER_URL_MAX;
+		evhttp_uri_free(u);
+		if (!ok) {
+			snprintf(err, REPO_ERR_MAX, "router '%.100s' is not http://HOST[:PORT][/PREFIX]", urls[i]);
+			return -1;
+		}
+		snprintf(p->routers[i], PEER_URL_MAX, "%s", urls[i]);
+		size_t l = strlen(p->routers[i]);
+		while (l && p->routers[i][l - 1] == '/')
+			p->routers[i][--l] = '\0';
+	}
+	p->nrouters = n;
+	snprintf(p->self, sizeof p->self, "%s", self);
+	return 0;
 }
 
 static void client_gone(struct evhttp_connection *evcon, void *arg)
@@ -325,6 +466,7 @@ peer_fetch *peers_fetch(peers *p, struct evhttp_request *req, const cairn_cid *r
 		return NULL;
 	}
 	f->p = p;
+	f->set = p;
 	f->root = *root;
 	f->scope = scope < 0 || scope > 2 ? FETCH_SCOPE_ENTITY : scope;
 	f->done = done;

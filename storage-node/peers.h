@@ -62,6 +62,17 @@ peers *peers_new(struct event_base *base, repo *r, const char *const *urls, size
                  unsigned timeout_secs, char *err);
 void peers_free(peers *p);
 
+/* Routers (routing v1 API servers, http://HOST:PORT[/PREFIX]): when no peer
+ * gives the content, each is asked in turn for providers of the root
+ * (GET /routing/v1/providers/{cid}); those reachable as trustless gateways
+ * (an /ip4|ip6|dns…/tcp/PORT/http address), except self, are tried as
+ * peers. 0, or -1 with err set. */
+int peers_add_routers(peers *p, const char *const *urls, size_t n, const char *self, char *err);
+
+/* The URL of an /ip4, /ip6 or /dns… …/tcp/PORT/http multiaddr (what
+ * follows, such as /p2p/ID, is ignored). 0, or -1 for any other address. */
+int peers_multiaddr_url(const char *ma, char *out, size_t cap);
+
 /* Fetch /ipfs/{root}{path} (path: "" or "/a/b", URI-escaped) in scope,
  * for the HTTP request req (or NULL): done runs exactly once, later; with
  * FETCH_CANCELLED if req's client went away meanwhile (req is gone then).

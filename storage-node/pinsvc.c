@@ -327,26 +327,6 @@ static int settle(node *n, const cairn_cid *cid, int fetch, const char *why_not,
 
 /* ---- fetching a queued request's DAG ---- */
 
-/* An origin multiaddr as a trustless gateway URL, when it is one:
- * /ip4/A/tcp/P/http…, /ip6/A/tcp/P/http…, /dns[46]/H/tcp/P/http…
- * 0, or -1 for any other kind of address. */
-static int origin_url(const char *ma, char *out, size_t cap)
-{
-	char proto[16], host[256], tcp[8], http[8];
-	unsigned port;
-	if (sscanf(ma, "/%15[^/]/%255[^/]/%7[^/]/%u/%7[^/]", proto, host, tcp, &port, http) != 5 ||
-	    strcmp(tcp, "tcp") != 0 || strcmp(http, "http") != 0 || port == 0 || port > 65535)
-		return -1;
-	if (strcmp(proto, "ip6") == 0)
-		snprintf(out, cap, "http://[%s]:%u", host, port);
-	else if (!strcmp(proto, "ip4") || !strcmp(proto, "dns") || !strcmp(proto, "dns4") ||
-	         !strcmp(proto, "dns6"))
-		snprintf(out, cap, "http://%s:%u", host, port);
-	else
-		return -1;
-	return 0;
-}
-
 static size_t origin_count(json_t *pin)
 {
 	size_t i, count = 0;
@@ -354,7 +334,7 @@ static size_t origin_count(json_t *pin)
 	char url[PEER_URL_MAX];
 	json_array_foreach(json_object_get(pin, "origins"), i, o) {
 		const char *a = json_string_value(o);
-		count += a && origin_url(a, url, sizeof url) == 0;
+		count += a && peers_multiaddr_url(a, url, sizeof url) == 0;
 	}
 	return count;
 }
@@ -462,7 +442,7 @@ static void job_start(node *n, const pinreq *r)
 	j->cid = r->cid;
 	json_array_foreach(json_object_get(json_object_get(r->doc, "pin"), "origins"), i, o) {
 		const char *a = json_string_value(o);
-		if (a && count < PEERS_MAX && origin_url(a, bufs[count], PEER_URL_MAX) == 0) {
+		if (a && count < PEERS_MAX && peers_multiaddr_url(a, bufs[count], PEER_URL_MAX) == 0) {
 			urls[count] = bufs[count];
 			count++;
 		}

@@ -61,6 +61,14 @@ check "…400 for a malformed CID" "400" "$(get "$A_GW/routing/v1/providers/nope
 check "…405 for a POST" "405" "$(curl -sS -o /dev/null -w '%{http_code}' -X POST "$A_GW/routing/v1/providers/$cid")"
 check "…501 for the other routing v1 endpoints" "501" "$(get "$A_GW/routing/v1/peers/$A_ID")"
 
+# a node with a router and no peers: asks the router who has it
+start H --router "$A_GW" --peer-timeout 2
+check "with only a router, H finds A as provider and fetches from it" "200" "$(get "$H_GW/ipfs/$cid")"
+cmp -s "$scratch/body" "$scratch/file" && ok "…byte-exact" || not_ok "bytes differ"
+code=$(get "$H_GW/ipfs/bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy")
+check "…what the router knows no provider for: 502" "502" "$code"
+grep -q "router $A_GW: no gateway provider" "$scratch/body" && ok "…saying so" || not_ok "body: $(cat "$scratch/body")"
+
 # nobody has it
 missing=bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy
 code=$(get "$C_GW/ipfs/$missing")
