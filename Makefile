@@ -164,4 +164,5 @@ bench:
 	@bench/pg
 	@BUILD=$(BUILD) bench/node
 	@BUILD=$(BUILD) bench/anchor
+	@BUILD=$(BUILD) bench/peers
 endif

@@ -275,7 +275,9 @@ static int sync_fs(blockstore *bs, char *err)
 	return 0;
 }
 
-int blockstore_commit(blockstore *bs, char *err)
+/* Rename the batch's files to their names; durable says whether the data
+ * is flushed first and the names after. */
+static int commit(blockstore *bs, int durable, char *err)
 {
 	char dir[4200], tmp[4400], path[4400];
 	int rc = 0;
@@ -283,7 +285,7 @@ int blockstore_commit(blockstore *bs, char *err)
 	if (bs->npending == 0)
 		return 0;
 	/* 1. the data, in one flush, before any name appears */
-	if (sync_fs(bs, err) != 0) {
+	if (durable && sync_fs(bs, err) != 0) {
 		blockstore_abort(bs);
 		return -1;
 	}
@@ -306,11 +308,37 @@ int blockstore_commit(blockstore *bs, char *err)
 	bs->npending = 0;
 	mhset_free(bs->pending_set);
 	mhset_init(bs->pending_set);
+	if (!durable) {
+		bs->unsynced = 1;
+		return rc;
+	}
 	/* 3. the renames, in one more flush (one journal commit instead of a
 	 * directory fsync per shard touched) */
 	if (sync_fs(bs, err) != 0)
 		rc = -1;
+	else
+		bs->unsynced = 0;
 	return rc;
+}
+
+int blockstore_commit(blockstore *bs, char *err)
+{
+	return commit(bs, 1, err);
+}
+
+int blockstore_commit_cache(blockstore *bs, char *err)
+{
+	return commit(bs, 0, err);
+}
+
+int blockstore_sync(blockstore *bs, char *err)
+{
+	if (!bs->unsynced)
+		return 0;
+	if (sync_fs(bs, err) != 0)
+		return -1;
+	bs->unsynced = 0;
+	return 0;
 }
 
 /* Read a block file: the format byte, then the payload straight into a

@@ -56,6 +56,7 @@ typedef struct blockstore {
 	/* files written and removed through this handle, and their sizes on
 	 * disk, so a long-running daemon keeps its totals without rescanning */
 	uint64_t added_blocks, added_bytes, removed_blocks, removed_bytes;
+	int unsynced; /* blocks were committed as cache, not yet flushed */
 } blockstore;
 
 /* The file name of a block (no directory), for messages and tests. */
@@ -76,6 +77,16 @@ int blockstore_put(blockstore *bs, const cairn_cid *cid, const cairn_iov *iov, s
 
 /* Make every put since the last commit durable and visible. */
 int blockstore_commit(blockstore *bs, char *err);
+
+/* Make every put since the last commit visible without flushing it: for
+ * a cache (blocks fetched from peers), where a crash may only cost blocks
+ * that re-hashing on read then rejects as corrupt. blockstore_sync() (or
+ * any blockstore_commit) flushes them; the repo does so before it pins
+ * anything (pinstore.c, pinreq.c). */
+int blockstore_commit_cache(blockstore *bs, char *err);
+
+/* Flush blocks committed as cache, if any. 0 or -1 with err set. */
+int blockstore_sync(blockstore *bs, char *err);
 
 /* Drop uncommitted puts (their temporary files are removed). */
 void blockstore_abort(blockstore *bs);

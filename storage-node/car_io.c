@@ -204,7 +204,8 @@ int car_import_finish(car_import *ci)
 		snprintf(ci->err, sizeof ci->err, "CAR ends inside a block (%zu bytes left over)", ci->len);
 		return -1;
 	}
-	if (blockstore_commit(&ci->r->bs, ci->err) != 0) {
+	if ((ci->cache ? blockstore_commit_cache(&ci->r->bs, ci->err)
+	               : blockstore_commit(&ci->r->bs, ci->err)) != 0) {
 		ci->io_errno = errno ? errno : EIO;
 		return -1;
 	}

@@ -30,6 +30,7 @@ typedef struct car_import {
 	size_t nroots;
 	uint64_t blocks, bytes;
 	int io_errno;          /* on failure: the errno of a storage error, 0 for bad input */
+	int cache;             /* blocks are a cache: committed without flushing */
 	char err[512];
 } car_import;
 

@@ -167,7 +167,7 @@ static void on_chunk(struct evhttp_request *req, void *arg)
 	 * what was verified, and a failed fetch elsewhere (which drops the
 	 * blockstore's uncommitted batch) costs little. */
 	if (f->ci.bytes - f->committed >= PEER_COMMIT_BYTES) {
-		if (blockstore_commit(&f->p->r->bs, f->ci.err) != 0) {
+		if (blockstore_commit_cache(&f->p->r->bs, f->ci.err) != 0) {
 			f->ci.io_errno = 1;
 			drop_connection(f);
 			return;
@@ -255,6 +255,7 @@ static int start(peer_fetch *f, peer *e)
 	f->lied = f->timed_out = 0;
 	f->committed = 0;
 	car_import_init(&f->ci, f->p->r);
+	f->ci.cache = 1;
 	cairn_cid_to_string(&f->root, cid, sizeof cid, NULL);
 	snprintf(uri, sizeof uri, "%s/ipfs/%s%s?format=car&dag-scope=%s", e->prefix, cid, f->path,
 	         scope_names[f->scope]);

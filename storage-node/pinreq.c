@@ -96,6 +96,11 @@ int pinreq_create(repo *rp, pinreq *r, const uint8_t *replace, char *err)
 	val[0] = (uint8_t)r->status;
 	memcpy(val + 1, json, jn);
 	free(json);
+	/* pinned promises durable blocks: cached ones may not be yet */
+	if (r->status == PINREQ_PINNED && blockstore_sync(&rp->bs, err) != 0) {
+		free(val);
+		return -1;
+	}
 
 	if ((rc = mdb_txn_begin(rp->env, NULL, 0, &txn)) != 0)
 		goto fail;
@@ -168,6 +173,10 @@ int pinreq_update(repo *rp, const uint8_t id[PINREQ_ID_LEN], pinreq_status statu
 	val[0] = (uint8_t)status;
 	memcpy(val + 1, json, jn);
 	free(json);
+	if (status == PINREQ_PINNED && blockstore_sync(&rp->bs, err) != 0) {
+		free(val);
+		return -1;
+	}
 	if ((rc = mdb_txn_begin(rp->env, NULL, 0, &txn)) != 0)
 		goto fail;
 	/* only a request that still exists: a deleted one stays deleted */

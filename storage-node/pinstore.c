@@ -68,6 +68,9 @@ static int change(repo *r, char op, const pin *p, char *err)
 	key_of(&p->cid, kb, &k);
 	vb[0] = (uint8_t)p->type;
 	memcpy(vb + 1, p->name, nl);
+	/* a pin promises its blocks are durable: cached ones may not be yet */
+	if (op == '+' && r->bs.root[0] && blockstore_sync(&r->bs, err) != 0)
+		return -1;
 	if ((rc = mdb_txn_begin(r->env, NULL, 0, &txn)) != 0)
 		goto done;
 	rc = op == '+' ? mdb_put(txn, r->pins, &k, &v, 0) : mdb_del(txn, r->pins, &k, NULL);
