@@ -520,6 +520,9 @@ int cmd_daemon(int argc, char **argv)
 	rc = event_base_dispatch(n.base) < 0 ? EXIT_FAIL : 0;
 	fprintf(stderr, "cairn daemon: stopped\n");
 done:
+	/* cached blocks reach the disk before another process may pin them */
+	if (n.repo.bs.root[0] && blockstore_sync(&n.repo.bs, err) != 0)
+		fprintf(stderr, "cairn daemon: %s\n", err);
 	replicator_free(n.replicator);
 	pgmirror_free(n.mirror);
 	peers_free(n.peers);
