@@ -280,6 +280,19 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(n->base, &grace);
 }
 
+/* The strings of the config's array `key` (at most max), borrowed from
+ * the config: how many. */
+static size_t config_list(const repo *r, const char *key, const char **out, size_t max)
+{
+	size_t k, count = 0;
+	json_t *v;
+	json_array_foreach(json_object_get(r->config, key), k, v) {
+		if (json_is_string(v) && count < max)
+			out[count++] = json_string_value(v);
+	}
+	return count;
+}
+
 /* One of the anchoring options at argv[*i] (its value consumed)? 1 if it
  * was one, with *rc set to EXIT_USAGE if its value is bad; 0 otherwise. */
 static int anchor_option(int argc, char **argv, int *i, anchor_opts *o, int *rc)
@@ -462,25 +475,11 @@ int cmd_daemon(int argc, char **argv)
 		}
 		printf("anchoring to %s every %u s\n", ao.rpc, ao.interval ? ao.interval : ANCHOR_INTERVAL_DEFAULT);
 	}
-	/* Peers: --peer, else the config's "Peers" list. */
-	json_t *cfg_peers = json_object_get(n.repo.config, "Peers");
-	if (npeers == 0 && json_is_array(cfg_peers)) {
-		size_t k;
-		json_t *v;
-		json_array_foreach(cfg_peers, k, v) {
-			if (json_is_string(v) && npeers < PEERS_MAX)
-				peer_urls[npeers++] = json_string_value(v);
-		}
-	}
-	json_t *cfg_routers = json_object_get(n.repo.config, "Routers");
-	if (nrouters == 0 && json_is_array(cfg_routers)) {
-		size_t k;
-		json_t *v;
-		json_array_foreach(cfg_routers, k, v) {
-			if (json_is_string(v) && nrouters < PEERS_MAX)
-				router_urls[nrouters++] = json_string_value(v);
-		}
-	}
+	/* Peers and routers: the options, else the config's lists. */
+	if (npeers == 0)
+		npeers = config_list(&n.repo, "Peers", peer_urls, PEERS_MAX);
+	if (nrouters == 0)
+		nrouters = config_list(&n.repo, "Routers", router_urls, PEERS_MAX);
 	if (npeers || nrouters) {
 		char perr[REPO_ERR_MAX];
 		if (!(n.peers = peers_new(n.base, &n.repo, peer_urls, npeers, peer_timeout, perr)) ||

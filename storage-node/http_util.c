@@ -96,3 +96,25 @@ void http_log(struct evhttp_request *req, const char *server)
 	fprintf(stderr, "%s level=info server=%s method=%s uri=\"%s\" status=%d\n", ts, server, m,
 	        evhttp_request_get_uri(req), evhttp_request_get_response_code(req));
 }
+
+int http_url_split(const char *url, char *host, size_t hostcap, unsigned short *port,
+                   char *prefix, size_t prefixcap)
+{
+	struct evhttp_uri *u = evhttp_uri_parse(url);
+	const char *scheme = u ? evhttp_uri_get_scheme(u) : NULL;
+	const char *h = u ? evhttp_uri_get_host(u) : NULL;
+	const char *path = u ? evhttp_uri_get_path(u) : NULL;
+	int p = u ? evhttp_uri_get_port(u) : -1;
+	int ok = scheme && strcmp(scheme, "http") == 0 && h && *h && strlen(h) < hostcap &&
+	         !evhttp_uri_get_query(u) && strlen(path ? path : "") < prefixcap;
+	if (ok) {
+		snprintf(host, hostcap, "%s", h);
+		*port = (unsigned short)(p > 0 ? p : 80);
+		snprintf(prefix, prefixcap, "%s", path ? path : "");
+		size_t pl = strlen(prefix);
+		while (pl && prefix[pl - 1] == '/')
+			prefix[--pl] = '\0';
+	}
+	evhttp_uri_free(u);
+	return ok ? 0 : -1;
+}

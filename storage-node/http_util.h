@@ -30,4 +30,10 @@ int http_parse_query(struct evhttp_request *req, struct evkeyvalq *q);
 /* Log one line for a finished request (called from the completion hook). */
 void http_log(struct evhttp_request *req, const char *server);
 
+/* Split http://HOST[:PORT][/PREFIX] (no query): host, port (80 if none)
+ * and the prefix without trailing '/' ("" if none). 0, or -1 if url is not
+ * that or a part does not fit. */
+int http_url_split(const char *url, char *host, size_t hostcap, unsigned short *port,
+                   char *prefix, size_t prefixcap);
+
 #endif

@@ -1,6 +1,7 @@
 #include "peers.h"
 
 #include "car_io.h"
+#include "http_util.h"
 
 #include <event2/bufferevent.h>
 #include <event2/http.h>
@@ -80,27 +81,13 @@ peers *peers_new(struct event_base *base, repo *r, const char *const *urls, size
 	p->timeout = timeout_secs ? timeout_secs : PEER_TIMEOUT_SECS;
 	for (size_t i = 0; i < n; i++) {
 		peer *e = &p->list[i];
-		struct evhttp_uri *u = evhttp_uri_parse(urls[i]);
-		const char *scheme = u ? evhttp_uri_get_scheme(u) : NULL;
-		const char *host = u ? evhttp_uri_get_host(u) : NULL;
-		const char *path = u ? evhttp_uri_get_path(u) : NULL;
-		int port = u ? evhttp_uri_get_port(u) : -1;
-		if (!u || !scheme || strcmp(scheme, "http") != 0 || !host || !*host ||
-		    strlen(host) >= sizeof e->host || strlen(urls[i]) >= sizeof e->url ||
-		    evhttp_uri_get_query(u)) {
+		if (strlen(urls[i]) >= sizeof e->url ||
+		    http_url_split(urls[i], e->host, sizeof e->host, &e->port, e->prefix, sizeof e->prefix) != 0) {
 			snprintf(err, REPO_ERR_MAX, "peer '%.100s' is not http://HOST[:PORT][/PREFIX]", urls[i]);
-			evhttp_uri_free(u);
 			free(p);
 			return NULL;
 		}
 		snprintf(e->url, sizeof e->url, "%s", urls[i]);
-		snprintf(e->host, sizeof e->host, "%s", host);
-		e->port = (unsigned short)(port > 0 ? port : 80);
-		snprintf(e->prefix, sizeof e->prefix, "%s", path ? path : "");
-		size_t pl = strlen(e->prefix);
-		while (pl && e->prefix[pl - 1] == '/')
-			e->prefix[--pl] = '\0';
-		evhttp_uri_free(u);
 	}
 	p->n = n;
 	return p;
@@ -398,29 +385,26 @@ static void on_router(struct evhttp_request *req, void *arg)
 static int ask_router(peer_fetch *f)
 {
 	char cid[CAIRN_CID_TEXT_MAX], path[PEER_URL_MAX + CAIRN_CID_TEXT_MAX + 32];
-	struct evhttp_uri *u = evhttp_uri_parse(f->p->routers[f->router++]);
-	const char *host = u ? evhttp_uri_get_host(u) : NULL;
-	int port = u ? evhttp_uri_get_port(u) : -1;
-	const char *prefix = u ? evhttp_uri_get_path(u) : NULL;
+	char host[128], prefix[PEER_URL_MAX];
+	unsigned short port;
 	struct evhttp_request *req = NULL;
+	if (http_url_split(f->p->routers[f->router++], host, sizeof host, &port, prefix, sizeof prefix) != 0)
+		return -1;
 	cairn_cid_to_string(&f->root, cid, sizeof cid, NULL);
-	snprintf(path, sizeof path, "%s/routing/v1/providers/%s",
-	         prefix && strcmp(prefix, "/") ? prefix : "", cid);
-	if (host && (f->evcon = evhttp_connection_base_new(f->p->base, NULL, host, port > 0 ? port : 80)) &&
+	snprintf(path, sizeof path, "%s/routing/v1/providers/%s", prefix, cid);
+	if ((f->evcon = evhttp_connection_base_new(f->p->base, NULL, host, port)) &&
 	    (req = evhttp_request_new(on_router, f))) {
 		evhttp_connection_set_timeout(f->evcon, (int)f->p->timeout);
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Host", host);
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Accept", "application/json");
 		if (evhttp_make_request(f->evcon, req, EVHTTP_REQ_GET, path) == 0) {
 			evhttp_connection_free_on_completion(f->evcon);
-			evhttp_uri_free(u);
 			return 0;
 		}
 	}
 	if (f->evcon)
 		evhttp_connection_free(f->evcon);
 	f->evcon = NULL;
-	evhttp_uri_free(u);
 	return -1;
 }
 
@@ -431,19 +415,14 @@ int peers_add_routers(peers *p, const char *const *urls, size_t n, const char *s
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
-		struct evhttp_uri *u = evhttp_uri_parse(urls[i]);
-		const char *scheme = u ? evhttp_uri_get_scheme(u) : NULL;
-		int ok = u && scheme && strcmp(scheme, "http") == 0 && evhttp_uri_get_host(u) &&
-		         strlen(urls[i]) < PEER_URL_MAX;
-		evhttp_uri_free(u);
-		if (!ok) {
+		char host[128], prefix[PEER_URL_MAX];
+		unsigned short port;
+		if (strlen(urls[i]) >= PEER_URL_MAX ||
+		    http_url_split(urls[i], host, sizeof host, &port, prefix, sizeof prefix) != 0) {
 			snprintf(err, REPO_ERR_MAX, "router '%.100s' is not http://HOST[:PORT][/PREFIX]", urls[i]);
 			return -1;
 		}
 		snprintf(p->routers[i], PEER_URL_MAX, "%s", urls[i]);
-		size_t l = strlen(p->routers[i]);
-		while (l && p->routers[i][l - 1] == '/')
-			p->routers[i][--l] = '\0';
 	}
 	p->nrouters = n;
 	snprintf(p->self, sizeof p->self, "%s", self);

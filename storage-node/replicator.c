@@ -1,5 +1,6 @@
 #include "replicator.h"
 
+#include "http_util.h"
 #include "pinstore.h"
 
 #include <event2/buffer.h>
@@ -294,26 +295,12 @@ replicator *replicator_new(node *n, const char *const *specs, size_t count, char
 		}
 		memcpy(url, specs[i], ul);
 		url[ul] = '\0';
-		struct evhttp_uri *u = evhttp_uri_parse(url);
-		const char *scheme = u ? evhttp_uri_get_scheme(u) : NULL;
-		const char *host = u ? evhttp_uri_get_host(u) : NULL;
-		const char *path = u ? evhttp_uri_get_path(u) : NULL;
-		int port = u ? evhttp_uri_get_port(u) : -1;
-		if (!u || !scheme || strcmp(scheme, "http") != 0 || !host || !*host ||
-		    strlen(host) >= sizeof t->host) {
+		if (http_url_split(url, t->host, sizeof t->host, &t->port, t->prefix, sizeof t->prefix) != 0) {
 			snprintf(err, REPO_ERR_MAX, "replication target '%.100s' is not http://HOST[:PORT][/PREFIX][,TOKEN]",
 			         specs[i]);
-			evhttp_uri_free(u);
 			goto fail;
 		}
 		snprintf(t->url, sizeof t->url, "%s", url);
-		snprintf(t->host, sizeof t->host, "%s", host);
-		t->port = (unsigned short)(port > 0 ? port : 80);
-		snprintf(t->prefix, sizeof t->prefix, "%s", path ? path : "");
-		size_t pl = strlen(t->prefix);
-		while (pl && t->prefix[pl - 1] == '/')
-			t->prefix[--pl] = '\0';
-		evhttp_uri_free(u);
 		if (comma && comma[1])
 			snprintf(t->auth, sizeof t->auth, "Bearer %s", comma + 1);
 		replicator_target_id(t->url, t->id);

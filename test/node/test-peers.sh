@@ -25,6 +25,12 @@ get() { curl -sS --max-time 60 -o "$scratch/body" -w '%{http_code}' "$@"; }
 add() { curl -sS --max-time 120 -X POST -F "file=@$1" "$2/api/v0/add?cid-version=1" | sed -n 's/.*"Hash":"\([^"]*\)".*/\1/p'; }
 metric() { curl -sS --max-time 10 "$1/metrics" | grep -F "$2" | awk '{print $NF}'; }
 
+# bad options: usage errors, before anything listens
+CAIRN_PATH=$scratch/Z "$CAIRN" init >/dev/null
+for opt in "--peer ftp://x" "--router http://" "--replicate-to nope,tok" "--peer-timeout 0"; do
+	out=$(CAIRN_PATH=$scratch/Z timeout 10 "$CAIRN" daemon --api 127.0.0.1:0 --gateway 127.0.0.1:0 $opt 2>&1); rc=$?
+	[ $rc -eq 2 ] && ok "daemon $opt: exit 2 ($(echo "$out" | head -1))" || not_ok "daemon $opt: $rc $out"
+done
 start A
 start B --peer "$A_GW" --peer-timeout 2
 start C --peer "$B_GW" --peer-timeout 2
