@@ -82,15 +82,42 @@ static int arg_u64(struct evhttp_request *req, struct evkeyvalq *q, const char *
 	return 0;
 }
 
+/* The next CID of the body (one per line, blank lines skipped): 1 with
+ * *text and *len set, 0 at the end. */
+static int body_line(const char **p, const char *end, const char **text, size_t *len)
+{
+	while (*p < end) {
+		const char *nl = memchr(*p, '\n', (size_t)(end - *p));
+		const char *e = nl ? nl : end;
+		const char *s = *p;
+		*p = nl ? nl + 1 : end;
+		while (e > s && (e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		while (s < e && (*s == ' ' || *s == '\t'))
+			s++;
+		if (e > s) {
+			*text = s;
+			*len = (size_t)(e - s);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 void anchor_api_add(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 {
 	struct evkeyval *kv;
-	size_t count = 0, added = 0;
+	size_t count = 0, added = 0, len;
 	char err[REPO_ERR_MAX];
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t body_len = evbuffer_get_length(in);
+	const char *body = body_len ? (const char *)evbuffer_pullup(in, -1) : NULL, *p, *text;
 	TAILQ_FOREACH(kv, q, next)
 		count += strcmp(kv->key, "arg") == 0;
+	for (p = body; body && body_line(&p, body + body_len, &text, &len);)
+		count++;
 	if (count == 0) {
-		http_reply_rpc_error(req, 400, "argument \"cid\" is required");
+		http_reply_rpc_error(req, 400, "argument \"cid\" is required (arg=CID, or one per line in the body)");
 		return;
 	}
 	if (count > ANCHOR_ADD_MAX) {
@@ -116,15 +143,25 @@ void anchor_api_add(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 		}
 		i++;
 	}
+	for (p = body; body && body_line(&p, body + body_len, &text, &len); i++) {
+		if (len > 6 && strncmp(text, "/ipfs/", 6) == 0)
+			text += 6, len -= 6;
+		int rc = cairn_cid_parse(text, len, &cids[i]);
+		if (rc != 0) {
+			http_reply_rpc_error(req, 400, "invalid CID '%.*s' (line %zu of the body): %s",
+			                     (int)(len > 200 ? 200 : len), text, i + 1, cairn_strerror(rc));
+			goto done;
+		}
+	}
 	/* all or nothing: one transaction */
 	if (anchorlog_append(&n->repo, cids, count, idx, &added, err) != 0) {
 		http_reply_rpc_error(req, 500, "%s", err);
 		goto done;
 	}
 	for (i = 0; i < count; i++) {
-		char text[CAIRN_CID_TEXT_MAX];
-		cairn_cid_to_string(&cids[i], text, sizeof text, NULL);
-		add_line(b, json_pack("{s:s, s:I}", "Cid", text, "Index", (json_int_t)idx[i]));
+		char ctext[CAIRN_CID_TEXT_MAX];
+		cairn_cid_to_string(&cids[i], ctext, sizeof ctext, NULL);
+		add_line(b, json_pack("{s:s, s:I}", "Cid", ctext, "Index", (json_int_t)idx[i]));
 	}
 	reply_lines(req, b);
 done:

@@ -84,16 +84,27 @@ check "…nothing was added" "1300" "$(cu "$API/api/v0/anchor/flush" | sed -n 's
 check "consistency old > new → 400" "400" "$(code "$API/api/v0/anchor/consistency?old=5&new=4")"
 check "consistency beyond the log → 400" "400" "$(code "$API/api/v0/anchor/consistency?old=5&new=99999")"
 check "consistency with a non-number → 400" "400" "$(code "$API/api/v0/anchor/consistency?old=x&new=4")"
+# CIDs in the body, one per line: past the URL's limit
+for i in $(seq 2001 2400); do printf 'body %s' "$i" | "$CAIRN" add -nQ --cid-version 1 --raw-leaves; done >"$scratch/body400"
+printf '\n%s\r\n  \n' "$first" >>"$scratch/body400"
+out=$(curl -sS --max-time 30 -X POST --data-binary @"$scratch/body400" -H 'Content-Type: text/plain' "$API/api/v0/anchor/add")
+check "anchor/add with 400 CIDs in the body (and one already logged, blank lines, CRLF)" "401 1300 1699 0" \
+	"$(printf '%s\n' "$out" | grep -c '"Index"') $(printf '%s\n' "$out" | sed -n '1s/.*"Index":\([0-9]*\).*/\1/p') $(printf '%s\n' "$out" | sed -n '400s/.*"Index":\([0-9]*\).*/\1/p') $(printf '%s\n' "$out" | sed -n '401s/.*"Index":\([0-9]*\).*/\1/p')"
+printf '%s\nnot-a-cid\n' "$(sed -n 1p "$scratch/more")" >"$scratch/badbody"
+check "a bad line in the body → 400, naming the line" "400" "$(code --data-binary @"$scratch/badbody" "$API/api/v0/anchor/add")"
+grep -q "line 2 of the body" "$scratch/body" && ok "…its message names line 2" || not_ok "body: $(cat "$scratch/body")"
+check "…and nothing was added" "1700" "$(cu "$API/api/v0/anchor/flush" | sed -n 's/.*"size":\([0-9]*\).*/\1/p')"
+
 # anchor=true at add time: the roots go into the log with the upload
 printf 'anchored at add time' >"$scratch/doc1"
 out=$(curl -s -F "file=@$scratch/doc1;filename=doc1" "$API/api/v0/add?anchor=true&cid-version=1")
 doc1=$(printf '%s' "$out" | sed -n 's/.*"Hash":"\([^"]*\)".*/\1/p')
-check "add?anchor=true gives the root its leaf index" "1300" "$(printf '%s' "$out" | sed -n 's/.*"AnchorIndex":\([0-9]*\).*/\1/p')"
+check "add?anchor=true gives the root its leaf index" "1700" "$(printf '%s' "$out" | sed -n 's/.*"AnchorIndex":\([0-9]*\).*/\1/p')"
 mkdir -p "$scratch/w"; printf a >"$scratch/w/a"; printf b >"$scratch/w/b"
 out=$(curl -s -F "file=@$scratch/w/a;filename=a" -F "file=@$scratch/w/b;filename=b" \
 	"$API/api/v0/add?anchor=true&wrap-with-directory=true")
 check "with wrap-with-directory only the wrapper is anchored" "1" "$(printf '%s\n' "$out" | grep -c AnchorIndex)"
-check "…and it is the line named \"\"" "1301" "$(printf '%s\n' "$out" | sed -n 's/.*"Name":"".*"AnchorIndex":\([0-9]*\).*/\1/p')"
+check "…and it is the line named \"\"" "1701" "$(printf '%s\n' "$out" | sed -n 's/.*"Name":"".*"AnchorIndex":\([0-9]*\).*/\1/p')"
 check "add?anchor=maybe → 400" "400" "$(curl -s -o /dev/null -w '%{http_code}' -F "file=@$scratch/doc1" "$API/api/v0/add?anchor=maybe")"
 cu "$API/api/v0/anchor/flush" >/dev/null
 check "a document anchored at add time has a proof that verifies" "ok" "$(cu "$API/api/v0/anchor/proof?arg=$doc1" | verify proof "$peer")"
