@@ -168,6 +168,8 @@ static int drain(car_import *ci)
 		ci->blocks++;
 		ci->bytes += dlen;
 		off += used;
+		if (ci->on_block)
+			ci->on_block(ci->on_block_ctx, &cid, data, dlen);
 	}
 	memmove(ci->buf, ci->buf + off, ci->len - off);
 	ci->len -= off;

@@ -57,6 +57,9 @@ struct peer_fetch {
 	int cancelled;             /* the client went away */
 	struct evhttp_connection *client; /* its connection, watched for that */
 	uint64_t committed;        /* bytes of the attempt made visible so far */
+	void (*on_block)(void *ctx, const cairn_cid *cid, const uint8_t *data, size_t len);
+	void *on_block_ctx;
+	int paused;
 	/* over all attempts */
 	int asked, said_404, any_timeout;
 	char why[1024];
@@ -243,6 +246,9 @@ static int start(peer_fetch *f, peer *e)
 	f->committed = 0;
 	car_import_init(&f->ci, f->p->r);
 	f->ci.cache = 1;
+	f->ci.on_block = f->on_block;
+	f->ci.on_block_ctx = f->on_block_ctx;
+	f->paused = 0;
 	cairn_cid_to_string(&f->root, cid, sizeof cid, NULL);
 	snprintf(uri, sizeof uri, "%s/ipfs/%s%s?format=car&dag-scope=%s", e->prefix, cid, f->path,
 	         scope_names[f->scope]);
@@ -427,6 +433,26 @@ int peers_add_routers(peers *p, const char *const *urls, size_t n, const char *s
 	p->nrouters = n;
 	snprintf(p->self, sizeof p->self, "%s", self);
 	return 0;
+}
+
+void peer_fetch_on_block(peer_fetch *f,
+                         void (*fn)(void *ctx, const cairn_cid *cid, const uint8_t *data, size_t len),
+                         void *ctx)
+{
+	f->on_block = fn;
+	f->on_block_ctx = ctx;
+}
+
+void peer_fetch_pause(peer_fetch *f, int paused)
+{
+	struct bufferevent *bev = f->evcon ? evhttp_connection_get_bufferevent(f->evcon) : NULL;
+	if (!bev || f->paused == paused)
+		return;
+	f->paused = paused;
+	if (paused)
+		bufferevent_disable(bev, EV_READ);
+	else
+		bufferevent_enable(bev, EV_READ);
 }
 
 static void client_gone(struct evhttp_connection *evcon, void *arg)

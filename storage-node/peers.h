@@ -80,6 +80,18 @@ int peers_multiaddr_url(const char *ma, char *out, size_t cap);
 peer_fetch *peers_fetch(peers *p, struct evhttp_request *req, const cairn_cid *root,
                         const char *path, int scope, peers_done_fn done, void *ctx);
 
+/* Hand each block of the fetch to fn as soon as it is verified (and put,
+ * not yet committed), in the order the peers send them; a later attempt
+ * (another peer) sends its blocks again from the start. Set before the
+ * loop runs again after peers_fetch. */
+void peer_fetch_on_block(peer_fetch *f,
+                         void (*fn)(void *ctx, const cairn_cid *cid, const uint8_t *data, size_t len),
+                         void *ctx);
+
+/* Stop (1) or resume (0) reading from the peer: backpressure from a slow
+ * client of a streamed fetch. */
+void peer_fetch_pause(peer_fetch *f, int paused);
+
 /* Prometheus lines: per peer, fetches by outcome, blocks and bytes
  * fetched, bad blocks, and whether it is usable now. */
 void peers_metrics(const peers *p, struct evbuffer *out);

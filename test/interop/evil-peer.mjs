@@ -1,8 +1,9 @@
 // A peer that lies: a tiny HTTP server in front of a real gateway that
-// passes every answer through but flips the last byte of each CAR (the last
-// block's data then does not match its CID), or, with "stall", accepts
+// passes every answer through but flips a byte of each CAR: the last one
+// ("flip": the last block then does not match its CID) or byte 200
+// ("flipearly": inside the first block, the root). With "stall" it accepts
 // connections and never answers. Prints its port, then serves until killed.
-//   node evil-peer.mjs flip|stall UPSTREAM
+//   node evil-peer.mjs flip|flipearly|stall UPSTREAM
 import http from 'node:http';
 
 const [mode, upstream] = process.argv.slice(2);
@@ -13,7 +14,7 @@ const server = http.createServer((req, res) => {
     up.on('data', (c) => parts.push(c));
     up.on('end', () => {
       const body = Buffer.concat(parts);
-      if (up.statusCode === 200 && body.length > 0) body[body.length - 1] ^= 0x01;
+      if (up.statusCode === 200 && body.length > 200) body[mode === 'flipearly' ? 200 : body.length - 1] ^= 0x01;
       res.writeHead(up.statusCode, { 'content-type': up.headers['content-type'] || 'application/octet-stream' });
       res.end(body);
     });

@@ -97,9 +97,18 @@ for _ in $(seq 20); do grep -q "peer $EVIL sent bad data" "$scratch/D.log" && br
 grep -q "peer $EVIL sent bad data" "$scratch/D.log" && ok "…and logged" || not_ok "not logged"
 check "the next fetch goes straight to the honest peer" "200 1 0 2" \
 	"$(get "$D_GW/ipfs/$dir/index.html") $(metric "$D_GW" "cairn_peer_fetches_total{peer=\"$EVIL\",outcome=\"bad_data\"}") $(metric "$D_GW" "cairn_peer_fetches_total{peer=\"$EVIL\",outcome=\"ok\"}") $(metric "$D_GW" "cairn_peer_fetches_total{peer=\"$A_GW\",outcome=\"ok\"}")"
-start E --peer "$EVIL" --peer-timeout 2
-check "only a liar to ask: 502, no bytes of its" "502" "$(get "$E_GW/ipfs/$cid")"
+# only a liar to ask: caught at the root, a 502 and nothing else; caught at
+# the last block, after the verified part was streamed, a broken transfer
+# (never what looks like a whole file)
+helper flipearly "$A_GW"; EARLY=http://127.0.0.1:$(cat "$scratch/flipearly.port")
+start E --peer "$EARLY" --peer-timeout 2
+check "only a liar to ask, caught at the root: 502" "502" "$(get "$E_GW/ipfs/$cid")"
 grep -q "not what it claims" "$scratch/body" && ok "…the body says why" || not_ok "body: $(cat "$scratch/body")"
+start E2 --peer "$EVIL" --peer-timeout 2
+curl -sS --max-time 60 -o "$scratch/body" "$E2_GW/ipfs/$cid" 2>/dev/null; rc=$?
+[ $rc -ne 0 ] && ! cmp -s "$scratch/body" "$scratch/file" && [ "$(stat -c %s "$scratch/body")" -lt 3000000 ] &&
+	ok "only a liar, caught at the last block: the transfer breaks short (curl exit $rc, $(stat -c %s "$scratch/body") of 3000000 bytes)" ||
+	not_ok "liar mid-stream: curl $rc, $(stat -c %s "$scratch/body") bytes"
 
 # down and stalled peers are passed over
 helper stall x; stall_port=$(cat "$scratch/stall.port")
