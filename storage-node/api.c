@@ -85,6 +85,10 @@ static void reply_dag_error(struct evhttp_request *req, int rc, const cairn_cid 
 
 /* The arg= path: CID[/path] or /ipfs/CID[/path], resolved through UnixFS
  * directories. 0, or an RPC error reply (then -1). */
+/* Times a request (pin/add, cat) asks the peers for the part of a DAG it
+ * still lacks. */
+#define PIN_FETCH_ROUNDS 8
+
 static int arg_path(struct evhttp_request *req, node *n, struct evkeyvalq *q, cairn_cid *cid)
 {
 	const char *arg = evhttp_find_header(q, "arg");
@@ -133,9 +137,84 @@ static void api_id(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 	                              "ipfs/0.1.0"));
 }
 
+/* A cat waiting for peers to send what it lacks. */
+struct cat_wait {
+	struct evhttp_request *req;
+	node *n;
+	int round;
+};
+
+static void api_cat_round(struct evhttp_request *req, node *n, struct evkeyvalq *q, int round);
+
+static void cat_fetched(void *ctx, int outcome, const char *msg)
+{
+	struct cat_wait *w = ctx;
+	struct evkeyvalq q;
+	TAILQ_INIT(&q);
+	if (outcome == FETCH_OK && http_parse_query(w->req, &q) == 0)
+		api_cat_round(w->req, w->n, &q, w->round + 1);
+	else if (outcome != FETCH_CANCELLED)
+		http_reply_rpc_error(w->req, outcome == FETCH_TIMEOUT ? 504 : 502,
+		                     "could not get it from peers: %.900s", msg);
+	evhttp_clear_headers(&q);
+	free(w);
+}
+
+/* Is what the cat names missing here (its path, or its file's root)? Then
+ * ask the peers for the path's blocks and the file (dag-scope=entity) and
+ * answer once they are in. 1 if the request now waits, 0 otherwise. */
+static int cat_fetch(struct evhttp_request *req, node *n, struct evkeyvalq *q, int round)
+{
+	const char *arg = evhttp_find_header(q, "arg");
+	char err[512], path[4096] = "";
+	cairn_cid root, cid, where;
+	if (!n->peers || round >= PIN_FETCH_ROUNDS || !arg)
+		return 0;
+	if (strncmp(arg, "/ipfs/", 6) == 0)
+		arg += 6;
+	size_t clen = strcspn(arg, "/");
+	if (cairn_cid_parse(arg, clen, &root) != 0)
+		return 0;
+	int rc = dir_resolve(&n->repo.bs, &root, arg + clen, &cid, NULL, &where, err);
+	if (rc == 0) {
+		dag_reader r;
+		if ((rc = dag_reader_open(&r, &n->repo.bs, &cid, &where, err)) == 0)
+			dag_reader_close(&r);
+	}
+	if (rc != DAG_MISSING)
+		return 0;
+	/* the path, segment by segment %-encoded, for the peer's URL */
+	for (const char *p = arg + clen; *p;) {
+		size_t sl = strcspn(p + 1, "/");
+		char *e = evhttp_uriencode(p + 1, (ev_ssize_t)sl, 0);
+		size_t used = strlen(path);
+		if (e)
+			snprintf(path + used, sizeof path - used, "/%s", e);
+		free(e);
+		p += 1 + sl;
+	}
+	struct cat_wait *w = calloc(1, sizeof *w);
+	if (!w)
+		return 0;
+	*w = (struct cat_wait){req, n, round};
+	if (!peers_fetch(n->peers, req, round == 0 ? &root : &where, round == 0 ? path : "",
+	                 FETCH_SCOPE_ENTITY, cat_fetched, w)) {
+		free(w);
+		return 0;
+	}
+	return 1;
+}
+
 static void api_cat(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 {
+	api_cat_round(req, n, q, 0);
+}
+
+static void api_cat_round(struct evhttp_request *req, node *n, struct evkeyvalq *q, int round)
+{
 	cairn_cid cid;
+	if (cat_fetch(req, n, q, round))
+		return;
 	if (arg_path(req, n, q, &cid) != 0)
 		return;
 	dag_reader *r = http_open_file(req, &n->repo.bs, &cid, 1);
@@ -758,9 +837,6 @@ done:
 	free(a.im);
 	free(a.chunk);
 }
-
-/* Times a pin/add asks the peers for the part of a DAG it still lacks. */
-#define PIN_FETCH_ROUNDS 8
 
 struct block_put {
 	node *n;

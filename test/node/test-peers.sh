@@ -51,6 +51,17 @@ small=$(add "$scratch/small" "$A_API")
 check "a raw block, through two peers" "200" "$(get "$C_GW/ipfs/$small?format=raw")"
 cmp -s "$scratch/body" "$scratch/small" && ok "…its exact bytes" || not_ok "raw block differs"
 
+# api/v0/cat fetches too, paths included (names %-encoded on the wire)
+head -c 700000 /dev/urandom >"$scratch/catfile"
+catcid=$(add "$scratch/catfile" "$A_API")
+check "api/v0/cat on C of a file only A has (through B)" "200" \
+	"$(curl -sS --max-time 60 -o "$scratch/body" -w '%{http_code}' -X POST "$C_API/api/v0/cat?arg=$catcid")"
+cmp -s "$scratch/body" "$scratch/catfile" && ok "…byte-exact" || not_ok "cat differs"
+printf 'spaced out' >"$scratch/spaced"
+catdir=$(curl -sS -X POST -F "file=@$scratch/spaced;filename=d/a b+c.txt" "$A_API/api/v0/add?cid-version=1" | sed -n 's/.*"Name":"d","Hash":"\([^"]*\)".*/\1/p')
+check "api/v0/cat of a path with a space and a plus, through two peers" "spaced out" \
+	"$(curl -sS --max-time 60 -X POST "$C_API/api/v0/cat?arg=/ipfs/$catdir/a%20b%2Bc.txt")"
+
 # delegated routing: the routing v1 API names A for what A has
 A_ID=$(curl -sS -X POST "$A_API/api/v0/id" | sed -n 's/.*"ID":"\([^"]*\)".*/\1/p')
 curl -sS -D "$scratch/h" -o "$scratch/body" "$A_GW/routing/v1/providers/$cid"
@@ -82,6 +93,8 @@ check "content no peer has: 502" "502" "$code"
 grep -q "answered 502" "$scratch/body" && ok "…saying what each peer answered: $(head -c 200 "$scratch/body")" || not_ok "body: $(cat "$scratch/body")"
 check "B, whose peer has not got it either, says so" "502" "$(get "$B_GW/ipfs/$missing")"
 grep -q "does not have it (404)" "$scratch/body" && ok "…naming A's 404" || not_ok "body: $(cat "$scratch/body")"
+check "api/v0/cat of what no peer has: 502" "502" \
+	"$(curl -sS --max-time 60 -o /dev/null -w '%{http_code}' -X POST "$C_API/api/v0/cat?arg=bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy")"
 
 # a liar first, then an honest peer
 # helper servers print their port, then serve until killed
