@@ -31,6 +31,7 @@
 #include <event2/keyvalq_struct.h>
 #include <errno.h>
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -925,7 +926,94 @@ struct pin_job {
 	cairn_cid cid;
 	int recursive, round;
 	char name[PIN_NAME_MAX + 1];
+	int progress;        /* progress=true: ndjson {"Progress": blocks} while fetching */
+	int streaming;       /* the 200 and the progress lines have started */
+	struct event *tick;  /* the next progress line */
+	uint64_t start_blocks;
 };
+
+#define PIN_PROGRESS_MS 500
+
+/* Blocks the blockstore took in since the job began (fetched ones are
+ * cached: committed every few MiB, pending in between). */
+static uint64_t pin_progress_blocks(const struct pin_job *j)
+{
+	const blockstore *bs = &j->n->repo.bs;
+	uint64_t now = bs->added_blocks + bs->npending;
+	return now > j->start_blocks ? now - j->start_blocks : 0;
+}
+
+static void pin_line(struct pin_job *j, json_t *line)
+{
+	char *t = line ? json_dumps(line, JSON_COMPACT) : NULL;
+	json_decref(line);
+	if (!t)
+		return;
+	struct evbuffer *b = evbuffer_new();
+	if (b) {
+		evbuffer_add_printf(b, "%s\n", t);
+		evhttp_send_reply_chunk(j->req, b);
+		evbuffer_free(b);
+	}
+	free(t);
+}
+
+static void pin_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct pin_job *j = arg;
+	(void)fd;
+	(void)what;
+	pin_line(j, json_pack("{s:I}", "Progress", (json_int_t)pin_progress_blocks(j)));
+}
+
+/* Start the ndjson answer of a pin/add?progress=true that must fetch. */
+static void pin_stream_start(struct pin_job *j)
+{
+	struct timeval every = {0, PIN_PROGRESS_MS * 1000};
+	struct evkeyvalq *h = evhttp_request_get_output_headers(j->req);
+	if (j->streaming || !j->progress)
+		return;
+	evhttp_add_header(h, "Content-Type", "application/json");
+	evhttp_add_header(h, "X-Chunked-Output", "1");
+	evhttp_send_reply_start(j->req, 200, "OK");
+	j->streaming = 1;
+	pin_line(j, json_pack("{s:I}", "Progress", (json_int_t)0));
+	if ((j->tick = event_new(j->n->base, -1, EV_PERSIST, pin_tick, j)))
+		event_add(j->tick, &every);
+}
+
+static void pin_job_free(struct pin_job *j)
+{
+	if (j->tick)
+		event_free(j->tick);
+	free(j);
+}
+
+/* The answer: {"Pins": [cid]}, or an error (after a streamed start, as a
+ * last ndjson line {"Message", "Code": 0, "Type": "error"}). */
+static void pin_answer(struct pin_job *j, int code, const char *fmt, ...)
+{
+	char msg[1200], text[CAIRN_CID_TEXT_MAX];
+	va_list ap;
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof msg, fmt, ap);
+		va_end(ap);
+	}
+	cairn_cid_to_string(&j->cid, text, sizeof text, NULL);
+	if (!j->streaming) {
+		if (fmt)
+			http_reply_rpc_error(j->req, code, "%s", msg);
+		else
+			reply_json_obj(j->req, json_pack("{s:[s]}", "Pins", text));
+		return;
+	}
+	if (fmt)
+		pin_line(j, json_pack("{s:s, s:i, s:s}", "Message", msg, "Code", 0, "Type", "error"));
+	else
+		pin_line(j, json_pack("{s:I, s:[s]}", "Progress", (json_int_t)pin_progress_blocks(j), "Pins", text));
+	evhttp_send_reply_end(j->req);
+}
 
 static void pin_add_run(struct pin_job *j);
 
@@ -940,10 +1028,10 @@ static void pin_fetched(void *ctx, int outcome, const char *msg)
 	}
 	if (outcome != FETCH_CANCELLED) {
 		cairn_cid_to_string(&j->cid, text, sizeof text, NULL);
-		http_reply_rpc_error(j->req, outcome == FETCH_TIMEOUT ? 504 : 502,
-		                     "could not get the DAG of %s from peers: %.900s", text, msg);
+		pin_answer(j, outcome == FETCH_TIMEOUT ? 504 : 502,
+		           "could not get the DAG of %s from peers: %.900s", text, msg);
 	}
-	free(j);
+	pin_job_free(j);
 }
 
 /* Walk the DAG; if a block is missing and there are peers, fetch from it
@@ -952,36 +1040,35 @@ static void pin_fetched(void *ctx, int outcome, const char *msg)
 static void pin_add_run(struct pin_job *j)
 {
 	cairn_cid where;
-	char err[REPO_ERR_MAX], text[CAIRN_CID_TEXT_MAX], wtext[CAIRN_CID_TEXT_MAX];
-	struct evhttp_request *req = j->req;
+	char err[REPO_ERR_MAX], wtext[CAIRN_CID_TEXT_MAX];
 	node *n = j->n;
 	int w = dag_walk(&n->repo.bs, &j->cid, j->recursive ? DAG_RECURSIVE : 0, NULL, NULL, &where, NULL, err);
-	if (w == DAG_MISSING && n->peers && j->round < PIN_FETCH_ROUNDS &&
-	    peers_fetch(n->peers, req, &where, "", j->recursive ? FETCH_SCOPE_ALL : FETCH_SCOPE_BLOCK,
-	                pin_fetched, j))
-		return;
+	if (w == DAG_MISSING && n->peers && j->round < PIN_FETCH_ROUNDS) {
+		pin_stream_start(j);
+		if (peers_fetch(n->peers, j->req, &where, "", j->recursive ? FETCH_SCOPE_ALL : FETCH_SCOPE_BLOCK,
+		                pin_fetched, j))
+			return;
+	}
 	if (w != 0) {
 		if (w > 0)
 			cairn_cid_to_string(&where, wtext, sizeof wtext, NULL);
 		if (w == DAG_MISSING)
-			http_reply_rpc_error(req, 404, "block %s is not in this node%s", wtext,
-			                     n->peers ? " nor with its peers" : "");
+			pin_answer(j, 404, "block %s is not in this node%s", wtext, n->peers ? " nor with its peers" : "");
 		else if (w > 0)
-			http_reply_rpc_error(req, 400, "block %s does not decode", wtext);
+			pin_answer(j, 400, "block %s does not decode", wtext);
 		else
-			http_reply_rpc_error(req, 500, "%s", err);
+			pin_answer(j, 500, "%s", err);
 		goto done;
 	}
 	pin p = {.cid = j->cid, .type = j->recursive ? PIN_RECURSIVE : PIN_DIRECT};
 	snprintf(p.name, sizeof p.name, "%s", j->name);
 	if (pinstore_put(&n->repo, &p, err) != 0) {
-		http_reply_rpc_error(req, 500, "%s", err);
+		pin_answer(j, 500, "%s", err);
 		goto done;
 	}
-	cairn_cid_to_string(&j->cid, text, sizeof text, NULL);
-	reply_json_obj(req, json_pack("{s:[s]}", "Pins", text));
+	pin_answer(j, 200, NULL);
 done:
-	free(j);
+	pin_job_free(j);
 }
 
 static void api_pin_add(struct evhttp_request *req, node *n, struct evkeyvalq *q)
@@ -1000,7 +1087,14 @@ static void api_pin_add(struct evhttp_request *req, node *n, struct evkeyvalq *q
 		return;
 	}
 	const char *name = evhttp_find_header(q, "name");
-	*j = (struct pin_job){.req = req, .n = n, .cid = cid, .recursive = recursive};
+	int progress = flag(q, "progress", 0);
+	if (progress < 0) {
+		free(j);
+		http_reply_rpc_error(req, 400, "progress must be true or false");
+		return;
+	}
+	*j = (struct pin_job){.req = req, .n = n, .cid = cid, .recursive = recursive, .progress = progress,
+	                      .start_blocks = n->repo.bs.added_blocks + n->repo.bs.npending};
 	snprintf(j->name, sizeof j->name, "%s", name ? name : "");
 	pin_add_run(j);
 }

@@ -1,6 +1,7 @@
 /*
  * cairn pin add|ls|rm: keep DAGs from garbage collection.
  */
+#define _GNU_SOURCE /* fopencookie */
 #include "api_client.h"
 #include "cli.h"
 #include "dag.h"
@@ -11,14 +12,17 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char pin_usage[] =
-	"usage: cairn pin add [--recursive=BOOL] [--name NAME] CID...\n"
+	"usage: cairn pin add [--recursive=BOOL] [--name NAME] [--progress[=BOOL]] CID...\n"
 	"       cairn pin ls [--type recursive|direct|all] [-q] [CID...]\n"
 	"       cairn pin rm CID...\n"
 	"\n"
 	"A recursive pin (the default) keeps a whole DAG, a direct pin one block.\n"
-	"Every block must already be in the repo.\n";
+	"On the repo, every block must already be in it; through a daemon with\n"
+	"peers, what is missing is fetched first (--progress, the default on a\n"
+	"terminal, counts the blocks on standard error).\n";
 
 static int print_pin(const pin *p, int quiet)
 {
@@ -37,15 +41,22 @@ static int pin_add(repo *r, int argc, char **argv)
 	static const struct option opts[] = {
 		{"recursive", optional_argument, NULL, 'r'},
 		{"name", required_argument, NULL, 'n'},
+		{"progress", optional_argument, NULL, 'p'},
 		{NULL, 0, NULL, 0},
 	};
-	int recursive = 1, c, rc = 0;
+	int recursive = 1, c, rc = 0, progress;
 	const char *name = "";
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":r", opts, NULL)) != -1) {
 		if (c == 'r') {
 			if (optarg && cli_parse_bool(optarg, &recursive)) {
+				cli_error("pin add", "'%s' is not a boolean", optarg);
+				return EXIT_USAGE;
+			}
+		} else if (c == 'p') {
+			/* nothing is fetched on the repo: accepted, as in Kubo */
+			if (optarg && cli_parse_bool(optarg, &progress)) {
 				cli_error("pin add", "'%s' is not a boolean", optarg);
 				return EXIT_USAGE;
 			}
@@ -190,11 +201,48 @@ static int pin_rm(repo *r, int argc, char **argv)
 	return rc;
 }
 
+/* The ndjson of pin/add?progress=true, as it arrives: {"Progress": n}
+ * lines shown on standard error, an error line kept for the caller. */
+struct progress_sink {
+	char line[4096];
+	size_t len;
+	int shown;
+	char error[1024];
+};
+
+static void progress_line(struct progress_sink *ps)
+{
+	ps->line[ps->len] = '\0';
+	json_t *j = json_loads(ps->line, 0, NULL);
+	const char *type = json_string_value(json_object_get(j, "Type"));
+	json_t *prog = json_object_get(j, "Progress");
+	if (type && !strcmp(type, "error")) {
+		snprintf(ps->error, sizeof ps->error, "%s", json_string_value(json_object_get(j, "Message")));
+	} else if (json_is_integer(prog)) {
+		fprintf(stderr, "\rfetched %lld blocks", (long long)json_integer_value(prog));
+		ps->shown = 1;
+	}
+	json_decref(j);
+	ps->len = 0;
+}
+
+static ssize_t progress_write(void *cookie, const char *buf, size_t size)
+{
+	struct progress_sink *ps = cookie;
+	for (size_t i = 0; i < size; i++) {
+		if (buf[i] == '\n')
+			progress_line(ps);
+		else if (ps->len < sizeof ps->line - 1)
+			ps->line[ps->len++] = buf[i];
+	}
+	return (ssize_t)size;
+}
+
 /* pin add|ls|rm through the running daemon's API. */
 static int pin_via_daemon(const api_client *c, int argc, char **argv)
 {
 	const char *sub = argv[1];
-	int rc = 0, quiet = 0, recursive = 1;
+	int rc = 0, quiet = 0, recursive = 1, progress = isatty(STDERR_FILENO);
 	const char *type = "all", *name = NULL;
 	int first = 2;
 	for (; first < argc && argv[first][0] == '-' && argv[first][1]; first++) {
@@ -209,6 +257,10 @@ static int pin_via_daemon(const api_client *c, int argc, char **argv)
 			name = o + 7;
 		else if (!strcmp(o, "--name") && first + 1 < argc)
 			name = argv[++first];
+		else if (!strcmp(o, "--progress") || !strcmp(o, "--progress=true"))
+			progress = 1;
+		else if (!strcmp(o, "--progress=false"))
+			progress = 0;
 		else if (!strcmp(o, "--recursive=false"))
 			recursive = 0;
 		else if (strcmp(o, "--recursive") && strcmp(o, "--recursive=true")) {
@@ -255,11 +307,28 @@ static int pin_via_daemon(const api_client *c, int argc, char **argv)
 		api_client_escape(argv[i], esc, sizeof esc);
 		if (name)
 			api_client_escape(name, nesc, sizeof nesc);
-		snprintf(q, sizeof q, "arg=%s&recursive=%s%s%s", esc, recursive ? "true" : "false",
-		         name ? "&name=" : "", nesc);
 		int add = !strcmp(sub, "add");
-		if (cli_api(c, add ? "pin add" : "pin rm", add ? "pin/add" : "pin/rm", q, NULL, NULL,
-		            &body) != 0) {
+		snprintf(q, sizeof q, "arg=%s&recursive=%s%s%s%s", esc, recursive ? "true" : "false",
+		         name ? "&name=" : "", nesc, add && progress ? "&progress=true" : "");
+		if (add && progress) {
+			struct progress_sink ps = {0};
+			cookie_io_functions_t io = {.write = progress_write};
+			FILE *out = fopencookie(&ps, "w", io);
+			int r = out ? cli_api(c, "pin add", "pin/add", q, NULL, out, NULL) : EXIT_FAIL;
+			if (out)
+				fclose(out);
+			if (ps.shown)
+				fputc('\n', stderr);
+			if (r == 0 && ps.error[0]) {
+				cli_error("pin add", "%s", ps.error);
+				r = EXIT_FAIL;
+			}
+			if (r != 0) {
+				rc = EXIT_FAIL;
+				continue;
+			}
+		} else if (cli_api(c, add ? "pin add" : "pin rm", add ? "pin/add" : "pin/rm", q, NULL, NULL,
+		                   &body) != 0) {
 			rc = EXIT_FAIL;
 			continue;
 		}

@@ -156,6 +156,23 @@ check "pin add on C of a tree only A has (through B): pinned" "$tree" \
 check "pin add of what no peer has: 502, with each peer's answer" "502" \
 	"$(curl -sS --max-time 60 -o "$scratch/body" -w '%{http_code}' -X POST "$C_API/api/v0/pin/add?arg=$missing")"
 
+# pin add with progress: ndjson {"Progress": blocks} while fetching
+head -c 3000000 /dev/urandom >"$scratch/prog"
+prog=$(add "$scratch/prog" "$A_API")
+start P --peer "$A_GW"
+curl -sS --max-time 60 -X POST "$P_API/api/v0/pin/add?arg=$prog&progress=true" >"$scratch/lines"
+check "pin/add?progress=true: progress lines, then the pin with the count (13 blocks)" "0 13 $prog" \
+	"$(head -1 "$scratch/lines" | sed -n 's/.*"Progress":\([0-9]*\).*/\1/p') $(tail -1 "$scratch/lines" | node -e 'const o=JSON.parse(require("fs").readFileSync(0));console.log(o.Progress,o.Pins[0])')"
+# the CLI through the daemon: --progress counts on standard error
+head -c 1000000 /dev/urandom >"$scratch/prog2"
+prog2=$(add "$scratch/prog2" "$A_API")
+node -e 'const f=process.argv[1],c=JSON.parse(require("fs").readFileSync(f));c.Addresses.API=process.argv[2].replace("http://","");require("fs").writeFileSync(f,JSON.stringify(c))' "$scratch/P/config" "$P_API"
+out=$(CAIRN_PATH=$scratch/P "$CAIRN" pin add --progress "$prog2" 2>"$scratch/err")
+check "cairn pin add --progress through the daemon: pinned" "pinned $prog2 recursively" "$out"
+grep -q "fetched 5 blocks" "$scratch/err" && ok "…counting the blocks fetched on stderr" || not_ok "stderr: $(cat "$scratch/err")"
+CAIRN_PATH=$scratch/P "$CAIRN" pin add --progress bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy 2>"$scratch/err"; rc=$?
+[ $rc -eq 1 ] && grep -q "does not have it (404)" "$scratch/err" && ok "…and a DAG no peer has: exit 1, with the peers' answers" || not_ok "rc $rc: $(cat "$scratch/err")"
+
 # cached, not pinned: GC removes what was fetched, keeps what was pinned
 curl -sS -X POST "$C_API/api/v0/repo/gc" >/dev/null
 check "after GC on C, the fetched file is gone from C" "412" "$(get -H 'Cache-Control: only-if-cached' "$C_GW/ipfs/$cid")"
