@@ -138,22 +138,31 @@ static void api_id(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 	                              "ipfs/0.1.0"));
 }
 
-/* A cat waiting for peers to send what it lacks. */
-struct cat_wait {
+/*
+ * Reads of content this node lacks (cat, ls, block/get|stat, dag/export)
+ * ask the peers first, then run: a request waits here for its blocks.
+ */
+typedef void (*api_fn)(struct evhttp_request *req, node *n, struct evkeyvalq *q);
+
+struct fetch_wait {
 	struct evhttp_request *req;
 	node *n;
-	int round;
+	int round, scope;
+	api_fn body;
 };
 
-static void api_cat_round(struct evhttp_request *req, node *n, struct evkeyvalq *q, int round);
+static void with_fetch(struct evhttp_request *req, node *n, struct evkeyvalq *q, int round,
+                       int scope, api_fn body);
 
-static void cat_fetched(void *ctx, int outcome, const char *msg)
+static void prefetched(void *ctx, int outcome, const char *msg)
 {
-	struct cat_wait *w = ctx;
+	struct fetch_wait *w = ctx;
 	struct evkeyvalq q;
 	TAILQ_INIT(&q);
 	if (outcome == FETCH_OK && http_parse_query(w->req, &q) == 0)
-		api_cat_round(w->req, w->n, &q, w->round + 1);
+		with_fetch(w->req, w->n, &q, w->round + 1, w->scope, w->body);
+	else if (outcome == FETCH_OK)
+		http_reply_rpc_error(w->req, 400, "malformed query");
 	else if (outcome != FETCH_CANCELLED)
 		http_reply_rpc_error(w->req, outcome == FETCH_TIMEOUT ? 504 : 502,
 		                     "could not get it from peers: %.900s", msg);
@@ -161,10 +170,12 @@ static void cat_fetched(void *ctx, int outcome, const char *msg)
 	free(w);
 }
 
-/* Is what the cat names missing here (its path, or its file's root)? Then
- * ask the peers for the path's blocks and the file (dag-scope=entity) and
- * answer once they are in. 1 if the request now waits, 0 otherwise. */
-static int cat_fetch(struct evhttp_request *req, node *n, struct evkeyvalq *q, int round)
+/* Is what arg names missing here? Its path, the block it ends at, or (for
+ * FETCH_SCOPE_ALL) any block of its DAG. Then ask the peers (first for the
+ * path, as given, then from the missing block) and run body once they
+ * answered. 1 if the request now waits, 0 if body is to run now. */
+static int api_prefetch(struct evhttp_request *req, node *n, struct evkeyvalq *q, int round,
+                        int scope, api_fn body)
 {
 	const char *arg = evhttp_find_header(q, "arg");
 	char err[512], path[4096] = "";
@@ -177,15 +188,14 @@ static int cat_fetch(struct evhttp_request *req, node *n, struct evkeyvalq *q, i
 	if (cairn_cid_parse(arg, clen, &root) != 0)
 		return 0;
 	int rc = dir_resolve(&n->repo.bs, &root, arg + clen, &cid, NULL, &where, err);
-	if (rc == 0) {
-		dag_reader r;
-		if ((rc = dag_reader_open(&r, &n->repo.bs, &cid, &where, err)) == 0)
-			dag_reader_close(&r);
-	}
+	if (rc == 0 && scope == FETCH_SCOPE_ALL)
+		rc = dag_walk(&n->repo.bs, &cid, DAG_RECURSIVE, NULL, NULL, &where, NULL, err);
+	else if (rc == 0 && cid.mh.code != CAIRN_MH_IDENTITY && !blockstore_has(&n->repo.bs, &cid))
+		rc = DAG_MISSING, where = cid;
 	if (rc != DAG_MISSING)
 		return 0;
-	/* the path, segment by segment %-encoded, for the peer's URL */
-	for (const char *p = arg + clen; *p;) {
+	/* the first time, the path as asked, %-encoded segment by segment */
+	for (const char *p = arg + clen; round == 0 && *p;) {
 		size_t sl = strcspn(p + 1, "/");
 		char *e = evhttp_uriencode(p + 1, (ev_ssize_t)sl, 0);
 		size_t used = strlen(path);
@@ -194,28 +204,35 @@ static int cat_fetch(struct evhttp_request *req, node *n, struct evkeyvalq *q, i
 		free(e);
 		p += 1 + sl;
 	}
-	struct cat_wait *w = calloc(1, sizeof *w);
+	struct fetch_wait *w = calloc(1, sizeof *w);
 	if (!w)
 		return 0;
-	*w = (struct cat_wait){req, n, round};
-	if (!peers_fetch(n->peers, req, round == 0 ? &root : &where, round == 0 ? path : "",
-	                 FETCH_SCOPE_ENTITY, cat_fetched, w)) {
+	*w = (struct fetch_wait){req, n, round, scope, body};
+	if (!peers_fetch(n->peers, req, round == 0 ? &root : &where, round == 0 ? path : "", scope,
+	                 prefetched, w)) {
 		free(w);
 		return 0;
 	}
 	return 1;
 }
 
-static void api_cat(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+static void with_fetch(struct evhttp_request *req, node *n, struct evkeyvalq *q, int round,
+                       int scope, api_fn body)
 {
-	api_cat_round(req, n, q, 0);
+	if (!api_prefetch(req, n, q, round, scope, body))
+		body(req, n, q);
 }
 
-static void api_cat_round(struct evhttp_request *req, node *n, struct evkeyvalq *q, int round)
+static void api_cat_body(struct evhttp_request *req, node *n, struct evkeyvalq *q);
+
+static void api_cat(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+{
+	with_fetch(req, n, q, 0, FETCH_SCOPE_ENTITY, api_cat_body);
+}
+
+static void api_cat_body(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 {
 	cairn_cid cid;
-	if (cat_fetch(req, n, q, round))
-		return;
 	if (arg_path(req, n, q, &cid) != 0)
 		return;
 	dag_reader *r = http_open_file(req, &n->repo.bs, &cid, 1);
@@ -1357,6 +1374,27 @@ static void api_repo_verify(struct evhttp_request *req, node *n, struct evkeyval
 	http_stream(req, 200, &v->base, 1, 1);
 }
 
+/* Reads that fetch what they lack from the peers first. */
+static void api_ls_f(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+{
+	with_fetch(req, n, q, 0, FETCH_SCOPE_ENTITY, api_ls);
+}
+
+static void api_block_get_f(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+{
+	with_fetch(req, n, q, 0, FETCH_SCOPE_BLOCK, api_block_get);
+}
+
+static void api_block_stat_f(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+{
+	with_fetch(req, n, q, 0, FETCH_SCOPE_BLOCK, api_block_stat);
+}
+
+static void api_dag_export_f(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+{
+	with_fetch(req, n, q, 0, FETCH_SCOPE_ALL, api_dag_export);
+}
+
 static const struct {
 	const char *path;
 	api_fn fn;
@@ -1368,14 +1406,14 @@ static const struct {
 	{"/api/v0/pin/rm", api_pin_rm},
 	{"/api/v0/repo/gc", api_repo_gc},
 	{"/api/v0/repo/verify", api_repo_verify},
-	{"/api/v0/dag/export", api_dag_export},
+	{"/api/v0/dag/export", api_dag_export_f},
 	{"/api/v0/dag/import", api_dag_import},
 	{"/api/v0/version", api_version},
 	{"/api/v0/id", api_id},
 	{"/api/v0/cat", api_cat},
-	{"/api/v0/ls", api_ls},
-	{"/api/v0/block/get", api_block_get},
-	{"/api/v0/block/stat", api_block_stat},
+	{"/api/v0/ls", api_ls_f},
+	{"/api/v0/block/get", api_block_get_f},
+	{"/api/v0/block/stat", api_block_stat_f},
 	{"/api/v0/pin/ls", api_pin_ls},
 	{"/api/v0/repo/stat", api_repo_stat},
 	{"/api/v0/anchor/add", anchor_api_add},

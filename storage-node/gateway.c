@@ -949,6 +949,20 @@ static void gateway_serve(struct evhttp_request *req, node *n, int round)
 	                  : scope_q && strcmp(scope_q, "all") == 0 ? FETCH_SCOPE_ALL
 	                  : scope_q && strcmp(scope_q, "block") == 0 ? FETCH_SCOPE_BLOCK : FETCH_SCOPE_ENTITY))
 		goto done;
+	/* With peers, a CAR of a whole DAG (or of a file, its entity) must not
+	 * stop at a block this node lacks: what is missing is fetched first. */
+	if (car && n->peers && round < GATEWAY_FETCH_ROUNDS) {
+		int all = !(scope_q && strcmp(scope_q, "all") != 0);
+		dag_reader fr0;
+		int file = !all && !(scope_q && strcmp(scope_q, "block") == 0) &&
+		           dag_reader_open(&fr0, &n->repo.bs, &t.cid, &where, err) == 0;
+		if (file)
+			dag_reader_close(&fr0);
+		if ((all || file) &&
+		    dag_walk(&n->repo.bs, &t.cid, DAG_RECURSIVE, NULL, NULL, &where, NULL, err) == DAG_MISSING &&
+		    fetch_missing(req, n, round, &where, "", all ? FETCH_SCOPE_ALL : FETCH_SCOPE_ENTITY))
+			goto done;
+	}
 	if (car) {
 		serve_car(req, n, &t, &q, head);
 		goto done;

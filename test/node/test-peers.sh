@@ -62,6 +62,21 @@ catdir=$(curl -sS -X POST -F "file=@$scratch/spaced;filename=d/a b+c.txt" "$A_AP
 check "api/v0/cat of a path with a space and a plus, through two peers" "spaced out" \
 	"$(curl -sS --max-time 60 -X POST "$C_API/api/v0/cat?arg=/ipfs/$catdir/a%20b%2Bc.txt")"
 
+# ls, block/get, block/stat and dag/export fetch too (each on a node that lacks it)
+head -c 600000 /dev/urandom >"$scratch/x1"; printf 'tiny' >"$scratch/x2"
+lsdir=$(curl -sS -X POST -F "file=@$scratch/x1;filename=e/x1" -F "file=@$scratch/x2;filename=e/x2" "$A_API/api/v0/add?cid-version=1" | sed -n 's/.*"Name":"e","Hash":"\([^"]*\)".*/\1/p')
+check "api/v0/ls of a directory only A has (through B)" "x1 x2" \
+	"$(curl -sS --max-time 60 -X POST "$C_API/api/v0/ls?arg=$lsdir" | node -e 'const o=JSON.parse(require("fs").readFileSync(0));console.log(o.Objects[0].Links.map(l=>l.Name).join(" "))')"
+x2=$(printf 'tiny' | CAIRN_PATH= "$CAIRN" add -nQ --cid-version 1)
+check "api/v0/block/stat of a block only A has" "4" \
+	"$(curl -sS --max-time 60 -X POST "$B_API/api/v0/block/stat?arg=$x2" | sed -n 's/.*"Size":\([0-9]*\).*/\1/p')"
+curl -sS -X POST "$A_API/api/v0/dag/export?arg=$lsdir" >"$scratch/a.car"
+curl -sS --max-time 60 -X POST "$C_API/api/v0/dag/export?arg=$lsdir" >"$scratch/c.car"
+cmp -s "$scratch/a.car" "$scratch/c.car" && [ -s "$scratch/c.car" ] && ok "api/v0/dag/export of a DAG only A has: the same CAR as A's" || not_ok "dag/export differs ($(stat -c %s "$scratch/c.car") bytes)"
+x3=$(printf 'raw only on A' | tee "$scratch/x3" | curl -sS -X POST -F "data=@-" "$A_API/api/v0/block/put" | sed -n 's/.*"Key":"\([^"]*\)".*/\1/p')
+curl -sS --max-time 60 -X POST "$C_API/api/v0/block/get?arg=$x3" >"$scratch/x3.out"
+cmp -s "$scratch/x3" "$scratch/x3.out" && ok "api/v0/block/get of a block only A has: its bytes" || not_ok "block/get: $(cat "$scratch/x3.out")"
+
 # delegated routing: the routing v1 API names A for what A has
 A_ID=$(curl -sS -X POST "$A_API/api/v0/id" | sed -n 's/.*"ID":"\([^"]*\)".*/\1/p')
 curl -sS -D "$scratch/h" -o "$scratch/body" "$A_GW/routing/v1/providers/$cid"
