@@ -40,25 +40,34 @@ static int via_daemon(const api_client *c, int argc, char **argv)
 	char *body = NULL;
 	int rc = 0;
 	if (!strcmp(sub, "add")) {
-		size_t cap = 64, len = 0;
-		char *q = malloc(cap), esc[512];
-		if (!q)
+		/* the CIDs go in the body, one a line: no URL limit on how many */
+		char *text = NULL, err[256];
+		size_t tlen = 0, blen = 0;
+		FILE *t = open_memstream(&text, &tlen), *b = t ? open_memstream(&body, &blen) : NULL;
+		int status = 0;
+		if (!b) {
+			if (t)
+				fclose(t);
+			free(text);
+			cli_error("anchor add", "out of memory");
 			return EXIT_FAIL;
-		q[0] = '\0';
-		for (int i = 2; i < argc; i++) {
-			api_client_escape(argv[i], esc, sizeof esc);
-			if (len + strlen(esc) + 6 > cap) {
-				char *nq = realloc(q, cap = (len + strlen(esc) + 6) * 2);
-				if (!nq) {
-					free(q);
-					return EXIT_FAIL;
-				}
-				q = nq;
-			}
-			len += (size_t)sprintf(q + len, "%sarg=%s", len ? "&" : "", esc);
 		}
-		rc = cli_api(c, "anchor add", "anchor/add", q, NULL, NULL, &body);
-		free(q);
+		for (int i = 2; i < argc; i++)
+			fprintf(t, "%s\n", argv[i]);
+		fclose(t);
+		if (api_client_post_json(c, "/api/v0/anchor/add", text, b, &status, err, sizeof err) != 0) {
+			cli_error("anchor add", "%s", err);
+			rc = EXIT_FAIL;
+		}
+		fclose(b);
+		free(text);
+		if (rc == 0 && status != 200) {
+			json_t *e = json_loads(body ? body : "", 0, NULL);
+			const char *m = json_string_value(json_object_get(e, "Message"));
+			cli_error("anchor add", "%s", m ? m : "the daemon refused the request");
+			json_decref(e);
+			rc = EXIT_FAIL;
+		}
 		for (char *line = body, *nl; rc == 0 && line && *line; line = nl ? nl + 1 : NULL) {
 			nl = strchr(line, '\n');
 			if (nl)

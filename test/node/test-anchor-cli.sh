@@ -43,12 +43,16 @@ check "anchor add through the daemon" "${d[4]}	25" "$("$CAIRN" anchor add "${d[@
 mkdir -p "$scratch/tree"; printf x >"$scratch/tree/x"; printf y >"$scratch/tree/y"
 troot=$("$CAIRN" add -rQ --anchor "$scratch/tree")
 check "add -r --anchor through the daemon: the tree's root is leaf 26" "$troot	26" "$("$CAIRN" anchor add "$troot")"
+many=( $(for i in $(seq 1 500); do printf 'many %s' "$i" | "$CAIRN" add -nQ --cid-version 1; done) )
+check "anchor add of 500 CIDs through the daemon (past the URL limit): one call" "${many[499]}	526" "$("$CAIRN" anchor add "${many[@]}" | tail -1)"
+out=$("$CAIRN" anchor add "${d[0]}" nope 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$out" | grep -q "invalid CID 'nope'" && ok "…a bad CID among them: exit 1, nothing added, the daemon's reason" || not_ok "bad cid via daemon: $rc $out"
 line=$("$CAIRN" anchor flush)
 [[ "$(echo "$line" | cut -f4)" =~ ^0x[0-9a-f]{64}$ ]] && ok "anchor flush through the daemon waits for the chain: $(echo "$line" | cut -f1) anchored" || not_ok "flush: $line"
 "$CAIRN" anchor proof "${d[2]}" >"$scratch/p.json"
 check "the proof verifies (log, checkpoint)" "ok" "$(node "$here/anchor-verify.mjs" proof "$peer" <"$scratch/p.json")"
 check "…and on chain" "ok" "$(node "$here/chain-verify.mjs" "http://127.0.0.1:$port" 1 <"$scratch/p.json")"
-check "anchor ls: both checkpoints, the second anchored" "20 - 27 0x" \
+check "anchor ls: both checkpoints, the second anchored" "20 - 527 0x" \
 	"$("$CAIRN" anchor ls | awk '{print $1, substr($4, 1, 2)}' | xargs)"
 check "an old checkpoint's proof by --size" "20" "$("$CAIRN" anchor proof "${c[0]}" --size 20 | sed -n 's/.*"size":\([0-9]*\).*/\1/p')"
 echo "1..$n"
