@@ -37,6 +37,15 @@ int api_client_from_repo(api_client *c, const char *repo_path, char *err, size_t
 		snprintf(c->host, sizeof c->host, "127.0.0.1");
 	c->port = (unsigned short)atoi(colon + 1);
 	json_decref(cfg);
+	const char *tok = getenv("CAIRN_API_TOKEN");
+	c->token[0] = '\0';
+	if (tok && *tok) {
+		if (strlen(tok) >= sizeof c->token || strpbrk(tok, "\r\n")) {
+			ERR("CAIRN_API_TOKEN is not a token");
+			return -1;
+		}
+		strcpy(c->token, tok);
+	}
 	return 0;
 }
 
@@ -198,12 +207,14 @@ static int post(const api_client *c, const char *path, const api_upload *upload,
 	char head[8192];
 	int fd = -1, rc = -1;
 	struct rd *r = NULL;
-	char reqlen[64];
+	char reqlen[64], auth[sizeof c->token + 32] = "";
 	snprintf(reqlen, sizeof reqlen, "Content-Length: %zu\r\n", raw ? raw_len : 0);
+	if (c->token[0])
+		snprintf(auth, sizeof auth, "Authorization: Bearer %s\r\n", c->token);
 
 	int hl = snprintf(head, sizeof head,
-	                  "POST %s HTTP/1.1\r\nHost: %s:%u\r\nConnection: close\r\n%s%s\r\n",
-	                  path, c->host, c->port,
+	                  "POST %s HTTP/1.1\r\nHost: %s:%u\r\nConnection: close\r\n%s%s%s\r\n",
+	                  path, c->host, c->port, auth,
 	                  upload ? "Transfer-Encoding: chunked\r\n"
 	                           "Content-Type: multipart/form-data; boundary=" BOUNDARY "\r\n"
 	                         : reqlen,
@@ -306,6 +317,7 @@ int api_client_from_url(api_client *c, char *path, size_t pathcap, const char *u
 		return -1;
 	}
 	p += 7;
+	c->token[0] = '\0';
 	size_t hl = strcspn(p, ":/");
 	if (hl == 0 || hl >= sizeof c->host) {
 		ERR("'%.100s' has no host", url);

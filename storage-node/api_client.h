@@ -14,10 +14,11 @@
 typedef struct api_client {
 	char host[256];
 	unsigned short port;
+	char token[300]; /* sent as "Authorization: Bearer <token>" unless "" */
 } api_client;
 
-/* The API address from the repo's config (the daemon's listener). 0, or -1
- * with a message in err. */
+/* The API address from the repo's config (the daemon's listener), and the
+ * token from $CAIRN_API_TOKEN. 0, or -1 with a message in err. */
 int api_client_from_repo(api_client *c, const char *repo_path, char *err, size_t errcap);
 
 /* One multipart part (field "file") of an upload. */

@@ -1,5 +1,5 @@
 /*
- * cairn token add|ls|rm: the bearer tokens of the pinning service API.
+ * cairn token add|ls|rm: the API's bearer tokens.
  * Tokens live in the repo's LMDB index, which is safe to change while a
  * daemon runs, so these open only the index and never the repo lock.
  */
@@ -11,11 +11,15 @@
 #include <time.h>
 
 static const char token_usage[] =
-	"usage: cairn token add NAME   create a token; print its secret (shown only once)\n"
-	"       cairn token ls         list token names and when they were created\n"
+	"usage: cairn token add NAME [--scope api|pins]\n"
+	"                             create a token; print its secret (shown only once)\n"
+	"       cairn token ls         list tokens: name, scope, when created\n"
 	"       cairn token rm NAME    revoke a token\n"
 	"\n"
-	"Clients send the secret as 'Authorization: Bearer <secret>'. A NAME is 1 to 64\n"
+	"Once any token exists, every call to the daemon's API needs one, sent as\n"
+	"'Authorization: Bearer <secret>' (the cairn CLI sends $CAIRN_API_TOKEN).\n"
+	"Scope 'api' (the default) opens the whole API; 'pins' only the Pinning Service\n"
+	"API (/pins), for peers that replicate to this node. A NAME is 1 to 64\n"
 	"characters of A-Z a-z 0-9 . _ -; pin requests belong to it, so removing a token\n"
 	"and adding one with the same name rotates the secret and keeps its pins.\n";
 
@@ -41,7 +45,7 @@ static int print_token(void *ctx, const token *t)
 	(void)ctx;
 	gmtime_r(&s, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	printf("%s\t%s\n", t->name, when);
+	printf("%s\t%s\t%s\n", t->name, token_scope_name(t->scope), when);
 	return 0;
 }
 
@@ -76,11 +80,34 @@ int cmd_token(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	const char *cmd = strcmp(sub, "add") == 0 ? "token add" : "token rm";
-	if (argc != 3) {
-		cli_error(cmd, argc < 3 ? "a token NAME is required" : "one NAME at a time");
+	const char *name = NULL;
+	int scope = TOKEN_SCOPE_API;
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		if (cmd[6] == 'a' && (strcmp(a, "--scope") == 0 || strncmp(a, "--scope=", 8) == 0)) {
+			const char *v = a[7] == '=' ? a + 8 : i + 1 < argc ? argv[++i] : "";
+			if (strcmp(v, "api") == 0) {
+				scope = TOKEN_SCOPE_API;
+			} else if (strcmp(v, "pins") == 0) {
+				scope = TOKEN_SCOPE_PINS;
+			} else {
+				cli_error(cmd, "--scope takes 'api' or 'pins', not '%.80s'", v);
+				return EXIT_USAGE;
+			}
+		} else if (a[0] == '-' && a[1]) {
+			cli_error(cmd, "unknown option '%.80s'", a);
+			return EXIT_USAGE;
+		} else if (name) {
+			cli_error(cmd, "one NAME at a time");
+			return EXIT_USAGE;
+		} else {
+			name = a;
+		}
+	}
+	if (!name) {
+		cli_error(cmd, "a token NAME is required");
 		return EXIT_USAGE;
 	}
-	const char *name = argv[2];
 	if (!token_name_valid(name)) {
 		cli_error(cmd, "invalid token name '%.80s' (1 to %d characters of A-Z a-z 0-9 . _ -)",
 		          name, TOKEN_NAME_MAX);
@@ -88,7 +115,7 @@ int cmd_token(int argc, char **argv)
 	}
 	if (open_index(&r, cmd) != 0)
 		return EXIT_FAIL;
-	rc = cmd[6] == 'a' ? tokens_add(&r, name, secret, err) : tokens_rm(&r, name, err);
+	rc = cmd[6] == 'a' ? tokens_add(&r, name, scope, secret, err) : tokens_rm(&r, name, err);
 	repo_close(&r);
 	if (rc < 0) {
 		cli_error(cmd, "%s", err);

@@ -4,6 +4,7 @@
  * command that would write to the repo) is refused rather than racing it.
  */
 #include "anchorer.h"
+#include "auth.h"
 #include "peers.h"
 #include "pgmirror.h"
 #include "pinsvc.h"
@@ -16,6 +17,7 @@
 #include "pinstore.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <malloc.h>
 #include <event2/http.h>
 #include <netinet/in.h>
@@ -64,6 +66,10 @@ static const char daemon_usage[] =
 	"  --replicate-to URL[,TOKEN]  ask this Pinning Service API (e.g. another\n"
 	"                       node's http://HOST:5001) to pin every new recursive\n"
 	"                       pin, from this node's gateway; repeatable\n"
+	"  --api-token SECRET   require this bearer token on the API (16 to 256\n"
+	"                       visible characters), besides those of 'cairn token'\n"
+	"  --api-token-file F   the same, read from the first line of file F (keeps\n"
+	"                       the secret out of the process list)\n"
 	"  --pg DSN             mirror pins and anchoring proofs into PostgreSQL\n"
 	"                       (libpq connection string or URI; tables cairn.objects,\n"
 	"                       cairn.anchors), queued while it is unreachable\n"
@@ -116,7 +122,7 @@ static void observed(struct evhttp_request *req, node *n, int server,
 {
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (!node_serve_ops(req, n))
+	if ((server != 0 || auth_gate(n, req)) && !node_serve_ops(req, n))
 		handler(req, n);
 	if (evhttp_request_get_response_code(req) == 0) {
 		/* no reply yet: account for it when it completes */
@@ -246,6 +252,8 @@ static int listen_on(node *n, struct listener *l, const char *addr, void (*cb)(s
 	if (getsockname(evhttp_bound_socket_get_fd(l->sock), (struct sockaddr *)&sa, &sl) == 0)
 		inet_ntop(AF_INET, &sa.sin_addr, ip, sizeof ip);
 	printf("%s server listening on http://%s:%u\n", l->name, ip, ntohs(sa.sin_port));
+	if (l == &listeners[0])
+		n->api_public = (ntohl(sa.sin_addr.s_addr) >> 24) != 127;
 	if (l == &listeners[1])
 		snprintf(n->delegate, sizeof n->delegate, "/ip4/%s/tcp/%u/http/p2p/%s", ip,
 		         ntohs(sa.sin_port), n->repo.peer_id);
@@ -340,6 +348,8 @@ int cmd_daemon(int argc, char **argv)
 {
 	node n;
 	const char *api_addr = NULL, *gw_addr = NULL, *pg_dsn = NULL;
+	const char *api_token = NULL, *api_token_file = NULL;
+	char token_buf[AUTH_STATIC_MAX + 2];
 	const char *peer_urls[PEERS_MAX + 1];
 	size_t npeers = 0, nrouters = 0;
 	const char *router_urls[PEERS_MAX + 1];
@@ -389,6 +399,12 @@ int cmd_daemon(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			peer_timeout = (unsigned)t;
+		} else if ((strcmp(argv[i], "--api-token") == 0 && i + 1 < argc) ||
+		           strncmp(argv[i], "--api-token=", 12) == 0) {
+			api_token = argv[i][11] == '=' ? argv[i] + 12 : argv[++i];
+		} else if ((strcmp(argv[i], "--api-token-file") == 0 && i + 1 < argc) ||
+		           strncmp(argv[i], "--api-token-file=", 17) == 0) {
+			api_token_file = argv[i][16] == '=' ? argv[i] + 17 : argv[++i];
 		} else if (strcmp(argv[i], "--pg") == 0 && i + 1 < argc) {
 			pg_dsn = argv[++i];
 		} else if (strncmp(argv[i], "--pg=", 5) == 0) {
@@ -413,6 +429,27 @@ int cmd_daemon(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	memset(&n, 0, sizeof n);
+	if (api_token && api_token_file) {
+		cli_error("daemon", "--api-token and --api-token-file: one or the other");
+		return EXIT_USAGE;
+	}
+	if (api_token_file) {
+		FILE *f = fopen(api_token_file, "r");
+		if (!f) {
+			cli_error("daemon", "--api-token-file %s: %s", api_token_file, strerror(errno));
+			return EXIT_USAGE;
+		}
+		if (!fgets(token_buf, sizeof token_buf, f))
+			token_buf[0] = '\0';
+		fclose(f);
+		token_buf[strcspn(token_buf, "\r\n")] = '\0';
+		api_token = token_buf;
+	}
+	if (api_token && auth_set_static(&n, api_token) != 0) {
+		cli_error("daemon", "an API token is %d to %d visible ASCII characters, no spaces",
+		          AUTH_STATIC_MIN, AUTH_STATIC_MAX);
+		return EXIT_USAGE;
+	}
 	if ((rc = cli_repo_open(&n.repo, "daemon")) != 0)
 		return rc;
 	if (!api_addr)
@@ -448,6 +485,18 @@ int cmd_daemon(int argc, char **argv)
 	    (rc = listen_on(&n, &listeners[1], gw_addr ? gw_addr : REPO_DEFAULT_GATEWAY,
 	                    gateway_entry, GATEWAY_BODY_MAX)) != 0)
 		goto done;
+	if (n.api_public) {
+		char aerr[REPO_ERR_MAX];
+		int need = auth_required(&n, aerr);
+		if (need <= 0) {
+			cli_error("daemon", need < 0 ? "reading tokens: %s" :
+			          "refusing to serve the API beyond loopback (%s) without tokens: create "
+			          "one with 'cairn token add NAME' or pass --api-token-file", need < 0 ? aerr :
+			          api_addr ? api_addr : REPO_DEFAULT_API);
+			rc = need < 0 ? EXIT_FAIL : EXIT_USAGE;
+			goto done;
+		}
+	}
 	setvbuf(stderr, log_buf, _IOFBF, sizeof log_buf);
 	flusher = event_new(n.base, -1, EV_PERSIST, flush_log, NULL);
 	struct timeval every = {0, LOG_FLUSH_MS * 1000};

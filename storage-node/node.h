@@ -4,6 +4,7 @@
 
 #include <event2/event.h>
 #include <event2/http.h>
+#include <stdint.h>
 
 #include "metrics.h"
 #include "repo.h"
@@ -24,6 +25,11 @@ typedef struct node {
 	struct peers *peers;
 	/* asking other nodes to pin what this one pins; NULL without --replicate-to */
 	struct replicator *replicator;
+	/* SHA-256 of the --api-token secret, if api_token_set (auth.h) */
+	uint8_t api_token_hash[32];
+	int api_token_set;
+	/* the API listens on an address beyond loopback */
+	int api_public;
 } node;
 
 /* The repo's blocks and bytes on disk: counted at start, kept current by

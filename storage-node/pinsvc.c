@@ -24,6 +24,8 @@
 #define _GNU_SOURCE /* timegm, strcasestr */
 #include "pinsvc.h"
 
+#include "auth.h"
+
 #include "dag.h"
 #include "error.h"
 #include "http_util.h"
@@ -86,34 +88,32 @@ static void reply(struct evhttp_request *req, int code, json_t *j)
 	http_reply_json(req, code, text);
 }
 
-/* The caller's token, or a 401 reply (then -1). */
+/* The caller's token, or a 401 reply (then -1). Unlike the rest of the
+ * API, the Pinning Service API needs a token even on an open node: its
+ * spec makes requests belong to one. */
 static int authorize(struct evhttp_request *req, node *n, token *who)
 {
 	char err[REPO_ERR_MAX];
-	const char *h = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
-	if (!h || strncasecmp(h, "Bearer ", 7) != 0) {
-		int any = tokens_any(&n->repo, err);
-		if (any == 0)
-			fail(req, 401, "UNAUTHORIZED", "no access token exists on this node: create one "
-			     "with 'cairn token add NAME' and send it as 'Authorization: Bearer <secret>'");
-		else
-			fail(req, 401, "UNAUTHORIZED", "access token is missing: send "
-			     "'Authorization: Bearer <secret>'");
+	switch (auth_check(n, req, who, err)) {
+	case AUTH_OK:
+		return 0;
+	case AUTH_OPEN:
+	case AUTH_EXPOSED:
+		fail(req, 401, "UNAUTHORIZED", "no access token exists on this node: create one "
+		     "with 'cairn token add NAME' and send it as 'Authorization: Bearer <secret>'");
 		return -1;
-	}
-	h += 7;
-	while (*h == ' ')
-		h++;
-	int rc = tokens_check(&n->repo, h, strlen(h), who, err);
-	if (rc < 0) {
-		fail(req, 500, "INTERNAL_SERVER_ERROR", "%s", err);
+	case AUTH_MISSING:
+		fail(req, 401, "UNAUTHORIZED", "access token is missing: send "
+		     "'Authorization: Bearer <secret>'");
 		return -1;
-	}
-	if (rc > 0) {
+	case AUTH_INVALID:
 		fail(req, 401, "UNAUTHORIZED", "access token is invalid or has been revoked");
 		return -1;
+	case AUTH_FAULT:
+		break;
 	}
-	return 0;
+	fail(req, 500, "INTERNAL_SERVER_ERROR", "%s", err);
+	return -1;
 }
 
 static size_t utf8_chars(const char *s)

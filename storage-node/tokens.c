@@ -10,7 +10,13 @@
 #include <time.h>
 
 #define ERR(...) snprintf(err, REPO_ERR_MAX, __VA_ARGS__)
-#define VALUE_LEN (CAIRN_HASH_LEN + 8)
+#define VALUE_LEN_V1 (CAIRN_HASH_LEN + 8)
+#define VALUE_LEN (CAIRN_HASH_LEN + 8 + 1)
+
+const char *token_scope_name(int scope)
+{
+	return scope == TOKEN_SCOPE_API ? "api" : "pins";
+}
 
 int token_name_valid(const char *name)
 {
@@ -33,7 +39,7 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-int tokens_add(repo *r, const char *name, char *secret, char *err)
+int tokens_add(repo *r, const char *name, int scope, char *secret, char *err)
 {
 	uint8_t raw[TOKEN_SECRET_BYTES], val[VALUE_LEN];
 	size_t plen = strlen(TOKEN_PREFIX), n;
@@ -58,6 +64,7 @@ int tokens_add(repo *r, const char *name, char *secret, char *err)
 	uint64_t t = now_ms();
 	for (int i = 0; i < 8; i++)
 		val[CAIRN_HASH_LEN + i] = (uint8_t)(t >> (56 - 8 * i));
+	val[CAIRN_HASH_LEN + 8] = (uint8_t)scope;
 
 	MDB_val k = {strlen(name), (void *)name}, v = {sizeof val, val};
 	return repo_index_put(r, r->tokens, &k, &v, MDB_NOOVERWRITE, err);
@@ -74,7 +81,8 @@ int tokens_rm(repo *r, const char *name, char *err)
 /* A record as stored; 0, or -1 for one that is not ours (skipped). */
 static int decode(const MDB_val *k, const MDB_val *v, token *t, const uint8_t **hash)
 {
-	if (k->mv_size == 0 || k->mv_size > TOKEN_NAME_MAX || v->mv_size != VALUE_LEN)
+	if (k->mv_size == 0 || k->mv_size > TOKEN_NAME_MAX ||
+	    (v->mv_size != VALUE_LEN && v->mv_size != VALUE_LEN_V1))
 		return -1;
 	memcpy(t->name, k->mv_data, k->mv_size);
 	t->name[k->mv_size] = '\0';
@@ -82,6 +90,9 @@ static int decode(const MDB_val *k, const MDB_val *v, token *t, const uint8_t **
 	t->created_ms = 0;
 	for (int i = 0; i < 8; i++)
 		t->created_ms = t->created_ms << 8 | d[CAIRN_HASH_LEN + i];
+	t->scope = v->mv_size == VALUE_LEN_V1 ? TOKEN_SCOPE_PINS : d[CAIRN_HASH_LEN + 8];
+	if (t->scope != TOKEN_SCOPE_API && t->scope != TOKEN_SCOPE_PINS)
+		return -1;
 	if (hash)
 		*hash = d;
 	return 0;

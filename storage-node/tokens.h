@@ -2,6 +2,10 @@
  * API access tokens, in the repo's LMDB index (database "tokens"):
  *   key   the token's name: 1..TOKEN_NAME_MAX bytes of [A-Za-z0-9._-]
  *   value SHA-256 of the secret (32 bytes) ‖ created, Unix ms (8 bytes, BE)
+ *         ‖ scope (1 byte: TOKEN_SCOPE_*)
+ * A value of 40 bytes (no scope byte) was written before scopes existed,
+ * when tokens gave access to the pinning service only: it reads as
+ * TOKEN_SCOPE_PINS, so an upgrade never widens what a secret can do.
  *
  * A secret is TOKEN_PREFIX followed by 32 random bytes in base32 (lower
  * case, no padding): 58 characters. Only its hash is kept, so a copy of the
@@ -27,17 +31,26 @@
 /* "cairn_" + 52 base32 characters + NUL */
 #define TOKEN_SECRET_MAX 64
 
+/* What a token opens on the API listener. */
+#define TOKEN_SCOPE_API 1  /* everything: /api/v0/..., /pins, /metrics */
+#define TOKEN_SCOPE_PINS 2 /* the Pinning Service API (/pins) only */
+
 typedef struct token {
 	char name[TOKEN_NAME_MAX + 1];
 	uint64_t created_ms;
+	int scope; /* TOKEN_SCOPE_* */
 } token;
+
+/* "api" or "pins". */
+const char *token_scope_name(int scope);
 
 /* Is name a valid token name? 1 or 0. */
 int token_name_valid(const char *name);
 
-/* Create a token; its secret goes to secret (TOKEN_SECRET_MAX bytes).
- * 0, 1 (a token of that name exists), or -1 with err set. */
-int tokens_add(repo *r, const char *name, char *secret, char *err);
+/* Create a token of the given scope; its secret goes to secret
+ * (TOKEN_SECRET_MAX bytes). 0, 1 (a token of that name exists), or -1 with
+ * err set. */
+int tokens_add(repo *r, const char *name, int scope, char *secret, char *err);
 
 /* Remove a token. 0, 1 (no such token), -1. */
 int tokens_rm(repo *r, const char *name, char *err);

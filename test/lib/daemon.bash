@@ -22,3 +22,11 @@ daemon_start() {
 	GW=$(sed -n 's/^Gateway server listening on //p' "$scratch/daemon.out")
 	[ -n "$API" ] && [ -n "$GW" ]
 }
+
+# Point the repo's config (default $CAIRN_PATH/config) at the running
+# daemon's API, so that CLI commands reach it: the daemon listens on a port
+# picked at start.
+config_api() { # [API-URL] [CONFIG]
+	node -e 'const f=process.argv[1],c=JSON.parse(require("fs").readFileSync(f));c.Addresses.API=process.argv[2].replace("http://","");require("fs").writeFileSync(f,JSON.stringify(c))' \
+		"${2:-$CAIRN_PATH/config}" "${1:-$API}"
+}

@@ -37,7 +37,7 @@ DAEMON_PID=$!
 trap 'daemon_stop; kill $ANVIL_PID 2>/dev/null; wait $ANVIL_PID 2>/dev/null; rm -rf "$scratch"' EXIT
 for _ in $(seq 100); do grep -q '^Daemon is ready' "$scratch/daemon.out" 2>/dev/null && break; sleep 0.05; done
 API=$(sed -n 's/^API server listening on //p' "$scratch/daemon.out")
-node -e 'const f=process.argv[1],c=JSON.parse(require("fs").readFileSync(f));c.Addresses.API=process.argv[2].replace("http://","");require("fs").writeFileSync(f,JSON.stringify(c))' "$CAIRN_PATH/config" "$API"
+config_api
 d=( $(cids 21 25) )
 check "anchor add through the daemon" "${d[4]}	25" "$("$CAIRN" anchor add "${d[@]}" | tail -1)"
 mkdir -p "$scratch/tree"; printf x >"$scratch/tree/x"; printf y >"$scratch/tree/y"

@@ -7,7 +7,7 @@ export CAIRN_PATH=$scratch/repo
 "$CAIRN" init >/dev/null
 daemon_start || { echo "not ok 1 - daemon"; exit 1; }
 # point the repo's config at the daemon's (free) API port, as `make run` would be
-node -e 'const f=process.argv[1],c=JSON.parse(require("fs").readFileSync(f));c.Addresses.API=process.argv[2].replace("http://","");require("fs").writeFileSync(f,JSON.stringify(c))' "$CAIRN_PATH/config" "$API"
+config_api
 head -c 700000 /dev/urandom >"$scratch/f"
 for mode in "" "--cid-version 0" "--trickle --raw-leaves=false" "--chunker size-1000" "--hash sha2-256"; do
 	check "add ${mode:-default} through the daemon = add -n" "$("$CAIRN" add -nQ $mode "$scratch/f")" "$("$CAIRN" add -Q $mode "$scratch/f")"
@@ -76,7 +76,7 @@ out=$("$CAIRN" add "$scratch/t" 2>&1); rc=$?
 daemon_stop
 node -e 'const f=process.argv[1],c=JSON.parse(require("fs").readFileSync(f));c.Limits={MaxUploadBytes:3000000};require("fs").writeFileSync(f,JSON.stringify(c))' "$CAIRN_PATH/config"
 daemon_start || { not_ok "daemon restart"; exit 1; }
-node -e 'const f=process.argv[1],c=JSON.parse(require("fs").readFileSync(f));c.Addresses.API=process.argv[2].replace("http://","");require("fs").writeFileSync(f,JSON.stringify(c))' "$CAIRN_PATH/config" "$API"
+config_api
 head -c 40000000 /dev/urandom >"$scratch/big"
 check "a 40 MB file through a daemon that takes 3 MB uploads" "$("$CAIRN" add -nQ "$scratch/big")" "$("$CAIRN" add -Q "$scratch/big")"
 big=$("$CAIRN" add -nQ "$scratch/big")

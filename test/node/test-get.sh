@@ -51,7 +51,7 @@ run_gets() { # $1: label
 }
 run_gets repo
 daemon_start || { echo "not ok - daemon start"; cat "$scratch/daemon.log"; exit 1; }
-node -e 'const f=process.argv[1],c=JSON.parse(require("fs").readFileSync(f));c.Addresses.API=process.argv[2].replace("http://","");require("fs").writeFileSync(f,JSON.stringify(c))' "$CAIRN_PATH/config" "$API"
+config_api
 run_gets daemon
 "$CAIRN" dag export "$root" >"$scratch/d.car" && node "$here/car-verify.mjs" "$scratch/d.car" | head -1 | grep -q "roots=$root .*dups=0 bad=0" \
 	&& ok "dag export through the daemon: a verified CAR" || not_ok "dag export via daemon"

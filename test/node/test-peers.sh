@@ -6,6 +6,7 @@
 # through a peer, byte-exact, in bounded memory; fetched blocks are cached,
 # not pinned, and GC removes them.
 . "$(dirname "$0")/../lib/tap.bash"
+. "$(dirname "$0")/../lib/daemon.bash"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$scratch"; }
 trap cleanup EXIT
@@ -181,7 +182,7 @@ check "pin/add?progress=true: progress lines, then the pin with the count (13 bl
 # the CLI through the daemon: --progress counts on standard error
 head -c 1000000 /dev/urandom >"$scratch/prog2"
 prog2=$(add "$scratch/prog2" "$A_API")
-node -e 'const f=process.argv[1],c=JSON.parse(require("fs").readFileSync(f));c.Addresses.API=process.argv[2].replace("http://","");require("fs").writeFileSync(f,JSON.stringify(c))' "$scratch/P/config" "$P_API"
+config_api "$P_API" "$scratch/P/config"
 out=$(CAIRN_PATH=$scratch/P "$CAIRN" pin add --progress "$prog2" 2>"$scratch/err")
 check "cairn pin add --progress through the daemon: pinned" "pinned $prog2 recursively" "$out"
 grep -q "fetched 5 blocks" "$scratch/err" && ok "…counting the blocks fetched on stderr" || not_ok "stderr: $(cat "$scratch/err")"

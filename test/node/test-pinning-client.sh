@@ -11,6 +11,6 @@ head -c 1000 /dev/urandom >"$scratch/b"
 head -c 1000 /dev/urandom >"$scratch/absent"
 absent=$("$CAIRN" add -nQ "$scratch/absent")
 daemon_start || { echo "not ok 1 - daemon start"; cat "$scratch/daemon.log"; exit 1; }
-a=$(curl -sS --max-time 20 -X POST -F "file=@$scratch/a" "$API/api/v0/add?pin=false" | sed -n 's/.*"Hash":"\([^"]*\)".*/\1/p')
-b=$(curl -sS --max-time 20 -X POST -F "file=@$scratch/b" "$API/api/v0/add?pin=false&cid-version=0" | sed -n 's/.*"Hash":"\([^"]*\)".*/\1/p')
+a=$(curl -sS --max-time 20 -H "Authorization: Bearer $token" -X POST -F "file=@$scratch/a" "$API/api/v0/add?pin=false" | sed -n 's/.*"Hash":"\([^"]*\)".*/\1/p')
+b=$(curl -sS --max-time 20 -H "Authorization: Bearer $token" -X POST -F "file=@$scratch/b" "$API/api/v0/add?pin=false&cid-version=0" | sed -n 's/.*"Hash":"\([^"]*\)".*/\1/p')
 timeout 60 node "$here/pinning-client.mjs" "$API" "$token" "$a" "$b" "$absent"

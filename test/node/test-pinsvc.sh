@@ -20,12 +20,12 @@ grep -qi '^WWW-Authenticate: Bearer' <(cu -D - -o /dev/null "$API/pins") && ok "
 
 # tokens are made while the daemon runs (LMDB, no repo lock)
 alice=$("$CAIRN" token add alice)
-bob=$("$CAIRN" token add bob)
+bob=$("$CAIRN" token add bob --scope pins)
 [[ "$alice" =~ ^cairn_[a-z2-7]{52}$ ]] && ok "token add prints a secret" || not_ok "secret '$alice'"
 "$CAIRN" token add alice >/dev/null 2>"$scratch/err"; check "token add of an existing name → exit 1" "1" "$?"
 "$CAIRN" token add 'no spaces' >/dev/null 2>&1; check "token add of a bad name → exit 2" "2" "$?"
 "$CAIRN" token rm nobody 2>/dev/null; check "token rm of an unknown name → exit 1" "1" "$?"
-check "token ls" "alice bob" "$("$CAIRN" token ls | cut -f1 | xargs)"
+check "token ls: names and scopes" "alice api bob pins" "$("$CAIRN" token ls | cut -f1,2 | xargs)"
 ! "$CAIRN" token ls | grep -q cairn_ && ok "token ls shows no secrets" || not_ok "token ls leaks"
 ! grep -rqa "$alice" "$CAIRN_PATH" && ok "the secret is not stored in the repo" || not_ok "secret stored"
 A=(-H "Authorization: Bearer $alice")
@@ -36,7 +36,8 @@ check "Basic auth → 401" "401" "$(code -u alice:x "$API/pins")"
 check "bearer scheme is case-insensitive" "200" "$(code -H "Authorization: bearer $alice" "$API/pins")"
 
 head -c 400000 /dev/urandom >"$scratch/f"
-cid=$(cu -X POST -F "file=@$scratch/f" "$API/api/v0/add?pin=false&cid-version=0" | hash_of)
+check "a pins-scoped token cannot use the rest of the API → 403" "403" "$(code "${B[@]}" -X POST "$API/api/v0/id")"
+cid=$(cu "${A[@]}" -X POST -F "file=@$scratch/f" "$API/api/v0/add?pin=false&cid-version=0" | hash_of)
 v1=$("$CAIRN" cid format -v 1 -b base32 "$cid")
 check "POST /pins → 202" "202" "$(code "${A[@]}" -X POST -d "{\"cid\":\"$cid\",\"name\":\"f\"}" "$API/pins")"
 rid=$(field requestid <"$scratch/body")
@@ -87,18 +88,18 @@ bad "deeper path" 404 "$API/pins/$rid/x"
 check "offsets in before/after are honoured" "0" "$(cu "${A[@]}" "$API/pins?before=2000-01-01T10:00:00%2B09:00" | sed -n 's/.*"count":\([0-9]*\).*/\1/p')"
 
 # GC keeps what a pinned request holds; deleting the request frees it
-cu -X POST "$API/api/v0/repo/gc" >/dev/null
+cu "${A[@]}" -X POST "$API/api/v0/repo/gc" >/dev/null
 check "after GC the pinned request's file is served" "$(sha256sum <"$scratch/f" | cut -c1-64)" "$(cu "$GW/ipfs/$cid" | sha256sum | cut -c1-64)"
 # remove every request of alice's, then GC
 for id in $(cu "${A[@]}" "$API/pins?limit=1000" | grep -o '"requestid":"[^"]*"' | cut -d'"' -f4); do
 	cu "${A[@]}" -X DELETE "$API/pins/$id" >/dev/null
 done
 check "every request deleted" '{"count":0,"results":[]}' "$(cu "${A[@]}" "$API/pins")"
-cu -X POST "$API/api/v0/repo/gc" >/dev/null
+cu "${A[@]}" -X POST "$API/api/v0/repo/gc" >/dev/null
 check "then GC removes the file" "404" "$(code "$GW/ipfs/$cid")"
 
 # requests survive a restart; a revoked token is refused at once
-cid2=$(cu -X POST -F "file=@$scratch/f" "$API/api/v0/add?pin=false" | hash_of)
+cid2=$(cu "${A[@]}" -X POST -F "file=@$scratch/f" "$API/api/v0/add?pin=false" | hash_of)
 cu "${B[@]}" -X POST -d "{\"cid\":\"$cid2\"}" "$API/pins" >"$scratch/body"
 rid2=$(field requestid <"$scratch/body")
 daemon_stop
@@ -106,7 +107,7 @@ daemon_start || { not_ok "daemon restart"; exit 1; }
 check "a request survives a restart" "pinned" "$(cu "${B[@]}" "$API/pins/$rid2" | field status)"
 "$CAIRN" token rm bob
 check "a revoked token → 401 (daemon running)" "401" "$(code "${B[@]}" "$API/pins/$rid2")"
-bob2=$("$CAIRN" token add bob)
+bob2=$("$CAIRN" token add bob --scope pins)
 check "re-adding the name rotates the secret and keeps the requests" "pinned" \
 	"$(cu -H "Authorization: Bearer $bob2" "$API/pins/$rid2" | field status)"
 check "the old secret stays revoked" "401" "$(code "${B[@]}" "$API/pins/$rid2")"

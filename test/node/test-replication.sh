@@ -23,8 +23,12 @@ start() {
 }
 bport=$(freeport); cport=$(freeport); aport=$(freeport)
 for x in B C; do CAIRN_PATH=$scratch/$x "$CAIRN" init >/dev/null; done
-btok=$(CAIRN_PATH=$scratch/B "$CAIRN" token add from-a)
-ctok=$(CAIRN_PATH=$scratch/C "$CAIRN" token add from-a)
+# A's tokens on B and C open only their Pinning Service API; C's own
+# admin token opens the rest (any token closes a node's API to callers
+# without one)
+btok=$(CAIRN_PATH=$scratch/B "$CAIRN" token add from-a --scope pins)
+ctok=$(CAIRN_PATH=$scratch/C "$CAIRN" token add from-a --scope pins)
+cadm=$(CAIRN_PATH=$scratch/C "$CAIRN" token add admin)
 start B "$bport"
 start C "$cport"
 start A "$aport" --replicate-to "http://127.0.0.1:$bport,$btok" --replicate-to "http://127.0.0.1:$cport,$ctok"
@@ -71,7 +75,9 @@ stall=$(freeport)
 node -e 'require("net").createServer(()=>{}).listen(Number(process.argv[1]),"127.0.0.1")' "$stall" & pids+=($!)
 for _ in $(seq 100); do (: >"/dev/tcp/127.0.0.1/$stall") 2>/dev/null && break; sleep 0.05; done
 head -c 400000 /dev/urandom >"$scratch/f3"
-c3=$(curl -sS -X POST -F "file=@$scratch/f3" "$C_API/api/v0/add?cid-version=1" | sed -n 's/.*"Hash":"\([^"]*\)".*/\1/p')
+check "A's token on C cannot add (scope pins) → 403" "403" \
+	"$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $ctok" -X POST -F "file=@$scratch/f3" "$C_API/api/v0/add")"
+c3=$(curl -sS -H "Authorization: Bearer $cadm" -X POST -F "file=@$scratch/f3" "$C_API/api/v0/add?cid-version=1" | sed -n 's/.*"Hash":"\([^"]*\)".*/\1/p')
 # C has it; B is asked with an origin that never answers
 curl -sS -X POST -H "Authorization: Bearer $btok" -H 'Content-Type: application/json' \
 	-d "{\"cid\":\"$c3\",\"origins\":[\"/ip4/127.0.0.1/tcp/$stall/http\"]}" "$B_API/pins" >/dev/null

@@ -1,0 +1,104 @@
+#include "auth.h"
+
+#include "hash.h"
+#include "http_util.h"
+
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+int auth_set_static(node *n, const char *secret)
+{
+	size_t len = strlen(secret);
+	if (len < AUTH_STATIC_MIN || len > AUTH_STATIC_MAX)
+		return -1;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)secret[i] <= 0x20 || (unsigned char)secret[i] >= 0x7f)
+			return -1;
+	cairn_sha256(secret, len, n->api_token_hash);
+	n->api_token_set = 1;
+	return 0;
+}
+
+int auth_required(node *n, char *err)
+{
+	if (n->api_token_set)
+		return 1;
+	return tokens_any(&n->repo, err);
+}
+
+enum auth_result auth_check(node *n, struct evhttp_request *req, token *who, char *err)
+{
+	const char *h = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
+	if (!h || strncasecmp(h, "Bearer ", 7) != 0) {
+		int need = auth_required(n, err);
+		if (need < 0)
+			return AUTH_FAULT;
+		if (need)
+			return AUTH_MISSING;
+		return n->api_public ? AUTH_EXPOSED : AUTH_OPEN;
+	}
+	h += 7;
+	while (*h == ' ')
+		h++;
+	size_t len = strcspn(h, " \t");
+	if (n->api_token_set) {
+		uint8_t d[CAIRN_HASH_LEN];
+		cairn_sha256(h, len, d);
+		if (CRYPTO_memcmp(d, n->api_token_hash, sizeof d) == 0) {
+			memset(who, 0, sizeof *who);
+			strcpy(who->name, AUTH_STATIC_NAME);
+			who->scope = TOKEN_SCOPE_API;
+			return AUTH_OK;
+		}
+	}
+	int rc = tokens_check(&n->repo, h, len, who, err);
+	return rc < 0 ? AUTH_FAULT : rc > 0 ? AUTH_INVALID : AUTH_OK;
+}
+
+static void challenge(struct evhttp_request *req)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
+	                  "Bearer realm=\"cairn API\"");
+}
+
+int auth_gate(node *n, struct evhttp_request *req)
+{
+	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	char err[REPO_ERR_MAX];
+	token who;
+
+	/* liveness probes carry no secret; /pins answers in its own format */
+	if (path && (strcmp(path, "/healthz") == 0 || strcmp(path, "/pins") == 0 ||
+	             strncmp(path, "/pins/", 6) == 0))
+		return 1;
+	switch (auth_check(n, req, &who, err)) {
+	case AUTH_OPEN:
+		return 1;
+	case AUTH_OK:
+		if (who.scope == TOKEN_SCOPE_API)
+			return 1;
+		http_reply_rpc_error(req, 403, "token '%s' has scope 'pins': it opens only the Pinning "
+		                     "Service API (/pins)", who.name);
+		return 0;
+	case AUTH_MISSING:
+		challenge(req);
+		http_reply_rpc_error(req, 401, "this API needs a token: send 'Authorization: Bearer "
+		                     "<secret>' (the cairn CLI sends $CAIRN_API_TOKEN)");
+		return 0;
+	case AUTH_INVALID:
+		challenge(req);
+		http_reply_rpc_error(req, 401, "API token is invalid or has been revoked");
+		return 0;
+	case AUTH_EXPOSED:
+		http_reply_rpc_error(req, 403, "this API listens beyond loopback and no token exists: "
+		                     "create one with 'cairn token add NAME'");
+		return 0;
+	case AUTH_FAULT:
+		break;
+	}
+	fprintf(stderr, "cairn daemon: reading tokens: %s\n", err);
+	http_reply_rpc_error(req, 500, "cannot check the API token: %s", err);
+	return 0;
+}
