@@ -5,6 +5,7 @@
 #   make check          install all deps, build, run every test
 #   make check SANITIZE=1   the same under ASan + UBSan (separate build dir)
 #   make bench          benchmarks, printed as ratios against peers
+#   make fuzz           every fuzz target for FUZZ_SECONDS (libFuzzer, clang)
 #   make                build only
 
 CC      ?= cc
@@ -64,7 +65,7 @@ CAIRN     := $(BUILD)/cairn
 UNIT_SRCS := $(wildcard test/unit/test_*.c)
 UNIT_BINS := $(patsubst test/unit/%.c,$(BUILD)/test/%,$(UNIT_SRCS))
 
-.PHONY: all deps deps-runtime run check test-build bench
+.PHONY: all deps deps-runtime run check test-build bench fuzz fuzz-bins
 all: $(CAIRN)
 
 deps:
@@ -89,9 +90,11 @@ $(CORE_LIB): $(CORE_OBJS) $(B3_OBJS)
 
 # -Wno-format-truncation: error messages are clipped by snprintf on purpose;
 # paths cannot be (repo.c caps the repo path so every derived path fits).
+# (gcc only: clang has no such warning, and the fuzz build empties this.)
+NODE_WFLAGS ?= -Wno-format-truncation
 $(BUILD)/node/%.o: storage-node/%.c $(wildcard storage-node/*.h) $(wildcard core/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_C) -Wno-format-truncation $(B3_CFLAGS) $(PQ_CFLAGS) -Icore -c $< -o $@
+	$(CC) $(CFLAGS_C) $(NODE_WFLAGS) $(B3_CFLAGS) $(PQ_CFLAGS) -Icore -c $< -o $@
 
 # libpq: the PostgreSQL mirror (pgmirror.c) and cairn audit --pg.
 PQ_CFLAGS := -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
@@ -109,11 +112,33 @@ $(BUILD)/test/%: test/unit/%.c $(CORE_LIB) $(wildcard core/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_C) $(B3_CFLAGS) -Icore $< -o $@ $(LDFLAGS_C) $(CORE_LIB) $(CORE_LIBS) -lcmocka
 
+# --- fuzz targets (test/fuzz) -------------------------------------------
+# Each target is built twice: as a replayer (gcc, part of the test build:
+# make check runs every committed input through it), and by `make fuzz` as
+# a libFuzzer binary (clang, ASan + UBSan) in build/fuzz.
+FUZZ_TARGETS := varint multibase multihash cid_binary cid_text dagpb unixfs car \
+                range multipart note pg_input
+FUZZ_OBJS_range     := $(BUILD)/node/http_util.o
+FUZZ_OBJS_multipart := $(BUILD)/node/multipart.o
+FUZZ_OBJS_note      := $(BUILD)/node/note.o
+FUZZ_CFLAGS = $(CFLAGS_C) $(B3_CFLAGS) $(PQ_CFLAGS) -Icore -Istorage-node -Itest/fuzz
+REPLAY_BINS := $(patsubst %,$(BUILD)/fuzz/replay_%,$(FUZZ_TARGETS))
+FUZZ_BINS   := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
+.SECONDEXPANSION:
+$(BUILD)/fuzz/replay_%: test/fuzz/fuzz_%.c test/fuzz/replay.c test/fuzz/fuzz.h $(CORE_LIB) $$(FUZZ_OBJS_$$*)
+	@mkdir -p $(@D)
+	$(CC) $(FUZZ_CFLAGS) $< test/fuzz/replay.c $(FUZZ_OBJS_$*) -o $@ $(LDFLAGS_C) $(CORE_LIB) $(CORE_LIBS) $(NODE_LIBS)
+# Only with CC=clang and SANFLAGS=-fsanitize=fuzzer-no-link,... (test/fuzz/run).
+$(BUILD)/fuzz/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/fuzz.h $(CORE_LIB) $$(FUZZ_OBJS_$$*)
+	@mkdir -p $(@D)
+	$(CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJS_$*) -o $@ $(LDFLAGS_C) $(CORE_LIB) $(CORE_LIBS) $(NODE_LIBS)
+fuzz-bins: $(FUZZ_BINS)
+
 # --- the PostgreSQL extension (PGXS) -----------------------------------
 # Included whenever pg_config exists, except for the goals that first
 # install dependencies (pg_config may not exist yet: they re-enter make),
 # and in sanitizer builds (a backend cannot load an ASan-built module).
-TOP_GOALS := check run bench deps deps-runtime
+TOP_GOALS := check run bench fuzz deps deps-runtime
 ifeq ($(filter $(TOP_GOALS),$(MAKECMDGOALS))$(SANITIZE),0)
 PG_CONFIG ?= pg_config
 # (libpq-dev alone has a pg_config whose pgxs.mk does not exist)
@@ -138,11 +163,11 @@ include $(PGXS)
 $(shlib): $(CORE_LIB)
 
 # Everything the tests need: binary, unit tests, extension built and installed.
-test-build: $(CAIRN) $(UNIT_BINS) all install
+test-build: $(CAIRN) $(UNIT_BINS) $(REPLAY_BINS) all install
 else
 # The goals below first install dependencies, then re-enter make, which
 # includes PGXS for the build (so they are only defined when it is not).
-test-build: $(CAIRN) $(UNIT_BINS)
+test-build: $(CAIRN) $(UNIT_BINS) $(REPLAY_BINS)
 
 clean:
 	rm -rf build
@@ -156,6 +181,13 @@ run: deps-runtime
 check: deps
 	@$(MAKE) --no-print-directory test-build
 	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) test/run-all
+
+# Each fuzz target for FUZZ_SECONDS (default 30) under libFuzzer with ASan
+# and UBSan, from its committed corpus; crashes land in build/fuzz/crashes.
+FUZZ_SECONDS ?= 30
+fuzz: deps
+	@$(MAKE) --no-print-directory test-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) test/fuzz/run
 
 bench:
 	@.ci/install-deps --bench

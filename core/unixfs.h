@@ -59,7 +59,9 @@ typedef struct cairn_unixfs {
  * @brief Decode and validate a UnixFS Data message.
  * @param buf bytes of the message (not owned; must outlive @p u).
  * @return CAIRN_OK, CAIRN_E_PROTOBUF, CAIRN_E_UNIXFS (missing or unknown
- *         Type, wrong wire types, nanoseconds >= 1e9, mode > 0xfff...).
+ *         Type, wrong wire types, nanoseconds >= 1e9, mode over 32 bits...).
+ *         A mode keeps all its 32 bits: the spec reserves the bits above
+ *         0xfff and says they must be preserved.
  */
 int cairn_unixfs_decode(const uint8_t *buf, size_t len, cairn_unixfs *u);
 

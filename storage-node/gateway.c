@@ -103,39 +103,6 @@ static int etag_matches(const char *inm, const char *etag)
 	return 0;
 }
 
-/* Range: bytes=a-b | a- | -n, one range only. Returns 1 with [*off, *off +
- * *len) for a satisfiable range, 0 to ignore the header (absent, malformed
- * or several ranges: the whole body is sent), -1 if unsatisfiable. */
-static int parse_range(const char *h, uint64_t size, uint64_t *off, uint64_t *len)
-{
-	unsigned long long a, b;
-	char tail;
-	if (!h || strncmp(h, "bytes=", 6) != 0 || strchr(h, ','))
-		return 0;
-	const char *s = h + 6;
-	if (s[0] == '-') {
-		if (sscanf(s + 1, "%llu%c", &a, &tail) != 1)
-			return 0;
-		if (a == 0)
-			return -1;
-		*off = a >= size ? 0 : size - a;
-		*len = size - *off;
-		return size ? 1 : -1;
-	}
-	int got = sscanf(s, "%llu-%llu%c", &a, &b, &tail);
-	if (got == 1 && s[strlen(s) - 1] == '-')
-		b = size ? size - 1 : 0;
-	else if (got != 2 || b < a)
-		return 0;
-	if (a >= size)
-		return -1;
-	if (b >= size)
-		b = size - 1;
-	*off = a;
-	*len = b - a + 1;
-	return 1;
-}
-
 /* Content-Type from a file name's extension (lower-cased), as Kubo does
  * before sniffing. NULL if the extension is not known. */
 static const char *type_by_name(const char *name)
@@ -317,7 +284,7 @@ static void serve_file(struct evhttp_request *req, node *n, const struct target 
 		}
 	}
 	uint64_t off, len, size = r->size;
-	int range = parse_range(evhttp_find_header(in, "Range"), size, &off, &len);
+	int range = http_parse_range(evhttp_find_header(in, "Range"), size, &off, &len);
 	if (range < 0) {
 		snprintf(crange, sizeof crange, "bytes */%" PRIu64, size);
 		dag_reader_close(r);

@@ -118,3 +118,50 @@ int http_url_split(const char *url, char *host, size_t hostcap, unsigned short *
 	evhttp_uri_free(u);
 	return ok ? 0 : -1;
 }
+
+/* Decimal digits at *s, saturating at UINT64_MAX (a position past any body
+ * is as good as infinite). -1 if there is no digit. */
+static int range_number(const char **s, uint64_t *v)
+{
+	const char *p = *s;
+	uint64_t x = 0;
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++)
+		x = x > (UINT64_MAX - 9) / 10 ? UINT64_MAX : x * 10 + (uint64_t)(*p - '0');
+	*s = p;
+	*v = x;
+	return 0;
+}
+
+int http_parse_range(const char *h, uint64_t size, uint64_t *off, uint64_t *len)
+{
+	uint64_t a, b;
+	if (!h || strncmp(h, "bytes=", 6) != 0)
+		return 0;
+	const char *s = h + 6;
+	if (*s == '-') {
+		s++;
+		if (range_number(&s, &a) != 0 || *s)
+			return 0;
+		if (a == 0 || size == 0)
+			return -1;
+		*off = a >= size ? 0 : size - a;
+		*len = size - *off;
+		return 1;
+	}
+	if (range_number(&s, &a) != 0 || *s++ != '-')
+		return 0;
+	if (*s == '\0') {
+		b = UINT64_MAX;
+	} else if (range_number(&s, &b) != 0 || *s || b < a) {
+		return 0;
+	}
+	if (a >= size)
+		return -1;
+	if (b >= size)
+		b = size - 1;
+	*off = a;
+	*len = b - a + 1;
+	return 1;
+}

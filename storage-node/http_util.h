@@ -6,6 +6,7 @@
 #define CAIRN_HTTP_UTIL_H
 
 #include <event2/http.h>
+#include <stdint.h>
 
 /* A short text/plain body (the gateway's errors). */
 void http_reply_text(struct evhttp_request *req, int code, const char *fmt, ...)
@@ -26,6 +27,13 @@ int http_errno_status(int e);
  * evhttp_clear_headers). Returns 0, or -1 for a malformed query. */
 struct evkeyvalq;
 int http_parse_query(struct evhttp_request *req, struct evkeyvalq *q);
+
+/* A Range header (RFC 9110 14.1) against a body of size bytes: one range of
+ * the form bytes=a-b, a- or -n, digits only. 1 with [*off, *off + *len)
+ * inside the body for a satisfiable range; 0 to ignore the header (absent,
+ * malformed, another unit, or several ranges: the whole body is sent); -1
+ * if it cannot be satisfied (416). */
+int http_parse_range(const char *h, uint64_t size, uint64_t *off, uint64_t *len);
 
 /* Log one line for a finished request (called from the completion hook). */
 void http_log(struct evhttp_request *req, const char *server);

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Regenerate the seed corpora in test/fuzz/corpus/ from real data: blocks,
+# CARs and CIDs made by cairn itself, a proof from sql/anchored_cid.sql,
+# notes signed with the note target's fixed key. Run by hand (the output is
+# committed); inputs that once crashed a target are added next to the
+# seeds as crash-<name>, by hand, and never regenerated.
+#   BUILD=build test/fuzz/make-seeds.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+CAIRN=$PWD/${BUILD:-build}/cairn
+C=test/fuzz/corpus
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export CAIRN_PATH=$tmp/repo
+"$CAIRN" init >/dev/null
+for t in varint multibase multihash cid_binary cid_text dagpb unixfs car range multipart note pg_input; do
+	mkdir -p "$C/$t"
+	rm -f "$C/$t"/seed-*
+done
+hex() { xxd -r -p >"$1"; }
+
+# varint
+i=0; for v in 00 01 7f 8001 ff7f 80808001 ffffffffffffffff7f 80 8000; do printf '%s' "$v" | hex "$C/varint/seed-$i"; i=$((i + 1)); done
+
+# content: a small file in several shapes, and a directory
+printf 'hello fuzz\n' >"$tmp/small"
+head -c 3000 /dev/urandom >"$tmp/multi"
+mkdir -p "$tmp/dir/sub"; printf a >"$tmp/dir/a.txt"; printf b >"$tmp/dir/sub/b"; ln -s a.txt "$tmp/dir/link"
+cids=()
+cids+=("$("$CAIRN" add -Q "$tmp/small")")
+cids+=("$("$CAIRN" add -Q --cid-version 1 "$tmp/small")")
+cids+=("$("$CAIRN" add -Q --cid-version 1 --hash blake3 "$tmp/small")")
+multi=$("$CAIRN" add -Q --chunker size-1000 --raw-leaves=false "$tmp/multi")
+cids+=("$multi")
+dir=$("$CAIRN" add -Q -r --cid-version 1 "$tmp/dir")
+cids+=("$dir")
+cids+=("$("$CAIRN" add -Q --cid-version 1 --inline "$tmp/small" 2>/dev/null || true)")
+
+# CIDs as text in every base, and binary; multihashes; multibase strings
+i=0
+for c in "${cids[@]}"; do
+	[ -n "$c" ] || continue
+	printf '%s' "$c" >"$C/cid_text/seed-$i"
+	printf '%s' "$c" >"$C/multibase/seed-$i"
+	for b in base32 base58btc base36 base16 base64url; do
+		"$CAIRN" cid format -v 1 -b "$b" "$c" >"$tmp/t" 2>/dev/null || continue
+		tr -d '\n' <"$tmp/t" >"$C/cid_text/seed-$i-$b"
+		cp "$C/cid_text/seed-$i-$b" "$C/multibase/seed-$i-$b"
+	done
+	"$CAIRN" cid format -v 1 -b base16 "$c" | tr -d '\n' | cut -c2- | hex "$C/cid_binary/seed-$i"
+	# the multihash follows version and codec varints (one byte each here)
+	tail -c +3 "$C/cid_binary/seed-$i" >"$C/multihash/seed-$i"
+	i=$((i + 1))
+done
+printf 'QmdfTbBqBPQ7VNxZEYEj14VmRuZBkqFbiwReogJgS1zR1n' >"$C/cid_text/seed-v0"
+printf 'MaGVsbG8=' >"$C/multibase/seed-pad"; printf 'UaGVsbG8_' >"$C/multibase/seed-urlpad"
+
+# blocks: dag-pb nodes (their Data as UnixFS), and CARs
+for c in "$multi" "$dir"; do
+	"$CAIRN" dag export "$c" >"$C/car/seed-$c"
+done
+# every dag-pb block of those CARs, and each one's Data (UnixFS)
+(cd test/interop && node --input-type=module -e '
+import fs from "fs"; import path from "path";
+import {CarReader} from "@ipld/car"; import {decode} from "@ipld/dag-pb";
+const [cars, pbdir, fsdir] = process.argv.slice(1);
+for (const f of fs.readdirSync(cars)) {
+  const r = await CarReader.fromBytes(fs.readFileSync(path.join(cars, f)));
+  for await (const b of r.blocks()) {
+    if (b.cid.code !== 0x70) continue;
+    fs.writeFileSync(path.join(pbdir, "seed-" + b.cid), b.bytes);
+    const n = decode(b.bytes);
+    if (n.Data) fs.writeFileSync(path.join(fsdir, "seed-" + b.cid), n.Data);
+  }
+}' "$OLDPWD/$C/car" "$OLDPWD/$C/dagpb" "$OLDPWD/$C/unixfs")
+
+# Range: two bytes of body size, then the header
+i=0
+for r in 'bytes=0-99' 'bytes=100-' 'bytes=-10' 'bytes=5-4' 'bytes=0-0,2-3' 'items=0-1' 'bytes=99999999999999999999-'; do
+	{ printf '\x01\x00'; printf '%s' "$r"; } >"$C/range/seed-$i"; i=$((i + 1))
+done
+
+# multipart bodies (boundary cairnfuzz), as Kubo's clients send them
+printf -- '--cairnfuzz\r\nContent-Disposition: form-data; name="file"; filename="a%%20b.txt"\r\nContent-Type: application/octet-stream\r\n\r\nhello\r\n--cairnfuzz\r\nContent-Disposition: form-data; name="file"; filename="dir"\r\nContent-Type: application/x-directory\r\n\r\n\r\n--cairnfuzz--\r\n' >"$C/multipart/seed-0"
+printf -- '--cairnfuzz\r\nContent-Disposition: form-data; name="file"\r\n\r\n\r\n--cairnfuzz--\r\n' >"$C/multipart/seed-1"
+
+# signed notes under the note target's key (Ed25519 seed 00 01 .. 1f)
+node -e '
+const c=require("crypto"),fs=require("fs");
+const seed=Buffer.from([...Array(32).keys()]);
+const key=c.createPrivateKey({key:Buffer.concat([Buffer.from("302e020100300506032b657004220420","hex"),seed]),format:"der",type:"pkcs8"});
+const pub=c.createPublicKey(key).export({format:"der",type:"spki"}).subarray(-32);
+const name="cairn/fuzz";
+const id=c.createHash("sha256").update(Buffer.concat([Buffer.from(name+"\n"),Buffer.from([1]),pub])).digest().subarray(0,4);
+const texts=["cairn/fuzz\n5\nwZtCwtcWbpvfq5vHYRw9MapqCsoTDwA5yMlhOiWBfLo=\n","cairn/fuzz\n0\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n2026-11-22T06:52:55Z\n"];
+texts.forEach((t,i)=>{
+  const sig=c.sign(null,Buffer.from(t),key);
+  fs.writeFileSync(process.argv[1]+"/seed-"+i, t+"\n\u2014 "+name+" "+Buffer.concat([id,sig]).toString("base64")+"\n");
+});' "$C/note"
+
+# SQL input functions: type byte (0 ipfs_cid, 1 multihash, 2 anchored_cid) + text
+printf '\x00%s' "${cids[0]}" >"$C/pg_input/seed-cid0"
+printf '\x00%s' "$dir" >"$C/pg_input/seed-cid1"
+printf '\x01%s' 'zQmdfTbBqBPQ7VNxZEYEj14VmRuZBkqFbiwReogJgS1zR1n' >"$C/pg_input/seed-mh0"
+printf '\x01%s' '\x0003616263' >"$C/pg_input/seed-mh1"
+proof=$(sed -n "s/^\\\\set proof '\\(.*\\)'\$/\\1/p" sql/anchored_cid.sql | sed 's/\\\\n/\\n/g')
+printf '\x02%s' "$proof" >"$C/pg_input/seed-proof"
+echo "seeds: $(find "$C" -name 'seed-*' | wc -l) files"
