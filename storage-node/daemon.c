@@ -5,6 +5,7 @@
  */
 #include "anchorer.h"
 #include "auth.h"
+#include "conns.h"
 #include "peers.h"
 #include "pgmirror.h"
 #include "pinsvc.h"
@@ -20,24 +21,34 @@
 #include <errno.h>
 #include <malloc.h>
 #include <event2/http.h>
+#include <sys/queue.h> /* TAILQ_*, which keyvalq_struct.h needs */
+#include <event2/keyvalq_struct.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <event2/buffer.h>
 
-/* Limits. */
+/* Limits (docs/security.md), each overridable in the config's Limits.
+ * Request line and headers together: evhttp answers 413 past this. */
 #define HEADERS_MAX (16 * 1024)
 #define GATEWAY_BODY_MAX 1024
 /* Uploads arrive whole before the handler runs (evhttp 2.1 cannot stream
- * a request body), so the API caps them (config Limits.MaxUploadBytes);
- * larger bodies get 413. */
+ * a request body), so the API caps them (Limits.MaxUploadBytes); larger
+ * bodies get 413. */
 #define API_BODY_MAX_DEFAULT (256L * 1024 * 1024)
-/* Idle or stalled connections are closed after this long. */
+/* A connection silent this long is closed (Limits.IdleTimeoutSeconds). */
 #define CONN_TIMEOUT_SECS 60
+/* Longer request targets get 414 (Limits.MaxURLBytes), more header
+ * fields 431 (Limits.MaxHeaderFields). */
+#define URL_MAX_DEFAULT 8192
+#define HEADER_FIELDS_MAX_DEFAULT 100
+/* Descriptors kept for what is not a client connection. */
+#define FDS_RESERVED 128
 /* In-flight replies get this long to finish after SIGTERM/SIGINT. */
 #define SHUTDOWN_GRACE_SECS 2
 
@@ -78,11 +89,20 @@ static const char daemon_usage[] =
 
 struct listener {
 	struct evhttp *http;
-	struct evhttp_bound_socket *sock;
+	struct conns *conns;
 	const char *name;
 };
 
 static struct listener listeners[2];
+
+/* Limits taken from the config at start. */
+static struct {
+	conn_limits conn;
+	uint64_t budget; /* request bytes held now, both listeners */
+	unsigned idle_timeout;
+	size_t url_max, header_fields_max;
+	long body_max;
+} limits;
 
 /*
  * Every request passes through here. When a handler returns, its reply is
@@ -103,18 +123,44 @@ static void account(struct evhttp_request *req, node *n, int server, const struc
 	http_log(req, server == 0 ? "api" : "gateway");
 }
 
-/* A request answered later (it waits for the chain or for peers). */
-struct deferred {
+/* Every request's completion: the connection may take the next one, and
+ * a request answered later (it waited for the chain or for peers) is
+ * accounted for now. */
+struct pending {
 	node *n;
 	int server;
+	int deferred;
 	struct timespec t0;
 };
 
-static void deferred_done(struct evhttp_request *req, void *arg)
+static void request_done(struct evhttp_request *req, void *arg)
 {
-	struct deferred *d = arg;
-	account(req, d->n, d->server, &d->t0);
+	struct pending *d = arg;
+	conns_request_done(listeners[d->server].conns, req);
+	if (d->deferred)
+		account(req, d->n, d->server, &d->t0);
 	free(d);
+}
+
+/* Limits on the request itself, past what evhttp enforces. 1 if within. */
+static int request_within_limits(struct evhttp_request *req)
+{
+	const char *uri = evhttp_request_get_uri(req);
+	struct evkeyval *h;
+	size_t fields = 0;
+	if (uri && strlen(uri) > limits.url_max) {
+		http_reply_rpc_error(req, 414, "request target longer than %zu bytes "
+		                     "(Limits.MaxURLBytes)", limits.url_max);
+		return 0;
+	}
+	TAILQ_FOREACH(h, evhttp_request_get_input_headers(req), next)
+		fields++;
+	if (fields > limits.header_fields_max) {
+		http_reply_rpc_error(req, 431, "more than %zu header fields "
+		                     "(Limits.MaxHeaderFields)", limits.header_fields_max);
+		return 0;
+	}
+	return 1;
 }
 
 static void observed(struct evhttp_request *req, node *n, int server,
@@ -122,18 +168,18 @@ static void observed(struct evhttp_request *req, node *n, int server,
 {
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if ((server != 0 || auth_gate(n, req)) && !node_serve_ops(req, n))
+	conns_request(listeners[server].conns, req);
+	if (request_within_limits(req) && (server != 0 || auth_gate(n, req)) &&
+	    !node_serve_ops(req, n))
 		handler(req, n);
-	if (evhttp_request_get_response_code(req) == 0) {
-		/* no reply yet: account for it when it completes */
-		struct deferred *d = malloc(sizeof *d);
-		if (d) {
-			*d = (struct deferred){n, server, t0};
-			evhttp_request_set_on_complete_cb(req, deferred_done, d);
-		}
-		return;
+	int deferred = evhttp_request_get_response_code(req) == 0;
+	struct pending *d = malloc(sizeof *d);
+	if (d) {
+		*d = (struct pending){n, server, deferred, t0};
+		evhttp_request_set_on_complete_cb(req, request_done, d);
 	}
-	account(req, n, server, &t0);
+	if (!deferred)
+		account(req, n, server, &t0);
 }
 
 static void api_entry(struct evhttp_request *req, void *arg)
@@ -168,6 +214,17 @@ int node_serve_ops(struct evhttp_request *req, node *n)
 		metrics now = n->metrics;
 		node_totals(n, &now.blocks, &now.repo_bytes);
 		metrics_render(&now, pins, b);
+		struct conns *cl[2];
+		size_t ncl = 0;
+		for (int i = 0; i < 2; i++)
+			if (listeners[i].conns)
+				cl[ncl++] = listeners[i].conns;
+		conns_metrics(cl, ncl, b);
+		evbuffer_add_printf(b, "# HELP cairn_http_request_bytes_held Request bytes received "
+		                    "and not yet released, all connections (Limits.MaxBufferedBytes).\n"
+		                    "# TYPE cairn_http_request_bytes_held gauge\n"
+		                    "cairn_http_request_bytes_held %llu\n",
+		                    (unsigned long long)limits.budget);
 		if (n->peers)
 			peers_metrics(n->peers, b);
 		if (n->replicator)
@@ -233,23 +290,23 @@ static int listen_on(node *n, struct listener *l, const char *addr, void (*cb)(s
 	if (!l->http)
 		return EXIT_FAIL;
 	evhttp_set_gencb(l->http, cb, n);
-	evhttp_set_timeout(l->http, CONN_TIMEOUT_SECS);
+	evhttp_set_timeout(l->http, (int)limits.idle_timeout);
 	evhttp_set_max_headers_size(l->http, HEADERS_MAX);
 	evhttp_set_max_body_size(l->http, body_max);
 	/* Handlers answer every method themselves (405 with Allow). */
 	evhttp_set_allowed_methods(l->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
 	                           EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
 	                           EVHTTP_REQ_PATCH);
-	l->sock = evhttp_bind_socket_with_handle(l->http, host, port);
-	if (!l->sock) {
-		cli_error("daemon", "cannot listen for the %s on %s (address in use or not local?)",
-		          l->name, addr);
+	l->conns = conns_new(n->base, l->http, host, port, &limits.conn, &limits.budget,
+	                     l == &listeners[0] ? "api" : "gateway");
+	if (!l->conns) {
+		cli_error("daemon", "cannot listen for the %s on %s: %s", l->name, addr, strerror(errno));
 		return EXIT_FAIL;
 	}
 	struct sockaddr_in sa;
 	socklen_t sl = sizeof sa;
 	char ip[INET_ADDRSTRLEN] = "?";
-	if (getsockname(evhttp_bound_socket_get_fd(l->sock), (struct sockaddr *)&sa, &sl) == 0)
+	if (getsockname(conns_fd(l->conns), (struct sockaddr *)&sa, &sl) == 0)
 		inet_ntop(AF_INET, &sa.sin_addr, ip, sizeof ip);
 	printf("%s server listening on http://%s:%u\n", l->name, ip, ntohs(sa.sin_port));
 	if (l == &listeners[0])
@@ -281,11 +338,46 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	fprintf(stderr, "cairn daemon: received signal %d, shutting down\n", (int)sig);
 	/* Stop taking connections; let replies in flight finish. */
 	for (int i = 0; i < 2; i++)
-		if (listeners[i].sock) {
-			evhttp_del_accept_socket(listeners[i].http, listeners[i].sock);
-			listeners[i].sock = NULL;
-		}
+		conns_close_listener(listeners[i].conns);
 	event_base_loopexit(n->base, &grace);
+}
+
+/* The config's Limits.<key> if a positive integer, else def. */
+static uint64_t limit(const repo *r, const char *key, uint64_t def)
+{
+	json_t *v = json_object_get(json_object_get(r->config, "Limits"), key);
+	return json_is_integer(v) && json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v) : def;
+}
+
+static void read_limits(const repo *r)
+{
+	limits.body_max = (long)limit(r, "MaxUploadBytes", API_BODY_MAX_DEFAULT);
+	limits.idle_timeout = (unsigned)limit(r, "IdleTimeoutSeconds", CONN_TIMEOUT_SECS);
+	limits.url_max = (size_t)limit(r, "MaxURLBytes", URL_MAX_DEFAULT);
+	limits.header_fields_max = (size_t)limit(r, "MaxHeaderFields", HEADER_FIELDS_MAX_DEFAULT);
+	limits.conn.max_connections = (unsigned)limit(r, "MaxConnections", 0);
+	/* Descriptors: take the hard limit (systemd's default soft limit is
+	 * 1024). Unless the config sets MaxConnections, both listeners' caps
+	 * fit in it, with room for peers, the index and files being read. */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (limits.conn.max_connections == 0) {
+		uint64_t fit = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+		               rl.rlim_cur < 2 * CONN_MAX_DEFAULT + FDS_RESERVED
+		               ? (rl.rlim_cur > FDS_RESERVED + 32 ? (rl.rlim_cur - FDS_RESERVED) / 2 : 16)
+		               : CONN_MAX_DEFAULT;
+		limits.conn.max_connections = (unsigned)fit;
+	}
+	limits.conn.request_timeout = (unsigned)limit(r, "RequestTimeoutSeconds", CONN_REQUEST_TIMEOUT);
+	limits.conn.min_rate = (unsigned)limit(r, "MinRequestRate", CONN_MIN_RATE);
+	limits.conn.max_buffered = limit(r, "MaxBufferedBytes", CONN_BUFFERED_DEFAULT);
+	/* one upload alone must fit */
+	if (limits.conn.max_buffered < (uint64_t)limits.body_max + HEADERS_MAX)
+		limits.conn.max_buffered = (uint64_t)limits.body_max + HEADERS_MAX;
+	limits.budget = 0;
 }
 
 /* The strings of the config's array `key` (at most max), borrowed from
@@ -474,14 +566,12 @@ int cmd_daemon(int argc, char **argv)
 		event_config_free(ecfg);
 	listeners[0] = (struct listener){NULL, NULL, "API"};
 	listeners[1] = (struct listener){NULL, NULL, "Gateway"};
+	read_limits(&n.repo);
 	rc = EXIT_FAIL;
 	if (!n.base)
 		goto done;
-	json_t *lim = json_object_get(json_object_get(n.repo.config, "Limits"), "MaxUploadBytes");
-	long body_max = json_is_integer(lim) && json_integer_value(lim) > 0
-	                ? (long)json_integer_value(lim) : API_BODY_MAX_DEFAULT;
 	if ((rc = listen_on(&n, &listeners[0], api_addr ? api_addr : REPO_DEFAULT_API, api_entry,
-	                    body_max)) != 0 ||
+	                    limits.body_max)) != 0 ||
 	    (rc = listen_on(&n, &listeners[1], gw_addr ? gw_addr : REPO_DEFAULT_GATEWAY,
 	                    gateway_entry, GATEWAY_BODY_MAX)) != 0)
 		goto done;
@@ -583,9 +673,12 @@ done:
 		event_free(sigint);
 	if (sigterm)
 		event_free(sigterm);
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
+		conns_close_listener(listeners[i].conns);
 		if (listeners[i].http)
 			evhttp_free(listeners[i].http);
+		conns_free(listeners[i].conns);
+	}
 	if (n.base)
 		event_base_free(n.base);
 	repo_close(&n.repo);

@@ -92,7 +92,7 @@ int multipart_each(struct evbuffer *body, const char *content_type,
 		ERR("multipart body without its boundary");
 		return -1;
 	}
-	for (;;) {
+	for (size_t parts = 0;; parts++) {
 		/* After a delimiter: "--" ends the body, else CRLF and headers. */
 		char two[2];
 		if (evbuffer_ptr_set(body, &pos, dl, EVBUFFER_PTR_ADD) != 0 ||
@@ -102,6 +102,10 @@ int multipart_each(struct evbuffer *body, const char *content_type,
 		}
 		if (two[0] == '-' && two[1] == '-')
 			return 0;
+		if (parts == MULTIPART_PARTS_MAX) {
+			ERR("more than %d parts in one request", MULTIPART_PARTS_MAX);
+			return -1;
+		}
 		multipart_part p;
 		memset(&p, 0, sizeof p);
 		p.body = body;

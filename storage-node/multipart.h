@@ -9,6 +9,9 @@
 #include <event2/buffer.h>
 
 #define MULTIPART_NAME_MAX 1024
+/* Parts in one body (files and directories of one add): each becomes an
+ * entry held in memory until the add ends. */
+#define MULTIPART_PARTS_MAX 100000
 
 typedef struct multipart_part {
 	char name[MULTIPART_NAME_MAX];      /* form field name */

@@ -1,0 +1,398 @@
+#include "conns.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+/* How often deadlines are checked and released connections collected. */
+#define SWEEP_MS 500
+/* After accept() ran out of descriptors, wait this long before the next. */
+#define FD_PAUSE_MS 1000
+#define BUCKETS_MIN 64
+
+struct conn {
+	struct bufferevent *bev;          /* ours by reference until released */
+	struct evhttp_connection *evcon;  /* known from its first request */
+	struct evbuffer_cb_entry *watch;  /* on the input buffer */
+	struct conns *owner;
+	struct conn *next;                /* hash chain */
+	double recv_start;                /* receiving a request since; 0: not */
+	uint64_t recv_bytes;              /* received since then (in the budget) */
+	uint64_t held;                    /* bytes of the request being handled */
+	int busy;                         /* a request is being handled */
+	int doomed;                       /* shut down by us */
+};
+
+struct conns {
+	struct conns *next_listener; /* all of them, for on_accept_error */
+	struct event_base *base;
+	struct evhttp *http;
+	struct evconnlistener *lev;
+	struct evhttp_bound_socket *bound;
+	struct event *sweep, *unpause;
+	conn_limits lim;
+	uint64_t *budget;
+	char name[16];
+	struct conn **buckets;
+	size_t nbuckets;
+	unsigned open;
+	int paused_full, paused_fd;
+	uint64_t refused_timeout, refused_budget, accept_errors;
+};
+
+/* The error callback gets the listener's callback argument, which evhttp
+ * owns (its struct evhttp): the listener is found here instead. */
+static struct conns *listeners;
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static size_t slot(const struct conns *c, const void *bev)
+{
+	uintptr_t p = (uintptr_t)bev;
+	p ^= p >> 17;
+	p *= 0x9E3779B97F4A7C15ull;
+	return (size_t)(p >> 20) & (c->nbuckets - 1);
+}
+
+static struct conn *lookup(const struct conns *c, const struct bufferevent *bev)
+{
+	struct conn *k = c->buckets[slot(c, bev)];
+	while (k && k->bev != bev)
+		k = k->next;
+	return k;
+}
+
+static void listener_update(struct conns *c)
+{
+	if (!c->lev)
+		return; /* closed at shutdown */
+	if (c->paused_full || c->paused_fd)
+		evconnlistener_disable(c->lev);
+	else
+		evconnlistener_enable(c->lev);
+}
+
+static void release(struct conn *k)
+{
+	struct conns *c = k->owner;
+	struct conn **pp = &c->buckets[slot(c, k->bev)];
+	while (*pp != k)
+		pp = &(*pp)->next;
+	*pp = k->next;
+	if (k->watch)
+		evbuffer_remove_cb_entry(bufferevent_get_input(k->bev), k->watch);
+	*c->budget -= k->recv_bytes + k->held;
+	c->open--;
+	bufferevent_decref(k->bev);
+	free(k);
+	if (c->paused_full && c->open < c->lim.max_connections) {
+		c->paused_full = 0;
+		listener_update(c);
+	}
+}
+
+/* End a connection from our side: a short JSON answer if nothing else is
+ * being written to it, then shutdown(), which evhttp sees as the peer
+ * closing. */
+static void doom(struct conn *k, int code, const char *reason, const char *msg)
+{
+	evutil_socket_t fd = bufferevent_getfd(k->bev);
+	if (k->doomed)
+		return;
+	k->doomed = 1;
+	/* what it holds is about to be freed: let others use it now */
+	*k->owner->budget -= k->recv_bytes;
+	k->recv_bytes = 0;
+	if (fd < 0)
+		return;
+	if (!k->busy) {
+		char body[256], head[256];
+		int bl = snprintf(body, sizeof body, "{\"Message\":\"%s\",\"Code\":0,\"Type\":\"error\"}\n", msg);
+		int hl = snprintf(head, sizeof head,
+		                  "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
+		                  "Content-Length: %d\r\nConnection: close\r\n\r\n",
+		                  code, reason, bl);
+		/* best effort: a few hundred bytes fit any socket buffer */
+		if (send(fd, head, (size_t)hl, MSG_NOSIGNAL | MSG_DONTWAIT) == hl)
+			(void)send(fd, body, (size_t)bl, MSG_NOSIGNAL | MSG_DONTWAIT);
+	}
+	shutdown(fd, SHUT_RDWR);
+}
+
+/* Has evhttp let go of this bufferevent? bufferevent_free() clears every
+ * callback; evhttp itself always keeps its error callback set. */
+static int dropped(const struct conn *k)
+{
+	bufferevent_event_cb ecb = NULL;
+	bufferevent_getcb(k->bev, NULL, NULL, &ecb, NULL);
+	return ecb == NULL;
+}
+
+static void on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct conn *k = arg;
+	struct conns *c = k->owner;
+	(void)buf;
+	if (info->n_added == 0 || k->doomed)
+		return;
+	if (!k->evcon && dropped(k)) {
+		/* evhttp is done with it; the sweep releases it */
+		bufferevent_disable(k->bev, EV_READ | EV_WRITE);
+		return;
+	}
+	if (!k->busy && k->recv_start == 0)
+		k->recv_start = now_s();
+	k->recv_bytes += info->n_added;
+	*c->budget += info->n_added;
+	if (*c->budget > c->lim.max_buffered) {
+		c->refused_budget++;
+		fprintf(stderr, "cairn daemon: %s: request data held by all connections over "
+		        "Limits.MaxBufferedBytes (%llu): closing one\n", c->name,
+		        (unsigned long long)c->lim.max_buffered);
+		doom(k, 503, "Service Unavailable",
+		     "the node holds too much request data at once: retry later");
+	}
+}
+
+static struct bufferevent *on_new_connection(struct event_base *base, void *arg)
+{
+	struct conns *c = arg;
+	struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	struct conn *k = bev ? calloc(1, sizeof *k) : NULL;
+	if (!k)
+		return bev; /* untracked, but served */
+	k->bev = bev;
+	k->owner = c;
+	k->watch = evbuffer_add_cb(bufferevent_get_input(bev), on_input, k);
+	bufferevent_incref(bev);
+	size_t s = slot(c, bev);
+	k->next = c->buckets[s];
+	c->buckets[s] = k;
+	if (++c->open >= c->lim.max_connections && !c->paused_full) {
+		c->paused_full = 1;
+		listener_update(c);
+	}
+	return bev;
+}
+
+static void on_close(struct evhttp_connection *evcon, void *arg)
+{
+	(void)evcon;
+	release(arg);
+}
+
+static void on_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	struct conns *c = arg;
+	double now = now_s();
+	(void)fd;
+	(void)what;
+	for (size_t b = 0; b < c->nbuckets; b++) {
+		struct conn *k = c->buckets[b], *next;
+		for (; k; k = next) {
+			next = k->next;
+			if (!k->evcon && dropped(k)) {
+				release(k); /* closed before its first request */
+				continue;
+			}
+			if (k->busy || k->doomed || k->recv_start == 0)
+				continue;
+			double deadline = k->recv_start + c->lim.request_timeout +
+			                  (double)k->recv_bytes / c->lim.min_rate;
+			if (now > deadline) {
+				c->refused_timeout++;
+				doom(k, 408, "Request Timeout",
+				     "request not received in time: send at least Limits.MinRequestRate "
+				     "bytes a second");
+			}
+		}
+	}
+}
+
+static void on_unpause(evutil_socket_t fd, short what, void *arg)
+{
+	struct conns *c = arg;
+	(void)fd;
+	(void)what;
+	c->paused_fd = 0;
+	listener_update(c);
+}
+
+static void on_accept_error(struct evconnlistener *lev, void *arg)
+{
+	struct conns *c = listeners;
+	int e = EVUTIL_SOCKET_ERROR();
+	struct timeval tv = {FD_PAUSE_MS / 1000, (FD_PAUSE_MS % 1000) * 1000};
+	(void)arg;
+	while (c && c->lev != lev)
+		c = c->next_listener;
+	if (!c)
+		return;
+	c->accept_errors++;
+	/* Out of descriptors (or memory): the pending connection stays in the
+	 * backlog and the listener would fire again at once. Pause instead. */
+	if (!c->paused_fd)
+		fprintf(stderr, "cairn daemon: %s: accept: %s; pausing for %d ms\n", c->name,
+		        strerror(e), FD_PAUSE_MS);
+	c->paused_fd = 1;
+	listener_update(c);
+	event_add(c->unpause, &tv);
+}
+
+struct conns *conns_new(struct event_base *base, struct evhttp *http, const char *host,
+                        unsigned short port, const conn_limits *lim, uint64_t *budget,
+                        const char *name)
+{
+	struct conns *c = calloc(1, sizeof *c);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+	struct timeval every = {SWEEP_MS / 1000, (SWEEP_MS % 1000) * 1000};
+	if (!c)
+		return NULL;
+	c->base = base;
+	c->http = http;
+	c->lim = *lim;
+	c->budget = budget;
+	snprintf(c->name, sizeof c->name, "%s", name);
+	for (c->nbuckets = BUCKETS_MIN; c->nbuckets < 2 * (size_t)lim->max_connections; c->nbuckets *= 2)
+		;
+	c->buckets = calloc(c->nbuckets, sizeof *c->buckets);
+	c->sweep = event_new(base, -1, EV_PERSIST, on_sweep, c);
+	c->unpause = evtimer_new(base, on_unpause, c);
+	if (!c->buckets || !c->sweep || !c->unpause || event_add(c->sweep, &every) != 0)
+		goto fail;
+	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
+		errno = EINVAL;
+		goto fail;
+	}
+	c->lev = evconnlistener_new_bind(base, NULL, NULL,
+	                                 LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
+	                                 511, (struct sockaddr *)&sa, sizeof sa);
+	if (!c->lev)
+		goto fail;
+	c->bound = evhttp_bind_listener(http, c->lev);
+	if (!c->bound) {
+		evconnlistener_free(c->lev);
+		c->lev = NULL;
+		goto fail;
+	}
+	evconnlistener_set_error_cb(c->lev, on_accept_error);
+	evhttp_set_bevcb(http, on_new_connection, c);
+	c->next_listener = listeners;
+	listeners = c;
+	return c;
+fail:
+	{
+		int e = errno;
+		conns_free(c);
+		errno = e;
+	}
+	return NULL;
+}
+
+evutil_socket_t conns_fd(const struct conns *c)
+{
+	return c->lev ? evconnlistener_get_fd(c->lev) : -1;
+}
+
+void conns_close_listener(struct conns *c)
+{
+	if (c && c->unpause)
+		event_del(c->unpause);
+	if (c && c->bound) {
+		evhttp_del_accept_socket(c->http, c->bound); /* frees the listener */
+		c->bound = NULL;
+		c->lev = NULL;
+	}
+}
+
+static struct conn *of_request(struct conns *c, struct evhttp_request *req)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	return evcon ? lookup(c, evhttp_connection_get_bufferevent(evcon)) : NULL;
+}
+
+void conns_request(struct conns *c, struct evhttp_request *req)
+{
+	struct conn *k = of_request(c, req);
+	if (!k)
+		return;
+	if (!k->evcon) {
+		k->evcon = evhttp_request_get_connection(req);
+		evhttp_connection_set_closecb(k->evcon, on_close, k);
+	}
+	k->busy = 1;
+	k->held += k->recv_bytes;
+	k->recv_bytes = 0;
+	k->recv_start = 0;
+}
+
+void conns_request_done(struct conns *c, struct evhttp_request *req)
+{
+	struct conn *k = of_request(c, req);
+	if (!k)
+		return;
+	k->busy = 0;
+	*c->budget -= k->held;
+	k->held = 0;
+	/* bytes of a pipelined request came in meanwhile: its clock starts now */
+	if (k->recv_bytes)
+		k->recv_start = now_s();
+}
+
+void conns_metrics(struct conns *const *list, size_t n, struct evbuffer *out)
+{
+	evbuffer_add_printf(out, "# HELP cairn_http_connections Open client connections.\n"
+	                    "# TYPE cairn_http_connections gauge\n");
+	for (size_t i = 0; i < n; i++)
+		evbuffer_add_printf(out, "cairn_http_connections{server=\"%s\"} %u\n", list[i]->name,
+		                    list[i]->open);
+	evbuffer_add_printf(out, "# HELP cairn_http_connections_closed_total Connections closed by "
+	                    "the node: request too slow, or request memory exhausted.\n"
+	                    "# TYPE cairn_http_connections_closed_total counter\n");
+	for (size_t i = 0; i < n; i++)
+		evbuffer_add_printf(out,
+		                    "cairn_http_connections_closed_total{server=\"%s\",reason=\"request_timeout\"} %llu\n"
+		                    "cairn_http_connections_closed_total{server=\"%s\",reason=\"buffered_bytes\"} %llu\n",
+		                    list[i]->name, (unsigned long long)list[i]->refused_timeout,
+		                    list[i]->name, (unsigned long long)list[i]->refused_budget);
+	evbuffer_add_printf(out, "# HELP cairn_http_accept_errors_total accept() failures (out of "
+	                    "descriptors or memory), each pausing the listener.\n"
+	                    "# TYPE cairn_http_accept_errors_total counter\n");
+	for (size_t i = 0; i < n; i++)
+		evbuffer_add_printf(out, "cairn_http_accept_errors_total{server=\"%s\"} %llu\n",
+		                    list[i]->name, (unsigned long long)list[i]->accept_errors);
+}
+
+void conns_free(struct conns *c)
+{
+	if (!c)
+		return;
+	for (struct conns **pp = &listeners; *pp; pp = &(*pp)->next_listener)
+		if (*pp == c) {
+			*pp = c->next_listener;
+			break;
+		}
+	/* evhttp_free() has run (it freed the listener too): connections it closed went through on_close;
+	 * those left were dropped before a request and wait for us */
+	for (size_t b = 0; c->buckets && b < c->nbuckets; b++)
+		while (c->buckets[b])
+			release(c->buckets[b]);
+	if (c->sweep)
+		event_free(c->sweep);
+	if (c->unpause)
+		event_free(c->unpause);
+	free(c->buckets);
+	free(c);
+}

@@ -1,0 +1,82 @@
+/*
+ * The HTTP listeners' connections: how many, how fast they send, how much
+ * request data they hold. evhttp (libevent 2.1) has no limit on
+ * connections, only an inactivity timeout (which a client sending a byte a
+ * minute never trips) and no hook before it has read a whole request, body
+ * included. This module adds, per listener:
+ *
+ *  - a cap on open connections: at the cap the listener stops accepting
+ *    (clients wait in the kernel's backlog) until one closes;
+ *  - a deadline on receiving each request (headers and body), in the
+ *    manner of Apache's mod_reqtimeout: CONN_REQUEST_TIMEOUT seconds from
+ *    its first byte, plus one second per CONN_MIN_RATE bytes received, so
+ *    a slow client may go on only as long as it keeps a minimum rate
+ *    (slowloris and slow-body attacks end with 408);
+ *  - a budget on request bytes held for all connections together, so that
+ *    many large uploads at once (authenticated or not: evhttp reads a body
+ *    before the handler can look at its token) cannot exhaust memory: the
+ *    connection that overdraws it gets 503 and is closed;
+ *  - accept() failing for want of file descriptors pauses the listener for
+ *    a second instead of spinning.
+ *
+ * How it sees connections: evhttp asks us for each new connection's
+ * bufferevent (evhttp_set_bevcb), which we keep a reference on and whose
+ * input buffer we watch (bytes arrive there before evhttp parses them). A
+ * connection's first request tells us its evhttp_connection, whose close
+ * callback releases it; one closed before any request is noticed by the
+ * once-a-second sweep (evhttp has cleared its callbacks).
+ */
+#ifndef CAIRN_CONNS_H
+#define CAIRN_CONNS_H
+
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/listener.h>
+#include <stdint.h>
+
+/* Defaults, each overridable in the config's Limits object. */
+#define CONN_MAX_DEFAULT 1024            /* Limits.MaxConnections, per listener */
+#define CONN_REQUEST_TIMEOUT 20          /* Limits.RequestTimeoutSeconds */
+#define CONN_MIN_RATE 500                /* Limits.MinRequestRate, bytes/s */
+#define CONN_BUFFERED_DEFAULT (1024ull * 1024 * 1024) /* Limits.MaxBufferedBytes */
+
+typedef struct conn_limits {
+	unsigned max_connections;
+	unsigned request_timeout;
+	unsigned min_rate;
+	uint64_t max_buffered; /* shared by all listeners using the same budget */
+} conn_limits;
+
+struct conns;
+
+/* A listener's connection tracking, on http (which must not be bound
+ * yet); it binds http to host:port itself. budget is shared between
+ * listeners: pass the same pointer (zeroed before the first). NULL on
+ * failure (errno set; EADDRINUSE and the like from the bind). */
+struct conns *conns_new(struct event_base *base, struct evhttp *http, const char *host,
+                        unsigned short port, const conn_limits *lim, uint64_t *budget,
+                        const char *name);
+
+/* The listening socket (to print its address). */
+evutil_socket_t conns_fd(const struct conns *c);
+
+/* Stop accepting (at shutdown); open connections go on. */
+void conns_close_listener(struct conns *c);
+
+/* A request is being dispatched on req's connection: from now until
+ * conns_request_done() no receive deadline runs on it, and the bytes it
+ * held leave the budget. */
+void conns_request(struct conns *c, struct evhttp_request *req);
+
+/* req's reply has been sent (or abandoned). */
+void conns_request_done(struct conns *c, struct evhttp_request *req);
+
+/* Prometheus lines for these listeners: open connections, closes by
+ * cause, accept errors. */
+struct evbuffer;
+void conns_metrics(struct conns *const *list, size_t n, struct evbuffer *out);
+
+/* After evhttp_free() on its listener's evhttp. */
+void conns_free(struct conns *c);
+
+#endif
