@@ -34,8 +34,9 @@
 #include <event2/buffer.h>
 
 /* Limits (docs/security.md), each overridable in the config's Limits.
- * Request line and headers together: evhttp answers 413 past this. */
-#define HEADERS_MAX (16 * 1024)
+ * Request line and headers together (Limits.MaxHeaderBytes): evhttp
+ * answers 400 past this. Kubo clients put every argument in the URL. */
+#define HEADERS_MAX_DEFAULT (64 * 1024)
 #define GATEWAY_BODY_MAX 1024
 /* Uploads arrive whole before the handler runs (evhttp 2.1 cannot stream
  * a request body), so the API caps them (Limits.MaxUploadBytes); larger
@@ -45,7 +46,7 @@
 #define CONN_TIMEOUT_SECS 60
 /* Longer request targets get 414 (Limits.MaxURLBytes), more header
  * fields 431 (Limits.MaxHeaderFields). */
-#define URL_MAX_DEFAULT 8192
+#define URL_MAX_DEFAULT (32 * 1024)
 #define HEADER_FIELDS_MAX_DEFAULT 100
 /* Descriptors kept for what is not a client connection. */
 #define FDS_RESERVED 128
@@ -100,7 +101,7 @@ static struct {
 	conn_limits conn;
 	uint64_t budget; /* request bytes held now, both listeners */
 	unsigned idle_timeout;
-	size_t url_max, header_fields_max;
+	size_t url_max, header_fields_max, headers_max;
 	long body_max;
 } limits;
 
@@ -291,7 +292,7 @@ static int listen_on(node *n, struct listener *l, const char *addr, void (*cb)(s
 		return EXIT_FAIL;
 	evhttp_set_gencb(l->http, cb, n);
 	evhttp_set_timeout(l->http, (int)limits.idle_timeout);
-	evhttp_set_max_headers_size(l->http, HEADERS_MAX);
+	evhttp_set_max_headers_size(l->http, (ev_ssize_t)limits.headers_max);
 	evhttp_set_max_body_size(l->http, body_max);
 	/* Handlers answer every method themselves (405 with Allow). */
 	evhttp_set_allowed_methods(l->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
@@ -354,6 +355,7 @@ static void read_limits(const repo *r)
 	limits.body_max = (long)limit(r, "MaxUploadBytes", API_BODY_MAX_DEFAULT);
 	limits.idle_timeout = (unsigned)limit(r, "IdleTimeoutSeconds", CONN_TIMEOUT_SECS);
 	limits.url_max = (size_t)limit(r, "MaxURLBytes", URL_MAX_DEFAULT);
+	limits.headers_max = (size_t)limit(r, "MaxHeaderBytes", HEADERS_MAX_DEFAULT);
 	limits.header_fields_max = (size_t)limit(r, "MaxHeaderFields", HEADER_FIELDS_MAX_DEFAULT);
 	limits.conn.max_connections = (unsigned)limit(r, "MaxConnections", 0);
 	/* Descriptors: take the hard limit (systemd's default soft limit is
@@ -375,8 +377,8 @@ static void read_limits(const repo *r)
 	limits.conn.min_rate = (unsigned)limit(r, "MinRequestRate", CONN_MIN_RATE);
 	limits.conn.max_buffered = limit(r, "MaxBufferedBytes", CONN_BUFFERED_DEFAULT);
 	/* one upload alone must fit */
-	if (limits.conn.max_buffered < (uint64_t)limits.body_max + HEADERS_MAX)
-		limits.conn.max_buffered = (uint64_t)limits.body_max + HEADERS_MAX;
+	if (limits.conn.max_buffered < (uint64_t)limits.body_max + limits.headers_max)
+		limits.conn.max_buffered = (uint64_t)limits.body_max + limits.headers_max;
 	limits.budget = 0;
 }
 

@@ -16,7 +16,7 @@ verify() { node "$here/anchor-verify.mjs" "$@"; }
 
 # 1000 distinct CIDs (raw blocks of their numbers), added in batches
 for i in $(seq 1 1000); do printf '%s' "$i" | "$CAIRN" add -nQ --cid-version 1 --raw-leaves; done >"$scratch/cids"
-split -l 200 "$scratch/cids" "$scratch/batch."  # the URL stays under the 16 KiB header limit
+split -l 200 "$scratch/cids" "$scratch/batch."  # the URL stays under the 32 KiB limit (Limits.MaxURLBytes)
 for b in "$scratch"/batch.*; do
 	cu "$API/api/v0/anchor/add?$(sed 's/^/arg=/' "$b" | paste -sd'&')" >>"$scratch/added"
 done

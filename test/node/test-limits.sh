@@ -52,7 +52,7 @@ wait $holder
 sleep 1
 check "every slot is released when clients go" "0" "$(metric 'cairn_http_connections{server="gateway"}')"
 
-# the request-memory budget (1 MiB upload limit + 16 KiB): three uploads of
+# the request-memory budget (1 MiB upload limit + 64 KiB): three uploads of
 # 600 kB at once cannot all be held
 r=$(hc uploads "$api" /api/v0/block/put 3 600000)
 case "$r" in *503*) ok "uploads over the memory budget → 503 ($r)" ;; *) not_ok "uploads: $r" ;; esac
@@ -61,14 +61,14 @@ case "$r" in *400*|*200*) ok "…while those within it are handled ($r)" ;; *) n
 grep -q "MaxBufferedBytes" "$scratch/daemon.log" && ok "…and logged" || not_ok "not logged"
 
 # request shape
-long=$(head -c 9000 /dev/zero | tr '\0' a)
-check "request target over 8192 bytes → 414" "414" "$(curl -sS -o "$scratch/body" -w '%{http_code}' "$GW/ipfs/$long")"
+long=$(head -c 33000 /dev/zero | tr '\0' a)
+check "request target over 32 KiB → 414" "414" "$(curl -sS -o "$scratch/body" -w '%{http_code}' "$GW/ipfs/$long")"
 grep -q '"Type":"error"' "$scratch/body" && ok "…JSON body" || not_ok "414 body: $(head -c 200 "$scratch/body")"
 hdrs=(); for i in $(seq 101); do hdrs+=(-H "X-$i: v"); done
 check "101 header fields → 431" "431" "$(curl -sS -o /dev/null -w '%{http_code}' "${hdrs[@]}" "$GW/healthz")"
-big=$(head -c 17000 /dev/zero | tr '\0' b)
+big=$(head -c 70000 /dev/zero | tr '\0' b)
 c=$(curl -sS -o /dev/null -w '%{http_code}' -H "X-Big: $big" "$GW/healthz")
-[ "$c" -ge 400 ] && [ "$c" -lt 500 ] && ok "headers over 16 KiB → 4xx ($c)" || not_ok "big headers: $c"
+[ "$c" -ge 400 ] && [ "$c" -lt 500 ] && ok "headers over 64 KiB → 4xx ($c)" || not_ok "big headers: $c"
 
 # multipart parts: each one is an entry held until the add ends
 node -e 'process.stdout.write(Buffer.from("--b\r\n\r\n\r\n".repeat(100001) + "--b--\r\n"))' >"$scratch/parts"
