@@ -27,6 +27,8 @@ struct conn {
 	uint64_t recv_bytes;              /* received since then (in the budget) */
 	uint64_t held;                    /* bytes of the request being handled */
 	int busy;                         /* a request is being handled */
+	void *ctx;                        /* its caller's data, until done */
+	void (*free_ctx)(void *);
 	int doomed;                       /* shut down by us */
 };
 
@@ -94,6 +96,8 @@ static void release(struct conn *k)
 	if (k->watch)
 		evbuffer_remove_cb_entry(bufferevent_get_input(k->bev), k->watch);
 	*c->budget -= k->recv_bytes + k->held;
+	if (k->ctx && k->free_ctx)
+		k->free_ctx(k->ctx); /* closed before its reply was done */
 	c->open--;
 	bufferevent_decref(k->bev);
 	free(k);
@@ -323,11 +327,17 @@ static struct conn *of_request(struct conns *c, struct evhttp_request *req)
 	return evcon ? lookup(c, evhttp_connection_get_bufferevent(evcon)) : NULL;
 }
 
-void conns_request(struct conns *c, struct evhttp_request *req)
+void conns_request(struct conns *c, struct evhttp_request *req, void *ctx,
+                   void (*free_ctx)(void *))
 {
 	struct conn *k = of_request(c, req);
 	if (!k)
-		return;
+		return; /* untracked: ctx stays the caller's */
+	/* evhttp handles one request at a time on a connection */
+	if (k->ctx && k->free_ctx)
+		k->free_ctx(k->ctx);
+	k->ctx = ctx;
+	k->free_ctx = free_ctx;
 	if (!k->evcon) {
 		k->evcon = evhttp_request_get_connection(req);
 		evhttp_connection_set_closecb(k->evcon, on_close, k);
@@ -344,6 +354,7 @@ void conns_request_done(struct conns *c, struct evhttp_request *req)
 	if (!k)
 		return;
 	k->busy = 0;
+	k->ctx = NULL;
 	*c->budget -= k->held;
 	k->held = 0;
 	/* bytes of a pipelined request came in meanwhile: its clock starts now */

@@ -64,11 +64,16 @@ evutil_socket_t conns_fd(const struct conns *c);
 void conns_close_listener(struct conns *c);
 
 /* A request is being dispatched on req's connection: from now until
- * conns_request_done() no receive deadline runs on it, and the bytes it
- * held leave the budget. */
-void conns_request(struct conns *c, struct evhttp_request *req);
+ * conns_request_done() no receive deadline runs on it. ctx (may be NULL)
+ * is the caller's, for the request's completion callback: if the
+ * connection closes first (evhttp then never completes the request),
+ * free_ctx(ctx) is called when it is released. (A connection that could
+ * not be tracked leaves ctx with the caller.) */
+void conns_request(struct conns *c, struct evhttp_request *req, void *ctx,
+                   void (*free_ctx)(void *));
 
-/* req's reply has been sent (or abandoned). */
+/* req's reply has been sent: the bytes it held leave the budget, and its
+ * ctx is the caller's again. */
 void conns_request_done(struct conns *c, struct evhttp_request *req);
 
 /* Prometheus lines for these listeners: open connections, closes by

@@ -169,18 +169,23 @@ static void observed(struct evhttp_request *req, node *n, int server,
 {
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	conns_request(listeners[server].conns, req);
+	/* the connection owns it until the reply is done (request_done frees
+	 * it), so a client that hangs up leaks nothing */
+	struct pending *d = malloc(sizeof *d);
+	if (d) {
+		*d = (struct pending){n, server, 0, t0};
+		evhttp_request_set_on_complete_cb(req, request_done, d);
+	}
+	conns_request(listeners[server].conns, req, d, free);
 	if (request_within_limits(req) && (server != 0 || auth_gate(n, req)) &&
 	    !node_serve_ops(req, n))
 		handler(req, n);
-	int deferred = evhttp_request_get_response_code(req) == 0;
-	struct pending *d = malloc(sizeof *d);
-	if (d) {
-		*d = (struct pending){n, server, deferred, t0};
-		evhttp_request_set_on_complete_cb(req, request_done, d);
+	if (evhttp_request_get_response_code(req) == 0) {
+		if (d)
+			d->deferred = 1; /* accounted for when it completes */
+		return;
 	}
-	if (!deferred)
-		account(req, n, server, &t0);
+	account(req, n, server, &t0);
 }
 
 static void api_entry(struct evhttp_request *req, void *arg)

@@ -9,9 +9,9 @@ BUILD=${BUILD:-build}
 rc=0
 for bin in "$BUILD"/fuzz/replay_*; do
 	t=${bin##*/replay_}
-	[ "$t" = pg_input ] && continue
-	"$bin" "$t" "test/fuzz/corpus/$t" 2>"$BUILD/fuzz/replay_$t.log" || {
-		echo "not ok - $t: $(tail -3 "$BUILD/fuzz/replay_$t.log" | tr '\n' ' ')"
+	case $t in pg_input | *.*) continue ;; esac
+	"$bin" "$t" "test/fuzz/corpus/$t" 2>"$BUILD/fuzz/$t.replay-log" || {
+		echo "not ok - $t: $(tail -3 "$BUILD/fuzz/$t.replay-log" | tr '\n' ' ')"
 		rc=1
 	}
 done
