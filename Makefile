@@ -197,4 +197,5 @@ bench:
 	@BUILD=$(BUILD) bench/node
 	@BUILD=$(BUILD) bench/anchor
 	@BUILD=$(BUILD) bench/peers
+	@BUILD=$(BUILD) bench/soak
 endif
