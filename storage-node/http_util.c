@@ -25,8 +25,9 @@ static void reply(struct evhttp_request *req, int code, const char *type, const 
 		evbuffer_free(b);
 }
 
-/* A 5xx is a fault of the node's (the request was fine): its reason goes
- * to the log, beside the access line that has only the status. */
+/* A 5xx is a fault of the node's or of an upstream peer (the request was
+ * fine): its reason goes to the log, beside the access line that has only
+ * the status. 501 (a feature this node does not have) is not a fault. */
 static void log_fault(struct evhttp_request *req, int code, const char *msg)
 {
 	const char *uri = evhttp_request_get_uri(req);
@@ -42,7 +43,7 @@ void http_reply_text(struct evhttp_request *req, int code, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg - 1, fmt, ap);
 	va_end(ap);
 	strcat(msg, "\n");
-	if (code >= 500)
+	if (code >= 500 && code != 501)
 		log_fault(req, code, msg);
 	/* Errors are not cached: a 404 may become a 200 when content arrives. */
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-store");
@@ -56,7 +57,7 @@ void http_reply_rpc_error(struct evhttp_request *req, int code, const char *fmt,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	if (code >= 500)
+	if (code >= 500 && code != 501)
 		log_fault(req, code, msg);
 	json_t *j = json_pack("{s:s, s:i, s:s}", "Message", msg, "Code", 0, "Type", "error");
 	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
