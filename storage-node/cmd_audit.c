@@ -13,6 +13,7 @@
 #include "merkle.h"
 #include "multibase.h"
 #include "note.h"
+#include "proof_check.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -91,34 +92,6 @@ static json_t *rpc(struct chainq *q, const char *method, json_t *params, char *w
 	return res;
 }
 
-static int unhex(const char *s, uint8_t *out, size_t n)
-{
-	if (!s || strlen(s) != 2 * n)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		unsigned v;
-		if (sscanf(s + 2 * i, "%2x", &v) != 1 || !strchr("0123456789abcdefABCDEF", s[2 * i]) ||
-		    !strchr("0123456789abcdefABCDEF", s[2 * i + 1]))
-			return -1;
-		out[i] = (uint8_t)v;
-	}
-	return 0;
-}
-
-/* The Ed25519 key inside a libp2p PeerID: identity multihash (00 24) of
- * PublicKey { Type: Ed25519 (08 01), Data: key (12 20 ...) }. */
-static int peer_key(const char *peer, uint8_t pub[32])
-{
-	uint8_t mh[64];
-	size_t n;
-	if (cairn_base_decode(CAIRN_BASE58BTC, peer, strlen(peer), mh, sizeof mh, &n) != 0 || n != 38 ||
-	    mh[0] != 0x00 || mh[1] != 0x24 || mh[2] != 0x08 || mh[3] != 0x01 || mh[4] != 0x12 ||
-	    mh[5] != 0x20)
-		return -1;
-	memcpy(pub, mh + 6, 32);
-	return 0;
-}
-
 static uint64_t hexnum(const char *s)
 {
 	return s ? strtoull(s, NULL, 16) : 0;
@@ -128,73 +101,13 @@ static uint64_t hexnum(const char *s)
 static int audit_one(struct chainq *q, json_t *p, unsigned conf, const char *signer, char *why,
                      size_t cap)
 {
-	const char *cid_s = json_string_value(json_object_get(p, "cid"));
 	const char *root_s = json_string_value(json_object_get(p, "root"));
-	const char *note = json_string_value(json_object_get(p, "checkpoint"));
-	json_t *path = json_object_get(p, "path");
-	json_int_t index = json_integer_value(json_object_get(p, "index"));
 	json_int_t size = json_integer_value(json_object_get(p, "size"));
-	uint8_t root[32], leaf[32], cb[CAIRN_CID_MAX_BYTES], (*hashes)[32] = NULL;
-	cairn_cid cid;
-	size_t cl;
 	int rc = -1;
 
-	if (!cid_s || !root_s || !note || !json_is_array(path) || !json_is_integer(json_object_get(p, "index")) ||
-	    !json_is_integer(json_object_get(p, "size")) || index < 0 || size <= 0) {
-		snprintf(why, cap, "malformed proof: cid, index, size, root, path and checkpoint are needed");
+	/* 1. the log and 2. the checkpoint */
+	if (proof_check_offline(p, signer, why, cap) != 0)
 		return -1;
-	}
-	/* 1. the log */
-	if (cairn_cid_parse(cid_s, strlen(cid_s), &cid) != 0 || unhex(root_s, root, 32) != 0) {
-		snprintf(why, cap, "malformed proof: cid or root");
-		return -1;
-	}
-	size_t np = json_array_size(path);
-	hashes = malloc((np ? np : 1) * sizeof *hashes);
-	if (!hashes) {
-		snprintf(why, cap, "out of memory");
-		return -1;
-	}
-	for (size_t i = 0; i < np; i++)
-		if (unhex(json_string_value(json_array_get(path, i)), hashes[i], 32) != 0) {
-			snprintf(why, cap, "malformed proof: path[%zu]", i);
-			goto done;
-		}
-	cairn_cid_encode(&cid, cb, sizeof cb, &cl);
-	cairn_merkle_leaf_hash(cb, cl, leaf);
-	if (cairn_merkle_verify_inclusion(leaf, (uint64_t)index, (uint64_t)size,
-	                                  (const uint8_t(*)[32])hashes, np, root) != CAIRN_OK) {
-		snprintf(why, cap, "inclusion: the path does not lead from the CID's leaf to the root");
-		goto done;
-	}
-	/* 2. the checkpoint */
-	size_t ol = strcspn(note, "\n");
-	char origin[256], nerr[NOTE_ERR_MAX];
-	uint8_t pub[32];
-	size_t tl;
-	snprintf(origin, sizeof origin, "%.*s", (int)(ol < 255 ? ol : 255), note);
-	if (strncmp(origin, "cairn/", 6) != 0 || peer_key(origin + 6, pub) != 0) {
-		snprintf(why, cap, "checkpoint: origin '%.60s' names no cairn node", origin);
-		goto done;
-	}
-	if (signer && strcmp(origin + 6, signer) != 0) {
-		snprintf(why, cap, "checkpoint: signed by %.60s, not by %.60s", origin + 6, signer);
-		goto done;
-	}
-	int nv = note_verify(note, strlen(note), origin, pub, &tl, nerr);
-	if (nv != 0) {
-		snprintf(why, cap, "checkpoint: %s", nv > 0 ? "no valid signature by its node" : nerr);
-		goto done;
-	}
-	char b64[64];
-	unsigned long long csize;
-	const char *l2 = note + ol + 1, *l3 = strchr(l2, '\n');
-	cairn_base_encode(CAIRN_BASE64PAD, root, 32, b64, sizeof b64, NULL);
-	if (!l3 || sscanf(l2, "%llu\n", &csize) != 1 || csize != (unsigned long long)size ||
-	    strncmp(l3 + 1, b64, strlen(b64)) != 0 || l3[1 + strlen(b64)] != '\n') {
-		snprintf(why, cap, "checkpoint: its size and root are not the proof's");
-		goto done;
-	}
 	/* 3. the chain */
 	const char *chain = json_string_value(json_object_get(p, "chain"));
 	const char *tx = json_string_value(json_object_get(p, "tx"));
@@ -289,7 +202,6 @@ static int audit_one(struct chainq *q, json_t *p, unsigned conf, const char *sig
 	snprintf(why, cap, "ok");
 	rc = 0;
 done:
-	free(hashes);
 	return rc;
 }
 

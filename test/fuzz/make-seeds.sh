@@ -13,7 +13,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export CAIRN_PATH=$tmp/repo
 "$CAIRN" init >/dev/null
-for t in varint multibase multihash cid_binary cid_text dagpb unixfs car range multipart note pg_input; do
+for t in varint multibase multihash cid_binary cid_text dagpb unixfs car range multipart note proof pg_input; do
 	mkdir -p "$C/$t"
 	rm -f "$C/$t"/seed-*
 done
@@ -105,4 +105,6 @@ printf '\x01%s' 'zQmdfTbBqBPQ7VNxZEYEj14VmRuZBkqFbiwReogJgS1zR1n' >"$C/pg_input/
 printf '\x01%s' '\x0003616263' >"$C/pg_input/seed-mh1"
 proof=$(sed -n "s/^\\\\set proof '\\(.*\\)'\$/\\1/p" sql/anchored_cid.sql | sed 's/\\\\n/\\n/g')
 printf '\x02%s' "$proof" >"$C/pg_input/seed-proof"
+printf '%s' "$proof" >"$C/proof/seed-0"
+printf '%s' "$proof" | sed 's/"index":2/"index":3/' >"$C/proof/seed-1"
 echo "seeds: $(find "$C" -name 'seed-*' | wc -l) files"
