@@ -21,6 +21,10 @@ struct conn {
 	struct bufferevent *bev;          /* ours by reference until released */
 	struct evhttp_connection *evcon;  /* known from its first request */
 	struct evbuffer_cb_entry *watch;  /* on the input buffer */
+	struct evbuffer_cb_entry *drain;  /* on the output buffer */
+	uint64_t sent;                    /* bytes written to the socket */
+	double send_start;                /* a reply waiting on the client since */
+	uint64_t send_mark;               /* sent, then */
 	struct conns *owner;
 	struct conn *next;                /* hash chain */
 	double recv_start;                /* receiving a request since; 0: not */
@@ -28,6 +32,8 @@ struct conn {
 	uint64_t held;                    /* bytes of the request being handled */
 	int busy;                         /* a request is being handled */
 	void *ctx;                        /* its caller's data, until done */
+	void (*hook)(struct evhttp_connection *, void *); /* conns_set_close_hook */
+	void *hook_arg;
 	void (*free_ctx)(void *);
 	int doomed;                       /* shut down by us */
 };
@@ -46,7 +52,7 @@ struct conns {
 	size_t nbuckets;
 	unsigned open;
 	int paused_full, paused_fd;
-	uint64_t refused_timeout, refused_budget, accept_errors;
+	uint64_t refused_timeout, refused_budget, refused_slow_read, accept_errors;
 };
 
 /* The error callback gets the listener's callback argument, which evhttp
@@ -95,6 +101,8 @@ static void release(struct conn *k)
 	*pp = k->next;
 	if (k->watch)
 		evbuffer_remove_cb_entry(bufferevent_get_input(k->bev), k->watch);
+	if (k->drain)
+		evbuffer_remove_cb_entry(bufferevent_get_output(k->bev), k->drain);
 	*c->budget -= k->recv_bytes + k->held;
 	if (k->ctx && k->free_ctx)
 		k->free_ctx(k->ctx); /* closed before its reply was done */
@@ -170,6 +178,12 @@ static void on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, 
 	}
 }
 
+static void on_output(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+	(void)buf;
+	((struct conn *)arg)->sent += info->n_deleted;
+}
+
 static struct bufferevent *on_new_connection(struct event_base *base, void *arg)
 {
 	struct conns *c = arg;
@@ -180,6 +194,7 @@ static struct bufferevent *on_new_connection(struct event_base *base, void *arg)
 	k->bev = bev;
 	k->owner = c;
 	k->watch = evbuffer_add_cb(bufferevent_get_input(bev), on_input, k);
+	k->drain = evbuffer_add_cb(bufferevent_get_output(bev), on_output, k);
 	bufferevent_incref(bev);
 	size_t s = slot(c, bev);
 	k->next = c->buckets[s];
@@ -193,8 +208,61 @@ static struct bufferevent *on_new_connection(struct event_base *base, void *arg)
 
 static void on_close(struct evhttp_connection *evcon, void *arg)
 {
-	(void)evcon;
-	release(arg);
+	struct conn *k = arg;
+	if (k->hook) {
+		void (*hook)(struct evhttp_connection *, void *) = k->hook;
+		k->hook = NULL;
+		hook(evcon, k->hook_arg);
+	}
+	release(k);
+}
+
+void conns_set_close_hook(struct evhttp_connection *evcon,
+                          void (*fn)(struct evhttp_connection *, void *), void *arg)
+{
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(evcon);
+	for (struct conns *c = listeners; c; c = c->next_listener) {
+		struct conn *k = lookup(c, bev);
+		if (k && k->evcon == evcon) {
+			k->hook = fn;
+			k->hook_arg = arg;
+			return;
+		}
+	}
+	evhttp_connection_set_closecb(evcon, fn, arg); /* a connection not tracked */
+}
+
+/* A reply is waiting on its client: over each RequestTimeoutSeconds window
+ * in which output stays queued, the client must take MinRequestRate bytes
+ * a second, or it is cut off. (evhttp's idle timeout alone lets a client
+ * read a byte a minute and hold its reply's buffers for ever.) */
+static void slow_reader(struct conns *c, struct conn *k, double now)
+{
+	if (evbuffer_get_length(bufferevent_get_output(k->bev)) == 0) {
+		k->send_start = 0; /* nothing waits on the client */
+		return;
+	}
+	if (k->send_start == 0) {
+		k->send_start = now;
+		k->send_mark = k->sent;
+		return;
+	}
+	double window = now - k->send_start;
+	if (window < c->lim.request_timeout)
+		return;
+	if ((double)(k->sent - k->send_mark) < window * c->lim.min_rate) {
+		/* Reset, not FIN: a FIN waits behind the megabytes the kernel
+		 * still holds for this client, who would go on reading them. */
+		struct linger lg = {1, 0};
+		evutil_socket_t fd = bufferevent_getfd(k->bev);
+		if (fd >= 0)
+			setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+		c->refused_slow_read++;
+		doom(k, 0, NULL, NULL); /* mid-reply: nothing more can be said */
+		return;
+	}
+	k->send_start = now;
+	k->send_mark = k->sent;
 }
 
 static void on_sweep(evutil_socket_t fd, short what, void *arg)
@@ -211,7 +279,13 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 				release(k); /* closed before its first request */
 				continue;
 			}
-			if (k->busy || k->doomed || k->recv_start == 0)
+			if (k->doomed)
+				continue;
+			if (k->busy) {
+				slow_reader(c, k, now);
+				continue;
+			}
+			if (k->recv_start == 0)
 				continue;
 			double deadline = k->recv_start + c->lim.request_timeout +
 			                  (double)k->recv_bytes / c->lim.min_rate;
@@ -375,9 +449,11 @@ void conns_metrics(struct conns *const *list, size_t n, struct evbuffer *out)
 	for (size_t i = 0; i < n; i++)
 		evbuffer_add_printf(out,
 		                    "cairn_http_connections_closed_total{server=\"%s\",reason=\"request_timeout\"} %llu\n"
-		                    "cairn_http_connections_closed_total{server=\"%s\",reason=\"buffered_bytes\"} %llu\n",
+		                    "cairn_http_connections_closed_total{server=\"%s\",reason=\"buffered_bytes\"} %llu\n"
+		                    "cairn_http_connections_closed_total{server=\"%s\",reason=\"slow_reader\"} %llu\n",
 		                    list[i]->name, (unsigned long long)list[i]->refused_timeout,
-		                    list[i]->name, (unsigned long long)list[i]->refused_budget);
+		                    list[i]->name, (unsigned long long)list[i]->refused_budget,
+		                    list[i]->name, (unsigned long long)list[i]->refused_slow_read);
 	evbuffer_add_printf(out, "# HELP cairn_http_accept_errors_total accept() failures (out of "
 	                    "descriptors or memory), each pausing the listener.\n"
 	                    "# TYPE cairn_http_accept_errors_total counter\n");

@@ -76,6 +76,14 @@ void conns_request(struct conns *c, struct evhttp_request *req, void *ctx,
  * ctx is the caller's again. */
 void conns_request_done(struct conns *c, struct evhttp_request *req);
 
+/* evhttp keeps one close callback per connection, and on client
+ * connections it is ours: code that must know when a client goes away (a
+ * streamed reply, a fetch on its behalf) registers here instead of calling
+ * evhttp_connection_set_closecb(). One hook per connection; fn NULL
+ * removes it. It runs before the connection is released. */
+void conns_set_close_hook(struct evhttp_connection *evcon,
+                          void (*fn)(struct evhttp_connection *, void *), void *arg);
+
 /* Prometheus lines for these listeners: open connections, closes by
  * cause, accept errors. */
 struct evbuffer;

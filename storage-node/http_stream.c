@@ -1,4 +1,5 @@
 #include "http_stream.h"
+#include "conns.h"
 
 #include "http_util.h"
 
@@ -19,7 +20,7 @@ struct stream {
 static void stream_free(struct stream *s)
 {
 	if (s->evcon)
-		evhttp_connection_set_closecb(s->evcon, NULL, NULL);
+		conns_set_close_hook(s->evcon, NULL, NULL);
 	s->src->close(s->src);
 	free(s);
 }
@@ -142,7 +143,7 @@ void http_stream(struct evhttp_request *req, int code, stream_source *src, int s
 	s->req = req;
 	s->src = src;
 	s->evcon = evhttp_request_get_connection(req);
-	evhttp_connection_set_closecb(s->evcon, on_close, s);
+	conns_set_close_hook(s->evcon, on_close, s);
 	evhttp_send_reply_start(req, code, NULL);
 	send_next(NULL, s);
 }

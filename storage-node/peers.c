@@ -1,4 +1,5 @@
 #include "peers.h"
+#include "conns.h"
 
 #include "car_io.h"
 #include "http_util.h"
@@ -117,7 +118,7 @@ static void finish(peer_fetch *f, int outcome)
 	if (f->set != f->p)
 		peers_free(f->set);
 	if (f->client && !f->cancelled)
-		evhttp_connection_set_closecb(f->client, NULL, NULL);
+		conns_set_close_hook(f->client, NULL, NULL);
 	f->done(f->ctx, f->cancelled ? FETCH_CANCELLED : outcome, f->why);
 	free(f->path);
 	free(f);
@@ -484,7 +485,7 @@ peer_fetch *peers_fetch(peers *p, struct evhttp_request *req, const cairn_cid *r
 		return NULL;
 	}
 	if (req && (f->client = evhttp_request_get_connection(req)))
-		evhttp_connection_set_closecb(f->client, client_gone, f);
+		conns_set_close_hook(f->client, client_gone, f);
 	return f;
 }
 

@@ -5,6 +5,7 @@
 //   hold PORT N SECS              N idle connections held for SECS seconds
 //   uploads PORT PATH N LEN       N POSTs at once, each of LEN bytes, sent fast
 //   raw PORT                      stdin as the request; the reply's status
+//   slowread PORT PATH RATE SECS  a GET whose reply is read at RATE bytes/s, for SECS
 import net from "node:net";
 import fs from "node:fs";
 
@@ -85,6 +86,24 @@ if (cmd === "slowloris") {
   }
   const rs = await Promise.all(all);
   console.log(JSON.stringify(rs.map((r) => r.status).sort()));
+} else if (cmd === "slowread") {
+  const [path, rate, secs] = [rest[0], Number(rest[1]), Number(rest[2] || 60)];
+  const r = await new Promise((resolve) => {
+    const s = net.connect(port, "127.0.0.1");
+    let got = 0, start = Date.now(), timer;
+    s.on("error", () => {});
+    s.on("connect", () => {
+      s.write(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      s.pause();
+      timer = setInterval(() => { // rate bytes a second, in tenths
+        let want = Math.max(1, Math.round(rate / 10)), d;
+        while (want > 0 && (d = s.read(Math.min(want, s.readableLength || 1))) !== null) { got += d.length; want -= d.length; }
+        if (Date.now() - start > secs * 1000) s.destroy();
+      }, 100);
+    });
+    s.on("close", () => { clearInterval(timer); resolve({ got, ms: Date.now() - start }); });
+  });
+  console.log(JSON.stringify(r));
 } else if (cmd === "raw") {
   const req = fs.readFileSync(0);
   console.log(JSON.stringify(await exchange((s) => s.write(req))));

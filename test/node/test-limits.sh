@@ -19,6 +19,8 @@ limits() { # JSON object merged into the config's Limits
 port_of() { echo "${1##*:}"; }
 metric() { curl -sS --max-time 10 "$API/metrics" | sed -n "s/^$1 //p"; }
 
+head -c 16777216 /dev/urandom >"$scratch/big"
+big=$("$CAIRN" add -Q "$scratch/big")
 limits '{"RequestTimeoutSeconds":2,"MinRequestRate":500,"MaxConnections":6,"IdleTimeoutSeconds":3,"MaxUploadBytes":1048576,"MaxBufferedBytes":1}'
 daemon_start || { echo "not ok 1 - daemon start"; cat "$scratch/daemon.log"; exit 1; }
 gw=$(port_of "$GW"); api=$(port_of "$API")
@@ -51,6 +53,23 @@ wait_ms=$(( (t2 - t1) / 1000000 ))
 wait $holder
 sleep 1
 check "every slot is released when clients go" "0" "$(metric 'cairn_http_connections{server="gateway"}')"
+
+# replies streamed to clients that then leave give their slots back (the
+# stream's own close hook and the cap's share one evhttp callback)
+for i in $(seq 10); do curl -sS -o /dev/null "$GW/ipfs/$big"; done
+sleep 1
+check "ten streamed 16 MiB downloads, one connection each: all slots free again" "0" "$(metric 'cairn_http_connections{server="gateway"}')"
+# a client reading its reply at 100 bytes/s is cut off (reset: the kernel
+# drops what it still held for it), and its buffers and slot are freed
+hc slowread "$gw" "/ipfs/$big" 100 8 >"$scratch/slow" &
+slowpid=$!
+sleep 1
+check "a slow reader holds a slot" "1" "$(metric 'cairn_http_connections{server="gateway"}')"
+sleep 5
+check "…then is cut off within the deadline" "1" "$(metric 'cairn_http_connections_closed_total{server="gateway",reason="slow_reader"}')"
+check "…and its slot freed" "0" "$(metric 'cairn_http_connections{server="gateway"}')"
+wait $slowpid
+[ "$(js "$(cat "$scratch/slow")" o.got)" -lt 16777216 ] && ok "…short of the whole reply" || not_ok "slow reader got it all"
 
 # the request-memory budget (1 MiB upload limit + 64 KiB): three uploads of
 # 600 kB at once cannot all be held
