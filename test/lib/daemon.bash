@@ -30,3 +30,8 @@ config_api() { # [API-URL] [CONFIG]
 	node -e 'const f=process.argv[1],c=JSON.parse(require("fs").readFileSync(f));c.Addresses.API=process.argv[2].replace("http://","");require("fs").writeFileSync(f,JSON.stringify(c))' \
 		"${2:-$CAIRN_PATH/config}" "${1:-$API}"
 }
+
+# curl, failing loudly and bounded in time; code: only the status, the
+# body kept in $scratch/body
+cu() { curl -sS --max-time 20 "$@"; }
+code() { cu -o "$scratch/body" -w '%{http_code}' "$@"; }

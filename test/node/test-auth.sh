@@ -8,8 +8,6 @@
 . "$(dirname "$0")/../lib/daemon.bash"
 export CAIRN_PATH=$scratch/repo
 "$CAIRN" init >/dev/null
-cu() { curl -sS --max-time 20 "$@"; }
-code() { cu -o "$scratch/body" -w '%{http_code}' "$@"; }
 msg() { node -e 'try{const o=JSON.parse(require("fs").readFileSync(process.argv[1]));console.log(o.Type+": "+o.Message)}catch(e){console.log("not JSON")}' "$scratch/body"; }
 
 daemon_start || { echo "not ok 1 - daemon start"; cat "$scratch/daemon.log"; exit 1; }

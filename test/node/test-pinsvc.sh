@@ -7,8 +7,6 @@
 . "$(dirname "$0")/../lib/daemon.bash"
 export CAIRN_PATH=$scratch/repo
 "$CAIRN" init >/dev/null
-cu() { curl -sS --max-time 20 "$@"; }
-code() { cu -o "$scratch/body" -w '%{http_code}' "$@"; }
 reason() { sed -n 's/.*"reason":"\([^"]*\)".*/\1/p' "$scratch/body"; }
 hash_of() { sed -n 's/.*"Hash":"\([^"]*\)".*/\1/p'; }
 field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p"; }
