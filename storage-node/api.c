@@ -266,6 +266,7 @@ static void api_cat_body(struct evhttp_request *req, node *n, struct evkeyvalq *
 		return;
 	}
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain");
+	src->peers = n->peers;
 	http_stream(req, 200, src, 1, 1);
 }
 

@@ -176,6 +176,9 @@ int dag_reader_next(dag_reader *r, const uint8_t **p, size_t *n, cairn_cid *wher
 			continue;
 		}
 		cairn_pblink l;
+		/* kept, so that a missing child is asked for again by the next
+		 * call (once a peer has provided it) rather than skipped */
+		size_t link_at = f->link_cursor, size_at = f->size_cursor;
 		if (f->is_pb && cairn_pbnode_next_link(&f->node, &f->link_cursor, &l)) {
 			uint64_t bsz;
 			int known = cairn_unixfs_next_blocksize(&f->u, &f->size_cursor, &bsz);
@@ -191,8 +194,11 @@ int dag_reader_next(dag_reader *r, const uint8_t **p, size_t *n, cairn_cid *wher
 				return DAG_INVALID;
 			}
 			int rc = frame_load(r, &r->st[r->depth + 1], &child, where, err);
-			if (rc != 0)
+			if (rc != 0) {
+				f->link_cursor = link_at;
+				f->size_cursor = size_at;
 				return rc;
+			}
 			r->depth++;
 			continue;
 		}

@@ -76,7 +76,9 @@ int dag_reader_open(dag_reader *r, blockstore *bs, const cairn_cid *root, cairn_
 void dag_reader_range(dag_reader *r, uint64_t offset, uint64_t length);
 
 /* The next piece: 0 with *p, *n set (valid until the next call), DAG_END
- * when done, or an error as dag_reader_open. */
+ * when done, or an error as dag_reader_open. After DAG_MISSING the reader
+ * is where it was: the next call asks for the same block again (so a
+ * caller may fetch it and go on). */
 #define DAG_END 4
 int dag_reader_next(dag_reader *r, const uint8_t **p, size_t *n, cairn_cid *where, char *err);
 

@@ -307,6 +307,8 @@ static void serve_file(struct evhttp_request *req, node *n, const struct target 
 		http_reply_text(req, 500, "out of memory");
 		return;
 	}
+	/* a block of a cached file that GC (or block/rm) took: ask again */
+	src->peers = n->peers;
 	http_stream(req, range > 0 ? 206 : 200, src, !head, 0);
 }
 

@@ -1,5 +1,6 @@
 #include "http_stream.h"
 #include "conns.h"
+#include "peers.h"
 
 #include "http_util.h"
 
@@ -13,15 +14,27 @@
 
 struct stream {
 	struct evhttp_request *req;
-	struct evhttp_connection *evcon;
+	struct evhttp_connection *evcon; /* NULL once the client is gone */
 	stream_source *src;
+	int code, rpc;
+	struct evbuffer *whole; /* a short body, built before the status goes out */
+	peer_fetch *fetch;      /* a missing block being fetched */
+	int refetches;
+	int orphaned;           /* the client left during a fetch */
 };
 
 static void stream_free(struct stream *s)
 {
+	if (s->fetch) {
+		/* its callback is still to come: free then */
+		s->orphaned = 1;
+		return;
+	}
 	if (s->evcon)
 		conns_set_close_hook(s->evcon, NULL, NULL);
 	s->src->close(s->src);
+	if (s->whole)
+		evbuffer_free(s->whole);
 	free(s);
 }
 
@@ -34,17 +47,28 @@ static void on_close(struct evhttp_connection *evcon, void *arg)
 	stream_free(s);
 }
 
+/* An error replaces the body: drop the headers that described it. */
+static void strip_body_headers(struct evhttp_request *req)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	evhttp_remove_header(h, "Content-Length");
+	evhttp_remove_header(h, "Content-Type");
+	evhttp_remove_header(h, "Content-Range");
+	evhttp_remove_header(h, "Etag");
+	evhttp_remove_header(h, "Cache-Control");
+	evhttp_remove_header(h, "X-Content-Type-Options");
+}
+
 static void error_reply(struct evhttp_request *req, int rpc, int rc, const cairn_cid *where,
                         const char *err)
 {
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	char text[CAIRN_CID_TEXT_MAX] = "";
 	if (rc > 0)
 		cairn_cid_to_string(where, text, sizeof text, NULL);
-	/* Missing content is 404 (this node has no peers to ask yet); a DAG
-	 * that does not decode is 422; a node that is not a UnixFS file is 501
-	 * on the gateway (which sends directories elsewhere first) and a bad
-	 * argument (400) on the API. */
+	/* Missing content is 404 (a fetch from peers that failed comes as
+	 * FETCH_* below); a DAG that does not decode is 422; a node that is not
+	 * a UnixFS file is 501 on the gateway (which sends directories
+	 * elsewhere first) and a bad argument (400) on the API. */
 	int code = rc == DAG_MISSING ? 404 : rc == DAG_INVALID ? 422
 	         : rc == DAG_NOT_FILE ? (rpc ? 400 : 501) : 500;
 	const char *what = rc == DAG_MISSING ? "block not found" : rc == DAG_INVALID
@@ -52,16 +76,83 @@ static void error_reply(struct evhttp_request *req, int rpc, int rc, const cairn
 	                   : rc == DAG_NOT_FILE ? "not a UnixFS file" : err;
 	if (rc < 0)
 		fprintf(stderr, "cairn daemon: %s\n", err);
-	/* The error replaces the body: drop the headers that described it. */
-	evhttp_remove_header(h, "Content-Type");
-	evhttp_remove_header(h, "Content-Range");
-	evhttp_remove_header(h, "Etag");
-	evhttp_remove_header(h, "Cache-Control");
-	evhttp_remove_header(h, "X-Content-Type-Options");
+	strip_body_headers(req);
 	if (rpc)
 		http_reply_rpc_error(req, code, "%s%s%s", what, text[0] ? ": " : "", text);
 	else
 		http_reply_text(req, code, "%s%s%s", what, text[0] ? ": " : "", text);
+}
+
+/* Too late for a status: cut the connection. evhttp then closes it and
+ * on_close frees the stream. */
+static void cut(struct stream *s, const cairn_cid *where, const char *why)
+{
+	char text[CAIRN_CID_TEXT_MAX] = "?";
+	if (where)
+		cairn_cid_to_string(where, text, sizeof text, NULL);
+	fprintf(stderr, "cairn daemon: block %s failed mid-stream (%s); closing the connection\n",
+	        text, why);
+	struct bufferevent *bev = s->evcon ? evhttp_connection_get_bufferevent(s->evcon) : NULL;
+	if (bev)
+		shutdown(bufferevent_getfd(bev), SHUT_RDWR);
+}
+
+static void pump(struct stream *s);
+
+static void refetched(void *ctx, int outcome, const char *msg)
+{
+	struct stream *s = ctx;
+	s->fetch = NULL;
+	if (s->orphaned) {
+		stream_free(s);
+		return;
+	}
+	if (outcome == FETCH_OK) {
+		pump(s); /* the reader asks for the same block again */
+		return;
+	}
+	if (!s->whole) {
+		cut(s, NULL, msg);
+		return;
+	}
+	struct evhttp_request *req = s->req;
+	int rpc = s->rpc;
+	int code = outcome == FETCH_NOT_FOUND ? 404 : outcome == FETCH_TIMEOUT ? 504 : 502;
+	stream_free(s);
+	strip_body_headers(req);
+	if (rpc)
+		http_reply_rpc_error(req, code, "a block is missing here and the peers did not give it: %s", msg);
+	else
+		http_reply_text(req, code, "a block is missing here and the peers did not give it: %s", msg);
+}
+
+/* A block is missing: ask the peers for it (and what hangs below it).
+ * 0 if a fetch is under way (pump runs again when it ends). */
+static int refetch(struct stream *s, const cairn_cid *where)
+{
+	if (!s->src->peers || s->refetches >= STREAM_REFETCH_MAX)
+		return -1;
+	s->refetches++;
+	s->fetch = peers_fetch(s->src->peers, NULL, where, "", FETCH_SCOPE_ALL, refetched, s);
+	return s->fetch ? 0 : -1;
+}
+
+/* A short body: the whole of it, then the status. */
+static void pump_whole(struct stream *s)
+{
+	cairn_cid where;
+	char err[512] = "";
+	int rc = 0;
+	while (rc == 0)
+		rc = s->src->next(s->src, s->whole, &where, err);
+	if (rc == DAG_MISSING && refetch(s, &where) == 0)
+		return;
+	struct evhttp_request *req = s->req;
+	if (rc == DAG_END)
+		evhttp_send_reply(req, s->code, NULL, s->whole);
+	else
+		error_reply(req, s->rpc, rc, &where, err);
+	stream_free(s);
 }
 
 static void send_next(struct evhttp_connection *evcon, void *arg)
@@ -79,31 +170,32 @@ static void send_next(struct evhttp_connection *evcon, void *arg)
 	int rc = b ? s->src->next(s->src, b, &where, err) : -1;
 	while (rc == 0 && evbuffer_get_length(b) < batch)
 		rc = s->src->next(s->src, b, &where, err);
-	if (rc == DAG_END && evbuffer_get_length(b) > 0) {
-		/* send what was queued; the next round finds the end again */
+	int can_refetch = s->src->peers && s->refetches < STREAM_REFETCH_MAX;
+	if ((rc == DAG_END || (rc == DAG_MISSING && can_refetch)) && evbuffer_get_length(b) > 0) {
+		/* send what was queued; the next round meets the end (or the
+		 * missing block: a source with peers resumes there) again */
 		evhttp_send_reply_chunk_with_cb(s->req, b, send_next, s);
-		evbuffer_free(b);
-		return;
-	}
-	if (rc == 0) {
+	} else if (rc == 0) {
 		evhttp_send_reply_chunk_with_cb(s->req, b, send_next, s);
 	} else if (rc == DAG_END) {
 		struct evhttp_request *req = s->req;
 		stream_free(s);
 		evhttp_send_reply_end(req);
+	} else if (rc == DAG_MISSING && refetch(s, &where) == 0) {
+		/* the stream waits; refetched() goes on */
 	} else {
-		char text[CAIRN_CID_TEXT_MAX] = "?";
-		if (rc > 0)
-			cairn_cid_to_string(&where, text, sizeof text, NULL);
-		fprintf(stderr, "cairn daemon: block %s failed mid-stream; closing the connection\n", text);
-		/* Too late for a status: cut the connection. evhttp then closes it
-		 * and on_close frees the stream. */
-		struct bufferevent *bev = s->evcon ? evhttp_connection_get_bufferevent(s->evcon) : NULL;
-		if (bev)
-			shutdown(bufferevent_getfd(bev), SHUT_RDWR);
+		cut(s, rc > 0 ? &where : NULL, rc > 0 ? "missing or invalid" : err);
 	}
 	if (b)
 		evbuffer_free(b);
+}
+
+static void pump(struct stream *s)
+{
+	if (s->whole)
+		pump_whole(s);
+	else
+		send_next(NULL, s);
 }
 
 void http_stream(struct evhttp_request *req, int code, stream_source *src, int send_body,
@@ -116,36 +208,42 @@ void http_stream(struct evhttp_request *req, int code, stream_source *src, int s
 		snprintf(len, sizeof len, "%" PRId64, src->length);
 		evhttp_add_header(h, "Content-Length", len);
 	}
-	if (!send_body || (src->length >= 0 && src->length <= STREAM_BUFFER_MAX)) {
+	int whole = !send_body || (src->length >= 0 && src->length <= STREAM_BUFFER_MAX);
+	if (whole && (!send_body || !src->peers)) {
+		/* the common short reply, with nothing to wait for */
 		struct evbuffer *b = evbuffer_new();
 		cairn_cid where;
 		char err[512];
 		int rc = send_body ? 0 : DAG_END;
 		while (rc == 0)
 			rc = src->next(src, b, &where, err);
-		if (rc != DAG_END) {
-			evhttp_remove_header(h, "Content-Length");
+		if (rc != DAG_END)
 			error_reply(req, rpc_errors, rc, &where, err);
-		} else {
+		else
 			evhttp_send_reply(req, code, NULL, b);
-		}
 		evbuffer_free(b);
 		src->close(src);
 		return;
 	}
 	struct stream *s = calloc(1, sizeof *s);
+	if (s && whole && !(s->whole = evbuffer_new())) {
+		free(s);
+		s = NULL;
+	}
 	if (!s) {
 		src->close(src);
-		evhttp_remove_header(h, "Content-Length");
-		http_reply_text(req, 500, "out of memory");
+		error_reply(req, rpc_errors, -1, NULL, "out of memory");
 		return;
 	}
 	s->req = req;
 	s->src = src;
+	s->code = code;
+	s->rpc = rpc_errors;
 	s->evcon = evhttp_request_get_connection(req);
 	conns_set_close_hook(s->evcon, on_close, s);
-	evhttp_send_reply_start(req, code, NULL);
-	send_next(NULL, s);
+	if (!whole)
+		evhttp_send_reply_start(req, code, NULL);
+	pump(s);
 }
 
 struct file_source {

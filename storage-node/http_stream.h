@@ -18,6 +18,8 @@
 #include "dag.h"
 
 #define STREAM_BUFFER_MAX (1024 * 1024)
+/* Fetches from peers one body may make for blocks missing mid-way. */
+#define STREAM_REFETCH_MAX 8
 
 typedef struct stream_source stream_source;
 struct stream_source {
@@ -30,12 +32,18 @@ struct stream_source {
 	 * STREAM_BATCH. A source doing much work for little output (verify)
 	 * sets 1: one next() per round. */
 	size_t batch;
+	/* Not NULL: a block found missing mid-body is fetched from these peers
+	 * and the body goes on (the source must then resume at the block that
+	 * was missing, as a file reader does). */
+	struct peers *peers;
 };
 
 /* Reply with code and the source's body, taking ownership of src. Headers
  * other than Content-Length must already be set; for HEAD, send_body is 0.
  * Exactly one reply is sent; errors are text bodies (gateway) or, with
- * rpc_errors, Kubo RPC JSON. */
+ * rpc_errors, Kubo RPC JSON. A block missing before the status went out
+ * is 404 (or, fetched from src->peers in vain, 502/504); after it, the
+ * connection is cut short. */
 void http_stream(struct evhttp_request *req, int code, stream_source *src, int send_body,
                  int rpc_errors);
 

@@ -42,6 +42,35 @@ cmp -s "$scratch/body" "$scratch/file" && ok "…byte-exact" || not_ok "bytes di
 check "B fetched it from A (13 blocks: 12 leaves and the root)" "13" "$(metric "$B_GW" "cairn_peer_blocks_total{peer=\"$A_GW\"}")"
 check "B now serves it without asking" "200" "$(CAIRN_PATH= get -H 'Cache-Control: only-if-cached' "$B_GW/ipfs/$cid")"
 check "…as a cache: not pinned on B" "0" "$(curl -sS -X POST "$B_API/api/v0/pin/ls" | grep -c "$cid")"
+# a cached file that lost blocks (an interrupted GC, block/rm): B fetches
+# them again mid-body instead of cutting the body short
+links() { # the CIDs a dag-pb block links to
+	curl -sS -X POST "$1/api/v0/block/get?arg=$2" | (cd "$here" && node --input-type=module -e '
+import {decode} from "@ipld/dag-pb"; import fs from "fs";
+console.log(decode(fs.readFileSync(0)).Links.map((l) => l.Hash.toString()).join(" "))')
+}
+read -r -a lv <<<"$(links "$B_API" "$cid")"
+for i in 2 9; do curl -sS -X POST "$B_API/api/v0/block/rm?arg=${lv[$i]}" >/dev/null; done
+n0=$(metric "$B_GW" "cairn_peer_blocks_total{peer=\"$A_GW\"}")
+check "B, two leaves of its cached 3 MB file gone, still serves all of it" "200" "$(get "$B_GW/ipfs/$cid")"
+cmp -s "$scratch/body" "$scratch/file" && ok "…byte-exact (streamed, the leaves fetched on the way)" || not_ok "bytes differ after refetch"
+check "…fetching just the two it lacked" "$((n0 + 2))" "$(metric "$B_GW" "cairn_peer_blocks_total{peer=\"$A_GW\"}")"
+head -c 600000 /dev/urandom >"$scratch/short"
+short=$(add "$scratch/short" "$A_API")
+get "$B_GW/ipfs/$short" >/dev/null
+read -r -a sv <<<"$(links "$B_API" "$short")"
+curl -sS -X POST "$B_API/api/v0/block/rm?arg=${sv[1]}" >/dev/null
+check "a short cached file (sent whole, after its status) missing a leaf: 200" "200" "$(get "$B_GW/ipfs/$short")"
+cmp -s "$scratch/body" "$scratch/short" && ok "…byte-exact" || not_ok "short file differs"
+check "api/v0/cat of it too, missing a leaf again" "$(sha256sum <"$scratch/short" | cut -c1-64)" \
+	"$(curl -sS -X POST "$B_API/api/v0/block/rm?arg=${sv[0]}" >/dev/null; curl -sS -X POST "$B_API/api/v0/cat?arg=$short" | sha256sum | cut -c1-64)"
+head -c 600000 /dev/urandom >"$scratch/onlyb"
+only_b=$(add "$scratch/onlyb" "$B_API")
+read -r -a ov <<<"$(links "$B_API" "$only_b")"
+curl -sS -X POST "$B_API/api/v0/pin/rm?arg=$only_b" >/dev/null
+curl -sS -X POST "$B_API/api/v0/block/rm?arg=${ov[1]}" >/dev/null
+check "a leaf nobody has: 404 with the peers' answer, not a short body" "404" "$(get "$B_GW/ipfs/$only_b")"
+grep -q "peers did not give it" "$scratch/body" && ok "…saying so" || not_ok "body: $(head -c 200 "$scratch/body")"
 # a path inside a directory, and raw blocks, through the peer
 mkdir -p "$scratch/site/docs"; echo '<h1>hi</h1>' >"$scratch/site/index.html"; echo 'readme' >"$scratch/site/docs/README"
 dir=$(curl -sS -X POST -F "file=@$scratch/site/index.html;filename=site/index.html" -F "file=@$scratch/site/docs/README;filename=site/docs/README" \
