@@ -444,7 +444,7 @@ void conns_metrics(struct conns *const *list, size_t n, struct evbuffer *out)
 		evbuffer_add_printf(out, "cairn_http_connections{server=\"%s\"} %u\n", list[i]->name,
 		                    list[i]->open);
 	evbuffer_add_printf(out, "# HELP cairn_http_connections_closed_total Connections closed by "
-	                    "the node: request too slow, or request memory exhausted.\n"
+	                    "the node: a request too slow, request memory exhausted, a reader too slow.\n"
 	                    "# TYPE cairn_http_connections_closed_total counter\n");
 	for (size_t i = 0; i < n; i++)
 		evbuffer_add_printf(out,
