@@ -3,6 +3,7 @@
 #include "hash.h"
 #include "http_util.h"
 
+#include <jansson.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,7 +31,12 @@ int auth_required(node *n, char *err)
 
 enum auth_result auth_check(node *n, struct evhttp_request *req, token *who, char *err)
 {
-	const char *h = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
+	return auth_check_value(n, evhttp_find_header(evhttp_request_get_input_headers(req),
+	                                               "Authorization"), who, err);
+}
+
+enum auth_result auth_check_value(node *n, const char *h, token *who, char *err)
+{
 	if (!h || strncasecmp(h, "Bearer ", 7) != 0) {
 		int need = auth_required(n, err);
 		if (need < 0)
@@ -101,4 +107,72 @@ int auth_gate(node *n, struct evhttp_request *req)
 	fprintf(stderr, "cairn daemon: reading tokens: %s\n", err);
 	http_reply_rpc_error(req, 500, "cannot check the API token: %s", err);
 	return 0;
+}
+
+/* The value of the header field name in a raw header block (request line,
+ * fields, blank line), copied into out (cap bytes, cut short if longer).
+ * 1 if found, 0 if not. */
+static int raw_field(const char *block, size_t len, const char *name, char *out, size_t cap)
+{
+	size_t nl = strlen(name);
+	const char *p = memchr(block, '\n', len), *end = block + len;
+	while (p && p + 1 < end) {
+		const char *line = p + 1;
+		const char *eol = memchr(line, '\n', (size_t)(end - line));
+		if (!eol)
+			break;
+		if ((size_t)(eol - line) > nl && strncasecmp(line, name, nl) == 0 && line[nl] == ':') {
+			const char *v = line + nl + 1;
+			while (v < eol && (*v == ' ' || *v == '\t'))
+				v++;
+			size_t vl = (size_t)(eol - v);
+			while (vl && (v[vl - 1] == '\r' || v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+				vl--;
+			if (vl >= cap)
+				vl = cap - 1;
+			memcpy(out, v, vl);
+			out[vl] = '\0';
+			return 1;
+		}
+		p = eol;
+	}
+	return 0;
+}
+
+int auth_early_check(void *ctx, const char *block, size_t len, char *headers, size_t hcap,
+                     char *body, size_t bcap)
+{
+	node *n = ctx;
+	char value[AUTH_STATIC_MAX + 64], err[REPO_ERR_MAX];
+	token who;
+	/* request line: METHOD SP TARGET SP VERSION */
+	const char *sp = memchr(block, ' ', len);
+	if (!sp)
+		return 0; /* evhttp will answer a malformed request itself */
+	const char *target = sp + 1;
+	size_t tl = strcspn(target, " ?\r\n");
+	if (tl == 8 && strncmp(target, "/healthz", 8) == 0)
+		return 0;
+	int pins = (tl == 5 && strncmp(target, "/pins", 5) == 0) ||
+	           (tl > 6 && strncmp(target, "/pins/", 6) == 0);
+	enum auth_result r = auth_check_value(n, raw_field(block, len, "Authorization", value,
+	                                                   sizeof value) ? value : NULL, &who, err);
+	if (r != AUTH_MISSING && r != AUTH_INVALID)
+		return 0; /* allowed, or a case the full check answers */
+	/* the same answers as the full checks (auth_gate, pinsvc.c) */
+	const char *msg = r == AUTH_INVALID
+	                  ? (pins ? "access token is invalid or has been revoked"
+	                          : "API token is invalid or has been revoked")
+	                  : (pins ? "access token is missing: send 'Authorization: Bearer <secret>'"
+	                          : "this API needs a token: send 'Authorization: Bearer <secret>' "
+	                            "(the cairn CLI sends $CAIRN_API_TOKEN)");
+	json_t *j = pins ? json_pack("{s:{s:s, s:s}}", "error", "reason", "UNAUTHORIZED", "details", msg)
+	                 : json_pack("{s:s, s:i, s:s}", "Message", msg, "Code", 0, "Type", "error");
+	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	snprintf(body, bcap, "%s\n", text ? text : "{}");
+	free(text);
+	snprintf(headers, hcap, "WWW-Authenticate: Bearer realm=\"%s\"\r\n",
+	         pins ? "cairn pinning service" : "cairn API");
+	return 401;
 }

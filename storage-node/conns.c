@@ -17,6 +17,13 @@
 #define FD_PAUSE_MS 1000
 #define BUCKETS_MIN 64
 
+/* The early look at a request's header block: it starts only where a
+ * request surely starts (the first bytes into an empty input buffer, no
+ * request being handled), so that a pipelined request is never misread. */
+#define HDR_IDLE 0    /* waiting for a request's first bytes */
+#define HDR_READING 1 /* collecting its header block */
+#define HDR_DONE 2    /* looked at (or given up on) until the next dispatch */
+
 struct conn {
 	struct bufferevent *bev;          /* ours by reference until released */
 	struct evhttp_connection *evcon;  /* known from its first request */
@@ -31,6 +38,9 @@ struct conn {
 	uint64_t recv_bytes;              /* received since then (in the budget) */
 	uint64_t held;                    /* bytes of the request being handled */
 	int busy;                         /* a request is being handled */
+	char *hdr;                        /* the header block so far (early look) */
+	size_t hdr_len;
+	int hdr_state;                    /* HDR_* */
 	void *ctx;                        /* its caller's data, until done */
 	void (*hook)(struct evhttp_connection *, void *); /* conns_set_close_hook */
 	void *hook_arg;
@@ -106,6 +116,7 @@ static void release(struct conn *k)
 	*c->budget -= k->recv_bytes + k->held;
 	if (k->ctx && k->free_ctx)
 		k->free_ctx(k->ctx); /* closed before its reply was done */
+	free(k->hdr);
 	c->open--;
 	bufferevent_decref(k->bev);
 	free(k);
@@ -118,7 +129,8 @@ static void release(struct conn *k)
 /* End a connection from our side: a short JSON answer if nothing else is
  * being written to it, then shutdown(), which evhttp sees as the peer
  * closing. */
-static void doom(struct conn *k, int code, const char *reason, const char *msg)
+static void doom_with(struct conn *k, int code, const char *reason, const char *headers,
+                      const char *body)
 {
 	evutil_socket_t fd = bufferevent_getfd(k->bev);
 	if (k->doomed)
@@ -129,18 +141,78 @@ static void doom(struct conn *k, int code, const char *reason, const char *msg)
 	k->recv_bytes = 0;
 	if (fd < 0)
 		return;
-	if (!k->busy) {
-		char body[256], head[256];
-		int bl = snprintf(body, sizeof body, "{\"Message\":\"%s\",\"Code\":0,\"Type\":\"error\"}\n", msg);
+	if (!k->busy && code) {
+		char head[1024];
+		size_t bl = strlen(body);
 		int hl = snprintf(head, sizeof head,
-		                  "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
-		                  "Content-Length: %d\r\nConnection: close\r\n\r\n",
-		                  code, reason, bl);
+		                  "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n%s"
+		                  "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+		                  code, reason, headers, bl);
 		/* best effort: a few hundred bytes fit any socket buffer */
-		if (send(fd, head, (size_t)hl, MSG_NOSIGNAL | MSG_DONTWAIT) == hl)
-			(void)send(fd, body, (size_t)bl, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (hl > 0 && (size_t)hl < sizeof head &&
+		    send(fd, head, (size_t)hl, MSG_NOSIGNAL | MSG_DONTWAIT) == hl)
+			(void)send(fd, body, bl, MSG_NOSIGNAL | MSG_DONTWAIT);
 	}
 	shutdown(fd, SHUT_RDWR);
+}
+
+/* End a connection from our side: a short JSON answer if nothing else is
+ * being written to it, then shutdown(), which evhttp sees as the peer
+ * closing. */
+static void doom(struct conn *k, int code, const char *reason, const char *msg)
+{
+	char body[256] = "";
+	if (code)
+		snprintf(body, sizeof body, "{\"Message\":\"%s\",\"Code\":0,\"Type\":\"error\"}\n", msg);
+	doom_with(k, code, reason, "", body);
+}
+
+/* The early look: collect the header block of a request, and once it is
+ * whole, ask the listener's early function about it. */
+static void look_early(struct conns *c, struct conn *k, struct evbuffer *buf, size_t added)
+{
+	size_t total = evbuffer_get_length(buf);
+	if (k->hdr_state == HDR_IDLE) {
+		if (k->busy || total != added)
+			return; /* not surely a request's start: leave it to evhttp */
+		k->hdr_state = HDR_READING;
+		k->hdr_len = 0;
+	}
+	if (k->hdr_state != HDR_READING)
+		return;
+	if (k->hdr_len + added > c->lim.max_header) {
+		k->hdr_state = HDR_DONE; /* evhttp refuses it anyway */
+		free(k->hdr);
+		k->hdr = NULL;
+		return;
+	}
+	char *h = realloc(k->hdr, k->hdr_len + added + 1);
+	if (!h) {
+		k->hdr_state = HDR_DONE;
+		return;
+	}
+	k->hdr = h;
+	struct evbuffer_ptr at;
+	evbuffer_ptr_set(buf, &at, total - added, EVBUFFER_PTR_SET);
+	if (evbuffer_copyout_from(buf, &at, h + k->hdr_len, added) != (ev_ssize_t)added) {
+		k->hdr_state = HDR_DONE;
+		return;
+	}
+	size_t from = k->hdr_len > 3 ? k->hdr_len - 3 : 0;
+	k->hdr_len += added;
+	h[k->hdr_len] = '\0';
+	char *end = strstr(h + from, "\r\n\r\n");
+	if (!end)
+		return;
+	k->hdr_state = HDR_DONE;
+	char headers[256] = "", body[1024] = "";
+	int code = c->lim.early(c->lim.early_ctx, h, (size_t)(end - h) + 4, headers, sizeof headers,
+	                        body, sizeof body);
+	free(k->hdr);
+	k->hdr = NULL;
+	if (code)
+		doom_with(k, code, code == 401 ? "Unauthorized" : code == 403 ? "Forbidden" : "Error",
+		          headers, body);
 }
 
 /* Has evhttp let go of this bufferevent? bufferevent_free() clears every
@@ -156,7 +228,6 @@ static void on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, 
 {
 	struct conn *k = arg;
 	struct conns *c = k->owner;
-	(void)buf;
 	if (info->n_added == 0 || k->doomed)
 		return;
 	if (!k->evcon && dropped(k)) {
@@ -164,6 +235,10 @@ static void on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, 
 		bufferevent_disable(k->bev, EV_READ | EV_WRITE);
 		return;
 	}
+	if (c->lim.early)
+		look_early(c, k, buf, info->n_added);
+	if (k->doomed)
+		return;
 	if (!k->busy && k->recv_start == 0)
 		k->recv_start = now_s();
 	k->recv_bytes += info->n_added;
@@ -417,6 +492,7 @@ void conns_request(struct conns *c, struct evhttp_request *req, void *ctx,
 		evhttp_connection_set_closecb(k->evcon, on_close, k);
 	}
 	k->busy = 1;
+	k->hdr_state = HDR_IDLE; /* the next request's bytes may follow */
 	k->held += k->recv_bytes;
 	k->recv_bytes = 0;
 	k->recv_start = 0;

@@ -40,11 +40,21 @@
 #define CONN_MIN_RATE 500                /* Limits.MinRequestRate, bytes/s */
 #define CONN_BUFFERED_DEFAULT (1024ull * 1024 * 1024) /* Limits.MaxBufferedBytes */
 
+/* A look at each request's raw header block (request line to blank line)
+ * as soon as it has arrived, before evhttp reads the body: a status to
+ * refuse it at once (the connection is closed after the reply: extra
+ * header lines, CRLF-terminated, and a JSON body written out), or 0. */
+typedef int (*conns_early_fn)(void *ctx, const char *block, size_t len, char *headers,
+                              size_t hcap, char *body, size_t bcap);
+
 typedef struct conn_limits {
 	unsigned max_connections;
 	unsigned request_timeout;
 	unsigned min_rate;
 	uint64_t max_buffered; /* shared by all listeners using the same budget */
+	size_t max_header;     /* the longest header block to look at */
+	conns_early_fn early;  /* NULL: no early look */
+	void *early_ctx;
 } conn_limits;
 
 struct conns;

@@ -303,7 +303,14 @@ static int listen_on(node *n, struct listener *l, const char *addr, void (*cb)(s
 	evhttp_set_allowed_methods(l->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
 	                           EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
 	                           EVHTTP_REQ_PATCH);
-	l->conns = conns_new(n->base, l->http, host, port, &limits.conn, &limits.budget,
+	conn_limits lim = limits.conn;
+	lim.max_header = limits.headers_max;
+	if (l == &listeners[0]) {
+		/* refuse a request without a valid token before its body is read */
+		lim.early = auth_early_check;
+		lim.early_ctx = n;
+	}
+	l->conns = conns_new(n->base, l->http, host, port, &lim, &limits.budget,
 	                     l == &listeners[0] ? "api" : "gateway");
 	if (!l->conns) {
 		cli_error("daemon", "cannot listen for the %s on %s: %s", l->name, addr, strerror(errno));

@@ -5,6 +5,8 @@
 //   hold PORT N SECS              N idle connections held for SECS seconds
 //   uploads PORT PATH N LEN       N POSTs at once, each of LEN bytes, sent fast
 //   raw PORT                      stdin as the request; the reply's status
+//   bigpost PORT PATH LEN [TOKEN] headers for a LEN-byte POST and 64 KiB of
+//                                 it, then waits 3 s: is it answered early?
 //   slowread PORT PATH RATE SECS  a GET whose reply is read at RATE bytes/s, for SECS
 import net from "node:net";
 import fs from "node:fs";
@@ -102,6 +104,16 @@ if (cmd === "slowloris") {
       }, 100);
     });
     s.on("close", () => { clearInterval(timer); resolve({ got, ms: Date.now() - start }); });
+  });
+  console.log(JSON.stringify(r));
+} else if (cmd === "bigpost") {
+  const [path, len, token] = [rest[0], Number(rest[1]), rest[2]];
+  const r = await exchange(async (s, count) => {
+    s.write(`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n` +
+      (token ? `Authorization: Bearer ${token}\r\n` : "") + `Content-Length: ${len}\r\n\r\n`);
+    s.write(Buffer.alloc(65536, 120)); count(65536);
+    await sleep(3000);
+    s.destroy();
   });
   console.log(JSON.stringify(r));
 } else if (cmd === "raw") {

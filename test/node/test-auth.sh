@@ -42,6 +42,21 @@ before=$(find "$CAIRN_PATH/blocks" -type f | wc -l)
 check "an upload without a token → 401" "401" "$(code -X POST -F "file=@$scratch/f;filename=g" "$API/api/v0/add?cid-version=1&hash=blake3")"
 check "…stored nothing" "$before" "$(find "$CAIRN_PATH/blocks" -type f | wc -l)"
 
+# refused before the body: evhttp would read all 200 MB first
+r=$(node "$here/hostile-client.mjs" bigpost "${API##*:}" /api/v0/add 200000000)
+check "an unauthenticated 200 MB upload is refused after its headers" "401" "$(node -e 'console.log(JSON.parse(process.argv[1]).status)' "$r")"
+[ "$(node -e 'console.log(JSON.parse(process.argv[1]).ms)' "$r")" -lt 2500 ] && ok "…at once, not after the body ($r)" || not_ok "late: $r"
+check "…with the same JSON as the full check" "error: this API needs a token: send 'Authorization: Bearer <secret>' (the cairn CLI sends \$CAIRN_API_TOKEN)" \
+	"$(node -e 'const o=JSON.parse(JSON.parse(process.argv[1]).body);console.log(o.Type+": "+o.Message)' "$r")"
+r=$(node "$here/hostile-client.mjs" bigpost "${API##*:}" /pins 200000000 cairn_wrongwrongwrong)
+check "…/pins with a wrong token too, in the spec's Failure format" "401 UNAUTHORIZED" \
+	"$(node -e 'const r=JSON.parse(process.argv[1]);console.log(r.status+" "+JSON.parse(r.body).error.reason)' "$r")"
+r=$(node "$here/hostile-client.mjs" bigpost "${API##*:}" /api/v0/add 200000000 "$admin")
+check "a valid token's upload is let through (the node waits for its body)" "0" "$(node -e 'console.log(JSON.parse(process.argv[1]).status)' "$r")"
+sleep 0.5
+held=$(curl -sS -H "Authorization: Bearer $admin" "$API/metrics" | sed -n 's/^cairn_http_request_bytes_held //p')
+[ "$held" -lt 1024 ] && ok "…and nothing of them is held after (only the metrics request's $held bytes)" || not_ok "held: $held"
+
 # the CLI through the daemon
 "$CAIRN" cat "$cid" >/dev/null 2>"$scratch/err"; check "CLI without CAIRN_API_TOKEN → exit 1" "1" "$?"
 grep -q 'CAIRN_API_TOKEN' "$scratch/err" && ok "…telling where the token goes" || not_ok "err: $(cat "$scratch/err")"
