@@ -117,8 +117,9 @@ $(BUILD)/test/%: test/unit/%.c $(CORE_LIB) $(wildcard core/*.h)
 # make check runs every committed input through it), and by `make fuzz` as
 # a libFuzzer binary (clang, ASan + UBSan) in build/fuzz.
 FUZZ_TARGETS := varint multibase multihash cid_binary cid_text dagpb unixfs car \
-                range multipart note proof pg_input
+                range raw_field multipart note proof pg_input
 FUZZ_OBJS_range     := $(BUILD)/node/http_util.o
+FUZZ_OBJS_raw_field := $(BUILD)/node/http_util.o
 FUZZ_OBJS_multipart := $(BUILD)/node/multipart.o
 FUZZ_OBJS_note      := $(BUILD)/node/note.o
 FUZZ_OBJS_proof     := $(BUILD)/node/proof_check.o $(BUILD)/node/note.o

@@ -109,36 +109,6 @@ int auth_gate(node *n, struct evhttp_request *req)
 	return 0;
 }
 
-/* The value of the header field name in a raw header block (request line,
- * fields, blank line), copied into out (cap bytes, cut short if longer).
- * 1 if found, 0 if not. */
-static int raw_field(const char *block, size_t len, const char *name, char *out, size_t cap)
-{
-	size_t nl = strlen(name);
-	const char *p = memchr(block, '\n', len), *end = block + len;
-	while (p && p + 1 < end) {
-		const char *line = p + 1;
-		const char *eol = memchr(line, '\n', (size_t)(end - line));
-		if (!eol)
-			break;
-		if ((size_t)(eol - line) > nl && strncasecmp(line, name, nl) == 0 && line[nl] == ':') {
-			const char *v = line + nl + 1;
-			while (v < eol && (*v == ' ' || *v == '\t'))
-				v++;
-			size_t vl = (size_t)(eol - v);
-			while (vl && (v[vl - 1] == '\r' || v[vl - 1] == ' ' || v[vl - 1] == '\t'))
-				vl--;
-			if (vl >= cap)
-				vl = cap - 1;
-			memcpy(out, v, vl);
-			out[vl] = '\0';
-			return 1;
-		}
-		p = eol;
-	}
-	return 0;
-}
-
 int auth_early_check(void *ctx, const char *block, size_t len, char *headers, size_t hcap,
                      char *body, size_t bcap)
 {
@@ -155,7 +125,7 @@ int auth_early_check(void *ctx, const char *block, size_t len, char *headers, si
 		return 0;
 	int pins = (tl == 5 && strncmp(target, "/pins", 5) == 0) ||
 	           (tl > 6 && strncmp(target, "/pins/", 6) == 0);
-	enum auth_result r = auth_check_value(n, raw_field(block, len, "Authorization", value,
+	enum auth_result r = auth_check_value(n, http_raw_field(block, len, "Authorization", value,
 	                                                   sizeof value) ? value : NULL, &who, err);
 	if (r != AUTH_MISSING && r != AUTH_INVALID)
 		return 0; /* allowed, or a case the full check answers */

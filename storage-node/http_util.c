@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 static void reply(struct evhttp_request *req, int code, const char *type, const char *body, size_t len)
@@ -178,4 +179,31 @@ int http_parse_range(const char *h, uint64_t size, uint64_t *off, uint64_t *len)
 	*off = a;
 	*len = b - a + 1;
 	return 1;
+}
+
+int http_raw_field(const char *block, size_t len, const char *name, char *out, size_t cap)
+{
+	size_t nl = strlen(name);
+	const char *p = memchr(block, '\n', len), *end = block + len;
+	while (p && p + 1 < end) {
+		const char *line = p + 1;
+		const char *eol = memchr(line, '\n', (size_t)(end - line));
+		if (!eol)
+			break;
+		if ((size_t)(eol - line) > nl && strncasecmp(line, name, nl) == 0 && line[nl] == ':') {
+			const char *v = line + nl + 1;
+			while (v < eol && (*v == ' ' || *v == '\t'))
+				v++;
+			size_t vl = (size_t)(eol - v);
+			while (vl && (v[vl - 1] == '\r' || v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+				vl--;
+			if (vl >= cap)
+				vl = cap - 1;
+			memcpy(out, v, vl);
+			out[vl] = '\0';
+			return 1;
+		}
+		p = eol;
+	}
+	return 0;
 }

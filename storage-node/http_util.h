@@ -35,6 +35,12 @@ int http_parse_query(struct evhttp_request *req, struct evkeyvalq *q);
  * if it cannot be satisfied (416). */
 int http_parse_range(const char *h, uint64_t size, uint64_t *off, uint64_t *len);
 
+/* The value of header field name in a raw header block as it came off the
+ * wire (request line, fields, each ending in LF or CRLF), without the
+ * surrounding blanks, copied into out (cap bytes, NUL-terminated, cut
+ * short if longer). 1 if found, 0 if not. */
+int http_raw_field(const char *block, size_t len, const char *name, char *out, size_t cap);
+
 /* Log one line for a finished request (called from the completion hook). */
 void http_log(struct evhttp_request *req, const char *server);
 
