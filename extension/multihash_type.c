@@ -53,6 +53,11 @@ Datum multihash_in(PG_FUNCTION_ARGS)
 		rc = cairn_base_decode(CAIRN_BASE16, s + 2, len - 2, buf, sizeof buf, &n);
 	else
 		rc = cairn_multibase_decode(s, len, buf, sizeof buf, &n, NULL);
+	/* bytes that do not fit the largest multihash are too long, not a
+	 * fault of ours (base36 packs fewer bytes per character than the
+	 * length guard assumes) */
+	if (rc == CAIRN_E_BUFFER)
+		rc = CAIRN_E_LIMIT;
 	if (rc == 0)
 		rc = cairn_mh_decode(buf, n, &mh, NULL);
 	if (rc != 0)

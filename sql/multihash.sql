@@ -46,6 +46,7 @@ SELECT ('\x1220' || repeat('00', 33))::multihash;   -- trailing byte
 SELECT '\x12zz'::multihash;                  -- not hex
 SELECT '\x122'::multihash;                   -- odd hex
 SELECT 'qabc'::multihash;                    -- unknown multibase
+SELECT ('K' || repeat('K', 250))::multihash; -- base36 that decodes past any multihash (found by fuzzing)
 SELECT '\x1220'::bytea::multihash;
 SELECT multihash('abc', 'md5');
 SELECT multihash('abc', 'identity');

@@ -194,7 +194,8 @@ int http_raw_field(const char *block, size_t len, const char *name, char *out, s
 			const char *v = line + nl + 1;
 			while (v < eol && (*v == ' ' || *v == '\t'))
 				v++;
-			size_t vl = (size_t)(eol - v);
+			/* a NUL ends the value: what follows is not part of it */
+			size_t vl = strnlen(v, (size_t)(eol - v));
 			while (vl && (v[vl - 1] == '\r' || v[vl - 1] == ' ' || v[vl - 1] == '\t'))
 				vl--;
 			if (vl >= cap)
