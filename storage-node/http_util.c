@@ -196,10 +196,10 @@ int http_raw_field(const char *block, size_t len, const char *name, char *out, s
 				v++;
 			/* a NUL ends the value: what follows is not part of it */
 			size_t vl = strnlen(v, (size_t)(eol - v));
+			if (vl >= cap)
+				vl = cap - 1; /* (cut short: then trimmed like the whole) */
 			while (vl && (v[vl - 1] == '\r' || v[vl - 1] == ' ' || v[vl - 1] == '\t'))
 				vl--;
-			if (vl >= cap)
-				vl = cap - 1;
 			memcpy(out, v, vl);
 			out[vl] = '\0';
 			return 1;
