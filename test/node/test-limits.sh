@@ -21,7 +21,7 @@ metric() { curl -sS --max-time 10 "$API/metrics" | sed -n "s/^$1 //p"; }
 
 head -c 16777216 /dev/urandom >"$scratch/big"
 big=$("$CAIRN" add -Q "$scratch/big")
-limits '{"RequestTimeoutSeconds":2,"MinRequestRate":500,"MaxConnections":6,"IdleTimeoutSeconds":3,"MaxUploadBytes":1048576,"MaxBufferedBytes":1}'
+limits '{"RequestTimeoutSeconds":2,"MinRequestRate":500,"MaxConnections":6,"IdleTimeoutSeconds":6,"MaxUploadBytes":1048576,"MaxBufferedBytes":1}'
 daemon_start || { echo "not ok 1 - daemon start"; cat "$scratch/daemon.log"; exit 1; }
 gw=$(port_of "$GW"); api=$(port_of "$API")
 
@@ -61,15 +61,22 @@ sleep 1
 check "ten streamed 16 MiB downloads, one connection each: all slots free again" "0" "$(metric 'cairn_http_connections{server="gateway"}')"
 # a client reading its reply at 100 bytes/s is cut off (reset: the kernel
 # drops what it still held for it), and its buffers and slot are freed
-hc slowread "$gw" "/ipfs/$big" 100 8 >"$scratch/slow" &
+hc slowread "$gw" "/ipfs/$big" 100 30 >"$scratch/slow" &
 slowpid=$!
 sleep 1
 check "a slow reader holds a slot" "1" "$(metric 'cairn_http_connections{server="gateway"}')"
-sleep 5
-check "…then is cut off within the deadline" "1" "$(metric 'cairn_http_connections_closed_total{server="gateway",reason="slow_reader"}')"
+# (the kernel's buffers take megabytes first, and grow for a while: the
+# cut comes once they are full and a whole 2 s window passes, before the
+# 6 s idle timeout would)
+for _ in $(seq 50); do
+	[ "$(metric 'cairn_http_connections_closed_total{server="gateway",reason="slow_reader"}')" = 1 ] && break
+	sleep 0.5
+done
+check "…then is cut off" "1" "$(metric 'cairn_http_connections_closed_total{server="gateway",reason="slow_reader"}')"
 check "…and its slot freed" "0" "$(metric 'cairn_http_connections{server="gateway"}')"
-wait $slowpid
-[ "$(js "$(cat "$scratch/slow")" o.got)" -lt 16777216 ] && ok "…short of the whole reply" || not_ok "slow reader got it all"
+kill $slowpid 2>/dev/null; wait $slowpid 2>/dev/null
+ok_short=$(ss -tn state established "( sport = :$gw )" 2>/dev/null | grep -c ":$gw ")
+check "…its connection is gone on the node's side" "0" "$ok_short"
 
 # the request-memory budget (1 MiB upload limit + 64 KiB): three uploads of
 # 600 kB at once cannot all be held
@@ -98,7 +105,7 @@ grep -q "more than 100000 parts" "$scratch/body" && ok "…saying so" || not_ok 
 r=$(printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n' | hc raw "$gw")
 check "a kept-alive connection is answered" "200" "$(js "$r" o.status)"
 ms=$(js "$r" o.ms)
-[ "$ms" -ge 2500 ] && [ "$ms" -le 8000 ] && ok "…and closed when idle for 3 s ($ms ms)" || not_ok "idle close after $ms ms"
+[ "$ms" -ge 5500 ] && [ "$ms" -le 11000 ] && ok "…and closed when idle for 6 s ($ms ms)" || not_ok "idle close after $ms ms"
 daemon_stop
 
 # out of descriptors: 48 for the whole process, 200 clients
