@@ -6,20 +6,9 @@
 # confirming resumes the same transaction (nothing anchored twice).
 . "$(dirname "$0")/../lib/tap.bash"
 . "$(dirname "$0")/../lib/daemon.bash"
-ANVIL=$here/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil
+. "$(dirname "$0")/../lib/anvil.bash"
 export CAIRN_PATH=$scratch/repo
 "$CAIRN" init >/dev/null
-port=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
-RPC=http://127.0.0.1:$port
-ANVIL_PID=
-anvil_start() {
-	"$ANVIL" --host 127.0.0.1 --port "$port" --block-time 1 >"$scratch/anvil.log" 2>&1 &
-	ANVIL_PID=$!
-	for _ in $(seq 100); do curl -s -o /dev/null "$RPC" -X POST -H 'content-type: application/json' \
-		-d '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' && return 0; sleep 0.1; done
-	return 1
-}
-anvil_stop() { [ -z "$ANVIL_PID" ] || { kill "$ANVIL_PID" 2>/dev/null; wait "$ANVIL_PID" 2>/dev/null; ANVIL_PID=; }; }
 anvil_start || { echo "not ok 1 - anvil start"; cat "$scratch/anvil.log"; exit 1; }
 start() { # daemon with anchoring; extra options in "$@"
 	"$CAIRN" daemon --api 127.0.0.1:0 --gateway 127.0.0.1:0 --chain-rpc "$RPC" --confirmations 2 \

@@ -3,7 +3,7 @@
 # anchors on anvil: proofs checked by the independent verifiers.
 . "$(dirname "$0")/../lib/tap.bash"
 . "$(dirname "$0")/../lib/daemon.bash"
-ANVIL=$here/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil
+. "$(dirname "$0")/../lib/anvil.bash"
 export CAIRN_PATH=$scratch/repo
 peer=$("$CAIRN" init | sed -n 's/^peer identity: //p')
 cids() { for i in $(seq "$1" "$2"); do printf 'entry %s' "$i" | "$CAIRN" add -nQ; done; }
@@ -27,14 +27,11 @@ check "add --anchor (repo): the root is the next leaf" "$root	20" "$("$CAIRN" an
 "$CAIRN" anchor proof "${c[0]}" --size x 2>/dev/null; check "--size x: exit 2" "2" "$?"
 
 # through a daemon anchoring on anvil
-port=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
-"$ANVIL" --host 127.0.0.1 --port "$port" --block-time 1 >"$scratch/anvil.log" 2>&1 &
-ANVIL_PID=$!
-for _ in $(seq 100); do curl -s -o /dev/null -X POST -H 'content-type: application/json' -d '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' "http://127.0.0.1:$port" && break; sleep 0.1; done
-"$CAIRN" daemon --api 127.0.0.1:0 --gateway 127.0.0.1:0 --chain-rpc "http://127.0.0.1:$port" \
+anvil_start || { not_ok "anvil start: $(tail -3 "$scratch/anvil.log")"; exit 1; }
+"$CAIRN" daemon --api 127.0.0.1:0 --gateway 127.0.0.1:0 --chain-rpc "$RPC" \
 	--anchor-interval 3600 >"$scratch/daemon.out" 2>"$scratch/daemon.log" &
 DAEMON_PID=$!
-trap 'daemon_stop; kill $ANVIL_PID 2>/dev/null; wait $ANVIL_PID 2>/dev/null; rm -rf "$scratch"' EXIT
+trap 'daemon_stop; anvil_stop; rm -rf "$scratch"' EXIT
 for _ in $(seq 100); do grep -q '^Daemon is ready' "$scratch/daemon.out" 2>/dev/null && break; sleep 0.05; done
 API=$(sed -n 's/^API server listening on //p' "$scratch/daemon.out")
 config_api
@@ -51,7 +48,7 @@ line=$("$CAIRN" anchor flush)
 [[ "$(echo "$line" | cut -f4)" =~ ^0x[0-9a-f]{64}$ ]] && ok "anchor flush through the daemon waits for the chain: $(echo "$line" | cut -f1) anchored" || not_ok "flush: $line"
 "$CAIRN" anchor proof "${d[2]}" >"$scratch/p.json"
 check "the proof verifies (log, checkpoint)" "ok" "$(node "$here/anchor-verify.mjs" proof "$peer" <"$scratch/p.json")"
-check "…and on chain" "ok" "$(node "$here/chain-verify.mjs" "http://127.0.0.1:$port" 1 <"$scratch/p.json")"
+check "…and on chain" "ok" "$(node "$here/chain-verify.mjs" "$RPC" 1 <"$scratch/p.json")"
 check "anchor ls: both checkpoints, the second anchored" "20 - 527 0x" \
 	"$("$CAIRN" anchor ls | awk '{print $1, substr($4, 1, 2)}' | xargs)"
 check "an old checkpoint's proof by --size" "20" "$("$CAIRN" anchor proof "${c[0]}" --size 20 | sed -n 's/.*"size":\([0-9]*\).*/\1/p')"

@@ -6,23 +6,19 @@
 # out of PostgreSQL pass cairn audit against the chain.
 . "$(dirname "$0")/../lib/tap.bash"
 . "$(dirname "$0")/../lib/pg.bash"
+. "$(dirname "$0")/../lib/anvil.bash"
 . "$(dirname "$0")/../lib/daemon.bash"
 cd "$(dirname "$0")/../.."
 pg_start || { not_ok "start PostgreSQL"; echo "1..$n"; exit 1; }
 q() { psql -X -q -t -A -v ON_ERROR_STOP=1 -c "$1"; }
 q "CREATE EXTENSION cairn" >/dev/null
-ANVIL=$here/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil
-port=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
-RPC=http://127.0.0.1:$port
-"$ANVIL" --host 127.0.0.1 --port "$port" --block-time 1 >"$scratch/anvil.log" 2>&1 &
-ANVIL_PID=$!
-for _ in $(seq 100); do curl -s -o /dev/null -X POST -H 'content-type: application/json' -d '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' "$RPC" && break; sleep 0.1; done
+anvil_start || { not_ok "anvil start: $(tail -3 "$scratch/anvil.log")"; exit 1; }
 export CAIRN_PATH=$scratch/repo
 "$CAIRN" init >/dev/null
 "$CAIRN" daemon --api 127.0.0.1:0 --gateway 127.0.0.1:0 --chain-rpc "$RPC" --confirmations 2 \
 	--anchor-interval 3600 >"$scratch/daemon.out" 2>"$scratch/daemon.log" &
 DAEMON_PID=$!
-trap 'daemon_stop; kill $ANVIL_PID 2>/dev/null; wait $ANVIL_PID 2>/dev/null; pg_stop; rm -rf "$scratch"' EXIT
+trap 'daemon_stop; anvil_stop; pg_stop; rm -rf "$scratch"' EXIT
 for _ in $(seq 100); do grep -q '^Daemon is ready' "$scratch/daemon.out" 2>/dev/null && break; sleep 0.05; done
 API=$(sed -n 's/^API server listening on //p' "$scratch/daemon.out")
 cu() { curl -sS --max-time 60 -X POST "$@"; }

@@ -6,18 +6,14 @@
 # left behind; the mirrored proofs verify in SQL and pass cairn audit.
 . "$(dirname "$0")/../lib/tap.bash"
 . "$(dirname "$0")/../lib/pg.bash"
+. "$(dirname "$0")/../lib/anvil.bash"
 . "$(dirname "$0")/../lib/daemon.bash"
 cd "$(dirname "$0")/../.."
 pg_start || { not_ok "start PostgreSQL"; echo "1..$n"; exit 1; }
 q() { psql -X -q -t -A -v ON_ERROR_STOP=1 -d mirror -c "$1"; }
 psql -X -q -c "CREATE DATABASE mirror" >/dev/null
 DSN="host=$PGHOST port=$PGPORT user=postgres dbname=mirror connect_timeout=5"
-ANVIL=$here/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil
-port=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
-RPC=http://127.0.0.1:$port
-"$ANVIL" --host 127.0.0.1 --port "$port" --block-time 1 >"$scratch/anvil.log" 2>&1 &
-ANVIL_PID=$!
-for _ in $(seq 100); do curl -s -o /dev/null -X POST -H 'content-type: application/json' -d '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' "$RPC" && break; sleep 0.1; done
+anvil_start || { not_ok "anvil start: $(tail -3 "$scratch/anvil.log")"; exit 1; }
 export CAIRN_PATH=$scratch/repo
 peer=$("$CAIRN" init | sed -n 's/^peer identity: //p')
 start() {
@@ -27,7 +23,7 @@ start() {
 	for _ in $(seq 100); do grep -q '^Daemon is ready' "$scratch/daemon.out" 2>/dev/null && break; sleep 0.05; done
 	API=$(sed -n 's/^API server listening on //p' "$scratch/daemon.out")
 }
-trap 'daemon_stop; kill $ANVIL_PID 2>/dev/null; wait $ANVIL_PID 2>/dev/null; pg_stop; rm -rf "$scratch"' EXIT
+trap 'daemon_stop; anvil_stop; pg_stop; rm -rf "$scratch"' EXIT
 cu() { curl -sS --max-time 60 -X POST "$@"; }
 add() { printf '%s' "$1" >"$scratch/f"; cu -F "file=@$scratch/f" "$API/api/v0/add?$2" | sed -n 's/.*"Hash":"\([^"]*\)".*/\1/p'; }
 # What the node has pinned and what PostgreSQL has, in one comparable form.
