@@ -155,13 +155,7 @@ int anchorlog_find(repo *r, const cairn_cid *cid, uint64_t *index, char *err)
 	if (rc == 0 && v.mv_size == 8)
 		*index = repo_get_be64(v.mv_data);
 	mdb_txn_abort(rd.txn);
-	if (rc == MDB_NOTFOUND)
-		return 1;
-	if (rc != 0) {
-		ERR("anchor log: %s", mdb_strerror(rc));
-		return -1;
-	}
-	return 0;
+	return repo_index_result(rc, MDB_NOTFOUND, "anchor log", err);
 }
 
 int anchorlog_leaf(repo *r, uint64_t index, cairn_cid *cid, char *err)
@@ -176,13 +170,7 @@ int anchorlog_leaf(repo *r, uint64_t index, cairn_cid *cid, char *err)
 	if (rc == 0 && cairn_cid_decode(v.mv_data, v.mv_size, cid, NULL) != CAIRN_OK)
 		rc = MDB_CORRUPTED;
 	mdb_txn_abort(rd.txn);
-	if (rc == MDB_NOTFOUND)
-		return 1;
-	if (rc != 0) {
-		ERR("anchor log: %s", mdb_strerror(rc));
-		return -1;
-	}
-	return 0;
+	return repo_index_result(rc, MDB_NOTFOUND, "anchor log", err);
 }
 
 /* Open a read of a tree of size leaves, which the log must have. */

@@ -49,13 +49,7 @@ static int lookup(repo *r, MDB_cursor_op op, uint64_t size, checkpoint *cp, char
 		mdb_cursor_close(cur);
 	}
 	mdb_txn_abort(txn);
-	if (rc == MDB_NOTFOUND)
-		return 1;
-	if (rc != 0) {
-		ERR("checkpoints: %s", mdb_strerror(rc));
-		return -1;
-	}
-	return 0;
+	return repo_index_result(rc, MDB_NOTFOUND, "checkpoints", err);
 }
 
 int checkpoint_get(repo *r, uint64_t size, checkpoint *cp, char *err)

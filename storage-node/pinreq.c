@@ -218,13 +218,7 @@ int pinreq_get(repo *rp, const uint8_t id[PINREQ_ID_LEN], pinreq *r, char *err)
 	if (rc == 0 && decode(&k, &v, r) != 0)
 		rc = MDB_NOTFOUND;
 	mdb_txn_abort(txn);
-	if (rc == MDB_NOTFOUND)
-		return 1;
-	if (rc != 0) {
-		ERR("index: %s", mdb_strerror(rc));
-		return -1;
-	}
-	return 0;
+	return repo_index_result(rc, MDB_NOTFOUND, "index", err);
 }
 
 int pinreq_del(repo *rp, const uint8_t id[PINREQ_ID_LEN], char *err)

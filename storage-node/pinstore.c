@@ -81,13 +81,7 @@ static int change(repo *r, char op, const pin *p, char *err)
 	else
 		rc = mdb_txn_commit(txn); /* frees txn, also on failure */
 done:
-	if (rc == MDB_NOTFOUND)
-		return 1;
-	if (rc != 0) {
-		ERR("index: %s", mdb_strerror(rc));
-		return -1;
-	}
-	return 0;
+	return repo_index_result(rc, MDB_NOTFOUND, "index", err);
 }
 
 int pinstore_put(repo *r, const pin *p, char *err)
@@ -124,13 +118,7 @@ int pinstore_get(repo *r, const cairn_cid *cid, pin *p, char *err)
 		decode_value(&v, p);
 	}
 	mdb_txn_abort(txn);
-	if (rc == MDB_NOTFOUND)
-		return 1;
-	if (rc != 0) {
-		ERR("index: %s", mdb_strerror(rc));
-		return -1;
-	}
-	return 0;
+	return repo_index_result(rc, MDB_NOTFOUND, "index", err);
 }
 
 int pinstore_del(repo *r, const cairn_cid *cid, char *err)

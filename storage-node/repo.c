@@ -336,6 +336,17 @@ const char *repo_config_str(const repo *r, const char *section, const char *key)
 	return json_string_value(json_object_get(json_object_get(r->config, section), key));
 }
 
+int repo_index_result(int rc, int absent, const char *what, char *err)
+{
+	if (rc == absent)
+		return 1;
+	if (rc != 0) {
+		ERR("%s: %s", what, mdb_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
 int repo_index_put(repo *r, MDB_dbi dbi, const MDB_val *k, const MDB_val *v, unsigned flags,
                    char *err)
 {
@@ -349,13 +360,7 @@ int repo_index_put(repo *r, MDB_dbi dbi, const MDB_val *k, const MDB_val *v, uns
 		else
 			rc = mdb_txn_commit(txn); /* frees txn, also on failure */
 	}
-	if (rc == MDB_KEYEXIST)
-		return 1;
-	if (rc != 0) {
-		ERR("index: %s", mdb_strerror(rc));
-		return -1;
-	}
-	return 0;
+	return repo_index_result(rc, MDB_KEYEXIST, "index", err);
 }
 
 int repo_index_del(repo *r, MDB_dbi dbi, const MDB_val *k, char *err)
@@ -370,13 +375,7 @@ int repo_index_del(repo *r, MDB_dbi dbi, const MDB_val *k, char *err)
 		else
 			rc = mdb_txn_commit(txn);
 	}
-	if (rc == MDB_NOTFOUND)
-		return 1;
-	if (rc != 0) {
-		ERR("index: %s", mdb_strerror(rc));
-		return -1;
-	}
-	return 0;
+	return repo_index_result(rc, MDB_NOTFOUND, "index", err);
 }
 
 EVP_PKEY *repo_identity_key(const repo *r, char *err)

@@ -89,6 +89,11 @@ static inline uint64_t repo_get_be64(const uint8_t *p)
 #include <openssl/evp.h>
 EVP_PKEY *repo_identity_key(const repo *r, char *err);
 
+/* The usual end of an index call: LMDB's rc as 0 (success), 1 (rc is
+ * `absent`: MDB_NOTFOUND or MDB_KEYEXIST, as the call means it), or -1
+ * with err set to "<what>: <LMDB's message>". */
+int repo_index_result(int rc, int absent, const char *what, char *err);
+
 /* One-key writes to an index database, each its own transaction.
  * repo_index_put: 0, 1 (flags has MDB_NOOVERWRITE and the key exists), or
  * -1 with err set. repo_index_del: 0, 1 (no such key), or -1. */
