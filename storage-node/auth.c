@@ -63,10 +63,29 @@ enum auth_result auth_check_value(node *n, const char *h, token *who, char *err)
 	return rc < 0 ? AUTH_FAULT : rc > 0 ? AUTH_INVALID : AUTH_OK;
 }
 
+enum auth_path auth_path_kind(const char *path, size_t len)
+{
+	if (len == 8 && strncmp(path, "/healthz", 8) == 0)
+		return AUTH_PATH_OPEN;
+	if ((len == 5 && strncmp(path, "/pins", 5) == 0) || (len > 6 && strncmp(path, "/pins/", 6) == 0))
+		return AUTH_PATH_PINS;
+	return AUTH_PATH_API;
+}
+
+const char *auth_refusal(enum auth_result r, int pins)
+{
+	if (r == AUTH_INVALID)
+		return pins ? "access token is invalid or has been revoked"
+		            : "API token is invalid or has been revoked";
+	return pins ? "access token is missing: send 'Authorization: Bearer <secret>'"
+	            : "this API needs a token: send 'Authorization: Bearer <secret>' "
+	              "(the cairn CLI sends $CAIRN_API_TOKEN)";
+}
+
 static void challenge(struct evhttp_request *req)
 {
 	evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
-	                  "Bearer realm=\"cairn API\"");
+	                  "Bearer realm=\"" AUTH_REALM_API "\"");
 }
 
 int auth_gate(node *n, struct evhttp_request *req)
@@ -76,10 +95,10 @@ int auth_gate(node *n, struct evhttp_request *req)
 	token who;
 
 	/* liveness probes carry no secret; /pins answers in its own format */
-	if (path && (strcmp(path, "/healthz") == 0 || strcmp(path, "/pins") == 0 ||
-	             strncmp(path, "/pins/", 6) == 0))
+	if (path && auth_path_kind(path, strlen(path)) != AUTH_PATH_API)
 		return 1;
-	switch (auth_check(n, req, &who, err)) {
+	enum auth_result r = auth_check(n, req, &who, err);
+	switch (r) {
 	case AUTH_OPEN:
 		return 1;
 	case AUTH_OK:
@@ -89,13 +108,9 @@ int auth_gate(node *n, struct evhttp_request *req)
 		                     "Service API (/pins)", who.name);
 		return 0;
 	case AUTH_MISSING:
-		challenge(req);
-		http_reply_rpc_error(req, 401, "this API needs a token: send 'Authorization: Bearer "
-		                     "<secret>' (the cairn CLI sends $CAIRN_API_TOKEN)");
-		return 0;
 	case AUTH_INVALID:
 		challenge(req);
-		http_reply_rpc_error(req, 401, "API token is invalid or has been revoked");
+		http_reply_rpc_error(req, 401, "%s", auth_refusal(r, 0));
 		return 0;
 	case AUTH_EXPOSED:
 		http_reply_rpc_error(req, 403, "this API listens beyond loopback and no token exists: "
@@ -119,23 +134,22 @@ int auth_early_check(void *ctx, const char *block, size_t len, char *headers, si
 	const char *sp = memchr(block, ' ', len);
 	if (!sp)
 		return 0; /* evhttp will answer a malformed request itself */
-	const char *target = sp + 1;
-	size_t tl = strcspn(target, " ?\r\n");
-	if (tl == 8 && strncmp(target, "/healthz", 8) == 0)
+	enum auth_path kind = auth_path_kind(sp + 1, strcspn(sp + 1, " ?\r\n"));
+	if (kind == AUTH_PATH_OPEN)
 		return 0;
-	int pins = (tl == 5 && strncmp(target, "/pins", 5) == 0) ||
-	           (tl > 6 && strncmp(target, "/pins/", 6) == 0);
+	/* Without a body there is nothing to save: the full check answers
+	 * (so a request's token is checked once, not twice). */
+	if (!http_raw_field(block, len, "Transfer-Encoding", value, sizeof value) &&
+	    (!http_raw_field(block, len, "Content-Length", value, sizeof value) ||
+	     strspn(value, "0") == strlen(value)))
+		return 0;
 	enum auth_result r = auth_check_value(n, http_raw_field(block, len, "Authorization", value,
 	                                                   sizeof value) ? value : NULL, &who, err);
 	if (r != AUTH_MISSING && r != AUTH_INVALID)
 		return 0; /* allowed, or a case the full check answers */
 	/* the same answers as the full checks (auth_gate, pinsvc.c) */
-	const char *msg = r == AUTH_INVALID
-	                  ? (pins ? "access token is invalid or has been revoked"
-	                          : "API token is invalid or has been revoked")
-	                  : (pins ? "access token is missing: send 'Authorization: Bearer <secret>'"
-	                          : "this API needs a token: send 'Authorization: Bearer <secret>' "
-	                            "(the cairn CLI sends $CAIRN_API_TOKEN)");
+	int pins = kind == AUTH_PATH_PINS;
+	const char *msg = auth_refusal(r, pins);
 	json_t *j = pins ? json_pack("{s:{s:s, s:s}}", "error", "reason", "UNAUTHORIZED", "details", msg)
 	                 : json_pack("{s:s, s:i, s:s}", "Message", msg, "Code", 0, "Type", "error");
 	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
@@ -143,6 +157,6 @@ int auth_early_check(void *ctx, const char *block, size_t len, char *headers, si
 	snprintf(body, bcap, "%s\n", text ? text : "{}");
 	free(text);
 	snprintf(headers, hcap, "WWW-Authenticate: Bearer realm=\"%s\"\r\n",
-	         pins ? "cairn pinning service" : "cairn API");
+	         pins ? AUTH_REALM_PINS : AUTH_REALM_API);
 	return 401;
 }

@@ -20,6 +20,10 @@
 
 #include <event2/http.h>
 
+/* The realms of the two kinds of 401 (WWW-Authenticate: Bearer realm=…). */
+#define AUTH_REALM_API "cairn API"
+#define AUTH_REALM_PINS "cairn pinning service"
+
 /* --api-token: 16 to 256 visible ASCII characters. */
 #define AUTH_STATIC_MIN 16
 #define AUTH_STATIC_MAX 256
@@ -35,6 +39,16 @@ enum auth_result {
 	AUTH_EXPOSED, /* no token exists but the API listens beyond loopback */
 	AUTH_FAULT    /* the token index could not be read: err says why */
 };
+
+/* What a path on the API listener needs: nothing (/healthz), a token of
+ * either scope (the Pinning Service API, /pins…, which answers in its own
+ * format), or an api-scoped token once any token exists (the rest). */
+enum auth_path { AUTH_PATH_OPEN, AUTH_PATH_PINS, AUTH_PATH_API };
+enum auth_path auth_path_kind(const char *path, size_t len);
+
+/* Why a request was refused, for AUTH_MISSING or AUTH_INVALID, worded for
+ * the Pinning Service API (pins) or the rest. */
+const char *auth_refusal(enum auth_result r, int pins);
 
 /* Set the daemon's --api-token secret (copied as its hash). 0, or -1 if
  * the secret is not 16 to 256 visible ASCII characters. */
@@ -56,7 +70,9 @@ enum auth_result auth_check_value(node *n, const char *authorization, token *who
  * each request's raw header block here as soon as it is complete. A
  * request that needs a token and has none, or a wrong one, is refused at
  * once: 401 (returned, with the message in reply) and the connection
- * closed, before its body is read: the status is returned, with the extra
+ * closed, before its body is read. (A request without a body is left to
+ * the full check, which then checks its token once.) The status is
+ * returned, with the extra
  * header lines (CRLF-terminated) and the JSON body written out. 0 lets it
  * through to the full check. */
 int auth_early_check(void *ctx, const char *block, size_t len, char *headers, size_t hcap,

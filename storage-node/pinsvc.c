@@ -73,7 +73,7 @@ static void fail(struct evhttp_request *req, int code, const char *reason, const
 	json_decref(j);
 	if (code == 401)
 		evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
-		                  "Bearer realm=\"cairn pinning service\"");
+		                  "Bearer realm=\"" AUTH_REALM_PINS "\"");
 	http_reply_json(req, code, text ? text : strdup("{\"error\":{\"reason\":\"INTERNAL_SERVER_ERROR\"}}"));
 }
 
@@ -94,7 +94,8 @@ static void reply(struct evhttp_request *req, int code, json_t *j)
 static int authorize(struct evhttp_request *req, node *n, token *who)
 {
 	char err[REPO_ERR_MAX];
-	switch (auth_check(n, req, who, err)) {
+	enum auth_result r = auth_check(n, req, who, err);
+	switch (r) {
 	case AUTH_OK:
 		return 0;
 	case AUTH_OPEN:
@@ -103,11 +104,8 @@ static int authorize(struct evhttp_request *req, node *n, token *who)
 		     "with 'cairn token add NAME' and send it as 'Authorization: Bearer <secret>'");
 		return -1;
 	case AUTH_MISSING:
-		fail(req, 401, "UNAUTHORIZED", "access token is missing: send "
-		     "'Authorization: Bearer <secret>'");
-		return -1;
 	case AUTH_INVALID:
-		fail(req, 401, "UNAUTHORIZED", "access token is invalid or has been revoked");
+		fail(req, 401, "UNAUTHORIZED", "%s", auth_refusal(r, 1));
 		return -1;
 	case AUTH_FAULT:
 		break;
