@@ -407,6 +407,21 @@ static size_t config_list(const repo *r, const char *key, const char **out, size
 	return count;
 }
 
+/* The value of option name at argv[*i], as "NAME VALUE" (the value then
+ * consumed) or "NAME=VALUE"; NULL if argv[*i] is not that option with a
+ * value (the caller goes on to the next option, then "unknown option"). */
+static const char *opt_value(int argc, char **argv, int *i, const char *name)
+{
+	size_t l = strlen(name);
+	if (strncmp(argv[*i], name, l) != 0)
+		return NULL;
+	if (argv[*i][l] == '=')
+		return argv[*i] + l + 1;
+	if (argv[*i][l] == '\0' && *i + 1 < argc)
+		return argv[++*i];
+	return NULL;
+}
+
 /* One of the anchoring options at argv[*i] (its value consumed)? 1 if it
  * was one, with *rc set to EXIT_USAGE if its value is bad; 0 otherwise. */
 static int anchor_option(int argc, char **argv, int *i, anchor_opts *o, int *rc)
@@ -467,36 +482,32 @@ int cmd_daemon(int argc, char **argv)
 	int rc;
 
 	for (int i = 1; i < argc; i++) {
+		const char *v;
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			fputs(daemon_usage, stdout);
 			return 0;
-		} else if (strcmp(argv[i], "--api") == 0 && i + 1 < argc) {
-			api_addr = argv[++i];
-		} else if (strncmp(argv[i], "--api=", 6) == 0) {
-			api_addr = argv[i] + 6;
-		} else if (strcmp(argv[i], "--gateway") == 0 && i + 1 < argc) {
-			gw_addr = argv[++i];
-		} else if (strncmp(argv[i], "--gateway=", 10) == 0) {
-			gw_addr = argv[i] + 10;
-		} else if ((strcmp(argv[i], "--peer") == 0 && i + 1 < argc) || strncmp(argv[i], "--peer=", 7) == 0) {
+		} else if ((v = opt_value(argc, argv, &i, "--api"))) {
+			api_addr = v;
+		} else if ((v = opt_value(argc, argv, &i, "--gateway"))) {
+			gw_addr = v;
+		} else if ((v = opt_value(argc, argv, &i, "--peer"))) {
 			if (npeers == PEERS_MAX) {
 				cli_error("daemon", "at most %d peers", PEERS_MAX);
 				return EXIT_USAGE;
 			}
-			peer_urls[npeers++] = argv[i][6] == '=' ? argv[i] + 7 : argv[++i];
-		} else if ((strcmp(argv[i], "--replicate-to") == 0 && i + 1 < argc) ||
-		           strncmp(argv[i], "--replicate-to=", 15) == 0) {
+			peer_urls[npeers++] = v;
+		} else if ((v = opt_value(argc, argv, &i, "--replicate-to"))) {
 			if (nreplicate == REPLICATE_TARGETS_MAX) {
 				cli_error("daemon", "at most %d replication targets", REPLICATE_TARGETS_MAX);
 				return EXIT_USAGE;
 			}
-			replicate[nreplicate++] = argv[i][14] == '=' ? argv[i] + 15 : argv[++i];
-		} else if ((strcmp(argv[i], "--router") == 0 && i + 1 < argc) || strncmp(argv[i], "--router=", 9) == 0) {
+			replicate[nreplicate++] = v;
+		} else if ((v = opt_value(argc, argv, &i, "--router"))) {
 			if (nrouters == PEERS_MAX) {
 				cli_error("daemon", "at most %d routers", PEERS_MAX);
 				return EXIT_USAGE;
 			}
-			router_urls[nrouters++] = argv[i][8] == '=' ? argv[i] + 9 : argv[++i];
+			router_urls[nrouters++] = v;
 		} else if (strcmp(argv[i], "--peer-timeout") == 0 && i + 1 < argc) {
 			char *end;
 			unsigned long t = strtoul(argv[++i], &end, 10);
@@ -505,16 +516,12 @@ int cmd_daemon(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			peer_timeout = (unsigned)t;
-		} else if ((strcmp(argv[i], "--api-token") == 0 && i + 1 < argc) ||
-		           strncmp(argv[i], "--api-token=", 12) == 0) {
-			api_token = argv[i][11] == '=' ? argv[i] + 12 : argv[++i];
-		} else if ((strcmp(argv[i], "--api-token-file") == 0 && i + 1 < argc) ||
-		           strncmp(argv[i], "--api-token-file=", 17) == 0) {
-			api_token_file = argv[i][16] == '=' ? argv[i] + 17 : argv[++i];
-		} else if (strcmp(argv[i], "--pg") == 0 && i + 1 < argc) {
-			pg_dsn = argv[++i];
-		} else if (strncmp(argv[i], "--pg=", 5) == 0) {
-			pg_dsn = argv[i] + 5;
+		} else if ((v = opt_value(argc, argv, &i, "--api-token"))) {
+			api_token = v;
+		} else if ((v = opt_value(argc, argv, &i, "--api-token-file"))) {
+			api_token_file = v;
+		} else if ((v = opt_value(argc, argv, &i, "--pg"))) {
+			pg_dsn = v;
 		} else if (anchor_option(argc, argv, &i, &ao, &rc)) {
 			if (rc)
 				return rc;
