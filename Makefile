@@ -16,10 +16,22 @@ BUILD   := build/sanitize
 SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 endif
 
-OPT      ?= -O2
-WARN     = -Wall -Wextra -Werror
-CFLAGS_C = -std=c11 $(WARN) $(OPT) -g -fPIC -D_POSIX_C_SOURCE=200809L $(SANFLAGS)
-LDFLAGS_C = $(SANFLAGS)
+# The user's CFLAGS, CPPFLAGS and LDFLAGS are honoured everywhere (make
+# CFLAGS='-O0 -g'); what the code needs to compile at all is in CAIRN_*.
+CFLAGS  ?= -O2 -g
+# Taken now: including PGXS (below) redefines CFLAGS, CPPFLAGS and LDFLAGS
+# for the extension, unless they were given on the command line.
+USER_CFLAGS   := $(CFLAGS)
+USER_CPPFLAGS := $(CPPFLAGS)
+USER_LDFLAGS  := $(LDFLAGS)
+WARN     = -Wall -Wextra -Werror -Wpedantic
+CAIRN_CFLAGS = -std=c11 $(WARN) -fPIC -D_POSIX_C_SOURCE=200809L $(SANFLAGS)
+CAIRN_LDFLAGS = $(SANFLAGS)
+# Every object also writes the headers it read (-MMD), with an empty rule
+# for each (-MP) so a deleted header is no error: touching a header
+# rebuilds exactly what includes it, directly or not.
+DEPFLAGS = -MMD -MP
+COMPILE  = $(CC) $(USER_CPPFLAGS) $(CAIRN_CFLAGS) $(USER_CFLAGS) $(DEPFLAGS)
 
 # --- BLAKE3 -------------------------------------------------------------
 # Prefer a system libblake3; otherwise compile the official C sources that
@@ -57,9 +69,60 @@ CORE_LIB  := $(BUILD)/libcairn_core.a
 CORE_LIBS := $(B3_LIBS) -lcrypto
 
 # --- the cairn binary ---------------------------------------------------
-NODE_SRCS := $(wildcard storage-node/*.c)
-NODE_OBJS := $(patsubst storage-node/%.c,$(BUILD)/node/%.o,$(NODE_SRCS))
+# storage-node/ is in layers, one folder each (docs/architecture.md). A
+# folder's sources compile with the -I paths of that folder and of the
+# folders below it, and nothing else, so an include that points up does not
+# compile. dag/ and anchor/ both stand on repo/ and do not see each other;
+# http/ stands on core alone.
+NODE     := storage-node
+INC_repo     := core/include $(NODE)/repo
+INC_dag      := $(INC_repo) $(NODE)/dag
+INC_anchor   := $(INC_repo) $(NODE)/anchor
+INC_http     := core/include $(NODE)/http
+INC_net      := $(INC_dag) $(NODE)/anchor $(NODE)/http $(NODE)/net
+INC_handlers := $(INC_net) $(NODE)/daemon/handlers
+INC_daemon   := $(INC_handlers) $(NODE)/daemon
+INC_cli      := $(INC_daemon) $(NODE)/cli
+INC_main     := $(INC_cli)
+NODE_LAYERS  := repo dag anchor http net handlers daemon cli main
+DIR_handlers := daemon/handlers
+DIR_main     := .
+$(foreach l,$(NODE_LAYERS),$(eval DIR_$(l) ?= $(l)))
+$(foreach l,$(NODE_LAYERS),$(eval OBJS_$(l) := \
+    $(patsubst $(NODE)/%.c,$(BUILD)/node/%.o,$(wildcard $(NODE)/$(DIR_$(l))/*.c))))
+NODE_OBJS := $(foreach l,$(NODE_LAYERS),$(OBJS_$(l)))
 CAIRN     := $(BUILD)/cairn
+
+# -Wno-format-truncation: error messages are clipped by snprintf on purpose;
+# paths cannot be (repo.c caps the repo path so every derived path fits).
+# (gcc only: clang has no such warning, and the fuzz build empties this.)
+NODE_WFLAGS ?= -Wno-format-truncation
+# libpq: the PostgreSQL mirror (net/pgmirror.c) and cairn audit --pg.
+PQ_CFLAGS := -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
+NODE_LIBS := -lzstd -llmdb -ljansson -levent -lpq
+define node_layer_rule
+$$(OBJS_$(1)): $$(BUILD)/node/%.o: $$(NODE)/%.c
+	@mkdir -p $$(@D)
+	$$(COMPILE) $$(NODE_WFLAGS) $$(B3_CFLAGS) $$(PQ_CFLAGS) $$(addprefix -I,$$(INC_$(1))) -c $$< -o $$@
+endef
+$(foreach l,$(NODE_LAYERS),$(eval $(call node_layer_rule,$(l))))
+
+# Each header must also compile alone with its own layer's paths: a
+# header that includes one from above fails here even if no source of its
+# layer includes it yet.
+$(foreach l,$(NODE_LAYERS),$(eval HDRS_$(l) := \
+    $(patsubst $(NODE)/%.h,$(BUILD)/hdr/%.ok,$(wildcard $(NODE)/$(DIR_$(l))/*.h))))
+define node_header_rule
+$$(HDRS_$(1)): $$(BUILD)/hdr/%.ok: $$(NODE)/%.h
+	@mkdir -p $$(@D)
+	@echo '#include "$$(notdir $$<)"' | $$(CC) $$(USER_CPPFLAGS) $$(CAIRN_CFLAGS) $$(DEPFLAGS) -MT $$@ -MF $$(@:.ok=.d) \
+	    $$(B3_CFLAGS) $$(PQ_CFLAGS) $$(addprefix -I,$$(INC_$(1))) -fsyntax-only -x c - && touch $$@
+endef
+$(foreach l,$(NODE_LAYERS),$(eval $(call node_header_rule,$(l))))
+NODE_HDR_CHECKS := $(foreach l,$(NODE_LAYERS),$(HDRS_$(l)))
+
+$(CAIRN): $(NODE_OBJS) $(CORE_LIB) $(NODE_HDR_CHECKS)
+	$(CC) $(CAIRN_LDFLAGS) $(USER_LDFLAGS) -o $@ $(NODE_OBJS) $(CORE_LIB) $(CORE_LIBS) $(NODE_LIBS)
 
 # --- tests --------------------------------------------------------------
 UNIT_SRCS := $(wildcard test/unit/test_*.c)
@@ -75,42 +138,20 @@ deps-runtime:
 
 $(BUILD)/blake3/%.c.o: $(B3_DIR)/%.c
 	@mkdir -p $(@D)
-	$(CC) $(OPT) -g -fPIC $(B3_DEFS) $(SANFLAGS) -c $< -o $@
+	$(CC) $(USER_CPPFLAGS) $(USER_CFLAGS) -fPIC $(B3_DEFS) $(SANFLAGS) -c $< -o $@
 $(BUILD)/blake3/%.S.o: $(B3_DIR)/%.S
 	@mkdir -p $(@D)
 	$(CC) -fPIC -c $< -o $@
 
-$(BUILD)/core/%.o: core/%.c $(wildcard core/*.h)
+$(BUILD)/core/%.o: core/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_C) $(B3_CFLAGS) -c $< -o $@
+	$(COMPILE) $(B3_CFLAGS) -Icore/include -Icore -c $< -o $@
 
 $(CORE_LIB): $(CORE_OBJS) $(B3_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-# -Wno-format-truncation: error messages are clipped by snprintf on purpose;
-# paths cannot be (repo.c caps the repo path so every derived path fits).
-# (gcc only: clang has no such warning, and the fuzz build empties this.)
-NODE_WFLAGS ?= -Wno-format-truncation
-$(BUILD)/node/%.o: storage-node/%.c $(wildcard storage-node/*.h) $(wildcard core/*.h)
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_C) $(NODE_WFLAGS) $(B3_CFLAGS) $(PQ_CFLAGS) -Icore -c $< -o $@
-
-# libpq: the PostgreSQL mirror (pgmirror.c) and cairn audit --pg.
-PQ_CFLAGS := -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
-NODE_LIBS := -lzstd -llmdb -ljansson -levent -lpq
-
-$(CAIRN): $(NODE_OBJS) $(CORE_LIB)
-	$(CC) $(LDFLAGS_C) -o $@ $(NODE_OBJS) $(CORE_LIB) $(CORE_LIBS) $(NODE_LIBS)
-
-# Unit tests of node modules that stand alone (no repo, no event loop).
-$(BUILD)/test/test_note: test/unit/test_note.c $(BUILD)/node/note.o $(CORE_LIB)
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_C) $(B3_CFLAGS) -Icore -Istorage-node $< $(BUILD)/node/note.o -o $@ $(LDFLAGS_C) $(CORE_LIB) $(CORE_LIBS) -lcmocka
-
-$(BUILD)/test/%: test/unit/%.c $(CORE_LIB) $(wildcard core/*.h)
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_C) $(B3_CFLAGS) -Icore $< -o $@ $(LDFLAGS_C) $(CORE_LIB) $(CORE_LIBS) -lcmocka
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 # --- fuzz targets (test/fuzz) -------------------------------------------
 # Each target is built twice: as a replayer (gcc, part of the test build:
@@ -118,22 +159,38 @@ $(BUILD)/test/%: test/unit/%.c $(CORE_LIB) $(wildcard core/*.h)
 # a libFuzzer binary (clang, ASan + UBSan) in build/fuzz.
 FUZZ_TARGETS := varint multibase multihash cid_binary cid_text dagpb unixfs car \
                 range raw_field multipart note proof pg_input
-FUZZ_OBJS_range     := $(BUILD)/node/http_util.o
-FUZZ_OBJS_raw_field := $(BUILD)/node/http_util.o
-FUZZ_OBJS_multipart := $(BUILD)/node/multipart.o
-FUZZ_OBJS_note      := $(BUILD)/node/note.o
-FUZZ_OBJS_proof     := $(BUILD)/node/proof_check.o $(BUILD)/node/note.o
-FUZZ_CFLAGS = $(CFLAGS_C) $(B3_CFLAGS) $(PQ_CFLAGS) -Icore -Istorage-node -Itest/fuzz
+FUZZ_OBJS_range     := $(BUILD)/node/http/http_util.o
+FUZZ_OBJS_raw_field := $(BUILD)/node/http/http_util.o
+FUZZ_OBJS_multipart := $(BUILD)/node/http/multipart.o
+FUZZ_OBJS_note      := $(BUILD)/node/anchor/note.o
+FUZZ_OBJS_proof     := $(BUILD)/node/anchor/proof_check.o $(BUILD)/node/anchor/note.o
+FUZZ_CFLAGS = $(COMPILE) $(B3_CFLAGS) $(PQ_CFLAGS) \
+              -Icore/include -I$(NODE)/http -I$(NODE)/anchor -Itest/fuzz
 REPLAY_BINS := $(patsubst %,$(BUILD)/fuzz/replay_%,$(FUZZ_TARGETS))
 FUZZ_BINS   := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 .SECONDEXPANSION:
-$(BUILD)/fuzz/replay_%: test/fuzz/fuzz_%.c test/fuzz/replay.c test/fuzz/fuzz.h $(CORE_LIB) $$(FUZZ_OBJS_$$*)
+
+# Unit tests (test/unit/test_*.c, cmocka): the core's link the library;
+# those of node modules link the objects they test, too.
+UNIT_NODE_test_note      := anchor/note
+UNIT_NODE_test_http_util := http/http_util
+UNIT_NODE_test_multipart := http/multipart
+UNIT_NODE_test_mhset     := repo/mhset
+UNIT_NODE_test_dirbuild  := dag/dirbuild
+UNIT_NODE_test_pinstore  := repo/pinstore repo/repo repo/blockstore repo/mhset
+unit_objs = $(foreach o,$(UNIT_NODE_$(1)),$(BUILD)/node/$(o).o)
+$(BUILD)/test/%: test/unit/%.c $(CORE_LIB) $$(call unit_objs,$$*)
 	@mkdir -p $(@D)
-	$(CC) $(FUZZ_CFLAGS) $< test/fuzz/replay.c $(FUZZ_OBJS_$*) -o $@ $(LDFLAGS_C) $(CORE_LIB) $(CORE_LIBS) $(NODE_LIBS)
+	$(COMPILE) $(B3_CFLAGS) $(addprefix -I,$(INC_cli)) -Icore $< $(call unit_objs,$*) -o $@ \
+	    $(CAIRN_LDFLAGS) $(USER_LDFLAGS) $(CORE_LIB) $(CORE_LIBS) $(NODE_LIBS) -lcmocka
+
+$(BUILD)/fuzz/replay_%: test/fuzz/fuzz_%.c test/fuzz/replay.c $(CORE_LIB) $$(FUZZ_OBJS_$$*)
+	@mkdir -p $(@D)
+	$(FUZZ_CFLAGS) $< test/fuzz/replay.c $(FUZZ_OBJS_$*) -o $@ $(CAIRN_LDFLAGS) $(USER_LDFLAGS) $(CORE_LIB) $(CORE_LIBS) $(NODE_LIBS)
 # Only with CC=clang and SANFLAGS=-fsanitize=fuzzer-no-link,... (test/fuzz/run).
-$(BUILD)/fuzz/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/fuzz.h $(CORE_LIB) $$(FUZZ_OBJS_$$*)
+$(BUILD)/fuzz/fuzz_%: test/fuzz/fuzz_%.c $(CORE_LIB) $$(FUZZ_OBJS_$$*)
 	@mkdir -p $(@D)
-	$(CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJS_$*) -o $@ $(LDFLAGS_C) $(CORE_LIB) $(CORE_LIBS) $(NODE_LIBS)
+	$(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJS_$*) -o $@ $(CAIRN_LDFLAGS) $(USER_LDFLAGS) $(CORE_LIB) $(CORE_LIBS) $(NODE_LIBS)
 fuzz-bins: $(FUZZ_BINS)
 
 # --- the PostgreSQL extension (PGXS) -----------------------------------
@@ -153,13 +210,18 @@ EXTENSION   = cairn
 EXT_SRCS   := $(wildcard extension/*.c)
 OBJS        = $(EXT_SRCS:.c=.o)
 DATA        = extension/cairn--0.1.0.sql
-PG_CPPFLAGS = -Icore $(B3_CFLAGS)
+PG_CPPFLAGS = -Icore/include $(B3_CFLAGS)
 # -Wno-sign-compare: postgres.h macros (VARATT_EXTERNAL_IS_COMPRESSED) trip it.
-PG_CFLAGS   = -std=c11 -D_GNU_SOURCE $(WARN) -Wno-sign-compare
+PG_CFLAGS   = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-sign-compare
+# CFLAGS given on the command line replace PGXS's own (-O2, -fwrapv, …),
+# which the backend's code needs: put them back in front of the user's.
+ifeq ($(origin CFLAGS),command line)
+PG_CFLAGS  := $(shell $(PG_CONFIG) --cflags) $(PG_CFLAGS)
+endif
 SHLIB_LINK  = $(CORE_LIB) -lcrypto
 EXTRA_CLEAN = build results regression.diffs regression.out
 REGRESS     = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
-$(OBJS): $(wildcard core/*.h) $(wildcard extension/*.h)
+$(OBJS): $(wildcard core/*.h core/include/cairn/*.h) $(wildcard extension/*.h)
 include $(PGXS)
 # After the include: PGXS defines $(shlib).
 $(shlib): $(CORE_LIB)
@@ -201,3 +263,7 @@ bench:
 	@BUILD=$(BUILD) bench/peers
 	@BUILD=$(BUILD) bench/soak
 endif
+
+# make -s print-VAR: a variable's value, for scripts and tests.
+print-%:
+	@echo $($*)

@@ -1,6 +1,6 @@
-#include "car.h"
-#include "error.h"
-#include "varint.h"
+#include "cairn/car.h"
+#include "cairn/error.h"
+#include "cairn/varint.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
-#include "chunker.h"
-#include "error.h"
+#include "cairn/chunker.h"
+#include "cairn/error.h"
 
 #include <string.h>
 

@@ -1,6 +1,6 @@
-#include "cid.h"
-#include "error.h"
-#include "varint.h"
+#include "cairn/cid.h"
+#include "cairn/error.h"
+#include "cairn/varint.h"
 
 #include <string.h>
 

@@ -1,8 +1,8 @@
-#include "dagpb.h"
-#include "cid.h"
-#include "error.h"
+#include "cairn/dagpb.h"
+#include "cairn/cid.h"
+#include "cairn/error.h"
 #include "pbwire.h"
-#include "varint.h"
+#include "cairn/varint.h"
 
 #include <string.h>
 

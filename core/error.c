@@ -1,4 +1,4 @@
-#include "error.h"
+#include "cairn/error.h"
 
 const char *cairn_strerror(int err)
 {

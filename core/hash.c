@@ -5,9 +5,9 @@
  */
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 
-#include "hash.h"
-#include "error.h"
-#include "multihash.h"
+#include "cairn/hash.h"
+#include "cairn/error.h"
+#include "cairn/multihash.h"
 
 int cairn_hasher_init(cairn_hasher *h, uint64_t code)
 {

@@ -1,7 +1,7 @@
-#include "importer.h"
-#include "dagpb.h"
-#include "error.h"
-#include "unixfs.h"
+#include "cairn/importer.h"
+#include "cairn/dagpb.h"
+#include "cairn/error.h"
+#include "cairn/unixfs.h"
 
 #include <string.h>
 

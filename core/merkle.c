@@ -1,8 +1,8 @@
-#include "merkle.h"
-#include "error.h"
-#include "hash.h"
+#include "cairn/merkle.h"
+#include "cairn/error.h"
+#include "cairn/hash.h"
 
-#include "multihash.h"
+#include "cairn/multihash.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
-#include "multibase.h"
-#include "error.h"
+#include "cairn/multibase.h"
+#include "cairn/error.h"
 
 #include <string.h>
 

@@ -1,7 +1,7 @@
-#include "multihash.h"
-#include "error.h"
-#include "hash.h"
-#include "varint.h"
+#include "cairn/multihash.h"
+#include "cairn/error.h"
+#include "cairn/hash.h"
+#include "cairn/varint.h"
 
 #include <string.h>
 

@@ -1,4 +1,4 @@
-#include "murmur3.h"
+#include "cairn/murmur3.h"
 
 static uint64_t rotl(uint64_t x, int r)
 {

@@ -1,6 +1,6 @@
 #include "pbwire.h"
-#include "error.h"
-#include "varint.h"
+#include "cairn/error.h"
+#include "cairn/varint.h"
 
 /* Protobuf varint: up to 10 bytes, 64 bits. */
 static int get_varint(cairn_pbreader *r, uint64_t *v, int strict)

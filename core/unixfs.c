@@ -1,7 +1,7 @@
-#include "unixfs.h"
-#include "error.h"
+#include "cairn/unixfs.h"
+#include "cairn/error.h"
 #include "pbwire.h"
-#include "varint.h"
+#include "cairn/varint.h"
 
 #include <string.h>
 

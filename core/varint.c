@@ -1,5 +1,5 @@
-#include "varint.h"
-#include "error.h"
+#include "cairn/varint.h"
+#include "cairn/error.h"
 
 size_t cairn_varint_size(uint64_t v)
 {

@@ -19,9 +19,9 @@
  */
 #include "cairn_pg.h"
 
-#include "error.h"
-#include "merkle.h"
-#include "multibase.h"
+#include "cairn/error.h"
+#include "cairn/merkle.h"
+#include "cairn/multibase.h"
 
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"

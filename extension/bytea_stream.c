@@ -7,7 +7,7 @@
  */
 #include "cairn_pg.h"
 
-#include "hash.h"
+#include "cairn/hash.h"
 
 #include "access/detoast.h"
 #include "miscadmin.h"

@@ -4,7 +4,7 @@
  */
 #include "cairn_pg.h"
 
-#include "error.h"
+#include "cairn/error.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 

@@ -8,8 +8,8 @@
 #include "postgres.h"
 #include "fmgr.h"
 
-#include "cid.h"
-#include "multihash.h"
+#include "cairn/cid.h"
+#include "cairn/multihash.h"
 
 /*
  * ipfs_cid: a varlena whose payload is the canonical binary CID

@@ -4,8 +4,8 @@
  */
 #include "cairn_pg.h"
 
-#include "error.h"
-#include "importer.h"
+#include "cairn/error.h"
+#include "cairn/importer.h"
 
 #include "utils/builtins.h"
 #include "utils/memutils.h"

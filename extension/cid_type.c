@@ -5,8 +5,8 @@
  */
 #include "cairn_pg.h"
 
-#include "error.h"
-#include "varint.h"
+#include "cairn/error.h"
+#include "cairn/varint.h"
 
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"

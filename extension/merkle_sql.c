@@ -4,8 +4,8 @@
  */
 #include "cairn_pg.h"
 
-#include "error.h"
-#include "merkle.h"
+#include "cairn/error.h"
+#include "cairn/merkle.h"
 
 #include "catalog/pg_type.h"
 #include "utils/array.h"

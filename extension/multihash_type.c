@@ -5,7 +5,7 @@
  */
 #include "cairn_pg.h"
 
-#include "error.h"
+#include "cairn/error.h"
 
 #include "libpq/pqformat.h"
 #include "utils/builtins.h"

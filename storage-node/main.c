@@ -29,33 +29,23 @@ static const char usage[] =
 	"\n"
 	"Run 'cairn <command> --help' for a command's options.\n";
 
+static int version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("cairn version %s\n", CAIRN_VERSION);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		fputs(usage, stderr);
-		return EXIT_USAGE;
-	}
-	const char *cmd = argv[1];
-	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
-		fputs(usage, stdout);
-		return 0;
-	}
-	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
-		printf("cairn version %s\n", CAIRN_VERSION);
-		return 0;
-	}
-	static const struct {
-		const char *name;
-		int (*fn)(int, char **);
-	} cmds[] = {
-		{"add", cmd_add}, {"cid", cmd_cid}, {"init", cmd_init}, {"repo", cmd_repo},
-		{"pin", cmd_pin}, {"block", cmd_block}, {"cat", cmd_cat}, {"get", cmd_get},
-		{"daemon", cmd_daemon}, {"dag", cmd_dag}, {"token", cmd_token},
-		{"anchor", cmd_anchor}, {"audit", cmd_audit},
+	/* Each command answers --help itself, at every level of its own. */
+	static const cli_cmd cmds[] = {
+		{"add", cmd_add, NULL},       {"cat", cmd_cat, NULL},     {"get", cmd_get, NULL},
+		{"pin", cmd_pin, NULL},       {"block", cmd_block, NULL}, {"repo", cmd_repo, NULL},
+		{"dag", cmd_dag, NULL},       {"cid", cmd_cid, NULL},     {"init", cmd_init, NULL},
+		{"token", cmd_token, NULL},   {"anchor", cmd_anchor, NULL}, {"audit", cmd_audit, NULL},
+		{"daemon", cmd_daemon, NULL}, {"version", version, NULL}, {"--version", version, NULL},
 	};
-	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-		if (strcmp(cmd, cmds[i].name) == 0)
-			return cmds[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "cairn: unknown command '%s'\n\n%s", cmd, usage);
-	return EXIT_USAGE;
+	return cli_dispatch("", usage, cmds, sizeof cmds / sizeof cmds[0], argc - 1, argv + 1);
 }

@@ -75,4 +75,30 @@ expect_fail "daemon with a bad address" 2 "invalid API address" "$CAIRN" daemon 
 # a bad file among good ones: the good ones still print, the exit code says failure
 run "$CAIRN" add -nq "$scratch/w" "$scratch/nope" "$scratch/hello.txt"
 [ $rc -eq 1 ] && [ "$(echo "$out" | wc -l)" -eq 2 ] && ok "partial failure reported, others added" || not_ok "partial failure"
+
+# --help at every level: usage on standard output, exit 0, and nothing else
+# happens (no repo exists here: a command that went on would say so; one
+# that took --help for a file or a CID would fail)
+for c in "" init add cat get daemon audit version \
+	"pin add" "pin ls" "pin rm" "block get" "block put" "block stat" "block rm" \
+	"repo gc" "repo verify" "repo stat" "dag export" "dag import" "cid format" "cid inspect" \
+	"token add" "token ls" "token rm" "anchor add" "anchor flush" "anchor proof" "anchor ls"; do
+	for h in --help -h; do
+		[ "$c" = version ] && continue
+		# shellcheck disable=SC2086
+		run "$CAIRN" $c $h
+		if [ $rc -eq 0 ] && [ -z "$err" ] && echo "$out" | head -1 | grep -q '^usage: cairn'; then
+			ok "cairn $c $h"
+		else
+			not_ok "cairn $c $h: rc=$rc err=$err out=$(echo "$out" | head -1)"
+		fi
+	done
+	# after the arguments too, where a CID or a file would go
+	case $c in pin\ *|block\ *|dag\ *|anchor\ add|anchor\ proof|cid\ *)
+		# shellcheck disable=SC2086
+		run "$CAIRN" $c bafkqaaa --help
+		[ $rc -eq 0 ] && [ -z "$err" ] && ok "cairn $c CID --help" || not_ok "cairn $c CID --help: rc=$rc $err" ;;
+	esac
+done
+expect_fail "an unknown subcommand" 2 "unknown subcommand 'frob'" "$CAIRN" pin frob
 echo "1..$n"

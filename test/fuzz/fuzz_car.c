@@ -3,8 +3,8 @@
  * (CAIRN_E_TRUNCATED), never something else; a header that parses
  * re-encodes to the same bytes; sections lie inside the input. */
 #include "fuzz.h"
-#include "car.h"
-#include "error.h"
+#include "cairn/car.h"
+#include "cairn/error.h"
 
 #define ROOTS_MAX 64
 

@@ -1,8 +1,8 @@
 /* CID, binary: what decodes re-encodes to the same bytes, formats as text
  * that parses back to the same CID, and compares equal to itself. */
 #include "fuzz.h"
-#include "cid.h"
-#include "error.h"
+#include "cairn/cid.h"
+#include "cairn/error.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

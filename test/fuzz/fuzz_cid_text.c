@@ -2,8 +2,8 @@
  * what parses formats back to text that parses to the same CID, in its
  * default base and in base32 and base58btc. */
 #include "fuzz.h"
-#include "cid.h"
-#include "error.h"
+#include "cairn/cid.h"
+#include "cairn/error.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

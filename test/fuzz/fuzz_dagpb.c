@@ -2,10 +2,10 @@
  * decodes re-encodes, from its links and data, to the same bytes; every
  * link's Hash is a CID. Its Data is then tried as UnixFS. */
 #include "fuzz.h"
-#include "cid.h"
-#include "dagpb.h"
-#include "error.h"
-#include "unixfs.h"
+#include "cairn/cid.h"
+#include "cairn/dagpb.h"
+#include "cairn/error.h"
+#include "cairn/unixfs.h"
 
 #define LINKS_MAX 4096
 

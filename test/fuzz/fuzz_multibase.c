@@ -2,8 +2,8 @@
  * gives the same bytes; an encoding that decodes is never longer than its
  * bound. */
 #include "fuzz.h"
-#include "error.h"
-#include "multibase.h"
+#include "cairn/error.h"
+#include "cairn/multibase.h"
 
 #define CAP 4096
 

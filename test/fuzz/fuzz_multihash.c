@@ -1,8 +1,8 @@
 /* multihash (binary): what decodes is a supported function with a valid
  * length, and re-encodes to the bytes it came from. */
 #include "fuzz.h"
-#include "error.h"
-#include "multihash.h"
+#include "cairn/error.h"
+#include "cairn/multihash.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -2,8 +2,8 @@
  * (mode keeps all 32 bits: the spec reserves those above 0xfff),
  * views inside the input and as many blocksizes as it counted. */
 #include "fuzz.h"
-#include "error.h"
-#include "unixfs.h"
+#include "cairn/error.h"
+#include "cairn/unixfs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

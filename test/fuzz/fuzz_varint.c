@@ -1,7 +1,7 @@
 /* varint: what decodes re-encodes to the same bytes (minimal encoding). */
 #include "fuzz.h"
-#include "error.h"
-#include "varint.h"
+#include "cairn/error.h"
+#include "cairn/varint.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

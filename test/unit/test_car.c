@@ -1,6 +1,6 @@
 #include "testutil.h"
-#include "car.h"
-#include "error.h"
+#include "cairn/car.h"
+#include "cairn/error.h"
 
 /* Header bytes as go-car / @ipld/car write them for one dag-cbor root:
  * varint(58) {"roots": [tag42(00 ‖ cid)], "version": 1} */

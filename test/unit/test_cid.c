@@ -1,6 +1,6 @@
 #include "testutil.h"
-#include "cid.h"
-#include "error.h"
+#include "cairn/cid.h"
+#include "cairn/error.h"
 
 /* The CID spec's example pair (both name SHA-256 of the empty string). */
 static const char V0[] = "QmdfTbBqBPQ7VNxZEYEj14VmRuZBkqFbiwReogJgS1zR1n";

@@ -1,8 +1,8 @@
 #include "testutil.h"
-#include "cid.h"
-#include "dagpb.h"
-#include "error.h"
-#include "unixfs.h"
+#include "cairn/cid.h"
+#include "cairn/dagpb.h"
+#include "cairn/error.h"
+#include "cairn/unixfs.h"
 
 /* Kubo's well-known nodes: the empty directory and the empty file. */
 static const char EMPTY_DIR_HEX[] = "0a020801";

@@ -1,9 +1,9 @@
 #include "testutil.h"
-#include "chunker.h"
-#include "dagpb.h"
-#include "error.h"
-#include "importer.h"
-#include "unixfs.h"
+#include "cairn/chunker.h"
+#include "cairn/dagpb.h"
+#include "cairn/error.h"
+#include "cairn/importer.h"
+#include "cairn/unixfs.h"
 
 #include <stdlib.h>
 

@@ -1,7 +1,7 @@
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 #include "testutil.h"
-#include "error.h"
-#include "merkle.h"
+#include "cairn/error.h"
+#include "cairn/merkle.h"
 
 #include <openssl/sha.h>
 

@@ -1,6 +1,6 @@
 #include "testutil.h"
-#include "error.h"
-#include "multibase.h"
+#include "cairn/error.h"
+#include "cairn/multibase.h"
 
 /* Vectors from the multibase spec's test suite ("yes mani !"), checked
  * against the npm multiformats package. */

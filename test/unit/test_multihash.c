@@ -1,7 +1,7 @@
 #include "testutil.h"
-#include "error.h"
-#include "hash.h"
-#include "multihash.h"
+#include "cairn/error.h"
+#include "cairn/hash.h"
+#include "cairn/multihash.h"
 
 /* Known digests: FIPS 180-2 "abc"; BLAKE3 of "" and "abc" (b3sum). */
 static const char SHA256_ABC[] = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";

@@ -1,5 +1,5 @@
 #include "testutil.h"
-#include "murmur3.h"
+#include "cairn/murmur3.h"
 
 /* Digests (murmur3-x64-64 multihash, big-endian h1) computed with the npm
  * @multiformats/murmur3 2.2.8 hasher, which the JS UnixFS importer uses for

@@ -1,5 +1,5 @@
 #include "testutil.h"
-#include "multibase.h"
+#include "cairn/multibase.h"
 #include "note.h"
 
 #include <openssl/evp.h>

@@ -1,6 +1,6 @@
 #include "testutil.h"
-#include "error.h"
-#include "varint.h"
+#include "cairn/error.h"
+#include "cairn/varint.h"
 
 /* Vectors from the multiformats unsigned-varint spec. */
 static const struct { uint64_t v; const char *hex; } vec[] = {

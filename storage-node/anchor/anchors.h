@@ -1,0 +1,38 @@
+/*
+ * The record of each checkpoint put on a chain ("anchors" in the index).
+ *
+ *   key    tree size (8 bytes, big-endian), so records sort by size
+ *   value  JSON {"tx", "confirmed": bool, and once confirmed "chain",
+ *          "block", "block_hash", "time"}
+ *
+ * The anchorer (net/anchorer.c) writes them; proofs, the anchoring API, the
+ * CLI and the PostgreSQL mirror read them. Every function returns 0, 1
+ * (nothing there) or -1 with err (REPO_ERR_MAX bytes) set: a failed read is
+ * never taken for "nothing there".
+ */
+#ifndef CAIRN_ANCHORS_H
+#define CAIRN_ANCHORS_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "repo.h"
+
+/* Store the record of checkpoint size (replacing any). 0 or -1. */
+int anchors_put(repo *r, uint64_t size, const json_t *rec, char *err);
+
+/* The record of checkpoint size if confirmed on chain: 0 with *rec a new
+ * JSON object {"chain", "tx", "block", "block_hash", "time"} (the caller
+ * decrefs), 1 (none, or not confirmed yet), or -1. */
+int anchors_confirmed(repo *r, uint64_t size, json_t **rec, char *err);
+
+/* The size of the newest checkpoint confirmed on chain: 0 with *size set,
+ * 1 (none yet), or -1. */
+int anchors_newest_confirmed(repo *r, uint64_t *size, char *err);
+
+/* The newest record if it is still pending (a transaction sent, not yet
+ * confirmed), to resume after a restart: 0 with *size and tx (cap bytes)
+ * set, 1 (none pending), or -1. */
+int anchors_pending(repo *r, uint64_t *size, char *tx, size_t cap, char *err);
+
+#endif

@@ -1,0 +1,139 @@
+#include "checkpoint.h"
+
+#include "anchorlog.h"
+#include "cairn/multibase.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define ERR(...) snprintf(err, REPO_ERR_MAX, __VA_ARGS__)
+
+void checkpoint_origin(const repo *r, char *out, size_t cap)
+{
+	snprintf(out, cap, "cairn/%s", r->peer_id);
+}
+
+/* A stored record into cp: 0, or -1 if it does not decode. */
+static int decode(const MDB_val *k, const MDB_val *v, checkpoint *cp)
+{
+	if (k->mv_size != 8 || v->mv_size < 40 || v->mv_size - 40 >= CHECKPOINT_NOTE_MAX)
+		return -1;
+	const uint8_t *d = v->mv_data;
+	cp->size = repo_get_be64(k->mv_data);
+	cp->time = (int64_t)repo_get_be64(d);
+	memcpy(cp->root, d + 8, 32);
+	memcpy(cp->note, d + 40, v->mv_size - 40);
+	cp->note[v->mv_size - 40] = '\0';
+	return 0;
+}
+
+/* Position a read: MDB_SET (size), MDB_LAST, or walk with fn. */
+static int lookup(repo *r, MDB_cursor_op op, uint64_t size, checkpoint *cp, char *err)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	uint8_t kb[8];
+	MDB_val k = {8, kb}, v;
+	int rc = mdb_txn_begin(r->env, NULL, MDB_RDONLY, &txn);
+	if (rc != 0) {
+		ERR("checkpoints: %s", mdb_strerror(rc));
+		return -1;
+	}
+	repo_put_be64(size, kb);
+	rc = mdb_cursor_open(txn, r->checkpoints, &cur);
+	if (rc == 0) {
+		rc = mdb_cursor_get(cur, &k, &v, op);
+		if (rc == 0 && decode(&k, &v, cp) != 0)
+			rc = MDB_CORRUPTED;
+		mdb_cursor_close(cur);
+	}
+	mdb_txn_abort(txn);
+	return repo_index_result(rc, MDB_NOTFOUND, "checkpoints", err);
+}
+
+int checkpoint_get(repo *r, uint64_t size, checkpoint *cp, char *err)
+{
+	return lookup(r, MDB_SET_KEY, size, cp, err);
+}
+
+int checkpoint_latest(repo *r, checkpoint *cp, char *err)
+{
+	return lookup(r, MDB_LAST, 0, cp, err);
+}
+
+int checkpoint_make(repo *r, checkpoint *cp, int *fresh, char *err)
+{
+	uint64_t size;
+	char origin[256], b64[64], when[32], text[512];
+	if (fresh)
+		*fresh = 0;
+	if (anchorlog_size(r, &size, err) != 0)
+		return -1;
+	int rc = checkpoint_get(r, size, cp, err);
+	if (rc <= 0)
+		return rc; /* the log has not grown since: that one stands */
+	cp->size = size;
+	if (anchorlog_root(r, size, cp->root, err) != 0)
+		return -1;
+	cp->time = (int64_t)time(NULL);
+	struct tm tm;
+	time_t t = (time_t)cp->time;
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	cairn_base_encode(CAIRN_BASE64PAD, cp->root, 32, b64, sizeof b64, NULL);
+	checkpoint_origin(r, origin, sizeof origin);
+	snprintf(text, sizeof text, "%s\n%llu\n%s\n%s\n", origin, (unsigned long long)size, b64, when);
+	EVP_PKEY *key = repo_identity_key(r, err);
+	if (!key)
+		return -1;
+	char nerr[NOTE_ERR_MAX];
+	rc = note_sign(text, origin, key, cp->note, sizeof cp->note, nerr);
+	EVP_PKEY_free(key);
+	if (rc != 0) {
+		ERR("signing the checkpoint: %s", nerr);
+		return -1;
+	}
+	uint8_t kb[8], vb[40 + CHECKPOINT_NOTE_MAX];
+	size_t nl = strlen(cp->note);
+	repo_put_be64(size, kb);
+	repo_put_be64((uint64_t)cp->time, vb);
+	memcpy(vb + 8, cp->root, 32);
+	memcpy(vb + 40, cp->note, nl);
+	MDB_val k = {8, kb}, v = {40 + nl, vb};
+	rc = repo_index_put(r, r->checkpoints, &k, &v, MDB_NOOVERWRITE, err);
+	if (rc < 0)
+		return -1;
+	if (rc > 0) /* made meanwhile by another writer: read that one */
+		return checkpoint_get(r, size, cp, err) == 0 ? 0 : -1;
+	if (fresh)
+		*fresh = 1;
+	return 0;
+}
+
+struct visit {
+	int (*fn)(void *ctx, const checkpoint *cp);
+	void *ctx;
+	checkpoint cp; /* 1 KiB: on the heap with the walk, not on the stack of each call */
+};
+
+static int visit_checkpoint(void *ctx, const MDB_val *k, const MDB_val *v)
+{
+	struct visit *w = ctx;
+	return decode(k, v, &w->cp) == 0 ? w->fn(w->ctx, &w->cp) : 0;
+}
+
+int checkpoint_foreach(repo *r, int (*fn)(void *ctx, const checkpoint *cp), void *ctx, char *err)
+{
+	struct visit *w = malloc(sizeof *w);
+	if (!w) {
+		ERR("checkpoints: out of memory");
+		return -1;
+	}
+	w->fn = fn;
+	w->ctx = ctx;
+	int rc = repo_index_foreach(r, r->checkpoints, REPO_FORWARD, NULL, visit_checkpoint, w, err);
+	free(w);
+	return rc;
+}

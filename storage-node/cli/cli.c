@@ -1,0 +1,198 @@
+/*
+ * Helpers every subcommand uses: error messages, booleans, opening the
+ * repo, parsing CID arguments.
+ */
+#include "cli.h"
+
+#include "api_client.h"
+#include "cairn/cid.h"
+#include "cairn/error.h"
+#include "repo.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+void cli_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "cairn %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return 0;
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int cli_dispatch(const char *cmd, const char *usage, const cli_cmd *cmds, size_t n, int argc,
+                 char **argv)
+{
+	const char *name = argc > 0 ? argv[0] : NULL;
+	if (!name) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(name, cmds[i].name) != 0)
+			continue;
+		if (cmds[i].usage && cli_wants_help(argc, argv)) {
+			fputs(cmds[i].usage, stdout);
+			return 0;
+		}
+		return cmds[i].fn(argc, argv);
+	}
+	if (cmd[0])
+		cli_error(cmd, "unknown subcommand '%s'\n\n%s", name, usage);
+	else
+		fprintf(stderr, "cairn: unknown command '%s'\n\n%s", name, usage);
+	return EXIT_USAGE;
+}
+
+void cli_query_add(cli_query *q, const char *key, const char *value)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t need = q->len + strlen(key) + 3 * strlen(value) + 3;
+	if (q->failed)
+		return;
+	if (need > q->cap) {
+		size_t cap = need * 2;
+		char *s = realloc(q->s, cap);
+		if (!s) {
+			q->failed = 1;
+			return;
+		}
+		q->s = s;
+		q->cap = cap;
+	}
+	q->len += (size_t)sprintf(q->s + q->len, "%s%s=", q->len ? "&" : "", key);
+	for (const unsigned char *v = (const unsigned char *)value; *v; v++) {
+		if ((*v >= 'a' && *v <= 'z') || (*v >= 'A' && *v <= 'Z') || (*v >= '0' && *v <= '9') ||
+		    *v == '-' || *v == '_' || *v == '.' || *v == '~') {
+			q->s[q->len++] = (char)*v;
+		} else {
+			q->s[q->len++] = '%';
+			q->s[q->len++] = hex[*v >> 4];
+			q->s[q->len++] = hex[*v & 15];
+		}
+	}
+	q->s[q->len] = '\0';
+}
+
+const char *cli_query_str(const cli_query *q)
+{
+	return q->failed ? NULL : q->s ? q->s : "";
+}
+
+void cli_query_free(cli_query *q)
+{
+	free(q->s);
+	*q = (cli_query){0};
+}
+
+int cli_api_arg(const struct api_client *c, const char *cmd, const char *endpoint, const char *arg,
+                FILE *out, char **body)
+{
+	cli_query q = {0};
+	cli_query_add(&q, "arg", arg);
+	int rc = cli_query_str(&q) ? cli_api(c, cmd, endpoint, cli_query_str(&q), NULL, out, body)
+	                           : (cli_error(cmd, "out of memory"), EXIT_FAIL);
+	cli_query_free(&q);
+	return rc;
+}
+
+/* Why the repo could not be opened, for when its daemon does not answer. */
+static char lock_msg[REPO_ERR_MAX];
+
+int cli_repo_open_or_daemon(struct repo *r, struct api_client *c, const char *cmd)
+{
+	char path[4096], err[REPO_ERR_MAX], cerr[256];
+	int holder;
+
+	if (repo_default_path(path, sizeof path) != 0) {
+		cli_error(cmd, "set CAIRN_PATH or HOME to locate the repo");
+		return EXIT_FAIL;
+	}
+	if (repo_open(r, path, &holder, err) == 0)
+		return 0;
+	if (c && holder > 0 && api_client_from_repo(c, path, cerr, sizeof cerr) == 0) {
+		snprintf(lock_msg, sizeof lock_msg, "%s", err);
+		return CLI_USE_DAEMON;
+	}
+	cli_error(cmd, "%s", err);
+	return EXIT_FAIL;
+}
+
+int cli_api(const struct api_client *c, const char *cmd, const char *endpoint, const char *query,
+            const struct api_upload *up, FILE *out, char **body)
+{
+	char err[512];
+	char *buf = NULL;
+	size_t len = 0;
+	int status = 0;
+	FILE *mem = NULL;
+
+	/* Errors come back as a JSON body: capture it even when streaming. */
+	mem = open_memstream(&buf, &len);
+	if (!mem) {
+		cli_error(cmd, "out of memory");
+		return EXIT_FAIL;
+	}
+	int rc = api_client_post(c, endpoint, query, up, out ? out : mem, mem, &status, err, sizeof err);
+	fclose(mem);
+	if (rc != 0) {
+		if (lock_msg[0])
+			cli_error(cmd, "%s, and %s", lock_msg, err);
+		else
+			cli_error(cmd, "%s", err);
+		free(buf);
+		return EXIT_FAIL;
+	}
+	if (status < 200 || status > 299) {
+		json_t *j = json_loads(buf ? buf : "", 0, NULL);
+		const char *msg = json_string_value(json_object_get(j, "Message"));
+		cli_error(cmd, "%s", msg ? msg : "the daemon refused the request");
+		json_decref(j);
+		free(buf);
+		return EXIT_FAIL;
+	}
+	if (body)
+		*body = buf;
+	else
+		free(buf);
+	return 0;
+}
+
+int cli_repo_open(struct repo *r, const char *cmd)
+{
+	return cli_repo_open_or_daemon(r, NULL, cmd);
+}
+
+int cli_parse_cid(const char *cmd, const char *text, struct cairn_cid *cid)
+{
+	/* Accept /ipfs/CID as Kubo does. */
+	if (strncmp(text, "/ipfs/", 6) == 0)
+		text += 6;
+	int rc = cairn_cid_parse(text, strlen(text), cid);
+	if (rc) {
+		cli_error(cmd, "invalid CID '%s': %s", text, cairn_strerror(rc));
+		return EXIT_FAIL;
+	}
+	return 0;
+}

@@ -1,0 +1,118 @@
+/*
+ * Shared pieces of the `cairn` command line: subcommand entry points, exit
+ * codes and error reporting. Every subcommand returns its exit status.
+ */
+#ifndef CAIRN_CLI_H
+#define CAIRN_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cairn/version.h"
+
+/* Exit codes: 0 success, 1 the work failed (I/O, bad data), 2 usage. */
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+
+int cmd_add(int argc, char **argv);
+int cmd_cid(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+int cmd_repo(int argc, char **argv);
+int cmd_pin(int argc, char **argv);
+int cmd_block(int argc, char **argv);
+int cmd_cat(int argc, char **argv);
+int cmd_get(int argc, char **argv);
+int cmd_daemon(int argc, char **argv);
+int cmd_dag(int argc, char **argv);
+int cmd_token(int argc, char **argv);
+int cmd_anchor(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+
+/*
+ * A (sub)command table: `cairn pin add ...` runs pin's entry "add" with
+ * argv[0] = "add". cli_dispatch answers --help at every level itself, so
+ * asking for help never opens a repo, reaches a daemon or reads a file.
+ */
+typedef struct cli_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *usage; /* printed for `... NAME --help`; NULL: fn answers --help itself */
+} cli_cmd;
+
+/* Run the entry of cmds (n of them) that argv[0] names, for command cmd
+ * ("pin"; "" at the top level). No name: usage on stderr, EXIT_USAGE.
+ * --help or -h as the name: usage on stdout, 0. --help or -h anywhere
+ * among the entry's arguments (before a "--"): the entry's usage, 0. An
+ * unknown name: a usage error. Otherwise the entry's exit status. */
+int cli_dispatch(const char *cmd, const char *usage, const cli_cmd *cmds, size_t n, int argc,
+                 char **argv);
+
+/* Is --help or -h among argv[1..argc-1] (before a "--")? */
+int cli_wants_help(int argc, char **argv);
+
+/* A query string built from key=value pairs, each value %-escaped, on the
+ * heap: as long as the arguments are (Kubo clients put every argument in
+ * the URL). */
+typedef struct cli_query {
+	char *s;
+	size_t len, cap;
+	int failed; /* out of memory: cli_query_str is NULL */
+} cli_query;
+
+/* Append key=value (value escaped). Failure shows in cli_query_str. */
+void cli_query_add(cli_query *q, const char *key, const char *value);
+/* The query ("" if empty), or NULL when out of memory (say so and fail). */
+const char *cli_query_str(const cli_query *q);
+void cli_query_free(cli_query *q);
+
+/* cli_api with the query "arg=<arg, escaped>" (see cli_api). */
+struct api_client;
+int cli_api_arg(const struct api_client *c, const char *cmd, const char *endpoint, const char *arg,
+                FILE *out, char **body);
+
+/* "cairn <cmd>: <message>\n" on stderr. */
+void cli_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+struct repo;
+/* Open the repo at $CAIRN_PATH (or ~/.cairn) for command cmd, printing why
+ * not on failure. Returns 0 or EXIT_FAIL. */
+int cli_repo_open(struct repo *r, const char *cmd);
+
+/* Like cli_repo_open, but when a daemon holds the repo, fill *c with its
+ * API address and return CLI_USE_DAEMON instead of failing: the command
+ * then goes through the API, as `ipfs` does with a running Kubo. With c
+ * NULL this is cli_repo_open. */
+#define CLI_USE_DAEMON (-1)
+struct api_client;
+int cli_repo_open_or_daemon(struct repo *r, struct api_client *c, const char *cmd);
+
+/* One API call for command cmd. The body goes to out if not NULL, else is
+ * captured into *body (malloc'd, NUL-terminated; caller frees). A non-2xx
+ * answer is printed as "cairn <cmd>: <daemon's message>". Returns 0 or
+ * EXIT_FAIL. */
+struct api_upload;
+int cli_api(const struct api_client *c, const char *cmd, const char *endpoint, const char *query,
+            const struct api_upload *up, FILE *out, char **body);
+
+/* Parse a CID argument; prints an error and returns EXIT_FAIL if bad. */
+struct cairn_cid;
+int cli_parse_cid(const char *cmd, const char *text, struct cairn_cid *cid);
+
+
+/*
+ * Progress on stderr, only when stderr is a terminal: a single line
+ * redrawn at most ten times a second, erased at the end.
+ */
+typedef struct progress {
+	int enabled;
+	const char *label;
+	uint64_t total; /* 0 if unknown */
+	uint64_t last_ns;
+} progress;
+
+void progress_start(progress *p, const char *label, uint64_t total, int allowed);
+void progress_update(progress *p, uint64_t done);
+void progress_end(progress *p);
+
+#endif

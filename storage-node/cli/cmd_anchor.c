@@ -1,0 +1,229 @@
+/*
+ * cairn anchor add|flush|proof|ls: the anchoring log (docs/anchoring.md),
+ * on the repo, or through the running daemon's API (which also puts
+ * checkpoints on chain when started with --chain-rpc).
+ */
+#include "anchors.h"
+#include "anchorlog.h"
+#include "api_client.h"
+#include "checkpoint.h"
+#include "cli.h"
+#include "cairn/error.h"
+#include "proof.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char anchor_usage[] =
+	"usage: cairn anchor add CID...           append CIDs to the anchoring log\n"
+	"       cairn anchor flush                make a signed checkpoint now (with a daemon\n"
+	"                                         anchoring on a chain: wait until it is on chain)\n"
+	"       cairn anchor proof CID [--size N] print the CID's proof (JSON)\n"
+	"       cairn anchor ls                   list checkpoints and their anchors\n";
+
+static void print_checkpoint_line(json_t *j)
+{
+	json_t *a = json_object_get(j, "anchor");
+	const char *tx = json_string_value(json_object_get(a ? a : j, "tx"));
+	printf("%lld\t%s\t%s\t%s\n", (long long)json_integer_value(json_object_get(j, "size")),
+	       json_string_value(json_object_get(j, "root")) ? json_string_value(json_object_get(j, "root")) : "",
+	       json_string_value(json_object_get(j, "time")) ? json_string_value(json_object_get(j, "time")) : "",
+	       tx ? tx : "-");
+}
+
+static int via_daemon(const api_client *c, int argc, char **argv)
+{
+	const char *sub = argv[0];
+	char *body = NULL;
+	int rc = 0;
+	if (!strcmp(sub, "add")) {
+		/* the CIDs go in the body, one a line: no URL limit on how many */
+		char *text = NULL, err[256];
+		size_t tlen = 0, blen = 0;
+		FILE *t = open_memstream(&text, &tlen), *b = t ? open_memstream(&body, &blen) : NULL;
+		int status = 0;
+		if (!b) {
+			if (t)
+				fclose(t);
+			free(text);
+			cli_error("anchor add", "out of memory");
+			return EXIT_FAIL;
+		}
+		for (int i = 1; i < argc; i++)
+			fprintf(t, "%s\n", argv[i]);
+		fclose(t);
+		if (api_client_post_json(c, "/api/v0/anchor/add", text, b, &status, err, sizeof err) != 0) {
+			cli_error("anchor add", "%s", err);
+			rc = EXIT_FAIL;
+		}
+		fclose(b);
+		free(text);
+		if (rc == 0 && status != 200) {
+			json_t *e = json_loads(body ? body : "", 0, NULL);
+			const char *m = json_string_value(json_object_get(e, "Message"));
+			cli_error("anchor add", "%s", m ? m : "the daemon refused the request");
+			json_decref(e);
+			rc = EXIT_FAIL;
+		}
+		for (char *line = body, *nl; rc == 0 && line && *line; line = nl ? nl + 1 : NULL) {
+			nl = strchr(line, '\n');
+			if (nl)
+				*nl = '\0';
+			json_t *j = json_loads(line, 0, NULL);
+			printf("%s\t%lld\n", json_string_value(json_object_get(j, "Cid")),
+			       (long long)json_integer_value(json_object_get(j, "Index")));
+			json_decref(j);
+		}
+	} else if (!strcmp(sub, "flush")) {
+		if ((rc = cli_api(c, "anchor flush", "anchor/flush", NULL, NULL, NULL, &body)) == 0) {
+			json_t *j = json_loads(body, 0, NULL);
+			print_checkpoint_line(j);
+			json_decref(j);
+		}
+	} else if (!strcmp(sub, "proof")) {
+		cli_query q = {0};
+		cli_query_add(&q, "arg", argv[1]);
+		if (argc > 3)
+			cli_query_add(&q, "size", argv[3]);
+		rc = cli_query_str(&q) ? cli_api(c, "anchor proof", "anchor/proof", cli_query_str(&q), NULL, stdout, NULL)
+		                       : (cli_error("anchor proof", "out of memory"), EXIT_FAIL);
+		cli_query_free(&q);
+	} else {
+		if ((rc = cli_api(c, "anchor ls", "anchor/checkpoints", NULL, NULL, NULL, &body)) == 0)
+			for (char *line = body, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+				nl = strchr(line, '\n');
+				if (nl)
+					*nl = '\0';
+				json_t *j = json_loads(line, 0, NULL);
+				print_checkpoint_line(j);
+				json_decref(j);
+			}
+	}
+	free(body);
+	return rc;
+}
+
+struct ls_ctx {
+	repo *r;
+	char *err;
+};
+
+static int ls_one(void *ctx, const checkpoint *cp)
+{
+	struct ls_ctx *l = ctx;
+	json_t *j;
+	if (proof_checkpoint_anchored(l->r, cp, &j, l->err) != 0)
+		return -1;
+	print_checkpoint_line(j);
+	json_decref(j);
+	return 0;
+}
+
+/* anchor add|flush|proof|ls (argv[0]) */
+static int anchor_run(int argc, char **argv)
+{
+	const char *sub = argv[0];
+	char err[REPO_ERR_MAX];
+	repo r;
+	int rc;
+	if ((!strcmp(sub, "add") && argc < 2) ||
+	    (!strcmp(sub, "proof") && argc != 2 && !(argc == 4 && !strcmp(argv[2], "--size"))) ||
+	    ((!strcmp(sub, "flush") || !strcmp(sub, "ls")) && argc != 1)) {
+		cli_error("anchor", "wrong arguments for '%s'", sub);
+		fputs(anchor_usage, stderr);
+		return EXIT_USAGE;
+	}
+	uint64_t size = 0;
+	if (argc == 4) {
+		char *end;
+		size = strtoull(argv[3], &end, 10);
+		if (*end || argv[3][0] == '-' || !argv[3][0]) {
+			cli_error("anchor proof", "--size takes a number, not '%s'", argv[3]);
+			return EXIT_USAGE;
+		}
+	}
+	/* CIDs are checked here, whichever way the command goes */
+	cairn_cid *cids = NULL;
+	if (!strcmp(sub, "add") || !strcmp(sub, "proof")) {
+		int n = !strcmp(sub, "add") ? argc - 1 : 1;
+		cids = malloc((size_t)n * sizeof *cids);
+		if (!cids)
+			return EXIT_FAIL;
+		for (int i = 0; i < n; i++)
+			if (cli_parse_cid(!strcmp(sub, "add") ? "anchor add" : "anchor proof", argv[1 + i], &cids[i])) {
+				free(cids);
+				return EXIT_FAIL;
+			}
+	}
+	api_client api;
+	rc = cli_repo_open_or_daemon(&r, &api, "anchor");
+	if (rc == CLI_USE_DAEMON) {
+		free(cids);
+		return via_daemon(&api, argc, argv);
+	}
+	if (rc != 0) {
+		free(cids);
+		return rc;
+	}
+	if (!strcmp(sub, "add")) {
+		size_t n = (size_t)argc - 1;
+		uint64_t *idx = malloc(n * sizeof *idx);
+		if (!idx || anchorlog_append(&r, cids, n, idx, NULL, err) != 0) {
+			cli_error("anchor add", "%s", idx ? err : "out of memory");
+			rc = EXIT_FAIL;
+		} else {
+			for (size_t i = 0; i < n; i++) {
+				char text[CAIRN_CID_TEXT_MAX];
+				cairn_cid_to_string(&cids[i], text, sizeof text, NULL);
+				printf("%s\t%llu\n", text, (unsigned long long)idx[i]);
+			}
+		}
+		free(idx);
+	} else if (!strcmp(sub, "flush")) {
+		checkpoint *cp = malloc(sizeof *cp);
+		if (!cp || checkpoint_make(&r, cp, NULL, err) != 0) {
+			cli_error("anchor flush", "%s", cp ? err : "out of memory");
+			rc = EXIT_FAIL;
+		} else {
+			json_t *j = proof_checkpoint_json(cp);
+			print_checkpoint_line(j);
+			json_decref(j);
+		}
+		free(cp);
+	} else if (!strcmp(sub, "proof")) {
+		json_t *j;
+		int pr = proof_build(&r, &cids[0], argc == 4, size, &j, err);
+		if (pr != 0) {
+			cli_error("anchor proof", "%s", err);
+			rc = EXIT_FAIL;
+		} else {
+			char *t = json_dumps(j, JSON_COMPACT);
+			printf("%s\n", t ? t : "");
+			free(t);
+			json_decref(j);
+		}
+	} else {
+		struct ls_ctx l = {&r, err};
+		if (checkpoint_foreach(&r, ls_one, &l, err) < 0) {
+			cli_error("anchor ls", "%s", err);
+			rc = EXIT_FAIL;
+		}
+	}
+	free(cids);
+	repo_close(&r);
+	return rc;
+}
+
+int cmd_anchor(int argc, char **argv)
+{
+	static const cli_cmd subs[] = {
+		{"add", anchor_run, anchor_usage},
+		{"flush", anchor_run, anchor_usage},
+		{"proof", anchor_run, anchor_usage},
+		{"ls", anchor_run, anchor_usage},
+	};
+	return cli_dispatch("anchor", anchor_usage, subs, sizeof subs / sizeof subs[0], argc - 1, argv + 1);
+}

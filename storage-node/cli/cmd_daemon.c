@@ -1,0 +1,201 @@
+/*
+ * cairn daemon: the options, parsed once into a daemon_opts, then the
+ * repo opened and the node run (daemon/daemon.c).
+ */
+#include "cli.h"
+#include "auth.h"
+#include "daemon.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char daemon_usage[] =
+	"usage: cairn daemon [--api HOST:PORT] [--gateway HOST:PORT]\n"
+	"\n"
+	"Run the node on the repo at $CAIRN_PATH (default ~/.cairn).\n"
+	"  --api HOST:PORT      Kubo RPC API (default: config Addresses.API, 127.0.0.1:5001)\n"
+	"  --gateway HOST:PORT  read-only IPFS gateway (default: config Addresses.Gateway,\n"
+	"                       127.0.0.1:8080)\n"
+	"  --chain-rpc URL      anchor the log's checkpoints on this Ethereum node\n"
+	"                       (http://HOST:PORT): root ‖ size in a transaction\n"
+	"  --chain-from ADDR    the account that sends them (default: the first of\n"
+	"                       eth_accounts)\n"
+	"  --anchor-interval S  seconds between anchors of a growing log (default 60)\n"
+	"  --anchor-batch N     anchor as soon as N leaves wait\n"
+	"  --confirmations K    blocks to wait for, the transaction's own included\n"
+	"                       (default 1)\n"
+	"  --peer URL           fetch missing content from this node or trustless\n"
+	"                       gateway (http://HOST:PORT); repeatable, tried in order\n"
+	"                       (default: config Peers)\n"
+	"  --peer-timeout S     a peer silent this long has failed (default 10)\n"
+	"  --router URL         when no peer has it, ask this routing v1 server\n"
+	"                       (http://HOST:PORT) for providers; repeatable\n"
+	"                       (default: config Routers)\n"
+	"  --replicate-to URL[,TOKEN]  ask this Pinning Service API (e.g. another\n"
+	"                       node's http://HOST:5001) to pin every new recursive\n"
+	"                       pin, from this node's gateway; repeatable\n"
+	"  --api-token SECRET   require this bearer token on the API (16 to 256\n"
+	"                       visible characters), besides those of 'cairn token'\n"
+	"  --api-token-file F   the same, read from the first line of file F (keeps\n"
+	"                       the secret out of the process list)\n"
+	"  --pg DSN             mirror pins and anchoring proofs into PostgreSQL\n"
+	"                       (libpq connection string or URI; tables cairn.objects,\n"
+	"                       cairn.anchors), queued while it is unreachable\n"
+	"Port 0 picks a free port; the addresses in use are printed at start.\n"
+	"Stops cleanly on SIGINT or SIGTERM.\n";
+
+/* The value of option name at argv[*i], as "NAME VALUE" (the value then
+ * consumed) or "NAME=VALUE"; NULL if argv[*i] is not that option with a
+ * value (the caller goes on to the next option, then "unknown option"). */
+static const char *opt_value(int argc, char **argv, int *i, const char *name)
+{
+	size_t l = strlen(name);
+	if (strncmp(argv[*i], name, l) != 0)
+		return NULL;
+	if (argv[*i][l] == '=')
+		return argv[*i] + l + 1;
+	if (argv[*i][l] == '\0' && *i + 1 < argc)
+		return argv[++*i];
+	return NULL;
+}
+
+/* One of the anchoring options at argv[*i] (its value consumed)? 1 if it
+ * was one, with *rc set to EXIT_USAGE if its value is bad; 0 otherwise. */
+static int anchor_option(int argc, char **argv, int *i, anchor_opts *o, int *rc)
+{
+	static const char *names[] = {"--chain-rpc", "--chain-from", "--anchor-interval",
+	                              "--anchor-batch", "--confirmations"};
+	const char *a = argv[*i], *v = NULL;
+	int which = -1;
+	*rc = 0;
+	for (int k = 0; k < 5 && which < 0; k++) {
+		size_t l = strlen(names[k]);
+		if (strncmp(a, names[k], l) == 0 && (a[l] == '\0' || a[l] == '=')) {
+			which = k;
+			v = a[l] == '=' ? a + l + 1 : *i + 1 < argc ? argv[++*i] : NULL;
+		}
+	}
+	if (which < 0)
+		return 0;
+	char *end;
+	unsigned long long x = 0;
+	if (!v || !*v) {
+		cli_error("daemon", "%s needs a value", names[which]);
+		*rc = EXIT_USAGE;
+		return 1;
+	}
+	if (which >= 2) {
+		x = strtoull(v, &end, 10);
+		if (*end || v[0] == '-' || (which != 3 && x == 0) || x > 1000000000ull) {
+			cli_error("daemon", "%s takes a positive number, not '%s'", names[which], v);
+			*rc = EXIT_USAGE;
+			return 1;
+		}
+	}
+	switch (which) {
+	case 0: o->rpc = v; break;
+	case 1: o->from = v; break;
+	case 2: o->interval = (unsigned)x; break;
+	case 3: o->batch = x; break;
+	case 4: o->confirmations = (unsigned)x; break;
+	}
+	return 1;
+}
+
+int cmd_daemon(int argc, char **argv)
+{
+	node n;
+	daemon_opts o;
+	const char *api_token = NULL, *api_token_file = NULL;
+	char token_buf[AUTH_STATIC_MAX + 2];
+	int rc;
+
+	memset(&o, 0, sizeof o);
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			fputs(daemon_usage, stdout);
+			return 0;
+		} else if ((v = opt_value(argc, argv, &i, "--api"))) {
+			o.api_addr = v;
+		} else if ((v = opt_value(argc, argv, &i, "--gateway"))) {
+			o.gw_addr = v;
+		} else if ((v = opt_value(argc, argv, &i, "--peer"))) {
+			if (o.npeers == PEERS_MAX) {
+				cli_error("daemon", "at most %d peers", PEERS_MAX);
+				return EXIT_USAGE;
+			}
+			o.peer_urls[o.npeers++] = v;
+		} else if ((v = opt_value(argc, argv, &i, "--replicate-to"))) {
+			if (o.nreplicate == REPLICATE_TARGETS_MAX) {
+				cli_error("daemon", "at most %d replication targets", REPLICATE_TARGETS_MAX);
+				return EXIT_USAGE;
+			}
+			o.replicate[o.nreplicate++] = v;
+		} else if ((v = opt_value(argc, argv, &i, "--router"))) {
+			if (o.nrouters == PEERS_MAX) {
+				cli_error("daemon", "at most %d routers", PEERS_MAX);
+				return EXIT_USAGE;
+			}
+			o.router_urls[o.nrouters++] = v;
+		} else if (strcmp(argv[i], "--peer-timeout") == 0 && i + 1 < argc) {
+			char *end;
+			unsigned long t = strtoul(argv[++i], &end, 10);
+			if (*end || t == 0 || t > 3600) {
+				cli_error("daemon", "--peer-timeout takes seconds (1 to 3600), not '%s'", argv[i]);
+				return EXIT_USAGE;
+			}
+			o.peer_timeout = (unsigned)t;
+		} else if ((v = opt_value(argc, argv, &i, "--api-token"))) {
+			api_token = v;
+		} else if ((v = opt_value(argc, argv, &i, "--api-token-file"))) {
+			api_token_file = v;
+		} else if ((v = opt_value(argc, argv, &i, "--pg"))) {
+			o.pg_dsn = v;
+		} else if (anchor_option(argc, argv, &i, &o.anchor, &rc)) {
+			if (rc)
+				return rc;
+		} else {
+			cli_error("daemon", "unknown option '%s' (see 'cairn daemon --help')", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	/* Usage errors first, before the repo is touched. */
+	char host[256];
+	unsigned short port;
+	if (o.api_addr && daemon_split_addr(o.api_addr, host, sizeof host, &port) != 0) {
+		cli_error("daemon", "invalid API address '%s' (use HOST:PORT)", o.api_addr);
+		return EXIT_USAGE;
+	}
+	if (o.gw_addr && daemon_split_addr(o.gw_addr, host, sizeof host, &port) != 0) {
+		cli_error("daemon", "invalid Gateway address '%s' (use HOST:PORT)", o.gw_addr);
+		return EXIT_USAGE;
+	}
+	memset(&n, 0, sizeof n);
+	if (api_token && api_token_file) {
+		cli_error("daemon", "--api-token and --api-token-file: one or the other");
+		return EXIT_USAGE;
+	}
+	if (api_token_file) {
+		FILE *f = fopen(api_token_file, "r");
+		if (!f) {
+			cli_error("daemon", "--api-token-file %s: %s", api_token_file, strerror(errno));
+			return EXIT_USAGE;
+		}
+		if (!fgets(token_buf, sizeof token_buf, f))
+			token_buf[0] = '\0';
+		fclose(f);
+		token_buf[strcspn(token_buf, "\r\n")] = '\0';
+		api_token = token_buf;
+	}
+	if (api_token && auth_set_static(&n, api_token) != 0) {
+		cli_error("daemon", "an API token is %d to %d visible ASCII characters, no spaces",
+		          AUTH_STATIC_MIN, AUTH_STATIC_MAX);
+		return EXIT_USAGE;
+	}
+	if ((rc = cli_repo_open(&n.repo, "daemon")) != 0)
+		return rc;
+	return daemon_run(&n, &o);
+}

@@ -1,0 +1,228 @@
+/*
+ * cairn init, cairn repo gc|verify|stat.
+ */
+#include "api_client.h"
+#include "cli.h"
+#include "gc.h"
+#include "pinstore.h"
+#include "repo.h"
+#include "verify.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char repo_usage[] =
+	"usage: cairn repo gc [-q]     remove blocks no pin reaches\n"
+	"       cairn repo verify      re-hash every block; exit 1 on damage\n"
+	"       cairn repo stat        objects, size, pins and location\n";
+
+int cmd_init(int argc, char **argv)
+{
+	char path[4096], err[REPO_ERR_MAX];
+	repo r;
+
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		puts("usage: cairn init\n\nCreate a repo at $CAIRN_PATH (default ~/.cairn).");
+		return 0;
+	}
+	if (argc > 1) {
+		cli_error("init", "unexpected argument '%s'", argv[1]);
+		return EXIT_USAGE;
+	}
+	if (repo_default_path(path, sizeof path) != 0) {
+		cli_error("init", "set CAIRN_PATH or HOME to say where the repo goes");
+		return EXIT_FAIL;
+	}
+	if (repo_init(path, err) != 0) {
+		cli_error("init", "%s", err);
+		return EXIT_FAIL;
+	}
+	if (repo_open(&r, path, NULL, err) != 0) {
+		cli_error("init", "%s", err);
+		return EXIT_FAIL;
+	}
+	printf("initialized cairn repo at %s\npeer identity: %s\n", path, r.peer_id);
+	repo_close(&r);
+	return 0;
+}
+
+static void print_removed(void *ctx, const cairn_multihash *mh)
+{
+	cairn_cid cid = {.version = 1, .codec = CAIRN_CODEC_RAW, .mh = *mh};
+	char text[CAIRN_CID_TEXT_MAX];
+	(void)ctx;
+	cairn_cid_to_string(&cid, text, sizeof text, NULL);
+	printf("removed %s\n", text);
+}
+
+static int repo_gc_cmd(repo *r, int quiet)
+{
+	gc_result res;
+	char err[REPO_ERR_MAX];
+
+	if (repo_gc(r, quiet ? NULL : print_removed, NULL, &res, err) != 0) {
+		cli_error("repo gc", "%s", err);
+		return EXIT_FAIL;
+	}
+	if (res.missing)
+		fprintf(stderr, "cairn repo gc: warning: %llu pinned blocks are missing "
+		        "(run 'cairn repo verify')\n", (unsigned long long)res.missing);
+	if (!quiet)
+		fprintf(stderr, "removed %llu blocks (%llu bytes), kept %llu\n",
+		        (unsigned long long)res.removed, (unsigned long long)res.freed_bytes,
+		        (unsigned long long)res.kept);
+	return 0;
+}
+
+static void print_bad(void *ctx, const cairn_cid *cid, const char *why)
+{
+	char text[CAIRN_CID_TEXT_MAX];
+	(void)ctx;
+	cairn_cid_to_string(cid, text, sizeof text, NULL);
+	printf("block %s: %s\n", text, why);
+}
+
+static int repo_verify_cmd(repo *r)
+{
+	verify_run v;
+	char err[REPO_ERR_MAX];
+	int rc;
+
+	verify_start(&v, &r->bs, print_bad, NULL);
+	while ((rc = verify_step(&v, VERIFY_STEP_BYTES, err)) == 1)
+		;
+	verify_end(&v);
+	if (rc < 0) {
+		cli_error("repo verify", "%s", err);
+		return EXIT_FAIL;
+	}
+	if (v.bad) {
+		printf("verified %llu blocks: %llu damaged\n", (unsigned long long)(v.ok + v.bad),
+		       (unsigned long long)v.bad);
+		return EXIT_FAIL;
+	}
+	printf("verified %llu blocks: all ok\n", (unsigned long long)v.ok);
+	return 0;
+}
+
+static int repo_stat_cmd(repo *r)
+{
+	uint64_t blocks, bytes, pins;
+	char err[REPO_ERR_MAX];
+
+	if (blockstore_totals(&r->bs, &blocks, &bytes, err) != 0 || pinstore_count(r, &pins, err) != 0) {
+		cli_error("repo stat", "%s", err);
+		return EXIT_FAIL;
+	}
+	printf("NumObjects: %llu\nRepoSize:   %llu\nNumPins:    %llu\nRepoPath:   %s\nVersion:    cairn-repo@%s\n",
+	       (unsigned long long)blocks, (unsigned long long)bytes,
+	       (unsigned long long)pins, r->path, REPO_VERSION);
+	return 0;
+}
+
+/* repo stat|gc|verify through the running daemon's API. */
+static int repo_via_daemon(const api_client *c, const char *sub, int quiet)
+{
+	char *body = NULL;
+	if (!strcmp(sub, "verify")) {
+		if (cli_api(c, "repo verify", "repo/verify", NULL, NULL, NULL, &body) != 0)
+			return EXIT_FAIL;
+		long long verified = -1, damaged = -1;
+		for (char *line = body, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+			nl = strchr(line, '\n');
+			if (nl)
+				*nl = '\0';
+			json_t *j = json_loads(line, 0, NULL);
+			const char *msg = json_string_value(json_object_get(j, "Msg"));
+			if (json_is_integer(json_object_get(j, "Damaged"))) {
+				verified = json_integer_value(json_object_get(j, "Verified"));
+				damaged = json_integer_value(json_object_get(j, "Damaged"));
+			} else if (msg) {
+				printf("%s\n", msg);
+			}
+			json_decref(j);
+		}
+		free(body);
+		if (damaged < 0) {
+			cli_error("repo verify", "the daemon's answer ended before the verify did");
+			return EXIT_FAIL;
+		}
+		if (damaged > 0) {
+			printf("verified %lld blocks: %lld damaged\n", verified, damaged);
+			return EXIT_FAIL;
+		}
+		printf("verified %lld blocks: all ok\n", verified);
+		return 0;
+	}
+	if (cli_api(c, strcmp(sub, "gc") ? "repo stat" : "repo gc", strcmp(sub, "gc") ? "repo/stat" : "repo/gc",
+	            NULL, NULL, NULL, &body) != 0)
+		return EXIT_FAIL;
+	if (!strcmp(sub, "stat")) {
+		json_t *j = json_loads(body, 0, NULL);
+		printf("NumObjects: %lld\nRepoSize:   %lld\nNumPins:    %lld\nRepoPath:   %s\nVersion:    %s\n",
+		       (long long)json_integer_value(json_object_get(j, "NumObjects")),
+		       (long long)json_integer_value(json_object_get(j, "RepoSize")),
+		       (long long)json_integer_value(json_object_get(j, "NumPins")),
+		       json_string_value(json_object_get(j, "RepoPath")) ? json_string_value(json_object_get(j, "RepoPath")) : "",
+		       json_string_value(json_object_get(j, "Version")) ? json_string_value(json_object_get(j, "Version")) : "");
+		json_decref(j);
+	} else {
+		uint64_t removed = 0;
+		for (char *line = body, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+			nl = strchr(line, '\n');
+			if (nl)
+				*nl = '\0';
+			json_t *j = json_loads(line, 0, NULL);
+			const char *k = json_string_value(json_object_get(json_object_get(j, "Key"), "/"));
+			if (k) {
+				removed++;
+				if (!quiet)
+					printf("removed %s\n", k);
+			}
+			json_decref(j);
+		}
+		if (!quiet)
+			fprintf(stderr, "removed %llu blocks\n", (unsigned long long)removed);
+	}
+	free(body);
+	return 0;
+}
+
+/* repo gc|verify|stat (argv[0]) [-q]. */
+static int repo_run(int argc, char **argv)
+{
+	repo r;
+	int rc;
+	const char *sub = argv[0];
+	int quiet = argc > 1 && (!strcmp(argv[1], "-q") || !strcmp(argv[1], "--quiet"));
+	if (argc > 1 + quiet) {
+		cli_error("repo", "unexpected argument '%s'", argv[1 + quiet]);
+		return EXIT_USAGE;
+	}
+	api_client api;
+	rc = cli_repo_open_or_daemon(&r, &api, "repo");
+	if (rc == CLI_USE_DAEMON)
+		return repo_via_daemon(&api, sub, quiet);
+	if (rc != 0)
+		return rc;
+	if (strcmp(sub, "gc") == 0)
+		rc = repo_gc_cmd(&r, quiet);
+	else if (strcmp(sub, "verify") == 0)
+		rc = repo_verify_cmd(&r);
+	else
+		rc = repo_stat_cmd(&r);
+	repo_close(&r);
+	return rc;
+}
+
+int cmd_repo(int argc, char **argv)
+{
+	static const cli_cmd subs[] = {
+		{"gc", repo_run, repo_usage},
+		{"verify", repo_run, repo_usage},
+		{"stat", repo_run, repo_usage},
+	};
+	return cli_dispatch("repo", repo_usage, subs, sizeof subs / sizeof subs[0], argc - 1, argv + 1);
+}

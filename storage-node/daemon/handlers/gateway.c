@@ -1,0 +1,687 @@
+/*
+ * The read-only HTTP gateway: GET and HEAD /ipfs/{cid}[/path], per the IPFS
+ * path gateway and trustless gateway specs.
+ *   default            a file's bytes (Content-Type from the name's
+ *                      extension, else sniffed; single Range); a directory:
+ *                      301 to add the trailing slash, then its index.html,
+ *                      else an HTML listing
+ *   ?format=raw or     the exact bytes of the block the path ends at
+ *   Accept: application/vnd.ipld.raw
+ *   ?format=car or     a CARv1 (order=dfs, dups=n): the blocks the path went
+ *   Accept: application/vnd.ipld.car  through, then the DAG at its end, with
+ *                      dag-scope=all|entity|block and entity-bytes=from:to
+ * Paths go through basic and HAMT-sharded UnixFS directories (dir.h).
+ * Immutable content: ETag is the CID, If-None-Match gives 304, and
+ * Cache-Control says so for a year (29030400 s, as Kubo).
+ */
+#include "gateway.h"
+#include "gateway_headers.h"
+#include "gateway_stream.h"
+
+#include "dag.h"
+#include "dir.h"
+#include "cairn/error.h"
+#include "stream.h"
+#include "car_io.h"
+#include "http_util.h"
+#include "peers.h"
+#include "routing.h"
+#include "cairn/dagpb.h"
+#include "cairn/unixfs.h"
+
+#include <event2/buffer.h>
+#include <sys/queue.h> /* TAILQ_INIT, which keyvalq_struct.h does not define */
+#include <event2/keyvalq_struct.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Generated listings may change with cairn's template: a week, as Kubo. */
+#define LISTING_CACHE "public, max-age=604800"
+/* A listing shows at most this many entries (a HAMT can hold millions). */
+#define LISTING_MAX 10000
+
+/* What a request resolved to. */
+struct target {
+	const char *raw_path;      /* the request path as sent (still %-encoded) */
+	cairn_cid root, cid;       /* the CID in the URL; the one the path ends at */
+	char cid_text[CAIRN_CID_TEXT_MAX];
+	const char *name;          /* last path segment (decoded), or NULL */
+	dir_trail *trail;
+};
+
+/* ETag, Cache-Control, X-Ipfs-Path and X-Ipfs-Roots. */
+static void common_headers(struct evkeyvalq *h, const struct target *t, const char *etag)
+{
+	struct evbuffer *roots = evbuffer_new();
+	char text[CAIRN_CID_TEXT_MAX];
+	for (size_t i = 0; roots && i < t->trail->nroots; i++) {
+		cairn_cid_to_string(&t->trail->roots[i], text, sizeof text, NULL);
+		evbuffer_add_printf(roots, "%s%s", i ? "," : "", text);
+	}
+	evhttp_add_header(h, "Etag", etag);
+	evhttp_add_header(h, "Cache-Control", GATEWAY_IMMUTABLE);
+	evhttp_add_header(h, "X-Ipfs-Path", t->raw_path);
+	if (roots && evbuffer_add(roots, "", 1) == 0)
+		evhttp_add_header(h, "X-Ipfs-Roots", (const char *)evbuffer_pullup(roots, -1));
+	if (roots)
+		evbuffer_free(roots);
+}
+
+static void serve_raw(struct evhttp_request *req, node *n, const struct target *t, int head)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	char etag[CAIRN_CID_TEXT_MAX + 8], err[512], len[32];
+	uint8_t *data;
+	size_t dlen;
+
+	snprintf(etag, sizeof etag, "\"%s.raw\"", t->cid_text);
+	int rc = blockstore_get(&n->repo.bs, &t->cid, &data, &dlen, err);
+	if (rc == BS_NOT_FOUND || rc == BS_CORRUPT) {
+		http_reply_text(req, 404, "block not found: %s", t->cid_text);
+		return;
+	}
+	if (rc != 0) {
+		fprintf(stderr, "cairn daemon: %s\n", err);
+		http_reply_text(req, 500, "could not read the block");
+		return;
+	}
+	common_headers(h, t, etag);
+	gateway_binary_headers(h, "application/vnd.ipld.raw", t->cid_text, "bin");
+	if (gateway_not_modified(req, etag)) {
+		free(data);
+		return;
+	}
+	struct evbuffer *b = evbuffer_new();
+	snprintf(len, sizeof len, "%zu", dlen);
+	evhttp_add_header(h, "Content-Length", len);
+	if (!head)
+		evbuffer_add(b, data, dlen);
+	evhttp_send_reply(req, 200, "OK", b);
+	evbuffer_free(b);
+	free(data);
+}
+
+/* Serve a file; r (taken over) is its reader when the caller opened one
+ * already, else NULL. */
+static void serve_file(struct evhttp_request *req, node *n, const struct target *t,
+                       const cairn_cid *file, dag_reader *r, const char *name,
+                       struct evkeyvalq *q, int head)
+{
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	char etag[CAIRN_CID_TEXT_MAX + 4], text[CAIRN_CID_TEXT_MAX], err[512] = "", crange[96];
+	cairn_cid where;
+
+	if (!r && !(r = http_open_file(req, &n->repo.bs, file, 0)))
+		return;
+	cairn_cid_to_string(file, text, sizeof text, NULL);
+	snprintf(etag, sizeof etag, "\"%s\"", text);
+	common_headers(h, t, etag);
+	evhttp_add_header(h, "Accept-Ranges", "bytes");
+	if (gateway_not_modified(req, etag)) {
+		dag_reader_close(r);
+		free(r);
+		return;
+	}
+	/* ?filename= names the download (and its type); ?download=true makes
+	 * it an attachment. */
+	const char *fname = evhttp_find_header(q, "filename");
+	const char *dl = evhttp_find_header(q, "download");
+	if (fname || (dl && strcmp(dl, "true") == 0))
+		gateway_disposition(h, dl && strcmp(dl, "true") == 0 ? "attachment" : "inline",
+		            fname ? fname : name ? name : text);
+	const char *type = gateway_type_by_name(fname ? fname : name);
+	if (type) {
+		evhttp_add_header(h, "Content-Type", type);
+	} else if (r->st[0].own_len > 0 || r->size == 0) {
+		/* The root block holds the first bytes (a raw block, a one-block
+		 * file): sniff them where they are, without reading it again. */
+		const struct dag_frame *f0 = &r->st[0];
+		evhttp_add_header(h, "Content-Type", gateway_sniff(f0->own, f0->own_len < 512 ? f0->own_len : 512));
+	} else {
+		/* Sniff from the first bytes (a separate short reader: the main
+		 * one may start mid-file for a Range). */
+		dag_reader probe;
+		const uint8_t *p = (const uint8_t *)"";
+		size_t pn = 0;
+		if (dag_reader_open(&probe, &n->repo.bs, file, &where, err) == 0) {
+			dag_reader_range(&probe, 0, 512);
+			if (dag_reader_next(&probe, &p, &pn, &where, err) != 0)
+				pn = 0;
+			evhttp_add_header(h, "Content-Type", gateway_sniff(p, pn));
+			dag_reader_close(&probe);
+		}
+	}
+	uint64_t off, len, size = r->size;
+	int range = http_parse_range(evhttp_find_header(in, "Range"), size, &off, &len);
+	if (range < 0) {
+		snprintf(crange, sizeof crange, "bytes */%" PRIu64, size);
+		dag_reader_close(r);
+		free(r);
+		evhttp_remove_header(h, "Content-Type");
+		evhttp_add_header(h, "Content-Range", crange);
+		http_reply_text(req, 416, "range not satisfiable: the file has %" PRIu64 " bytes", size);
+		return;
+	}
+	if (range > 0) {
+		dag_reader_range(r, off, len);
+		snprintf(crange, sizeof crange, "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, off,
+		         off + len - 1, size);
+		evhttp_add_header(h, "Content-Range", crange);
+	}
+	stream_source *src = stream_file(r);
+	if (!src) {
+		dag_reader_close(r);
+		free(r);
+		http_reply_text(req, 500, "out of memory");
+		return;
+	}
+	/* a block of a cached file that GC (or block/rm) took: ask again */
+	http_stream(req, range > 0 ? 206 : 200, src, head ? 0 : STREAM_BODY, n->peers);
+}
+
+static void html_escaped(struct evbuffer *b, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		switch (s[i]) {
+		case '<': evbuffer_add(b, "&lt;", 4); break;
+		case '>': evbuffer_add(b, "&gt;", 4); break;
+		case '&': evbuffer_add(b, "&amp;", 5); break;
+		case '"': evbuffer_add(b, "&quot;", 6); break;
+		case '\'': evbuffer_add(b, "&#39;", 5); break;
+		default: evbuffer_add(b, s + i, 1);
+		}
+	}
+}
+
+struct listing {
+	struct evbuffer *b;
+	size_t count;
+};
+
+static int list_entry(void *ctx, const char *name, size_t len, const cairn_cid *cid, uint64_t tsize)
+{
+	struct listing *l = ctx;
+	char text[CAIRN_CID_TEXT_MAX];
+	if (l->count++ >= LISTING_MAX)
+		return 0; /* counted, not shown */
+	char *href = evhttp_uriencode(name, (ev_ssize_t)len, 0);
+	cairn_cid_to_string(cid, text, sizeof text, NULL);
+	evbuffer_add_printf(l->b, "<tr><td><a href=\"./%s\">", href ? href : "");
+	html_escaped(l->b, name, len);
+	evbuffer_add_printf(l->b, "</a></td><td><a class=\"cid\" href=\"/ipfs/%s?filename=%s\">%s</a></td>"
+	                    "<td>%" PRIu64 "</td></tr>\n", text, href ? href : "", text, tsize);
+	free(href);
+	return 0;
+}
+
+/* A directory: its index.html if it has one, else a listing. The request
+ * path ends in '/' here (the caller redirected otherwise). */
+static void serve_dir(struct evhttp_request *req, node *n, const struct target *t,
+                      struct evkeyvalq *q, int head)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	cairn_cid index, where;
+	char err[512] = "", etag[CAIRN_CID_TEXT_MAX + 32], wtext[CAIRN_CID_TEXT_MAX];
+
+	int rc = dir_resolve(&n->repo.bs, &t->cid, "index.html", &index, NULL, &where, err);
+	if (rc == 0) {
+		serve_file(req, n, t, &index, NULL, "index.html", q, head);
+		return;
+	}
+	if (rc != DIR_NOT_FOUND) {
+		cairn_cid_to_string(&where, wtext, sizeof wtext, NULL);
+		http_reply_text(req, rc == DAG_MISSING ? 404 : rc == DAG_INVALID ? 422 : 500,
+		                "%s: %s", rc == DAG_MISSING ? "block not found" : "cannot read the directory",
+		                rc > 0 ? wtext : err);
+		return;
+	}
+	snprintf(etag, sizeof etag, "\"DirIndex-cairn1_CID-%s\"", t->cid_text);
+	if (gateway_etag_matches(evhttp_find_header(evhttp_request_get_input_headers(req), "If-None-Match"), etag)) {
+		common_headers(h, t, etag);
+		evhttp_send_reply(req, 304, "Not Modified", NULL);
+		return;
+	}
+	struct listing l = {evbuffer_new(), 0};
+	if (!l.b) {
+		http_reply_text(req, 500, "out of memory");
+		return;
+	}
+	evbuffer_add_printf(l.b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>");
+	html_escaped(l.b, t->raw_path, strlen(t->raw_path));
+	evbuffer_add_printf(l.b, "</title><style>body{font-family:sans-serif;margin:2em}"
+	                    "td{padding:.2em 1em .2em 0}.cid{font-family:monospace;font-size:.8em}"
+	                    "</style></head><body>\n<h1>Index of ");
+	html_escaped(l.b, t->raw_path, strlen(t->raw_path));
+	evbuffer_add_printf(l.b, "</h1>\n<p class=\"cid\">%s</p>\n<table>\n"
+	                    "<tr><td><a href=\"..\">..</a></td><td></td><td></td></tr>\n", t->cid_text);
+	rc = dir_list(&n->repo.bs, &t->cid, list_entry, &l, &where, err);
+	if (rc != 0) {
+		evbuffer_free(l.b);
+		cairn_cid_to_string(&where, wtext, sizeof wtext, NULL);
+		http_reply_text(req, rc == DAG_MISSING ? 404 : rc < 0 ? 500 : 422, "%s: %s",
+		                rc == DAG_MISSING ? "block not found" : "cannot list the directory",
+		                rc > 0 ? wtext : err);
+		return;
+	}
+	evbuffer_add_printf(l.b, "</table>\n");
+	if (l.count > LISTING_MAX)
+		evbuffer_add_printf(l.b, "<p>%zu more entries are not listed.</p>\n", l.count - LISTING_MAX);
+	evbuffer_add_printf(l.b, "</body></html>\n");
+	common_headers(h, t, etag);
+	evhttp_remove_header(h, "Cache-Control");
+	evhttp_add_header(h, "Cache-Control", LISTING_CACHE);
+	evhttp_add_header(h, "Content-Type", "text/html; charset=utf-8");
+	if (head) {
+		char len[32];
+		snprintf(len, sizeof len, "%zu", evbuffer_get_length(l.b));
+		evhttp_add_header(h, "Content-Length", len);
+		evbuffer_drain(l.b, evbuffer_get_length(l.b));
+	}
+	evhttp_send_reply(req, 200, "OK", l.b);
+	evbuffer_free(l.b);
+}
+
+/* entity-bytes=from:to (to inclusive, '*' for the end; negative values
+ * count from the end). Returns 0 with [*from, *to) or -1 if malformed. */
+static int parse_entity_bytes(const char *s, uint64_t size, uint64_t *from, uint64_t *to)
+{
+	char *end;
+	long long a = strtoll(s, &end, 10);
+	if (end == s || *end != ':')
+		return -1;
+	const char *t = end + 1;
+	long long b;
+	if (strcmp(t, "*") == 0) {
+		b = (long long)size - 1;
+	} else {
+		b = strtoll(t, &end, 10);
+		if (end == t || *end)
+			return -1;
+	}
+	if (a < 0)
+		a += (long long)size;
+	if (b < 0)
+		b += (long long)size;
+	if (a < 0)
+		a = 0;
+	if (b < a)
+		return -1;
+	*from = (uint64_t)a;
+	*to = (uint64_t)b + 1;
+	return 0;
+}
+
+static void serve_car(struct evhttp_request *req, node *n, const struct target *t,
+                      struct evkeyvalq *q, int head)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	const char *scope_s = evhttp_find_header(q, "dag-scope");
+	const char *range_s = evhttp_find_header(q, "entity-bytes");
+	int scope = DAG_SCOPE_ALL;
+	uint64_t from = 0, to = UINT64_MAX;
+	char etag[CAIRN_CID_TEXT_MAX * 2 + 160], root_text[CAIRN_CID_TEXT_MAX];
+
+	if (scope_s && strcmp(scope_s, "block") == 0)
+		scope = DAG_SCOPE_BLOCK;
+	else if (scope_s && strcmp(scope_s, "entity") == 0)
+		scope = DAG_SCOPE_ENTITY;
+	else if (scope_s && strcmp(scope_s, "all") != 0) {
+		http_reply_text(req, 400, "unsupported dag-scope '%.40s' (use all, entity or block)", scope_s);
+		return;
+	}
+	if (range_s) {
+		/* entity-bytes implies dag-scope=entity */
+		dag_reader r;
+		cairn_cid where;
+		char err[512];
+		uint64_t size = 0;
+		scope = DAG_SCOPE_ENTITY;
+		if (dag_reader_open(&r, &n->repo.bs, &t->cid, &where, err) == 0) {
+			size = r.size;
+			dag_reader_close(&r);
+		}
+		if (parse_entity_bytes(range_s, size, &from, &to) != 0) {
+			http_reply_text(req, 400, "invalid entity-bytes '%.40s' (use from:to)", range_s);
+			return;
+		}
+	}
+	cairn_cid_to_string(&t->root, root_text, sizeof root_text, NULL);
+	/* The etag names the path's end, the path's start and the scope. */
+	snprintf(etag, sizeof etag, "\"%s.car.%s.%s.%.40s\"", t->cid_text, root_text,
+	         scope == DAG_SCOPE_BLOCK ? "block" : scope == DAG_SCOPE_ENTITY ? "entity" : "all",
+	         range_s ? range_s : "-");
+	if (gateway_etag_matches(evhttp_find_header(evhttp_request_get_input_headers(req), "If-None-Match"), etag)) {
+		common_headers(h, t, etag);
+		evhttp_send_reply(req, 304, "Not Modified", NULL);
+		return;
+	}
+	/* The path's end must exist before a 200 goes out. */
+	if (!blockstore_has(&n->repo.bs, &t->cid) && t->cid.mh.code != CAIRN_MH_IDENTITY) {
+		http_reply_text(req, 404, "block not found: %s", t->cid_text);
+		return;
+	}
+	stream_source *src = stream_car(&n->repo.bs, &t->root, t->trail->blocks, t->trail->nblocks,
+	                                &t->cid, scope, from, to);
+	if (!src) {
+		http_reply_text(req, 500, "out of memory");
+		return;
+	}
+	common_headers(h, t, etag);
+	gateway_binary_headers(h, "application/vnd.ipld.car; version=1; order=dfs; dups=n", t->cid_text, "car");
+	http_stream(req, 200, src, head ? 0 : STREAM_BODY, NULL);
+}
+
+/* Resolution failed: the status and a short text body. */
+static void resolve_error(struct evhttp_request *req, int rc, const cairn_cid *where,
+                          const char *path, const char *err)
+{
+	char text[CAIRN_CID_TEXT_MAX] = "";
+	if (rc > 0)
+		cairn_cid_to_string(where, text, sizeof text, NULL);
+	switch (rc) {
+	case DIR_NOT_FOUND:
+		http_reply_text(req, 404, "no such path: %.300s (not in directory %s)", path, text);
+		break;
+	case DIR_NOT_DIR:
+		http_reply_text(req, 404, "no such path: %.300s (%s is not a directory)", path, text);
+		break;
+	case DAG_MISSING:
+		http_reply_text(req, 404, "block not found: %s", text);
+		break;
+	case DAG_INVALID:
+		http_reply_text(req, 422, "cannot follow the path: block %s does not decode (or the "
+		                "path is too deep)", text);
+		break;
+	default:
+		fprintf(stderr, "cairn daemon: %s\n", err);
+		http_reply_text(req, 500, "could not resolve the path");
+	}
+}
+
+/* A request waiting for its blocks to arrive from peers. */
+struct gw_wait {
+	struct evhttp_request *req;
+	node *n;
+	int round;
+	char what[CAIRN_CID_TEXT_MAX];
+};
+
+
+static void fetched(void *ctx, int outcome, const char *msg)
+{
+	struct gw_wait *w = ctx;
+	if (outcome == FETCH_CANCELLED)
+		; /* nobody to answer */
+	else if (outcome == FETCH_OK)
+		gateway_serve(w->req, w->n, w->round + 1);
+	else if (outcome == FETCH_NOT_FOUND)
+		http_reply_text(w->req, 502, "no peer has %s: %.900s", w->what, msg);
+	else
+		http_reply_text(w->req, outcome == FETCH_TIMEOUT ? 504 : 502,
+		                "could not get %s from peers: %.900s", w->what, msg);
+	free(w);
+}
+
+/* Missing content: ask the peers for it (what names the block, path is
+ * URI-escaped below it), and answer once they did. 1 if the request now
+ * waits; 0 if there is nobody to ask, or it was asked enough already, and
+ * the caller answers. */
+/* A request is served again after each fetch (the path, then a file's
+ * missing part, …), up to PEERS_FETCH_ROUNDS times in all. */
+static int fetch_missing(struct evhttp_request *req, node *n, int round, const cairn_cid *what,
+                         const char *path, int scope)
+{
+	if (!n->peers || round >= PEERS_FETCH_ROUNDS || what->mh.code == CAIRN_MH_IDENTITY)
+		return 0;
+	struct gw_wait *w = calloc(1, sizeof *w);
+	if (!w)
+		return 0;
+	w->req = req;
+	w->n = n;
+	w->round = round;
+	cairn_cid_to_string(what, w->what, sizeof w->what, NULL);
+	if (!peers_fetch(n->peers, req, what, path, scope, fetched, w)) {
+		free(w);
+		return 0;
+	}
+	return 1;
+}
+
+/* A DAG that must be whole before it is served (a CAR): completed from the
+ * peers in one go (peers_complete spends the rounds), then served again
+ * without asking further. 1 if the request now waits. */
+static int complete_dag(struct evhttp_request *req, node *n, const cairn_cid *root, int scope)
+{
+	struct gw_wait *w = calloc(1, sizeof *w);
+	if (!w)
+		return 0;
+	*w = (struct gw_wait){.req = req, .n = n, .round = PEERS_FETCH_ROUNDS - 1};
+	cairn_cid_to_string(root, w->what, sizeof w->what, NULL);
+	if (peers_complete(n->peers, req, root, "", scope, PEERS_NEED_DAG, fetched, w) != 1) {
+		free(w);
+		return 0;
+	}
+	return 1;
+}
+
+void gateway_handle(struct evhttp_request *req, void *arg)
+{
+	gateway_serve(req, arg, 0);
+}
+
+/* One request as it goes: what it asked for, and what it resolved to. */
+struct gw_req {
+	struct evhttp_request *req;
+	node *n;
+	int round;              /* how many times peers were asked for it already */
+	int head;
+	struct evkeyvalq *q;
+	const struct evhttp_uri *uri;
+	const char *uri_path;   /* as sent (still %-encoded) */
+	const char *rest;       /* the decoded path below the CID: "" or "/a/b" */
+	const char *raw_rest;   /* the same as sent, or NULL */
+	struct target t;
+};
+
+/* ?format=raw|car (or their Accept types): the block, or a CAR of what
+ * hangs below it, fetched from the peers first where it is missing. */
+static void serve_verifiable(struct gw_req *g, int raw)
+{
+	struct evhttp_request *req = g->req;
+	node *n = g->n;
+	const char *scope_q = evhttp_find_header(g->q, "dag-scope");
+	char err[512] = "";
+	cairn_cid where;
+	if (g->t.cid.mh.code != CAIRN_MH_IDENTITY && !blockstore_has(&n->repo.bs, &g->t.cid) &&
+	    fetch_missing(req, n, g->round, &g->t.cid, "",
+	                  raw ? FETCH_SCOPE_BLOCK
+	                  : scope_q && strcmp(scope_q, "all") == 0 ? FETCH_SCOPE_ALL
+	                  : scope_q && strcmp(scope_q, "block") == 0 ? FETCH_SCOPE_BLOCK : FETCH_SCOPE_ENTITY))
+		return;
+	if (raw) {
+		serve_raw(req, n, &g->t, g->head);
+		return;
+	}
+	/* With peers, a CAR of a whole DAG (or of a file, its entity) must not
+	 * stop at a block this node lacks: what is missing is fetched first. */
+	if (n->peers && g->round < PEERS_FETCH_ROUNDS) {
+		int all = !(scope_q && strcmp(scope_q, "all") != 0);
+		dag_reader fr0;
+		int file = !all && !(scope_q && strcmp(scope_q, "block") == 0) &&
+		           dag_reader_open(&fr0, &n->repo.bs, &g->t.cid, &where, err) == 0;
+		if (file)
+			dag_reader_close(&fr0);
+		if ((all || file) && complete_dag(req, n, &g->t.cid, all ? FETCH_SCOPE_ALL : FETCH_SCOPE_ENTITY))
+			return;
+	}
+	serve_car(req, n, &g->t, g->q, g->head);
+}
+
+/* A directory's pages need its path to end in '/' (relative links). */
+static void redirect_to_slash(struct gw_req *g)
+{
+	const char *query = evhttp_uri_get_query(g->uri);
+	struct evbuffer *loc = evbuffer_new();
+	if (!loc) {
+		http_reply_text(g->req, 500, "out of memory");
+		return;
+	}
+	evbuffer_add_printf(loc, "%s/%s%s", g->uri_path, query ? "?" : "", query ? query : "");
+	evbuffer_add(loc, "", 1);
+	evhttp_add_header(evhttp_request_get_output_headers(g->req), "Location",
+	                  (const char *)evbuffer_pullup(loc, -1));
+	evbuffer_free(loc);
+	http_reply_text(g->req, 301, "moved: a directory's path ends in '/'");
+}
+
+/* The default response: a file's bytes, a directory's index or listing. */
+static void serve_unixfs(struct gw_req *g)
+{
+	struct evhttp_request *req = g->req;
+	node *n = g->n;
+	struct target *t = &g->t;
+	char err[512] = "";
+	cairn_cid where;
+	/* Most requests are for files: open the reader first, and look at what
+	 * else the node is only if it is not one (each block read is hashed). */
+	dag_reader *fr = malloc(sizeof *fr);
+	if (!fr) {
+		http_reply_text(req, 500, "out of memory");
+		return;
+	}
+	int rc = dag_reader_open(fr, &n->repo.bs, &t->cid, &where, err);
+	if (rc == 0) {
+		serve_file(req, n, t, &t->cid, fr, t->name, g->q, g->head);
+		return;
+	}
+	free(fr);
+	dir_kind kind;
+	/* The whole file is not here (its root is what is missing): streamed
+	 * from the peers as it arrives, unless a Range or HEAD asks for less. */
+	if (rc == DAG_MISSING && g->round == 0 && n->peers && !g->raw_rest && !g->head &&
+	    !evhttp_find_header(evhttp_request_get_input_headers(req), "Range") &&
+	    cairn_cid_compare(&where, &t->root) == 0 && cairn_cid_compare(&t->cid, &t->root) == 0 &&
+	    gateway_stream_from_peers(req, n, &t->root, g->uri_path, g->q))
+		return;
+	if (rc == DAG_MISSING && fetch_missing(req, n, g->round, &where, "", FETCH_SCOPE_ENTITY))
+		return;
+	if (rc != DAG_NOT_FILE || (rc = dir_kind_of(&n->repo.bs, &t->cid, &kind, &where, err)) != 0) {
+		if (rc == DAG_MISSING && fetch_missing(req, n, g->round, &where, "", FETCH_SCOPE_ENTITY))
+			return;
+		resolve_error(req, rc, &where, g->rest, err);
+		return;
+	}
+	if (kind != KIND_DIR && kind != KIND_HAMT) {
+		http_reply_text(req, 501, "%s is not a UnixFS file or directory: fetch it with ?format=raw "
+		                "or ?format=car", t->cid_text);
+		return;
+	}
+	size_t pl = strlen(g->uri_path);
+	if (pl == 0 || g->uri_path[pl - 1] != '/')
+		redirect_to_slash(g);
+	else
+		serve_dir(req, n, t, g->q, g->head);
+}
+
+/* Resolve the path below the CID (asking the peers for what is missing on
+ * the way), then serve it in the format asked. */
+static void serve_path(struct gw_req *g)
+{
+	struct evhttp_request *req = g->req;
+	node *n = g->n;
+	char err[512] = "";
+	cairn_cid where;
+	int rc = dir_resolve(&n->repo.bs, &g->t.root, g->rest, &g->t.cid, g->t.trail, &where, err);
+	/* The first time, peers are asked for the whole path (they resolve it
+	 * in one go); then for whatever block is still missing. */
+	if (rc == DAG_MISSING &&
+	    (g->round == 0
+	         ? fetch_missing(req, n, g->round, &g->t.root, g->raw_rest ? g->raw_rest : "", FETCH_SCOPE_ENTITY)
+	         : fetch_missing(req, n, g->round, &where, "", FETCH_SCOPE_ENTITY)))
+		return;
+	if (rc != 0) {
+		resolve_error(req, rc, &where, g->rest, err);
+		return;
+	}
+	cairn_cid_to_string(&g->t.cid, g->t.cid_text, sizeof g->t.cid_text, NULL);
+	const char *last = strrchr(g->rest, '/');
+	g->t.name = last && last[1] ? last + 1 : NULL;
+
+	const char *format = evhttp_find_header(g->q, "format");
+	const char *accept = evhttp_find_header(evhttp_request_get_input_headers(req), "Accept");
+	int raw = (format && strcmp(format, "raw") == 0) ||
+	          (!format && accept && strstr(accept, "application/vnd.ipld.raw"));
+	int car = (format && strcmp(format, "car") == 0) ||
+	          (!format && accept && strstr(accept, "application/vnd.ipld.car"));
+	if (format && !raw && !car)
+		http_reply_text(req, 400, "unsupported format '%s' (use raw or car)", format);
+	else if (raw || car)
+		serve_verifiable(g, raw);
+	else
+		serve_unixfs(g);
+}
+
+void gateway_serve(struct evhttp_request *req, node *n, int round)
+{
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	struct evkeyvalq q;
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *uri_path = evhttp_uri_get_path(uri);
+	size_t path_len = 0;
+	char *path = uri_path ? evhttp_uridecode(uri_path, 0, &path_len) : NULL;
+	struct gw_req g = {.req = req, .n = n, .round = round, .head = cmd == EVHTTP_REQ_HEAD, .q = &q,
+	                   .uri = uri, .uri_path = uri_path, .t = {.raw_path = uri_path}};
+
+	TAILQ_INIT(&q);
+	if (path && routing_handle(req, n, path))
+		goto done;
+	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
+		http_reply_text(req, 405, "method not allowed: the gateway is read-only");
+		goto done;
+	}
+	/* %00 would cut the decoded path short: refused with the malformed. */
+	if (!path || strlen(path) != path_len || http_parse_query(req, &q) != 0) {
+		http_reply_text(req, 400, "malformed request URI");
+		goto done;
+	}
+	if (strncmp(path, "/ipns/", 6) == 0) {
+		http_reply_text(req, 501, "IPNS is not supported by this gateway");
+		goto done;
+	}
+	if (strncmp(path, "/ipfs/", 6) != 0) {
+		http_reply_text(req, 404, "not found: paths start with /ipfs/{cid}");
+		goto done;
+	}
+	const char *c = path + 6;
+	const char *slash = strchr(c, '/');
+	size_t clen = slash ? (size_t)(slash - c) : strlen(c);
+	g.rest = slash ? slash : "";
+	g.raw_rest = strchr(uri_path + 6, '/');
+	int rc = cairn_cid_parse(c, clen, &g.t.root);
+	if (rc != 0) {
+		http_reply_text(req, 400, "invalid CID '%.*s': %s", (int)(clen > 200 ? 200 : clen), c,
+		                cairn_strerror(rc));
+		goto done;
+	}
+	/* Cache-Control: only-if-cached asks whether the root is here at all. */
+	const char *cc = evhttp_find_header(evhttp_request_get_input_headers(req), "Cache-Control");
+	if (cc && strstr(cc, "only-if-cached") && g.t.root.mh.code != CAIRN_MH_IDENTITY &&
+	    !blockstore_has(&n->repo.bs, &g.t.root)) {
+		http_reply_text(req, 412, "not in this node's blockstore");
+		goto done;
+	}
+	if (!(g.t.trail = malloc(sizeof *g.t.trail))) {
+		http_reply_text(req, 500, "out of memory");
+		goto done;
+	}
+	serve_path(&g);
+done:
+	evhttp_clear_headers(&q);
+	free(g.t.trail);
+	free(path);
+}

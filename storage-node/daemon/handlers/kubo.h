@@ -1,0 +1,17 @@
+/*
+ * The Kubo RPC API on the API listener (/api/v0/...): POST only, as Kubo;
+ * arguments in the query string (arg=...); JSON results; errors as
+ * {"Message": ..., "Code": 0, "Type": "error"}. kubo.c routes each path to
+ * its endpoint family's file (kubo_add.c, kubo_block.c, kubo_dag.c,
+ * kubo_files.c, kubo_pin.c, kubo_repo.c, anchor_api.c); the Pinning
+ * Service API (/pins) is pinsvc.c's.
+ */
+#ifndef CAIRN_KUBO_H
+#define CAIRN_KUBO_H
+
+#include <event2/http.h>
+
+/* Answer req (exactly one reply); arg is the node. */
+void kubo_handle(struct evhttp_request *req, void *arg);
+
+#endif

@@ -1,0 +1,136 @@
+/* repo/stat|gc|verify. */
+#include "kubo_util.h"
+
+#include "cairn/error.h"
+#include "http_util.h"
+
+#include <event2/buffer.h>
+#include <sys/queue.h> /* TAILQ_*, which keyvalq_struct.h needs */
+#include <event2/keyvalq_struct.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gc.h"
+#include "pinstore.h"
+#include "stream.h"
+#include "verify.h"
+
+void kubo_repo_stat(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+{
+	uint64_t blocks, bytes, pins;
+	char err[REPO_ERR_MAX];
+	(void)q;
+	if (pinstore_count(&n->repo, &pins, err) != 0) {
+		http_reply_rpc_error(req, 500, "%s", err);
+		return;
+	}
+	node_totals(n, &blocks, &bytes);
+	kubo_reply(req, json_pack("{s:I, s:I, s:I, s:s, s:s}", "NumObjects", (json_int_t)blocks,
+	                              "RepoSize", (json_int_t)bytes, "NumPins", (json_int_t)pins,
+	                              "RepoPath", n->repo.path, "Version", "cairn-repo@" REPO_VERSION));
+}
+
+static void gc_line(void *ctx, const cairn_multihash *mh)
+{
+	cairn_cid cid = {.version = 1, .codec = CAIRN_CODEC_RAW, .mh = *mh};
+	char text[CAIRN_CID_TEXT_MAX];
+	cairn_cid_to_string(&cid, text, sizeof text, NULL);
+	evbuffer_add_printf(ctx, "{\"Key\":{\"/\":\"%s\"}}\n", text);
+}
+
+/* The event loop is the only writer, so GC here cannot race an add. */
+void kubo_repo_gc(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+{
+	gc_result res;
+	char err[REPO_ERR_MAX];
+	struct evbuffer *b = evbuffer_new();
+	(void)q;
+	if (repo_gc(&n->repo, gc_line, b, &res, err) != 0) {
+		evbuffer_free(b);
+		http_reply_rpc_error(req, 500, "%s", err);
+		return;
+	}
+	kubo_reply_lines(req, b);
+	evbuffer_free(b);
+}
+
+/*
+ * repo/verify streams ndjson while it works, one step (about
+ * VERIFY_STEP_BYTES of blocks) per event-loop turn, so requests keep being
+ * served meanwhile:
+ *   {"Msg": "block <CID>: <why>"}         a damaged block
+ *   {"Progress": <blocks verified>}       after each step
+ *   {"Msg": "verify complete, …", "Verified": n, "Damaged": n}   last
+ */
+struct verify_source {
+	stream_source base;
+	verify_run run;
+	struct evbuffer *out; /* the current round's output */
+	int done;
+	int failed;           /* a damaged block's line could not be written */
+};
+
+static void verify_bad(void *ctx, const cairn_cid *cid, const char *why)
+{
+	struct verify_source *v = ctx;
+	char text[CAIRN_CID_TEXT_MAX];
+	cairn_cid_to_string(cid, text, sizeof text, NULL);
+	if (kubo_add_line(v->out, json_pack("{s:s+++}", "Msg", "block ", text, ": ", why)) != 0)
+		v->failed = 1; /* verify_next ends the body short: never a report that hides a block */
+	fprintf(stderr, "cairn daemon: repo verify: block %s: %s\n", text, why);
+}
+
+static int verify_next(stream_source *s, struct evbuffer *out, cairn_cid *where, char *err)
+{
+	struct verify_source *v = (struct verify_source *)s;
+	(void)where;
+	if (v->done)
+		return DAG_END;
+	v->out = out;
+	int rc = verify_step(&v->run, VERIFY_STEP_BYTES, err);
+	if (rc >= 0 && v->failed) {
+		snprintf(err, REPO_ERR_MAX, "out of memory reporting a damaged block");
+		rc = -1;
+	}
+	if (rc < 0)
+		return -1;
+	if (rc == 1) {
+		evbuffer_add_printf(out, "{\"Progress\":%llu}\n", (unsigned long long)(v->run.ok + v->run.bad));
+		return 0;
+	}
+	v->done = 1;
+	evbuffer_add_printf(out, "{\"Msg\":\"verify complete, %s\",\"Verified\":%llu,\"Damaged\":%llu}\n",
+	                    v->run.bad ? "some blocks were corrupt." : "all blocks validated.",
+	                    (unsigned long long)(v->run.ok + v->run.bad), (unsigned long long)v->run.bad);
+	return 0;
+}
+
+static void verify_close(stream_source *s)
+{
+	struct verify_source *v = (struct verify_source *)s;
+	verify_end(&v->run);
+	free(v);
+}
+
+void kubo_repo_verify(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+{
+	(void)q;
+	struct verify_source *v = calloc(1, sizeof *v);
+	if (!v) {
+		http_reply_rpc_error(req, 500, "out of memory");
+		return;
+	}
+	v->base.next = verify_next;
+	v->base.close = verify_close;
+	v->base.length = -1;
+	v->base.batch = 1;
+	verify_start(&v->run, &n->repo.bs, verify_bad, v);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/json");
+	evhttp_add_header(evhttp_request_get_output_headers(req), "X-Chunked-Output", "1");
+	http_stream(req, 200, &v->base, STREAM_BODY | STREAM_RPC_ERRORS, NULL);
+}
+

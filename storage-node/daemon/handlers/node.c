@@ -1,0 +1,80 @@
+/* What every listener serves besides its handlers: /healthz and /metrics;
+ * and the repo's totals, which /metrics and repo/stat report. */
+#include "node.h"
+#include "conns.h"
+#include "peers.h"
+#include "pgmirror.h"
+#include "pinstore.h"
+#include "replicator.h"
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <inttypes.h>
+#include <string.h>
+
+int node_serve_ops(struct evhttp_request *req, node *n)
+{
+	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	if (!path)
+		return 0;
+	if (strcmp(path, "/healthz") == 0) {
+		struct evbuffer *b = evbuffer_new();
+		evbuffer_add_printf(b, "ok\n");
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain");
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-store");
+		evhttp_send_reply(req, 200, "OK", b);
+		evbuffer_free(b);
+		return 1;
+	}
+	if (strcmp(path, "/metrics") == 0) {
+		uint64_t pins = 0;
+		char err[REPO_ERR_MAX];
+		pinstore_count(&n->repo, &pins, err); /* 0 on failure is fine for a gauge */
+		struct evbuffer *b = evbuffer_new();
+		metrics now = n->metrics;
+		node_totals(n, &now.blocks, &now.repo_bytes);
+		metrics_render(&now, pins, b);
+		struct conns *cl[LISTENER_COUNT];
+		size_t ncl = 0;
+		for (int i = 0; i < LISTENER_COUNT; i++)
+			if (n->conns[i])
+				cl[ncl++] = n->conns[i];
+		conns_metrics(cl, ncl, b);
+		evbuffer_add_printf(b, "# HELP cairn_http_request_bytes_held Request bytes received "
+		                    "and not yet released, all connections (Limits.MaxBufferedBytes).\n"
+		                    "# TYPE cairn_http_request_bytes_held gauge\n"
+		                    "cairn_http_request_bytes_held %llu\n",
+		                    (unsigned long long)(n->bytes_held ? *n->bytes_held : 0));
+		if (n->peers)
+			peers_metrics(n->peers, b);
+		if (n->replicator)
+			replicator_metrics(n->replicator, b);
+		if (n->mirror) {
+			int up;
+			uint64_t pins_behind, leaves_behind;
+			pgmirror_status(n->mirror, &up, &pins_behind, &leaves_behind);
+			evbuffer_add_printf(b,
+			                    "# HELP cairn_pg_mirror_up Connected to the PostgreSQL mirror.\n"
+			                    "# TYPE cairn_pg_mirror_up gauge\ncairn_pg_mirror_up %d\n"
+			                    "# HELP cairn_pg_mirror_pins_behind Pin changes not yet in PostgreSQL.\n"
+			                    "# TYPE cairn_pg_mirror_pins_behind gauge\ncairn_pg_mirror_pins_behind %" PRIu64 "\n"
+			                    "# HELP cairn_pg_mirror_leaves_behind Anchored leaves whose proofs are not yet in PostgreSQL.\n"
+			                    "# TYPE cairn_pg_mirror_leaves_behind gauge\ncairn_pg_mirror_leaves_behind %" PRIu64 "\n",
+			                    up, pins_behind, leaves_behind);
+		}
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+		                  "text/plain; version=0.0.4; charset=utf-8");
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-store");
+		evhttp_send_reply(req, 200, "OK", b);
+		evbuffer_free(b);
+		return 1;
+	}
+	return 0;
+}
+
+void node_totals(const node *n, uint64_t *blocks, uint64_t *bytes)
+{
+	const blockstore *bs = &n->repo.bs;
+	*blocks = n->metrics.blocks + bs->added_blocks - bs->removed_blocks;
+	*bytes = n->metrics.repo_bytes + bs->added_bytes - bs->removed_bytes;
+}

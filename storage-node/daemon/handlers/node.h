@@ -1,0 +1,52 @@
+/* The running daemon's state, shared by its HTTP handlers. */
+#ifndef CAIRN_NODE_H
+#define CAIRN_NODE_H
+
+#include <event2/event.h>
+#include <event2/http.h>
+#include <stdint.h>
+
+#include "metrics.h"
+#include "repo.h"
+
+/* The two listeners, as node.conns indexes them. */
+enum { LISTENER_API, LISTENER_GATEWAY, LISTENER_COUNT };
+
+struct conns;
+
+typedef struct node {
+	repo repo;
+	struct event_base *base;
+	struct evhttp *api, *gateway;
+	metrics metrics;
+	/* The gateway's address as a multiaddr ending in /p2p/<PeerID>: where
+	 * pinning service clients may fetch from (PinStatus.delegates). */
+	char delegate[256];
+	/* putting checkpoints on a chain; NULL without --chain-rpc */
+	struct anchorer *anchor;
+	/* mirroring pins and proofs into PostgreSQL; NULL without --pg */
+	struct pgmirror *mirror;
+	/* where missing content is fetched from; NULL without --peer */
+	struct peers *peers;
+	/* asking other nodes to pin what this one pins; NULL without --replicate-to */
+	struct replicator *replicator;
+	/* SHA-256 of the --api-token secret, if api_token_set (auth.h) */
+	uint8_t api_token_hash[32];
+	int api_token_set;
+	/* the API listens on an address beyond loopback */
+	int api_public;
+	/* the listeners' connections, and the request bytes they hold (for
+	 * /metrics; set by the daemon as it starts listening) */
+	struct conns *conns[LISTENER_COUNT];
+	const uint64_t *bytes_held;
+} node;
+
+/* The repo's blocks and bytes on disk: counted at start, kept current by
+ * the blockstore's write counters, so nothing walks the repo per request. */
+void node_totals(const node *n, uint64_t *blocks, uint64_t *bytes);
+
+/* /metrics and /healthz, served on both listeners. 1 if req was one of
+ * them (and has been answered), 0 otherwise. */
+int node_serve_ops(struct evhttp_request *req, node *n);
+
+#endif

@@ -1,0 +1,192 @@
+/* The Pinning Service's requests whose DAG is missing blocks: fetched
+ * from their origins, then the node's peers, then pinned (pinsvc.c). */
+#include "pinsvc_job.h"
+
+#include "dag.h"
+#include "peers.h"
+#include "pinstore.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int count_block(void *ctx, const cairn_cid *cid, const uint8_t *data, size_t len)
+{
+	(void)cid;
+	(void)data;
+	*(uint64_t *)ctx += len;
+	return 0;
+}
+
+/* Pin the DAG if this node has all of it: the request's status and info.
+ * With fetch set, a DAG with blocks missing is left "queued" (and 1 is
+ * returned) for a fetch job to complete; otherwise it is "failed". 0, 1,
+ * or -1 with err set. */
+int pinsvc_settle(node *n, const cairn_cid *cid, int fetch, const char *why_not,
+                  pinreq_status *status, json_t *info, char *err)
+{
+	cairn_cid where;
+	char text[CAIRN_CID_TEXT_MAX], num[32];
+	uint64_t size = 0;
+	int w = dag_walk(&n->repo.bs, cid, DAG_RECURSIVE, count_block, &size, &where, NULL, err);
+	if (w < 0)
+		return -1;
+	if (w == 0) {
+		*status = PINREQ_PINNED;
+		snprintf(num, sizeof num, "%llu", (unsigned long long)size);
+		json_object_set_new(info, "dag_size", json_string(num));
+		return 0;
+	}
+	if (w == DAG_MISSING && fetch) {
+		*status = PINREQ_QUEUED;
+		json_object_del(info, "status_details");
+		return 1;
+	}
+	*status = PINREQ_FAILED;
+	cairn_cid_to_string(&where, text, sizeof text, NULL);
+	char details[1400];
+	if (w == DAG_MISSING)
+		snprintf(details, sizeof details, "block %s is not on this node, %s", text,
+		         why_not ? why_not : "and it has no peers to fetch it from");
+	else
+		snprintf(details, sizeof details, "block %s does not decode", text);
+	json_object_set_new(info, "status_details", json_string(details));
+	return 0;
+}
+
+/* ---- fetching a queued request's DAG ---- */
+
+size_t pinsvc_origin_count(json_t *pin)
+{
+	size_t i, count = 0;
+	json_t *o;
+	char url[PEER_URL_MAX];
+	json_array_foreach(json_object_get(pin, "origins"), i, o) {
+		const char *a = json_string_value(o);
+		count += a && peers_multiaddr_url(a, url, sizeof url) == 0;
+	}
+	return count;
+}
+
+struct job {
+	node *n;
+	uint8_t id[PINREQ_ID_LEN];
+	cairn_cid cid;
+	peers *origins; /* the request's origins, as peers; NULL if none */
+	int stage;      /* 0: from the origins, 1: from the node's peers, 2: no one left */
+	char last[1024];
+};
+
+static void job_step(struct job *j);
+
+/* Record the request's new status (unless it was deleted meanwhile). */
+static void job_record(struct job *j, pinreq_status st, json_t *info_update)
+{
+	pinreq r;
+	char err[REPO_ERR_MAX];
+	if (pinreq_get(&j->n->repo, j->id, &r, err) != 0)
+		return;
+	json_t *info = json_object_get(r.doc, "info");
+	if (!json_is_object(info)) {
+		info = json_object();
+		json_object_set_new(r.doc, "info", info);
+	}
+	if (info_update)
+		json_object_update(info, info_update);
+	if (st != PINREQ_FAILED)
+		json_object_del(info, "status_details");
+	if (pinreq_update(&j->n->repo, j->id, st, r.doc, err) < 0)
+		fprintf(stderr, "cairn daemon: pin request: %s\n", err);
+	json_decref(r.doc);
+}
+
+static void job_end(struct job *j)
+{
+	peers_free(j->origins);
+	free(j);
+}
+
+static void job_fetched(void *ctx, int outcome, const char *msg)
+{
+	struct job *j = ctx;
+	if (outcome == FETCH_OK) {
+		/* the rounds are spent, or the DAG is whole: settle() tells */
+		j->stage = 2;
+	} else {
+		snprintf(j->last, sizeof j->last, "%s", msg);
+		j->stage++;
+	}
+	job_step(j);
+}
+
+static void job_step(struct job *j)
+{
+	char err[REPO_ERR_MAX];
+	pinreq_status st;
+	json_t *info = json_object();
+	if (!info)
+		goto done;
+	int rc = pinsvc_settle(j->n, &j->cid, 1, NULL, &st, info, err);
+	if (rc == 1) {
+		peers *from = j->stage == 0 ? j->origins : j->stage == 1 ? j->n->peers : NULL;
+		if (j->stage == 0 && !from)
+			j->stage = 1, from = j->n->peers;
+		if (from && peers_complete(from, NULL, &j->cid, "", FETCH_SCOPE_ALL, PEERS_NEED_DAG,
+		                           job_fetched, j) == 1) {
+			json_decref(info);
+			return;
+		}
+		char why[1100];
+		snprintf(why, sizeof why, "and no origin or peer provided it: %s",
+		         j->last[0] ? j->last : "no peers");
+		pinsvc_settle(j->n, &j->cid, 0, why, &st, info, err);
+		rc = 0;
+	}
+	if (rc == 0)
+		job_record(j, st, info);
+	else
+		fprintf(stderr, "cairn daemon: pin request: %s\n", err);
+done:
+	json_decref(info);
+	job_end(j);
+}
+
+void pinsvc_job_start(node *n, const pinreq *r)
+{
+	const char *urls[PEERS_MAX];
+	char bufs[PEERS_MAX][PEER_URL_MAX], err[REPO_ERR_MAX];
+	size_t i, count = 0;
+	json_t *o;
+	struct job *j = calloc(1, sizeof *j);
+	if (!j)
+		return;
+	j->n = n;
+	memcpy(j->id, r->id, PINREQ_ID_LEN);
+	j->cid = r->cid;
+	json_array_foreach(json_object_get(json_object_get(r->doc, "pin"), "origins"), i, o) {
+		const char *a = json_string_value(o);
+		if (a && count < PEERS_MAX && peers_multiaddr_url(a, bufs[count], PEER_URL_MAX) == 0) {
+			urls[count] = bufs[count];
+			count++;
+		}
+	}
+	if (count && !(j->origins = peers_new(n->base, &n->repo, urls, count, 0, err)))
+		fprintf(stderr, "cairn daemon: pin request origins: %s\n", err);
+	job_record(j, PINREQ_PINNING, NULL);
+	job_step(j);
+}
+
+static int resume_one(void *ctx, const pinreq *r)
+{
+	if (r->status == PINREQ_QUEUED || r->status == PINREQ_PINNING)
+		pinsvc_job_start(ctx, r);
+	return 0;
+}
+
+void pinsvc_resume(node *n)
+{
+	char err[REPO_ERR_MAX];
+	if (pinreq_foreach(&n->repo, UINT64_MAX, resume_one, n, err) < 0)
+		fprintf(stderr, "cairn daemon: pin requests: %s\n", err);
+}

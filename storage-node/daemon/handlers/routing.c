@@ -1,0 +1,81 @@
+#include "routing.h"
+
+#include "cairn/error.h"
+#include "http_util.h"
+
+#include <event2/buffer.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void cache_headers(struct evkeyvalq *h, int ttl)
+{
+	char cc[128], when[64];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof when, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	snprintf(cc, sizeof cc, "public, max-age=%d, stale-while-revalidate=%d, stale-if-error=%d", ttl,
+	         ROUTING_TTL_FOUND, ROUTING_TTL_FOUND);
+	evhttp_add_header(h, "Cache-Control", cc);
+	evhttp_add_header(h, "Last-Modified", when);
+	evhttp_add_header(h, "Vary", "Accept");
+}
+
+int routing_handle(struct evhttp_request *req, node *n, const char *path)
+{
+	if (strncmp(path, "/routing/v1/", 12) != 0)
+		return 0;
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
+		evhttp_add_header(h, "Allow", "GET, HEAD");
+		http_reply_text(req, 405, "method not allowed: routing is read-only here");
+		return 1;
+	}
+	if (strncmp(path, ROUTING_PREFIX, strlen(ROUTING_PREFIX)) != 0) {
+		http_reply_text(req, 501, "only /routing/v1/providers/{cid} is served here");
+		return 1;
+	}
+	const char *c = path + strlen(ROUTING_PREFIX);
+	cairn_cid cid;
+	int rc = cairn_cid_parse(c, strlen(c), &cid);
+	if (rc != 0) {
+		http_reply_text(req, 400, "invalid CID '%.200s': %s", c, cairn_strerror(rc));
+		return 1;
+	}
+	const char *accept = evhttp_find_header(evhttp_request_get_input_headers(req), "Accept");
+	int ndjson = accept && strstr(accept, "application/x-ndjson");
+	int have = cid.mh.code == CAIRN_MH_IDENTITY || blockstore_has(&n->repo.bs, &cid);
+	/* The gateway's address, without the /p2p/<ID> the delegate ends in. */
+	char addr[sizeof n->delegate];
+	snprintf(addr, sizeof addr, "%s", n->delegate);
+	char *p2p = strstr(addr, "/p2p/");
+	if (p2p)
+		*p2p = '\0';
+	cache_headers(h, have ? ROUTING_TTL_FOUND : ROUTING_TTL_NONE);
+	if (!have || !addr[0]) {
+		http_reply_text(req, 404, "no provider of %s known here", c);
+		return 1;
+	}
+	json_t *prov = json_pack("{s:s, s:s, s:[s], s:[s]}", "Schema", "peer", "ID", n->repo.peer_id,
+	                         "Addrs", addr, "Protocols", "transport-ipfs-gateway-http");
+	json_t *body = ndjson ? json_incref(prov) : json_pack("{s:[O]}", "Providers", prov);
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	json_decref(body);
+	json_decref(prov);
+	if (!text) {
+		http_reply_text(req, 500, "out of memory");
+		return 1;
+	}
+	struct evbuffer *b = evbuffer_new();
+	evhttp_add_header(h, "Content-Type", ndjson ? "application/x-ndjson" : "application/json");
+	if (cmd == EVHTTP_REQ_GET)
+		evbuffer_add_printf(b, "%s\n", text);
+	evhttp_send_reply(req, 200, "OK", b);
+	evbuffer_free(b);
+	free(text);
+	return 1;
+}

@@ -1,0 +1,268 @@
+#include "stream.h"
+#include "conns.h"
+
+#include "http_util.h"
+
+#include <event2/bufferevent.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+
+#define STREAM_BATCH (2 * 1024 * 1024)
+
+struct stream {
+	struct evhttp_request *req;
+	struct evhttp_connection *evcon; /* NULL once the client is gone */
+	stream_source *src;
+	int code, rpc;
+	struct evbuffer *whole; /* a short body, built before the status goes out */
+	peers *peers;           /* where missing blocks are fetched from, or NULL */
+	peer_fetch *fetch;      /* a missing block being fetched */
+	int refetches;
+	int orphaned;           /* the client left during a fetch */
+};
+
+static void stream_free(struct stream *s)
+{
+	if (s->fetch) {
+		/* its callback is still to come: free then */
+		s->orphaned = 1;
+		return;
+	}
+	if (s->evcon)
+		conns_set_close_hook(s->evcon, NULL, NULL);
+	s->src->close(s->src);
+	if (s->whole)
+		evbuffer_free(s->whole);
+	free(s);
+}
+
+/* The client went away mid-stream: evhttp frees the request; we free ours. */
+static void on_close(struct evhttp_connection *evcon, void *arg)
+{
+	struct stream *s = arg;
+	(void)evcon;
+	s->evcon = NULL;
+	stream_free(s);
+}
+
+/* An error replaces the body: drop the headers that described it. */
+static void strip_body_headers(struct evhttp_request *req)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	evhttp_remove_header(h, "Content-Length");
+	evhttp_remove_header(h, "Content-Type");
+	evhttp_remove_header(h, "Content-Range");
+	evhttp_remove_header(h, "Etag");
+	evhttp_remove_header(h, "Cache-Control");
+	evhttp_remove_header(h, "X-Content-Type-Options");
+}
+
+static void error_reply(struct evhttp_request *req, int rpc, int rc, const cairn_cid *where,
+                        const char *err)
+{
+	char text[CAIRN_CID_TEXT_MAX] = "";
+	if (rc > 0)
+		cairn_cid_to_string(where, text, sizeof text, NULL);
+	/* Missing content is 404 (a fetch from peers that failed comes as
+	 * FETCH_* below); a DAG that does not decode is 422; a node that is not
+	 * a UnixFS file is 501 on the gateway (which sends directories
+	 * elsewhere first) and a bad argument (400) on the API. */
+	int code = rc == DAG_MISSING ? 404 : rc == DAG_INVALID ? 422
+	         : rc == DAG_NOT_FILE ? (rpc ? 400 : 501) : 500;
+	const char *what = rc == DAG_MISSING ? "block not found" : rc == DAG_INVALID
+	                   ? "block does not decode as UnixFS"
+	                   : rc == DAG_NOT_FILE ? "not a UnixFS file" : err;
+	if (rc < 0)
+		fprintf(stderr, "cairn daemon: %s\n", err);
+	strip_body_headers(req);
+	if (rpc)
+		http_reply_rpc_error(req, code, "%s%s%s", what, text[0] ? ": " : "", text);
+	else
+		http_reply_text(req, code, "%s%s%s", what, text[0] ? ": " : "", text);
+}
+
+/* Too late for a status: cut the connection. evhttp then closes it and
+ * on_close frees the stream. */
+static void cut(struct stream *s, const cairn_cid *where, const char *why)
+{
+	char text[CAIRN_CID_TEXT_MAX] = "?";
+	if (where)
+		cairn_cid_to_string(where, text, sizeof text, NULL);
+	fprintf(stderr, "cairn daemon: block %s failed mid-stream (%s); closing the connection\n",
+	        text, why);
+	struct bufferevent *bev = s->evcon ? evhttp_connection_get_bufferevent(s->evcon) : NULL;
+	if (bev)
+		shutdown(bufferevent_getfd(bev), SHUT_RDWR);
+}
+
+static void pump(struct stream *s);
+
+static void refetched(void *ctx, int outcome, const char *msg)
+{
+	struct stream *s = ctx;
+	s->fetch = NULL;
+	if (s->orphaned) {
+		stream_free(s);
+		return;
+	}
+	if (outcome == FETCH_OK) {
+		pump(s); /* the reader asks for the same block again */
+		return;
+	}
+	if (!s->whole) {
+		cut(s, NULL, msg);
+		return;
+	}
+	struct evhttp_request *req = s->req;
+	int rpc = s->rpc;
+	int code = outcome == FETCH_NOT_FOUND ? 404 : outcome == FETCH_TIMEOUT ? 504 : 502;
+	stream_free(s);
+	strip_body_headers(req);
+	if (rpc)
+		http_reply_rpc_error(req, code, "a block is missing here and the peers did not give it: %s", msg);
+	else
+		http_reply_text(req, code, "a block is missing here and the peers did not give it: %s", msg);
+}
+
+/* A block is missing: ask the peers for it (and what hangs below it).
+ * 0 if a fetch is under way (pump runs again when it ends). */
+static int refetch(struct stream *s, const cairn_cid *where)
+{
+	if (!s->peers || s->refetches >= STREAM_REFETCH_MAX)
+		return -1;
+	s->refetches++;
+	s->fetch = peers_fetch(s->peers, NULL, where, "", FETCH_SCOPE_ALL, refetched, s);
+	return s->fetch ? 0 : -1;
+}
+
+/* A short body: the whole of it, then the status. */
+static void pump_whole(struct stream *s)
+{
+	cairn_cid where;
+	char err[512] = "";
+	int rc = 0;
+	while (rc == 0)
+		rc = s->src->next(s->src, s->whole, &where, err);
+	if (rc == DAG_MISSING && refetch(s, &where) == 0)
+		return;
+	struct evhttp_request *req = s->req;
+	if (rc == DAG_END)
+		evhttp_send_reply(req, s->code, NULL, s->whole);
+	else
+		error_reply(req, s->rpc, rc, &where, err);
+	stream_free(s);
+}
+
+static void send_next(struct evhttp_connection *evcon, void *arg)
+{
+	struct stream *s = arg;
+	cairn_cid where;
+	char err[512];
+	struct evbuffer *b = evbuffer_new();
+	(void)evcon;
+
+	/* Queue about STREAM_BATCH bytes a round: the callback only comes once
+	 * the socket has taken everything, so one block a round would leave
+	 * the socket idle while the next block is read and hashed. */
+	size_t batch = s->src->batch ? s->src->batch : STREAM_BATCH;
+	int rc = b ? s->src->next(s->src, b, &where, err) : -1;
+	while (rc == 0 && evbuffer_get_length(b) < batch)
+		rc = s->src->next(s->src, b, &where, err);
+	int can_refetch = s->peers && s->refetches < STREAM_REFETCH_MAX;
+	if ((rc == DAG_END || (rc == DAG_MISSING && can_refetch)) && evbuffer_get_length(b) > 0) {
+		/* send what was queued; the next round meets the end (or the
+		 * missing block: a source with peers resumes there) again */
+		evhttp_send_reply_chunk_with_cb(s->req, b, send_next, s);
+	} else if (rc == 0) {
+		evhttp_send_reply_chunk_with_cb(s->req, b, send_next, s);
+	} else if (rc == DAG_END) {
+		struct evhttp_request *req = s->req;
+		stream_free(s);
+		evhttp_send_reply_end(req);
+	} else if (rc == DAG_MISSING && refetch(s, &where) == 0) {
+		/* the stream waits; refetched() goes on */
+	} else {
+		cut(s, rc > 0 ? &where : NULL, rc > 0 ? "missing or invalid" : err);
+	}
+	if (b)
+		evbuffer_free(b);
+}
+
+static void pump(struct stream *s)
+{
+	if (s->whole)
+		pump_whole(s);
+	else
+		send_next(NULL, s);
+}
+
+void http_stream(struct evhttp_request *req, int code, stream_source *src, unsigned flags,
+                 peers *peers)
+{
+	int send_body = (flags & STREAM_BODY) != 0, rpc_errors = (flags & STREAM_RPC_ERRORS) != 0;
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	char len[32];
+
+	if (src->length >= 0) {
+		snprintf(len, sizeof len, "%" PRId64, src->length);
+		evhttp_add_header(h, "Content-Length", len);
+	}
+	int whole = !send_body || (src->length >= 0 && src->length <= STREAM_BUFFER_MAX);
+	if (whole && (!send_body || !peers)) {
+		/* the common short reply, with nothing to wait for */
+		struct evbuffer *b = evbuffer_new();
+		cairn_cid where;
+		char err[512];
+		int rc = send_body ? 0 : DAG_END;
+		while (rc == 0)
+			rc = src->next(src, b, &where, err);
+		if (rc != DAG_END)
+			error_reply(req, rpc_errors, rc, &where, err);
+		else
+			evhttp_send_reply(req, code, NULL, b);
+		evbuffer_free(b);
+		src->close(src);
+		return;
+	}
+	struct stream *s = calloc(1, sizeof *s);
+	if (s && whole && !(s->whole = evbuffer_new())) {
+		free(s);
+		s = NULL;
+	}
+	if (!s) {
+		src->close(src);
+		error_reply(req, rpc_errors, -1, NULL, "out of memory");
+		return;
+	}
+	s->req = req;
+	s->src = src;
+	s->code = code;
+	s->rpc = rpc_errors;
+	s->peers = peers;
+	s->evcon = evhttp_request_get_connection(req);
+	conns_set_close_hook(s->evcon, on_close, s);
+	if (!whole)
+		evhttp_send_reply_start(req, code, NULL);
+	pump(s);
+}
+
+dag_reader *http_open_file(struct evhttp_request *req, blockstore *bs, const cairn_cid *cid,
+                           int rpc_errors)
+{
+	cairn_cid where;
+	char err[512] = "";
+	dag_reader *r = malloc(sizeof *r);
+	if (!r) {
+		error_reply(req, rpc_errors, -1, cid, "out of memory");
+		return NULL;
+	}
+	int rc = dag_reader_open(r, bs, cid, &where, err);
+	if (rc != 0) {
+		free(r);
+		error_reply(req, rpc_errors, rc, &where, err);
+		return NULL;
+	}
+	return r;
+}

@@ -1,0 +1,231 @@
+#include "car_io.h"
+
+#include "cairn/car.h"
+#include "cairn/error.h"
+#include "mhset.h"
+#include "dag.h"
+#include "pinstore.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A CARv1 body: the header naming the root, then the blocks a path passed
+ * through (if any), then one section per block of the DAG below the path's
+ * end in DFS order; no block twice, no identity blocks. */
+struct car_source {
+	stream_source base;
+	blockstore *bs;
+	dag_iter it;
+	mhset seen;
+	cairn_cid root;
+	cairn_cid *prefix;
+	size_t nprefix, sent_prefix;
+	int header_sent;
+};
+
+static void add_section(struct evbuffer *out, const cairn_cid *cid, const uint8_t *data, size_t len)
+{
+	uint8_t head[16 + CAIRN_CID_MAX_BYTES];
+	size_t hl;
+	cairn_car_section_head(cid, len, head, sizeof head, &hl);
+	evbuffer_add(out, head, hl);
+	evbuffer_add(out, data, len);
+}
+
+static int car_next(stream_source *s, struct evbuffer *out, cairn_cid *where, char *err)
+{
+	struct car_source *c = (struct car_source *)s;
+	const uint8_t *data;
+	size_t len;
+	cairn_cid cid;
+
+	if (!c->header_sent) {
+		uint8_t hdr[256];
+		size_t hl;
+		cairn_car_header_encode(&c->root, 1, hdr, sizeof hdr, &hl);
+		evbuffer_add(out, hdr, hl);
+		c->header_sent = 1;
+	}
+	while (c->sent_prefix < c->nprefix) {
+		const cairn_cid *p = &c->prefix[c->sent_prefix++];
+		int fresh = mhset_add(&c->seen, &p->mh);
+		if (fresh < 0)
+			return -1;
+		if (!fresh || p->mh.code == CAIRN_MH_IDENTITY)
+			continue;
+		uint8_t *b;
+		int rc = blockstore_get(c->bs, p, &b, &len, err);
+		if (rc == BS_NOT_FOUND || rc == BS_CORRUPT) {
+			*where = *p;
+			return DAG_MISSING;
+		}
+		if (rc != 0)
+			return -1;
+		add_section(out, p, b, len);
+		free(b);
+		return 0;
+	}
+	int rc = dag_iter_next(&c->it, &cid, &data, &len, err);
+	if (rc != 0) {
+		*where = cid;
+		return rc;
+	}
+	add_section(out, &cid, data, len);
+	return 0;
+}
+
+static void car_close(stream_source *s)
+{
+	struct car_source *c = (struct car_source *)s;
+	dag_iter_close(&c->it);
+	mhset_free(&c->seen);
+	free(c->prefix);
+	free(c);
+}
+
+stream_source *stream_car(blockstore *bs, const cairn_cid *header_root, const cairn_cid *prefix,
+                          size_t nprefix, const cairn_cid *root, int scope, uint64_t from,
+                          uint64_t to)
+{
+	struct car_source *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	if (nprefix) {
+		c->prefix = malloc(nprefix * sizeof *prefix);
+		if (!c->prefix) {
+			free(c);
+			return NULL;
+		}
+		memcpy(c->prefix, prefix, nprefix * sizeof *prefix);
+		c->nprefix = nprefix;
+	}
+	c->base.next = car_next;
+	c->base.close = car_close;
+	c->base.length = -1;
+	c->bs = bs;
+	c->root = *header_root;
+	mhset_init(&c->seen);
+	dag_iter_open(&c->it, bs, root, scope, from, to, &c->seen);
+	return &c->base;
+}
+
+void car_import_init(car_import *ci, repo *r)
+{
+	memset(ci, 0, sizeof *ci);
+	ci->r = r;
+}
+
+void car_import_free(car_import *ci)
+{
+	free(ci->buf);
+	ci->buf = NULL;
+	blockstore_abort(&ci->r->bs); /* nothing, after a successful finish */
+}
+
+/* Parse what is buffered; leaves a partial section for later. */
+static int drain(car_import *ci)
+{
+	size_t off = 0;
+	int rc;
+	if (!ci->have_header) {
+		size_t used;
+		rc = cairn_car_header_decode(ci->buf, ci->len, ci->roots, CAR_IMPORT_MAX_ROOTS,
+		                             &ci->nroots, &used);
+		if (rc == CAIRN_E_TRUNCATED)
+			return 0;
+		if (rc != 0) {
+			snprintf(ci->err, sizeof ci->err, "CAR header: %s", cairn_strerror(rc));
+			return -1;
+		}
+		ci->have_header = 1;
+		off = used;
+	}
+	while (off < ci->len) {
+		cairn_cid cid;
+		const uint8_t *data;
+		size_t dlen, used;
+		rc = cairn_car_section_decode(ci->buf + off, ci->len - off, 0, &cid, &data, &dlen, &used);
+		if (rc == CAIRN_E_TRUNCATED)
+			break;
+		if (rc != 0) {
+			snprintf(ci->err, sizeof ci->err, "CAR block %llu: %s",
+			         (unsigned long long)ci->blocks + 1, cairn_strerror(rc));
+			return -1;
+		}
+		if (cairn_cid_check_block(&cid, data, dlen) != CAIRN_OK) {
+			char text[CAIRN_CID_TEXT_MAX];
+			cairn_cid_to_string(&cid, text, sizeof text, NULL);
+			snprintf(ci->err, sizeof ci->err, "CAR block %s does not match its CID", text);
+			return -1;
+		}
+		cairn_iov iov = {data, dlen};
+		if (blockstore_put(&ci->r->bs, &cid, &iov, 1, ci->err) != 0) {
+			ci->io_errno = errno ? errno : EIO;
+			return -1;
+		}
+		ci->blocks++;
+		ci->bytes += dlen;
+		off += used;
+		if (ci->on_block)
+			ci->on_block(ci->on_block_ctx, &cid, data, dlen);
+	}
+	memmove(ci->buf, ci->buf + off, ci->len - off);
+	ci->len -= off;
+	return 0;
+}
+
+int car_import_feed(car_import *ci, const void *data, size_t n)
+{
+	if (ci->len + n > ci->cap) {
+		size_t cap = ci->cap ? ci->cap : 1 << 20;
+		while (cap < ci->len + n)
+			cap *= 2;
+		/* Never more than a section and a read: drain() keeps it small. */
+		uint8_t *b = realloc(ci->buf, cap);
+		if (!b) {
+			snprintf(ci->err, sizeof ci->err, "out of memory");
+			return -1;
+		}
+		ci->buf = b;
+		ci->cap = cap;
+	}
+	memcpy(ci->buf + ci->len, data, n);
+	ci->len += n;
+	return drain(ci);
+}
+
+int car_import_finish(car_import *ci)
+{
+	if (!ci->have_header) {
+		snprintf(ci->err, sizeof ci->err, "not a CAR: %s", ci->len ? "truncated header" : "empty input");
+		return -1;
+	}
+	if (ci->len) {
+		snprintf(ci->err, sizeof ci->err, "CAR ends inside a block (%zu bytes left over)", ci->len);
+		return -1;
+	}
+	if ((ci->cache ? blockstore_commit_cache(&ci->r->bs, ci->err)
+	               : blockstore_commit(&ci->r->bs, ci->err)) != 0) {
+		ci->io_errno = errno ? errno : EIO;
+		return -1;
+	}
+	return 0;
+}
+
+int car_import_pin_root(car_import *ci, size_t i, char *err)
+{
+	cairn_cid where;
+	char text[CAIRN_CID_TEXT_MAX];
+	int rc = dag_find_missing(&ci->r->bs, &ci->roots[i], DAG_RECURSIVE, &where, err);
+	if (rc > 0) {
+		cairn_cid_to_string(&where, text, sizeof text, NULL);
+		snprintf(err, 512, rc == DAG_MISSING ? "block %s is not in the CAR or the repo"
+		                                     : "block %s does not decode", text);
+	}
+	if (rc != 0)
+		return -1;
+	pin p = {.cid = ci->roots[i], .type = PIN_RECURSIVE};
+	return pinstore_put(ci->r, &p, err);
+}

@@ -1,0 +1,58 @@
+/*
+ * CARs in and out of the repo.
+ *   stream_car    a CARv1 body for a root (DFS, no duplicates, a scope)
+ *   car_import    a push parser: feed a CAR in any slicing; every block is
+ *                 re-hashed against its CID before it is stored, so a CAR
+ *                 can never put a block under a name it does not have
+ */
+#ifndef CAIRN_CAR_IO_H
+#define CAIRN_CAR_IO_H
+
+#include "source.h"
+#include "repo.h"
+
+/* A CAR whose header names header_root: first the nprefix blocks of
+ * prefix (the blocks a path was resolved through; copied), then the DAG
+ * below root. Scope as dag_iter; [from, to) a byte range (to = UINT64_MAX
+ * for all). */
+stream_source *stream_car(blockstore *bs, const cairn_cid *header_root, const cairn_cid *prefix,
+                          size_t nprefix, const cairn_cid *root, int scope, uint64_t from,
+                          uint64_t to);
+
+#define CAR_IMPORT_MAX_ROOTS 64
+
+typedef struct car_import {
+	repo *r;
+	uint8_t *buf;          /* unparsed input */
+	size_t len, cap;
+	int have_header;
+	cairn_cid roots[CAR_IMPORT_MAX_ROOTS];
+	size_t nroots;
+	uint64_t blocks, bytes;
+	int io_errno;          /* on failure: the errno of a storage error, 0 for bad input */
+	int cache;             /* blocks are a cache: committed without flushing */
+	/* called with each block once it is verified and put (may be NULL) */
+	void (*on_block)(void *ctx, const cairn_cid *cid, const uint8_t *data, size_t len);
+	void *on_block_ctx;
+	char err[512];
+} car_import;
+
+void car_import_init(car_import *ci, repo *r);
+
+/* Feed bytes. 0, or -1 with ci->err set (malformed CAR, a block that does
+ * not match its CID, a write error). */
+int car_import_feed(car_import *ci, const void *data, size_t n);
+
+/* End of input: checks nothing is left over and makes the blocks durable.
+ * 0 or -1 with ci->err set. */
+int car_import_finish(car_import *ci);
+
+/* Pin root i recursively, if its whole DAG is now in the repo. 0, or -1
+ * with a reason in err (e.g. a block the CAR did not carry). */
+int car_import_pin_root(car_import *ci, size_t i, char *err);
+
+/* Release the parser; blocks not yet made durable (a failed import) are
+ * dropped. */
+void car_import_free(car_import *ci);
+
+#endif

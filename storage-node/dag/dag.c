@@ -1,0 +1,355 @@
+#include "dag.h"
+#include "mhset.h"
+
+#include "cairn/dagpb.h"
+#include "cairn/error.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct walk {
+	blockstore *bs;
+	unsigned flags;
+	uint64_t *missing;
+	dag_block_fn block;
+	void *ctx;
+	cairn_cid *where;
+	char *err;
+};
+
+static int fail(struct walk *w, const cairn_cid *cid, int rc)
+{
+	if (w->where)
+		*w->where = *cid;
+	return rc;
+}
+
+static int visit(struct walk *w, const cairn_cid *cid, int depth)
+{
+	uint8_t *data;
+	size_t len;
+	int rc;
+
+	if (depth > DAG_MAX_DEPTH)
+		return fail(w, cid, DAG_INVALID);
+	rc = blockstore_get(w->bs, cid, &data, &len, w->err);
+	if ((rc == BS_NOT_FOUND || rc == BS_CORRUPT) && (w->flags & DAG_SKIP_MISSING)) {
+		if (w->missing)
+			(*w->missing)++;
+		return 0;
+	}
+	if (rc == BS_NOT_FOUND || rc == BS_CORRUPT)
+		return fail(w, cid, DAG_MISSING);
+	if (rc != 0)
+		return -1;
+	if (w->block && (rc = w->block(w->ctx, cid, data, len)) != 0)
+		goto done;
+	if (cid->codec != CAIRN_CODEC_DAG_PB)
+		goto done; /* raw and other codecs: leaves */
+	cairn_pbnode node;
+	if (cairn_pbnode_decode(data, len, &node) != CAIRN_OK) {
+		rc = fail(w, cid, DAG_INVALID);
+		goto done;
+	}
+	if (!(w->flags & DAG_RECURSIVE))
+		goto done;
+	size_t cur = 0;
+	cairn_pblink l;
+	while (cairn_pbnode_next_link(&node, &cur, &l)) {
+		cairn_cid child;
+		cairn_cid_decode(l.hash, l.hash_len, &child, NULL); /* validated by decode */
+		if ((rc = visit(w, &child, depth + 1)) != 0)
+			break;
+	}
+done:
+	free(data);
+	return rc;
+}
+
+int dag_walk(blockstore *bs, const cairn_cid *root, unsigned flags, dag_block_fn fn, void *ctx,
+             cairn_cid *where, uint64_t *missing, char *err)
+{
+	struct walk w = {bs, flags, missing, fn, ctx, where, err};
+	return visit(&w, root, 0);
+}
+
+/* Load a block into frame f: raw blocks are all file bytes; dag-pb nodes
+ * carry UnixFS file data and children. */
+static int frame_load(dag_reader *r, struct dag_frame *f, const cairn_cid *cid, cairn_cid *where,
+                      char *err)
+{
+	int rc;
+
+	memset(f, 0, sizeof *f);
+	rc = blockstore_get(r->bs, cid, &f->data, &f->len, err);
+	if (rc == BS_NOT_FOUND || rc == BS_CORRUPT)
+		goto missing;
+	if (rc != 0)
+		return -1;
+	if (cid->codec == CAIRN_CODEC_RAW) {
+		f->own = f->data;
+		f->own_len = f->len;
+		return 0;
+	}
+	rc = DAG_NOT_FILE;
+	if (cid->codec != CAIRN_CODEC_DAG_PB)
+		goto bad;
+	rc = DAG_INVALID;
+	if (cairn_pbnode_decode(f->data, f->len, &f->node) != CAIRN_OK || !f->node.has_data ||
+	    cairn_unixfs_decode(f->node.data, f->node.data_len, &f->u) != CAIRN_OK)
+		goto bad;
+	rc = DAG_NOT_FILE;
+	if (f->u.type != CAIRN_UNIXFS_FILE && f->u.type != CAIRN_UNIXFS_RAW)
+		goto bad;
+	f->is_pb = 1;
+	f->own = f->u.data;
+	f->own_len = f->u.data_len;
+	return 0;
+missing:
+	rc = DAG_MISSING;
+bad:
+	free(f->data);
+	f->data = NULL;
+	if (where)
+		*where = *cid;
+	return rc;
+}
+
+int dag_reader_open(dag_reader *r, blockstore *bs, const cairn_cid *root, cairn_cid *where, char *err)
+{
+	r->bs = bs;
+	r->depth = -1;
+	r->last = -1;
+	int rc = frame_load(r, &r->st[0], root, where, err);
+	if (rc != 0)
+		return rc;
+	r->depth = 0;
+	struct dag_frame *f = &r->st[0];
+	if (!f->is_pb) {
+		r->size = f->len;
+	} else if (f->u.has_filesize) {
+		r->size = f->u.filesize;
+	} else {
+		/* No filesize field: own bytes plus the children's blocksizes. */
+		uint64_t s = f->own_len, v;
+		size_t cur = 0;
+		while (cairn_unixfs_next_blocksize(&f->u, &cur, &v))
+			s += v;
+		r->size = s;
+	}
+	r->skip = 0;
+	r->remaining = r->size;
+	return 0;
+}
+
+void dag_reader_range(dag_reader *r, uint64_t offset, uint64_t length)
+{
+	if (offset > r->size)
+		offset = r->size;
+	if (length > r->size - offset)
+		length = r->size - offset;
+	r->skip = offset;
+	r->remaining = length;
+}
+
+int dag_reader_next(dag_reader *r, const uint8_t **p, size_t *n, cairn_cid *where, char *err)
+{
+	while (r->depth >= 0 && r->remaining > 0) {
+		struct dag_frame *f = &r->st[r->depth];
+		if (!f->own_done) {
+			f->own_done = 1;
+			uint64_t len = f->own_len;
+			if (r->skip >= len) {
+				r->skip -= len;
+				continue;
+			}
+			len -= r->skip;
+			if (len > r->remaining)
+				len = r->remaining;
+			*p = f->own + r->skip;
+			*n = (size_t)len;
+			r->last = r->depth;
+			r->skip = 0;
+			r->remaining -= len;
+			if (len)
+				return 0;
+			continue;
+		}
+		cairn_pblink l;
+		/* kept, so that a missing child is asked for again by the next
+		 * call (once a peer has provided it) rather than skipped */
+		size_t link_at = f->link_cursor, size_at = f->size_cursor;
+		if (f->is_pb && cairn_pbnode_next_link(&f->node, &f->link_cursor, &l)) {
+			uint64_t bsz;
+			int known = cairn_unixfs_next_blocksize(&f->u, &f->size_cursor, &bsz);
+			if (known && r->skip >= bsz) {
+				r->skip -= bsz; /* the whole subtree is before the range */
+				continue;
+			}
+			cairn_cid child;
+			cairn_cid_decode(l.hash, l.hash_len, &child, NULL);
+			if (r->depth >= DAG_MAX_DEPTH) {
+				if (where)
+					*where = child;
+				return DAG_INVALID;
+			}
+			int rc = frame_load(r, &r->st[r->depth + 1], &child, where, err);
+			if (rc != 0) {
+				f->link_cursor = link_at;
+				f->size_cursor = size_at;
+				return rc;
+			}
+			r->depth++;
+			continue;
+		}
+		free(f->data);
+		f->data = NULL;
+		r->depth--;
+	}
+	return DAG_END;
+}
+
+uint8_t *dag_reader_take(dag_reader *r)
+{
+	if (r->last < 0 || r->last > r->depth)
+		return NULL;
+	struct dag_frame *f = &r->st[r->last];
+	/* A leaf's bytes are all handed out once own_done is set; an inner
+	 * node's links are still to be read from its block. */
+	if (!f->own_done || (f->is_pb && f->node.nlinks > 0))
+		return NULL;
+	uint8_t *d = f->data;
+	f->data = NULL;
+	return d;
+}
+
+void dag_reader_close(dag_reader *r)
+{
+	for (int i = 0; i <= r->depth; i++)
+		free(r->st[i].data);
+	r->depth = -1;
+}
+
+int dag_cat(blockstore *bs, const cairn_cid *root, dag_bytes_fn fn, void *ctx,
+            cairn_cid *where, char *err)
+{
+	dag_reader r;
+	const uint8_t *p;
+	size_t n;
+	int rc = dag_reader_open(&r, bs, root, where, err);
+
+	while (rc == 0 && (rc = dag_reader_next(&r, &p, &n, where, err)) == 0)
+		rc = fn(ctx, p, n) ? -1 : 0;
+	dag_reader_close(&r);
+	return rc == DAG_END ? 0 : rc;
+}
+
+void dag_iter_open(dag_iter *it, blockstore *bs, const cairn_cid *root, int scope,
+                   uint64_t from, uint64_t to, struct mhset *seen)
+{
+	it->bs = bs;
+	it->scope = scope;
+	it->from = from;
+	it->to = to;
+	it->depth = -1;
+	it->started = 0;
+	it->root = *root;
+	it->seen = seen;
+}
+
+/* Load cid as the next frame and hand its block out. */
+static int iter_push(dag_iter *it, const cairn_cid *cid, uint64_t offset, cairn_cid *out,
+                     const uint8_t **data, size_t *len, char *err)
+{
+	if (it->depth + 1 > DAG_MAX_DEPTH) {
+		*out = *cid;
+		return DAG_INVALID;
+	}
+	struct dag_iter_frame *f = &it->st[it->depth + 1];
+	memset(f, 0, sizeof *f);
+	int rc = blockstore_get(it->bs, cid, &f->data, &f->len, err);
+	if (rc == BS_NOT_FOUND || rc == BS_CORRUPT) {
+		*out = *cid;
+		return DAG_MISSING;
+	}
+	if (rc != 0)
+		return -1;
+	if (cid->codec == CAIRN_CODEC_DAG_PB) {
+		if (cairn_pbnode_decode(f->data, f->len, &f->node) != CAIRN_OK) {
+			free(f->data);
+			*out = *cid;
+			return DAG_INVALID;
+		}
+		/* Range pruning needs UnixFS file sizes; other nodes keep all links. */
+		f->is_file = f->node.has_data &&
+		             cairn_unixfs_decode(f->node.data, f->node.data_len, &f->u) == CAIRN_OK &&
+		             (f->u.type == CAIRN_UNIXFS_FILE || f->u.type == CAIRN_UNIXFS_RAW);
+		f->next_offset = offset + (f->is_file ? f->u.data_len : 0);
+		f->is_hamt = f->node.has_data && !f->is_file && f->u.type == CAIRN_UNIXFS_HAMTSHARD &&
+		             f->u.has_fanout && f->u.fanout >= 2;
+		if (f->is_hamt)
+			for (uint64_t m = f->u.fanout - 1; m; m >>= 4)
+				f->hamt_width++;
+	} else {
+		f->node.links_len = 0; /* leaves: no links to follow */
+	}
+	it->depth++;
+	*out = *cid;
+	*data = f->data;
+	*len = f->len;
+	return 0;
+}
+
+int dag_iter_next(dag_iter *it, cairn_cid *cid, const uint8_t **data, size_t *len, char *err)
+{
+	if (!it->started) {
+		it->started = 1;
+		if (mhset_add(it->seen, &it->root.mh) < 0)
+			return -1;
+		return iter_push(it, &it->root, 0, cid, data, len, err);
+	}
+	if (it->scope == DAG_SCOPE_BLOCK)
+		return DAG_END;
+	while (it->depth >= 0) {
+		struct dag_iter_frame *f = &it->st[it->depth];
+		cairn_pblink l;
+		if (f->node.links_len && cairn_pbnode_next_link(&f->node, &f->link_cursor, &l)) {
+			cairn_cid child;
+			uint64_t start = f->next_offset, bsz;
+			cairn_cid_decode(l.hash, l.hash_len, &child, NULL);
+			if (f->is_file && cairn_unixfs_next_blocksize(&f->u, &f->size_cursor, &bsz)) {
+				f->next_offset += bsz;
+				if (start + bsz <= it->from || start >= it->to)
+					continue; /* entirely outside the requested bytes */
+			}
+			if (it->scope == DAG_SCOPE_ENTITY && !f->is_file &&
+			    !(f->is_hamt && l.name_len == f->hamt_width))
+				continue; /* a directory's entries are not part of it */
+			if (child.mh.code == CAIRN_MH_IDENTITY)
+				continue; /* the trustless gateway spec: never in a CAR */
+			int fresh = mhset_add(it->seen, &child.mh);
+			if (fresh < 0)
+				return -1;
+			if (!fresh)
+				continue; /* sent already, with everything below it */
+			return iter_push(it, &child, start, cid, data, len, err);
+		}
+		free(f->data);
+		f->data = NULL;
+		it->depth--;
+	}
+	return DAG_END;
+}
+
+void dag_iter_close(dag_iter *it)
+{
+	for (int i = 0; i <= it->depth; i++)
+		free(it->st[i].data);
+	it->depth = -1;
+}
+
+int dag_find_missing(blockstore *bs, const cairn_cid *root, unsigned flags, cairn_cid *where,
+                     char *err)
+{
+	return dag_walk(bs, root, flags & DAG_RECURSIVE, NULL, NULL, where, NULL, err);
+}

@@ -1,0 +1,231 @@
+#include "http_util.h"
+
+#include <event2/buffer.h>
+#include <sys/queue.h> /* TAILQ_INIT, which keyvalq_struct.h does not define */
+#include <event2/keyvalq_struct.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <strings.h>
+#include <time.h>
+
+static void reply(struct evhttp_request *req, int code, const char *type, const char *body, size_t len)
+{
+	struct evbuffer *b = evbuffer_new();
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+
+	evhttp_remove_header(h, "Content-Type");
+	evhttp_add_header(h, "Content-Type", type);
+	if (b)
+		evbuffer_add(b, body, len);
+	evhttp_send_reply(req, code, NULL, b);
+	if (b)
+		evbuffer_free(b);
+}
+
+/* A 5xx is a fault of the node's or of an upstream peer (the request was
+ * fine): its reason goes to the log, beside the access line that has only
+ * the status. 501 (a feature this node does not have) is not a fault. */
+static void log_fault(struct evhttp_request *req, int code, const char *msg)
+{
+	const char *uri = evhttp_request_get_uri(req);
+	fprintf(stderr, "cairn daemon: %d for %.200s: %.*s\n", code, uri ? uri : "?",
+	        (int)strcspn(msg, "\n"), msg);
+}
+
+void http_reply_text(struct evhttp_request *req, int code, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg - 1, fmt, ap);
+	va_end(ap);
+	strcat(msg, "\n");
+	if (code >= 500 && code != 501)
+		log_fault(req, code, msg);
+	/* Errors are not cached: a 404 may become a 200 when content arrives. */
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-store");
+	reply(req, code, "text/plain; charset=utf-8", msg, strlen(msg));
+}
+
+void http_reply_rpc_error(struct evhttp_request *req, int code, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (code >= 500 && code != 501)
+		log_fault(req, code, msg);
+	if (http_reply_json(req, code, json_pack("{s:s, s:i, s:s}", "Message", msg, "Code", 0, "Type",
+	                                         "error")) != 0)
+		reply(req, code, "application/json", "{\"Type\":\"error\"}\n", 17);
+}
+
+int http_reply_json(struct evhttp_request *req, int code, json_t *j)
+{
+	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	size_t n = text ? strlen(text) : 0;
+	char *body = text ? realloc(text, n + 2) : NULL;
+	json_decref(j);
+	if (!body) {
+		free(text);
+		return -1;
+	}
+	body[n] = '\n';
+	body[n + 1] = '\0';
+	reply(req, code, "application/json", body, n + 1);
+	free(body);
+	return 0;
+}
+
+int http_errno_status(int e)
+{
+	return e == ENOSPC || e == EDQUOT ? 507 : 500;
+}
+
+int http_parse_query(struct evhttp_request *req, struct evkeyvalq *q)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *s = uri ? evhttp_uri_get_query(uri) : NULL;
+
+	TAILQ_INIT(q);
+	return s ? evhttp_parse_query_str(s, q) : 0;
+}
+
+void http_log(struct evhttp_request *req, const char *server)
+{
+	static const char *names[] = {"GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE",
+	                              "CONNECT", "PATCH"};
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	const char *m = "?";
+	for (int i = 0; i < 9; i++)
+		if (cmd == (enum evhttp_cmd_type)(1 << i))
+			m = names[i];
+	time_t t = time(NULL);
+	struct tm tm;
+	char ts[32];
+	gmtime_r(&t, &tm);
+	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fprintf(stderr, "%s level=info server=%s method=%s uri=\"%s\" status=%d\n", ts, server, m,
+	        evhttp_request_get_uri(req), evhttp_request_get_response_code(req));
+}
+
+int http_url_split(const char *url, char *host, size_t hostcap, unsigned short *port,
+                   char *prefix, size_t prefixcap)
+{
+	struct evhttp_uri *u = evhttp_uri_parse(url);
+	const char *scheme = u ? evhttp_uri_get_scheme(u) : NULL;
+	const char *h = u ? evhttp_uri_get_host(u) : NULL;
+	const char *path = u ? evhttp_uri_get_path(u) : NULL;
+	int p = u ? evhttp_uri_get_port(u) : -1;
+	int ok = scheme && strcmp(scheme, "http") == 0 && h && *h && strlen(h) < hostcap &&
+	         !evhttp_uri_get_query(u) && strlen(path ? path : "") < prefixcap;
+	if (ok) {
+		snprintf(host, hostcap, "%s", h);
+		*port = (unsigned short)(p > 0 ? p : 80);
+		snprintf(prefix, prefixcap, "%s", path ? path : "");
+		size_t pl = strlen(prefix);
+		while (pl && prefix[pl - 1] == '/')
+			prefix[--pl] = '\0';
+	}
+	if (u) /* libevent's free does not take NULL (a port past 65535 parses to NULL) */
+		evhttp_uri_free(u);
+	return ok ? 0 : -1;
+}
+
+/* Decimal digits at *s, saturating at UINT64_MAX (a position past any body
+ * is as good as infinite). -1 if there is no digit. */
+static int range_number(const char **s, uint64_t *v)
+{
+	const char *p = *s;
+	uint64_t x = 0;
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++)
+		x = x > (UINT64_MAX - 9) / 10 ? UINT64_MAX : x * 10 + (uint64_t)(*p - '0');
+	*s = p;
+	*v = x;
+	return 0;
+}
+
+int http_parse_range(const char *h, uint64_t size, uint64_t *off, uint64_t *len)
+{
+	uint64_t a, b;
+	if (!h || strncmp(h, "bytes=", 6) != 0)
+		return 0;
+	const char *s = h + 6;
+	if (*s == '-') {
+		s++;
+		if (range_number(&s, &a) != 0 || *s)
+			return 0;
+		if (a == 0 || size == 0)
+			return -1;
+		*off = a >= size ? 0 : size - a;
+		*len = size - *off;
+		return 1;
+	}
+	if (range_number(&s, &a) != 0 || *s++ != '-')
+		return 0;
+	if (*s == '\0') {
+		b = UINT64_MAX;
+	} else if (range_number(&s, &b) != 0 || *s || b < a) {
+		return 0;
+	}
+	if (a >= size)
+		return -1;
+	if (b >= size)
+		b = size - 1;
+	*off = a;
+	*len = b - a + 1;
+	return 1;
+}
+
+int http_raw_field(const char *block, size_t len, const char *name, char *out, size_t cap)
+{
+	size_t nl = strlen(name);
+	const char *p = memchr(block, '\n', len), *end = block + len;
+	while (p && p + 1 < end) {
+		const char *line = p + 1;
+		const char *eol = memchr(line, '\n', (size_t)(end - line));
+		if (!eol)
+			break;
+		if ((size_t)(eol - line) > nl && strncasecmp(line, name, nl) == 0 && line[nl] == ':') {
+			const char *v = line + nl + 1;
+			while (v < eol && (*v == ' ' || *v == '\t'))
+				v++;
+			/* a NUL ends the value: what follows is not part of it */
+			size_t vl = strnlen(v, (size_t)(eol - v));
+			if (vl >= cap)
+				vl = cap - 1; /* (cut short: then trimmed like the whole) */
+			while (vl && (v[vl - 1] == '\r' || v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+				vl--;
+			memcpy(out, v, vl);
+			out[vl] = '\0';
+			return 1;
+		}
+		p = eol;
+	}
+	return 0;
+}
+
+int http_parse_bool(const char *s, int *out)
+{
+	static const char *yes[] = {"true", "1", "yes", "t"};
+	static const char *no[] = {"false", "0", "no", "f"};
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = 1;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = 0;
+			return 0;
+		}
+	}
+	return -1;
+}

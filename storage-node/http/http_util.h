@@ -1,0 +1,60 @@
+/*
+ * Small pieces every HTTP handler uses. Each handler ends in exactly one
+ * reply: one of these, or a streamed reply it finishes itself.
+ */
+#ifndef CAIRN_HTTP_UTIL_H
+#define CAIRN_HTTP_UTIL_H
+
+#include <event2/http.h>
+#include <stdint.h>
+
+/* A short text/plain body (the gateway's errors). */
+void http_reply_text(struct evhttp_request *req, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Kubo's RPC error body: {"Message": ..., "Code": 0, "Type": "error"}. */
+void http_reply_rpc_error(struct evhttp_request *req, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* j (taken over: decref'd) as a JSON body, with a final newline. 0, or -1
+ * if j is NULL or cannot be serialised (out of memory): nothing was sent,
+ * and the caller answers in its own error format. */
+#include <jansson.h>
+int http_reply_json(struct evhttp_request *req, int code, json_t *j);
+
+/* The status for a failed storage write: 507 Insufficient Storage when
+ * the disk (or quota) is full, else 500. */
+int http_errno_status(int e);
+
+/* Parse the request URI's query into q (decoded; the caller clears it with
+ * evhttp_clear_headers). Returns 0, or -1 for a malformed query. */
+struct evkeyvalq;
+int http_parse_query(struct evhttp_request *req, struct evkeyvalq *q);
+
+/* A Range header (RFC 9110 14.1) against a body of size bytes: one range of
+ * the form bytes=a-b, a- or -n, digits only. 1 with [*off, *off + *len)
+ * inside the body for a satisfiable range; 0 to ignore the header (absent,
+ * malformed, another unit, or several ranges: the whole body is sent); -1
+ * if it cannot be satisfied (416). */
+int http_parse_range(const char *h, uint64_t size, uint64_t *off, uint64_t *len);
+
+/* The value of header field name in a raw header block as it came off the
+ * wire (request line, fields, each ending in LF or CRLF), without the
+ * surrounding blanks, copied into out (cap bytes, NUL-terminated, cut
+ * short if longer). 1 if found, 0 if not. */
+int http_raw_field(const char *block, size_t len, const char *name, char *out, size_t cap);
+
+/* Log one line for a finished request (called from the completion hook). */
+void http_log(struct evhttp_request *req, const char *server);
+
+/* Split http://HOST[:PORT][/PREFIX] (no query): host, port (80 if none)
+ * and the prefix without trailing '/' ("" if none). 0, or -1 if url is not
+ * that or a part does not fit. */
+int http_url_split(const char *url, char *host, size_t hostcap, unsigned short *port,
+                   char *prefix, size_t prefixcap);
+
+/* A Kubo-style boolean, as query flags and command-line flags write it:
+ * "true"/"false", also 1/0, yes/no, t/f, any case. 0 with *out set, or -1. */
+int http_parse_bool(const char *s, int *out);
+
+#endif

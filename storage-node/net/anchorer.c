@@ -1,0 +1,451 @@
+#include "anchorer.h"
+#include "anchors.h"
+#include "cairn/multibase.h"
+
+#include "anchorlog.h"
+#include "chain.h"
+#include "checkpoint.h"
+#include "http_util.h"
+
+#include <event2/buffer.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* A transaction without a receipt this long is asked about: gone from the
+ * node's pool means dropped, and it is sent again. */
+#define DROP_CHECK_SECS 30
+#define BACKOFF_MAX_SECS 30
+#define POLL_MS 250
+
+enum step { S_IDLE, S_CHAIN_ID, S_ACCOUNTS, S_SEND, S_RECEIPT, S_CHECK_TX, S_HEAD, S_BLOCK };
+
+struct waiter {
+	struct evhttp_request *req;
+	uint64_t size;
+	time_t deadline;
+	struct waiter *next;
+};
+
+struct anchorer {
+	repo *r;
+	chain *c;
+	anchor_opts o;
+	struct event *timer;
+	enum step step;
+	int busy;               /* a call is in flight */
+	char chain_id[64];      /* "eip155:<id>" */
+	char from[64];
+	uint64_t size;          /* the checkpoint being anchored; 0: none */
+	uint8_t root[32];
+	char tx[80], block_hash[80];
+	uint64_t block;
+	time_t sent_at, last_anchor;
+	unsigned backoff;
+	int want;               /* a flush asked to anchor now */
+	struct waiter *waiters;
+};
+
+static void schedule(anchorer *a, unsigned ms)
+{
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+	evtimer_add(a->timer, &tv);
+}
+
+/* Keep the record of the checkpoint being anchored; a failure is logged
+ * (the step goes on from memory, and is retried from the chain on restart). */
+static void record_put(anchorer *a, json_t *rec)
+{
+	char err[REPO_ERR_MAX];
+	if (!rec || anchors_put(a->r, a->size, rec, err) != 0)
+		fprintf(stderr, "cairn daemon: anchoring: %s\n", rec ? err : "out of memory");
+}
+
+/* --- answering anchor/flush -------------------------------------------- */
+
+/* Answer req with the anchored checkpoint of this size. */
+static void answer(anchorer *a, struct evhttp_request *req, uint64_t size)
+{
+	char err[REPO_ERR_MAX];
+	checkpoint *cp = malloc(sizeof *cp);
+	json_t *rec = NULL;
+	if (!cp || checkpoint_get(a->r, size, cp, err) != 0 ||
+	    anchors_confirmed(a->r, size, &rec, err) != 0) {
+		http_reply_rpc_error(req, 500, "the anchor of checkpoint %" PRIu64 " cannot be read", size);
+		json_decref(rec);
+		free(cp);
+		return;
+	}
+	char root[65];
+	cairn_base_encode(CAIRN_BASE16, cp->root, 32, root, sizeof root, NULL);
+	json_t *j = json_pack("{s:I, s:s, s:s, s:o}", "size", (json_int_t)cp->size, "root", root,
+	                      "checkpoint", cp->note, "anchor", rec);
+	if (http_reply_json(req, 200, j) != 0)
+		http_reply_rpc_error(req, 500, "out of memory");
+	free(cp);
+}
+
+/* Answer the flushes this confirmation satisfies (or that timed out). */
+static void settle_waiters(anchorer *a, int confirmed_now)
+{
+	time_t now = time(NULL);
+	for (struct waiter **p = &a->waiters; *p;) {
+		struct waiter *w = *p;
+		if (confirmed_now && w->size <= a->size) {
+			answer(a, w->req, a->size);
+		} else if (now >= w->deadline) {
+			http_reply_rpc_error(w->req, 504, "not confirmed on chain within %d s; it goes on "
+			                     "being anchored", ANCHOR_FLUSH_TIMEOUT_SECS);
+		} else {
+			p = &w->next;
+			continue;
+		}
+		*p = w->next;
+		free(w);
+	}
+}
+
+/* --- the steps ----------------------------------------------------------- */
+
+static void tick(evutil_socket_t fd, short what, void *arg);
+
+static void fail(anchorer *a, const char *why)
+{
+	fprintf(stderr, "cairn daemon: anchoring: %s; retrying in %u s\n", why, a->backoff);
+	a->busy = 0;
+	schedule(a, a->backoff * 1000);
+	a->backoff = a->backoff * 2 > BACKOFF_MAX_SECS ? BACKOFF_MAX_SECS : a->backoff * 2;
+}
+
+static void ok_next(anchorer *a, enum step next, unsigned ms)
+{
+	a->busy = 0;
+	a->backoff = 1;
+	a->step = next;
+	schedule(a, ms);
+}
+
+static void on_chain_id(void *ctx, json_t *r, const char *err)
+{
+	anchorer *a = ctx;
+	if (err || !json_is_string(r)) {
+		fail(a, err ? err : "eth_chainId gave no id");
+		return;
+	}
+	snprintf(a->chain_id, sizeof a->chain_id, "eip155:%" PRIu64, chain_quantity(json_string_value(r)));
+	ok_next(a, S_IDLE, 0);
+}
+
+static void on_accounts(void *ctx, json_t *r, const char *err)
+{
+	anchorer *a = ctx;
+	const char *first = json_string_value(json_array_get(r, 0));
+	if (err || !first) {
+		fail(a, err ? err : "the chain node has no accounts (use --chain-from)");
+		return;
+	}
+	snprintf(a->from, sizeof a->from, "%s", first);
+	ok_next(a, S_IDLE, 0);
+}
+
+static void on_sent(void *ctx, json_t *r, const char *err)
+{
+	anchorer *a = ctx;
+	if (err || !json_is_string(r)) {
+		fail(a, err ? err : "eth_sendTransaction gave no hash");
+		return;
+	}
+	snprintf(a->tx, sizeof a->tx, "%s", json_string_value(r));
+	a->sent_at = time(NULL);
+	json_t *rec = json_pack("{s:s, s:s, s:b}", "chain", a->chain_id, "tx", a->tx, "confirmed", 0);
+	record_put(a, rec);
+	json_decref(rec);
+	fprintf(stderr, "cairn daemon: anchoring checkpoint %" PRIu64 ": sent %s\n", a->size, a->tx);
+	ok_next(a, S_RECEIPT, POLL_MS);
+}
+
+static void on_receipt(void *ctx, json_t *r, const char *err)
+{
+	anchorer *a = ctx;
+	if (err) {
+		fail(a, err);
+		return;
+	}
+	if (json_is_null(r)) {
+		if (time(NULL) - a->sent_at >= DROP_CHECK_SECS) {
+			ok_next(a, S_CHECK_TX, 0);
+			return;
+		}
+		ok_next(a, S_RECEIPT, POLL_MS);
+		return;
+	}
+	const char *status = json_string_value(json_object_get(r, "status"));
+	if (!status || chain_quantity(status) != 1) {
+		fprintf(stderr, "cairn daemon: anchoring: %s failed on chain; sending again\n", a->tx);
+		ok_next(a, S_SEND, 0);
+		return;
+	}
+	a->block = chain_quantity(json_string_value(json_object_get(r, "blockNumber")));
+	snprintf(a->block_hash, sizeof a->block_hash, "%s",
+	         json_string_value(json_object_get(r, "blockHash")) ? json_string_value(json_object_get(r, "blockHash")) : "");
+	ok_next(a, S_HEAD, 0);
+}
+
+static void on_check_tx(void *ctx, json_t *r, const char *err)
+{
+	anchorer *a = ctx;
+	if (err) {
+		fail(a, err);
+		return;
+	}
+	if (json_is_null(r)) {
+		fprintf(stderr, "cairn daemon: anchoring: %s is unknown to the chain node (dropped); "
+		        "sending again\n", a->tx);
+		ok_next(a, S_SEND, 0);
+		return;
+	}
+	a->sent_at = time(NULL); /* still pending: wait another round */
+	ok_next(a, S_RECEIPT, POLL_MS);
+}
+
+static void on_head(void *ctx, json_t *r, const char *err)
+{
+	anchorer *a = ctx;
+	if (err || !json_is_string(r)) {
+		fail(a, err ? err : "eth_blockNumber gave no number");
+		return;
+	}
+	uint64_t head = chain_quantity(json_string_value(r));
+	if (head + 1 < a->block + a->o.confirmations) {
+		ok_next(a, S_HEAD, POLL_MS);
+		return;
+	}
+	ok_next(a, S_BLOCK, 0);
+}
+
+static void on_block(void *ctx, json_t *r, const char *err)
+{
+	anchorer *a = ctx;
+	if (err) {
+		fail(a, err);
+		return;
+	}
+	const char *hash = json_string_value(json_object_get(r, "hash"));
+	if (!hash || strcmp(hash, a->block_hash) != 0) {
+		/* the block was replaced (a reorganisation): look at the receipt again */
+		fprintf(stderr, "cairn daemon: anchoring: block %" PRIu64 " changed; checking %s again\n",
+		        a->block, a->tx);
+		ok_next(a, S_RECEIPT, 0);
+		return;
+	}
+	time_t t = (time_t)chain_quantity(json_string_value(json_object_get(r, "timestamp")));
+	struct tm tm;
+	char when[32];
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	json_t *rec = json_pack("{s:s, s:s, s:I, s:s, s:s, s:b}", "chain", a->chain_id, "tx", a->tx,
+	                        "block", (json_int_t)a->block, "block_hash", a->block_hash, "time",
+	                        when, "confirmed", 1);
+	record_put(a, rec);
+	json_decref(rec);
+	fprintf(stderr, "cairn daemon: checkpoint %" PRIu64 " anchored: %s in block %" PRIu64 " (%s)\n",
+	        a->size, a->tx, a->block, a->chain_id);
+	a->last_anchor = time(NULL);
+	settle_waiters(a, 1);
+	a->size = 0;
+	ok_next(a, S_IDLE, 0);
+}
+
+/* Idle: decide whether a checkpoint should go on chain now. */
+static void idle(anchorer *a)
+{
+	char err[REPO_ERR_MAX];
+	uint64_t size, done;
+	/* A failed read of the records is never "nothing pending": that could
+	 * send a second transaction for a checkpoint already sent. */
+	int pending = anchors_pending(a->r, &a->size, a->tx, sizeof a->tx, err);
+	int confirmed = pending < 0 ? -1 : anchors_newest_confirmed(a->r, &done, err);
+	if (pending < 0 || confirmed < 0) {
+		fprintf(stderr, "cairn daemon: anchoring: reading the anchor records: %s\n", err);
+		a->size = 0;
+		schedule(a, 1000);
+		return;
+	}
+	if (confirmed == 1)
+		done = 0;
+	if (pending == 0) {
+		checkpoint cp;
+		if (checkpoint_get(a->r, a->size, &cp, err) == 0) {
+			memcpy(a->root, cp.root, 32);
+			a->sent_at = time(NULL);
+			a->step = S_RECEIPT; /* resume: never send a second transaction blindly */
+			schedule(a, 0);
+			return;
+		}
+		a->size = 0;
+	}
+	if (anchorlog_size(a->r, &size, err) != 0) {
+		fprintf(stderr, "cairn daemon: anchoring: %s\n", err);
+		schedule(a, 1000);
+		return;
+	}
+	time_t now = time(NULL);
+	int due = size > done && (a->want || (a->o.batch && size - done >= a->o.batch) ||
+	                          now - a->last_anchor >= (time_t)a->o.interval);
+	if (!due) {
+		settle_waiters(a, 0);
+		schedule(a, 500);
+		return;
+	}
+	checkpoint *cp = malloc(sizeof *cp);
+	if (!cp || checkpoint_make(a->r, cp, NULL, err) != 0) {
+		fprintf(stderr, "cairn daemon: anchoring: %s\n", cp ? err : "out of memory");
+		free(cp);
+		schedule(a, 1000);
+		return;
+	}
+	a->want = 0;
+	a->size = cp->size;
+	memcpy(a->root, cp->root, 32);
+	free(cp);
+	a->step = S_SEND;
+	schedule(a, 0);
+}
+
+static void tick(evutil_socket_t fd, short what, void *arg)
+{
+	anchorer *a = arg;
+	(void)fd;
+	(void)what;
+	if (a->busy)
+		return;
+	if (!a->chain_id[0]) {
+		a->busy = 1;
+		chain_call(a->c, "eth_chainId", NULL, on_chain_id, a);
+		return;
+	}
+	if (!a->from[0]) {
+		a->busy = 1;
+		chain_call(a->c, "eth_accounts", NULL, on_accounts, a);
+		return;
+	}
+	char q[80];
+	switch (a->step) {
+	case S_IDLE:
+	case S_CHAIN_ID:
+	case S_ACCOUNTS:
+		idle(a);
+		return;
+	case S_SEND: {
+		uint8_t data[40];
+		char hex[2 + 80 + 1] = "0x";
+		memcpy(data, a->root, 32);
+		repo_put_be64(a->size, data + 32);
+		cairn_base_encode(CAIRN_BASE16, data, sizeof data, hex + 2, sizeof hex - 2, NULL);
+		a->busy = 1;
+		chain_call(a->c, "eth_sendTransaction",
+		           json_pack("[{s:s, s:s, s:s}]", "from", a->from, "to", a->from, "data", hex),
+		           on_sent, a);
+		return;
+	}
+	case S_RECEIPT:
+		a->busy = 1;
+		chain_call(a->c, "eth_getTransactionReceipt", json_pack("[s]", a->tx), on_receipt, a);
+		return;
+	case S_CHECK_TX:
+		a->busy = 1;
+		chain_call(a->c, "eth_getTransactionByHash", json_pack("[s]", a->tx), on_check_tx, a);
+		return;
+	case S_HEAD:
+		a->busy = 1;
+		chain_call(a->c, "eth_blockNumber", NULL, on_head, a);
+		return;
+	case S_BLOCK:
+		snprintf(q, sizeof q, "0x%" PRIx64, a->block);
+		a->busy = 1;
+		chain_call(a->c, "eth_getBlockByNumber", json_pack("[s, b]", q, 0), on_block, a);
+		return;
+	}
+}
+
+anchorer *anchorer_new(struct event_base *base, repo *r, const anchor_opts *o, char *err)
+{
+	anchorer *a = calloc(1, sizeof *a);
+	if (!a) {
+		snprintf(err, 256, "out of memory");
+		return NULL;
+	}
+	a->r = r;
+	a->o = *o;
+	if (!a->o.interval)
+		a->o.interval = ANCHOR_INTERVAL_DEFAULT;
+	if (!a->o.confirmations)
+		a->o.confirmations = ANCHOR_CONFIRMATIONS_DEFAULT;
+	if (o->from)
+		snprintf(a->from, sizeof a->from, "%s", o->from);
+	a->backoff = 1;
+	a->last_anchor = time(NULL);
+	a->c = chain_new(base, o->rpc, err);
+	a->timer = a->c ? evtimer_new(base, tick, a) : NULL;
+	if (!a->timer) {
+		anchorer_free(a);
+		return NULL;
+	}
+	schedule(a, 0);
+	return a;
+}
+
+void anchorer_flush(anchorer *a, struct evhttp_request *req)
+{
+	struct waiter *w = malloc(sizeof *w);
+	char err[REPO_ERR_MAX];
+	uint64_t size;
+	if (!w || anchorlog_size(a->r, &size, err) != 0) {
+		free(w);
+		http_reply_rpc_error(req, 500, "%s", w ? err : "out of memory");
+		return;
+	}
+	uint64_t done;
+	int rc = anchors_newest_confirmed(a->r, &done, err);
+	if (rc < 0) {
+		free(w);
+		http_reply_rpc_error(req, 500, "%s", err);
+		return;
+	}
+	if (rc == 0 && size <= done) { /* already on chain */
+		free(w);
+		answer(a, req, done);
+		return;
+	}
+	if (size == 0) {
+		free(w);
+		http_reply_rpc_error(req, 409, "the anchoring log is empty: anchor/add some CIDs first");
+		return;
+	}
+	w->req = req;
+	w->size = size;
+	w->deadline = time(NULL) + ANCHOR_FLUSH_TIMEOUT_SECS;
+	w->next = a->waiters;
+	a->waiters = w;
+	a->want = 1;
+	if (!a->busy && a->step == S_IDLE)
+		schedule(a, 0);
+}
+
+void anchorer_free(anchorer *a)
+{
+	if (!a)
+		return;
+	while (a->waiters) {
+		struct waiter *w = a->waiters;
+		a->waiters = w->next;
+		http_reply_rpc_error(w->req, 503, "the daemon is stopping");
+		free(w);
+	}
+	if (a->timer)
+		event_free(a->timer);
+	chain_free(a->c);
+	free(a);
+}

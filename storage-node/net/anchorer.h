@@ -1,0 +1,48 @@
+/*
+ * Putting checkpoints on an Ethereum chain, from the daemon's event loop.
+ *
+ * At each interval (or once enough leaves wait, or on anchor/flush) the
+ * newest checkpoint's root goes on chain: eth_sendTransaction from the
+ * configured account (default: the node's first eth_accounts entry) to
+ * itself, input = root (32 bytes) ‖ tree size (8 bytes, big-endian). The
+ * anchorer waits for the receipt (status 1) and for K confirmations, reads
+ * the block's hash and time, and records the anchor. Every step is kept in
+ * the index ("anchors", keyed by tree size, a JSON record), so a restart
+ * resumes a pending transaction instead of sending another; a transaction
+ * the chain has forgotten (dropped) is sent again; an unreachable chain
+ * is retried with backoff (1 s doubling to 30 s). Nothing is lost, and a
+ * checkpoint is confirmed on chain once.
+ */
+#ifndef CAIRN_ANCHORER_H
+#define CAIRN_ANCHORER_H
+
+#include <event2/event.h>
+#include <event2/http.h>
+
+#include "repo.h"
+
+typedef struct anchor_opts {
+	const char *rpc;            /* http://HOST:PORT of the chain node; NULL: no chain */
+	const char *from;           /* account; NULL: the first of eth_accounts */
+	unsigned interval;          /* seconds between anchors of a growing log */
+	unsigned long long batch;   /* anchor as soon as this many leaves wait (0: off) */
+	unsigned confirmations;     /* blocks, counting the transaction's own */
+} anchor_opts;
+
+#define ANCHOR_INTERVAL_DEFAULT 60
+#define ANCHOR_CONFIRMATIONS_DEFAULT 1
+/* How long anchor/flush waits for the confirmation before answering 504. */
+#define ANCHOR_FLUSH_TIMEOUT_SECS 120
+
+typedef struct anchorer anchorer;
+
+/* Start anchoring the log of repo r from base's loop (NULL with err, of
+ * REPO_ERR_MAX bytes, set on a bad option). The caller keeps base and r. */
+anchorer *anchorer_new(struct event_base *base, repo *r, const anchor_opts *o, char *err);
+void anchorer_free(anchorer *a);
+
+/* Anchor now, and answer req (an anchor/flush) once a checkpoint covering
+ * the log as it is now is confirmed on chain. */
+void anchorer_flush(anchorer *a, struct evhttp_request *req);
+
+#endif

@@ -1,0 +1,609 @@
+#include "peers.h"
+#include "conns.h"
+
+#include "car_io.h"
+#include "dir.h"
+#include "http_util.h"
+
+#include <event2/bufferevent.h>
+#include <event2/http.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+typedef struct peer {
+	char url[PEER_URL_MAX];
+	char host[128];
+	unsigned short port;
+	char prefix[PEER_URL_MAX]; /* path before /ipfs/, without a trailing '/' */
+	unsigned fails;            /* consecutive failures */
+	time_t down_until;         /* skipped until then */
+	uint64_t ok, not_found, failed, bad; /* fetches by outcome */
+	uint64_t blocks, bytes;    /* verified and stored */
+} peer;
+
+struct peers {
+	struct event_base *base;
+	repo *r;
+	peer list[PEERS_MAX];
+	size_t n;
+	unsigned timeout;
+	/* routers: asked for providers when no peer had the content */
+	char routers[PEERS_MAX][PEER_URL_MAX];
+	size_t nrouters;
+	char self[128];            /* our PeerID: never our own provider */
+};
+
+struct peer_fetch {
+	peers *p;
+	cairn_cid root;
+	char *path;
+	int scope;
+	peers_done_fn done;
+	void *ctx;
+	size_t next;               /* the next peer of `set` to try */
+	peers *set;                /* p, then the providers the routers named */
+	size_t router;             /* the next router to ask */
+	int routed;                /* the routers were asked */
+	/* the attempt in flight */
+	peer *cur;
+	struct evhttp_connection *evcon;
+	car_import ci;
+	int status;                /* HTTP status of the attempt, 0 before */
+	int lied;                  /* the peer sent something that is not what it claims */
+	int timed_out;
+	int cancelled;             /* the client went away */
+	struct evhttp_connection *client; /* its connection, watched for that */
+	uint64_t committed;        /* bytes of the attempt made visible so far */
+	void (*on_block)(void *ctx, const cairn_cid *cid, const uint8_t *data, size_t len);
+	void *on_block_ctx;
+	int paused;
+	/* over all attempts */
+	int asked, said_404, any_timeout;
+	char why[1024];
+};
+
+static const char *const scope_names[] = {"block", "entity", "all"};
+
+peers *peers_new(struct event_base *base, repo *r, const char *const *urls, size_t n,
+                 unsigned timeout_secs, char *err)
+{
+	if (n > PEERS_MAX) {
+		snprintf(err, REPO_ERR_MAX, "at most %d peers", PEERS_MAX);
+		return NULL;
+	}
+	peers *p = calloc(1, sizeof *p);
+	if (!p) {
+		snprintf(err, REPO_ERR_MAX, "out of memory");
+		return NULL;
+	}
+	p->base = base;
+	p->r = r;
+	p->timeout = timeout_secs ? timeout_secs : PEER_TIMEOUT_SECS;
+	for (size_t i = 0; i < n; i++) {
+		peer *e = &p->list[i];
+		if (strlen(urls[i]) >= sizeof e->url ||
+		    http_url_split(urls[i], e->host, sizeof e->host, &e->port, e->prefix, sizeof e->prefix) != 0) {
+			snprintf(err, REPO_ERR_MAX, "peer '%.100s' is not http://HOST[:PORT][/PREFIX]", urls[i]);
+			free(p);
+			return NULL;
+		}
+		snprintf(e->url, sizeof e->url, "%s", urls[i]);
+	}
+	p->n = n;
+	return p;
+}
+
+void peers_free(peers *p)
+{
+	free(p);
+}
+
+static void note(peer_fetch *f, const char *fmt, const char *detail)
+{
+	size_t l = strlen(f->why);
+	snprintf(f->why + l, sizeof f->why - l, "%s%s: ", l ? "; " : "", f->cur->url);
+	l = strlen(f->why);
+	snprintf(f->why + l, sizeof f->why - l, fmt, detail);
+}
+
+static void try_next(peer_fetch *f);
+static int ask_router(peer_fetch *f);
+
+static void finish(peer_fetch *f, int outcome)
+{
+	if (f->set != f->p)
+		peers_free(f->set);
+	if (f->client && !f->cancelled)
+		conns_set_close_hook(f->client, NULL, NULL);
+	f->done(f->ctx, f->cancelled ? FETCH_CANCELLED : outcome, f->why);
+	free(f->path);
+	free(f);
+}
+
+/* End the attempt's connection now: closing the socket makes evhttp fail
+ * the request, whose callback then moves on. */
+static void drop_connection(peer_fetch *f)
+{
+	struct bufferevent *bev = f->evcon ? evhttp_connection_get_bufferevent(f->evcon) : NULL;
+	if (bev && bufferevent_getfd(bev) >= 0)
+		shutdown(bufferevent_getfd(bev), SHUT_RDWR);
+}
+
+static void on_chunk(struct evhttp_request *req, void *arg)
+{
+	peer_fetch *f = arg;
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	f->status = evhttp_request_get_response_code(req);
+	if (f->status != 200 || f->lied || f->cancelled)
+		return; /* an error page, or a transfer being dropped: ignored */
+	struct evbuffer_iovec v[8];
+	int nv;
+	while ((nv = evbuffer_peek(in, -1, NULL, v, 8)) > 0) {
+		size_t taken = 0;
+		for (int i = 0; i < nv && i < 8; i++) {
+			if (car_import_feed(&f->ci, v[i].iov_base, v[i].iov_len) != 0) {
+				f->lied = f->ci.io_errno == 0; /* else: our disk, not their fault */
+				drop_connection(f);
+				return;
+			}
+			taken += v[i].iov_len;
+		}
+		evbuffer_drain(in, taken);
+	}
+	/* Large DAGs become visible as they come, so a failure later keeps
+	 * what was verified, and a failed fetch elsewhere (which drops the
+	 * blockstore's uncommitted batch) costs little. */
+	if (f->ci.bytes - f->committed >= PEER_COMMIT_BYTES) {
+		if (blockstore_commit_cache(&f->p->r->bs, f->ci.err) != 0) {
+			f->ci.io_errno = 1;
+			drop_connection(f);
+			return;
+		}
+		f->committed = f->ci.bytes;
+	}
+}
+
+static void on_error(enum evhttp_request_error e, void *arg)
+{
+	peer_fetch *f = arg;
+	if (e == EVREQ_HTTP_TIMEOUT)
+		f->timed_out = 1;
+}
+
+static void penalise(peer *e, unsigned secs)
+{
+	e->down_until = time(NULL) + secs;
+}
+
+static void on_done(struct evhttp_request *req, void *arg)
+{
+	peer_fetch *f = arg;
+	peer *e = f->cur;
+	int status = req ? evhttp_request_get_response_code(req) : 0;
+	char detail[700];
+	f->evcon = NULL; /* freed by evhttp once this returns */
+	f->asked++;
+	if (f->cancelled) {
+		car_import_free(&f->ci);
+		finish(f, FETCH_FAILED);
+		return;
+	}
+	if (f->lied) {
+		e->bad++;
+		penalise(e, PEER_BAD_SECS);
+		fprintf(stderr, "cairn daemon: peer %s sent bad data (%s); not asked again for %d s\n",
+		        e->url, f->ci.err, PEER_BAD_SECS);
+		note(f, "sent data that is not what it claims (%s)", f->ci.err);
+	} else if (status == 200 && f->ci.blocks > 0 && car_import_finish(&f->ci) == 0) {
+		e->ok++;
+		e->fails = 0;
+		e->down_until = 0;
+		e->blocks += f->ci.blocks;
+		e->bytes += f->ci.bytes;
+		car_import_free(&f->ci);
+		finish(f, FETCH_OK);
+		return;
+	} else if (status == 404 || status == 410) {
+		e->not_found++;
+		e->fails = 0;
+		f->said_404++;
+		note(f, "%s", "does not have it (404)");
+	} else {
+		e->failed++;
+		e->fails++;
+		unsigned secs = PEER_DOWN_SECS;
+		for (unsigned i = 1; i < e->fails && secs < PEER_DOWN_MAX_SECS; i++)
+			secs *= 2;
+		penalise(e, secs < PEER_DOWN_MAX_SECS ? secs : PEER_DOWN_MAX_SECS);
+		if (f->timed_out) {
+			f->any_timeout = 1;
+			snprintf(detail, sizeof detail, "timed out after %u s", f->p->timeout);
+		} else if (status == 0) {
+			snprintf(detail, sizeof detail, "could not be reached, or the transfer broke");
+		} else if (status == 200 && f->ci.err[0]) {
+			snprintf(detail, sizeof detail, "%s", f->ci.err);
+		} else if (status == 200) {
+			snprintf(detail, sizeof detail, "sent no blocks");
+		} else {
+			snprintf(detail, sizeof detail, "answered %d", status);
+		}
+		note(f, "%s", detail);
+	}
+	car_import_free(&f->ci);
+	try_next(f);
+}
+
+/* Start the attempt on peer e: 0, or -1 (it was noted why). */
+static int start(peer_fetch *f, peer *e)
+{
+	char cid[CAIRN_CID_TEXT_MAX], uri[PEER_URL_MAX + CAIRN_CID_TEXT_MAX + 4096];
+	f->cur = e;
+	f->status = 0;
+	f->lied = f->timed_out = 0;
+	f->committed = 0;
+	car_import_init(&f->ci, f->p->r);
+	f->ci.cache = 1;
+	f->ci.on_block = f->on_block;
+	f->ci.on_block_ctx = f->on_block_ctx;
+	f->paused = 0;
+	cairn_cid_to_string(&f->root, cid, sizeof cid, NULL);
+	snprintf(uri, sizeof uri, "%s/ipfs/%s%s?format=car&dag-scope=%s", e->prefix, cid, f->path,
+	         scope_names[f->scope]);
+	f->evcon = evhttp_connection_base_new(f->p->base, NULL, e->host, e->port);
+	struct evhttp_request *req = f->evcon ? evhttp_request_new(on_done, f) : NULL;
+	if (!req) {
+		if (f->evcon)
+			evhttp_connection_free(f->evcon);
+		f->evcon = NULL;
+		car_import_free(&f->ci);
+		note(f, "%s", "out of memory");
+		return -1;
+	}
+	evhttp_connection_set_timeout(f->evcon, (int)f->p->timeout);
+	evhttp_request_set_chunked_cb(req, on_chunk);
+	evhttp_request_set_error_cb(req, on_error);
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	evhttp_add_header(h, "Host", e->host);
+	evhttp_add_header(h, "Accept", "application/vnd.ipld.car");
+	evhttp_add_header(h, "User-Agent", "cairn");
+	if (evhttp_make_request(f->evcon, req, EVHTTP_REQ_GET, uri) != 0) {
+		/* evhttp freed the request */
+		evhttp_connection_free(f->evcon);
+		f->evcon = NULL;
+		car_import_free(&f->ci);
+		note(f, "%s", "could not send the request");
+		return -1;
+	}
+	evhttp_connection_free_on_completion(f->evcon);
+	return 0;
+}
+
+static void try_next(peer_fetch *f)
+{
+	time_t now = time(NULL);
+	while (f->next < f->set->n) {
+		peer *e = &f->set->list[f->next++];
+		if (e->down_until > now) {
+			f->cur = e;
+			note(f, "%s", e->bad && e->down_until - now > PEER_DOWN_MAX_SECS
+			                  ? "skipped: it sent bad data" : "skipped: it was failing");
+			continue;
+		}
+		if (start(f, e) == 0)
+			return;
+	}
+	if (f->router < f->p->nrouters && ask_router(f) == 0)
+		return;
+	if (f->asked > 0 && f->said_404 == f->asked)
+		finish(f, FETCH_NOT_FOUND);
+	else
+		finish(f, f->any_timeout ? FETCH_TIMEOUT : FETCH_FAILED);
+}
+
+static void kick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	peer_fetch *f = arg;
+	if (f->cancelled) {
+		finish(f, FETCH_FAILED);
+		return;
+	}
+	try_next(f);
+}
+
+int peers_multiaddr_url(const char *ma, char *out, size_t cap)
+{
+	char proto[16], host[256], tcp[8], http[8];
+	unsigned port;
+	if (sscanf(ma, "/%15[^/]/%255[^/]/%7[^/]/%u/%7[^/]", proto, host, tcp, &port, http) != 5 ||
+	    strcmp(tcp, "tcp") != 0 || strcmp(http, "http") != 0 || port == 0 || port > 65535)
+		return -1;
+	if (strcmp(proto, "ip6") == 0)
+		snprintf(out, cap, "http://[%s]:%u", host, port);
+	else if (!strcmp(proto, "ip4") || !strcmp(proto, "dns") || !strcmp(proto, "dns4") ||
+	         !strcmp(proto, "dns6"))
+		snprintf(out, cap, "http://%s:%u", host, port);
+	else
+		return -1;
+	return 0;
+}
+
+/* A router's answer: the providers it names become the peers to try. */
+static void on_router(struct evhttp_request *req, void *arg)
+{
+	peer_fetch *f = arg;
+	const char *router = f->p->routers[f->router - 1];
+	int status = req ? evhttp_request_get_response_code(req) : 0;
+	const char *urls[PEERS_MAX];
+	char bufs[PEERS_MAX][PEER_URL_MAX], err[REPO_ERR_MAX], msg[300];
+	size_t count = 0, i, k;
+	json_t *prov;
+	f->evcon = NULL;
+	if (f->cancelled) {
+		finish(f, FETCH_FAILED);
+		return;
+	}
+	json_t *body = NULL;
+	if (status == 200) {
+		struct evbuffer *in = evhttp_request_get_input_buffer(req);
+		body = json_loadb((const char *)evbuffer_pullup(in, -1), evbuffer_get_length(in), 0, NULL);
+	}
+	json_array_foreach(json_object_get(body, "Providers"), i, prov) {
+		const char *id = json_string_value(json_object_get(prov, "ID"));
+		json_t *protos = json_object_get(prov, "Protocols"), *a;
+		int gw = !json_is_array(protos) || json_array_size(protos) == 0;
+		json_array_foreach(protos, k, a)
+			gw |= json_is_string(a) && strcmp(json_string_value(a), "transport-ipfs-gateway-http") == 0;
+		if (!gw || (id && strcmp(id, f->p->self) == 0))
+			continue;
+		json_array_foreach(json_object_get(prov, "Addrs"), k, a) {
+			if (count < PEERS_MAX && json_is_string(a) &&
+			    peers_multiaddr_url(json_string_value(a), bufs[count], PEER_URL_MAX) == 0) {
+				urls[count] = bufs[count];
+				count++;
+			}
+		}
+	}
+	json_decref(body);
+	peers *set = count ? peers_new(f->p->base, f->p->r, urls, count, f->p->timeout, err) : NULL;
+	if (!set) {
+		size_t l = strlen(f->why);
+		if (status == 200 || status == 404)
+			snprintf(msg, sizeof msg, "router %s: no gateway provider", router);
+		else
+			snprintf(msg, sizeof msg, "router %s: %s", router, status ? "an error" : "unreachable");
+		snprintf(f->why + l, sizeof f->why - l, "%s%s", l ? "; " : "", msg);
+		try_next(f);
+		return;
+	}
+	if (f->set != f->p)
+		peers_free(f->set);
+	f->set = set;
+	f->next = 0;
+	try_next(f);
+}
+
+/* Ask the next router who has the root. 0 if asked, -1 if it could not be. */
+static int ask_router(peer_fetch *f)
+{
+	char cid[CAIRN_CID_TEXT_MAX], path[PEER_URL_MAX + CAIRN_CID_TEXT_MAX + 32];
+	char host[128], prefix[PEER_URL_MAX];
+	unsigned short port;
+	struct evhttp_request *req = NULL;
+	if (http_url_split(f->p->routers[f->router++], host, sizeof host, &port, prefix, sizeof prefix) != 0)
+		return -1;
+	cairn_cid_to_string(&f->root, cid, sizeof cid, NULL);
+	snprintf(path, sizeof path, "%s/routing/v1/providers/%s", prefix, cid);
+	if ((f->evcon = evhttp_connection_base_new(f->p->base, NULL, host, port)) &&
+	    (req = evhttp_request_new(on_router, f))) {
+		evhttp_connection_set_timeout(f->evcon, (int)f->p->timeout);
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Host", host);
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Accept", "application/json");
+		if (evhttp_make_request(f->evcon, req, EVHTTP_REQ_GET, path) == 0) {
+			evhttp_connection_free_on_completion(f->evcon);
+			return 0;
+		}
+	}
+	if (f->evcon)
+		evhttp_connection_free(f->evcon);
+	f->evcon = NULL;
+	return -1;
+}
+
+int peers_add_routers(peers *p, const char *const *urls, size_t n, const char *self, char *err)
+{
+	if (n > PEERS_MAX) {
+		snprintf(err, REPO_ERR_MAX, "at most %d routers", PEERS_MAX);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char host[128], prefix[PEER_URL_MAX];
+		unsigned short port;
+		if (strlen(urls[i]) >= PEER_URL_MAX ||
+		    http_url_split(urls[i], host, sizeof host, &port, prefix, sizeof prefix) != 0) {
+			snprintf(err, REPO_ERR_MAX, "router '%.100s' is not http://HOST[:PORT][/PREFIX]", urls[i]);
+			return -1;
+		}
+		snprintf(p->routers[i], PEER_URL_MAX, "%s", urls[i]);
+	}
+	p->nrouters = n;
+	snprintf(p->self, sizeof p->self, "%s", self);
+	return 0;
+}
+
+void peer_fetch_on_block(peer_fetch *f,
+                         void (*fn)(void *ctx, const cairn_cid *cid, const uint8_t *data, size_t len),
+                         void *ctx)
+{
+	f->on_block = fn;
+	f->on_block_ctx = ctx;
+}
+
+void peer_fetch_pause(peer_fetch *f, int paused)
+{
+	struct bufferevent *bev = f->evcon ? evhttp_connection_get_bufferevent(f->evcon) : NULL;
+	if (!bev || f->paused == paused)
+		return;
+	f->paused = paused;
+	if (paused)
+		bufferevent_disable(bev, EV_READ);
+	else
+		bufferevent_enable(bev, EV_READ);
+}
+
+static void client_gone(struct evhttp_connection *evcon, void *arg)
+{
+	peer_fetch *f = arg;
+	(void)evcon;
+	f->cancelled = 1;
+	drop_connection(f); /* on_done (or kick) finishes f */
+}
+
+peer_fetch *peers_fetch(peers *p, struct evhttp_request *req, const cairn_cid *root,
+                        const char *path, int scope, peers_done_fn done, void *ctx)
+{
+	peer_fetch *f = calloc(1, sizeof *f);
+	if (!f || !(f->path = strdup(path ? path : ""))) {
+		free(f);
+		return NULL;
+	}
+	f->p = p;
+	f->set = p;
+	f->root = *root;
+	f->scope = scope < 0 || scope > 2 ? FETCH_SCOPE_ENTITY : scope;
+	f->done = done;
+	f->ctx = ctx;
+	/* Started from the loop, so done never runs inside the caller. */
+	if (event_base_once(p->base, -1, EV_TIMEOUT, kick, f, NULL) != 0) {
+		free(f->path);
+		free(f);
+		return NULL;
+	}
+	if (req && (f->client = evhttp_request_get_connection(req)))
+		conns_set_close_hook(f->client, client_gone, f);
+	return f;
+}
+
+void peers_metrics(const peers *p, struct evbuffer *out)
+{
+	time_t now = time(NULL);
+	evbuffer_add_printf(out, "# HELP cairn_peer_fetches_total Fetches from each peer, by outcome.\n"
+	                         "# TYPE cairn_peer_fetches_total counter\n");
+	for (size_t i = 0; i < p->n; i++) {
+		const peer *e = &p->list[i];
+		evbuffer_add_printf(out,
+		                    "cairn_peer_fetches_total{peer=\"%s\",outcome=\"ok\"} %" PRIu64 "\n"
+		                    "cairn_peer_fetches_total{peer=\"%s\",outcome=\"not_found\"} %" PRIu64 "\n"
+		                    "cairn_peer_fetches_total{peer=\"%s\",outcome=\"failed\"} %" PRIu64 "\n"
+		                    "cairn_peer_fetches_total{peer=\"%s\",outcome=\"bad_data\"} %" PRIu64 "\n",
+		                    e->url, e->ok, e->url, e->not_found, e->url, e->failed, e->url, e->bad);
+	}
+	evbuffer_add_printf(out, "# HELP cairn_peer_blocks_total Blocks fetched from each peer, verified and stored.\n"
+	                         "# TYPE cairn_peer_blocks_total counter\n");
+	for (size_t i = 0; i < p->n; i++)
+		evbuffer_add_printf(out, "cairn_peer_blocks_total{peer=\"%s\"} %" PRIu64 "\n", p->list[i].url,
+		                    p->list[i].blocks);
+	evbuffer_add_printf(out, "# HELP cairn_peer_bytes_total Block bytes fetched from each peer.\n"
+	                         "# TYPE cairn_peer_bytes_total counter\n");
+	for (size_t i = 0; i < p->n; i++)
+		evbuffer_add_printf(out, "cairn_peer_bytes_total{peer=\"%s\"} %" PRIu64 "\n", p->list[i].url,
+		                    p->list[i].bytes);
+	evbuffer_add_printf(out, "# HELP cairn_peer_up Whether each peer is asked now (0: skipped after failures or bad data).\n"
+	                         "# TYPE cairn_peer_up gauge\n");
+	for (size_t i = 0; i < p->n; i++)
+		evbuffer_add_printf(out, "cairn_peer_up{peer=\"%s\"} %d\n", p->list[i].url,
+		                    p->list[i].down_until <= now);
+}
+
+/* --- completing what a request needs, fetch after fetch ----------------- */
+
+struct completion {
+	peers *p;
+	struct evhttp_request *req;
+	cairn_cid root;
+	char *path;
+	int scope, round;
+	unsigned need;
+	peers_done_fn done;
+	void *ctx;
+};
+
+/* The first block missing of what c needs: 1 with *where set, else 0. */
+static int first_missing(const struct completion *c, cairn_cid *where)
+{
+	char err[REPO_ERR_MAX];
+	cairn_cid cid;
+	blockstore *bs = &c->p->r->bs;
+	int rc = dir_resolve(bs, &c->root, c->path, &cid, NULL, where, err);
+	if (rc == 0 && (c->need & PEERS_NEED_DAG))
+		rc = dag_find_missing(bs, &cid, DAG_RECURSIVE, where, err);
+	else if (rc == 0 && cid.mh.code != CAIRN_MH_IDENTITY && !blockstore_has(bs, &cid))
+		rc = DAG_MISSING, *where = cid;
+	return rc == DAG_MISSING;
+}
+
+static void completion_fetched(void *ctx, int outcome, const char *msg);
+
+/* Fetch round c->round: root/path as written the first time if there is
+ * a path (a peer resolves it in one go), else from the missing block down.
+ * 0 if under way. */
+static int completion_fetch(struct completion *c, const cairn_cid *where)
+{
+	char url_path[4096] = "";
+	int by_path = c->round == 0 && c->path[0];
+	for (const char *s = c->path; by_path && *s;) {
+		size_t sl = strcspn(s + 1, "/");
+		char *e = evhttp_uriencode(s + 1, (ev_ssize_t)sl, 0);
+		size_t used = strlen(url_path);
+		if (!e)
+			return -1;
+		snprintf(url_path + used, sizeof url_path - used, "/%s", e);
+		free(e);
+		s += 1 + sl;
+	}
+	return peers_fetch(c->p, c->req, by_path ? &c->root : where, url_path, c->scope,
+	                   completion_fetched, c) ? 0 : -1;
+}
+
+static void completion_fetched(void *ctx, int outcome, const char *msg)
+{
+	struct completion *c = ctx;
+	cairn_cid where;
+	if (outcome == FETCH_OK && ++c->round < PEERS_FETCH_ROUNDS && first_missing(c, &where) &&
+	    completion_fetch(c, &where) == 0)
+		return; /* another round */
+	c->done(c->ctx, outcome, msg);
+	free(c->path);
+	free(c);
+}
+
+int peers_complete(peers *p, struct evhttp_request *req, const cairn_cid *root, const char *path,
+                   int scope, unsigned need, peers_done_fn done, void *ctx)
+{
+	struct completion *c;
+	cairn_cid where;
+	if (!p || root->mh.code == CAIRN_MH_IDENTITY)
+		return 0;
+	if (!(c = calloc(1, sizeof *c)) || !(c->path = strdup(path ? path : ""))) {
+		free(c);
+		return -1;
+	}
+	*c = (struct completion){p, req, *root, c->path, scope, 0, need, done, ctx};
+	if (!first_missing(c, &where)) {
+		free(c->path);
+		free(c);
+		return 0;
+	}
+	if (completion_fetch(c, &where) != 0) {
+		free(c->path);
+		free(c);
+		return -1;
+	}
+	return 1;
+}

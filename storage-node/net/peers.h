@@ -1,0 +1,124 @@
+/*
+ * Peers (cairn daemon --peer URL, repeatable; config "Peers": [URL, …]):
+ * other cairn nodes or any IPFS trustless gateway, asked for what this node
+ * lacks. Only the public trustless gateway protocol is used on the wire:
+ *
+ *   GET {url}/ipfs/{cid}[/path]?format=car&dag-scope={block|entity|all}
+ *   Accept: application/vnd.ipld.car
+ *
+ * The CAR is parsed as it arrives and every block is re-hashed against its
+ * CID before it is stored (car_io.h), so nothing a peer says is trusted:
+ * a block that does not match its CID ends the transfer, and the peer is
+ * dropped for PEER_BAD_SECS and counted. Fetched blocks are cached, not
+ * pinned: GC may remove them.
+ *
+ * Peers are tried in order. One that cannot be reached, answers with an
+ * error or stalls for PEER_TIMEOUT_SECS is skipped for a while (PEER_DOWN_SECS,
+ * doubling with each failure up to PEER_DOWN_MAX_SECS). docs/peers.md.
+ */
+#ifndef CAIRN_PEERS_H
+#define CAIRN_PEERS_H
+
+#include "cairn/cid.h"
+#include "repo.h"
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+
+#define PEERS_MAX 16
+#define PEER_URL_MAX 256
+/* A peer silent this long (connecting, or between two reads) has failed
+ * (the default of --peer-timeout). */
+#define PEER_TIMEOUT_SECS 10
+#define PEER_DOWN_SECS 2
+#define PEER_DOWN_MAX_SECS 60
+/* Fetched blocks are made visible every this many bytes. */
+#define PEER_COMMIT_BYTES (8u << 20)
+/* A peer caught sending a block that is not what its CID names. */
+#define PEER_BAD_SECS 600
+
+/* Outcomes of a fetch. */
+#define FETCH_OK 0          /* blocks were fetched, verified and stored */
+#define FETCH_NOT_FOUND 1   /* every peer asked said 404 */
+#define FETCH_FAILED 2      /* no peer gave valid data (down, errors, lies) */
+#define FETCH_TIMEOUT 3     /* as FETCH_FAILED, and a peer timed out */
+#define FETCH_CANCELLED 4   /* the client went away: do not answer it */
+
+/* What to ask for: the DAG scopes of the trustless gateway spec. */
+#define FETCH_SCOPE_BLOCK 0
+#define FETCH_SCOPE_ENTITY 1
+#define FETCH_SCOPE_ALL 2
+
+typedef struct peers peers;
+typedef struct peer_fetch peer_fetch;
+
+/* msg says what happened (for a reply body); valid during the call. */
+typedef void (*peers_done_fn)(void *ctx, int outcome, const char *msg);
+
+/* Peers at these URLs (http://HOST:PORT[/PREFIX]). NULL with err set for
+ * a bad URL or too many. The caller keeps base and r. */
+peers *peers_new(struct event_base *base, repo *r, const char *const *urls, size_t n,
+                 unsigned timeout_secs, char *err);
+void peers_free(peers *p);
+
+/* Routers (routing v1 API servers, http://HOST:PORT[/PREFIX]): when no peer
+ * gives the content, each is asked in turn for providers of the root
+ * (GET /routing/v1/providers/{cid}); those reachable as trustless gateways
+ * (an /ip4|ip6|dns…/tcp/PORT/http address), except self, are tried as
+ * peers. 0, or -1 with err set. */
+int peers_add_routers(peers *p, const char *const *urls, size_t n, const char *self, char *err);
+
+/* The URL of an /ip4, /ip6 or /dns… …/tcp/PORT/http multiaddr (what
+ * follows, such as /p2p/ID, is ignored). 0, or -1 for any other address. */
+int peers_multiaddr_url(const char *ma, char *out, size_t cap);
+
+/* Fetch /ipfs/{root}{path} (path: "" or "/a/b", URI-escaped) in scope,
+ * for the HTTP request req (or NULL): done runs exactly once, later; with
+ * FETCH_CANCELLED if req's client went away meanwhile (req is gone then).
+ * NULL when out of memory. */
+peer_fetch *peers_fetch(peers *p, struct evhttp_request *req, const cairn_cid *root,
+                        const char *path, int scope, peers_done_fn done, void *ctx);
+
+/* Times one request asks the peers for what it still lacks. Each fetch
+ * brings what hangs below the first block missing; a DAG that one peer
+ * has only in part, or a path whose directories come from one peer and
+ * whose file from another, takes several. */
+#define PEERS_FETCH_ROUNDS 8
+
+/* What a request needs here before it can be answered (need): */
+#define PEERS_NEED_BLOCK 0  /* the block root/path ends at */
+#define PEERS_NEED_DAG 1    /* that block and every block below it */
+
+/* Make what root/path names local: resolve path ("" or "/a/b", not
+ * escaped) through the UnixFS directories here, find the first block
+ * missing of what need asks for, fetch from it down (scope as
+ * peers_fetch; with a path, the first fetch asks for root/path as written,
+ * so a peer resolves it in one go), and look again, up to PEERS_FETCH_ROUNDS
+ * fetches, for the HTTP request req (or NULL).
+ * 0: nothing is missing (or it cannot be resolved here for another reason,
+ * which the caller's own run reports); the caller goes on now.
+ * 1: the request waits; done runs once, later: FETCH_OK when nothing is
+ * missing any more or the rounds are spent (the caller looks again, and
+ * answers for what is still missing), else the last fetch's outcome.
+ * -1: out of memory; nothing waits. */
+int peers_complete(peers *p, struct evhttp_request *req, const cairn_cid *root, const char *path,
+                   int scope, unsigned need, peers_done_fn done, void *ctx);
+
+/* Hand each block of the fetch to fn as soon as it is verified (and put,
+ * not yet committed), in the order the peers send them; a later attempt
+ * (another peer) sends its blocks again from the start. Set before the
+ * loop runs again after peers_fetch. */
+void peer_fetch_on_block(peer_fetch *f,
+                         void (*fn)(void *ctx, const cairn_cid *cid, const uint8_t *data, size_t len),
+                         void *ctx);
+
+/* Stop (1) or resume (0) reading from the peer: backpressure from a slow
+ * client of a streamed fetch. */
+void peer_fetch_pause(peer_fetch *f, int paused);
+
+/* Prometheus lines: per peer, fetches by outcome, blocks and bytes
+ * fetched, bad blocks, and whether it is usable now. */
+void peers_metrics(const peers *p, struct evbuffer *out);
+
+#endif

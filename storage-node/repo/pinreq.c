@@ -1,0 +1,256 @@
+#include "pinreq.h"
+
+#include "cairn/multibase.h"
+
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define ERR(...) snprintf(err, REPO_ERR_MAX, __VA_ARGS__)
+
+static const char *const status_names[] = {NULL, "queued", "pinning", "pinned", "failed"};
+
+const char *pinreq_status_name(pinreq_status s)
+{
+	return s >= PINREQ_QUEUED && s <= PINREQ_FAILED ? status_names[s] : NULL;
+}
+
+pinreq_status pinreq_status_parse(const char *s, size_t len)
+{
+	for (int i = PINREQ_QUEUED; i <= PINREQ_FAILED; i++)
+		if (strlen(status_names[i]) == len && memcmp(status_names[i], s, len) == 0)
+			return (pinreq_status)i;
+	return 0;
+}
+
+void pinreq_id_text(const uint8_t id[PINREQ_ID_LEN], char *out)
+{
+	cairn_base_encode(CAIRN_BASE32, id, PINREQ_ID_LEN, out, PINREQ_ID_TEXT + 1, NULL);
+}
+
+int pinreq_id_parse(const char *text, uint8_t id[PINREQ_ID_LEN])
+{
+	uint8_t buf[PINREQ_ID_TEXT];
+	size_t n;
+	if (strlen(text) != PINREQ_ID_TEXT ||
+	    cairn_base_decode(CAIRN_BASE32, text, PINREQ_ID_TEXT, buf, sizeof buf, &n) != 0 ||
+	    n != PINREQ_ID_LEN)
+		return -1;
+	memcpy(id, buf, PINREQ_ID_LEN);
+	return 0;
+}
+
+static uint64_t id_time(const uint8_t *id)
+{
+	return repo_get_be64(id);
+}
+
+/* A stored record into r; 0, or -1 if it does not decode (then skipped:
+ * a damaged record must not hide the others). r->doc is new. */
+static int decode(const MDB_val *k, const MDB_val *v, pinreq *r)
+{
+	const uint8_t *d = v->mv_data;
+	if (k->mv_size != PINREQ_ID_LEN || v->mv_size < 2 || !pinreq_status_name(d[0]))
+		return -1;
+	memcpy(r->id, k->mv_data, PINREQ_ID_LEN);
+	r->created_ms = id_time(r->id);
+	r->status = d[0];
+	r->doc = json_loadb((const char *)d + 1, v->mv_size - 1, 0, NULL);
+	const char *cid = json_string_value(json_object_get(json_object_get(r->doc, "pin"), "cid"));
+	if (!cid || cairn_cid_parse(cid, strlen(cid), &r->cid) != 0) {
+		json_decref(r->doc);
+		r->doc = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int pinreq_create(repo *rp, pinreq *r, const uint8_t *replace, char *err)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	char *json = json_dumps(r->doc, JSON_COMPACT);
+	if (!json) {
+		ERR("out of memory");
+		return -1;
+	}
+	size_t jn = strlen(json);
+	uint8_t *val = malloc(1 + jn);
+	if (!val) {
+		free(json);
+		ERR("out of memory");
+		return -1;
+	}
+	val[0] = (uint8_t)r->status;
+	memcpy(val + 1, json, jn);
+	free(json);
+	/* pinned promises durable blocks: cached ones may not be yet */
+	if (r->status == PINREQ_PINNED && blockstore_sync(&rp->bs, err) != 0) {
+		free(val);
+		return -1;
+	}
+
+	if ((rc = mdb_txn_begin(rp->env, NULL, 0, &txn)) != 0)
+		goto fail;
+	/* The newest key dates the last request: creation times stay unique
+	 * and increasing even if the clock steps back. */
+	uint64_t t = now_ms();
+	if ((rc = mdb_cursor_open(txn, rp->pinreqs, &cur)) != 0)
+		goto fail_txn;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	if (rc == 0 && k.mv_size == PINREQ_ID_LEN && id_time(k.mv_data) >= t)
+		t = id_time(k.mv_data) + 1;
+	mdb_cursor_close(cur);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		goto fail_txn;
+	for (int i = 0; i < 8; i++)
+		r->id[i] = (uint8_t)(t >> (56 - 8 * i));
+	if (RAND_bytes(r->id + 8, PINREQ_ID_LEN - 8) != 1) {
+		mdb_txn_abort(txn);
+		free(val);
+		ERR("no randomness for a request id");
+		return -1;
+	}
+	r->created_ms = t;
+	if (replace) {
+		MDB_val old = {PINREQ_ID_LEN, (void *)replace};
+		rc = mdb_del(txn, rp->pinreqs, &old, NULL);
+		if (rc == MDB_NOTFOUND) {
+			mdb_txn_abort(txn);
+			free(val);
+			return 1;
+		}
+		if (rc != 0)
+			goto fail_txn;
+	}
+	k.mv_size = PINREQ_ID_LEN;
+	k.mv_data = r->id;
+	v.mv_size = 1 + jn;
+	v.mv_data = val;
+	if ((rc = mdb_put(txn, rp->pinreqs, &k, &v, MDB_NOOVERWRITE)) != 0)
+		goto fail_txn;
+	rc = mdb_txn_commit(txn);
+	free(val);
+	if (rc != 0) {
+		ERR("index: %s", mdb_strerror(rc));
+		return -1;
+	}
+	return 0;
+fail_txn:
+	mdb_txn_abort(txn);
+fail:
+	free(val);
+	ERR("index: %s", mdb_strerror(rc));
+	return -1;
+}
+
+int pinreq_update(repo *rp, const uint8_t id[PINREQ_ID_LEN], pinreq_status status, json_t *doc,
+                  char *err)
+{
+	MDB_txn *txn;
+	MDB_val k = {PINREQ_ID_LEN, (void *)id}, v;
+	int rc;
+	char *json = json_dumps(doc, JSON_COMPACT);
+	size_t jn = json ? strlen(json) : 0;
+	uint8_t *val = json ? malloc(1 + jn) : NULL;
+	if (!val) {
+		free(json);
+		ERR("out of memory");
+		return -1;
+	}
+	val[0] = (uint8_t)status;
+	memcpy(val + 1, json, jn);
+	free(json);
+	if (status == PINREQ_PINNED && blockstore_sync(&rp->bs, err) != 0) {
+		free(val);
+		return -1;
+	}
+	if ((rc = mdb_txn_begin(rp->env, NULL, 0, &txn)) != 0)
+		goto fail;
+	/* only a request that still exists: a deleted one stays deleted */
+	if ((rc = mdb_get(txn, rp->pinreqs, &k, &v)) != 0) {
+		mdb_txn_abort(txn);
+		if (rc == MDB_NOTFOUND) {
+			free(val);
+			return 1;
+		}
+		goto fail;
+	}
+	v.mv_size = 1 + jn;
+	v.mv_data = val;
+	if ((rc = mdb_put(txn, rp->pinreqs, &k, &v, 0)) != 0) {
+		mdb_txn_abort(txn);
+		goto fail;
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		goto fail;
+	free(val);
+	return 0;
+fail:
+	free(val);
+	ERR("index: %s", mdb_strerror(rc));
+	return -1;
+}
+
+int pinreq_get(repo *rp, const uint8_t id[PINREQ_ID_LEN], pinreq *r, char *err)
+{
+	MDB_txn *txn;
+	MDB_val k = {PINREQ_ID_LEN, (void *)id}, v;
+	int rc;
+
+	if ((rc = mdb_txn_begin(rp->env, NULL, MDB_RDONLY, &txn)) != 0) {
+		ERR("index: %s", mdb_strerror(rc));
+		return -1;
+	}
+	rc = mdb_get(txn, rp->pinreqs, &k, &v);
+	if (rc == 0 && decode(&k, &v, r) != 0)
+		rc = MDB_NOTFOUND;
+	mdb_txn_abort(txn);
+	return repo_index_result(rc, MDB_NOTFOUND, "index", err);
+}
+
+int pinreq_del(repo *rp, const uint8_t id[PINREQ_ID_LEN], char *err)
+{
+	MDB_val k = {PINREQ_ID_LEN, (void *)id};
+	return repo_index_del(rp, rp->pinreqs, &k, err);
+}
+
+struct visit {
+	pinreq_fn fn;
+	void *ctx;
+};
+
+static int visit_pinreq(void *ctx, const MDB_val *k, const MDB_val *v)
+{
+	struct visit *w = ctx;
+	pinreq r;
+	if (decode(k, v, &r) != 0)
+		return 0;
+	int stop = w->fn(w->ctx, &r);
+	json_decref(r.doc);
+	return stop;
+}
+
+int pinreq_foreach(repo *rp, uint64_t before_ms, pinreq_fn fn, void *ctx, char *err)
+{
+	struct visit w = {fn, ctx};
+	uint8_t start[PINREQ_ID_LEN] = {0};
+	MDB_val from = {sizeof start, start};
+	/* keys begin with the creation time: everything before the first key
+	 * at or after before_ms was created earlier */
+	repo_put_be64(before_ms, start);
+	return repo_index_foreach(rp, rp->pinreqs, REPO_BACKWARD, before_ms == UINT64_MAX ? NULL : &from,
+	                          visit_pinreq, &w, err);
+}

@@ -1,0 +1,321 @@
+#include "pinstore.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define ERR(...) snprintf(err, REPO_ERR_MAX, __VA_ARGS__)
+
+static void key_of(const cairn_cid *cid, uint8_t *buf, MDB_val *k)
+{
+	size_t n;
+	cairn_cid_encode(cid, buf, CAIRN_CID_MAX_BYTES, &n);
+	k->mv_data = buf;
+	k->mv_size = n;
+}
+
+#define GEN_KEY "pin_gen"
+
+/* Bump the generation and, when journaling, record the change, inside
+ * txn. 0 or an LMDB error. */
+static int count_change(repo *r, MDB_txn *txn, char op, const pin *p, const MDB_val *cidk)
+{
+	MDB_val gk = {sizeof GEN_KEY - 1, GEN_KEY}, gv;
+	uint8_t gb[8], jb[3 + CAIRN_CID_MAX_BYTES + PIN_NAME_MAX];
+	uint64_t gen = 0;
+	int rc = mdb_get(txn, r->meta, &gk, &gv);
+	if (rc == 0 && gv.mv_size == 8)
+		gen = repo_get_be64(gv.mv_data);
+	else if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	repo_put_be64(++gen, gb);
+	gv.mv_data = gb;
+	gv.mv_size = 8;
+	if ((rc = mdb_put(txn, r->meta, &gk, &gv, 0)) != 0)
+		return rc;
+	/* a new recursive pin is to be replicated (replicator.h) */
+	for (size_t t = 0; op == '+' && p->type == PIN_RECURSIVE && t < r->outbox.ntargets; t++) {
+		uint8_t rk[8 + CAIRN_CID_MAX_BYTES];
+		static const char queued[] = "{\"state\":\"queued\"}";
+		memcpy(rk, r->outbox.targets[t], 8);
+		memcpy(rk + 8, cidk->mv_data, cidk->mv_size);
+		MDB_val k = {8 + cidk->mv_size, rk}, v = {sizeof queued - 1, (void *)queued};
+		rc = mdb_put(txn, r->replicas, &k, &v, MDB_NOOVERWRITE);
+		if (rc != 0 && rc != MDB_KEYEXIST)
+			return rc;
+	}
+	if (!r->outbox.journal)
+		return 0;
+	size_t nl = op == '+' ? strnlen(p->name, PIN_NAME_MAX) : 0;
+	jb[0] = (uint8_t)op;
+	jb[1] = op == '+' ? (uint8_t)p->type : 0;
+	jb[2] = (uint8_t)cidk->mv_size;
+	memcpy(jb + 3, cidk->mv_data, cidk->mv_size);
+	memcpy(jb + 3 + cidk->mv_size, p ? p->name : "", nl);
+	MDB_val jk = {8, gb}, jv = {3 + cidk->mv_size + nl, jb};
+	return mdb_put(txn, r->pinjournal, &jk, &jv, MDB_APPEND);
+}
+
+/* A pin put ('+') or removed ('-') with its count, in one transaction.
+ * 0, 1 (removing what is not pinned), -1 with err set. */
+static int change(repo *r, char op, const pin *p, char *err)
+{
+	uint8_t kb[CAIRN_CID_MAX_BYTES], vb[1 + PIN_NAME_MAX];
+	size_t nl = op == '+' ? strnlen(p->name, PIN_NAME_MAX) : 0;
+	MDB_val k, v = {1 + nl, vb};
+	MDB_txn *txn;
+	int rc;
+
+	key_of(&p->cid, kb, &k);
+	vb[0] = (uint8_t)p->type;
+	memcpy(vb + 1, p->name, nl);
+	/* a pin promises its blocks are durable: cached ones may not be yet */
+	if (op == '+' && r->bs.root[0] && blockstore_sync(&r->bs, err) != 0)
+		return -1;
+	if ((rc = mdb_txn_begin(r->env, NULL, 0, &txn)) != 0)
+		goto done;
+	rc = op == '+' ? mdb_put(txn, r->pins, &k, &v, 0) : mdb_del(txn, r->pins, &k, NULL);
+	if (rc == 0)
+		rc = count_change(r, txn, op, p, &k);
+	if (rc != 0)
+		mdb_txn_abort(txn);
+	else
+		rc = mdb_txn_commit(txn); /* frees txn, also on failure */
+done:
+	return repo_index_result(rc, MDB_NOTFOUND, "index", err);
+}
+
+int pinstore_put(repo *r, const pin *p, char *err)
+{
+	return change(r, '+', p, err) == 0 ? 0 : -1;
+}
+
+static void decode_value(const MDB_val *v, pin *p)
+{
+	const uint8_t *d = v->mv_data;
+	size_t nl = v->mv_size > 0 ? v->mv_size - 1 : 0;
+	if (nl > PIN_NAME_MAX)
+		nl = PIN_NAME_MAX;
+	p->type = v->mv_size > 0 ? (char)d[0] : PIN_RECURSIVE;
+	memcpy(p->name, d + 1, nl);
+	p->name[nl] = '\0';
+}
+
+int pinstore_get(repo *r, const cairn_cid *cid, pin *p, char *err)
+{
+	uint8_t kb[CAIRN_CID_MAX_BYTES];
+	MDB_val k, v;
+	MDB_txn *txn;
+	int rc;
+
+	key_of(cid, kb, &k);
+	if ((rc = mdb_txn_begin(r->env, NULL, MDB_RDONLY, &txn)) != 0) {
+		ERR("index: %s", mdb_strerror(rc));
+		return -1;
+	}
+	rc = mdb_get(txn, r->pins, &k, &v);
+	if (rc == 0) {
+		p->cid = *cid;
+		decode_value(&v, p);
+	}
+	mdb_txn_abort(txn);
+	return repo_index_result(rc, MDB_NOTFOUND, "index", err);
+}
+
+int pinstore_del(repo *r, const cairn_cid *cid, char *err)
+{
+	pin p = {.cid = *cid};
+	return change(r, '-', &p, err);
+}
+
+int pinstore_gen(repo *r, uint64_t *gen, char *err)
+{
+	MDB_val gk = {sizeof GEN_KEY - 1, GEN_KEY}, gv;
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(r->env, NULL, MDB_RDONLY, &txn);
+	*gen = 0;
+	if (rc == 0) {
+		rc = mdb_get(txn, r->meta, &gk, &gv);
+		if (rc == 0 && gv.mv_size == 8)
+			*gen = repo_get_be64(gv.mv_data);
+		mdb_txn_abort(txn);
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		ERR("index: %s", mdb_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+int pinstore_journal_read(repo *r, uint64_t from, pin_change *out, size_t max, size_t *n,
+                          char *err)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	uint8_t kb[8];
+	int rc;
+
+	*n = 0;
+	if ((rc = mdb_txn_begin(r->env, NULL, MDB_RDONLY, &txn)) != 0 ||
+	    (rc = mdb_cursor_open(txn, r->pinjournal, &cur)) != 0) {
+		ERR("index: %s", mdb_strerror(rc));
+		return -1;
+	}
+	repo_put_be64(from, kb);
+	k.mv_data = kb;
+	k.mv_size = 8;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && *n < max;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		const uint8_t *d = v.mv_data;
+		pin_change *c = &out[*n];
+		if (k.mv_size != 8 || repo_get_be64(k.mv_data) != from + *n)
+			break; /* a gap: the caller resyncs from there */
+		if (v.mv_size < 3 || v.mv_size < 3u + d[2] ||
+		    cairn_cid_decode(d + 3, d[2], &c->p.cid, NULL) != 0) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		size_t nl = v.mv_size - 3 - d[2];
+		if (nl > PIN_NAME_MAX)
+			nl = PIN_NAME_MAX;
+		c->gen = from + *n;
+		c->op = (char)d[0];
+		c->p.type = (char)d[1];
+		memcpy(c->p.name, d + 3 + d[2], nl);
+		c->p.name[nl] = '\0';
+		(*n)++;
+	}
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	if (rc != 0 && rc != MDB_NOTFOUND && *n < max) {
+		ERR("index: pin journal: %s", mdb_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+int pinstore_journal_trim(repo *r, uint64_t upto, char *err)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+	if ((rc = mdb_txn_begin(r->env, NULL, 0, &txn)) != 0)
+		goto fail;
+	if ((rc = mdb_cursor_open(txn, r->pinjournal, &cur)) != 0) {
+		mdb_txn_abort(txn);
+		goto fail;
+	}
+	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST)) == 0 && k.mv_size == 8 &&
+	       repo_get_be64(k.mv_data) <= upto)
+		if ((rc = mdb_cursor_del(cur, 0)) != 0)
+			break;
+	mdb_cursor_close(cur);
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		mdb_txn_abort(txn);
+		goto fail;
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		goto fail;
+	return 0;
+fail:
+	ERR("index: pin journal: %s", mdb_strerror(rc));
+	return -1;
+}
+
+struct visit {
+	pinstore_fn fn;
+	void *ctx;
+};
+
+static int visit_pin(void *ctx, const MDB_val *k, const MDB_val *v)
+{
+	struct visit *w = ctx;
+	pin p;
+	if (cairn_cid_decode(k->mv_data, k->mv_size, &p.cid, NULL) != 0)
+		return 0; /* not ours: skip rather than fail the listing */
+	decode_value(v, &p);
+	return w->fn(w->ctx, &p);
+}
+
+int pinstore_foreach(repo *r, pinstore_fn fn, void *ctx, char *err)
+{
+	struct visit w = {fn, ctx};
+	return repo_index_foreach(r, r->pins, REPO_FORWARD, NULL, visit_pin, &w, err);
+}
+
+int pinstore_page(repo *r, const cairn_cid *after, pin *out, size_t max, size_t *n, char *err)
+{
+	uint8_t kb[CAIRN_CID_MAX_BYTES];
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	*n = 0;
+	if ((rc = mdb_txn_begin(r->env, NULL, MDB_RDONLY, &txn)) != 0 ||
+	    (rc = mdb_cursor_open(txn, r->pins, &cur)) != 0) {
+		ERR("index: %s", mdb_strerror(rc));
+		return -1;
+	}
+	if (after) {
+		key_of(after, kb, &k);
+		size_t alen = k.mv_size;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		/* the key itself (if still pinned) was in the last page */
+		if (rc == 0 && k.mv_size == alen && memcmp(k.mv_data, kb, alen) == 0)
+			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	} else {
+		rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	}
+	for (; rc == 0 && *n < max; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (cairn_cid_decode(k.mv_data, k.mv_size, &out[*n].cid, NULL) != 0)
+			continue;
+		decode_value(&v, &out[*n]);
+		(*n)++;
+	}
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		ERR("index: %s", mdb_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+int pinstore_count(repo *r, uint64_t *n, char *err)
+{
+	MDB_txn *txn;
+	MDB_stat st;
+	int rc = mdb_txn_begin(r->env, NULL, MDB_RDONLY, &txn);
+	if (rc == 0) {
+		rc = mdb_stat(txn, r->pins, &st);
+		mdb_txn_abort(txn);
+	}
+	if (rc != 0) {
+		ERR("index: %s", mdb_strerror(rc));
+		return -1;
+	}
+	*n = st.ms_entries;
+	return 0;
+}
+
+void pinstore_outbox_journal(repo *r)
+{
+	r->outbox.journal = 1;
+}
+
+int pinstore_outbox_add_target(repo *r, const uint8_t id[8], char *err)
+{
+	if (r->outbox.ntargets == REPO_REPLICATE_MAX) {
+		ERR("at most %d replication targets", REPO_REPLICATE_MAX);
+		return -1;
+	}
+	memcpy(r->outbox.targets[r->outbox.ntargets++], id, 8);
+	return 0;
+}
+
+void pinstore_outbox_clear_targets(repo *r)
+{
+	r->outbox.ntargets = 0;
+}

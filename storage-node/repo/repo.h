@@ -1,0 +1,128 @@
+/*
+ * The repo: everything a node keeps on disk, under $CAIRN_PATH (default
+ * ~/.cairn). Layout (docs/repo.md):
+ *
+ *   version        "1\n": the repo format
+ *   config         JSON: addresses, datastore options, identity (PeerID)
+ *   identity.key   Ed25519 private key, PKCS#8 PEM, mode 0600
+ *   blocks/        the blockstore (blockstore.h)
+ *   index/         LMDB environment: pins (pinstore.h), pin service requests
+ *                  (pinreq.h), API tokens (tokens.h), the anchoring log
+ *                  (anchorlog.h), the pin journal (pinstore.h)
+ *   repo.lock      flock()ed by whoever has the repo open; holds its pid
+ */
+#ifndef CAIRN_REPO_H
+#define CAIRN_REPO_H
+
+#include <jansson.h>
+#include <lmdb.h>
+
+#include "blockstore.h"
+
+#define REPO_VERSION "1"
+#define REPO_ERR_MAX 512
+/* Longest repo path accepted: leaves room in every 4 KiB path buffer for
+ * blocks/<shard>/<key>.data and similar names under it. */
+#define REPO_PATH_MAX 3600
+#define REPO_DEFAULT_API "127.0.0.1:5001"
+#define REPO_DEFAULT_GATEWAY "127.0.0.1:8080"
+/* LMDB reserves address space, not disk: 1 TiB of index is plenty. */
+#define REPO_MAP_SIZE (1ull << 40)
+
+#define REPO_REPLICATE_MAX 8
+
+typedef struct repo {
+	char path[4096];
+	int lock_fd;
+	json_t *config;
+	blockstore bs;
+	MDB_env *env;
+	MDB_dbi pins, pinreqs, tokens;
+	MDB_dbi log_nodes, log_leaves, log_cids; /* the anchoring log (anchorlog.h) */
+	MDB_dbi checkpoints;                     /* its signed checkpoints (checkpoint.h) */
+	MDB_dbi anchors;                         /* their chain anchors (anchors.h) */
+	MDB_dbi meta;                            /* counters: "pin_gen" (pinstore.h) */
+	MDB_dbi pinjournal;                      /* pin changes for a mirror (pinstore.h) */
+	MDB_dbi replicas;                        /* replication queue (replicator.h) */
+	/* Who hears of pin changes, in the change's own transaction; set only
+	 * through pinstore_outbox_* by the services that register. */
+	struct pin_outbox {
+		int journal;                           /* journal every change (pgmirror.h) */
+		uint8_t targets[REPO_REPLICATE_MAX][8]; /* queue new recursive pins for these */
+		size_t ntargets;
+	} outbox;
+	char peer_id[128];
+} repo;
+
+/* $CAIRN_PATH, else $HOME/.cairn. Returns 0, or -1 if neither is set. */
+int repo_default_path(char *buf, size_t cap);
+
+/* Create a repo at path (which must not hold one). Returns 0, or -1 with
+ * a message in err. */
+int repo_init(const char *path, char *err);
+
+/* Open an initialised repo and take its lock. If another process holds the
+ * lock, fails and, when holder is not NULL, stores that process's pid there
+ * (0 if unknown). Returns 0 or -1 with a message in err. */
+int repo_open(repo *r, const char *path, int *holder, char *err);
+
+/* Open only the repo's index, without the lock: for state that LMDB keeps
+ * consistent between processes by itself (tokens), so it can be changed
+ * while a daemon runs. r->bs is not opened. 0 or -1 with err set. */
+int repo_open_index(repo *r, const char *path, char *err);
+
+void repo_close(repo *r);
+
+/* Index keys and values hold integers big-endian, so keys sort by value. */
+static inline void repo_put_be64(uint64_t v, uint8_t *out)
+{
+	for (int i = 0; i < 8; i++)
+		out[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+static inline uint64_t repo_get_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* The node's Ed25519 key (identity.key), for signing; the caller frees it
+ * with EVP_PKEY_free. NULL with err set. */
+#include <openssl/evp.h>
+EVP_PKEY *repo_identity_key(const repo *r, char *err);
+
+/* The usual end of an index call: LMDB's rc as 0 (success), 1 (rc is
+ * `absent`: MDB_NOTFOUND or MDB_KEYEXIST, as the call means it), or -1
+ * with err set to "<what>: <LMDB's message>". */
+int repo_index_result(int rc, int absent, const char *what, char *err);
+
+/* One-key writes to an index database, each its own transaction.
+ * repo_index_put: 0, 1 (flags has MDB_NOOVERWRITE and the key exists), or
+ * -1 with err set. repo_index_del: 0, 1 (no such key), or -1. */
+int repo_index_put(repo *r, MDB_dbi dbi, const MDB_val *k, const MDB_val *v, unsigned flags,
+                   char *err);
+int repo_index_del(repo *r, MDB_dbi dbi, const MDB_val *k, char *err);
+
+/* One-key read of a JSON value, in its own read transaction: 0 with *out
+ * a new reference (the caller decrefs), 1 (no such key), or -1 with err
+ * set (LMDB failed, or the stored value is not JSON). */
+int repo_index_get_json(repo *r, MDB_dbi dbi, const MDB_val *k, json_t **out, char *err);
+
+/* Visit the entries of dbi, in one read transaction: in key order
+ * (REPO_FORWARD) from the first key, or from start (NULL: the first) on;
+ * or backwards (REPO_BACKWARD) from the last key, or from the last key
+ * before start. k and v are valid during the call only. fn returns 0 to
+ * go on; anything else stops the walk and is returned. 0 at the end,
+ * fn's value, or -1 with err set if LMDB failed. */
+#define REPO_FORWARD 0
+#define REPO_BACKWARD 1
+typedef int (*repo_visit_fn)(void *ctx, const MDB_val *k, const MDB_val *v);
+int repo_index_foreach(repo *r, MDB_dbi dbi, int direction, const MDB_val *start, repo_visit_fn fn,
+                       void *ctx, char *err);
+
+/* A config string, e.g. repo_config_str(r, "Addresses", "API"); NULL if absent. */
+const char *repo_config_str(const repo *r, const char *section, const char *key);
+
+#endif

@@ -1,0 +1,177 @@
+#include "tokens.h"
+
+#include "cairn/hash.h"
+#include "cairn/multibase.h"
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define ERR(...) snprintf(err, REPO_ERR_MAX, __VA_ARGS__)
+#define VALUE_LEN_V1 (CAIRN_HASH_LEN + 8)
+#define VALUE_LEN (CAIRN_HASH_LEN + 8 + 1)
+
+const char *token_scope_name(int scope)
+{
+	return scope == TOKEN_SCOPE_API ? "api" : "pins";
+}
+
+int token_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n > TOKEN_NAME_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int tokens_add(repo *r, const char *name, int scope, char *secret, char *err)
+{
+	uint8_t raw[TOKEN_SECRET_BYTES], val[VALUE_LEN];
+	size_t plen = strlen(TOKEN_PREFIX), n;
+
+	if (!token_name_valid(name)) {
+		ERR("invalid token name '%.80s' (1 to %d characters of A-Z a-z 0-9 . _ -)", name,
+		    TOKEN_NAME_MAX);
+		return -1;
+	}
+	if (RAND_bytes(raw, sizeof raw) != 1) {
+		ERR("no randomness for a token secret");
+		return -1;
+	}
+	memcpy(secret, TOKEN_PREFIX, plen);
+	if (cairn_base_encode(CAIRN_BASE32, raw, sizeof raw, secret + plen, TOKEN_SECRET_MAX - plen,
+	                      &n) != 0) {
+		ERR("cannot encode a token secret");
+		return -1;
+	}
+	OPENSSL_cleanse(raw, sizeof raw);
+	cairn_sha256(secret, plen + n, val);
+	uint64_t t = now_ms();
+	for (int i = 0; i < 8; i++)
+		val[CAIRN_HASH_LEN + i] = (uint8_t)(t >> (56 - 8 * i));
+	val[CAIRN_HASH_LEN + 8] = (uint8_t)scope;
+
+	MDB_val k = {strlen(name), (void *)name}, v = {sizeof val, val};
+	return repo_index_put(r, r->tokens, &k, &v, MDB_NOOVERWRITE, err);
+}
+
+int tokens_rm(repo *r, const char *name, char *err)
+{
+	MDB_val k = {strlen(name), (void *)name};
+	if (!token_name_valid(name))
+		return 1;
+	return repo_index_del(r, r->tokens, &k, err);
+}
+
+/* A record as stored; 0, or -1 for one that is not ours (skipped). */
+static int decode(const MDB_val *k, const MDB_val *v, token *t, const uint8_t **hash)
+{
+	if (k->mv_size == 0 || k->mv_size > TOKEN_NAME_MAX ||
+	    (v->mv_size != VALUE_LEN && v->mv_size != VALUE_LEN_V1))
+		return -1;
+	memcpy(t->name, k->mv_data, k->mv_size);
+	t->name[k->mv_size] = '\0';
+	const uint8_t *d = v->mv_data;
+	t->created_ms = 0;
+	for (int i = 0; i < 8; i++)
+		t->created_ms = t->created_ms << 8 | d[CAIRN_HASH_LEN + i];
+	t->scope = v->mv_size == VALUE_LEN_V1 ? TOKEN_SCOPE_PINS : d[CAIRN_HASH_LEN + 8];
+	if (t->scope != TOKEN_SCOPE_API && t->scope != TOKEN_SCOPE_PINS)
+		return -1;
+	if (hash)
+		*hash = d;
+	return 0;
+}
+
+struct walk {
+	int (*each)(void *, const token *, const uint8_t *);
+	void *ctx;
+};
+
+static int visit_token(void *ctx, const MDB_val *k, const MDB_val *v)
+{
+	struct walk *w = ctx;
+	token t;
+	const uint8_t *h;
+	return decode(k, v, &t, &h) == 0 ? w->each(w->ctx, &t, h) : 0;
+}
+
+/* Walk the tokens; each(ctx, token, hash) as tokens_foreach. */
+static int walk(repo *r, int (*each)(void *, const token *, const uint8_t *), void *ctx, char *err)
+{
+	struct walk w = {each, ctx};
+	return repo_index_foreach(r, r->tokens, REPO_FORWARD, NULL, visit_token, &w, err);
+}
+
+struct foreach_ctx {
+	int (*fn)(void *, const token *);
+	void *ctx;
+};
+
+static int foreach_one(void *ctx, const token *t, const uint8_t *hash)
+{
+	struct foreach_ctx *f = ctx;
+	(void)hash;
+	return f->fn(f->ctx, t);
+}
+
+int tokens_foreach(repo *r, int (*fn)(void *ctx, const token *t), void *ctx, char *err)
+{
+	struct foreach_ctx f = {fn, ctx};
+	return walk(r, foreach_one, &f, err);
+}
+
+struct check_ctx {
+	uint8_t hash[CAIRN_HASH_LEN];
+	token *found;
+	int hit;
+};
+
+/* Every token is compared, hit or not, so timing says nothing about which
+ * (or whether one) matched. */
+static int check_one(void *ctx, const token *t, const uint8_t *hash)
+{
+	struct check_ctx *c = ctx;
+	if (CRYPTO_memcmp(hash, c->hash, CAIRN_HASH_LEN) == 0 && !c->hit) {
+		*c->found = *t;
+		c->hit = 1;
+	}
+	return 0;
+}
+
+int tokens_check(repo *r, const char *secret, size_t len, token *t, char *err)
+{
+	struct check_ctx c = {.found = t};
+	cairn_sha256(secret, len, c.hash);
+	if (walk(r, check_one, &c, err) < 0)
+		return -1;
+	return c.hit ? 0 : 1;
+}
+
+static int any_one(void *ctx, const token *t, const uint8_t *hash)
+{
+	(void)ctx;
+	(void)t;
+	(void)hash;
+	return 1;
+}
+
+int tokens_any(repo *r, char *err)
+{
+	return walk(r, any_one, NULL, err);
+}

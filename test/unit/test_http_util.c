@@ -1,0 +1,133 @@
+/* http/http_util.c: Range (RFC 9110 section 14.1.2, its own examples), raw
+ * header fields as the early token check reads them, Kubo's booleans, and
+ * the peer URL splitter. */
+#include "testutil.h"
+#include "http_util.h"
+
+struct range_case {
+	const char *h;
+	uint64_t size;
+	int rc;
+	uint64_t off, len;
+};
+
+static void range_rfc9110(void **state)
+{
+	(void)state;
+	/* RFC 9110 14.1.2: a representation of 10000 bytes */
+	static const struct range_case cases[] = {
+		{"bytes=0-499", 10000, 1, 0, 500},      /* the first 500 bytes */
+		{"bytes=500-999", 10000, 1, 500, 500},  /* the second 500 */
+		{"bytes=-500", 10000, 1, 9500, 500},    /* the final 500 */
+		{"bytes=9500-", 10000, 1, 9500, 500},   /* the final 500 again */
+		{"bytes=0-0", 10000, 1, 0, 1},          /* the first byte */
+		{"bytes=-1", 10000, 1, 9999, 1},        /* the last byte */
+		{"bytes=0-99999", 10000, 1, 0, 10000},  /* last-pos past the end: clipped */
+		{"bytes=-20000", 10000, 1, 0, 10000},   /* a suffix longer than the body */
+		{"bytes=10000-", 10000, -1, 0, 0},      /* first-pos at the end: 416 */
+		{"bytes=20000-20001", 10000, -1, 0, 0},
+		{"bytes=-0", 10000, -1, 0, 0},          /* an empty suffix cannot be satisfied */
+		{"bytes=0-", 0, -1, 0, 0},              /* nothing to range over */
+		/* ignored (the whole body is sent): not one plain byte range */
+		{"bytes=0-0,-1", 10000, 0, 0, 0},       /* several ranges */
+		{"bytes=500-499", 10000, 0, 0, 0},      /* last before first: invalid */
+		{"bytes= 0-1", 10000, 0, 0, 0},
+		{"bytes=+0-1", 10000, 0, 0, 0},
+		{"bytes=0x10-", 10000, 0, 0, 0},
+		{"bytes=1-2-3", 10000, 0, 0, 0},
+		{"items=0-1", 10000, 0, 0, 0},          /* another unit */
+		{"bytes=", 10000, 0, 0, 0},
+		{"bytes=-", 10000, 0, 0, 0},
+		{"bytes=99999999999999999999-", 10000, -1, 0, 0}, /* past 2^64: saturates, unsatisfiable */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		uint64_t off = 77, len = 77;
+		int rc = http_parse_range(cases[i].h, cases[i].size, &off, &len);
+		if (rc != cases[i].rc)
+			fail_msg("%s: rc %d, want %d", cases[i].h, rc, cases[i].rc);
+		if (rc == 1 && (off != cases[i].off || len != cases[i].len))
+			fail_msg("%s: [%llu, +%llu), want [%llu, +%llu)", cases[i].h, (unsigned long long)off,
+			         (unsigned long long)len, (unsigned long long)cases[i].off,
+			         (unsigned long long)cases[i].len);
+	}
+	assert_int_equal(http_parse_range(NULL, 10, &(uint64_t){0}, &(uint64_t){0}), 0);
+}
+
+static void raw_fields(void **state)
+{
+	(void)state;
+	static const char block[] = "POST /api/v0/add HTTP/1.1\r\n"
+	                            "Host: 127.0.0.1:5001\r\n"
+	                            "authorization:   Bearer s3cret  \r\n"
+	                            "X-Empty:\r\n"
+	                            "\r\n";
+	char out[64];
+	assert_int_equal(http_raw_field(block, sizeof block - 1, "Authorization", out, sizeof out), 1);
+	assert_string_equal(out, "Bearer s3cret"); /* any case; blanks around trimmed */
+	assert_int_equal(http_raw_field(block, sizeof block - 1, "host", out, sizeof out), 1);
+	assert_string_equal(out, "127.0.0.1:5001");
+	assert_int_equal(http_raw_field(block, sizeof block - 1, "X-Empty", out, sizeof out), 1);
+	assert_string_equal(out, "");
+	assert_int_equal(http_raw_field(block, sizeof block - 1, "Cookie", out, sizeof out), 0);
+	/* the request line is not a field, and a prefix of a name is not the name */
+	assert_int_equal(http_raw_field(block, sizeof block - 1, "POST /api/v0/add HTTP/1.1", out, sizeof out), 0);
+	assert_int_equal(http_raw_field(block, sizeof block - 1, "Hos", out, sizeof out), 0);
+	/* cut short to the buffer, NUL-terminated */
+	char small[7];
+	assert_int_equal(http_raw_field(block, sizeof block - 1, "Authorization", small, sizeof small), 1);
+	assert_string_equal(small, "Bearer");
+	/* a block cut mid-line: the incomplete field is not read */
+	assert_int_equal(http_raw_field(block, 40, "Authorization", out, sizeof out), 0);
+}
+
+static void booleans(void **state)
+{
+	(void)state;
+	static const char *yes[] = {"true", "TRUE", "1", "yes", "t", "True"};
+	static const char *no[] = {"false", "FALSE", "0", "no", "f"};
+	static const char *bad[] = {"", "2", "tru", "yes please", "on", "-1"};
+	int v;
+	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+		v = -1;
+		assert_int_equal(http_parse_bool(yes[i], &v), 0);
+		assert_int_equal(v, 1);
+	}
+	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
+		v = -1;
+		assert_int_equal(http_parse_bool(no[i], &v), 0);
+		assert_int_equal(v, 0);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_int_equal(http_parse_bool(bad[i], &v), -1);
+}
+
+static void url_split(void **state)
+{
+	(void)state;
+	char host[64], prefix[64];
+	unsigned short port;
+	assert_int_equal(http_url_split("http://127.0.0.1:8080/gw/", host, sizeof host, &port, prefix,
+	                                 sizeof prefix), 0);
+	assert_string_equal(host, "127.0.0.1");
+	assert_int_equal(port, 8080);
+	assert_string_equal(prefix, "/gw");
+	assert_int_equal(http_url_split("http://example.org", host, sizeof host, &port, prefix, sizeof prefix), 0);
+	assert_string_equal(host, "example.org");
+	assert_int_equal(port, 80);
+	assert_string_equal(prefix, "");
+	assert_int_equal(http_url_split("ftp://x", host, sizeof host, &port, prefix, sizeof prefix), -1);
+	assert_int_equal(http_url_split("http://", host, sizeof host, &port, prefix, sizeof prefix), -1);
+	assert_int_equal(http_url_split("http://h:99999", host, sizeof host, &port, prefix, sizeof prefix), -1);
+	assert_int_equal(http_url_split("http://h/?q=1", host, sizeof host, &port, prefix, sizeof prefix), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(range_rfc9110),
+		cmocka_unit_test(raw_fields),
+		cmocka_unit_test(booleans),
+		cmocka_unit_test(url_split),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
