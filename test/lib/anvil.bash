@@ -1,10 +1,12 @@
 # A local Ethereum node for the anchoring tests: anvil, from the npm
 # package test/interop pins, on a free loopback port, a block a second.
 #   anvil_start   (again after anvil_stop: the same port) sets RPC, ANVIL_PID
-#   anvil_stop    the callers' EXIT traps call it
+#   anvil_stop    (at exit too)
 ANVIL=$here/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil
 ANVIL_PID=
 anvil_port=
+. "$(dirname "${BASH_SOURCE[0]}")/at_exit.bash"
+at_exit anvil_stop
 anvil_start() {
 	[ -n "$anvil_port" ] || anvil_port=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 	RPC=http://127.0.0.1:$anvil_port

@@ -4,6 +4,7 @@
 #   pg_start   sets PGHOST PGPORT PGUSER PGDATABASE PGBIN PGTMP, exported
 #   as_pg CMD  run CMD as the server's owner
 PGBIN=$(pg_config --bindir)
+. "$(dirname "${BASH_SOURCE[0]}")/at_exit.bash"
 
 as_pg() {
 	if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
@@ -20,7 +21,7 @@ pg_start() {
 	PGTMP=$(mktemp -d /tmp/cairn-pg.XXXXXX)
 	[ "$(id -u)" -eq 0 ] && chown postgres: "$PGTMP"
 	chmod 700 "$PGTMP"
-	trap 'pg_stop; rm -rf "${scratch:-}"' EXIT
+	at_exit pg_stop
 	as_pg "$PGBIN/initdb" -D "$PGTMP/data" -A trust -U postgres -E UTF8 --locale=C --no-sync \
 		>"$PGTMP/initdb.log" 2>&1 || { cat "$PGTMP/initdb.log"; return 1; }
 	# The port only names the socket file; pick one unlikely to be in use.
@@ -30,6 +31,17 @@ pg_start() {
 		start >/dev/null || { cat "$PGTMP/server.log"; return 1; }
 	export PGHOST=$PGTMP PGPORT PGUSER=postgres PGDATABASE=postgres PGTMP PGBIN
 }
+
+# For a TAP suite: the server started (or the suite ended as failed),
+# with the working directory at the top of the tree.
+pg_suite() {
+	cd "$(dirname "$0")/../.." || exit 1
+	pg_start || { not_ok "start PostgreSQL"; echo "1..$n"; exit 1; }
+}
+
+# q SQL [DB]: one statement on DB (default: $PGDATABASE), tuples only,
+# unaligned, stopping at the first error.
+q() { psql -X -q -t -A -v ON_ERROR_STOP=1 ${2:+-d "$2"} -c "$1"; }
 
 # Stop the server without removing it, and start it again (same socket):
 # for tests of clients that must survive PostgreSQL going away.

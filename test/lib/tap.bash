@@ -1,4 +1,5 @@
-# Shared helpers for the interop suites: TAP output and a scratch directory.
+# Shared helpers for the suites: TAP output, a scratch directory (removed
+# at exit), and at_exit (at_exit.bash) for whatever a suite starts.
 set -u
 n=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
@@ -10,4 +11,6 @@ check() {
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../interop" && pwd)
 CAIRN=${CAIRN:-$here/../../build/cairn}
 scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
+
+. "$(dirname "${BASH_SOURCE[0]}")/at_exit.bash"
+at_exit 'rm -rf "$scratch"'

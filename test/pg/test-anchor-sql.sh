@@ -8,19 +8,13 @@
 . "$(dirname "$0")/../lib/pg.bash"
 . "$(dirname "$0")/../lib/anvil.bash"
 . "$(dirname "$0")/../lib/daemon.bash"
-cd "$(dirname "$0")/../.."
-pg_start || { not_ok "start PostgreSQL"; echo "1..$n"; exit 1; }
-q() { psql -X -q -t -A -v ON_ERROR_STOP=1 -c "$1"; }
+pg_suite
 q "CREATE EXTENSION cairn" >/dev/null
 anvil_start || { not_ok "anvil start: $(tail -3 "$scratch/anvil.log")"; exit 1; }
 export CAIRN_PATH=$scratch/repo
 "$CAIRN" init >/dev/null
-"$CAIRN" daemon --api 127.0.0.1:0 --gateway 127.0.0.1:0 --chain-rpc "$RPC" --confirmations 2 \
-	--anchor-interval 3600 >"$scratch/daemon.out" 2>"$scratch/daemon.log" &
-DAEMON_PID=$!
-trap 'daemon_stop; anvil_stop; pg_stop; rm -rf "$scratch"' EXIT
-for _ in $(seq 100); do grep -q '^Daemon is ready' "$scratch/daemon.out" 2>/dev/null && break; sleep 0.05; done
-API=$(sed -n 's/^API server listening on //p' "$scratch/daemon.out")
+daemon_start "" --chain-rpc "$RPC" --confirmations 2 --anchor-interval 3600 ||
+	{ not_ok "daemon start: $(tail -3 "$scratch/daemon.log")"; echo "1..$n"; exit 1; }
 cu() { curl -sS --max-time 60 -X POST "$@"; }
 
 # 40 documents of different sizes, added as files (CIDv1, sha2-256)

@@ -5,9 +5,7 @@
 # text COPY round trips through a real client.
 . "$(dirname "$0")/../lib/tap.bash"
 . "$(dirname "$0")/../lib/pg.bash"
-cd "$(dirname "$0")/../.."
-pg_start || { not_ok "start PostgreSQL"; echo "1..$n"; exit 1; }
-q() { psql -X -q -t -A -v ON_ERROR_STOP=1 -c "$1"; }
+pg_suite
 q "CREATE EXTENSION cairn" >/dev/null
 
 # Files live where the server (user postgres) can read them.

@@ -3,8 +3,7 @@
 # each regression test becomes one TAP line.
 . "$(dirname "$0")/../lib/tap.bash"
 . "$(dirname "$0")/../lib/pg.bash"
-cd "$(dirname "$0")/../.."
-pg_start || { not_ok "start PostgreSQL"; echo "1..$n"; exit 1; }
+pg_suite
 out=${BUILD:-build}/pg_regress
 rm -rf "$out"
 mkdir -p "$out"

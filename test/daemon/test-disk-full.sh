@@ -11,8 +11,7 @@ if [ "$(id -u)" != 0 ] || ! mount -t tmpfs -o size=24m tmpfs "$fs" 2>/dev/null; 
 	echo "1..1"
 	exit 0
 fi
-cleanup() { daemon_stop; umount "$fs" 2>/dev/null; rm -rf "$scratch"; }
-trap cleanup EXIT
+at_exit 'daemon_stop; umount "$fs" 2>/dev/null' # the daemon holds files there
 export CAIRN_PATH=$fs/repo
 "$CAIRN" init >/dev/null
 cu() { curl -sS --max-time 30 "$@"; }
@@ -27,7 +26,6 @@ bigcid=$(CAIRN_PATH=$scratch/other "$CAIRN" add -Q "$scratch/big")
 CAIRN_PATH=$scratch/other "$CAIRN" dag export "$bigcid" >"$scratch/big.car"
 
 daemon_start || { echo "not ok 1 - daemon start"; cat "$scratch/daemon.log"; exit 1; }
-trap cleanup EXIT
 small=$(cu -X POST -F "file=@$scratch/small" "$API/api/v0/add" | sed -n 's/.*"Hash":"\([^"]*\)".*/\1/p')
 [ -n "$small" ] && ok "a file that fits is added" || not_ok "small add"
 before=$(used_kb)

@@ -28,12 +28,7 @@ check "add --anchor (repo): the root is the next leaf" "$root	20" "$("$CAIRN" an
 
 # through a daemon anchoring on anvil
 anvil_start || { not_ok "anvil start: $(tail -3 "$scratch/anvil.log")"; exit 1; }
-"$CAIRN" daemon --api 127.0.0.1:0 --gateway 127.0.0.1:0 --chain-rpc "$RPC" \
-	--anchor-interval 3600 >"$scratch/daemon.out" 2>"$scratch/daemon.log" &
-DAEMON_PID=$!
-trap 'daemon_stop; anvil_stop; rm -rf "$scratch"' EXIT
-for _ in $(seq 100); do grep -q '^Daemon is ready' "$scratch/daemon.out" 2>/dev/null && break; sleep 0.05; done
-API=$(sed -n 's/^API server listening on //p' "$scratch/daemon.out")
+daemon_start "" --chain-rpc "$RPC" --anchor-interval 3600 || { not_ok "daemon start: $(tail -3 "$scratch/daemon.log")"; exit 1; }
 config_api
 d=( $(cids 21 25) )
 check "anchor add through the daemon" "${d[4]}	25" "$("$CAIRN" anchor add "${d[@]}" | tail -1)"

@@ -7,21 +7,8 @@
 # not pinned, and GC removes them.
 . "$(dirname "$0")/../lib/tap.bash"
 . "$(dirname "$0")/../lib/daemon.bash"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$scratch"; }
-trap cleanup EXIT
 # start NAME [daemon options…]: a daemon on its own repo; sets ${NAME}_API, ${NAME}_GW
-start() {
-	local name=$1; shift
-	CAIRN_PATH=$scratch/$name "$CAIRN" init >/dev/null 2>&1
-	CAIRN_PATH=$scratch/$name "$CAIRN" daemon --api 127.0.0.1:0 --gateway 127.0.0.1:0 "$@" \
-		>"$scratch/$name.out" 2>"$scratch/$name.log" &
-	pids+=($!)
-	eval "${name}_PID=$!"
-	for _ in $(seq 100); do grep -q '^Daemon is ready' "$scratch/$name.out" 2>/dev/null && break; sleep 0.05; done
-	eval "${name}_API=$(sed -n 's/^API server listening on //p' "$scratch/$name.out")"
-	eval "${name}_GW=$(sed -n 's/^Gateway server listening on //p' "$scratch/$name.out")"
-}
+start() { daemon_start "$@" || not_ok "daemon $1: $(tail -3 "$scratch/$1.log")"; }
 get() { curl -sS --max-time 60 -o "$scratch/body" -w '%{http_code}' "$@"; }
 add() { curl -sS --max-time 120 -X POST -F "file=@$1" "$2/api/v0/add?cid-version=1" | sed -n 's/.*"Hash":"\([^"]*\)".*/\1/p'; }
 metric() { curl -sS --max-time 10 "$1/metrics" | grep -F "$2" | awk '{print $NF}'; }
@@ -143,7 +130,7 @@ check "api/v0/cat of what no peer has: 502" "502" \
 
 # a liar first, then an honest peer
 # helper servers print their port, then serve until killed
-helper() { node "$here/evil-peer.mjs" "$1" "$2" >"$scratch/$1.port" & pids+=($!); for _ in $(seq 100); do [ -s "$scratch/$1.port" ] && break; sleep 0.05; done; }
+helper() { node "$here/evil-peer.mjs" "$1" "$2" >"$scratch/$1.port" & at_exit "kill $! 2>/dev/null"; for _ in $(seq 100); do [ -s "$scratch/$1.port" ] && break; sleep 0.05; done; }
 helper flip "$A_GW"; evil_port=$(cat "$scratch/flip.port")
 EVIL=http://127.0.0.1:$evil_port
 start D --peer "$EVIL" --peer "$A_GW" --peer-timeout 2
@@ -221,7 +208,7 @@ CAIRN_PATH=$scratch/P "$CAIRN" pin add --progress bafkreigh2akiscaildcqabsyg3dfr
 # cached, not pinned: GC removes what was fetched, keeps what was pinned
 curl -sS -X POST "$C_API/api/v0/repo/gc" >/dev/null
 check "after GC on C, the fetched file is gone from C" "412" "$(get -H 'Cache-Control: only-if-cached' "$C_GW/ipfs/$cid")"
-kill "$A_PID"; wait "$A_PID" 2>/dev/null
+daemon_stop A
 check "…the pinned tree is whole on C, with A gone" "200" "$(get -H 'Cache-Control: only-if-cached' "$C_GW/ipfs/$tree/sub/t3")"
 cmp -s "$scratch/body" "$scratch/t3" && ok "…byte-exact" || not_ok "t3 differs"
 curl -sS -X POST "$C_API/api/v0/repo/verify" | grep -q '"Msg":"verify complete, all blocks validated."' && ok "C's repo verifies" || not_ok "repo verify on C"

@@ -79,9 +79,7 @@ for w in 1 2 3 4; do
 	) &
 done
 sleep 1.5
-kill -KILL "$DAEMON_PID"
-wait "$DAEMON_PID" 2>/dev/null
-DAEMON_PID=
+daemon_kill
 wait
 acked=$(wc -l <"$scratch/acked")
 [ "$acked" -gt 0 ] && ok "adds were answered before the kill ($acked)" || not_ok "no adds answered"

@@ -83,10 +83,7 @@ check "--api-token-file that does not exist → exit 2" "2" "$?"
 secret=s3cret-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 printf '%s\n' "$secret" >"$scratch/tokfile"
 chmod 600 "$scratch/tokfile"
-"$CAIRN" daemon --api 127.0.0.1:0 --gateway 127.0.0.1:0 --api-token-file "$scratch/tokfile" >"$scratch/daemon.out" 2>"$scratch/daemon.log" &
-DAEMON_PID=$!
-for _ in $(seq 100); do grep -q '^Daemon is ready' "$scratch/daemon.out" 2>/dev/null && break; sleep 0.05; done
-API=$(sed -n 's/^API server listening on //p' "$scratch/daemon.out")
+daemon_start "" --api-token-file "$scratch/tokfile" || not_ok "daemon with --api-token-file: $(tail -3 "$scratch/daemon.log")"
 config_api
 check "--api-token-file: no token → 401" "401" "$(code -X POST "$API/api/v0/id")"
 check "--api-token-file: its secret (newline dropped) → 200" "200" "$(code -H "Authorization: Bearer $secret" -X POST "$API/api/v0/id")"
@@ -101,10 +98,8 @@ daemon_stop
 check "API on 0.0.0.0 without a token → exit 2" "2" "$?"
 grep -q "refusing to serve the API beyond loopback" "$scratch/err" && ok "…saying why" || not_ok "err: $(cat "$scratch/err")"
 adm2=$("$CAIRN" token add ops)
-"$CAIRN" daemon --api 0.0.0.0:0 --gateway 127.0.0.1:0 >"$scratch/daemon.out" 2>"$scratch/daemon.log" &
-DAEMON_PID=$!
-for _ in $(seq 100); do grep -q '^Daemon is ready' "$scratch/daemon.out" 2>/dev/null && break; sleep 0.05; done
-port=$(sed -n 's/^API server listening on http:\/\/0\.0\.0\.0://p' "$scratch/daemon.out")
+daemon_start "" --api 0.0.0.0:0 || not_ok "daemon on 0.0.0.0: $(tail -3 "$scratch/daemon.log")"
+port=${API##*:}
 check "…with a token it starts" "200" "$(code -H "Authorization: Bearer $adm2" -X POST "http://127.0.0.1:$port/api/v0/id")"
 "$CAIRN" token rm ops
 check "the last token removed while it runs: 403 to everyone, never open" "403" "$(code -X POST "http://127.0.0.1:$port/api/v0/id")"

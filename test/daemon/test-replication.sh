@@ -5,21 +5,12 @@
 # until it is back. B killed with a request still pinning: taken up again
 # when it restarts.
 . "$(dirname "$0")/../lib/tap.bash"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$scratch"; }
-trap cleanup EXIT
+. "$(dirname "$0")/../lib/daemon.bash"
 freeport() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
-# start NAME API-PORT [daemon options…]
+# start NAME API-PORT [daemon options…]: a fixed API port, the target URL
 start() {
 	local name=$1 port=$2; shift 2
-	[ -f "$scratch/$name/version" ] || CAIRN_PATH=$scratch/$name "$CAIRN" init >/dev/null 2>&1
-	CAIRN_PATH=$scratch/$name "$CAIRN" daemon --api "127.0.0.1:$port" --gateway 127.0.0.1:0 "$@" \
-		>"$scratch/$name.out" 2>>"$scratch/$name.log" &
-	pids+=($!)
-	eval "${name}_PID=$!"
-	for _ in $(seq 100); do grep -q '^Daemon is ready' "$scratch/$name.out" 2>/dev/null && break; sleep 0.05; done
-	eval "${name}_API=http://127.0.0.1:$port"
-	eval "${name}_GW=$(sed -n 's/^Gateway server listening on //p' "$scratch/$name.out")"
+	daemon_start "$name" --api "127.0.0.1:$port" "$@" || not_ok "daemon $name: $(tail -3 "$scratch/$name.log")"
 }
 bport=$(freeport); cport=$(freeport); aport=$(freeport)
 for x in B C; do CAIRN_PATH=$scratch/$x "$CAIRN" init >/dev/null; done
@@ -59,7 +50,7 @@ sleep 1
 check "an unpinned add is not replicated" "none" "$(status "$B_API" "$btok" "$(printf x | CAIRN_PATH=$scratch/A "$CAIRN" add -nQ)")"
 
 # B down while A pins: A retries until B is back
-kill "$B_PID"; wait "$B_PID" 2>/dev/null
+daemon_stop B
 head -c 700000 /dev/urandom >"$scratch/f2"
 c2=$(add "$scratch/f2")
 wait_pinned "$C_API" "$ctok" "$c2" && ok "with B down, C still gets the new pin" || not_ok "C: $(status "$C_API" "$ctok" "$c2")"
@@ -72,7 +63,7 @@ check "B, back, gets the pin A made while it was down" "pinned" "$(status "$B_AP
 
 # a request B is still pinning when it is killed: taken up again on restart
 stall=$(freeport)
-node -e 'require("net").createServer(()=>{}).listen(Number(process.argv[1]),"127.0.0.1")' "$stall" & pids+=($!)
+node -e 'require("net").createServer(()=>{}).listen(Number(process.argv[1]),"127.0.0.1")' "$stall" & at_exit "kill $! 2>/dev/null"
 for _ in $(seq 100); do (: >"/dev/tcp/127.0.0.1/$stall") 2>/dev/null && break; sleep 0.05; done
 head -c 400000 /dev/urandom >"$scratch/f3"
 check "A's token on C cannot add (scope pins) → 403" "403" \
@@ -83,7 +74,7 @@ curl -sS -X POST -H "Authorization: Bearer $btok" -H 'Content-Type: application/
 	-d "{\"cid\":\"$c3\",\"origins\":[\"/ip4/127.0.0.1/tcp/$stall/http\"]}" "$B_API/pins" >/dev/null
 sleep 0.5
 check "B is pinning it (its origin stalls)" "pinning" "$(status "$B_API" "$btok" "$c3")"
-kill -KILL "$B_PID"; wait "$B_PID" 2>/dev/null
+daemon_kill B
 start B "$bport" --peer "$C_GW"
 for _ in $(seq 300); do [ "$(status "$B_API" "$btok" "$c3")" = pinned ] && break; sleep 0.1; done
 check "after a SIGKILL and a restart, B finishes it (from its peer C)" "pinned" "$(status "$B_API" "$btok" "$c3")"

@@ -62,7 +62,7 @@ curl -sS --max-time 60 -X POST "$API/api/v0/repo/gc" >/dev/null 2>&1 &
 curlpid=$!
 kill_midway "$DAEMON_PID" "$before" && ok "daemon: killed mid-gc ($(blocks) of $before blocks left)" || not_ok "daemon gc not caught mid-way ($(blocks) of $before)"
 wait $curlpid 2>/dev/null
-DAEMON_PID=
+daemon_kill # (killed already: reaped)
 "$CAIRN" repo verify >/dev/null 2>&1; check "…repo verify passes" "0" "$?"
 daemon_start && ok "…the daemon starts again at once" || not_ok "restart: $(cat "$scratch/daemon.log")"
 check "…and serves the pinned file" "$(sha256sum <"$scratch/keep1" | cut -c1-64)" "$(curl -sS "$GW/ipfs/$k1" | sha256sum | cut -c1-64)"

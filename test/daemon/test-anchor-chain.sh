@@ -11,14 +11,8 @@ export CAIRN_PATH=$scratch/repo
 "$CAIRN" init >/dev/null
 anvil_start || { echo "not ok 1 - anvil start"; cat "$scratch/anvil.log"; exit 1; }
 start() { # daemon with anchoring; extra options in "$@"
-	"$CAIRN" daemon --api 127.0.0.1:0 --gateway 127.0.0.1:0 --chain-rpc "$RPC" --confirmations 2 \
-		--anchor-interval 3600 "$@" >"$scratch/daemon.out" 2>"$scratch/daemon.log" &
-	DAEMON_PID=$!
-	for _ in $(seq 100); do grep -q '^Daemon is ready' "$scratch/daemon.out" 2>/dev/null && break; sleep 0.05; done
-	API=$(sed -n 's/^API server listening on //p' "$scratch/daemon.out")
-	[ -n "$API" ]
+	daemon_start "" --chain-rpc "$RPC" --confirmations 2 --anchor-interval 3600 "$@"
 }
-trap 'daemon_stop; anvil_stop; rm -rf "$scratch"' EXIT
 cu() { curl -sS --max-time 60 -X POST "$@"; }
 rpc() { curl -sS --max-time 10 "$RPC" -X POST -H 'content-type: application/json' -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":[${2:-}]}"; }
 txcount() { rpc eth_getTransactionCount "\"$(rpc eth_accounts | sed -n 's/.*"result":\["\([^"]*\)".*/\1/p')\",\"latest\"" | sed -n 's/.*"result":"\(0x[0-9a-f]*\)".*/\1/p'; }
@@ -103,7 +97,7 @@ add 31 35
 cu --max-time 5 "$API/api/v0/anchor/flush" >/dev/null 2>&1 &
 sent=
 for _ in $(seq 100); do grep -q "anchoring checkpoint 35: sent" "$scratch/daemon.log" 2>/dev/null && { sent=1; break; }; sleep 0.1; done
-kill -KILL "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null; DAEMON_PID=
+daemon_kill
 [ -n "$sent" ] && ok "killed after sending, before 6 confirmations" || not_ok "the transaction was not sent before the kill"
 start --confirmations 6 || { not_ok "restart after SIGKILL"; exit 1; }
 cu --max-time 90 "$API/api/v0/anchor/flush" >"$scratch/f5.json"
@@ -115,4 +109,22 @@ check "…and 6 confirmations" "ok" "$(cu "$API/api/v0/anchor/proof?arg=$(cids 3
 cu "$API/api/v0/anchor/proof?arg=$(cids 33 33)" >"$scratch/p6.json"
 check "cairn audit --confirmations 6 passes it" "0" "$("$CAIRN" audit --chain-rpc "$RPC" --confirmations 6 "$scratch/p6.json" >/dev/null; echo $?)"
 check "…--confirmations 1000 does not" "1" "$("$CAIRN" audit --chain-rpc "$RPC" --confirmations 1000 "$scratch/p6.json" >/dev/null; echo $?)"
+
+# A record the anchorer cannot read (checkpoint 35's, overwritten with bytes
+# that are not JSON, through LMDB's own mdb_load while no daemon runs) stops
+# anchoring with a logged error: never taken for "nothing pending", which
+# could send a second transaction for a checkpoint already on chain.
+daemon_stop
+before=$(txcount)
+printf '\\00\\00\\00\\00\\00\\00\\00\\23\nnot json\n' | mdb_load -T -s anchors "$CAIRN_PATH/index"
+check "mdb_load put the unreadable record" "0" "$?"
+start --anchor-interval 1 || { not_ok "restart after the record was damaged"; exit 1; }
+add 36 40
+logged=
+for _ in $(seq 50); do grep -q "anchoring: reading the anchor records: .*checkpoint 35 is not JSON" "$scratch/daemon.log" && { logged=1; break; }; sleep 0.1; done
+[ -n "$logged" ] && ok "an unreadable anchor record: the anchoring step stops, logged" || not_ok "not logged: $(tail -3 "$scratch/daemon.log")"
+sleep 3 # three intervals: time enough to have sent, had it guessed
+check "…and no transaction is sent" "$((before))" "$(( $(txcount) ))"
+check "…anchor/flush says why: 500" "500" "$(curl -sS -o "$scratch/body" -w '%{http_code}' --max-time 10 -X POST "$API/api/v0/anchor/flush")"
+grep -q "not JSON" "$scratch/body" && ok "…with the reason" || not_ok "flush body: $(cat "$scratch/body")"
 echo "1..$n"

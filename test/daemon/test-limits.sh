@@ -110,11 +110,7 @@ daemon_stop
 
 # out of descriptors: 48 for the whole process, 200 clients
 limits '{"MaxConnections":1000,"RequestTimeoutSeconds":20}'
-( ulimit -n 48; exec "$CAIRN" daemon --api 127.0.0.1:0 --gateway 127.0.0.1:0 ) >"$scratch/daemon.out" 2>"$scratch/daemon.log" &
-DAEMON_PID=$!
-for _ in $(seq 100); do grep -q '^Daemon is ready' "$scratch/daemon.out" 2>/dev/null && break; sleep 0.05; done
-GW=$(sed -n 's/^Gateway server listening on //p' "$scratch/daemon.out")
-API=$(sed -n 's/^API server listening on //p' "$scratch/daemon.out")
+DAEMON_NOFILE=48 daemon_start || not_ok "daemon with 48 descriptors: $(tail -3 "$scratch/daemon.log")"
 cpu() { awk '{print $14 + $15}' "/proc/$DAEMON_PID/stat"; }
 hc hold "$(port_of "$GW")" 200 3 >/dev/null &
 holder=$!
