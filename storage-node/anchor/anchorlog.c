@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define ERR(...) snprintf(err, REPO_ERR_MAX, __VA_ARGS__)
+#define ERR(...) snprintf(err, CAIRN_ERR_MAX, __VA_ARGS__)
 
 static void node_key(unsigned level, uint64_t index, uint8_t key[9])
 {

@@ -9,7 +9,7 @@ int anchors_put(repo *r, uint64_t size, const json_t *rec, char *err)
 	uint8_t kb[8];
 	char *t = json_dumps(rec, JSON_COMPACT);
 	if (!t) {
-		snprintf(err, REPO_ERR_MAX, "anchors: out of memory");
+		snprintf(err, CAIRN_ERR_MAX, "anchors: out of memory");
 		return -1;
 	}
 	repo_put_be64(size, kb);
@@ -81,7 +81,7 @@ static int newest(repo *r, struct newest *w, char *err)
 	if (repo_index_foreach(r, r->anchors, REPO_BACKWARD, NULL, visit_newest, w, err) < 0)
 		return -1;
 	if (w->corrupt) {
-		snprintf(err, REPO_ERR_MAX, "anchors: the record of checkpoint %llu is not JSON",
+		snprintf(err, CAIRN_ERR_MAX, "anchors: the record of checkpoint %llu is not JSON",
 		         (unsigned long long)w->size);
 		return -1;
 	}

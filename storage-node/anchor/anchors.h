@@ -7,7 +7,7 @@
  *
  * The anchorer (net/anchorer.c) writes them; proofs, the anchoring API, the
  * CLI and the PostgreSQL mirror read them. Every function returns 0, 1
- * (nothing there) or -1 with err (REPO_ERR_MAX bytes) set: a failed read is
+ * (nothing there) or -1 with err (CAIRN_ERR_MAX bytes) set: a failed read is
  * never taken for "nothing there".
  */
 #ifndef CAIRN_ANCHORS_H

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#define ERR(...) snprintf(err, REPO_ERR_MAX, __VA_ARGS__)
+#define ERR(...) snprintf(err, CAIRN_ERR_MAX, __VA_ARGS__)
 
 void checkpoint_origin(const repo *r, char *out, size_t cap)
 {
@@ -88,7 +88,7 @@ int checkpoint_make(repo *r, checkpoint *cp, int *fresh, char *err)
 	EVP_PKEY *key = repo_identity_key(r, err);
 	if (!key)
 		return -1;
-	char nerr[NOTE_ERR_MAX];
+	char nerr[CAIRN_ERR_MAX];
 	rc = note_sign(text, origin, key, cp->note, sizeof cp->note, nerr);
 	EVP_PKEY_free(key);
 	if (rc != 0) {

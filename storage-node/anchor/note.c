@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define ERR(...) snprintf(err, NOTE_ERR_MAX, __VA_ARGS__)
+#define ERR(...) snprintf(err, CAIRN_ERR_MAX, __VA_ARGS__)
 #define SIG_ED25519 0x01
 static const char DASH[] = "\xe2\x80\x94 "; /* U+2014 and a space */
 

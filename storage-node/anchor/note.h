@@ -14,11 +14,11 @@
 #define CAIRN_NOTE_H
 
 #include <openssl/evp.h>
+#include "cairn/error.h" /* CAIRN_ERR_MAX */
 #include <stddef.h>
 #include <stdint.h>
 
 #define NOTE_MAX 16384        /* longest note accepted */
-#define NOTE_ERR_MAX 256
 
 /* The key ID of an Ed25519 public key under name. */
 void note_key_id(const char *name, const uint8_t pub[32], uint8_t id[4]);

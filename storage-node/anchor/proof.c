@@ -28,7 +28,7 @@ int proof_checkpoint_anchored(repo *r, const checkpoint *cp, json_t **out, char 
 		return -1;
 	if (!(j = proof_checkpoint_json(cp))) {
 		json_decref(a);
-		snprintf(err, REPO_ERR_MAX, "out of memory");
+		snprintf(err, CAIRN_ERR_MAX, "out of memory");
 		return -1;
 	}
 	if (a)
@@ -88,24 +88,24 @@ int proof_build(repo *r, const cairn_cid *cid, int has_size, uint64_t size, json
 	rc = anchorlog_find(r, cid, &index, msg);
 	if (rc != 0) {
 		if (rc > 0)
-			snprintf(msg, REPO_ERR_MAX, "%s is not in the anchoring log (anchor/add it)", text);
+			snprintf(msg, CAIRN_ERR_MAX, "%s is not in the anchoring log (anchor/add it)", text);
 		return rc > 0 ? PROOF_NOT_LOGGED : -1;
 	}
 	checkpoint *cp = malloc(sizeof *cp);
 	if (!cp) {
-		snprintf(msg, REPO_ERR_MAX, "out of memory");
+		snprintf(msg, CAIRN_ERR_MAX, "out of memory");
 		return -1;
 	}
 	rc = has_size ? checkpoint_get(r, size, cp, msg) : newest_anchored(r, index, cp, msg);
 	if (rc < 0)
 		goto done;
 	if (rc > 0 && has_size) {
-		snprintf(msg, REPO_ERR_MAX, "no checkpoint of size %llu", (unsigned long long)size);
+		snprintf(msg, CAIRN_ERR_MAX, "no checkpoint of size %llu", (unsigned long long)size);
 		rc = PROOF_NO_CHECKPOINT;
 		goto done;
 	}
 	if (rc > 0 || index >= cp->size) {
-		snprintf(msg, REPO_ERR_MAX, "%s (leaf %llu) is in no checkpoint yet: anchor/flush makes one",
+		snprintf(msg, CAIRN_ERR_MAX, "%s (leaf %llu) is in no checkpoint yet: anchor/flush makes one",
 		         text, (unsigned long long)index);
 		rc = PROOF_PENDING;
 		goto done;

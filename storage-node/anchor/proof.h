@@ -18,7 +18,7 @@
 
 /* The proof of cid against the checkpoint of size (has_size), or else the
  * newest anchored checkpoint covering it, or else the newest. On 0, *out
- * is a new JSON object; otherwise msg (REPO_ERR_MAX bytes) says why. */
+ * is a new JSON object; otherwise msg (CAIRN_ERR_MAX bytes) says why. */
 int proof_build(repo *r, const cairn_cid *cid, int has_size, uint64_t size, json_t **out, char *msg);
 
 /* {"size", "root", "time", "checkpoint"} of a checkpoint (new object). */
@@ -26,7 +26,7 @@ json_t *proof_checkpoint_json(const checkpoint *cp);
 
 /* The same, with "anchor": {"chain", "tx", "block", "block_hash", "time"}
  * once it is confirmed on chain: 0 with *out a new object, or -1 with err
- * (REPO_ERR_MAX bytes) set. */
+ * (CAIRN_ERR_MAX bytes) set. */
 int proof_checkpoint_anchored(repo *r, const checkpoint *cp, json_t **out, char *err);
 
 #endif

@@ -116,7 +116,7 @@ int proof_check_offline(json_t *p, const char *signer, char *why, size_t cap)
 	}
 	/* the checkpoint */
 	size_t ol = strcspn(note, "\n");
-	char origin[256], nerr[NOTE_ERR_MAX];
+	char origin[256], nerr[CAIRN_ERR_MAX];
 	uint8_t pub[32];
 	size_t tl;
 	snprintf(origin, sizeof origin, "%.*s", (int)(ol < 255 ? ol : 255), note);

@@ -33,7 +33,7 @@ struct sink {
 	FILE *out;               /* where result lines go until released */
 	char *outbuf;
 	size_t outlen;
-	char err[REPO_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 };
 
 /* Set sk up: nowhere with only_hash, else the repo (opened into r), or

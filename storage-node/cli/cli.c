@@ -118,11 +118,11 @@ int cli_api_arg(const struct api_client *c, const char *cmd, const char *endpoin
 }
 
 /* Why the repo could not be opened, for when its daemon does not answer. */
-static char lock_msg[REPO_ERR_MAX];
+static char lock_msg[CAIRN_ERR_MAX];
 
 int cli_repo_open_or_daemon(struct repo *r, struct api_client *c, const char *cmd)
 {
-	char path[4096], err[REPO_ERR_MAX], cerr[256];
+	char path[4096], err[CAIRN_ERR_MAX], cerr[256];
 	int holder;
 
 	if (repo_default_path(path, sizeof path) != 0) {
@@ -142,7 +142,7 @@ int cli_repo_open_or_daemon(struct repo *r, struct api_client *c, const char *cm
 int cli_api(const struct api_client *c, const char *cmd, const char *endpoint, const char *query,
             const struct api_upload *up, FILE *out, char **body)
 {
-	char err[512];
+	char err[CAIRN_ERR_MAX];
 	char *buf = NULL;
 	size_t len = 0;
 	int status = 0;

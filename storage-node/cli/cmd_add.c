@@ -156,7 +156,7 @@ static int parse_args(int argc, char **argv, struct add_args *a)
 			return EXIT_USAGE;
 		}
 	}
-	char err[ADD_OPTS_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	if (add_opts_resolve(a->cid_version, a->hash, a->raw_leaves, a->chunker, &a->opts, err) != 0) {
 		cli_error("add", "%s", err);
 		return EXIT_USAGE;
@@ -412,7 +412,7 @@ static int by_name(const void *x, const void *y)
  * dirbuild_finish. */
 static int add_dir(struct tree_ctx *t, const char *fs, const char *rel, const char *disp, int depth)
 {
-	char err[DIRBUILD_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	int rc = 0;
 	if (depth > DIRBUILD_DEPTH_MAX) {
 		cli_error("add", "%s: nested deeper than %d directories", fs, DIRBUILD_DEPTH_MAX);
@@ -509,7 +509,7 @@ done:
 /* Write a tree's directories, make them durable and pin the root. */
 static int finish_tree(struct tree_ctx *t)
 {
-	char err[DIRBUILD_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	cairn_cid root;
 	sink *sk = t->sk;
 	sk->err[0] = '\0';
@@ -563,7 +563,7 @@ int cmd_add(int argc, char **argv)
 		goto done;
 	}
 	for (int i = 0; i < nfiles; i++) {
-		char name[1024], err[DIRBUILD_ERR_MAX];
+		char name[1024], err[CAIRN_ERR_MAX];
 		struct stat st;
 		int is_stdin = strcmp(files[i], "-") == 0;
 		arg_name(files[i], name, sizeof name);

@@ -126,7 +126,7 @@ static int ls_one(void *ctx, const checkpoint *cp)
 static int anchor_run(int argc, char **argv)
 {
 	const char *sub = argv[0];
-	char err[REPO_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	repo r;
 	int rc;
 	if ((!strcmp(sub, "add") && argc < 2) ||

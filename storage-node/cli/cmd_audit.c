@@ -57,7 +57,7 @@ struct chainq {
 /* One JSON-RPC call: the result (new reference), or NULL with why set. */
 static json_t *rpc(struct chainq *q, const char *method, json_t *params, char *why, size_t cap)
 {
-	char err[256], *buf = NULL;
+	char err[CAIRN_ERR_MAX], *buf = NULL;
 	size_t len = 0;
 	int status = 0;
 	json_t *req = json_pack("{s:s, s:i, s:s, s:o}", "jsonrpc", "2.0", "id", ++q->id, "method",
@@ -428,7 +428,7 @@ int cmd_audit(int argc, char **argv)
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	struct chainq q = {.chain_id = -1};
-	char err[256];
+	char err[CAIRN_ERR_MAX];
 	if (api_client_from_url(&q.api, q.path, sizeof q.path, o.url, err, sizeof err) != 0) {
 		cli_error("audit", "%s", err);
 		return EXIT_USAGE;

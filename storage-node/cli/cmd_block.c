@@ -145,7 +145,7 @@ static int put_local(repo *r, const struct block_args *a)
 	int fd = STDIN_FILENO, rc = EXIT_FAIL;
 	uint8_t *data = NULL;
 	size_t len;
-	char err[REPO_ERR_MAX], text[CAIRN_CID_TEXT_MAX];
+	char err[CAIRN_ERR_MAX], text[CAIRN_CID_TEXT_MAX];
 	if (strcmp(a->file, "-") != 0 && (fd = open(a->file, O_RDONLY | O_CLOEXEC)) < 0) {
 		cli_error(a->cmd, "%s: %s", a->file, strerror(errno));
 		return EXIT_FAIL;
@@ -184,7 +184,7 @@ done:
 /* get and stat: the block, or why not. */
 static int get_local(repo *r, const struct block_args *a)
 {
-	char err[REPO_ERR_MAX], text[CAIRN_CID_TEXT_MAX];
+	char err[CAIRN_ERR_MAX], text[CAIRN_CID_TEXT_MAX];
 	const char *arg = a->cids[0];
 	cairn_cid cid;
 	uint8_t *data;
@@ -217,7 +217,7 @@ static int rm_local(repo *r, const struct block_args *a)
 	for (int i = 0; i < a->ncids; i++) {
 		cairn_cid cid;
 		pin p;
-		char err[REPO_ERR_MAX];
+		char err[CAIRN_ERR_MAX];
 		if (cli_parse_cid(a->cmd, a->cids[i], &cid)) {
 			rc = EXIT_FAIL;
 			continue;

@@ -28,7 +28,7 @@ static int write_out(void *ctx, const uint8_t *p, size_t n)
 static int resolve(repo *r, const char *cmd, const char *arg, cairn_cid *out)
 {
 	cairn_cid root, where;
-	char err[REPO_ERR_MAX] = "", text[CAIRN_CID_TEXT_MAX] = "";
+	char err[CAIRN_ERR_MAX] = "", text[CAIRN_CID_TEXT_MAX] = "";
 	const char *a = strncmp(arg, "/ipfs/", 6) == 0 ? arg + 6 : arg;
 	size_t clen = strcspn(a, "/");
 	int rc = cairn_cid_parse(a, clen, &root);
@@ -56,7 +56,7 @@ static int resolve(repo *r, const char *cmd, const char *arg, cairn_cid *out)
 static int cat_cid(repo *r, const char *cmd, const char *arg, const cairn_cid *cid, FILE *out)
 {
 	cairn_cid where;
-	char err[REPO_ERR_MAX] = "", text[CAIRN_CID_TEXT_MAX] = "";
+	char err[CAIRN_ERR_MAX] = "", text[CAIRN_CID_TEXT_MAX] = "";
 	int rc = dag_cat(&r->bs, cid, write_out, out, &where, err);
 	if (rc == 0 && fflush(out) == 0)
 		return 0;
@@ -114,7 +114,7 @@ typedef struct source {
 /* The block's bytes (malloc'd). 0 or EXIT_FAIL (printed). */
 static int src_block(const source *s, const cairn_cid *cid, uint8_t **data, size_t *len)
 {
-	char err[REPO_ERR_MAX], text[CAIRN_CID_TEXT_MAX], q[256];
+	char err[CAIRN_ERR_MAX], text[CAIRN_CID_TEXT_MAX], q[256];
 	cairn_cid_to_string(cid, text, sizeof text, NULL);
 	if (s->r) {
 		int g = blockstore_get(&s->r->bs, cid, data, len, err);
@@ -189,7 +189,7 @@ static int collect(void *ctx, const char *name, size_t len, const cairn_cid *cid
 
 static int src_list(const source *s, const cairn_cid *cid, struct entries *e)
 {
-	char text[CAIRN_CID_TEXT_MAX], q[256], err[REPO_ERR_MAX] = "";
+	char text[CAIRN_CID_TEXT_MAX], q[256], err[CAIRN_ERR_MAX] = "";
 	cairn_cid where;
 	cairn_cid_to_string(cid, text, sizeof text, NULL);
 	if (s->r) {

@@ -135,10 +135,9 @@ static int cid_inspect(int argc, char **argv)
 		printf("Multihash:  %s (0x%llx)\n", cairn_mh_name(cid.mh.code),
 		       (unsigned long long)cid.mh.code);
 		printf("  Length:   %zu (bytes)\n", cid.mh.len);
-		printf("  Digest:   ");
-		for (size_t k = 0; k < cid.mh.len; k++)
-			printf("%02x", cid.mh.digest[k]);
-		printf("\n");
+		char digest[2 * CAIRN_MH_DIGEST_MAX + 1];
+		cairn_base_encode(CAIRN_BASE16, cid.mh.digest, cid.mh.len, digest, sizeof digest, NULL);
+		printf("  Digest:   %s\n", digest);
 		if (cairn_cid_to_v0(&cid, &v0) == CAIRN_OK) {
 			cairn_cid_to_string(&v0, t0, sizeof t0, NULL);
 			printf("CIDv0:      %s\n", t0);

@@ -23,7 +23,7 @@ static const char dag_usage[] =
 static int dag_export(repo *r, const char *arg)
 {
 	cairn_cid cid;
-	char err[512];
+	char err[CAIRN_ERR_MAX];
 	if (cli_parse_cid("dag export", arg, &cid))
 		return EXIT_FAIL;
 	if (isatty(STDOUT_FILENO)) {
@@ -108,17 +108,20 @@ done:
 	return rc;
 }
 
-/* dag export|import through the running daemon's API. */
-static int dag_via_daemon(const api_client *c, int is_export, char **args, int nargs, int pin_roots)
+/* dag export through the running daemon's API. */
+static int export_via_daemon(const api_client *c, const char *cid)
+{
+	if (isatty(STDOUT_FILENO)) {
+		cli_error("dag export", "refusing to write a CAR to a terminal; redirect it to a file");
+		return EXIT_USAGE;
+	}
+	return cli_api_arg(c, "dag export", "dag/export", cid, stdout, NULL);
+}
+
+/* dag import of each file (none: standard input) through the daemon. */
+static int import_via_daemon(const api_client *c, char **args, int nargs, int pin_roots)
 {
 	char q[64], *body = NULL;
-	if (is_export) {
-		if (isatty(STDOUT_FILENO)) {
-			cli_error("dag export", "refusing to write a CAR to a terminal; redirect it to a file");
-			return EXIT_USAGE;
-		}
-		return cli_api_arg(c, "dag export", "dag/export", args[0], stdout, NULL);
-	}
 	char *stdin_arg[] = {"-"};
 	if (nargs == 0) {
 		args = stdin_arg;
@@ -180,7 +183,8 @@ static int dag_run(int argc, char **argv)
 	api_client api;
 	rc = cli_repo_open_or_daemon(&r, &api, is_export ? "dag export" : "dag import");
 	if (rc == CLI_USE_DAEMON)
-		return dag_via_daemon(&api, is_export, argv + first, argc - first, pin_roots);
+		return is_export ? export_via_daemon(&api, argv[1])
+		                 : import_via_daemon(&api, argv + first, argc - first, pin_roots);
 	if (rc != 0)
 		return rc;
 	if (is_export) {

@@ -115,7 +115,7 @@ static int add_local(repo *r, const struct pin_args *a)
 	int rc = 0;
 	for (int i = 0; i < a->ncids; i++) {
 		pin p = {.type = a->recursive ? PIN_RECURSIVE : PIN_DIRECT};
-		char err[REPO_ERR_MAX], text[CAIRN_CID_TEXT_MAX];
+		char err[CAIRN_ERR_MAX], text[CAIRN_CID_TEXT_MAX];
 		cairn_cid where;
 		if (cli_parse_cid(a->cmd, a->cids[i], &p.cid)) {
 			rc = EXIT_FAIL;
@@ -159,7 +159,7 @@ static int ls_one(void *ctx, const pin *p)
 
 static int ls_local(repo *r, const struct pin_args *a)
 {
-	char err[REPO_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	int rc = 0;
 	if (a->ncids == 0) {
 		if (pinstore_foreach(r, ls_one, (void *)a, err) < 0) {
@@ -194,7 +194,7 @@ static int rm_local(repo *r, const struct pin_args *a)
 	int rc = 0;
 	for (int i = 0; i < a->ncids; i++) {
 		cairn_cid cid;
-		char err[REPO_ERR_MAX], text[CAIRN_CID_TEXT_MAX];
+		char err[CAIRN_ERR_MAX], text[CAIRN_CID_TEXT_MAX];
 		if (cli_parse_cid(a->cmd, a->cids[i], &cid)) {
 			rc = EXIT_FAIL;
 			continue;

@@ -20,7 +20,7 @@ static const char repo_usage[] =
 
 int cmd_init(int argc, char **argv)
 {
-	char path[4096], err[REPO_ERR_MAX];
+	char path[4096], err[CAIRN_ERR_MAX];
 	repo r;
 
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
@@ -60,7 +60,7 @@ static void print_removed(void *ctx, const cairn_multihash *mh)
 static int repo_gc_cmd(repo *r, int quiet)
 {
 	gc_result res;
-	char err[REPO_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 
 	if (repo_gc(r, quiet ? NULL : print_removed, NULL, &res, err) != 0) {
 		cli_error("repo gc", "%s", err);
@@ -87,7 +87,7 @@ static void print_bad(void *ctx, const cairn_cid *cid, const char *why)
 static int repo_verify_cmd(repo *r)
 {
 	verify_run v;
-	char err[REPO_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	int rc;
 
 	verify_start(&v, &r->bs, print_bad, NULL);
@@ -110,7 +110,7 @@ static int repo_verify_cmd(repo *r)
 static int repo_stat_cmd(repo *r)
 {
 	uint64_t blocks, bytes, pins;
-	char err[REPO_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 
 	if (blockstore_totals(&r->bs, &blocks, &bytes, err) != 0 || pinstore_count(r, &pins, err) != 0) {
 		cli_error("repo stat", "%s", err);

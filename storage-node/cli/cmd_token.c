@@ -25,7 +25,7 @@ static const char token_usage[] =
 
 static int open_index(repo *r, const char *cmd)
 {
-	char path[4096], err[REPO_ERR_MAX];
+	char path[4096], err[CAIRN_ERR_MAX];
 	if (repo_default_path(path, sizeof path) != 0) {
 		cli_error(cmd, "set CAIRN_PATH or HOME to say where the repo is");
 		return EXIT_FAIL;
@@ -52,7 +52,7 @@ static int print_token(void *ctx, const token *t)
 /* token add|ls|rm (argv[0]) */
 static int token_run(int argc, char **argv)
 {
-	char err[REPO_ERR_MAX], secret[TOKEN_SECRET_MAX];
+	char err[CAIRN_ERR_MAX], secret[TOKEN_SECRET_MAX];
 	const char *sub = argv[0];
 	repo r;
 	int rc;

@@ -91,7 +91,7 @@ static struct {
  * gives no hook that also runs when a client hangs up mid-body.
  */
 /* Count a reply and log it (once its status is known). */
-static void account(struct evhttp_request *req, node *n, int server, const struct timespec *t0)
+static void account(struct evhttp_request *req, node *n, enum listener_id server, const struct timespec *t0)
 {
 	struct timespec t1;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -99,7 +99,7 @@ static void account(struct evhttp_request *req, node *n, int server, const struc
 	double secs = (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 	metrics_observe(&n->metrics, server, evhttp_request_get_response_code(req),
 	                len ? strtoull(len, NULL, 10) : 0, secs);
-	http_log(req, server == 0 ? "api" : "gateway");
+	http_log(req, metrics_server_name(server));
 }
 
 /* Every request's completion: the connection may take the next one, and
@@ -107,7 +107,7 @@ static void account(struct evhttp_request *req, node *n, int server, const struc
  * accounted for now. */
 struct pending {
 	node *n;
-	int server;
+	enum listener_id server;
 	int deferred;
 	struct timespec t0;
 };
@@ -142,7 +142,7 @@ static int request_within_limits(struct evhttp_request *req)
 	return 1;
 }
 
-static void observed(struct evhttp_request *req, node *n, int server,
+static void observed(struct evhttp_request *req, node *n, enum listener_id server,
                      void (*handler)(struct evhttp_request *, void *))
 {
 	struct timespec t0;
@@ -155,7 +155,7 @@ static void observed(struct evhttp_request *req, node *n, int server,
 		evhttp_request_set_on_complete_cb(req, request_done, d);
 	}
 	conns_request(listeners[server].conns, req, d, free);
-	if (request_within_limits(req) && (server != 0 || auth_gate(n, req)) &&
+	if (request_within_limits(req) && (server != LISTENER_API || auth_gate(n, req)) &&
 	    !node_serve_ops(req, n))
 		handler(req, n);
 	if (evhttp_request_get_response_code(req) == 0) {
@@ -168,12 +168,12 @@ static void observed(struct evhttp_request *req, node *n, int server,
 
 static void api_entry(struct evhttp_request *req, void *arg)
 {
-	observed(req, arg, 0, kubo_handle);
+	observed(req, arg, LISTENER_API, kubo_handle);
 }
 
 static void gateway_entry(struct evhttp_request *req, void *arg)
 {
-	observed(req, arg, 1, gateway_handle);
+	observed(req, arg, LISTENER_GATEWAY, gateway_handle);
 }
 
 /* "HOST:PORT" with an IPv4 host or "localhost". */
@@ -330,7 +330,7 @@ static int start_services(node *n, const daemon_opts *o)
 	memcpy(peer_urls, o->peer_urls, sizeof peer_urls);
 	memcpy(router_urls, o->router_urls, sizeof router_urls);
 	if (o->anchor.rpc) {
-		char aerr[REPO_ERR_MAX];
+		char aerr[CAIRN_ERR_MAX];
 		n->anchor = anchorer_new(n->base, &n->repo, &o->anchor, aerr);
 		if (!n->anchor) {
 			daemon_error("%s", aerr);
@@ -344,7 +344,7 @@ static int start_services(node *n, const daemon_opts *o)
 	if (nrouters == 0)
 		nrouters = config_list(&n->repo, "Routers", router_urls, PEERS_MAX);
 	if (npeers || nrouters) {
-		char perr[REPO_ERR_MAX];
+		char perr[CAIRN_ERR_MAX];
 		if (!(n->peers = peers_new(n->base, &n->repo, peer_urls, npeers, o->peer_timeout, perr)) ||
 		    peers_add_routers(n->peers, router_urls, nrouters, n->repo.peer_id, perr) != 0) {
 			daemon_error("%s", perr);
@@ -356,7 +356,7 @@ static int start_services(node *n, const daemon_opts *o)
 			printf("router: %s\n", router_urls[k]);
 	}
 	if (o->nreplicate) {
-		char rerr[REPO_ERR_MAX];
+		char rerr[CAIRN_ERR_MAX];
 		if (!(n->replicator = replicator_new(n->base, &n->repo, n->delegate, o->replicate, o->nreplicate, rerr))) {
 			daemon_error("%s", rerr);
 			return DAEMON_BAD_CONFIG;
@@ -367,7 +367,7 @@ static int start_services(node *n, const daemon_opts *o)
 	/* pin requests left queued or pinning by the last run */
 	pinsvc_resume(n);
 	if (o->pg_dsn && *o->pg_dsn) {
-		char merr[REPO_ERR_MAX];
+		char merr[CAIRN_ERR_MAX];
 		if (!(n->mirror = pgmirror_new(n->base, &n->repo, o->pg_dsn, merr))) {
 			daemon_error("%s", merr);
 			return DAEMON_FAILED;
@@ -396,7 +396,7 @@ int daemon_run(node *n, const daemon_opts *o)
 {
 	const char *api_addr = o->api_addr, *gw_addr = o->gw_addr;
 	struct event *sigint = NULL, *sigterm = NULL, *flusher = NULL;
-	char err[REPO_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	int rc;
 
 	if (!api_addr)
@@ -424,7 +424,7 @@ int daemon_run(node *n, const daemon_opts *o)
 	                    gateway_entry, GATEWAY_BODY_MAX)) != 0)
 		goto done;
 	if (n->api_public) {
-		char aerr[REPO_ERR_MAX];
+		char aerr[CAIRN_ERR_MAX];
 		int need = auth_required(n, aerr);
 		if (need <= 0) {
 			daemon_error(need < 0 ? "reading tokens: %s" :

@@ -4,7 +4,7 @@
 
 #include <stdio.h>
 
-#define ERR(...) snprintf(err, ADD_OPTS_ERR_MAX, __VA_ARGS__)
+#define ERR(...) snprintf(err, CAIRN_ERR_MAX, __VA_ARGS__)
 
 int add_opts_resolve(int cid_version, const char *hash, int raw_leaves, const char *chunker,
                      cairn_importer_opts *o, char *err)

@@ -6,9 +6,9 @@
 #ifndef CAIRN_ADD_OPTS_H
 #define CAIRN_ADD_OPTS_H
 
+#include "cairn/error.h"
 #include "cairn/importer.h"
 
-#define ADD_OPTS_ERR_MAX 256
 
 /* cid_version and raw_leaves are -1 when not given, hash and chunker NULL.
  * layout is set by the caller. Returns 0, or -1 with a message in err. */

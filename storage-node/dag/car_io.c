@@ -221,7 +221,7 @@ int car_import_pin_root(car_import *ci, size_t i, char *err)
 	int rc = dag_find_missing(&ci->r->bs, &ci->roots[i], DAG_RECURSIVE, &where, err);
 	if (rc > 0) {
 		cairn_cid_to_string(&where, text, sizeof text, NULL);
-		snprintf(err, 512, rc == DAG_MISSING ? "block %s is not in the CAR or the repo"
+		snprintf(err, CAIRN_ERR_MAX, rc == DAG_MISSING ? "block %s is not in the CAR or the repo"
 		                                     : "block %s does not decode", text);
 	}
 	if (rc != 0)

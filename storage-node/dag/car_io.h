@@ -34,7 +34,7 @@ typedef struct car_import {
 	/* called with each block once it is verified and put (may be NULL) */
 	void (*on_block)(void *ctx, const cairn_cid *cid, const uint8_t *data, size_t len);
 	void *on_block_ctx;
-	char err[512];
+	char err[CAIRN_ERR_MAX];
 } car_import;
 
 void car_import_init(car_import *ci, repo *r);

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ERR(...) snprintf(err, DIRBUILD_ERR_MAX, __VA_ARGS__)
+#define ERR(...) snprintf(err, CAIRN_ERR_MAX, __VA_ARGS__)
 
 /* UnixFS Data of a directory: field 1 (Type), varint 1 (Directory). */
 static const uint8_t DIR_DATA[] = {0x08, 0x01};

@@ -19,6 +19,7 @@
 #ifndef CAIRN_DIRBUILD_H
 #define CAIRN_DIRBUILD_H
 
+#include "cairn/error.h"
 #include "cairn/importer.h"
 
 #include <stdint.h>
@@ -29,7 +30,6 @@
 #define DIRBUILD_PATH_MAX 4096
 #define DIRBUILD_DEPTH_MAX 64
 /* Size of the err buffers the functions write. */
-#define DIRBUILD_ERR_MAX 512
 
 typedef struct dirbuild dirbuild;
 

@@ -25,7 +25,7 @@ static int add_mark(void *ctx, const cairn_cid *cid, const uint8_t *data, size_t
 	if (cid->mh.code == CAIRN_MH_IDENTITY)
 		return 0;
 	if (mhset_add(&g->live, &cid->mh) < 0) {
-		snprintf(g->err, REPO_ERR_MAX, "out of memory marking live blocks");
+		snprintf(g->err, CAIRN_ERR_MAX, "out of memory marking live blocks");
 		return -1;
 	}
 	return 0;

@@ -138,6 +138,21 @@ int http_url_split(const char *url, char *host, size_t hostcap, unsigned short *
 	return ok ? 0 : -1;
 }
 
+int http_endpoint_parse(http_endpoint *e, const char *url, size_t len, const char *what, char *err)
+{
+	if (len >= sizeof e->url) {
+		snprintf(err, CAIRN_ERR_MAX, "%s '%.100s' is too long", what, url);
+		return -1;
+	}
+	memcpy(e->url, url, len);
+	e->url[len] = '\0';
+	if (http_url_split(e->url, e->host, sizeof e->host, &e->port, e->prefix, sizeof e->prefix) != 0) {
+		snprintf(err, CAIRN_ERR_MAX, "%s '%.100s' is not http://HOST[:PORT][/PREFIX]", what, e->url);
+		return -1;
+	}
+	return 0;
+}
+
 /* Decimal digits at *s, saturating at UINT64_MAX (a position past any body
  * is as good as infinite). -1 if there is no digit. */
 static int range_number(const char **s, uint64_t *v)

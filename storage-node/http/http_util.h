@@ -6,7 +6,10 @@
 #define CAIRN_HTTP_UTIL_H
 
 #include <event2/http.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "cairn/error.h"
 
 /* A short text/plain body (the gateway's errors). */
 void http_reply_text(struct evhttp_request *req, int code, const char *fmt, ...)
@@ -46,6 +49,22 @@ int http_raw_field(const char *block, size_t len, const char *name, char *out, s
 
 /* Log one line for a finished request (called from the completion hook). */
 void http_log(struct evhttp_request *req, const char *server);
+
+/* An http:// service a node is configured with (a peer, a router, a
+ * replication target): the URL as given, for logs and metrics, and its
+ * parts. */
+#define HTTP_URL_MAX 256
+typedef struct http_endpoint {
+	char url[HTTP_URL_MAX];
+	char host[128];
+	unsigned short port;
+	char prefix[HTTP_URL_MAX]; /* the path, without a trailing '/': "" or "/gw" */
+} http_endpoint;
+
+/* Parse the first len bytes of url as http://HOST[:PORT][/PREFIX] into e.
+ * 0, or -1 with err (CAIRN_ERR_MAX bytes) saying "<what> '<url>' is not
+ * http://HOST[:PORT][/PREFIX]". */
+int http_endpoint_parse(http_endpoint *e, const char *url, size_t len, const char *what, char *err);
 
 /* Split http://HOST[:PORT][/PREFIX] (no query): host, port (80 if none)
  * and the prefix without trailing '/' ("" if none). 0, or -1 if url is not

@@ -2,13 +2,18 @@
 
 #include <inttypes.h>
 
-static const char *server_names[METRICS_SERVERS] = {"api", "gateway"};
+static const char *server_names[METRICS_SERVERS] = {[LISTENER_API] = "api", [LISTENER_GATEWAY] = "gateway"};
+
+const char *metrics_server_name(enum listener_id server)
+{
+	return server < METRICS_SERVERS ? server_names[server] : "?";
+}
 static const double bounds[METRICS_BUCKETS - 1] = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                                    1, 5, 30};
 
-void metrics_observe(metrics *m, int server, int code, uint64_t bytes, double seconds)
+void metrics_observe(metrics *m, enum listener_id server, int code, uint64_t bytes, double seconds)
 {
-	if (server < 0 || server >= METRICS_SERVERS)
+	if ((unsigned)server >= METRICS_SERVERS)
 		return;
 	if (code >= 0 && code < METRICS_CODES)
 		m->requests[server][code]++;

@@ -12,7 +12,10 @@
 #include <event2/buffer.h>
 #include <stdint.h>
 
-#define METRICS_SERVERS 2 /* 0 api, 1 gateway */
+/* The daemon's two listeners: the "server" label, and the index of
+ * everything kept per listener. */
+enum listener_id { LISTENER_API, LISTENER_GATEWAY, LISTENER_COUNT };
+#define METRICS_SERVERS LISTENER_COUNT
 #define METRICS_CODES 600
 #define METRICS_BUCKETS 11
 
@@ -26,7 +29,10 @@ typedef struct metrics {
 	uint64_t blocks, repo_bytes; /* as counted at start */
 } metrics;
 
-void metrics_observe(metrics *m, int server, int code, uint64_t bytes, double seconds);
+void metrics_observe(metrics *m, enum listener_id server, int code, uint64_t bytes, double seconds);
+
+/* "api" or "gateway": the server label of a listener. */
+const char *metrics_server_name(enum listener_id server);
 
 /* Append the exposition text; pins is the current pin count. */
 void metrics_render(const metrics *m, uint64_t pins, struct evbuffer *out);

@@ -1,6 +1,7 @@
 /* strcasestr is a GNU extension. */
 #define _GNU_SOURCE 1
 
+#include "cairn/error.h"
 #include "multipart.h"
 
 #include <ctype.h>
@@ -9,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define ERR(...) snprintf(err, 512, __VA_ARGS__)
+#define ERR(...) snprintf(err, CAIRN_ERR_MAX, __VA_ARGS__)
 
 /* The boundary parameter, unquoted. */
 static int get_boundary(const char *ct, char *out, size_t cap)

@@ -58,7 +58,7 @@ static void schedule(anchorer *a, unsigned ms)
  * (the step goes on from memory, and is retried from the chain on restart). */
 static void record_put(anchorer *a, json_t *rec)
 {
-	char err[REPO_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	if (!rec || anchors_put(a->r, a->size, rec, err) != 0)
 		fprintf(stderr, "cairn daemon: anchoring: %s\n", rec ? err : "out of memory");
 }
@@ -68,7 +68,7 @@ static void record_put(anchorer *a, json_t *rec)
 /* Answer req with the anchored checkpoint of this size. */
 static void answer(anchorer *a, struct evhttp_request *req, uint64_t size)
 {
-	char err[REPO_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	checkpoint *cp = malloc(sizeof *cp);
 	json_t *rec = NULL;
 	if (!cp || checkpoint_get(a->r, size, cp, err) != 0 ||
@@ -261,7 +261,7 @@ static void on_block(void *ctx, json_t *r, const char *err)
 /* Idle: decide whether a checkpoint should go on chain now. */
 static void idle(anchorer *a)
 {
-	char err[REPO_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	uint64_t size, done;
 	/* A failed read of the records is never "nothing pending": that could
 	 * send a second transaction for a checkpoint already sent. */
@@ -374,7 +374,7 @@ anchorer *anchorer_new(struct event_base *base, repo *r, const anchor_opts *o, c
 {
 	anchorer *a = calloc(1, sizeof *a);
 	if (!a) {
-		snprintf(err, 256, "out of memory");
+		snprintf(err, CAIRN_ERR_MAX, "out of memory");
 		return NULL;
 	}
 	a->r = r;
@@ -400,7 +400,7 @@ anchorer *anchorer_new(struct event_base *base, repo *r, const anchor_opts *o, c
 void anchorer_flush(anchorer *a, struct evhttp_request *req)
 {
 	struct waiter *w = malloc(sizeof *w);
-	char err[REPO_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	uint64_t size;
 	if (!w || anchorlog_size(a->r, &size, err) != 0) {
 		free(w);

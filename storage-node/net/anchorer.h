@@ -37,7 +37,7 @@ typedef struct anchor_opts {
 typedef struct anchorer anchorer;
 
 /* Start anchoring the log of repo r from base's loop (NULL with err, of
- * REPO_ERR_MAX bytes, set on a bad option). The caller keeps base and r. */
+ * CAIRN_ERR_MAX bytes, set on a bad option). The caller keeps base and r. */
 anchorer *anchorer_new(struct event_base *base, repo *r, const anchor_opts *o, char *err);
 void anchorer_free(anchorer *a);
 

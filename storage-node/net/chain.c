@@ -1,3 +1,4 @@
+#include "cairn/error.h"
 #include "chain.h"
 #include "http_util.h"
 
@@ -25,12 +26,12 @@ chain *chain_new(struct event_base *base, const char *url, char *err)
 {
 	chain *c = calloc(1, sizeof *c);
 	if (!c) {
-		snprintf(err, 256, "out of memory");
+		snprintf(err, CAIRN_ERR_MAX, "out of memory");
 		return NULL;
 	}
 	char prefix[sizeof c->path];
 	if (http_url_split(url, c->host, sizeof c->host, &c->port, prefix, sizeof prefix) != 0) {
-		snprintf(err, 256, "chain RPC URL '%.100s' is not http://HOST:PORT[/PATH]", url);
+		snprintf(err, CAIRN_ERR_MAX, "chain RPC URL '%.100s' is not http://HOST:PORT[/PATH]", url);
 		free(c);
 		return NULL;
 	}
@@ -38,7 +39,7 @@ chain *chain_new(struct event_base *base, const char *url, char *err)
 	c->base = base;
 	c->conn = evhttp_connection_base_new(base, NULL, c->host, c->port);
 	if (!c->conn) {
-		snprintf(err, 256, "out of memory");
+		snprintf(err, CAIRN_ERR_MAX, "out of memory");
 		free(c);
 		return NULL;
 	}

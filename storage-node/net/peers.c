@@ -16,10 +16,7 @@
 #include <time.h>
 
 typedef struct peer {
-	char url[PEER_URL_MAX];
-	char host[128];
-	unsigned short port;
-	char prefix[PEER_URL_MAX]; /* path before /ipfs/, without a trailing '/' */
+	http_endpoint ep;          /* prefix: the path before /ipfs/ */
 	unsigned fails;            /* consecutive failures */
 	time_t down_until;         /* skipped until then */
 	uint64_t ok, not_found, failed, bad; /* fetches by outcome */
@@ -33,7 +30,7 @@ struct peers {
 	size_t n;
 	unsigned timeout;
 	/* routers: asked for providers when no peer had the content */
-	char routers[PEERS_MAX][PEER_URL_MAX];
+	http_endpoint routers[PEERS_MAX];
 	size_t nrouters;
 	char self[128];            /* our PeerID: never our own provider */
 };
@@ -73,26 +70,22 @@ peers *peers_new(struct event_base *base, repo *r, const char *const *urls, size
                  unsigned timeout_secs, char *err)
 {
 	if (n > PEERS_MAX) {
-		snprintf(err, REPO_ERR_MAX, "at most %d peers", PEERS_MAX);
+		snprintf(err, CAIRN_ERR_MAX, "at most %d peers", PEERS_MAX);
 		return NULL;
 	}
 	peers *p = calloc(1, sizeof *p);
 	if (!p) {
-		snprintf(err, REPO_ERR_MAX, "out of memory");
+		snprintf(err, CAIRN_ERR_MAX, "out of memory");
 		return NULL;
 	}
 	p->base = base;
 	p->r = r;
 	p->timeout = timeout_secs ? timeout_secs : PEER_TIMEOUT_SECS;
 	for (size_t i = 0; i < n; i++) {
-		peer *e = &p->list[i];
-		if (strlen(urls[i]) >= sizeof e->url ||
-		    http_url_split(urls[i], e->host, sizeof e->host, &e->port, e->prefix, sizeof e->prefix) != 0) {
-			snprintf(err, REPO_ERR_MAX, "peer '%.100s' is not http://HOST[:PORT][/PREFIX]", urls[i]);
+		if (http_endpoint_parse(&p->list[i].ep, urls[i], strlen(urls[i]), "peer", err) != 0) {
 			free(p);
 			return NULL;
 		}
-		snprintf(e->url, sizeof e->url, "%s", urls[i]);
 	}
 	p->n = n;
 	return p;
@@ -106,7 +99,7 @@ void peers_free(peers *p)
 static void note(peer_fetch *f, const char *fmt, const char *detail)
 {
 	size_t l = strlen(f->why);
-	snprintf(f->why + l, sizeof f->why - l, "%s%s: ", l ? "; " : "", f->cur->url);
+	snprintf(f->why + l, sizeof f->why - l, "%s%s: ", l ? "; " : "", f->cur->ep.url);
 	l = strlen(f->why);
 	snprintf(f->why + l, sizeof f->why - l, fmt, detail);
 }
@@ -197,7 +190,7 @@ static void on_done(struct evhttp_request *req, void *arg)
 		e->bad++;
 		penalise(e, PEER_BAD_SECS);
 		fprintf(stderr, "cairn daemon: peer %s sent bad data (%s); not asked again for %d s\n",
-		        e->url, f->ci.err, PEER_BAD_SECS);
+		        e->ep.url, f->ci.err, PEER_BAD_SECS);
 		note(f, "sent data that is not what it claims (%s)", f->ci.err);
 	} else if (status == 200 && f->ci.blocks > 0 && car_import_finish(&f->ci) == 0) {
 		e->ok++;
@@ -252,9 +245,9 @@ static int start(peer_fetch *f, peer *e)
 	f->ci.on_block_ctx = f->on_block_ctx;
 	f->paused = 0;
 	cairn_cid_to_string(&f->root, cid, sizeof cid, NULL);
-	snprintf(uri, sizeof uri, "%s/ipfs/%s%s?format=car&dag-scope=%s", e->prefix, cid, f->path,
+	snprintf(uri, sizeof uri, "%s/ipfs/%s%s?format=car&dag-scope=%s", e->ep.prefix, cid, f->path,
 	         scope_names[f->scope]);
-	f->evcon = evhttp_connection_base_new(f->p->base, NULL, e->host, e->port);
+	f->evcon = evhttp_connection_base_new(f->p->base, NULL, e->ep.host, e->ep.port);
 	struct evhttp_request *req = f->evcon ? evhttp_request_new(on_done, f) : NULL;
 	if (!req) {
 		if (f->evcon)
@@ -268,7 +261,7 @@ static int start(peer_fetch *f, peer *e)
 	evhttp_request_set_chunked_cb(req, on_chunk);
 	evhttp_request_set_error_cb(req, on_error);
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-	evhttp_add_header(h, "Host", e->host);
+	evhttp_add_header(h, "Host", e->ep.host);
 	evhttp_add_header(h, "Accept", "application/vnd.ipld.car");
 	evhttp_add_header(h, "User-Agent", "cairn");
 	if (evhttp_make_request(f->evcon, req, EVHTTP_REQ_GET, uri) != 0) {
@@ -338,10 +331,10 @@ int peers_multiaddr_url(const char *ma, char *out, size_t cap)
 static void on_router(struct evhttp_request *req, void *arg)
 {
 	peer_fetch *f = arg;
-	const char *router = f->p->routers[f->router - 1];
+	const char *router = f->p->routers[f->router - 1].url;
 	int status = req ? evhttp_request_get_response_code(req) : 0;
 	const char *urls[PEERS_MAX];
-	char bufs[PEERS_MAX][PEER_URL_MAX], err[REPO_ERR_MAX], msg[300];
+	char bufs[PEERS_MAX][PEER_URL_MAX], err[CAIRN_ERR_MAX], msg[300];
 	size_t count = 0, i, k;
 	json_t *prov;
 	f->evcon = NULL;
@@ -392,18 +385,15 @@ static void on_router(struct evhttp_request *req, void *arg)
 /* Ask the next router who has the root. 0 if asked, -1 if it could not be. */
 static int ask_router(peer_fetch *f)
 {
-	char cid[CAIRN_CID_TEXT_MAX], path[PEER_URL_MAX + CAIRN_CID_TEXT_MAX + 32];
-	char host[128], prefix[PEER_URL_MAX];
-	unsigned short port;
+	char cid[CAIRN_CID_TEXT_MAX], path[HTTP_URL_MAX + CAIRN_CID_TEXT_MAX + 32];
+	const http_endpoint *r = &f->p->routers[f->router++];
 	struct evhttp_request *req = NULL;
-	if (http_url_split(f->p->routers[f->router++], host, sizeof host, &port, prefix, sizeof prefix) != 0)
-		return -1;
 	cairn_cid_to_string(&f->root, cid, sizeof cid, NULL);
-	snprintf(path, sizeof path, "%s/routing/v1/providers/%s", prefix, cid);
-	if ((f->evcon = evhttp_connection_base_new(f->p->base, NULL, host, port)) &&
+	snprintf(path, sizeof path, "%s/routing/v1/providers/%s", r->prefix, cid);
+	if ((f->evcon = evhttp_connection_base_new(f->p->base, NULL, r->host, r->port)) &&
 	    (req = evhttp_request_new(on_router, f))) {
 		evhttp_connection_set_timeout(f->evcon, (int)f->p->timeout);
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Host", host);
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Host", r->host);
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Accept", "application/json");
 		if (evhttp_make_request(f->evcon, req, EVHTTP_REQ_GET, path) == 0) {
 			evhttp_connection_free_on_completion(f->evcon);
@@ -419,19 +409,12 @@ static int ask_router(peer_fetch *f)
 int peers_add_routers(peers *p, const char *const *urls, size_t n, const char *self, char *err)
 {
 	if (n > PEERS_MAX) {
-		snprintf(err, REPO_ERR_MAX, "at most %d routers", PEERS_MAX);
+		snprintf(err, CAIRN_ERR_MAX, "at most %d routers", PEERS_MAX);
 		return -1;
 	}
-	for (size_t i = 0; i < n; i++) {
-		char host[128], prefix[PEER_URL_MAX];
-		unsigned short port;
-		if (strlen(urls[i]) >= PEER_URL_MAX ||
-		    http_url_split(urls[i], host, sizeof host, &port, prefix, sizeof prefix) != 0) {
-			snprintf(err, REPO_ERR_MAX, "router '%.100s' is not http://HOST[:PORT][/PREFIX]", urls[i]);
+	for (size_t i = 0; i < n; i++)
+		if (http_endpoint_parse(&p->routers[i], urls[i], strlen(urls[i]), "router", err) != 0)
 			return -1;
-		}
-		snprintf(p->routers[i], PEER_URL_MAX, "%s", urls[i]);
-	}
 	p->nrouters = n;
 	snprintf(p->self, sizeof p->self, "%s", self);
 	return 0;
@@ -502,22 +485,22 @@ void peers_metrics(const peers *p, struct evbuffer *out)
 		                    "cairn_peer_fetches_total{peer=\"%s\",outcome=\"not_found\"} %" PRIu64 "\n"
 		                    "cairn_peer_fetches_total{peer=\"%s\",outcome=\"failed\"} %" PRIu64 "\n"
 		                    "cairn_peer_fetches_total{peer=\"%s\",outcome=\"bad_data\"} %" PRIu64 "\n",
-		                    e->url, e->ok, e->url, e->not_found, e->url, e->failed, e->url, e->bad);
+		                    e->ep.url, e->ok, e->ep.url, e->not_found, e->ep.url, e->failed, e->ep.url, e->bad);
 	}
 	evbuffer_add_printf(out, "# HELP cairn_peer_blocks_total Blocks fetched from each peer, verified and stored.\n"
 	                         "# TYPE cairn_peer_blocks_total counter\n");
 	for (size_t i = 0; i < p->n; i++)
-		evbuffer_add_printf(out, "cairn_peer_blocks_total{peer=\"%s\"} %" PRIu64 "\n", p->list[i].url,
+		evbuffer_add_printf(out, "cairn_peer_blocks_total{peer=\"%s\"} %" PRIu64 "\n", p->list[i].ep.url,
 		                    p->list[i].blocks);
 	evbuffer_add_printf(out, "# HELP cairn_peer_bytes_total Block bytes fetched from each peer.\n"
 	                         "# TYPE cairn_peer_bytes_total counter\n");
 	for (size_t i = 0; i < p->n; i++)
-		evbuffer_add_printf(out, "cairn_peer_bytes_total{peer=\"%s\"} %" PRIu64 "\n", p->list[i].url,
+		evbuffer_add_printf(out, "cairn_peer_bytes_total{peer=\"%s\"} %" PRIu64 "\n", p->list[i].ep.url,
 		                    p->list[i].bytes);
 	evbuffer_add_printf(out, "# HELP cairn_peer_up Whether each peer is asked now (0: skipped after failures or bad data).\n"
 	                         "# TYPE cairn_peer_up gauge\n");
 	for (size_t i = 0; i < p->n; i++)
-		evbuffer_add_printf(out, "cairn_peer_up{peer=\"%s\"} %d\n", p->list[i].url,
+		evbuffer_add_printf(out, "cairn_peer_up{peer=\"%s\"} %d\n", p->list[i].ep.url,
 		                    p->list[i].down_until <= now);
 }
 
@@ -537,7 +520,7 @@ struct completion {
 /* The first block missing of what c needs: 1 with *where set, else 0. */
 static int first_missing(const struct completion *c, cairn_cid *where)
 {
-	char err[REPO_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	cairn_cid cid;
 	blockstore *bs = &c->p->r->bs;
 	int rc = dir_resolve(bs, &c->root, c->path, &cid, NULL, where, err);

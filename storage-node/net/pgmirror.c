@@ -66,7 +66,7 @@ struct pgmirror {
 	int resyncing, resync_started, resync_more;
 	uint64_t resync_gen;
 	cairn_cid resync_after;
-	char err[512];
+	char err[CAIRN_ERR_MAX];
 	pin_change changes[PGMIRROR_BATCH]; /* a journal batch being sent */
 	pin page[PGMIRROR_BATCH];           /* a resync page being sent */
 };
@@ -207,7 +207,7 @@ static int collect(pgmirror *m)
 /* The query in flight committed: what it wrote is now PostgreSQL's. */
 static void committed(pgmirror *m)
 {
-	char err[REPO_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	m->stage = ST_IDLE;
 	switch (m->q) {
 	case Q_SETUP:
@@ -323,7 +323,7 @@ static int pin_row(pgmirror *m, struct evbuffer *b, const pin *p)
 static int send_journal(pgmirror *m)
 {
 	pin_change *ch = m->changes;
-	char err[REPO_ERR_MAX], cid[CAIRN_CID_TEXT_MAX];
+	char err[CAIRN_ERR_MAX], cid[CAIRN_CID_TEXT_MAX];
 	size_t n;
 	if (pinstore_journal_read(m->r, (uint64_t)m->pg_gen + 1, ch, PGMIRROR_BATCH, &n, err) != 0) {
 		set_err(m, err);
@@ -364,7 +364,7 @@ static int send_journal(pgmirror *m)
 static int send_resync(pgmirror *m)
 {
 	pin *page = m->page;
-	char err[REPO_ERR_MAX], cid[CAIRN_CID_TEXT_MAX];
+	char err[CAIRN_ERR_MAX], cid[CAIRN_CID_TEXT_MAX];
 	size_t n;
 	struct evbuffer *b;
 
@@ -425,7 +425,7 @@ static int send_resync(pgmirror *m)
  * checkpoint. 1 if sent, 0 if there are none, -1. */
 static int send_anchors(pgmirror *m)
 {
-	char err[REPO_ERR_MAX] = "";
+	char err[CAIRN_ERR_MAX] = "";
 	uint64_t size;
 	int rc = anchors_newest_confirmed(m->r, &size, err);
 	if (rc < 0) {
@@ -470,7 +470,7 @@ static int send_anchors(pgmirror *m)
 
 static void work(pgmirror *m)
 {
-	char err[REPO_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	uint64_t gen;
 	int rc = 0;
 	m->err[0] = '\0';
@@ -512,7 +512,7 @@ pgmirror *pgmirror_new(struct event_base *base, repo *r, const char *dsn, char *
 		if (m)
 			free(m->dsn);
 		free(m);
-		snprintf(err, REPO_ERR_MAX, "out of memory");
+		snprintf(err, CAIRN_ERR_MAX, "out of memory");
 		return NULL;
 	}
 	m->base = base;
@@ -541,7 +541,7 @@ void pgmirror_free(pgmirror *m)
 
 void pgmirror_status(pgmirror *m, int *up, uint64_t *pins_behind, uint64_t *leaves_behind)
 {
-	char err[REPO_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	uint64_t gen = 0, size = 0;
 	pinstore_gen(m->r, &gen, err);
 	if (anchors_newest_confirmed(m->r, &size, err) != 0)

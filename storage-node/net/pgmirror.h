@@ -39,10 +39,11 @@
 
 typedef struct pgmirror pgmirror;
 
-/* Start mirroring node n into the database dsn names (a libpq connection
- * string or URI; the caller keeps it). Turns on the pin journal and starts
- * connecting; failures later are logged and retried. NULL with err set
- * only when out of memory. */
+/* Start mirroring repo r, from base's loop, into the database dsn names
+ * (a libpq connection string or URI; the caller keeps it). Registers for
+ * the pin journal (pinstore_outbox_journal) and starts connecting;
+ * failures later are logged and retried. NULL with err set only when out
+ * of memory. */
 pgmirror *pgmirror_new(struct event_base *base, repo *r, const char *dsn, char *err);
 void pgmirror_free(pgmirror *m);
 

@@ -15,10 +15,7 @@
 struct call;
 
 typedef struct target {
-	char url[256];       /* as given, for metrics and logs */
-	char host[128];
-	unsigned short port;
-	char prefix[256];    /* path before /pins, no trailing '/' */
+	http_endpoint ep;    /* prefix: the path before /pins */
 	char auth[300];      /* "Bearer TOKEN", or "" */
 	uint8_t id[8];
 	unsigned inflight;
@@ -77,7 +74,7 @@ static json_t *entry_get(repo *r, const uint8_t *key, size_t klen)
 /* Store the entry (NULL: delete it, the target has the pin). */
 static void entry_put(repo *r, const uint8_t *key, size_t klen, json_t *j)
 {
-	char err[REPO_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	MDB_val k = {klen, (void *)key};
 	if (!j) {
 		if (repo_index_del(r, r->replicas, &k, err) < 0)
@@ -111,7 +108,7 @@ static void entry_retry(struct call *c, json_t *j, const char *state, const char
 	c->t->failures++;
 	if (tries == 1 || tries % 10 == 0)
 		fprintf(stderr, "cairn daemon: replication to %s: %s; retrying in %" PRIu64 " s\n",
-		        c->t->url, detail, secs);
+		        c->t->ep.url, detail, secs);
 }
 
 static void on_reply(struct evhttp_request *req, void *arg)
@@ -180,7 +177,7 @@ static void act(replicator *rep, target *t, const uint8_t *key, size_t klen, jso
 		return;
 	cairn_cid_to_string(&cid, text, sizeof text, NULL);
 	struct call *c = calloc(1, sizeof *c);
-	struct evhttp_connection *evcon = c ? evhttp_connection_base_new(rep->base, NULL, t->host, t->port) : NULL;
+	struct evhttp_connection *evcon = c ? evhttp_connection_base_new(rep->base, NULL, t->ep.host, t->ep.port) : NULL;
 	struct evhttp_request *req = evcon ? evhttp_request_new(on_reply, c) : NULL;
 	if (!req) {
 		if (evcon)
@@ -192,14 +189,14 @@ static void act(replicator *rep, target *t, const uint8_t *key, size_t klen, jso
 	memcpy(c->key, key, klen);
 	evhttp_connection_set_timeout(evcon, REPLICATE_TIMEOUT_SECS);
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-	evhttp_add_header(h, "Host", t->host);
+	evhttp_add_header(h, "Host", t->ep.host);
 	if (t->auth[0])
 		evhttp_add_header(h, "Authorization", t->auth);
 	if (poll) {
-		snprintf(path, sizeof path, "%s/pins/%s", t->prefix, rid);
+		snprintf(path, sizeof path, "%s/pins/%s", t->ep.prefix, rid);
 	} else {
 		pin p;
-		char err[REPO_ERR_MAX];
+		char err[CAIRN_ERR_MAX];
 		json_t *pinj = json_pack("{s:s, s:[s]}", "cid", text, "origins", rep->delegate);
 		if (pinj && pinstore_get(rep->r, &cid, &p, err) == 0 && p.name[0])
 			json_object_set_new(pinj, "name", json_string(p.name));
@@ -209,7 +206,7 @@ static void act(replicator *rep, target *t, const uint8_t *key, size_t klen, jso
 			evbuffer_add(evhttp_request_get_output_buffer(req), b, strlen(b));
 		free(b);
 		evhttp_add_header(h, "Content-Type", "application/json");
-		snprintf(path, sizeof path, "%s/pins", t->prefix);
+		snprintf(path, sizeof path, "%s/pins", t->ep.prefix);
 	}
 	if (evhttp_make_request(evcon, req, poll ? EVHTTP_REQ_GET : EVHTTP_REQ_POST, path) != 0) {
 		evhttp_connection_free(evcon); /* the request went with the failure */
@@ -277,12 +274,12 @@ replicator *replicator_new(struct event_base *base, repo *r, const char *delegat
                            const char *const *specs, size_t count, char *err)
 {
 	if (count > REPLICATE_TARGETS_MAX || count > REPO_REPLICATE_MAX) {
-		snprintf(err, REPO_ERR_MAX, "at most %d replication targets", REPLICATE_TARGETS_MAX);
+		snprintf(err, CAIRN_ERR_MAX, "at most %d replication targets", REPLICATE_TARGETS_MAX);
 		return NULL;
 	}
 	replicator *rep = calloc(1, sizeof *rep);
 	if (!rep) {
-		snprintf(err, REPO_ERR_MAX, "out of memory");
+		snprintf(err, CAIRN_ERR_MAX, "out of memory");
 		return NULL;
 	}
 	rep->base = base;
@@ -290,28 +287,21 @@ replicator *replicator_new(struct event_base *base, repo *r, const char *delegat
 	snprintf(rep->delegate, sizeof rep->delegate, "%s", delegate);
 	for (size_t i = 0; i < count; i++) {
 		target *t = &rep->t[i];
-		char url[256];
 		const char *comma = strchr(specs[i], ',');
 		size_t ul = comma ? (size_t)(comma - specs[i]) : strlen(specs[i]);
-		if (ul >= sizeof url || (comma && strlen(comma + 1) > 256)) {
-			snprintf(err, REPO_ERR_MAX, "replication target '%.100s' is too long", specs[i]);
+		if (comma && strlen(comma + 1) > 256) {
+			snprintf(err, CAIRN_ERR_MAX, "replication target '%.100s': the token is too long", specs[i]);
 			goto fail;
 		}
-		memcpy(url, specs[i], ul);
-		url[ul] = '\0';
-		if (http_url_split(url, t->host, sizeof t->host, &t->port, t->prefix, sizeof t->prefix) != 0) {
-			snprintf(err, REPO_ERR_MAX, "replication target '%.100s' is not http://HOST[:PORT][/PREFIX][,TOKEN]",
-			         specs[i]);
+		if (http_endpoint_parse(&t->ep, specs[i], ul, "replication target", err) != 0)
 			goto fail;
-		}
-		snprintf(t->url, sizeof t->url, "%s", url);
 		if (comma && comma[1])
 			snprintf(t->auth, sizeof t->auth, "Bearer %s", comma + 1);
-		replicator_target_id(t->url, t->id);
+		replicator_target_id(t->ep.url, t->id);
 	}
 	rep->count = count;
 	if (!(rep->tick = evtimer_new(base, on_tick, rep))) {
-		snprintf(err, REPO_ERR_MAX, "out of memory");
+		snprintf(err, CAIRN_ERR_MAX, "out of memory");
 		goto fail;
 	}
 	/* from here on, new recursive pins are queued for each target */
@@ -344,16 +334,16 @@ void replicator_metrics(replicator *rep, struct evbuffer *out)
 	evbuffer_add_printf(out, "# HELP cairn_replication_waiting Pins not yet pinned by each target.\n"
 	                         "# TYPE cairn_replication_waiting gauge\n");
 	for (size_t i = 0; i < rep->count; i++)
-		evbuffer_add_printf(out, "cairn_replication_waiting{target=\"%s\"} %" PRIu64 "\n", rep->t[i].url,
+		evbuffer_add_printf(out, "cairn_replication_waiting{target=\"%s\"} %" PRIu64 "\n", rep->t[i].ep.url,
 		                    rep->t[i].waiting);
 	evbuffer_add_printf(out, "# HELP cairn_replication_pinned_total Pins each target confirmed.\n"
 	                         "# TYPE cairn_replication_pinned_total counter\n");
 	for (size_t i = 0; i < rep->count; i++)
 		evbuffer_add_printf(out, "cairn_replication_pinned_total{target=\"%s\"} %" PRIu64 "\n",
-		                    rep->t[i].url, rep->t[i].pinned);
+		                    rep->t[i].ep.url, rep->t[i].pinned);
 	evbuffer_add_printf(out, "# HELP cairn_replication_failures_total Failed attempts, retried.\n"
 	                         "# TYPE cairn_replication_failures_total counter\n");
 	for (size_t i = 0; i < rep->count; i++)
 		evbuffer_add_printf(out, "cairn_replication_failures_total{target=\"%s\"} %" PRIu64 "\n",
-		                    rep->t[i].url, rep->t[i].failures);
+		                    rep->t[i].ep.url, rep->t[i].failures);
 }

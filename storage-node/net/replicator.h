@@ -38,7 +38,7 @@ void replicator_target_id(const char *url, uint8_t id[8]);
 
 /* Start replicating to these targets ("URL" or "URL,TOKEN") from base's
  * loop, naming delegate (this node's gateway multiaddr) as the origin;
- * turns on queueing in r (r->replicate). NULL with err (REPO_ERR_MAX
+ * turns on queueing in r (r->replicate). NULL with err (CAIRN_ERR_MAX
  * bytes) set on a bad spec. The caller keeps base and r. */
 replicator *replicator_new(struct event_base *base, repo *r, const char *delegate,
                            const char *const *specs, size_t count, char *err);

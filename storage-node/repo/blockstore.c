@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
-#define ERR(...) snprintf(err, 512, __VA_ARGS__)
+#define ERR(...) snprintf(err, CAIRN_ERR_MAX, __VA_ARGS__)
 /* Level 1: the point is saving space on compressible blocks cheaply, and
  * zstd gives up on incompressible input quickly at low levels. */
 #define ZSTD_LEVEL 1

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#define ERR(...) snprintf(err, REPO_ERR_MAX, __VA_ARGS__)
+#define ERR(...) snprintf(err, CAIRN_ERR_MAX, __VA_ARGS__)
 
 static const char *const status_names[] = {NULL, "queued", "pinning", "pinned", "failed"};
 

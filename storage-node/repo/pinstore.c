@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define ERR(...) snprintf(err, REPO_ERR_MAX, __VA_ARGS__)
+#define ERR(...) snprintf(err, CAIRN_ERR_MAX, __VA_ARGS__)
 
 static void key_of(const cairn_cid *cid, uint8_t *buf, MDB_val *k)
 {

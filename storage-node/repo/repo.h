@@ -18,9 +18,9 @@
 #include <lmdb.h>
 
 #include "blockstore.h"
+#include "cairn/error.h" /* CAIRN_ERR_MAX */
 
 #define REPO_VERSION "1"
-#define REPO_ERR_MAX 512
 /* Longest repo path accepted: leaves room in every 4 KiB path buffer for
  * blocks/<shard>/<key>.data and similar names under it. */
 #define REPO_PATH_MAX 3600

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#define ERR(...) snprintf(err, REPO_ERR_MAX, __VA_ARGS__)
+#define ERR(...) snprintf(err, CAIRN_ERR_MAX, __VA_ARGS__)
 #define VALUE_LEN_V1 (CAIRN_HASH_LEN + 8)
 #define VALUE_LEN (CAIRN_HASH_LEN + 8 + 1)
 

@@ -25,7 +25,7 @@ int verify_step(verify_run *v, uint64_t max_bytes, char *err)
 		cairn_cid cid = {.version = 1, .codec = CAIRN_CODEC_RAW, .mh = mh};
 		uint8_t *data;
 		size_t len;
-		char gerr[REPO_ERR_MAX];
+		char gerr[CAIRN_ERR_MAX];
 		read += size;
 		int g = blockstore_get(v->it.bs, &cid, &data, &len, gerr);
 		if (g == 0) {

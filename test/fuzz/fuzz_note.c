@@ -26,7 +26,7 @@ static void setup(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char text[NOTE_MAX + 1], again[NOTE_MAX + 512];
-	char err[NOTE_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	size_t tl, tl2;
 	if (!key)
 		setup();

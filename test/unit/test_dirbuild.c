@@ -65,7 +65,7 @@ static void text_of(const cairn_cid *cid, char *out)
 static void empty_directory(void **state)
 {
 	(void)state;
-	char err[DIRBUILD_ERR_MAX], text[CAIRN_CID_TEXT_MAX];
+	char err[CAIRN_ERR_MAX], text[CAIRN_CID_TEXT_MAX];
 	cairn_cid root;
 	uint64_t size;
 	cairn_importer_opts o = kubo_opts();
@@ -132,7 +132,7 @@ static size_t put_link(uint8_t *p, const cairn_cid *cid, const char *name, uint6
 static void entries_by_the_spec(void **state)
 {
 	(void)state;
-	char err[DIRBUILD_ERR_MAX], got[CAIRN_CID_TEXT_MAX], want[CAIRN_CID_TEXT_MAX];
+	char err[CAIRN_ERR_MAX], got[CAIRN_CID_TEXT_MAX], want[CAIRN_CID_TEXT_MAX];
 	cairn_importer_opts o = kubo_opts();
 	cairn_cid a = file_cid("alpha"), b = file_cid("beta"), root;
 	uint64_t size;
@@ -166,7 +166,7 @@ static void entries_by_the_spec(void **state)
 static void nesting_and_order(void **state)
 {
 	(void)state;
-	char err[DIRBUILD_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	cairn_importer_opts o = kubo_opts();
 	cairn_cid f = file_cid("x"), root;
 	struct emitted e = {0};
@@ -186,7 +186,7 @@ static void nesting_and_order(void **state)
 static void refused_paths(void **state)
 {
 	(void)state;
-	char err[DIRBUILD_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	cairn_cid f = file_cid("x");
 	dirbuild *d = dirbuild_new("");
 	static const char *bad[] = {"", "/abs", "a//b", "a/./b", "../up", "a/.."};
@@ -205,7 +205,7 @@ static void refused_paths(void **state)
 static void hamt_past_the_threshold(void **state)
 {
 	(void)state;
-	char err[DIRBUILD_ERR_MAX], name[64];
+	char err[CAIRN_ERR_MAX], name[64];
 	cairn_importer_opts o = kubo_opts();
 	cairn_cid f = file_cid("x"), root;
 	struct store *s = calloc(1, sizeof *s);

@@ -35,7 +35,7 @@ static void go_vector(void **state)
 {
 	(void)state;
 	uint8_t pub[32];
-	char out[1024], vk[512], err[NOTE_ERR_MAX];
+	char out[1024], vk[512], err[CAIRN_ERR_MAX];
 	size_t tl;
 	EVP_PKEY *k = go_key(pub);
 	note_verifier_key("PeterNeumann", pub, vk, sizeof vk);
@@ -51,7 +51,7 @@ static void tampering(void **state)
 {
 	(void)state;
 	uint8_t pub[32], other[32] = {0};
-	char buf[1024], err[NOTE_ERR_MAX];
+	char buf[1024], err[CAIRN_ERR_MAX];
 	size_t tl;
 	EVP_PKEY *k = go_key(pub);
 	/* every single-byte change of the text or the signature is refused */

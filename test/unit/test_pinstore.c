@@ -16,7 +16,7 @@ static repo r;
 
 static int setup(void **state)
 {
-	char err[REPO_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	(void)state;
 	snprintf(dir, sizeof dir, "/tmp/cairn-pinstore-XXXXXX");
 	if (!mkdtemp(dir))
@@ -58,7 +58,7 @@ static int count_pins(void *ctx, const pin *p)
 static void put_get_del(void **state)
 {
 	(void)state;
-	char err[REPO_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	uint64_t gen0, gen, n;
 	pin got;
 	assert_int_equal(pinstore_gen(&r, &gen0, err), 0);
@@ -94,7 +94,7 @@ static void put_get_del(void **state)
 static void pages_in_key_order(void **state)
 {
 	(void)state;
-	char err[REPO_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	enum { N = 250, PAGE = 64 };
 	for (uint64_t i = 0; i < N; i++) {
 		pin p = make(100 + i, PIN_RECURSIVE, "");
@@ -130,7 +130,7 @@ static void pages_in_key_order(void **state)
 static void journal_only_when_registered(void **state)
 {
 	(void)state;
-	char err[REPO_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	uint64_t gen;
 	pin_change ch[4];
 	size_t n;
@@ -174,7 +174,7 @@ static int visit_replica(void *ctx, const MDB_val *k, const MDB_val *v)
 static void replication_queue(void **state)
 {
 	(void)state;
-	char err[REPO_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	struct queued q = {.target = {1, 2, 3, 4, 5, 6, 7, 8}};
 	assert_int_equal(pinstore_outbox_add_target(&r, q.target, err), 0);
 	pin rec = make(2000, PIN_RECURSIVE, ""), dir = make(2001, PIN_DIRECT, "");
@@ -219,7 +219,7 @@ static int collect_key(void *ctx, const MDB_val *k, const MDB_val *v)
 static void index_helpers(void **state)
 {
 	(void)state;
-	char err[REPO_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	uint8_t kb[8];
 	json_t *j;
 	repo_put_be64(7, kb);

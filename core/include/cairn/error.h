@@ -45,4 +45,12 @@ enum cairn_error {
  */
 const char *cairn_strerror(int err);
 
+/**
+ * The size of a message buffer: every function of the node and the CLI
+ * that can fail for a reason worth telling takes `char *err` and writes at
+ * most CAIRN_ERR_MAX bytes there (NUL included), cut short if longer.
+ * Callers declare `char err[CAIRN_ERR_MAX]`. (Core itself returns codes.)
+ */
+#define CAIRN_ERR_MAX 512
+
 #endif

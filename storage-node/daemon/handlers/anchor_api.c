@@ -84,7 +84,7 @@ void anchor_api_add(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 {
 	struct evkeyval *kv;
 	size_t count = 0, added = 0, len;
-	char err[REPO_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	size_t body_len = evbuffer_get_length(in);
 	const char *body = body_len ? (const char *)evbuffer_pullup(in, -1) : NULL, *p, *text;
@@ -159,7 +159,7 @@ void anchor_api_flush(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 		return;
 	}
 	checkpoint *cp = malloc(sizeof *cp);
-	char err[REPO_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	int fresh;
 	(void)q;
 	if (!cp) {
@@ -179,7 +179,7 @@ void anchor_api_flush(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 void anchor_api_proof(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 {
 	const char *arg = evhttp_find_header(q, "arg");
-	char msg[REPO_ERR_MAX];
+	char msg[CAIRN_ERR_MAX];
 	cairn_cid cid;
 	uint64_t size = 0;
 	json_t *j;
@@ -218,7 +218,7 @@ static int list_one(void *ctx, const checkpoint *cp)
 	if (proof_checkpoint_anchored(l->r, cp, &j, l->err) != 0)
 		return -1;
 	if (kubo_add_line(l->b, j) != 0) {
-		snprintf(l->err, REPO_ERR_MAX, "out of memory");
+		snprintf(l->err, CAIRN_ERR_MAX, "out of memory");
 		return -1;
 	}
 	return 0;
@@ -226,7 +226,7 @@ static int list_one(void *ctx, const checkpoint *cp)
 
 void anchor_api_checkpoints(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 {
-	char err[REPO_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	struct evbuffer *b = evbuffer_new();
 	(void)q;
 	struct list_ctx l = {&n->repo, b, err};
@@ -242,7 +242,7 @@ void anchor_api_checkpoints(struct evhttp_request *req, node *n, struct evkeyval
 void anchor_api_consistency(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 {
 	uint64_t oldn, newn, size;
-	char err[REPO_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	if (arg_u64(req, q, "old", 1, &oldn) != 0 || arg_u64(req, q, "new", 1, &newn) != 0)
 		return;
 	if (anchorlog_size(&n->repo, &size, err) != 0) {

@@ -91,7 +91,7 @@ static void challenge(struct evhttp_request *req)
 int auth_gate(node *n, struct evhttp_request *req)
 {
 	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
-	char err[REPO_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	token who;
 
 	/* liveness probes carry no secret; /pins answers in its own format */
@@ -128,7 +128,7 @@ int auth_early_check(void *ctx, const char *block, size_t len, char *headers, si
                      char *body, size_t bcap)
 {
 	node *n = ctx;
-	char value[AUTH_STATIC_MAX + 64], err[REPO_ERR_MAX];
+	char value[AUTH_STATIC_MAX + 64], err[CAIRN_ERR_MAX];
 	token who;
 	/* request line: METHOD SP TARGET SP VERSION */
 	const char *sp = memchr(block, ' ', len);

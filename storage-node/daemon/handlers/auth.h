@@ -55,10 +55,10 @@ const char *auth_refusal(enum auth_result r, int pins);
 int auth_set_static(node *n, const char *secret);
 
 /* Does the API need tokens now (--api-token, or any token in the repo)?
- * 1, 0, or -1 with err set (REPO_ERR_MAX bytes). */
+ * 1, 0, or -1 with err set (CAIRN_ERR_MAX bytes). */
 int auth_required(node *n, char *err);
 
-/* Check req's credentials. who receives the token on AUTH_OK; err (REPO_ERR_MAX
+/* Check req's credentials. who receives the token on AUTH_OK; err (CAIRN_ERR_MAX
  * bytes) a reason on AUTH_FAULT. Compares secrets in constant time. */
 enum auth_result auth_check(node *n, struct evhttp_request *req, token *who, char *err);
 

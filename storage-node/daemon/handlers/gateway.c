@@ -225,7 +225,7 @@ static void serve_dir(struct evhttp_request *req, node *n, const struct target *
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	cairn_cid index, where;
-	char err[512] = "", etag[CAIRN_CID_TEXT_MAX + 32], wtext[CAIRN_CID_TEXT_MAX];
+	char err[CAIRN_ERR_MAX] = "", etag[CAIRN_CID_TEXT_MAX + 32], wtext[CAIRN_CID_TEXT_MAX];
 
 	int rc = dir_resolve(&n->repo.bs, &t->cid, "index.html", &index, NULL, &where, err);
 	if (rc == 0) {
@@ -337,7 +337,7 @@ static void serve_car(struct evhttp_request *req, node *n, const struct target *
 		/* entity-bytes implies dag-scope=entity */
 		dag_reader r;
 		cairn_cid where;
-		char err[512];
+		char err[CAIRN_ERR_MAX];
 		uint64_t size = 0;
 		scope = DAG_SCOPE_ENTITY;
 		if (dag_reader_open(&r, &n->repo.bs, &t->cid, &where, err) == 0) {
@@ -494,7 +494,7 @@ static void serve_verifiable(struct gw_req *g, int raw)
 	struct evhttp_request *req = g->req;
 	node *n = g->n;
 	const char *scope_q = evhttp_find_header(g->q, "dag-scope");
-	char err[512] = "";
+	char err[CAIRN_ERR_MAX] = "";
 	cairn_cid where;
 	if (g->t.cid.mh.code != CAIRN_MH_IDENTITY && !blockstore_has(&n->repo.bs, &g->t.cid) &&
 	    fetch_missing(req, n, g->round, &g->t.cid, "",
@@ -544,7 +544,7 @@ static void serve_unixfs(struct gw_req *g)
 	struct evhttp_request *req = g->req;
 	node *n = g->n;
 	struct target *t = &g->t;
-	char err[512] = "";
+	char err[CAIRN_ERR_MAX] = "";
 	cairn_cid where;
 	/* Most requests are for files: open the reader first, and look at what
 	 * else the node is only if it is not one (each block read is hashed). */
@@ -593,7 +593,7 @@ static void serve_path(struct gw_req *g)
 {
 	struct evhttp_request *req = g->req;
 	node *n = g->n;
-	char err[512] = "";
+	char err[CAIRN_ERR_MAX] = "";
 	cairn_cid where;
 	int rc = dir_resolve(&n->repo.bs, &g->t.root, g->rest, &g->t.cid, g->t.trail, &where, err);
 	/* The first time, peers are asked for the whole path (they resolve it

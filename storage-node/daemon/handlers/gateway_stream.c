@@ -165,7 +165,7 @@ static void stream_node(struct gw_stream *g, const cairn_cid *cid, const uint8_t
  * store lacks. */
 static void stream_from_store(struct gw_stream *g)
 {
-	char err[512];
+	char err[CAIRN_ERR_MAX];
 	while (g->nstack && !g->broken && !g->not_file) {
 		cairn_cid top = g->stack[g->nstack - 1];
 		uint8_t *data;

@@ -39,9 +39,9 @@ struct add_req {
 	struct add_top *tops;
 	size_t ntops;
 	dirbuild *wrapper; /* wrap-with-directory: everything goes in here */
-	int status;
+	enum kubo_fail_kind fail; /* what a failed step was, for kubo_fail */
 	int io_errno; /* of a failed storage write */
-	char err[512];
+	char err[CAIRN_ERR_MAX];
 };
 
 /* The tree a path's first segment names (made on first use), with *rest
@@ -119,15 +119,15 @@ static int feed(void *ctx, const void *data, size_t n)
 }
 
 /* Put an entry (a file with cid, or a directory with cid NULL) into its
- * tree. 0, or -1 with a->err and a->status set. */
+ * tree. 0, or -1 with a->err and a->fail set. */
 static int tree_put(struct add_req *a, const char *path, const cairn_cid *cid, uint64_t size)
 {
-	char err[DIRBUILD_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	const char *rest = path;
 	dirbuild *d = a->wrapper ? a->wrapper : tree_for(a, path, &rest);
 	if (!d) {
 		int clash = top_file(a, path, strcspn(path, "/"));
-		a->status = clash ? 400 : 500;
+		a->fail = clash ? KUBO_FAIL_INPUT : KUBO_FAIL_INTERNAL;
 		if (clash)
 			snprintf(a->err, sizeof a->err, "'%.*s' is given as a file and as a directory",
 			         (int)strcspn(path, "/"), path);
@@ -137,14 +137,14 @@ static int tree_put(struct add_req *a, const char *path, const cairn_cid *cid, u
 	}
 	if (!rest[0] && !a->wrapper) {
 		if (cid) { /* "dir" was a directory and now comes as a file */
-			a->status = 400;
+			a->fail = KUBO_FAIL_INPUT;
 			snprintf(a->err, sizeof a->err, "'%s' is given as a directory and as a file", path);
 			return -1;
 		}
 		return 0;
 	}
 	if (dirbuild_add(d, rest, cid, size, err) != 0) {
-		a->status = 400;
+		a->fail = KUBO_FAIL_INPUT;
 		snprintf(a->err, sizeof a->err, "%s", err);
 		return -1;
 	}
@@ -160,23 +160,23 @@ static int tree_store(void *ctx, const cairn_cid *cid, const cairn_iov *iov, siz
 /* A symlink part (content: the target), as Kubo's clients send them. */
 static int symlink_put(struct add_req *a, const char *path, const multipart_part *p)
 {
-	char target[4097], err[DIRBUILD_ERR_MAX];
+	char target[4097], err[CAIRN_ERR_MAX];
 	const char *rest = path;
 	if (p->len >= sizeof target ||
 	    evbuffer_copyout_from(p->body, &p->start, target, p->len) != (ev_ssize_t)p->len) {
-		a->status = 400;
+		a->fail = KUBO_FAIL_INPUT;
 		snprintf(a->err, sizeof a->err, "symlink '%.200s': target missing or too long", path);
 		return -1;
 	}
 	target[p->len] = '\0';
 	dirbuild *d = a->wrapper ? a->wrapper : strchr(path, '/') ? tree_for(a, path, &rest) : NULL;
 	if (!d) {
-		a->status = 400;
+		a->fail = KUBO_FAIL_INPUT;
 		snprintf(a->err, sizeof a->err, "symlink '%.200s': only inside a directory", path);
 		return -1;
 	}
 	if (dirbuild_add_symlink(d, rest, target, &a->o, tree_store, a, err) != 0) {
-		a->status = a->io_errno ? http_errno_status(a->io_errno) : 400;
+		a->fail = a->io_errno ? KUBO_FAIL_STORAGE : KUBO_FAIL_INPUT;
 		snprintf(a->err, sizeof a->err, "%s", err);
 		return -1;
 	}
@@ -194,7 +194,7 @@ static int add_part(void *ctx, const multipart_part *p)
 		name++;
 	int in_tree = a->wrapper || strchr(name, '/') != NULL;
 	if (!in_tree && top_dir(a, name)) {
-		a->status = 400;
+		a->fail = KUBO_FAIL_INPUT;
 		snprintf(a->err, sizeof a->err, "'%s' is given as a directory and as a file", name);
 		return -1;
 	}
@@ -222,7 +222,7 @@ static int add_part(void *ctx, const multipart_part *p)
 		/* A failed file leaves nothing behind: its uncommitted blocks are
 		 * dropped (committed batches of a huge file stay, unpinned, for GC). */
 		blockstore_abort(&a->n->repo.bs);
-		a->status = http_errno_status(a->io_errno);
+		a->fail = KUBO_FAIL_STORAGE;
 		if (!a->err[0])
 			snprintf(a->err, sizeof a->err, "%s", cairn_strerror(rc));
 		return -1;
@@ -251,7 +251,7 @@ static int by_top_name(const void *x, const void *y)
  * make them durable and pin their roots. 0 or -1 with a->err set. */
 static int finish_trees(struct add_req *a)
 {
-	char err[DIRBUILD_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	dirbuild *one[1] = {a->wrapper};
 	size_t n = a->wrapper ? 1 : a->ntops;
 	if (a->ntops)
@@ -261,7 +261,7 @@ static int finish_trees(struct add_req *a)
 		dirbuild *d = a->wrapper ? one[0] : a->tops[i].d;
 		a->err[0] = '\0';
 		if (dirbuild_finish(d, &a->o, tree_store, a, tree_emit, a, &root, NULL, err) != 0) {
-			a->status = a->err[0] ? http_errno_status(a->io_errno) : 400;
+			a->fail = a->err[0] ? KUBO_FAIL_STORAGE : KUBO_FAIL_INPUT;
 			if (!a->err[0])
 				snprintf(a->err, sizeof a->err, "%s", err);
 			blockstore_abort(&a->n->repo.bs);
@@ -270,12 +270,13 @@ static int finish_trees(struct add_req *a)
 		if (a->only_hash)
 			continue;
 		if (blockstore_commit(&a->n->repo.bs, a->err) != 0) {
-			a->status = http_errno_status(errno);
+			a->fail = KUBO_FAIL_STORAGE;
+			a->io_errno = errno;
 			return -1;
 		}
 		pin pn = {.cid = root, .type = PIN_RECURSIVE};
 		if (a->pin && pinstore_put(&a->n->repo, &pn, a->err) != 0) {
-			a->status = 500;
+			a->fail = KUBO_FAIL_INTERNAL;
 			return -1;
 		}
 	}
@@ -328,10 +329,10 @@ done:
 
 void kubo_add(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 {
-	struct add_req a = {.n = n, .status = 200};
+	struct add_req a = {.n = n};
 	const char *cv = evhttp_find_header(q, "cid-version");
 	int version = -1, raw = kubo_flag(q, "raw-leaves", -1), trickle = kubo_flag(q, "trickle", 0);
-	char oerr[ADD_OPTS_ERR_MAX], perr[512];
+	char oerr[CAIRN_ERR_MAX], perr[CAIRN_ERR_MAX];
 
 	a.pin = kubo_flag(q, "pin", 1);
 	a.progress = kubo_flag(q, "progress", 0);
@@ -371,14 +372,12 @@ void kubo_add(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 	int rc = multipart_each(evhttp_request_get_input_buffer(req), ct, add_part, &a, perr);
 	if (rc == 0)
 		rc = finish_trees(&a);
-	if (rc < 0 && a.status == 200) {
-		http_reply_rpc_error(req, 400, "%s", perr);
-		goto done;
-	}
 	if (rc != 0) {
-		if (a.status >= 500)
-			fprintf(stderr, "cairn daemon: add: %s\n", a.err);
-		http_reply_rpc_error(req, a.status, "%s", a.err);
+		/* a body multipart could not read, or a step that said why */
+		if (a.fail == KUBO_FAIL_NONE)
+			kubo_fail(req, KUBO_FAIL_INPUT, 0, perr);
+		else
+			kubo_fail(req, a.fail, a.io_errno, a.err);
 		goto done;
 	}
 	if (json_array_size(a.lines) == 0) {
@@ -386,8 +385,7 @@ void kubo_add(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 		goto done;
 	}
 	if (a.anchor && add_anchor(&a) != 0) {
-		fprintf(stderr, "cairn daemon: add: %s\n", a.err);
-		http_reply_rpc_error(req, 500, "%s", a.err);
+		kubo_fail(req, KUBO_FAIL_INTERNAL, 0, a.err);
 		goto done;
 	}
 	struct evbuffer *b = evbuffer_new();

@@ -20,7 +20,7 @@
 static int get_block(struct evhttp_request *req, node *n, struct evkeyvalq *q, cairn_cid *cid,
                      uint8_t **data, size_t *len)
 {
-	char err[512], text[CAIRN_CID_TEXT_MAX];
+	char err[CAIRN_ERR_MAX], text[CAIRN_CID_TEXT_MAX];
 	if (kubo_arg_cid(req, q, cid) != 0)
 		return -1;
 	int rc = blockstore_get(&n->repo.bs, cid, data, len, err);
@@ -68,7 +68,9 @@ struct block_put {
 	int done;
 	cairn_cid cid;
 	size_t size;
-	char err[512];
+	enum kubo_fail_kind fail;
+	int io_errno;
+	char err[CAIRN_ERR_MAX];
 };
 
 static int put_part(void *ctx, const multipart_part *p)
@@ -79,19 +81,26 @@ static int put_part(void *ctx, const multipart_part *p)
 	b->done = 1;
 	if (p->len > BLOCK_MAX) {
 		snprintf(b->err, sizeof b->err, "block larger than %u bytes", BLOCK_MAX);
-		return 413;
+		b->fail = KUBO_FAIL_TOO_LARGE;
+		return -1;
 	}
 	uint8_t *data = malloc(p->len + 1);
 	if (!data || evbuffer_copyout_from(p->body, &p->start, data, p->len) != (ev_ssize_t)p->len) {
 		free(data);
 		snprintf(b->err, sizeof b->err, "could not read the block");
-		return 500;
+		b->fail = KUBO_FAIL_INTERNAL;
+		return -1;
 	}
 	b->cid = (cairn_cid){.version = 1, .codec = b->codec};
 	cairn_mh_compute(&b->cid.mh, b->hash, data, p->len);
 	cairn_iov iov = {data, p->len};
-	int rc = blockstore_put(&b->n->repo.bs, &b->cid, &iov, 1, b->err) == 0 &&
-	         blockstore_commit(&b->n->repo.bs, b->err) == 0 ? 0 : http_errno_status(errno);
+	int rc = 0;
+	if (blockstore_put(&b->n->repo.bs, &b->cid, &iov, 1, b->err) != 0 ||
+	    blockstore_commit(&b->n->repo.bs, b->err) != 0) {
+		b->fail = KUBO_FAIL_STORAGE;
+		b->io_errno = errno;
+		rc = -1;
+	}
 	b->size = p->len;
 	free(data);
 	return rc;
@@ -103,7 +112,7 @@ void kubo_block_put(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 	const char *codec = evhttp_find_header(q, "cid-codec");
 	const char *mh = evhttp_find_header(q, "mhtype");
 	int pinit = kubo_flag(q, "pin", 0);
-	char err[512], text[CAIRN_CID_TEXT_MAX];
+	char err[CAIRN_ERR_MAX], text[CAIRN_CID_TEXT_MAX];
 
 	if (codec && cairn_codec_from_name(codec, &b.codec) != 0) {
 		http_reply_rpc_error(req, 400, "unsupported cid-codec '%.40s'", codec);
@@ -118,13 +127,11 @@ void kubo_block_put(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 		return;
 	}
 	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
-	int rc = multipart_each(evhttp_request_get_input_buffer(req), ct, put_part, &b, err);
-	if (rc < 0) {
-		http_reply_rpc_error(req, 400, "%s", err);
-		return;
-	}
-	if (rc > 0) {
-		http_reply_rpc_error(req, rc, "%s", b.err);
+	if (multipart_each(evhttp_request_get_input_buffer(req), ct, put_part, &b, err) != 0) {
+		if (b.fail == KUBO_FAIL_NONE)
+			kubo_fail(req, KUBO_FAIL_INPUT, 0, err);
+		else
+			kubo_fail(req, b.fail, b.io_errno, b.err);
 		return;
 	}
 	if (!b.done) {
@@ -160,7 +167,7 @@ void kubo_block_rm(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 		any = 1;
 		cairn_cid cid;
 		pin p;
-		char err[REPO_ERR_MAX] = "", text[CAIRN_CID_TEXT_MAX];
+		char err[CAIRN_ERR_MAX] = "", text[CAIRN_CID_TEXT_MAX];
 		const char *a = strncmp(kv->value, "/ipfs/", 6) == 0 ? kv->value + 6 : kv->value;
 		snprintf(text, sizeof text, "%.100s", a);
 		if (cairn_cid_parse(a, strlen(a), &cid) != 0) {

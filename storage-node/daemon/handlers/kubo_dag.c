@@ -47,7 +47,9 @@ struct dag_import {
 	node *n;
 	int pin_roots;
 	struct evbuffer *out;
-	char err[512];
+	enum kubo_fail_kind fail;
+	int io_errno;
+	char err[CAIRN_ERR_MAX];
 };
 
 /* Each part is one CAR; every root gets a result line, as Kubo. */
@@ -62,7 +64,9 @@ static int import_part(void *ctx, const multipart_part *p)
 	if (rc != 0) {
 		snprintf(d->err, sizeof d->err, "%s", ci.err);
 		car_import_free(&ci);
-		return ci.io_errno ? http_errno_status(ci.io_errno) : 400;
+		d->fail = ci.io_errno ? KUBO_FAIL_STORAGE : KUBO_FAIL_INPUT;
+		d->io_errno = ci.io_errno;
+		return -1;
 	}
 	for (size_t i = 0; i < ci.nroots; i++) {
 		char text[CAIRN_CID_TEXT_MAX], perr[512] = "";
@@ -73,7 +77,8 @@ static int import_part(void *ctx, const multipart_part *p)
 		                                    "PinErrorMsg", perr)) != 0) {
 			snprintf(d->err, sizeof d->err, "out of memory");
 			car_import_free(&ci);
-			return 500;
+			d->fail = KUBO_FAIL_INTERNAL;
+			return -1;
 		}
 	}
 	car_import_free(&ci);
@@ -83,7 +88,7 @@ static int import_part(void *ctx, const multipart_part *p)
 void kubo_dag_import(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 {
 	struct dag_import d = {.n = n, .pin_roots = kubo_flag(q, "pin-roots", 1)};
-	char err[512];
+	char err[CAIRN_ERR_MAX];
 	if (d.pin_roots < 0) {
 		http_reply_rpc_error(req, 400, "pin-roots must be true or false");
 		return;
@@ -92,7 +97,10 @@ void kubo_dag_import(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
 	int rc = multipart_each(evhttp_request_get_input_buffer(req), ct, import_part, &d, err);
 	if (rc != 0) {
-		http_reply_rpc_error(req, rc < 0 ? 400 : rc, "%s", rc < 0 ? err : d.err);
+		if (d.fail == KUBO_FAIL_NONE)
+			kubo_fail(req, KUBO_FAIL_INPUT, 0, err);
+		else
+			kubo_fail(req, d.fail, d.io_errno, d.err);
 	} else if (evbuffer_get_length(d.out) == 0) {
 		http_reply_rpc_error(req, 400, "no CAR file given");
 	} else {

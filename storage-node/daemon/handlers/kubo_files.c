@@ -69,7 +69,7 @@ static void cat_body(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 struct ls_ctx {
 	node *n;
 	json_t *links;
-	char err[512];
+	char err[CAIRN_ERR_MAX];
 };
 
 static int ls_entry(void *ctx, const char *name, size_t len, const cairn_cid *cid, uint64_t tsize)

@@ -42,7 +42,7 @@ void kubo_pin_ls(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 {
 	struct pin_ls l = {json_object(), 0};
 	const char *type = evhttp_find_header(q, "type");
-	char err[REPO_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	if (type && strcmp(type, "all") != 0) {
 		if (strcmp(type, "recursive") == 0)
 			l.type = PIN_RECURSIVE;
@@ -205,7 +205,7 @@ static void pin_fetched(void *ctx, int outcome, const char *msg)
 static void pin_add_run(struct pin_job *j)
 {
 	cairn_cid where;
-	char err[REPO_ERR_MAX], wtext[CAIRN_CID_TEXT_MAX];
+	char err[CAIRN_ERR_MAX], wtext[CAIRN_CID_TEXT_MAX];
 	node *n = j->n;
 	if (!j->fetched && n->peers) {
 		j->fetched = 1;
@@ -271,7 +271,7 @@ void kubo_pin_add(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 void kubo_pin_rm(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 {
 	cairn_cid cid;
-	char err[REPO_ERR_MAX], text[CAIRN_CID_TEXT_MAX];
+	char err[CAIRN_ERR_MAX], text[CAIRN_CID_TEXT_MAX];
 	if (kubo_arg_cid(req, q, &cid) != 0)
 		return;
 	int rc = pinstore_del(&n->repo, &cid, err);

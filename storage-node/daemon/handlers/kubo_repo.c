@@ -22,7 +22,7 @@
 void kubo_repo_stat(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 {
 	uint64_t blocks, bytes, pins;
-	char err[REPO_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	(void)q;
 	if (pinstore_count(&n->repo, &pins, err) != 0) {
 		http_reply_rpc_error(req, 500, "%s", err);
@@ -46,7 +46,7 @@ static void gc_line(void *ctx, const cairn_multihash *mh)
 void kubo_repo_gc(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 {
 	gc_result res;
-	char err[REPO_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	struct evbuffer *b = evbuffer_new();
 	(void)q;
 	if (repo_gc(&n->repo, gc_line, b, &res, err) != 0) {
@@ -93,7 +93,7 @@ static int verify_next(stream_source *s, struct evbuffer *out, cairn_cid *where,
 	v->out = out;
 	int rc = verify_step(&v->run, VERIFY_STEP_BYTES, err);
 	if (rc >= 0 && v->failed) {
-		snprintf(err, REPO_ERR_MAX, "out of memory reporting a damaged block");
+		snprintf(err, CAIRN_ERR_MAX, "out of memory reporting a damaged block");
 		rc = -1;
 	}
 	if (rc < 0)

@@ -34,6 +34,13 @@ int kubo_add_line(struct evbuffer *b, json_t *j)
 	return rc;
 }
 
+void kubo_fail(struct evhttp_request *req, enum kubo_fail_kind kind, int io_errno, const char *msg)
+{
+	int code = kind == KUBO_FAIL_INPUT ? 400 : kind == KUBO_FAIL_TOO_LARGE ? 413
+	         : kind == KUBO_FAIL_STORAGE ? http_errno_status(io_errno) : 500;
+	http_reply_rpc_error(req, code, "%s", msg);
+}
+
 void kubo_reply(struct evhttp_request *req, json_t *j)
 {
 	if (http_reply_json(req, 200, j) != 0)
@@ -79,7 +86,7 @@ void kubo_dag_error(struct evhttp_request *req, int rc, const cairn_cid *where,
 int kubo_arg_path(struct evhttp_request *req, node *n, struct evkeyvalq *q, cairn_cid *cid)
 {
 	const char *arg = evhttp_find_header(q, "arg");
-	char err[512] = "", text[CAIRN_CID_TEXT_MAX] = "";
+	char err[CAIRN_ERR_MAX] = "", text[CAIRN_CID_TEXT_MAX] = "";
 	cairn_cid root, where;
 	if (!arg) {
 		http_reply_rpc_error(req, 400, "argument \"ipfs-path\" is required");

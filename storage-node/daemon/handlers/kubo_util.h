@@ -40,6 +40,21 @@ int kubo_arg_path(struct evhttp_request *req, node *n, struct evkeyvalq *q, cair
  * the block concerned, err the message of an I/O error. */
 void kubo_dag_error(struct evhttp_request *req, int rc, const cairn_cid *where, const char *err);
 
+/* Why a step of a request failed (a multipart part, a CAR, a tree being
+ * written): the step records the kind and returns -1, and the endpoint
+ * answers once with kubo_fail. Steps never pick HTTP statuses. */
+enum kubo_fail_kind {
+	KUBO_FAIL_NONE,      /* nothing failed */
+	KUBO_FAIL_INPUT,     /* the request's content is wrong: 400 */
+	KUBO_FAIL_TOO_LARGE, /* past a limit: 413 */
+	KUBO_FAIL_STORAGE,   /* a write failed: 507 for a full disk, else 500 */
+	KUBO_FAIL_INTERNAL,  /* out of memory, the index: 500 */
+};
+
+/* Answer req for a failure of kind (with io_errno, for KUBO_FAIL_STORAGE)
+ * and its message. 5xx answers are logged. */
+void kubo_fail(struct evhttp_request *req, enum kubo_fail_kind kind, int io_errno, const char *msg);
+
 /* A boolean query flag: 1, 0, or dflt when absent; -1 if malformed. */
 int kubo_flag(struct evkeyvalq *q, const char *name, int dflt);
 

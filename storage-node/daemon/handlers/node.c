@@ -28,7 +28,7 @@ int node_serve_ops(struct evhttp_request *req, node *n)
 	}
 	if (strcmp(path, "/metrics") == 0) {
 		uint64_t pins = 0;
-		char err[REPO_ERR_MAX];
+		char err[CAIRN_ERR_MAX];
 		pinstore_count(&n->repo, &pins, err); /* 0 on failure is fine for a gauge */
 		struct evbuffer *b = evbuffer_new();
 		metrics now = n->metrics;

@@ -9,9 +9,6 @@
 #include "metrics.h"
 #include "repo.h"
 
-/* The two listeners, as node.conns indexes them. */
-enum { LISTENER_API, LISTENER_GATEWAY, LISTENER_COUNT };
-
 struct conns;
 
 typedef struct node {

@@ -86,7 +86,7 @@ static void reply(struct evhttp_request *req, int code, json_t *j)
  * spec makes requests belong to one. */
 static int authorize(struct evhttp_request *req, node *n, token *who)
 {
-	char err[REPO_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	enum auth_result r = auth_check(n, req, who, err);
 	switch (r) {
 	case AUTH_OK:
@@ -279,7 +279,7 @@ static void pin_create(struct evhttp_request *req, node *n, const token *who,
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	size_t len = evbuffer_get_length(in);
-	char why[512], err[REPO_ERR_MAX];
+	char why[512], err[CAIRN_ERR_MAX];
 	json_t *body = NULL, *pin = NULL, *info = NULL, *doc = NULL;
 	pinreq r = {0};
 
@@ -451,7 +451,7 @@ static void pin_list(struct evhttp_request *req, node *n, const token *who)
 {
 	struct evkeyvalq q;
 	struct evkeyval *kv;
-	char err[REPO_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	struct list l = {.n = n, .owner = who->name, .before_us = INT64_MAX, .after_us = INT64_MIN,
 	                 .limit = PINSVC_LIMIT_DEFAULT};
 
@@ -565,7 +565,7 @@ static void pin_one(struct evhttp_request *req, node *n, const token *who, const
 {
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
 	uint8_t id[PINREQ_ID_LEN];
-	char err[REPO_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	pinreq r;
 
 	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_POST && cmd != EVHTTP_REQ_DELETE) {

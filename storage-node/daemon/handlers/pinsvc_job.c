@@ -84,7 +84,7 @@ static void job_step(struct job *j);
 static void job_record(struct job *j, pinreq_status st, json_t *info_update)
 {
 	pinreq r;
-	char err[REPO_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	if (pinreq_get(&j->n->repo, j->id, &r, err) != 0)
 		return;
 	json_t *info = json_object_get(r.doc, "info");
@@ -122,7 +122,7 @@ static void job_fetched(void *ctx, int outcome, const char *msg)
 
 static void job_step(struct job *j)
 {
-	char err[REPO_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	pinreq_status st;
 	json_t *info = json_object();
 	if (!info)
@@ -155,7 +155,7 @@ done:
 void pinsvc_job_start(node *n, const pinreq *r)
 {
 	const char *urls[PEERS_MAX];
-	char bufs[PEERS_MAX][PEER_URL_MAX], err[REPO_ERR_MAX];
+	char bufs[PEERS_MAX][PEER_URL_MAX], err[CAIRN_ERR_MAX];
 	size_t i, count = 0;
 	json_t *o;
 	struct job *j = calloc(1, sizeof *j);
@@ -186,7 +186,7 @@ static int resume_one(void *ctx, const pinreq *r)
 
 void pinsvc_resume(node *n)
 {
-	char err[REPO_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	if (pinreq_foreach(&n->repo, UINT64_MAX, resume_one, n, err) < 0)
 		fprintf(stderr, "cairn daemon: pin requests: %s\n", err);
 }

@@ -16,7 +16,7 @@
  * With fetch set, a DAG with blocks missing is left "queued" (and 1 is
  * returned) for a job to complete; otherwise it is "failed" with
  * why_not (or a default) in info.status_details. 0, 1, or -1 with err
- * (REPO_ERR_MAX bytes) set. */
+ * (CAIRN_ERR_MAX bytes) set. */
 int pinsvc_settle(node *n, const cairn_cid *cid, int fetch, const char *why_not,
                   pinreq_status *status, json_t *info, char *err);
 

@@ -141,7 +141,7 @@ static int refetch(struct stream *s, const cairn_cid *where)
 static void pump_whole(struct stream *s)
 {
 	cairn_cid where;
-	char err[512] = "";
+	char err[CAIRN_ERR_MAX] = "";
 	int rc = 0;
 	while (rc == 0)
 		rc = s->src->next(s->src, s->whole, &where, err);
@@ -159,7 +159,7 @@ static void send_next(struct evhttp_connection *evcon, void *arg)
 {
 	struct stream *s = arg;
 	cairn_cid where;
-	char err[512];
+	char err[CAIRN_ERR_MAX];
 	struct evbuffer *b = evbuffer_new();
 	(void)evcon;
 
@@ -214,7 +214,7 @@ void http_stream(struct evhttp_request *req, int code, stream_source *src, unsig
 		/* the common short reply, with nothing to wait for */
 		struct evbuffer *b = evbuffer_new();
 		cairn_cid where;
-		char err[512];
+		char err[CAIRN_ERR_MAX];
 		int rc = send_body ? 0 : DAG_END;
 		while (rc == 0)
 			rc = src->next(src, b, &where, err);
@@ -252,7 +252,7 @@ dag_reader *http_open_file(struct evhttp_request *req, blockstore *bs, const cai
                            int rpc_errors)
 {
 	cairn_cid where;
-	char err[512] = "";
+	char err[CAIRN_ERR_MAX] = "";
 	dag_reader *r = malloc(sizeof *r);
 	if (!r) {
 		error_reply(req, rpc_errors, -1, cid, "out of memory");
