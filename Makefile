@@ -62,6 +62,16 @@ endif
 B3_OBJS   := $(patsubst %,$(BUILD)/blake3/%.o,$(B3_SRCS))
 endif
 
+# --- llhttp -------------------------------------------------------------
+# The HTTP/1.1 parser: Debian's node-llhttp ships its C sources (never
+# copied into this repository); they are compiled here, like BLAKE3's.
+LLHTTP_DIR    := /usr/share/llhttp
+LLHTTP_CFLAGS := -I/usr/share/include/llhttp
+LLHTTP_OBJS   := $(patsubst %,$(BUILD)/llhttp/%.o,llhttp api http)
+$(BUILD)/llhttp/%.o: $(LLHTTP_DIR)/%.c
+	@mkdir -p $(@D)
+	$(CC) $(USER_CPPFLAGS) $(USER_CFLAGS) -fPIC $(SANFLAGS) $(LLHTTP_CFLAGS) -c $< -o $@
+
 # --- core ---------------------------------------------------------------
 CORE_SRCS := $(wildcard core/*.c)
 CORE_OBJS := $(patsubst core/%.c,$(BUILD)/core/%.o,$(CORE_SRCS))
@@ -103,7 +113,7 @@ NODE_LIBS := -lzstd -llmdb -ljansson -levent -lpq
 define node_layer_rule
 $$(OBJS_$(1)): $$(BUILD)/node/%.o: $$(NODE)/%.c
 	@mkdir -p $$(@D)
-	$$(COMPILE) $$(NODE_WFLAGS) $$(B3_CFLAGS) $$(PQ_CFLAGS) $$(addprefix -I,$$(INC_$(1))) -c $$< -o $$@
+	$$(COMPILE) $$(NODE_WFLAGS) $$(B3_CFLAGS) $$(PQ_CFLAGS) $$(LLHTTP_CFLAGS) $$(addprefix -I,$$(INC_$(1))) -c $$< -o $$@
 endef
 $(foreach l,$(NODE_LAYERS),$(eval $(call node_layer_rule,$(l))))
 
@@ -116,13 +126,13 @@ define node_header_rule
 $$(HDRS_$(1)): $$(BUILD)/hdr/%.ok: $$(NODE)/%.h
 	@mkdir -p $$(@D)
 	@echo '#include "$$(notdir $$<)"' | $$(CC) $$(USER_CPPFLAGS) $$(CAIRN_CFLAGS) $$(DEPFLAGS) -MT $$@ -MF $$(@:.ok=.d) \
-	    $$(B3_CFLAGS) $$(PQ_CFLAGS) $$(addprefix -I,$$(INC_$(1))) -fsyntax-only -x c - && touch $$@
+	    $$(B3_CFLAGS) $$(PQ_CFLAGS) $$(LLHTTP_CFLAGS) $$(addprefix -I,$$(INC_$(1))) -fsyntax-only -x c - && touch $$@
 endef
 $(foreach l,$(NODE_LAYERS),$(eval $(call node_header_rule,$(l))))
 NODE_HDR_CHECKS := $(foreach l,$(NODE_LAYERS),$(HDRS_$(l)))
 
-$(CAIRN): $(NODE_OBJS) $(CORE_LIB) $(NODE_HDR_CHECKS)
-	$(CC) $(CAIRN_LDFLAGS) $(USER_LDFLAGS) -o $@ $(NODE_OBJS) $(CORE_LIB) $(CORE_LIBS) $(NODE_LIBS)
+$(CAIRN): $(NODE_OBJS) $(LLHTTP_OBJS) $(CORE_LIB) $(NODE_HDR_CHECKS)
+	$(CC) $(CAIRN_LDFLAGS) $(USER_LDFLAGS) -o $@ $(NODE_OBJS) $(LLHTTP_OBJS) $(CORE_LIB) $(CORE_LIBS) $(NODE_LIBS)
 
 # --- tests --------------------------------------------------------------
 UNIT_SRCS := $(wildcard test/unit/test_*.c)
@@ -158,13 +168,14 @@ $(CORE_LIB): $(CORE_OBJS) $(B3_OBJS)
 # make check runs every committed input through it), and by `make fuzz` as
 # a libFuzzer binary (clang, ASan + UBSan) in build/fuzz.
 FUZZ_TARGETS := varint multibase multihash cid_binary cid_text dagpb unixfs car \
-                range raw_field multipart note proof pg_input
+                range raw_field multipart note proof pg_input h1parse
 FUZZ_OBJS_range     := $(BUILD)/node/http/http_util.o
 FUZZ_OBJS_raw_field := $(BUILD)/node/http/http_util.o
 FUZZ_OBJS_multipart := $(BUILD)/node/http/multipart.o
 FUZZ_OBJS_note      := $(BUILD)/node/anchor/note.o
 FUZZ_OBJS_proof     := $(BUILD)/node/anchor/proof_check.o $(BUILD)/node/anchor/note.o
-FUZZ_CFLAGS = $(COMPILE) $(B3_CFLAGS) $(PQ_CFLAGS) \
+FUZZ_OBJS_h1parse   := $(BUILD)/node/http/h1parse.o $(LLHTTP_OBJS)
+FUZZ_CFLAGS = $(COMPILE) $(B3_CFLAGS) $(PQ_CFLAGS) $(LLHTTP_CFLAGS) \
               -Icore/include -I$(NODE)/http -I$(NODE)/anchor -Itest/fuzz
 REPLAY_BINS := $(patsubst %,$(BUILD)/fuzz/replay_%,$(FUZZ_TARGETS))
 FUZZ_BINS   := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
@@ -178,10 +189,12 @@ UNIT_NODE_test_multipart := http/multipart
 UNIT_NODE_test_mhset     := repo/mhset
 UNIT_NODE_test_dirbuild  := dag/dirbuild
 UNIT_NODE_test_pinstore  := repo/pinstore repo/repo repo/blockstore repo/mhset
-unit_objs = $(foreach o,$(UNIT_NODE_$(1)),$(BUILD)/node/$(o).o)
+UNIT_NODE_test_h1parse   := http/h1parse
+UNIT_EXTRA_test_h1parse  := $(LLHTTP_OBJS)
+unit_objs = $(foreach o,$(UNIT_NODE_$(1)),$(BUILD)/node/$(o).o) $(UNIT_EXTRA_$(1))
 $(BUILD)/test/%: test/unit/%.c $(CORE_LIB) $$(call unit_objs,$$*)
 	@mkdir -p $(@D)
-	$(COMPILE) $(B3_CFLAGS) $(addprefix -I,$(INC_cli)) -Icore $< $(call unit_objs,$*) -o $@ \
+	$(COMPILE) $(B3_CFLAGS) $(LLHTTP_CFLAGS) $(addprefix -I,$(INC_cli)) -Icore $< $(call unit_objs,$*) -o $@ \
 	    $(CAIRN_LDFLAGS) $(USER_LDFLAGS) $(CORE_LIB) $(CORE_LIBS) $(NODE_LIBS) -lcmocka
 
 $(BUILD)/fuzz/replay_%: test/fuzz/fuzz_%.c test/fuzz/replay.c $(CORE_LIB) $$(FUZZ_OBJS_$$*)

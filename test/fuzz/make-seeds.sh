@@ -13,7 +13,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export CAIRN_PATH=$tmp/repo
 "$CAIRN" init >/dev/null
-for t in varint multibase multihash cid_binary cid_text dagpb unixfs car range raw_field multipart note proof pg_input; do
+for t in varint multibase multihash cid_binary cid_text dagpb unixfs car range raw_field multipart note proof pg_input h1parse; do
 	mkdir -p "$C/$t"
 	rm -f "$C/$t"/seed-*
 done
@@ -112,4 +112,16 @@ proof=$(sed -n "s/^\\\\set proof '\\(.*\\)'\$/\\1/p" sql/anchored_cid.sql | sed 
 printf '\x02%s' "$proof" >"$C/pg_input/seed-proof"
 printf '%s' "$proof" >"$C/proof/seed-0"
 printf '%s' "$proof" | sed 's/"index":2/"index":3/' >"$C/proof/seed-1"
+
+# h1parse: requests as clients send them (one upload, pipelined requests,
+# a chunked body with an extension and trailers, 100-continue, HTTP/1.0)
+# and one that smuggles (Content-Length with Transfer-Encoding)
+h=$C/h1parse
+printf 'POST /api/v0/add?pin=true HTTP/1.1\r\nHost: 127.0.0.1:5001\r\nContent-Length: 11\r\nContent-Type: multipart/form-data; boundary=x\r\n\r\nhello world' >"$h/seed-post"
+printf 'GET /ipfs/a HTTP/1.1\r\nHost: x\r\n\r\nHEAD /ipfs/b HTTP/1.1\r\nHost: x\r\n\r\nGET /c HTTP/1.1\r\nConnection: close\r\n\r\n' >"$h/seed-pipelined"
+printf 'POST /api/v0/dag/import HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n1;ext=1\r\n \r\nA\r\n0123456789\r\n0\r\nX-Trailer: t\r\n\r\n' >"$h/seed-chunked"
+printf 'PUT /x HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nabc' >"$h/seed-expect"
+printf 'GET / HTTP/1.0\r\n\r\n' >"$h/seed-http10"
+printf 'POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n' >"$h/seed-smuggle"
+
 echo "seeds: $(find "$C" -name 'seed-*' | wc -l) files"
