@@ -168,13 +168,14 @@ $(CORE_LIB): $(CORE_OBJS) $(B3_OBJS)
 # make check runs every committed input through it), and by `make fuzz` as
 # a libFuzzer binary (clang, ASan + UBSan) in build/fuzz.
 FUZZ_TARGETS := varint multibase multihash cid_binary cid_text dagpb unixfs car \
-                range raw_field multipart note proof pg_input h1parse
+                range raw_field multipart note proof pg_input h1parse mpart
 FUZZ_OBJS_range     := $(BUILD)/node/http/http_util.o
 FUZZ_OBJS_raw_field := $(BUILD)/node/http/http_util.o
 FUZZ_OBJS_multipart := $(BUILD)/node/http/multipart.o
 FUZZ_OBJS_note      := $(BUILD)/node/anchor/note.o
 FUZZ_OBJS_proof     := $(BUILD)/node/anchor/proof_check.o $(BUILD)/node/anchor/note.o
 FUZZ_OBJS_h1parse   := $(BUILD)/node/http/h1parse.o $(LLHTTP_OBJS)
+FUZZ_OBJS_mpart     := $(BUILD)/node/http/mpart.o $(BUILD)/node/http/multipart.o
 FUZZ_CFLAGS = $(COMPILE) $(B3_CFLAGS) $(PQ_CFLAGS) $(LLHTTP_CFLAGS) \
               -Icore/include -I$(NODE)/http -I$(NODE)/anchor -Itest/fuzz
 REPLAY_BINS := $(patsubst %,$(BUILD)/fuzz/replay_%,$(FUZZ_TARGETS))
@@ -190,6 +191,7 @@ UNIT_NODE_test_mhset     := repo/mhset
 UNIT_NODE_test_dirbuild  := dag/dirbuild
 UNIT_NODE_test_pinstore  := repo/pinstore repo/repo repo/blockstore repo/mhset
 UNIT_NODE_test_h1parse   := http/h1parse
+UNIT_NODE_test_mpart     := http/mpart http/multipart
 UNIT_EXTRA_test_h1parse  := $(LLHTTP_OBJS)
 unit_objs = $(foreach o,$(UNIT_NODE_$(1)),$(BUILD)/node/$(o).o) $(UNIT_EXTRA_$(1))
 $(BUILD)/test/%: test/unit/%.c $(CORE_LIB) $$(call unit_objs,$$*)

@@ -12,8 +12,7 @@
 
 #define ERR(...) snprintf(err, CAIRN_ERR_MAX, __VA_ARGS__)
 
-/* The boundary parameter, unquoted. */
-static int get_boundary(const char *ct, char *out, size_t cap)
+int multipart_boundary(const char *ct, char *out, size_t cap)
 {
 	if (!ct || strncasecmp(ct, "multipart/form-data", 19) != 0)
 		return -1;
@@ -78,11 +77,25 @@ static void disposition_param(const char *v, const char *key, char *out, size_t 
 	}
 }
 
+void multipart_header(multipart_part *p, const char *h)
+{
+	if (strncasecmp(h, "Content-Disposition:", 20) == 0) {
+		disposition_param(h + 20, "name", p->name, sizeof p->name);
+		disposition_param(h + 20, "filename", p->filename, sizeof p->filename);
+		percent_decode(p->filename);
+	} else if (strncasecmp(h, "Content-Type:", 13) == 0) {
+		const char *v = h + 13;
+		while (*v == ' ')
+			v++;
+		snprintf(p->content_type, sizeof p->content_type, "%s", v);
+	}
+}
+
 int multipart_each(struct evbuffer *body, const char *content_type,
                    int (*fn)(void *ctx, const multipart_part *p), void *ctx, char *err)
 {
 	char boundary[80], delim[90];
-	if (get_boundary(content_type, boundary, sizeof boundary) != 0) {
+	if (multipart_boundary(content_type, boundary, sizeof boundary) != 0) {
 		ERR("expected multipart/form-data with a boundary");
 		return -1;
 	}
@@ -122,12 +135,12 @@ int multipart_each(struct evbuffer *body, const char *content_type,
 		evbuffer_ptr_set(body, &line, eol_len, EVBUFFER_PTR_ADD);
 		for (int nh = 0;; nh++) {
 			struct evbuffer_ptr end = evbuffer_search_eol(body, &line, &eol_len, EVBUFFER_EOL_CRLF);
-			if (end.pos < 0 || nh > 32) {
+			if (end.pos < 0 || nh > MULTIPART_HEADER_LINES_MAX) {
 				ERR("malformed multipart part headers");
 				return -1;
 			}
 			size_t ll = (size_t)(end.pos - line.pos);
-			char h[2048];
+			char h[MULTIPART_HEADER_LINE_MAX + 1];
 			if (ll >= sizeof h) {
 				ERR("multipart part header longer than %zu bytes", sizeof h - 1);
 				return -1;
@@ -138,16 +151,7 @@ int multipart_each(struct evbuffer *body, const char *content_type,
 			evbuffer_ptr_set(body, &line, eol_len, EVBUFFER_PTR_ADD);
 			if (ll == 0)
 				break;
-			if (strncasecmp(h, "Content-Disposition:", 20) == 0) {
-				disposition_param(h + 20, "name", p.name, sizeof p.name);
-				disposition_param(h + 20, "filename", p.filename, sizeof p.filename);
-				percent_decode(p.filename);
-			} else if (strncasecmp(h, "Content-Type:", 13) == 0) {
-				const char *v = h + 13;
-				while (*v == ' ')
-					v++;
-				snprintf(p.content_type, sizeof p.content_type, "%s", v);
-			}
+			multipart_header(&p, h);
 		}
 		/* Content runs to CRLF + the next delimiter. */
 		char crlf_delim[96];
@@ -174,17 +178,23 @@ int multipart_read(const multipart_part *p, int (*fn)(void *ctx, const void *dat
 	size_t left = p->len;
 	while (left) {
 		struct evbuffer_iovec v[16];
-		int nv = evbuffer_peek(p->body, (ev_ssize_t)left, &at, v, 16);
+		/* evbuffer_peek walks every chain up to the length it is given,
+		 * to count the extents: asked for all that is left, each step
+		 * walked the rest of the body, quadratic in its size (a 1 GB
+		 * upload took minutes). At most MULTIPART_PEEK_BYTES a step. */
+		size_t want = left < MULTIPART_PEEK_BYTES ? left : MULTIPART_PEEK_BYTES;
+		int nv = evbuffer_peek(p->body, (ev_ssize_t)want, &at, v, 16);
 		if (nv <= 0)
 			return -1;
 		if (nv > 16)
 			nv = 16; /* peek reports how many extents it would take; 16 were filled */
-		for (int i = 0; i < nv && left; i++) {
-			size_t n = v[i].iov_len < left ? v[i].iov_len : left;
+		for (int i = 0; i < nv && want; i++) {
+			size_t n = v[i].iov_len < want ? v[i].iov_len : want;
 			int rc = fn(ctx, v[i].iov_base, n);
 			if (rc)
 				return rc;
 			left -= n;
+			want -= n;
 			if (evbuffer_ptr_set(p->body, &at, n, EVBUFFER_PTR_ADD) != 0 && left)
 				return -1;
 		}

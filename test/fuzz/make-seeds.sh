@@ -13,7 +13,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export CAIRN_PATH=$tmp/repo
 "$CAIRN" init >/dev/null
-for t in varint multibase multihash cid_binary cid_text dagpb unixfs car range raw_field multipart note proof pg_input h1parse; do
+for t in varint multibase multihash cid_binary cid_text dagpb unixfs car range raw_field multipart note proof pg_input h1parse mpart; do
 	mkdir -p "$C/$t"
 	rm -f "$C/$t"/seed-*
 done
@@ -124,4 +124,6 @@ printf 'PUT /x HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nabc'
 printf 'GET / HTTP/1.0\r\n\r\n' >"$h/seed-http10"
 printf 'POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n' >"$h/seed-smuggle"
 
+# mpart: the multipart bodies (the two parsers are held to each other)
+cp "$C"/multipart/seed-* "$C/mpart/"
 echo "seeds: $(find "$C" -name 'seed-*' | wc -l) files"

@@ -143,6 +143,58 @@ static void empty_form(void **state)
 	evbuffer_free(b);
 }
 
+/* A part far longer than multipart_read looks ahead at a time, in many
+ * small chains (as a socket fills a buffer): every byte, in order. */
+struct compare {
+	const uint8_t *want;
+	size_t off, len;
+	int ok;
+};
+
+static int compare(void *ctx, const void *data, size_t n)
+{
+	struct compare *c = ctx;
+	if (n == 0 || c->off + n > c->len || memcmp(c->want + c->off, data, n) != 0)
+		c->ok = 0;
+	c->off += n;
+	return 0;
+}
+
+static int read_whole(void *ctx, const multipart_part *p)
+{
+	return multipart_read(p, compare, ctx);
+}
+
+static void long_part_many_chains(void **state)
+{
+	(void)state;
+	size_t len = 5 * MULTIPART_PEEK_BYTES + 12345;
+	uint8_t *data = malloc(len);
+	fill_random(data, len, 42);
+	/* the boundary cannot occur in it: no "\r\n--" */
+	for (size_t i = 0; i < len; i++)
+		if (data[i] == '\r')
+			data[i] = 'r';
+	static const char head[] = B "\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\n";
+	static const char tail[] = "\r\n" B "--\r\n";
+	struct evbuffer *b = evbuffer_new();
+	evbuffer_add(b, head, sizeof head - 1);
+	for (size_t off = 0; off < len; off += 1000) {
+		struct evbuffer *piece = evbuffer_new();
+		evbuffer_add(piece, data + off, off + 1000 > len ? len - off : 1000);
+		evbuffer_add_buffer(b, piece);
+		evbuffer_free(piece);
+	}
+	evbuffer_add(b, tail, sizeof tail - 1);
+	struct compare c = {data, 0, len, 1};
+	char err[256];
+	assert_int_equal(multipart_each(b, CT, read_whole, &c, err), 0);
+	assert_true(c.ok);
+	assert_int_equal(c.off, len);
+	evbuffer_free(b);
+	free(data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -150,6 +202,7 @@ int main(void)
 		cmocka_unit_test(callback_stops),
 		cmocka_unit_test(refused),
 		cmocka_unit_test(empty_form),
+		cmocka_unit_test(long_part_many_chains),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
