@@ -49,9 +49,7 @@ int api_client_from_repo(api_client *c, const char *repo_path, char *err, size_t
 	return 0;
 }
 
-/* %-encode s into out (cap bytes): 0, or -1 if it does not fit (never a
- * name cut short without a word). */
-static int escape(const char *s, char *out, size_t cap)
+int api_client_escape(const char *s, char *out, size_t cap)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t o = 0;
@@ -164,7 +162,7 @@ static int send_parts(int fd, const api_upload *up, char *err, size_t errcap)
 	for (size_t i = 0; i < up->nparts; i++) {
 		const api_part *p = &up->parts[i];
 		FILE *in = NULL;
-		if (escape(p->filename, esc, sizeof esc) != 0) {
+		if (api_client_escape(p->filename, esc, sizeof esc) != 0) {
 			snprintf(err, errcap, "file name too long: %.80s...", p->filename);
 			return -1;
 		}

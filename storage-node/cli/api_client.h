@@ -56,4 +56,8 @@ int api_client_post_json(const api_client *c, const char *path, const char *json
 int api_client_from_url(api_client *c, char *path, size_t pathcap, const char *url, char *err,
                         size_t errcap);
 
+/* %-encode s (all but A-Z a-z 0-9 - _ . ~) into out, cap bytes. 0, or -1
+ * if it does not fit: never a value cut short without a word. */
+int api_client_escape(const char *s, char *out, size_t cap);
+
 #endif

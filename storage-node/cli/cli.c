@@ -67,7 +67,6 @@ int cli_dispatch(const char *cmd, const char *usage, const cli_cmd *cmds, size_t
 
 void cli_query_add(cli_query *q, const char *key, const char *value)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	size_t need = q->len + strlen(key) + 3 * strlen(value) + 3;
 	if (q->failed)
 		return;
@@ -82,17 +81,9 @@ void cli_query_add(cli_query *q, const char *key, const char *value)
 		q->cap = cap;
 	}
 	q->len += (size_t)sprintf(q->s + q->len, "%s%s=", q->len ? "&" : "", key);
-	for (const unsigned char *v = (const unsigned char *)value; *v; v++) {
-		if ((*v >= 'a' && *v <= 'z') || (*v >= 'A' && *v <= 'Z') || (*v >= '0' && *v <= '9') ||
-		    *v == '-' || *v == '_' || *v == '.' || *v == '~') {
-			q->s[q->len++] = (char)*v;
-		} else {
-			q->s[q->len++] = '%';
-			q->s[q->len++] = hex[*v >> 4];
-			q->s[q->len++] = hex[*v & 15];
-		}
-	}
-	q->s[q->len] = '\0';
+	/* room for the worst case was made above: it always fits */
+	api_client_escape(value, q->s + q->len, q->cap - q->len);
+	q->len += strlen(q->s + q->len);
 }
 
 const char *cli_query_str(const cli_query *q)

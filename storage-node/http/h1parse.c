@@ -61,7 +61,6 @@ static int copy(h1_parser *h, int in, const char *at, size_t n)
 		return rc;
 	if (h->in != in) {
 		h->in = in;
-		h->tok_off = h->len;
 		if (in == H1_IN_NAME) {
 			if (h->req.nfields >= h->lim.max_header_fields || h->req.nfields >= H1_FIELDS_MAX)
 				return refuse(h, 431, "too many request header fields");
@@ -136,7 +135,7 @@ static int on_headers_complete(llhttp_t *p)
 		return rc;
 	if (!r->target_len)
 		return refuse(h, 400, "no request target");
-	r->target = h->head + h->target_off;
+	r->target = h->head; /* the request target is the first token copied */
 	r->method = llhttp_method_name((llhttp_method_t)p->method);
 	r->major = p->http_major;
 	r->minor = p->http_minor;

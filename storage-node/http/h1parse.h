@@ -82,9 +82,7 @@ typedef struct h1_parser {
 	h1_limits lim;
 	char *head;          /* the caller's buffer */
 	size_t cap, len;     /* its size, bytes used */
-	size_t target_off;   /* where the target starts in it */
 	int in;              /* the token being copied: H1_IN_* */
-	size_t tok_off;      /* where it starts */
 	h1_request req;
 	int state;           /* H1_READING, H1_HEAD_PAUSED, H1_ENDED, H1_FAILED */
 	int started;         /* a byte of the current request has arrived */
