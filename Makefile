@@ -168,9 +168,11 @@ $(CORE_LIB): $(CORE_OBJS) $(B3_OBJS)
 # make check runs every committed input through it), and by `make fuzz` as
 # a libFuzzer binary (clang, ASan + UBSan) in build/fuzz.
 FUZZ_TARGETS := varint multibase multihash cid_binary cid_text dagpb unixfs car \
-                range raw_field multipart note proof pg_input h1parse mpart
-FUZZ_OBJS_range     := $(BUILD)/node/http/http_util.o
-FUZZ_OBJS_raw_field := $(BUILD)/node/http/http_util.o
+                range multipart note proof pg_input h1parse mpart
+# http_util.o answers requests too: it links the server under it
+HTTP_SERVER_OBJS := $(BUILD)/node/http/http_util.o $(BUILD)/node/http/server.o \
+                    $(BUILD)/node/http/h1parse.o $(LLHTTP_OBJS)
+FUZZ_OBJS_range     := $(HTTP_SERVER_OBJS)
 FUZZ_OBJS_multipart := $(BUILD)/node/http/multipart.o
 FUZZ_OBJS_note      := $(BUILD)/node/anchor/note.o
 FUZZ_OBJS_proof     := $(BUILD)/node/anchor/proof_check.o $(BUILD)/node/anchor/note.o
@@ -185,7 +187,7 @@ FUZZ_BINS   := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 # Unit tests (test/unit/test_*.c, cmocka): the core's link the library;
 # those of node modules link the objects they test, too.
 UNIT_NODE_test_note      := anchor/note
-UNIT_NODE_test_http_util := http/http_util
+UNIT_NODE_test_http_util := http/http_util http/server http/h1parse
 UNIT_NODE_test_multipart := http/multipart
 UNIT_NODE_test_mhset     := repo/mhset
 UNIT_NODE_test_dirbuild  := dag/dirbuild
@@ -193,6 +195,7 @@ UNIT_NODE_test_pinstore  := repo/pinstore repo/repo repo/blockstore repo/mhset
 UNIT_NODE_test_h1parse   := http/h1parse
 UNIT_NODE_test_mpart     := http/mpart http/multipart
 UNIT_EXTRA_test_h1parse  := $(LLHTTP_OBJS)
+UNIT_EXTRA_test_http_util := $(LLHTTP_OBJS)
 unit_objs = $(foreach o,$(UNIT_NODE_$(1)),$(BUILD)/node/$(o).o) $(UNIT_EXTRA_$(1))
 $(BUILD)/test/%: test/unit/%.c $(CORE_LIB) $$(call unit_objs,$$*)
 	@mkdir -p $(@D)

@@ -58,8 +58,8 @@ static int none_pin(sink *s, const cairn_cid *root)
  * Through a daemon, the CLI hashes the files itself and sends the blocks as
  * CARs to api/v0/dag/import (pin-roots=false), about DAEMON_CAR_BATCH bytes
  * a request, then pins the roots with api/v0/pin/add. The daemon re-hashes
- * every block it receives, and its memory per request stays bounded
- * however large the file: its HTTP server buffers a request body whole.
+ * every block it receives (it reads a CAR as it arrives); the batches keep
+ * the CLI's own memory bounded however large the file.
  */
 #define DAEMON_CAR_BATCH (16u << 20)
 

@@ -94,7 +94,7 @@ static int import_one(repo *r, const char *path, int pin_roots)
 	for (size_t i = 0; pin_roots && i < ci.nroots; i++) {
 		char text[CAIRN_CID_TEXT_MAX], err[512];
 		cairn_cid_to_string(&ci.roots[i], text, sizeof text, NULL);
-		if (car_import_pin_root(&ci, i, err) == 0) {
+		if (car_pin_root(ci.r, &ci.roots[i], err) == 0) {
 			printf("Pinned root\t%s\tsuccess\n", text);
 		} else {
 			printf("Pinned root\t%s\tFAILED: %s\n", text, err);

@@ -5,7 +5,7 @@
  */
 #include "anchorer.h"
 #include "auth.h"
-#include "conns.h"
+#include "server.h"
 #include "peers.h"
 #include "pgmirror.h"
 #include "pinsvc.h"
@@ -35,16 +35,16 @@
 #include <event2/buffer.h>
 
 /* Limits (docs/security.md), each overridable in the config's Limits.
- * Request line and headers together (Limits.MaxHeaderBytes): evhttp
- * answers 400 past this. Kubo clients put every argument in the URL. */
+ * Request line and headers together (Limits.MaxHeaderBytes): 431 past
+ * this. Kubo clients put every argument in the URL. */
 #define HEADERS_MAX_DEFAULT (64 * 1024)
 #define GATEWAY_BODY_MAX 1024
-/* Uploads arrive whole before the handler runs (evhttp 2.1 cannot stream
- * a request body), so the API caps them (Limits.MaxUploadBytes); larger
- * bodies get 413. */
-#define API_BODY_MAX_DEFAULT (256L * 1024 * 1024)
-/* A connection silent this long is closed (Limits.IdleTimeoutSeconds). */
-#define CONN_TIMEOUT_SECS 60
+/* Bodies that their handlers take whole (block/put: a 2 MiB block and its
+ * multipart framing; anchor/add: 10,000 CIDs; /pins JSON) are held in
+ * memory, up to this (or Limits.MaxUploadBytes if lower); larger ones get
+ * 413. Streamed bodies (add, dag/import) are never held: they have no cap
+ * unless MaxUploadBytes sets one, a quota. */
+#define API_BODY_MAX_DEFAULT (4ull * 1024 * 1024)
 /* Longer request targets get 414 (Limits.MaxURLBytes), more header
  * fields 431 (Limits.MaxHeaderFields). */
 #define URL_MAX_DEFAULT (32 * 1024)
@@ -67,113 +67,55 @@ static void daemon_error(const char *fmt, ...)
 }
 
 struct listener {
-	struct evhttp *http;
-	struct conns *conns;
+	struct http_server *srv;
 	const char *name;
+	node *n;
+	enum listener_id id;
 };
 
 static struct listener listeners[LISTENER_COUNT];
 
 /* Limits taken from the config at start. */
 static struct {
-	conn_limits conn;
+	http_limits http;
 	uint64_t budget; /* request bytes held now, both listeners */
-	unsigned idle_timeout;
-	size_t url_max, header_fields_max, headers_max;
-	long body_max;
 } limits;
 
 /*
- * Every request passes through here. When a handler returns, its reply is
- * queued or (for streamed bodies) started, so status and Content-Length
- * are known: the log line and the metrics are taken then. The duration is
- * therefore the time until the reply starts (time to first byte); evhttp
- * gives no hook that also runs when a client hangs up mid-body.
+ * Every request passes through here: on_head when its head has arrived
+ * (the token is checked then, before any body is read), on_request once
+ * its body is whole, on_done when its reply is (the log line and the
+ * metrics: the duration runs from its head to the end of its reply).
  */
-/* Count a reply and log it (once its status is known). */
-static void account(struct evhttp_request *req, node *n, enum listener_id server, const struct timespec *t0)
+static void on_head(struct http_req *req, void *arg)
 {
+	struct listener *l = arg;
+	if (l->id != LISTENER_API)
+		return;
+	auth_head(l->n, req); /* answers a refusal */
+	if (!http_req_status(req))
+		kubo_head(req, l->n);
+}
+
+static void on_request(struct http_req *req, void *arg)
+{
+	struct listener *l = arg;
+	if (http_req_status(req) || node_serve_ops(req, l->n))
+		return;
+	if (l->id == LISTENER_API)
+		kubo_handle(req, l->n);
+	else
+		gateway_handle(req, l->n);
+}
+
+static void on_done(struct http_req *req, void *arg)
+{
+	struct listener *l = arg;
 	struct timespec t1;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	const char *len = evhttp_find_header(evhttp_request_get_output_headers(req), "Content-Length");
-	double secs = (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-	metrics_observe(&n->metrics, server, evhttp_request_get_response_code(req),
-	                len ? strtoull(len, NULL, 10) : 0, secs);
-	http_log(req, metrics_server_name(server));
-}
-
-/* Every request's completion: the connection may take the next one, and
- * a request answered later (it waited for the chain or for peers) is
- * accounted for now. */
-struct pending {
-	node *n;
-	enum listener_id server;
-	int deferred;
-	struct timespec t0;
-};
-
-static void request_done(struct evhttp_request *req, void *arg)
-{
-	struct pending *d = arg;
-	conns_request_done(listeners[d->server].conns, req);
-	if (d->deferred)
-		account(req, d->n, d->server, &d->t0);
-	free(d);
-}
-
-/* Limits on the request itself, past what evhttp enforces. 1 if within. */
-static int request_within_limits(struct evhttp_request *req)
-{
-	const char *uri = evhttp_request_get_uri(req);
-	struct evkeyval *h;
-	size_t fields = 0;
-	if (uri && strlen(uri) > limits.url_max) {
-		http_reply_rpc_error(req, 414, "request target longer than %zu bytes "
-		                     "(Limits.MaxURLBytes)", limits.url_max);
-		return 0;
-	}
-	TAILQ_FOREACH(h, evhttp_request_get_input_headers(req), next)
-		fields++;
-	if (fields > limits.header_fields_max) {
-		http_reply_rpc_error(req, 431, "more than %zu header fields "
-		                     "(Limits.MaxHeaderFields)", limits.header_fields_max);
-		return 0;
-	}
-	return 1;
-}
-
-static void observed(struct evhttp_request *req, node *n, enum listener_id server,
-                     void (*handler)(struct evhttp_request *, void *))
-{
-	struct timespec t0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	/* the connection owns it until the reply is done (request_done frees
-	 * it), so a client that hangs up leaks nothing */
-	struct pending *d = malloc(sizeof *d);
-	if (d) {
-		*d = (struct pending){n, server, 0, t0};
-		evhttp_request_set_on_complete_cb(req, request_done, d);
-	}
-	conns_request(listeners[server].conns, req, d, free);
-	if (request_within_limits(req) && (server != LISTENER_API || auth_gate(n, req)) &&
-	    !node_serve_ops(req, n))
-		handler(req, n);
-	if (evhttp_request_get_response_code(req) == 0) {
-		if (d)
-			d->deferred = 1; /* accounted for when it completes */
-		return;
-	}
-	account(req, n, server, &t0);
-}
-
-static void api_entry(struct evhttp_request *req, void *arg)
-{
-	observed(req, arg, LISTENER_API, kubo_handle);
-}
-
-static void gateway_entry(struct evhttp_request *req, void *arg)
-{
-	observed(req, arg, LISTENER_GATEWAY, gateway_handle);
+	double secs = (double)t1.tv_sec + (double)t1.tv_nsec / 1e9 - http_req_started(req);
+	metrics_observe(&l->n->metrics, l->id, http_req_status(req), http_req_sent(req), secs);
+	http_log(req, metrics_server_name(l->id));
 }
 
 /* "HOST:PORT" with an IPv4 host or "localhost". */
@@ -194,8 +136,7 @@ int daemon_split_addr(const char *s, char *host, size_t cap, unsigned short *por
 	return 0;
 }
 
-static int listen_on(node *n, struct listener *l, const char *addr, void (*cb)(struct evhttp_request *, void *),
-                     long body_max)
+static int listen_on(node *n, struct listener *l, const char *addr, uint64_t body_max)
 {
 	char host[256];
 	unsigned short port;
@@ -203,40 +144,34 @@ static int listen_on(node *n, struct listener *l, const char *addr, void (*cb)(s
 		daemon_error("invalid %s address '%s' (use HOST:PORT)", l->name, addr);
 		return DAEMON_BAD_CONFIG;
 	}
-	l->http = evhttp_new(n->base);
-	if (!l->http)
-		return DAEMON_FAILED;
-	evhttp_set_gencb(l->http, cb, n);
-	evhttp_set_timeout(l->http, (int)limits.idle_timeout);
-	evhttp_set_max_headers_size(l->http, (ev_ssize_t)limits.headers_max);
-	evhttp_set_max_body_size(l->http, body_max);
-	/* Handlers answer every method themselves (405 with Allow). */
-	evhttp_set_allowed_methods(l->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
-	                           EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
-	                           EVHTTP_REQ_PATCH);
-	conn_limits lim = limits.conn;
-	lim.max_header = limits.headers_max;
-	if (l == &listeners[LISTENER_API]) {
-		/* refuse a request without a valid token before its body is read */
-		lim.early = auth_early_check;
-		lim.early_ctx = n;
-	}
-	l->conns = conns_new(n->base, l->http, host, port, &lim, &limits.budget,
-	                     l == &listeners[LISTENER_API] ? "api" : "gateway");
-	n->conns[l == &listeners[LISTENER_API] ? LISTENER_API : LISTENER_GATEWAY] = l->conns;
-	if (!l->conns) {
+	http_server_opts so = {
+		.name = l->id == LISTENER_API ? "api" : "gateway",
+		.lim = limits.http,
+		.budget = &limits.budget,
+		.on_head = on_head,
+		.on_request = on_request,
+		.on_done = on_done,
+		.arg = l,
+	};
+	so.lim.max_body = body_max;
+	if (l->id == LISTENER_GATEWAY)
+		so.lim.max_upload = 0; /* its bodies are all collected, under body_max */
+	l->n = n;
+	l->srv = http_server_new(n->base, host, port, &so);
+	n->servers[l->id] = l->srv;
+	if (!l->srv) {
 		daemon_error("cannot listen for the %s on %s: %s", l->name, addr, strerror(errno));
 		return DAEMON_FAILED;
 	}
 	struct sockaddr_in sa;
 	socklen_t sl = sizeof sa;
 	char ip[INET_ADDRSTRLEN] = "?";
-	if (getsockname(conns_fd(l->conns), (struct sockaddr *)&sa, &sl) == 0)
+	if (getsockname(http_server_fd(l->srv), (struct sockaddr *)&sa, &sl) == 0)
 		inet_ntop(AF_INET, &sa.sin_addr, ip, sizeof ip);
 	printf("%s server listening on http://%s:%u\n", l->name, ip, ntohs(sa.sin_port));
-	if (l == &listeners[LISTENER_API])
+	if (l->id == LISTENER_API)
 		n->api_public = (ntohl(sa.sin_addr.s_addr) >> 24) != 127;
-	if (l == &listeners[LISTENER_GATEWAY])
+	if (l->id == LISTENER_GATEWAY)
 		snprintf(n->delegate, sizeof n->delegate, "/ip4/%s/tcp/%u/http/p2p/%s", ip,
 		         ntohs(sa.sin_port), n->repo.peer_id);
 	return 0;
@@ -263,7 +198,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	fprintf(stderr, "cairn daemon: received signal %d, shutting down\n", (int)sig);
 	/* Stop taking connections; let replies in flight finish. */
 	for (int i = 0; i < LISTENER_COUNT; i++)
-		conns_close_listener(listeners[i].conns);
+		http_server_close_listener(listeners[i].srv);
 	event_base_loopexit(n->base, &grace);
 }
 
@@ -276,12 +211,15 @@ static uint64_t limit(const repo *r, const char *key, uint64_t def)
 
 static void read_limits(const repo *r)
 {
-	limits.body_max = (long)limit(r, "MaxUploadBytes", API_BODY_MAX_DEFAULT);
-	limits.idle_timeout = (unsigned)limit(r, "IdleTimeoutSeconds", CONN_TIMEOUT_SECS);
-	limits.url_max = (size_t)limit(r, "MaxURLBytes", URL_MAX_DEFAULT);
-	limits.headers_max = (size_t)limit(r, "MaxHeaderBytes", HEADERS_MAX_DEFAULT);
-	limits.header_fields_max = (size_t)limit(r, "MaxHeaderFields", HEADER_FIELDS_MAX_DEFAULT);
-	limits.conn.max_connections = (unsigned)limit(r, "MaxConnections", 0);
+	http_limits *h = &limits.http;
+	h->max_upload = limit(r, "MaxUploadBytes", 0);
+	h->max_body = h->max_upload && h->max_upload < API_BODY_MAX_DEFAULT ? h->max_upload
+	                                                                  : API_BODY_MAX_DEFAULT;
+	h->idle_timeout = (unsigned)limit(r, "IdleTimeoutSeconds", HTTP_IDLE_TIMEOUT);
+	h->max_url = (size_t)limit(r, "MaxURLBytes", URL_MAX_DEFAULT);
+	h->max_head = (size_t)limit(r, "MaxHeaderBytes", HEADERS_MAX_DEFAULT);
+	h->max_fields = (unsigned)limit(r, "MaxHeaderFields", HEADER_FIELDS_MAX_DEFAULT);
+	h->max_connections = (unsigned)limit(r, "MaxConnections", 0);
 	/* Descriptors: take the hard limit (systemd's default soft limit is
 	 * 1024). Unless the config sets MaxConnections, both listeners' caps
 	 * fit in it, with room for peers, the index and files being read. */
@@ -290,19 +228,19 @@ static void read_limits(const repo *r)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	if (limits.conn.max_connections == 0) {
+	if (h->max_connections == 0) {
 		uint64_t fit = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-		               rl.rlim_cur < 2 * CONN_MAX_DEFAULT + FDS_RESERVED
+		               rl.rlim_cur < 2 * HTTP_MAX_CONNECTIONS + FDS_RESERVED
 		               ? (rl.rlim_cur > FDS_RESERVED + 32 ? (rl.rlim_cur - FDS_RESERVED) / 2 : 16)
-		               : CONN_MAX_DEFAULT;
-		limits.conn.max_connections = (unsigned)fit;
+		               : HTTP_MAX_CONNECTIONS;
+		h->max_connections = (unsigned)fit;
 	}
-	limits.conn.request_timeout = (unsigned)limit(r, "RequestTimeoutSeconds", CONN_REQUEST_TIMEOUT);
-	limits.conn.min_rate = (unsigned)limit(r, "MinRequestRate", CONN_MIN_RATE);
-	limits.conn.max_buffered = limit(r, "MaxBufferedBytes", CONN_BUFFERED_DEFAULT);
+	h->request_timeout = (unsigned)limit(r, "RequestTimeoutSeconds", HTTP_REQUEST_TIMEOUT);
+	h->min_rate = (unsigned)limit(r, "MinRequestRate", HTTP_MIN_RATE);
+	h->max_buffered = limit(r, "MaxBufferedBytes", HTTP_BUFFERED_MAX);
 	/* one upload alone must fit */
-	if (limits.conn.max_buffered < (uint64_t)limits.body_max + limits.headers_max)
-		limits.conn.max_buffered = (uint64_t)limits.body_max + limits.headers_max;
+	if (h->max_buffered < h->max_body + h->max_head)
+		h->max_buffered = h->max_body + h->max_head;
 	limits.budget = 0;
 }
 
@@ -411,17 +349,17 @@ int daemon_run(node *n, const daemon_opts *o)
 	mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
 	mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
 	n->base = new_base();
-	listeners[LISTENER_API] = (struct listener){NULL, NULL, "API"};
-	listeners[LISTENER_GATEWAY] = (struct listener){NULL, NULL, "Gateway"};
+	listeners[LISTENER_API] = (struct listener){NULL, "API", n, LISTENER_API};
+	listeners[LISTENER_GATEWAY] = (struct listener){NULL, "Gateway", n, LISTENER_GATEWAY};
 	read_limits(&n->repo);
 	n->bytes_held = &limits.budget;
 	rc = DAEMON_FAILED;
 	if (!n->base)
 		goto done;
-	if ((rc = listen_on(n, &listeners[LISTENER_API], api_addr ? api_addr : REPO_DEFAULT_API, api_entry,
-	                    limits.body_max)) != 0 ||
+	if ((rc = listen_on(n, &listeners[LISTENER_API], api_addr ? api_addr : REPO_DEFAULT_API,
+	                    limits.http.max_body)) != 0 ||
 	    (rc = listen_on(n, &listeners[LISTENER_GATEWAY], gw_addr ? gw_addr : REPO_DEFAULT_GATEWAY,
-	                    gateway_entry, GATEWAY_BODY_MAX)) != 0)
+	                    GATEWAY_BODY_MAX)) != 0)
 		goto done;
 	if (n->api_public) {
 		char aerr[CAIRN_ERR_MAX];
@@ -461,6 +399,11 @@ done:
 	/* cached blocks reach the disk before another process may pin them */
 	if (n->repo.bs.root[0] && blockstore_sync(&n->repo.bs, err) != 0)
 		fprintf(stderr, "cairn daemon: %s\n", err);
+	/* connections first: their close hooks may reach the services */
+	for (int i = 0; i < LISTENER_COUNT; i++) {
+		http_server_free(listeners[i].srv);
+		listeners[i].srv = n->servers[i] = NULL;
+	}
 	replicator_free(n->replicator);
 	pgmirror_free(n->mirror);
 	peers_free(n->peers);
@@ -473,12 +416,6 @@ done:
 		event_free(sigint);
 	if (sigterm)
 		event_free(sigterm);
-	for (int i = 0; i < LISTENER_COUNT; i++) {
-		conns_close_listener(listeners[i].conns);
-		if (listeners[i].http)
-			evhttp_free(listeners[i].http);
-		conns_free(listeners[i].conns);
-	}
 	if (n->base)
 		event_base_free(n->base);
 	repo_close(&n->repo);

@@ -214,11 +214,11 @@ int car_import_finish(car_import *ci)
 	return 0;
 }
 
-int car_import_pin_root(car_import *ci, size_t i, char *err)
+int car_pin_root(repo *r, const cairn_cid *root, char *err)
 {
 	cairn_cid where;
 	char text[CAIRN_CID_TEXT_MAX];
-	int rc = dag_find_missing(&ci->r->bs, &ci->roots[i], DAG_RECURSIVE, &where, err);
+	int rc = dag_find_missing(&r->bs, root, DAG_RECURSIVE, &where, err);
 	if (rc > 0) {
 		cairn_cid_to_string(&where, text, sizeof text, NULL);
 		snprintf(err, CAIRN_ERR_MAX, rc == DAG_MISSING ? "block %s is not in the CAR or the repo"
@@ -226,6 +226,6 @@ int car_import_pin_root(car_import *ci, size_t i, char *err)
 	}
 	if (rc != 0)
 		return -1;
-	pin p = {.cid = ci->roots[i], .type = PIN_RECURSIVE};
-	return pinstore_put(ci->r, &p, err);
+	pin p = {.cid = *root, .type = PIN_RECURSIVE};
+	return pinstore_put(r, &p, err);
 }

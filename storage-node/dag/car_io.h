@@ -47,9 +47,10 @@ int car_import_feed(car_import *ci, const void *data, size_t n);
  * 0 or -1 with ci->err set. */
 int car_import_finish(car_import *ci);
 
-/* Pin root i recursively, if its whole DAG is now in the repo. 0, or -1
- * with a reason in err (e.g. a block the CAR did not carry). */
-int car_import_pin_root(car_import *ci, size_t i, char *err);
+/* Pin root recursively, if its whole DAG is now in r (a CAR's root, once
+ * the CAR is imported). 0, or -1 with a reason in err (CAIRN_ERR_MAX
+ * bytes; e.g. a block the CAR did not carry). */
+int car_pin_root(repo *r, const cairn_cid *root, char *err);
 
 /* Release the parser; blocks not yet made durable (a failed import) are
  * dropped. */

@@ -13,16 +13,16 @@
 #include <strings.h>
 #include <time.h>
 
-static void reply(struct evhttp_request *req, int code, const char *type, const char *body, size_t len)
+static void reply(struct http_req *req, int code, const char *type, const char *body, size_t len)
 {
 	struct evbuffer *b = evbuffer_new();
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	struct evkeyvalq *h = http_req_out(req);
 
 	evhttp_remove_header(h, "Content-Type");
 	evhttp_add_header(h, "Content-Type", type);
 	if (b)
 		evbuffer_add(b, body, len);
-	evhttp_send_reply(req, code, NULL, b);
+	http_reply(req, code, NULL, b);
 	if (b)
 		evbuffer_free(b);
 }
@@ -30,14 +30,14 @@ static void reply(struct evhttp_request *req, int code, const char *type, const 
 /* A 5xx is a fault of the node's or of an upstream peer (the request was
  * fine): its reason goes to the log, beside the access line that has only
  * the status. 501 (a feature this node does not have) is not a fault. */
-static void log_fault(struct evhttp_request *req, int code, const char *msg)
+static void log_fault(struct http_req *req, int code, const char *msg)
 {
-	const char *uri = evhttp_request_get_uri(req);
+	const char *uri = http_req_uri(req);
 	fprintf(stderr, "cairn daemon: %d for %.200s: %.*s\n", code, uri ? uri : "?",
 	        (int)strcspn(msg, "\n"), msg);
 }
 
-void http_reply_text(struct evhttp_request *req, int code, const char *fmt, ...)
+void http_reply_text(struct http_req *req, int code, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -48,11 +48,11 @@ void http_reply_text(struct evhttp_request *req, int code, const char *fmt, ...)
 	if (code >= 500 && code != 501)
 		log_fault(req, code, msg);
 	/* Errors are not cached: a 404 may become a 200 when content arrives. */
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-store");
+	evhttp_add_header(http_req_out(req), "Cache-Control", "no-store");
 	reply(req, code, "text/plain; charset=utf-8", msg, strlen(msg));
 }
 
-void http_reply_rpc_error(struct evhttp_request *req, int code, const char *fmt, ...)
+void http_reply_rpc_error(struct http_req *req, int code, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -66,7 +66,7 @@ void http_reply_rpc_error(struct evhttp_request *req, int code, const char *fmt,
 		reply(req, code, "application/json", "{\"Type\":\"error\"}\n", 17);
 }
 
-int http_reply_json(struct evhttp_request *req, int code, json_t *j)
+int http_reply_json(struct http_req *req, int code, json_t *j)
 {
 	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	size_t n = text ? strlen(text) : 0;
@@ -88,31 +88,24 @@ int http_errno_status(int e)
 	return e == ENOSPC || e == EDQUOT ? 507 : 500;
 }
 
-int http_parse_query(struct evhttp_request *req, struct evkeyvalq *q)
+int http_parse_query(struct http_req *req, struct evkeyvalq *q)
 {
-	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-	const char *s = uri ? evhttp_uri_get_query(uri) : NULL;
+	const char *s = http_req_query(req);
 
 	TAILQ_INIT(q);
 	return s ? evhttp_parse_query_str(s, q) : 0;
 }
 
-void http_log(struct evhttp_request *req, const char *server)
+void http_log(struct http_req *req, const char *server)
 {
-	static const char *names[] = {"GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE",
-	                              "CONNECT", "PATCH"};
-	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
-	const char *m = "?";
-	for (int i = 0; i < 9; i++)
-		if (cmd == (enum evhttp_cmd_type)(1 << i))
-			m = names[i];
+	const char *m = http_req_method_name(req);
 	time_t t = time(NULL);
 	struct tm tm;
 	char ts[32];
 	gmtime_r(&t, &tm);
 	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	fprintf(stderr, "%s level=info server=%s method=%s uri=\"%s\" status=%d\n", ts, server, m,
-	        evhttp_request_get_uri(req), evhttp_request_get_response_code(req));
+	        http_req_uri(req), http_req_status(req));
 }
 
 int http_url_split(const char *url, char *host, size_t hostcap, unsigned short *port,
@@ -198,34 +191,6 @@ int http_parse_range(const char *h, uint64_t size, uint64_t *off, uint64_t *len)
 	*off = a;
 	*len = b - a + 1;
 	return 1;
-}
-
-int http_raw_field(const char *block, size_t len, const char *name, char *out, size_t cap)
-{
-	size_t nl = strlen(name);
-	const char *p = memchr(block, '\n', len), *end = block + len;
-	while (p && p + 1 < end) {
-		const char *line = p + 1;
-		const char *eol = memchr(line, '\n', (size_t)(end - line));
-		if (!eol)
-			break;
-		if ((size_t)(eol - line) > nl && strncasecmp(line, name, nl) == 0 && line[nl] == ':') {
-			const char *v = line + nl + 1;
-			while (v < eol && (*v == ' ' || *v == '\t'))
-				v++;
-			/* a NUL ends the value: what follows is not part of it */
-			size_t vl = strnlen(v, (size_t)(eol - v));
-			if (vl >= cap)
-				vl = cap - 1; /* (cut short: then trimmed like the whole) */
-			while (vl && (v[vl - 1] == '\r' || v[vl - 1] == ' ' || v[vl - 1] == '\t'))
-				vl--;
-			memcpy(out, v, vl);
-			out[vl] = '\0';
-			return 1;
-		}
-		p = eol;
-	}
-	return 0;
 }
 
 int http_parse_bool(const char *s, int *out)

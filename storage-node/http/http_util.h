@@ -10,20 +10,21 @@
 #include <stdint.h>
 
 #include "cairn/error.h"
+#include "server.h"
 
 /* A short text/plain body (the gateway's errors). */
-void http_reply_text(struct evhttp_request *req, int code, const char *fmt, ...)
+void http_reply_text(struct http_req *req, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* Kubo's RPC error body: {"Message": ..., "Code": 0, "Type": "error"}. */
-void http_reply_rpc_error(struct evhttp_request *req, int code, const char *fmt, ...)
+void http_reply_rpc_error(struct http_req *req, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* j (taken over: decref'd) as a JSON body, with a final newline. 0, or -1
  * if j is NULL or cannot be serialised (out of memory): nothing was sent,
  * and the caller answers in its own error format. */
 #include <jansson.h>
-int http_reply_json(struct evhttp_request *req, int code, json_t *j);
+int http_reply_json(struct http_req *req, int code, json_t *j);
 
 /* The status for a failed storage write: 507 Insufficient Storage when
  * the disk (or quota) is full, else 500. */
@@ -32,7 +33,7 @@ int http_errno_status(int e);
 /* Parse the request URI's query into q (decoded; the caller clears it with
  * evhttp_clear_headers). Returns 0, or -1 for a malformed query. */
 struct evkeyvalq;
-int http_parse_query(struct evhttp_request *req, struct evkeyvalq *q);
+int http_parse_query(struct http_req *req, struct evkeyvalq *q);
 
 /* A Range header (RFC 9110 14.1) against a body of size bytes: one range of
  * the form bytes=a-b, a- or -n, digits only. 1 with [*off, *off + *len)
@@ -41,14 +42,8 @@ int http_parse_query(struct evhttp_request *req, struct evkeyvalq *q);
  * if it cannot be satisfied (416). */
 int http_parse_range(const char *h, uint64_t size, uint64_t *off, uint64_t *len);
 
-/* The value of header field name in a raw header block as it came off the
- * wire (request line, fields, each ending in LF or CRLF), without the
- * surrounding blanks, copied into out (cap bytes, NUL-terminated, cut
- * short if longer). 1 if found, 0 if not. */
-int http_raw_field(const char *block, size_t len, const char *name, char *out, size_t cap);
-
 /* Log one line for a finished request (called from the completion hook). */
-void http_log(struct evhttp_request *req, const char *server);
+void http_log(struct http_req *req, const char *server);
 
 /* An http:// service a node is configured with (a peer, a router, a
  * replication target): the URL as given, for logs and metrics, and its

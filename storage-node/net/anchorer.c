@@ -23,7 +23,7 @@
 enum step { S_IDLE, S_CHAIN_ID, S_ACCOUNTS, S_SEND, S_RECEIPT, S_CHECK_TX, S_HEAD, S_BLOCK };
 
 struct waiter {
-	struct evhttp_request *req;
+	struct http_req *req;
 	uint64_t size;
 	time_t deadline;
 	struct waiter *next;
@@ -66,7 +66,7 @@ static void record_put(anchorer *a, json_t *rec)
 /* --- answering anchor/flush -------------------------------------------- */
 
 /* Answer req with the anchored checkpoint of this size. */
-static void answer(anchorer *a, struct evhttp_request *req, uint64_t size)
+static void answer(anchorer *a, struct http_req *req, uint64_t size)
 {
 	char err[CAIRN_ERR_MAX];
 	checkpoint *cp = malloc(sizeof *cp);
@@ -397,7 +397,7 @@ anchorer *anchorer_new(struct event_base *base, repo *r, const anchor_opts *o, c
 	return a;
 }
 
-void anchorer_flush(anchorer *a, struct evhttp_request *req)
+void anchorer_flush(anchorer *a, struct http_req *req)
 {
 	struct waiter *w = malloc(sizeof *w);
 	char err[CAIRN_ERR_MAX];

@@ -19,6 +19,8 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+struct http_req;
+
 #include "repo.h"
 
 typedef struct anchor_opts {
@@ -43,6 +45,6 @@ void anchorer_free(anchorer *a);
 
 /* Anchor now, and answer req (an anchor/flush) once a checkpoint covering
  * the log as it is now is confirmed on chain. */
-void anchorer_flush(anchorer *a, struct evhttp_request *req);
+void anchorer_flush(anchorer *a, struct http_req *req);
 
 #endif

@@ -1,5 +1,5 @@
 #include "peers.h"
-#include "conns.h"
+#include "server.h"
 
 #include "car_io.h"
 #include "dir.h"
@@ -54,7 +54,7 @@ struct peer_fetch {
 	int lied;                  /* the peer sent something that is not what it claims */
 	int timed_out;
 	int cancelled;             /* the client went away */
-	struct evhttp_connection *client; /* its connection, watched for that */
+	struct http_req *client;    /* its request, watched for that */
 	uint64_t committed;        /* bytes of the attempt made visible so far */
 	void (*on_block)(void *ctx, const cairn_cid *cid, const uint8_t *data, size_t len);
 	void *on_block_ctx;
@@ -112,7 +112,7 @@ static void finish(peer_fetch *f, int outcome)
 	if (f->set != f->p)
 		peers_free(f->set);
 	if (f->client && !f->cancelled)
-		conns_set_close_hook(f->client, NULL, NULL);
+		http_req_on_close(f->client, NULL, NULL);
 	f->done(f->ctx, f->cancelled ? FETCH_CANCELLED : outcome, f->why);
 	free(f->path);
 	free(f);
@@ -440,15 +440,14 @@ void peer_fetch_pause(peer_fetch *f, int paused)
 		bufferevent_enable(bev, EV_READ);
 }
 
-static void client_gone(struct evhttp_connection *evcon, void *arg)
+static void client_gone(void *arg)
 {
 	peer_fetch *f = arg;
-	(void)evcon;
 	f->cancelled = 1;
 	drop_connection(f); /* on_done (or kick) finishes f */
 }
 
-peer_fetch *peers_fetch(peers *p, struct evhttp_request *req, const cairn_cid *root,
+peer_fetch *peers_fetch(peers *p, struct http_req *req, const cairn_cid *root,
                         const char *path, int scope, peers_done_fn done, void *ctx)
 {
 	peer_fetch *f = calloc(1, sizeof *f);
@@ -468,8 +467,8 @@ peer_fetch *peers_fetch(peers *p, struct evhttp_request *req, const cairn_cid *r
 		free(f);
 		return NULL;
 	}
-	if (req && (f->client = evhttp_request_get_connection(req)))
-		conns_set_close_hook(f->client, client_gone, f);
+	if (req && (f->client = req))
+		http_req_on_close(req, client_gone, f);
 	return f;
 }
 
@@ -508,7 +507,7 @@ void peers_metrics(const peers *p, struct evbuffer *out)
 
 struct completion {
 	peers *p;
-	struct evhttp_request *req;
+	struct http_req *req;
 	cairn_cid root;
 	char *path;
 	int scope, round;
@@ -566,7 +565,7 @@ static void completion_fetched(void *ctx, int outcome, const char *msg)
 	free(c);
 }
 
-int peers_complete(peers *p, struct evhttp_request *req, const cairn_cid *root, const char *path,
+int peers_complete(peers *p, struct http_req *req, const cairn_cid *root, const char *path,
                    int scope, unsigned need, peers_done_fn done, void *ctx)
 {
 	struct completion *c;

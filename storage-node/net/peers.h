@@ -26,6 +26,8 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+struct http_req;
+
 #define PEERS_MAX 16
 #define PEER_URL_MAX 256
 /* A peer silent this long (connecting, or between two reads) has failed
@@ -77,7 +79,7 @@ int peers_multiaddr_url(const char *ma, char *out, size_t cap);
  * for the HTTP request req (or NULL): done runs exactly once, later; with
  * FETCH_CANCELLED if req's client went away meanwhile (req is gone then).
  * NULL when out of memory. */
-peer_fetch *peers_fetch(peers *p, struct evhttp_request *req, const cairn_cid *root,
+peer_fetch *peers_fetch(peers *p, struct http_req *req, const cairn_cid *root,
                         const char *path, int scope, peers_done_fn done, void *ctx);
 
 /* Times one request asks the peers for what it still lacks. Each fetch
@@ -102,7 +104,7 @@ peer_fetch *peers_fetch(peers *p, struct evhttp_request *req, const cairn_cid *r
  * missing any more or the rounds are spent (the caller looks again, and
  * answers for what is still missing), else the last fetch's outcome.
  * -1: out of memory; nothing waits. */
-int peers_complete(peers *p, struct evhttp_request *req, const cairn_cid *root, const char *path,
+int peers_complete(peers *p, struct http_req *req, const cairn_cid *root, const char *path,
                    int scope, unsigned need, peers_done_fn done, void *ctx);
 
 /* Hand each block of the fetch to fn as soon as it is verified (and put,

@@ -16,12 +16,14 @@ for l in $layers; do
 	dir[$l]=$node/$d
 	inc[$l]=$(make -s --no-print-directory print-INC_$l)
 done
+# the flags of the libraries the headers use
+read -r -a libflags <<<"$(for v in B3_CFLAGS PQ_CFLAGS LLHTTP_CFLAGS; do make -s --no-print-directory print-$v; done | tr '\n' ' ')"
 # try LAYER HEADER: 0 if '#include "HEADER"' compiles with LAYER's paths
 try() {
 	local flags=() p
 	for p in ${inc[$1]}; do flags+=("-I$p"); done
-	echo "#include \"$2\"" | cc -std=c11 -D_POSIX_C_SOURCE=200809L $(make -s --no-print-directory print-B3_CFLAGS) \
-		$(make -s --no-print-directory print-PQ_CFLAGS) "${flags[@]}" -fsyntax-only -x c - 2>/dev/null
+	echo "#include \"$2\"" | cc -std=c11 -D_POSIX_C_SOURCE=200809L "${libflags[@]}" \
+		"${flags[@]}" -fsyntax-only -x c - 2>/dev/null
 }
 for l in $layers; do
 	[ "$l" = main ] && continue

@@ -13,7 +13,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export CAIRN_PATH=$tmp/repo
 "$CAIRN" init >/dev/null
-for t in varint multibase multihash cid_binary cid_text dagpb unixfs car range raw_field multipart note proof pg_input h1parse mpart; do
+for t in varint multibase multihash cid_binary cid_text dagpb unixfs car range multipart note proof pg_input h1parse mpart; do
 	mkdir -p "$C/$t"
 	rm -f "$C/$t"/seed-*
 done
@@ -79,11 +79,6 @@ i=0
 for r in 'bytes=0-99' 'bytes=100-' 'bytes=-10' 'bytes=5-4' 'bytes=0-0,2-3' 'items=0-1' 'bytes=99999999999999999999-'; do
 	{ printf '\x01\x00'; printf '%s' "$r"; } >"$C/range/seed-$i"; i=$((i + 1))
 done
-
-# raw header blocks, as the API's early token check sees them
-printf 'POST /api/v0/add HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer cairn_abc\r\nContent-Length: 5\r\n\r\n' >"$C/raw_field/seed-0"
-printf 'GET /pins HTTP/1.1\nauthorization:\tBearer  x \n\n' >"$C/raw_field/seed-1"
-printf 'POST /api/v0/id HTTP/1.1\r\nX: y\r\n\r\n' >"$C/raw_field/seed-2"
 
 # multipart bodies (boundary cairnfuzz), as Kubo's clients send them
 printf -- '--cairnfuzz\r\nContent-Disposition: form-data; name="file"; filename="a%%20b.txt"\r\nContent-Type: application/octet-stream\r\n\r\nhello\r\n--cairnfuzz\r\nContent-Disposition: form-data; name="file"; filename="dir"\r\nContent-Type: application/x-directory\r\n\r\n\r\n--cairnfuzz--\r\n' >"$C/multipart/seed-0"

@@ -53,33 +53,6 @@ static void range_rfc9110(void **state)
 	assert_int_equal(http_parse_range(NULL, 10, &(uint64_t){0}, &(uint64_t){0}), 0);
 }
 
-static void raw_fields(void **state)
-{
-	(void)state;
-	static const char block[] = "POST /api/v0/add HTTP/1.1\r\n"
-	                            "Host: 127.0.0.1:5001\r\n"
-	                            "authorization:   Bearer s3cret  \r\n"
-	                            "X-Empty:\r\n"
-	                            "\r\n";
-	char out[64];
-	assert_int_equal(http_raw_field(block, sizeof block - 1, "Authorization", out, sizeof out), 1);
-	assert_string_equal(out, "Bearer s3cret"); /* any case; blanks around trimmed */
-	assert_int_equal(http_raw_field(block, sizeof block - 1, "host", out, sizeof out), 1);
-	assert_string_equal(out, "127.0.0.1:5001");
-	assert_int_equal(http_raw_field(block, sizeof block - 1, "X-Empty", out, sizeof out), 1);
-	assert_string_equal(out, "");
-	assert_int_equal(http_raw_field(block, sizeof block - 1, "Cookie", out, sizeof out), 0);
-	/* the request line is not a field, and a prefix of a name is not the name */
-	assert_int_equal(http_raw_field(block, sizeof block - 1, "POST /api/v0/add HTTP/1.1", out, sizeof out), 0);
-	assert_int_equal(http_raw_field(block, sizeof block - 1, "Hos", out, sizeof out), 0);
-	/* cut short to the buffer, NUL-terminated */
-	char small[7];
-	assert_int_equal(http_raw_field(block, sizeof block - 1, "Authorization", small, sizeof small), 1);
-	assert_string_equal(small, "Bearer");
-	/* a block cut mid-line: the incomplete field is not read */
-	assert_int_equal(http_raw_field(block, 40, "Authorization", out, sizeof out), 0);
-}
-
 static void booleans(void **state)
 {
 	(void)state;
@@ -125,7 +98,6 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(range_rfc9110),
-		cmocka_unit_test(raw_fields),
 		cmocka_unit_test(booleans),
 		cmocka_unit_test(url_split),
 	};

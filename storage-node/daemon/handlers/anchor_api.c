@@ -39,7 +39,7 @@
 #define ANCHOR_ADD_MAX 10000
 
 /* A non-negative integer query value, or an RPC error (then -1). */
-static int arg_u64(struct evhttp_request *req, struct evkeyvalq *q, const char *name, int required,
+static int arg_u64(struct http_req *req, struct evkeyvalq *q, const char *name, int required,
                    uint64_t *out)
 {
 	const char *v = evhttp_find_header(q, name);
@@ -80,12 +80,12 @@ static int body_line(const char **p, const char *end, const char **text, size_t 
 	return 0;
 }
 
-void anchor_api_add(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+void anchor_api_add(struct http_req *req, node *n, struct evkeyvalq *q)
 {
 	struct evkeyval *kv;
 	size_t count = 0, added = 0, len;
 	char err[CAIRN_ERR_MAX];
-	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	struct evbuffer *in = http_req_body(req);
 	size_t body_len = evbuffer_get_length(in);
 	const char *body = body_len ? (const char *)evbuffer_pullup(in, -1) : NULL, *p, *text;
 	TAILQ_FOREACH(kv, q, next)
@@ -151,7 +151,7 @@ done:
 	free(idx);
 }
 
-void anchor_api_flush(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+void anchor_api_flush(struct http_req *req, node *n, struct evkeyvalq *q)
 {
 	if (n->anchor) { /* answered once the checkpoint is confirmed on chain */
 		(void)q;
@@ -176,7 +176,7 @@ void anchor_api_flush(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 	free(cp);
 }
 
-void anchor_api_proof(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+void anchor_api_proof(struct http_req *req, node *n, struct evkeyvalq *q)
 {
 	const char *arg = evhttp_find_header(q, "arg");
 	char msg[CAIRN_ERR_MAX];
@@ -224,7 +224,7 @@ static int list_one(void *ctx, const checkpoint *cp)
 	return 0;
 }
 
-void anchor_api_checkpoints(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+void anchor_api_checkpoints(struct http_req *req, node *n, struct evkeyvalq *q)
 {
 	char err[CAIRN_ERR_MAX];
 	struct evbuffer *b = evbuffer_new();
@@ -239,7 +239,7 @@ void anchor_api_checkpoints(struct evhttp_request *req, node *n, struct evkeyval
 		evbuffer_free(b);
 }
 
-void anchor_api_consistency(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+void anchor_api_consistency(struct http_req *req, node *n, struct evkeyvalq *q)
 {
 	uint64_t oldn, newn, size;
 	char err[CAIRN_ERR_MAX];

@@ -5,10 +5,10 @@
 #include "node.h"
 
 struct evkeyvalq;
-void anchor_api_add(struct evhttp_request *req, node *n, struct evkeyvalq *q);
-void anchor_api_flush(struct evhttp_request *req, node *n, struct evkeyvalq *q);
-void anchor_api_proof(struct evhttp_request *req, node *n, struct evkeyvalq *q);
-void anchor_api_checkpoints(struct evhttp_request *req, node *n, struct evkeyvalq *q);
-void anchor_api_consistency(struct evhttp_request *req, node *n, struct evkeyvalq *q);
+void anchor_api_add(struct http_req *req, node *n, struct evkeyvalq *q);
+void anchor_api_flush(struct http_req *req, node *n, struct evkeyvalq *q);
+void anchor_api_proof(struct http_req *req, node *n, struct evkeyvalq *q);
+void anchor_api_checkpoints(struct http_req *req, node *n, struct evkeyvalq *q);
+void anchor_api_consistency(struct http_req *req, node *n, struct evkeyvalq *q);
 
 #endif

@@ -29,9 +29,9 @@ int auth_required(node *n, char *err)
 	return tokens_any(&n->repo, err);
 }
 
-enum auth_result auth_check(node *n, struct evhttp_request *req, token *who, char *err)
+enum auth_result auth_check(node *n, struct http_req *req, token *who, char *err)
 {
-	return auth_check_value(n, evhttp_find_header(evhttp_request_get_input_headers(req),
+	return auth_check_value(n, evhttp_find_header(http_req_in(req),
 	                                               "Authorization"), who, err);
 }
 
@@ -82,15 +82,15 @@ const char *auth_refusal(enum auth_result r, int pins)
 	              "(the cairn CLI sends $CAIRN_API_TOKEN)";
 }
 
-static void challenge(struct evhttp_request *req)
+static void challenge(struct http_req *req)
 {
-	evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
+	evhttp_add_header(http_req_out(req), "WWW-Authenticate",
 	                  "Bearer realm=\"" AUTH_REALM_API "\"");
 }
 
-int auth_gate(node *n, struct evhttp_request *req)
+int auth_gate(node *n, struct http_req *req)
 {
-	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	const char *path = http_req_path(req);
 	char err[CAIRN_ERR_MAX];
 	token who;
 
@@ -124,39 +124,24 @@ int auth_gate(node *n, struct evhttp_request *req)
 	return 0;
 }
 
-int auth_early_check(void *ctx, const char *block, size_t len, char *headers, size_t hcap,
-                     char *body, size_t bcap)
+void auth_head(node *n, struct http_req *req)
 {
-	node *n = ctx;
-	char value[AUTH_STATIC_MAX + 64], err[CAIRN_ERR_MAX];
+	const char *path = http_req_path(req);
+	char err[CAIRN_ERR_MAX];
 	token who;
-	/* request line: METHOD SP TARGET SP VERSION */
-	const char *sp = memchr(block, ' ', len);
-	if (!sp)
-		return 0; /* evhttp will answer a malformed request itself */
-	enum auth_path kind = auth_path_kind(sp + 1, strcspn(sp + 1, " ?\r\n"));
-	if (kind == AUTH_PATH_OPEN)
-		return 0;
-	/* Without a body there is nothing to save: the full check answers
-	 * (so a request's token is checked once, not twice). */
-	if (!http_raw_field(block, len, "Transfer-Encoding", value, sizeof value) &&
-	    (!http_raw_field(block, len, "Content-Length", value, sizeof value) ||
-	     strspn(value, "0") == strlen(value)))
-		return 0;
-	enum auth_result r = auth_check_value(n, http_raw_field(block, len, "Authorization", value,
-	                                                   sizeof value) ? value : NULL, &who, err);
+	if (!auth_gate(n, req))
+		return; /* answered */
+	/* The Pinning Service checks its own tokens once the request is whole
+	 * (its answers are its own); a body is not read for a client that
+	 * has no valid token at all. */
+	if (auth_path_kind(path, strlen(path)) != AUTH_PATH_PINS || !http_req_has_body(req))
+		return;
+	enum auth_result r = auth_check(n, req, &who, err);
 	if (r != AUTH_MISSING && r != AUTH_INVALID)
-		return 0; /* allowed, or a case the full check answers */
-	/* the same answers as the full checks (auth_gate, pinsvc.c) */
-	int pins = kind == AUTH_PATH_PINS;
-	const char *msg = auth_refusal(r, pins);
-	json_t *j = pins ? json_pack("{s:{s:s, s:s}}", "error", "reason", "UNAUTHORIZED", "details", msg)
-	                 : json_pack("{s:s, s:i, s:s}", "Message", msg, "Code", 0, "Type", "error");
-	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-	json_decref(j);
-	snprintf(body, bcap, "%s\n", text ? text : "{}");
-	free(text);
-	snprintf(headers, hcap, "WWW-Authenticate: Bearer realm=\"%s\"\r\n",
-	         pins ? AUTH_REALM_PINS : AUTH_REALM_API);
-	return 401;
+		return; /* allowed, or a case the full check answers */
+	json_t *j = json_pack("{s:{s:s, s:s}}", "error", "reason", "UNAUTHORIZED", "details",
+	                      auth_refusal(r, 1));
+	evhttp_add_header(http_req_out(req), "WWW-Authenticate", "Bearer realm=\"" AUTH_REALM_PINS "\"");
+	if (http_reply_json(req, 401, j) != 0)
+		http_reply_rpc_error(req, 500, "out of memory");
 }

@@ -19,6 +19,7 @@
 #include "tokens.h"
 
 #include <event2/http.h>
+#include "server.h"
 
 /* The realms of the two kinds of 401 (WWW-Authenticate: Bearer realm=…). */
 #define AUTH_REALM_API "cairn API"
@@ -60,27 +61,20 @@ int auth_required(node *n, char *err);
 
 /* Check req's credentials. who receives the token on AUTH_OK; err (CAIRN_ERR_MAX
  * bytes) a reason on AUTH_FAULT. Compares secrets in constant time. */
-enum auth_result auth_check(node *n, struct evhttp_request *req, token *who, char *err);
+enum auth_result auth_check(node *n, struct http_req *req, token *who, char *err);
 
 /* As auth_check, for the value of an Authorization field (NULL: none). */
 enum auth_result auth_check_value(node *n, const char *authorization, token *who, char *err);
 
-/* Before the body: evhttp reads a request's whole body before the handler
- * can look at its token, so the API listener's connections (conns.c) hand
- * each request's raw header block here as soon as it is complete. A
- * request that needs a token and has none, or a wrong one, is refused at
- * once: 401 (returned, with the message in reply) and the connection
- * closed, before its body is read. (A request without a body is left to
- * the full check, which then checks its token once.) The status is
- * returned, with the extra
- * header lines (CRLF-terminated) and the JSON body written out. 0 lets it
- * through to the full check. */
-int auth_early_check(void *ctx, const char *block, size_t len, char *headers, size_t hcap,
-                     char *body, size_t bcap);
+/* The API listener's look at a request's head, before any of its body is
+ * read: auth_gate, and for the Pinning Service a refusal of a body sent
+ * with no token or a wrong one (401, its Failure object). Answers req, or
+ * leaves it to go on. */
+void auth_head(node *n, struct http_req *req);
 
 /* The API listener's gate for everything but the Pinning Service API,
  * which checks its own (pinsvc.c). 1 if req may go on; 0 if it was
  * answered (401, 403, or 500 with a Kubo RPC error body). */
-int auth_gate(node *n, struct evhttp_request *req);
+int auth_gate(node *n, struct http_req *req);
 
 #endif

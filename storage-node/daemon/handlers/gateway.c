@@ -70,9 +70,9 @@ static void common_headers(struct evkeyvalq *h, const struct target *t, const ch
 		evbuffer_free(roots);
 }
 
-static void serve_raw(struct evhttp_request *req, node *n, const struct target *t, int head)
+static void serve_raw(struct http_req *req, node *n, const struct target *t, int head)
 {
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	struct evkeyvalq *h = http_req_out(req);
 	char etag[CAIRN_CID_TEXT_MAX + 8], err[512], len[32];
 	uint8_t *data;
 	size_t dlen;
@@ -99,19 +99,19 @@ static void serve_raw(struct evhttp_request *req, node *n, const struct target *
 	evhttp_add_header(h, "Content-Length", len);
 	if (!head)
 		evbuffer_add(b, data, dlen);
-	evhttp_send_reply(req, 200, "OK", b);
+	http_reply(req, 200, "OK", b);
 	evbuffer_free(b);
 	free(data);
 }
 
 /* Serve a file; r (taken over) is its reader when the caller opened one
  * already, else NULL. */
-static void serve_file(struct evhttp_request *req, node *n, const struct target *t,
+static void serve_file(struct http_req *req, node *n, const struct target *t,
                        const cairn_cid *file, dag_reader *r, const char *name,
                        struct evkeyvalq *q, int head)
 {
-	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	struct evkeyvalq *in = http_req_in(req);
+	struct evkeyvalq *h = http_req_out(req);
 	char etag[CAIRN_CID_TEXT_MAX + 4], text[CAIRN_CID_TEXT_MAX], err[512] = "", crange[96];
 	cairn_cid where;
 
@@ -220,10 +220,10 @@ static int list_entry(void *ctx, const char *name, size_t len, const cairn_cid *
 
 /* A directory: its index.html if it has one, else a listing. The request
  * path ends in '/' here (the caller redirected otherwise). */
-static void serve_dir(struct evhttp_request *req, node *n, const struct target *t,
+static void serve_dir(struct http_req *req, node *n, const struct target *t,
                       struct evkeyvalq *q, int head)
 {
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	struct evkeyvalq *h = http_req_out(req);
 	cairn_cid index, where;
 	char err[CAIRN_ERR_MAX] = "", etag[CAIRN_CID_TEXT_MAX + 32], wtext[CAIRN_CID_TEXT_MAX];
 
@@ -240,9 +240,9 @@ static void serve_dir(struct evhttp_request *req, node *n, const struct target *
 		return;
 	}
 	snprintf(etag, sizeof etag, "\"DirIndex-cairn1_CID-%s\"", t->cid_text);
-	if (gateway_etag_matches(evhttp_find_header(evhttp_request_get_input_headers(req), "If-None-Match"), etag)) {
+	if (gateway_etag_matches(evhttp_find_header(http_req_in(req), "If-None-Match"), etag)) {
 		common_headers(h, t, etag);
-		evhttp_send_reply(req, 304, "Not Modified", NULL);
+		http_reply(req, 304, "Not Modified", NULL);
 		return;
 	}
 	struct listing l = {evbuffer_new(), 0};
@@ -281,7 +281,7 @@ static void serve_dir(struct evhttp_request *req, node *n, const struct target *
 		evhttp_add_header(h, "Content-Length", len);
 		evbuffer_drain(l.b, evbuffer_get_length(l.b));
 	}
-	evhttp_send_reply(req, 200, "OK", l.b);
+	http_reply(req, 200, "OK", l.b);
 	evbuffer_free(l.b);
 }
 
@@ -315,10 +315,10 @@ static int parse_entity_bytes(const char *s, uint64_t size, uint64_t *from, uint
 	return 0;
 }
 
-static void serve_car(struct evhttp_request *req, node *n, const struct target *t,
+static void serve_car(struct http_req *req, node *n, const struct target *t,
                       struct evkeyvalq *q, int head)
 {
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	struct evkeyvalq *h = http_req_out(req);
 	const char *scope_s = evhttp_find_header(q, "dag-scope");
 	const char *range_s = evhttp_find_header(q, "entity-bytes");
 	int scope = DAG_SCOPE_ALL;
@@ -354,9 +354,9 @@ static void serve_car(struct evhttp_request *req, node *n, const struct target *
 	snprintf(etag, sizeof etag, "\"%s.car.%s.%s.%.40s\"", t->cid_text, root_text,
 	         scope == DAG_SCOPE_BLOCK ? "block" : scope == DAG_SCOPE_ENTITY ? "entity" : "all",
 	         range_s ? range_s : "-");
-	if (gateway_etag_matches(evhttp_find_header(evhttp_request_get_input_headers(req), "If-None-Match"), etag)) {
+	if (gateway_etag_matches(evhttp_find_header(http_req_in(req), "If-None-Match"), etag)) {
 		common_headers(h, t, etag);
-		evhttp_send_reply(req, 304, "Not Modified", NULL);
+		http_reply(req, 304, "Not Modified", NULL);
 		return;
 	}
 	/* The path's end must exist before a 200 goes out. */
@@ -376,7 +376,7 @@ static void serve_car(struct evhttp_request *req, node *n, const struct target *
 }
 
 /* Resolution failed: the status and a short text body. */
-static void resolve_error(struct evhttp_request *req, int rc, const cairn_cid *where,
+static void resolve_error(struct http_req *req, int rc, const cairn_cid *where,
                           const char *path, const char *err)
 {
 	char text[CAIRN_CID_TEXT_MAX] = "";
@@ -404,7 +404,7 @@ static void resolve_error(struct evhttp_request *req, int rc, const cairn_cid *w
 
 /* A request waiting for its blocks to arrive from peers. */
 struct gw_wait {
-	struct evhttp_request *req;
+	struct http_req *req;
 	node *n;
 	int round;
 	char what[CAIRN_CID_TEXT_MAX];
@@ -432,7 +432,7 @@ static void fetched(void *ctx, int outcome, const char *msg)
  * the caller answers. */
 /* A request is served again after each fetch (the path, then a file's
  * missing part, …), up to PEERS_FETCH_ROUNDS times in all. */
-static int fetch_missing(struct evhttp_request *req, node *n, int round, const cairn_cid *what,
+static int fetch_missing(struct http_req *req, node *n, int round, const cairn_cid *what,
                          const char *path, int scope)
 {
 	if (!n->peers || round >= PEERS_FETCH_ROUNDS || what->mh.code == CAIRN_MH_IDENTITY)
@@ -454,7 +454,7 @@ static int fetch_missing(struct evhttp_request *req, node *n, int round, const c
 /* A DAG that must be whole before it is served (a CAR): completed from the
  * peers in one go (peers_complete spends the rounds), then served again
  * without asking further. 1 if the request now waits. */
-static int complete_dag(struct evhttp_request *req, node *n, const cairn_cid *root, int scope)
+static int complete_dag(struct http_req *req, node *n, const cairn_cid *root, int scope)
 {
 	struct gw_wait *w = calloc(1, sizeof *w);
 	if (!w)
@@ -468,19 +468,18 @@ static int complete_dag(struct evhttp_request *req, node *n, const cairn_cid *ro
 	return 1;
 }
 
-void gateway_handle(struct evhttp_request *req, void *arg)
+void gateway_handle(struct http_req *req, void *arg)
 {
 	gateway_serve(req, arg, 0);
 }
 
 /* One request as it goes: what it asked for, and what it resolved to. */
 struct gw_req {
-	struct evhttp_request *req;
+	struct http_req *req;
 	node *n;
 	int round;              /* how many times peers were asked for it already */
 	int head;
 	struct evkeyvalq *q;
-	const struct evhttp_uri *uri;
 	const char *uri_path;   /* as sent (still %-encoded) */
 	const char *rest;       /* the decoded path below the CID: "" or "/a/b" */
 	const char *raw_rest;   /* the same as sent, or NULL */
@@ -491,7 +490,7 @@ struct gw_req {
  * hangs below it, fetched from the peers first where it is missing. */
 static void serve_verifiable(struct gw_req *g, int raw)
 {
-	struct evhttp_request *req = g->req;
+	struct http_req *req = g->req;
 	node *n = g->n;
 	const char *scope_q = evhttp_find_header(g->q, "dag-scope");
 	char err[CAIRN_ERR_MAX] = "";
@@ -524,7 +523,7 @@ static void serve_verifiable(struct gw_req *g, int raw)
 /* A directory's pages need its path to end in '/' (relative links). */
 static void redirect_to_slash(struct gw_req *g)
 {
-	const char *query = evhttp_uri_get_query(g->uri);
+	const char *query = http_req_query(g->req);
 	struct evbuffer *loc = evbuffer_new();
 	if (!loc) {
 		http_reply_text(g->req, 500, "out of memory");
@@ -532,7 +531,7 @@ static void redirect_to_slash(struct gw_req *g)
 	}
 	evbuffer_add_printf(loc, "%s/%s%s", g->uri_path, query ? "?" : "", query ? query : "");
 	evbuffer_add(loc, "", 1);
-	evhttp_add_header(evhttp_request_get_output_headers(g->req), "Location",
+	evhttp_add_header(http_req_out(g->req), "Location",
 	                  (const char *)evbuffer_pullup(loc, -1));
 	evbuffer_free(loc);
 	http_reply_text(g->req, 301, "moved: a directory's path ends in '/'");
@@ -541,7 +540,7 @@ static void redirect_to_slash(struct gw_req *g)
 /* The default response: a file's bytes, a directory's index or listing. */
 static void serve_unixfs(struct gw_req *g)
 {
-	struct evhttp_request *req = g->req;
+	struct http_req *req = g->req;
 	node *n = g->n;
 	struct target *t = &g->t;
 	char err[CAIRN_ERR_MAX] = "";
@@ -563,7 +562,7 @@ static void serve_unixfs(struct gw_req *g)
 	/* The whole file is not here (its root is what is missing): streamed
 	 * from the peers as it arrives, unless a Range or HEAD asks for less. */
 	if (rc == DAG_MISSING && g->round == 0 && n->peers && !g->raw_rest && !g->head &&
-	    !evhttp_find_header(evhttp_request_get_input_headers(req), "Range") &&
+	    !evhttp_find_header(http_req_in(req), "Range") &&
 	    cairn_cid_compare(&where, &t->root) == 0 && cairn_cid_compare(&t->cid, &t->root) == 0 &&
 	    gateway_stream_from_peers(req, n, &t->root, g->uri_path, g->q))
 		return;
@@ -591,7 +590,7 @@ static void serve_unixfs(struct gw_req *g)
  * the way), then serve it in the format asked. */
 static void serve_path(struct gw_req *g)
 {
-	struct evhttp_request *req = g->req;
+	struct http_req *req = g->req;
 	node *n = g->n;
 	char err[CAIRN_ERR_MAX] = "";
 	cairn_cid where;
@@ -612,7 +611,7 @@ static void serve_path(struct gw_req *g)
 	g->t.name = last && last[1] ? last + 1 : NULL;
 
 	const char *format = evhttp_find_header(g->q, "format");
-	const char *accept = evhttp_find_header(evhttp_request_get_input_headers(req), "Accept");
+	const char *accept = evhttp_find_header(http_req_in(req), "Accept");
 	int raw = (format && strcmp(format, "raw") == 0) ||
 	          (!format && accept && strstr(accept, "application/vnd.ipld.raw"));
 	int car = (format && strcmp(format, "car") == 0) ||
@@ -625,22 +624,21 @@ static void serve_path(struct gw_req *g)
 		serve_unixfs(g);
 }
 
-void gateway_serve(struct evhttp_request *req, node *n, int round)
+void gateway_serve(struct http_req *req, node *n, int round)
 {
-	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	enum http_method cmd = http_req_method(req);
 	struct evkeyvalq q;
-	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-	const char *uri_path = evhttp_uri_get_path(uri);
+	const char *uri_path = http_req_path(req);
 	size_t path_len = 0;
 	char *path = uri_path ? evhttp_uridecode(uri_path, 0, &path_len) : NULL;
-	struct gw_req g = {.req = req, .n = n, .round = round, .head = cmd == EVHTTP_REQ_HEAD, .q = &q,
-	                   .uri = uri, .uri_path = uri_path, .t = {.raw_path = uri_path}};
+	struct gw_req g = {.req = req, .n = n, .round = round, .head = cmd == HTTP_METHOD_HEAD, .q = &q,
+	                   .uri_path = uri_path, .t = {.raw_path = uri_path}};
 
 	TAILQ_INIT(&q);
 	if (path && routing_handle(req, n, path))
 		goto done;
-	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
+	if (cmd != HTTP_METHOD_GET && cmd != HTTP_METHOD_HEAD) {
+		evhttp_add_header(http_req_out(req), "Allow", "GET, HEAD");
 		http_reply_text(req, 405, "method not allowed: the gateway is read-only");
 		goto done;
 	}
@@ -669,7 +667,7 @@ void gateway_serve(struct evhttp_request *req, node *n, int round)
 		goto done;
 	}
 	/* Cache-Control: only-if-cached asks whether the root is here at all. */
-	const char *cc = evhttp_find_header(evhttp_request_get_input_headers(req), "Cache-Control");
+	const char *cc = evhttp_find_header(http_req_in(req), "Cache-Control");
 	if (cc && strstr(cc, "only-if-cached") && g.t.root.mh.code != CAIRN_MH_IDENTITY &&
 	    !blockstore_has(&n->repo.bs, &g.t.root)) {
 		http_reply_text(req, 412, "not in this node's blockstore");

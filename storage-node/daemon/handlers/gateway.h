@@ -5,10 +5,10 @@
 #include "node.h"
 
 /* Answer req (exactly one reply); node is the node. */
-void gateway_handle(struct evhttp_request *req, void *node);
+void gateway_handle(struct http_req *req, void *node);
 
 /* Serve req again once the peers were asked round times for what it
  * lacked (a fetch for it ended). */
-void gateway_serve(struct evhttp_request *req, node *n, int round);
+void gateway_serve(struct http_req *req, node *n, int round);
 
 #endif

@@ -129,10 +129,10 @@ void gateway_binary_headers(struct evkeyvalq *h, const char *type, const char *c
 	gateway_disposition(h, "attachment", name);
 }
 
-int gateway_not_modified(struct evhttp_request *req, const char *etag)
+int gateway_not_modified(struct http_req *req, const char *etag)
 {
-	if (!gateway_etag_matches(evhttp_find_header(evhttp_request_get_input_headers(req), "If-None-Match"), etag))
+	if (!gateway_etag_matches(evhttp_find_header(http_req_in(req), "If-None-Match"), etag))
 		return 0;
-	evhttp_send_reply(req, 304, "Not Modified", NULL);
+	http_reply(req, 304, "Not Modified", NULL);
 	return 1;
 }

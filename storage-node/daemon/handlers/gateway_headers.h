@@ -6,6 +6,7 @@
 #define CAIRN_GATEWAY_HEADERS_H
 
 #include <event2/http.h>
+#include "server.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,7 +30,7 @@ const char *gateway_type_by_name(const char *name);
 int gateway_etag_matches(const char *inm, const char *etag);
 
 /* If req's If-None-Match matches etag, reply 304 and return 1; else 0. */
-int gateway_not_modified(struct evhttp_request *req, const char *etag);
+int gateway_not_modified(struct http_req *req, const char *etag);
 
 /* Content-Disposition: kind ("inline", "attachment") with a file name,
  * ASCII-safe (RFC 6266): other names go in filename* as UTF-8. */

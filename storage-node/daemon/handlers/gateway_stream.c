@@ -29,7 +29,7 @@
  * Content-Length: a client never takes a partial file for a whole one.
  */
 struct gw_stream {
-	struct evhttp_request *req;
+	struct http_req *req;
 	node *n;
 	peer_fetch *f;
 	cairn_cid root;
@@ -43,7 +43,7 @@ struct gw_stream {
 	int not_file;       /* the root is not a UnixFS file: served the usual way */
 	int broken;         /* a block did not decode: no more streaming */
 	uint64_t size, sent;
-	size_t buffered;    /* bytes handed to evhttp not yet written */
+	size_t buffered;    /* bytes queued, not yet written */
 };
 
 #define PEER_STREAM_BUFFER_MAX (16u << 20)
@@ -56,10 +56,9 @@ static void stream_free(struct gw_stream *g)
 	free(g);
 }
 
-static void stream_written(struct evhttp_connection *evcon, void *arg)
+static void stream_written(void *arg)
 {
 	struct gw_stream *g = arg;
-	(void)evcon;
 	g->buffered = 0;
 	if (g->f)
 		peer_fetch_pause(g->f, 0);
@@ -67,7 +66,7 @@ static void stream_written(struct evhttp_connection *evcon, void *arg)
 
 static void stream_emit(struct gw_stream *g, const uint8_t *data, size_t len)
 {
-	struct evkeyvalq *h = evhttp_request_get_output_headers(g->req);
+	struct evkeyvalq *h = http_req_out(g->req);
 	if (g->broken || g->sent + len > g->size) {
 		g->broken = 1;
 		return;
@@ -86,7 +85,7 @@ static void stream_emit(struct gw_stream *g, const uint8_t *data, size_t len)
 		evhttp_add_header(h, "Content-Type", type ? type : gateway_sniff(data, len < 512 ? len : 512));
 		snprintf(clen, sizeof clen, "%" PRIu64, g->size);
 		evhttp_add_header(h, "Content-Length", clen);
-		evhttp_send_reply_start(g->req, 200, "OK");
+		http_reply_start(g->req, 200, "OK");
 		g->started = 1;
 	}
 	if (len == 0)
@@ -100,7 +99,7 @@ static void stream_emit(struct gw_stream *g, const uint8_t *data, size_t len)
 	g->sent += len;
 	g->buffered += len;
 	/* a slow client: stop reading from the peer until this is written */
-	evhttp_send_reply_chunk_with_cb(g->req, b, stream_written, g);
+	http_reply_chunk(g->req, b, stream_written, g);
 	evbuffer_free(b);
 	if (g->buffered > PEER_STREAM_BUFFER_MAX && g->f)
 		peer_fetch_pause(g->f, 1);
@@ -214,18 +213,18 @@ static void stream_done(void *ctx, int outcome, const char *msg)
 	if (outcome == FETCH_OK)
 		stream_from_store(g);
 	if (outcome == FETCH_OK && !g->broken && g->nstack == 0 && g->sent == g->size) {
-		evhttp_send_reply_end(g->req);
+		http_reply_end(g->req);
 	} else {
 		/* short of Content-Length: close, so the client sees a broken transfer */
 		fprintf(stderr, "cairn daemon: %s: streamed %" PRIu64 " of %" PRIu64 " bytes, then: %s\n",
 		        g->root_text, g->sent, g->size, outcome == FETCH_OK ? "blocks missing" : msg);
-		evhttp_connection_free(evhttp_request_get_connection(g->req));
+		http_req_cut(g->req);
 	}
 	stream_free(g);
 }
 
 /* Stream /ipfs/{root} from the peers: 1 if started, 0 if not possible. */
-int gateway_stream_from_peers(struct evhttp_request *req, node *n, const cairn_cid *root,
+int gateway_stream_from_peers(struct http_req *req, node *n, const cairn_cid *root,
                              const char *raw_path, struct evkeyvalq *q)
 {
 	const char *dl = evhttp_find_header(q, "download"), *fname = evhttp_find_header(q, "filename");

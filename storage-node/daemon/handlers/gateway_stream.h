@@ -7,6 +7,7 @@
 #define CAIRN_GATEWAY_STREAM_H
 
 #include <event2/http.h>
+#include "server.h"
 
 #include "node.h"
 
@@ -14,7 +15,7 @@
  * from n's peers. 1 if started (the request is answered from here on), 0
  * if not possible (the caller answers). */
 struct evkeyvalq;
-int gateway_stream_from_peers(struct evhttp_request *req, node *n, const cairn_cid *root,
+int gateway_stream_from_peers(struct http_req *req, node *n, const cairn_cid *root,
                               const char *raw_path, struct evkeyvalq *q);
 
 #endif

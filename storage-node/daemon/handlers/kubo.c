@@ -27,7 +27,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 
-static void kubo_version(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+static void kubo_version(struct http_req *req, node *n, struct evkeyvalq *q)
 {
 	struct utsname u;
 	char sys[128] = "unknown";
@@ -39,7 +39,7 @@ static void kubo_version(struct evhttp_request *req, node *n, struct evkeyvalq *
 	                              "Repo", REPO_VERSION, "System", sys));
 }
 
-static void kubo_id(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+static void kubo_id(struct http_req *req, node *n, struct evkeyvalq *q)
 {
 	(void)q;
 	kubo_reply(req, json_pack("{s:s, s:[], s:s, s:s}", "ID", n->repo.peer_id, "Addresses",
@@ -47,60 +47,84 @@ static void kubo_id(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 	                              "ipfs/0.1.0"));
 }
 
-static const struct {
+/* An endpoint that reads its body as it arrives (KUBO_STREAMS) runs at the
+ * request's head and registers a reader; the others run once the body is
+ * whole. */
+#define KUBO_STREAMS 1
+
+static const struct route {
 	const char *path;
 	kubo_fn fn;
+	int flags;
 } routes[] = {
-	{"/api/v0/add", kubo_add},
-	{"/api/v0/block/put", kubo_block_put},
-	{"/api/v0/block/rm", kubo_block_rm},
-	{"/api/v0/pin/add", kubo_pin_add},
-	{"/api/v0/pin/rm", kubo_pin_rm},
-	{"/api/v0/repo/gc", kubo_repo_gc},
-	{"/api/v0/repo/verify", kubo_repo_verify},
-	{"/api/v0/dag/export", kubo_dag_export},
-	{"/api/v0/dag/import", kubo_dag_import},
-	{"/api/v0/version", kubo_version},
-	{"/api/v0/id", kubo_id},
-	{"/api/v0/cat", kubo_cat},
-	{"/api/v0/ls", kubo_ls},
-	{"/api/v0/block/get", kubo_block_get},
-	{"/api/v0/block/stat", kubo_block_stat},
-	{"/api/v0/pin/ls", kubo_pin_ls},
-	{"/api/v0/repo/stat", kubo_repo_stat},
-	{"/api/v0/anchor/add", anchor_api_add},
-	{"/api/v0/anchor/flush", anchor_api_flush},
-	{"/api/v0/anchor/proof", anchor_api_proof},
-	{"/api/v0/anchor/checkpoints", anchor_api_checkpoints},
-	{"/api/v0/anchor/consistency", anchor_api_consistency},
+	{"/api/v0/add", kubo_add, KUBO_STREAMS},
+	{"/api/v0/block/put", kubo_block_put, 0},
+	{"/api/v0/block/rm", kubo_block_rm, 0},
+	{"/api/v0/pin/add", kubo_pin_add, 0},
+	{"/api/v0/pin/rm", kubo_pin_rm, 0},
+	{"/api/v0/repo/gc", kubo_repo_gc, 0},
+	{"/api/v0/repo/verify", kubo_repo_verify, 0},
+	{"/api/v0/dag/export", kubo_dag_export, 0},
+	{"/api/v0/dag/import", kubo_dag_import, KUBO_STREAMS},
+	{"/api/v0/version", kubo_version, 0},
+	{"/api/v0/id", kubo_id, 0},
+	{"/api/v0/cat", kubo_cat, 0},
+	{"/api/v0/ls", kubo_ls, 0},
+	{"/api/v0/block/get", kubo_block_get, 0},
+	{"/api/v0/block/stat", kubo_block_stat, 0},
+	{"/api/v0/pin/ls", kubo_pin_ls, 0},
+	{"/api/v0/repo/stat", kubo_repo_stat, 0},
+	{"/api/v0/anchor/add", anchor_api_add, 0},
+	{"/api/v0/anchor/flush", anchor_api_flush, 0},
+	{"/api/v0/anchor/proof", anchor_api_proof, 0},
+	{"/api/v0/anchor/checkpoints", anchor_api_checkpoints, 0},
+	{"/api/v0/anchor/consistency", anchor_api_consistency, 0},
 };
 
-void kubo_handle(struct evhttp_request *req, void *arg)
+static const struct route *route_of(const char *path)
+{
+	for (size_t i = 0; path && i < sizeof routes / sizeof routes[0]; i++)
+		if (strcmp(path, routes[i].path) == 0)
+			return &routes[i];
+	return NULL;
+}
+
+static void call(struct http_req *req, node *n, const struct route *r)
+{
+	struct evkeyvalq q;
+	TAILQ_INIT(&q);
+	/* POST only, as Kubo: a browser cannot trigger these from a link. */
+	if (http_req_method(req) != HTTP_METHOD_POST) {
+		evhttp_add_header(http_req_out(req), "Allow", "POST");
+		http_reply_rpc_error(req, 405, "405 - Method Not Allowed");
+		return;
+	}
+	if (http_parse_query(req, &q) != 0) {
+		http_reply_rpc_error(req, 400, "malformed query string");
+		return;
+	}
+	r->fn(req, n, &q);
+	evhttp_clear_headers(&q);
+}
+
+void kubo_head(struct http_req *req, void *arg)
 {
 	node *n = arg;
-	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
-	struct evkeyvalq q;
+	const struct route *r = route_of(http_req_path(req));
+	if (r && (r->flags & KUBO_STREAMS))
+		call(req, n, r);
+}
+
+void kubo_handle(struct http_req *req, void *arg)
+{
+	node *n = arg;
+	const char *path = http_req_path(req);
+	const struct route *r;
 
 	if (pinsvc_handle(req, n))
 		return;
-	TAILQ_INIT(&q);
-	for (size_t i = 0; path && i < sizeof routes / sizeof routes[0]; i++) {
-		if (strcmp(path, routes[i].path) != 0)
-			continue;
-		/* POST only, as Kubo: a browser cannot trigger these from a link. */
-		if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
-			evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "POST");
-			http_reply_rpc_error(req, 405, "405 - Method Not Allowed");
-			return;
-		}
-		if (http_parse_query(req, &q) != 0) {
-			http_reply_rpc_error(req, 400, "malformed query string");
-			return;
-		}
-		routes[i].fn(req, n, &q);
-		evhttp_clear_headers(&q);
-		return;
-	}
-	http_reply_rpc_error(req, 404, "404 page not found: %s", path ? path : "");
+	if ((r = route_of(path)) != NULL)
+		call(req, n, r);
+	else
+		http_reply_rpc_error(req, 404, "404 page not found: %s", path ? path : "");
 }
-

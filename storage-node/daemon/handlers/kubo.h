@@ -10,8 +10,14 @@
 #define CAIRN_KUBO_H
 
 #include <event2/http.h>
+#include "server.h"
 
-/* Answer req (exactly one reply); arg is the node. */
-void kubo_handle(struct evhttp_request *req, void *arg);
+/* At req's head (its token checked): an endpoint that reads its body as
+ * it arrives starts here (it answers, or registers a body reader); others
+ * are left for kubo_handle. arg is the node. */
+void kubo_head(struct http_req *req, void *arg);
+
+/* Answer req, its body whole (exactly one reply); arg is the node. */
+void kubo_handle(struct http_req *req, void *arg);
 
 #endif

@@ -1,4 +1,6 @@
-/* add: files and directories from a multipart body, UnixFS DAGs built as Kubo builds them. */
+/* add: files and directories from a multipart body, UnixFS DAGs built as
+ * Kubo builds them, hashed and stored as the body arrives (constant memory:
+ * the body is never held). */
 #include "kubo_util.h"
 
 #include "cairn/error.h"
@@ -17,7 +19,7 @@
 #include "add_opts.h"
 #include "anchorlog.h"
 #include "dirbuild.h"
-#include "multipart.h"
+#include "mpart.h"
 #include "pinstore.h"
 
 /* add: every multipart part is a file; one ndjson line per file, and with
@@ -29,8 +31,24 @@ struct add_top {
 	dirbuild *d;
 };
 
+/* What the part being read is. */
+enum add_kind { ADD_NONE, ADD_FILE, ADD_SYMLINK };
+
+/* A symlink's target, as Kubo's clients send it (its part's content). */
+#define ADD_SYMLINK_MAX 4096
+
 struct add_req {
+	struct http_req *req;
 	node *n;
+	mpart mp;
+	enum add_kind kind;         /* of the part being read */
+	char name[MULTIPART_NAME_MAX];
+	int in_tree;
+	uint64_t part_bytes;
+	char target[ADD_SYMLINK_MAX + 1];
+	size_t tlen;
+	cairn_cid *roots;           /* files to pin once the body is whole */
+	size_t nroots, roots_cap;
 	cairn_importer *im;
 	uint8_t *chunk;
 	cairn_importer_opts o;
@@ -157,18 +175,19 @@ static int tree_store(void *ctx, const cairn_cid *cid, const cairn_iov *iov, siz
 	return a->only_hash ? 0 : store(ctx, cid, iov, n);
 }
 
-/* A symlink part (content: the target), as Kubo's clients send them. */
-static int symlink_put(struct add_req *a, const char *path, const multipart_part *p)
+/* A symlink part (content: the target, in a->target), as Kubo's clients
+ * send them. */
+static int symlink_put(struct add_req *a, const char *path)
 {
-	char target[4097], err[CAIRN_ERR_MAX];
+	char err[CAIRN_ERR_MAX];
 	const char *rest = path;
-	if (p->len >= sizeof target ||
-	    evbuffer_copyout_from(p->body, &p->start, target, p->len) != (ev_ssize_t)p->len) {
+	const char *target = a->target;
+	if (a->tlen == 0) {
 		a->fail = KUBO_FAIL_INPUT;
 		snprintf(a->err, sizeof a->err, "symlink '%.200s': target missing or too long", path);
 		return -1;
 	}
-	target[p->len] = '\0';
+	a->target[a->tlen] = '\0';
 	dirbuild *d = a->wrapper ? a->wrapper : strchr(path, '/') ? tree_for(a, path, &rest) : NULL;
 	if (!d) {
 		a->fail = KUBO_FAIL_INPUT;
@@ -183,40 +202,101 @@ static int symlink_put(struct add_req *a, const char *path, const multipart_part
 	return 0;
 }
 
-static int add_part(void *ctx, const multipart_part *p)
+/* A file to pin once the whole body is in (a client that leaves
+ * mid-upload leaves nothing pinned). */
+static int keep_root(struct add_req *a, const cairn_cid *root)
+{
+	if (a->nroots == a->roots_cap) {
+		size_t cap = a->roots_cap ? 2 * a->roots_cap : 16;
+		cairn_cid *r = realloc(a->roots, cap * sizeof *r);
+		if (!r) {
+			a->fail = KUBO_FAIL_INTERNAL;
+			snprintf(a->err, sizeof a->err, "out of memory");
+			return -1;
+		}
+		a->roots = r;
+		a->roots_cap = cap;
+	}
+	a->roots[a->nroots++] = *root;
+	return 0;
+}
+
+/* A part begins: a directory is entered at once; a file's importer and a
+ * symlink's target wait for its content. */
+static int part_begin(void *ctx, const multipart_part *p)
 {
 	struct add_req *a = ctx;
 	const char *name = p->filename[0] ? p->filename : p->name;
-	cairn_cid root;
 	/* A name with a '/' is a file inside a directory (as Kubo's clients
 	 * send them: "dir/sub/file"); leading slashes mean nothing more. */
 	while (name[0] == '/')
 		name++;
-	int in_tree = a->wrapper || strchr(name, '/') != NULL;
-	if (!in_tree && top_dir(a, name)) {
+	snprintf(a->name, sizeof a->name, "%s", name);
+	a->in_tree = a->wrapper || strchr(name, '/') != NULL;
+	a->kind = ADD_NONE;
+	a->part_bytes = 0;
+	if (!a->in_tree && top_dir(a, name)) {
 		a->fail = KUBO_FAIL_INPUT;
 		snprintf(a->err, sizeof a->err, "'%s' is given as a directory and as a file", name);
 		return -1;
 	}
-
 	if (strncmp(p->content_type, "application/x-directory", 23) == 0)
-		return tree_put(a, name, NULL, 0);
-	if (strncmp(p->content_type, "application/symlink", 19) == 0)
-		return symlink_put(a, name, p);
+		return tree_put(a, a->name, NULL, 0);
+	if (strncmp(p->content_type, "application/symlink", 19) == 0) {
+		a->kind = ADD_SYMLINK;
+		a->tlen = 0;
+		return 0;
+	}
 	int rc = cairn_importer_init(a->im, &a->o, a->chunk, CAIRN_CHUNK_SIZE_MAX,
 	                             a->only_hash ? NULL : store, a);
-	if (rc == 0)
-		rc = multipart_read(p, feed, a);
-	if (rc == 0)
-		rc = cairn_importer_final(a->im, &root, NULL);
+	if (rc != 0) {
+		a->fail = KUBO_FAIL_INTERNAL;
+		snprintf(a->err, sizeof a->err, "%s", cairn_strerror(rc));
+		return -1;
+	}
+	a->kind = ADD_FILE;
+	return 0;
+}
+
+static int part_data(void *ctx, const uint8_t *data, size_t n)
+{
+	struct add_req *a = ctx;
+	a->part_bytes += n;
+	if (a->kind == ADD_SYMLINK) {
+		if (a->tlen + n > ADD_SYMLINK_MAX) {
+			a->tlen = 0; /* too long: refused at its end */
+			a->kind = ADD_NONE;
+			a->fail = KUBO_FAIL_INPUT;
+			snprintf(a->err, sizeof a->err, "symlink '%.200s': target missing or too long",
+			         a->name);
+			return -1;
+		}
+		memcpy(a->target + a->tlen, data, n);
+		a->tlen += n;
+		return 0;
+	}
+	if (a->kind != ADD_FILE)
+		return 0; /* a directory part's content means nothing */
+	if (feed(a, data, n) != 0) {
+		blockstore_abort(&a->n->repo.bs);
+		a->fail = KUBO_FAIL_STORAGE;
+		return -1;
+	}
+	return 0;
+}
+
+static int part_end(void *ctx)
+{
+	struct add_req *a = ctx;
+	cairn_cid root;
+	if (a->kind == ADD_SYMLINK)
+		return symlink_put(a, a->name);
+	if (a->kind != ADD_FILE)
+		return 0;
+	int rc = cairn_importer_final(a->im, &root, NULL);
 	if (rc == 0 && !a->only_hash && blockstore_commit(&a->n->repo.bs, a->err) != 0) {
 		a->io_errno = errno;
 		rc = -1;
-	}
-	if (rc == 0 && !a->only_hash && a->pin && !in_tree) {
-		pin pn = {.cid = root, .type = PIN_RECURSIVE};
-		if (pinstore_put(&a->n->repo, &pn, a->err) != 0)
-			rc = -1;
 	}
 	if (rc != 0) {
 		/* A failed file leaves nothing behind: its uncommitted blocks are
@@ -228,14 +308,18 @@ static int add_part(void *ctx, const multipart_part *p)
 		return -1;
 	}
 	uint64_t size = cairn_importer_dag_size(a->im);
-	if (in_tree && tree_put(a, name, &root, size) != 0)
+	if (a->in_tree && tree_put(a, a->name, &root, size) != 0)
+		return -1;
+	if (!a->in_tree && !a->only_hash && a->pin && keep_root(a, &root) != 0)
 		return -1;
 	if (a->progress)
-		json_array_append_new(a->lines, json_pack("{s:s, s:I}", "Name", name, "Bytes",
-		                                          (json_int_t)p->len));
-	add_line(a, name, &root, size);
+		json_array_append_new(a->lines, json_pack("{s:s, s:I}", "Name", a->name, "Bytes",
+		                                          (json_int_t)a->part_bytes));
+	add_line(a, a->name, &root, size);
 	return 0;
 }
+
+static const mpart_callbacks add_parts = {part_begin, part_data, part_end};
 
 static void tree_emit(void *ctx, const char *path, const cairn_cid *cid, uint64_t size)
 {
@@ -245,6 +329,19 @@ static void tree_emit(void *ctx, const char *path, const cairn_cid *cid, uint64_
 static int by_top_name(const void *x, const void *y)
 {
 	return strcmp(((const struct add_top *)x)->name, ((const struct add_top *)y)->name);
+}
+
+/* Pin the files added at the top level, now that the body is whole. */
+static int pin_files(struct add_req *a)
+{
+	for (size_t i = 0; i < a->nroots; i++) {
+		pin pn = {.cid = a->roots[i], .type = PIN_RECURSIVE};
+		if (pinstore_put(&a->n->repo, &pn, a->err) != 0) {
+			a->fail = KUBO_FAIL_INTERNAL;
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* Write the uploaded directories (after all files, as Kubo lists them),
@@ -327,72 +424,72 @@ done:
 	return ret;
 }
 
-void kubo_add(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+static void add_free(struct add_req *a)
 {
-	struct add_req a = {.n = n};
-	const char *cv = evhttp_find_header(q, "cid-version");
-	int version = -1, raw = kubo_flag(q, "raw-leaves", -1), trickle = kubo_flag(q, "trickle", 0);
-	char oerr[CAIRN_ERR_MAX], perr[CAIRN_ERR_MAX];
+	json_decref(a->lines);
+	for (size_t i = 0; i < a->ntops; i++) {
+		dirbuild_free(a->tops[i].d);
+		free(a->tops[i].name);
+	}
+	free(a->tops);
+	dirbuild_free(a->wrapper);
+	free(a->roots);
+	free(a->im);
+	free(a->chunk);
+	free(a);
+}
 
-	a.pin = kubo_flag(q, "pin", 1);
-	a.progress = kubo_flag(q, "progress", 0);
-	a.only_hash = kubo_flag(q, "only-hash", 0);
-	a.wrap = kubo_flag(q, "wrap-with-directory", 0);
-	a.anchor = kubo_flag(q, "anchor", 0);
-	if (a.pin < 0 || a.progress < 0 || a.only_hash < 0 || trickle < 0 || a.wrap < 0 ||
-	    a.anchor < 0 ||
-	    (evhttp_find_header(q, "raw-leaves") && raw < 0)) {
-		http_reply_rpc_error(req, 400, "a boolean flag has a value other than true or false");
+/* The client left mid-upload: what was not committed is dropped, nothing
+ * was pinned (committed blocks stay, unpinned, for GC). */
+static void add_gone(void *ctx)
+{
+	struct add_req *a = ctx;
+	blockstore_abort(&a->n->repo.bs);
+	add_free(a);
+}
+
+/* A step failed: answer once, and read no more of the body. */
+static int add_failed(struct add_req *a, const char *perr)
+{
+	if (a->fail == KUBO_FAIL_NONE)
+		kubo_fail(a->req, KUBO_FAIL_INPUT, 0, perr);
+	else
+		kubo_fail(a->req, a->fail, a->io_errno, a->err);
+	add_free(a);
+	return -1;
+}
+
+static int add_body(void *ctx, const uint8_t *p, size_t n)
+{
+	struct add_req *a = ctx;
+	char perr[CAIRN_ERR_MAX];
+	if (mpart_feed(&a->mp, p, n, perr) != 0)
+		return add_failed(a, perr);
+	return 0;
+}
+
+static void add_end(void *ctx)
+{
+	struct add_req *a = ctx;
+	struct http_req *req = a->req;
+	char perr[CAIRN_ERR_MAX];
+	if (mpart_finish(&a->mp, perr) != 0 || pin_files(a) != 0 || finish_trees(a) != 0) {
+		add_failed(a, perr);
 		return;
 	}
-	if (cv) {
-		if (strcmp(cv, "0") && strcmp(cv, "1")) {
-			http_reply_rpc_error(req, 400, "unknown CID version '%.20s' (use 0 or 1)", cv);
-			return;
-		}
-		version = cv[0] - '0';
-	}
-	a.o = cairn_importer_defaults();
-	a.o.layout = trickle ? CAIRN_LAYOUT_TRICKLE : CAIRN_LAYOUT_BALANCED;
-	if (add_opts_resolve(version, evhttp_find_header(q, "hash"), raw,
-	                     evhttp_find_header(q, "chunker"), &a.o, oerr) != 0) {
-		http_reply_rpc_error(req, 400, "%s", oerr);
-		return;
-	}
-	a.im = malloc(sizeof *a.im);
-	a.chunk = malloc(CAIRN_CHUNK_SIZE_MAX);
-	a.lines = json_array();
-	if (a.wrap)
-		a.wrapper = dirbuild_new("");
-	if (!a.im || !a.chunk || !a.lines || (a.wrap && !a.wrapper)) {
-		http_reply_rpc_error(req, 500, "out of memory");
-		goto done;
-	}
-	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
-	int rc = multipart_each(evhttp_request_get_input_buffer(req), ct, add_part, &a, perr);
-	if (rc == 0)
-		rc = finish_trees(&a);
-	if (rc != 0) {
-		/* a body multipart could not read, or a step that said why */
-		if (a.fail == KUBO_FAIL_NONE)
-			kubo_fail(req, KUBO_FAIL_INPUT, 0, perr);
-		else
-			kubo_fail(req, a.fail, a.io_errno, a.err);
-		goto done;
-	}
-	if (json_array_size(a.lines) == 0) {
+	if (json_array_size(a->lines) == 0) {
 		http_reply_rpc_error(req, 400, "file argument 'path' is required");
 		goto done;
 	}
-	if (a.anchor && add_anchor(&a) != 0) {
-		kubo_fail(req, KUBO_FAIL_INTERNAL, 0, a.err);
+	if (a->anchor && add_anchor(a) != 0) {
+		kubo_fail(req, KUBO_FAIL_INTERNAL, 0, a->err);
 		goto done;
 	}
 	struct evbuffer *b = evbuffer_new();
 	size_t i;
 	json_t *line;
 	int lost = !b;
-	json_array_foreach(a.lines, i, line) {
+	json_array_foreach(a->lines, i, line) {
 		if (!lost && kubo_add_line(b, json_incref(line)) != 0)
 			lost = 1;
 	}
@@ -403,14 +500,65 @@ void kubo_add(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 	if (b)
 		evbuffer_free(b);
 done:
-	json_decref(a.lines);
-	for (size_t i = 0; i < a.ntops; i++) {
-		dirbuild_free(a.tops[i].d);
-		free(a.tops[i].name);
-	}
-	free(a.tops);
-	dirbuild_free(a.wrapper);
-	free(a.im);
-	free(a.chunk);
+	add_free(a);
 }
 
+/* At the request's head: the options, then the body as it arrives. */
+void kubo_add(struct http_req *req, node *n, struct evkeyvalq *q)
+{
+	struct add_req *a = calloc(1, sizeof *a);
+	const char *cv = evhttp_find_header(q, "cid-version");
+	int version = -1, raw = kubo_flag(q, "raw-leaves", -1), trickle = kubo_flag(q, "trickle", 0);
+	char oerr[CAIRN_ERR_MAX];
+
+	if (!a) {
+		http_reply_rpc_error(req, 500, "out of memory");
+		return;
+	}
+	a->req = req;
+	a->n = n;
+	a->pin = kubo_flag(q, "pin", 1);
+	a->progress = kubo_flag(q, "progress", 0);
+	a->only_hash = kubo_flag(q, "only-hash", 0);
+	a->wrap = kubo_flag(q, "wrap-with-directory", 0);
+	a->anchor = kubo_flag(q, "anchor", 0);
+	if (a->pin < 0 || a->progress < 0 || a->only_hash < 0 || trickle < 0 || a->wrap < 0 ||
+	    a->anchor < 0 ||
+	    (evhttp_find_header(q, "raw-leaves") && raw < 0)) {
+		http_reply_rpc_error(req, 400, "a boolean flag has a value other than true or false");
+		goto fail;
+	}
+	if (cv) {
+		if (strcmp(cv, "0") && strcmp(cv, "1")) {
+			http_reply_rpc_error(req, 400, "unknown CID version '%.20s' (use 0 or 1)", cv);
+			goto fail;
+		}
+		version = cv[0] - '0';
+	}
+	a->o = cairn_importer_defaults();
+	a->o.layout = trickle ? CAIRN_LAYOUT_TRICKLE : CAIRN_LAYOUT_BALANCED;
+	if (add_opts_resolve(version, evhttp_find_header(q, "hash"), raw,
+	                     evhttp_find_header(q, "chunker"), &a->o, oerr) != 0) {
+		http_reply_rpc_error(req, 400, "%s", oerr);
+		goto fail;
+	}
+	a->im = malloc(sizeof *a->im);
+	a->chunk = malloc(CAIRN_CHUNK_SIZE_MAX);
+	a->lines = json_array();
+	if (a->wrap)
+		a->wrapper = dirbuild_new("");
+	if (!a->im || !a->chunk || !a->lines || (a->wrap && !a->wrapper)) {
+		http_reply_rpc_error(req, 500, "out of memory");
+		goto fail;
+	}
+	const char *ct = evhttp_find_header(http_req_in(req), "Content-Type");
+	if (mpart_init(&a->mp, ct, &add_parts, a, oerr) != 0) {
+		kubo_fail(req, KUBO_FAIL_INPUT, 0, oerr);
+		goto fail;
+	}
+	http_req_on_close(req, add_gone, a);
+	http_req_read_body(req, add_body, add_end, a);
+	return;
+fail:
+	add_free(a);
+}

@@ -17,7 +17,7 @@
 #include "multipart.h"
 #include "pinstore.h"
 
-static int get_block(struct evhttp_request *req, node *n, struct evkeyvalq *q, cairn_cid *cid,
+static int get_block(struct http_req *req, node *n, struct evkeyvalq *q, cairn_cid *cid,
                      uint8_t **data, size_t *len)
 {
 	char err[CAIRN_ERR_MAX], text[CAIRN_CID_TEXT_MAX];
@@ -34,7 +34,7 @@ static int get_block(struct evhttp_request *req, node *n, struct evkeyvalq *q, c
 	return -1;
 }
 
-static void block_get_body(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+static void block_get_body(struct http_req *req, node *n, struct evkeyvalq *q)
 {
 	cairn_cid cid;
 	uint8_t *data;
@@ -43,13 +43,13 @@ static void block_get_body(struct evhttp_request *req, node *n, struct evkeyvalq
 		return;
 	struct evbuffer *b = evbuffer_new();
 	evbuffer_add(b, data, len);
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/octet-stream");
-	evhttp_send_reply(req, 200, "OK", b);
+	evhttp_add_header(http_req_out(req), "Content-Type", "application/octet-stream");
+	http_reply(req, 200, "OK", b);
 	evbuffer_free(b);
 	free(data);
 }
 
-static void block_stat_body(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+static void block_stat_body(struct http_req *req, node *n, struct evkeyvalq *q)
 {
 	cairn_cid cid;
 	uint8_t *data;
@@ -106,7 +106,7 @@ static int put_part(void *ctx, const multipart_part *p)
 	return rc;
 }
 
-void kubo_block_put(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+void kubo_block_put(struct http_req *req, node *n, struct evkeyvalq *q)
 {
 	struct block_put b = {.n = n, .codec = CAIRN_CODEC_RAW, .hash = CAIRN_MH_SHA2_256};
 	const char *codec = evhttp_find_header(q, "cid-codec");
@@ -126,8 +126,8 @@ void kubo_block_put(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 		http_reply_rpc_error(req, 400, "pin must be true or false");
 		return;
 	}
-	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
-	if (multipart_each(evhttp_request_get_input_buffer(req), ct, put_part, &b, err) != 0) {
+	const char *ct = evhttp_find_header(http_req_in(req), "Content-Type");
+	if (multipart_each(http_req_body(req), ct, put_part, &b, err) != 0) {
 		if (b.fail == KUBO_FAIL_NONE)
 			kubo_fail(req, KUBO_FAIL_INPUT, 0, err);
 		else
@@ -152,7 +152,7 @@ void kubo_block_put(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 /* block/rm?arg=CID...: ndjson {"Hash", "Error"} per block, as Kubo; a
  * pinned block is refused (unpin it first). Any failure makes the last
  * line's Error non-empty and the status stays 200, as Kubo streams it. */
-void kubo_block_rm(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+void kubo_block_rm(struct http_req *req, node *n, struct evkeyvalq *q)
 {
 	struct evkeyval *kv;
 	struct evbuffer *b = evbuffer_new();
@@ -200,12 +200,12 @@ void kubo_block_rm(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 	evbuffer_free(b);
 }
 
-void kubo_block_get(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+void kubo_block_get(struct http_req *req, node *n, struct evkeyvalq *q)
 {
 	kubo_with_fetch(req, n, q, FETCH_SCOPE_BLOCK, block_get_body);
 }
 
-void kubo_block_stat(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+void kubo_block_stat(struct http_req *req, node *n, struct evkeyvalq *q)
 {
 	kubo_with_fetch(req, n, q, FETCH_SCOPE_BLOCK, block_stat_body);
 }

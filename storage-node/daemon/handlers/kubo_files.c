@@ -17,14 +17,14 @@
 #include "dir.h"
 #include "stream.h"
 
-static void cat_body(struct evhttp_request *req, node *n, struct evkeyvalq *q);
+static void cat_body(struct http_req *req, node *n, struct evkeyvalq *q);
 
-void kubo_cat(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+void kubo_cat(struct http_req *req, node *n, struct evkeyvalq *q)
 {
 	kubo_with_fetch(req, n, q, FETCH_SCOPE_ENTITY, cat_body);
 }
 
-static void cat_body(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+static void cat_body(struct http_req *req, node *n, struct evkeyvalq *q)
 {
 	cairn_cid cid;
 	if (kubo_arg_path(req, n, q, &cid) != 0)
@@ -59,7 +59,7 @@ static void cat_body(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 		http_reply_rpc_error(req, 500, "out of memory");
 		return;
 	}
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain");
+	evhttp_add_header(http_req_out(req), "Content-Type", "text/plain");
 	http_stream(req, 200, src, STREAM_BODY | STREAM_RPC_ERRORS, n->peers);
 }
 
@@ -97,7 +97,7 @@ static int ls_entry(void *ctx, const char *name, size_t len, const cairn_cid *ci
 	return 0;
 }
 
-static void ls_body(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+static void ls_body(struct http_req *req, node *n, struct evkeyvalq *q)
 {
 	cairn_cid cid, where;
 	struct ls_ctx l = {.n = n, .links = json_array()};
@@ -120,7 +120,7 @@ static void ls_body(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 	kubo_reply(req, json_pack("{s:[{s:s, s:o}]}", "Objects", "Hash", text, "Links", l.links));
 }
 
-void kubo_ls(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+void kubo_ls(struct http_req *req, node *n, struct evkeyvalq *q)
 {
 	kubo_with_fetch(req, n, q, FETCH_SCOPE_ENTITY, ls_body);
 }

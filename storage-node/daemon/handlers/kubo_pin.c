@@ -38,7 +38,7 @@ static int add_pin_json(void *ctx, const pin *p)
 	return 0;
 }
 
-void kubo_pin_ls(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+void kubo_pin_ls(struct http_req *req, node *n, struct evkeyvalq *q)
 {
 	struct pin_ls l = {json_object(), 0};
 	const char *type = evhttp_find_header(q, "type");
@@ -83,7 +83,7 @@ void kubo_pin_ls(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 
 /* A pin/add, possibly waiting for peers to send what is missing. */
 struct pin_job {
-	struct evhttp_request *req;
+	struct http_req *req;
 	node *n;
 	cairn_cid cid;
 	int recursive, fetched; /* fetched: the peers were asked */
@@ -113,7 +113,7 @@ static int pin_line(struct pin_job *j, json_t *line)
 	struct evbuffer *b = evbuffer_new();
 	int rc = b ? kubo_add_line(b, line) : (json_decref(line), -1);
 	if (rc == 0)
-		evhttp_send_reply_chunk(j->req, b);
+		http_reply_chunk(j->req, b, NULL, NULL);
 	if (b)
 		evbuffer_free(b);
 	return rc;
@@ -131,12 +131,12 @@ static void pin_tick(evutil_socket_t fd, short what, void *arg)
 static void pin_stream_start(struct pin_job *j)
 {
 	struct timeval every = {0, PIN_PROGRESS_MS * 1000};
-	struct evkeyvalq *h = evhttp_request_get_output_headers(j->req);
+	struct evkeyvalq *h = http_req_out(j->req);
 	if (j->streaming || !j->progress)
 		return;
 	evhttp_add_header(h, "Content-Type", "application/json");
 	evhttp_add_header(h, "X-Chunked-Output", "1");
-	evhttp_send_reply_start(j->req, 200, "OK");
+	http_reply_start(j->req, 200, "OK");
 	j->streaming = 1;
 	pin_line(j, json_pack("{s:I}", "Progress", (json_int_t)0));
 	if ((j->tick = event_new(j->n->base, -1, EV_PERSIST, pin_tick, j)))
@@ -172,14 +172,12 @@ static void pin_answer(struct pin_job *j, int code, const char *fmt, ...)
 	int rc = fmt ? pin_line(j, json_pack("{s:s, s:i, s:s}", "Message", msg, "Code", 0, "Type", "error"))
 	             : pin_line(j, json_pack("{s:I, s:[s]}", "Progress", (json_int_t)pin_progress_blocks(j),
 	                                     "Pins", text));
-	if (rc != 0) {
-		/* without its last line the answer says nothing: end it unterminated,
-		 * so the client sees a failure, not an empty success */
-		struct bufferevent *bev = evhttp_connection_get_bufferevent(evhttp_request_get_connection(j->req));
-		if (bev)
-			shutdown(bufferevent_getfd(bev), SHUT_RDWR);
-	}
-	evhttp_send_reply_end(j->req);
+	/* without its last line the answer says nothing: end it unterminated,
+	 * so the client sees a failure, not an empty success */
+	if (rc != 0)
+		http_req_cut(j->req);
+	else
+		http_reply_end(j->req);
 }
 
 static void pin_add_run(struct pin_job *j);
@@ -240,7 +238,7 @@ done:
 	pin_job_free(j);
 }
 
-void kubo_pin_add(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+void kubo_pin_add(struct http_req *req, node *n, struct evkeyvalq *q)
 {
 	cairn_cid cid;
 	int recursive = kubo_flag(q, "recursive", 1);
@@ -268,7 +266,7 @@ void kubo_pin_add(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 	pin_add_run(j);
 }
 
-void kubo_pin_rm(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+void kubo_pin_rm(struct http_req *req, node *n, struct evkeyvalq *q)
 {
 	cairn_cid cid;
 	char err[CAIRN_ERR_MAX], text[CAIRN_CID_TEXT_MAX];

@@ -19,7 +19,7 @@
 #include "stream.h"
 #include "verify.h"
 
-void kubo_repo_stat(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+void kubo_repo_stat(struct http_req *req, node *n, struct evkeyvalq *q)
 {
 	uint64_t blocks, bytes, pins;
 	char err[CAIRN_ERR_MAX];
@@ -43,7 +43,7 @@ static void gc_line(void *ctx, const cairn_multihash *mh)
 }
 
 /* The event loop is the only writer, so GC here cannot race an add. */
-void kubo_repo_gc(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+void kubo_repo_gc(struct http_req *req, node *n, struct evkeyvalq *q)
 {
 	gc_result res;
 	char err[CAIRN_ERR_MAX];
@@ -116,7 +116,7 @@ static void verify_close(stream_source *s)
 	free(v);
 }
 
-void kubo_repo_verify(struct evhttp_request *req, node *n, struct evkeyvalq *q)
+void kubo_repo_verify(struct http_req *req, node *n, struct evkeyvalq *q)
 {
 	(void)q;
 	struct verify_source *v = calloc(1, sizeof *v);
@@ -129,8 +129,8 @@ void kubo_repo_verify(struct evhttp_request *req, node *n, struct evkeyvalq *q)
 	v->base.length = -1;
 	v->base.batch = 1;
 	verify_start(&v->run, &n->repo.bs, verify_bad, v);
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/json");
-	evhttp_add_header(evhttp_request_get_output_headers(req), "X-Chunked-Output", "1");
+	evhttp_add_header(http_req_out(req), "Content-Type", "application/json");
+	evhttp_add_header(http_req_out(req), "X-Chunked-Output", "1");
 	http_stream(req, 200, &v->base, STREAM_BODY | STREAM_RPC_ERRORS, NULL);
 }
 

@@ -18,11 +18,11 @@
 #include "http_util.h"
 #include "peers.h"
 
-void kubo_reply_lines(struct evhttp_request *req, struct evbuffer *b)
+void kubo_reply_lines(struct http_req *req, struct evbuffer *b)
 {
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/json");
-	evhttp_add_header(evhttp_request_get_output_headers(req), "X-Chunked-Output", "1");
-	evhttp_send_reply(req, 200, "OK", b);
+	evhttp_add_header(http_req_out(req), "Content-Type", "application/json");
+	evhttp_add_header(http_req_out(req), "X-Chunked-Output", "1");
+	http_reply(req, 200, "OK", b);
 }
 
 int kubo_add_line(struct evbuffer *b, json_t *j)
@@ -34,21 +34,21 @@ int kubo_add_line(struct evbuffer *b, json_t *j)
 	return rc;
 }
 
-void kubo_fail(struct evhttp_request *req, enum kubo_fail_kind kind, int io_errno, const char *msg)
+void kubo_fail(struct http_req *req, enum kubo_fail_kind kind, int io_errno, const char *msg)
 {
 	int code = kind == KUBO_FAIL_INPUT ? 400 : kind == KUBO_FAIL_TOO_LARGE ? 413
 	         : kind == KUBO_FAIL_STORAGE ? http_errno_status(io_errno) : 500;
 	http_reply_rpc_error(req, code, "%s", msg);
 }
 
-void kubo_reply(struct evhttp_request *req, json_t *j)
+void kubo_reply(struct http_req *req, json_t *j)
 {
 	if (http_reply_json(req, 200, j) != 0)
 		http_reply_rpc_error(req, 500, "out of memory");
 }
 
 /* The arg= CID, or an RPC error reply (then returns -1). */
-int kubo_arg_cid(struct evhttp_request *req, struct evkeyvalq *q, cairn_cid *cid)
+int kubo_arg_cid(struct http_req *req, struct evkeyvalq *q, cairn_cid *cid)
 {
 	const char *arg = evhttp_find_header(q, "arg");
 	if (!arg) {
@@ -67,7 +67,7 @@ int kubo_arg_cid(struct evhttp_request *req, struct evkeyvalq *q, cairn_cid *cid
 
 /* The RPC error for a failed walk or resolution: rc from dag.h / dir.h,
  * where the block concerned. */
-void kubo_dag_error(struct evhttp_request *req, int rc, const cairn_cid *where,
+void kubo_dag_error(struct http_req *req, int rc, const cairn_cid *where,
                             const char *err)
 {
 	char text[CAIRN_CID_TEXT_MAX] = "";
@@ -83,7 +83,7 @@ void kubo_dag_error(struct evhttp_request *req, int rc, const cairn_cid *where,
 
 /* The arg= path: CID[/path] or /ipfs/CID[/path], resolved through UnixFS
  * directories. 0, or an RPC error reply (then -1). */
-int kubo_arg_path(struct evhttp_request *req, node *n, struct evkeyvalq *q, cairn_cid *cid)
+int kubo_arg_path(struct http_req *req, node *n, struct evkeyvalq *q, cairn_cid *cid)
 {
 	const char *arg = evhttp_find_header(q, "arg");
 	char err[CAIRN_ERR_MAX] = "", text[CAIRN_CID_TEXT_MAX] = "";
@@ -117,7 +117,7 @@ int kubo_arg_path(struct evhttp_request *req, node *n, struct evkeyvalq *q, cair
  * for its blocks.
  */
 struct fetch_wait {
-	struct evhttp_request *req;
+	struct http_req *req;
 	node *n;
 	kubo_fn body;
 };
@@ -140,7 +140,7 @@ static void prefetched(void *ctx, int outcome, const char *msg)
 
 /* Run body once what arg names is here: its path and the block it ends at,
  * or (for FETCH_SCOPE_ALL) its whole DAG, fetched from the peers if not. */
-void kubo_with_fetch(struct evhttp_request *req, node *n, struct evkeyvalq *q, int scope,
+void kubo_with_fetch(struct http_req *req, node *n, struct evkeyvalq *q, int scope,
                        kubo_fn body)
 {
 	const char *arg = evhttp_find_header(q, "arg");

@@ -8,6 +8,7 @@
 
 #include <event2/buffer.h>
 #include <event2/http.h>
+#include "server.h"
 #include <jansson.h>
 
 #include "node.h"
@@ -15,30 +16,30 @@
 
 struct evkeyvalq;
 /* An endpoint: q is the parsed query, valid during the call. */
-typedef void (*kubo_fn)(struct evhttp_request *req, node *n, struct evkeyvalq *q);
+typedef void (*kubo_fn)(struct http_req *req, node *n, struct evkeyvalq *q);
 
 /* 200 with j as the body (taken over); 500 if j is NULL (out of memory). */
-void kubo_reply(struct evhttp_request *req, json_t *j);
+void kubo_reply(struct http_req *req, json_t *j);
 
 /* 200 with b as newline-delimited JSON, as Kubo streams its results
  * (Content-Type application/json, X-Chunked-Output: 1). b stays the
  * caller's. */
-void kubo_reply_lines(struct evhttp_request *req, struct evbuffer *b);
+void kubo_reply_lines(struct http_req *req, struct evbuffer *b);
 
 /* Append j (taken over) to b as one line of newline-delimited JSON. 0, or
  * -1 if j is NULL or cannot be written (out of memory). */
 int kubo_add_line(struct evbuffer *b, json_t *j);
 
 /* The arg= CID (a leading /ipfs/ allowed). 0, or an error reply and -1. */
-int kubo_arg_cid(struct evhttp_request *req, struct evkeyvalq *q, cairn_cid *cid);
+int kubo_arg_cid(struct http_req *req, struct evkeyvalq *q, cairn_cid *cid);
 
 /* The arg= path, CID[/path] or /ipfs/CID[/path], resolved through UnixFS
  * directories. 0, or an error reply and -1. */
-int kubo_arg_path(struct evhttp_request *req, node *n, struct evkeyvalq *q, cairn_cid *cid);
+int kubo_arg_path(struct http_req *req, node *n, struct evkeyvalq *q, cairn_cid *cid);
 
 /* The error reply for a failed walk or resolution: rc from dag.h, where
  * the block concerned, err the message of an I/O error. */
-void kubo_dag_error(struct evhttp_request *req, int rc, const cairn_cid *where, const char *err);
+void kubo_dag_error(struct http_req *req, int rc, const cairn_cid *where, const char *err);
 
 /* Why a step of a request failed (a multipart part, a CAR, a tree being
  * written): the step records the kind and returns -1, and the endpoint
@@ -53,7 +54,7 @@ enum kubo_fail_kind {
 
 /* Answer req for a failure of kind (with io_errno, for KUBO_FAIL_STORAGE)
  * and its message. 5xx answers are logged. */
-void kubo_fail(struct evhttp_request *req, enum kubo_fail_kind kind, int io_errno, const char *msg);
+void kubo_fail(struct http_req *req, enum kubo_fail_kind kind, int io_errno, const char *msg);
 
 /* A boolean query flag: 1, 0, or dflt when absent; -1 if malformed. */
 int kubo_flag(struct evkeyvalq *q, const char *name, int dflt);
@@ -61,24 +62,24 @@ int kubo_flag(struct evkeyvalq *q, const char *name, int dflt);
 /* Run body once what arg= names is here, fetched from the node's peers if
  * not (peers_complete): its path and the block it ends at, or with
  * FETCH_SCOPE_ALL its whole DAG. */
-void kubo_with_fetch(struct evhttp_request *req, node *n, struct evkeyvalq *q, int scope,
+void kubo_with_fetch(struct http_req *req, node *n, struct evkeyvalq *q, int scope,
                      kubo_fn body);
 
 /* The endpoints, one family per file. */
-void kubo_add(struct evhttp_request *req, node *n, struct evkeyvalq *q);
-void kubo_cat(struct evhttp_request *req, node *n, struct evkeyvalq *q);
-void kubo_ls(struct evhttp_request *req, node *n, struct evkeyvalq *q);
-void kubo_block_get(struct evhttp_request *req, node *n, struct evkeyvalq *q);
-void kubo_block_stat(struct evhttp_request *req, node *n, struct evkeyvalq *q);
-void kubo_block_put(struct evhttp_request *req, node *n, struct evkeyvalq *q);
-void kubo_block_rm(struct evhttp_request *req, node *n, struct evkeyvalq *q);
-void kubo_pin_add(struct evhttp_request *req, node *n, struct evkeyvalq *q);
-void kubo_pin_ls(struct evhttp_request *req, node *n, struct evkeyvalq *q);
-void kubo_pin_rm(struct evhttp_request *req, node *n, struct evkeyvalq *q);
-void kubo_dag_export(struct evhttp_request *req, node *n, struct evkeyvalq *q);
-void kubo_dag_import(struct evhttp_request *req, node *n, struct evkeyvalq *q);
-void kubo_repo_stat(struct evhttp_request *req, node *n, struct evkeyvalq *q);
-void kubo_repo_gc(struct evhttp_request *req, node *n, struct evkeyvalq *q);
-void kubo_repo_verify(struct evhttp_request *req, node *n, struct evkeyvalq *q);
+void kubo_add(struct http_req *req, node *n, struct evkeyvalq *q);
+void kubo_cat(struct http_req *req, node *n, struct evkeyvalq *q);
+void kubo_ls(struct http_req *req, node *n, struct evkeyvalq *q);
+void kubo_block_get(struct http_req *req, node *n, struct evkeyvalq *q);
+void kubo_block_stat(struct http_req *req, node *n, struct evkeyvalq *q);
+void kubo_block_put(struct http_req *req, node *n, struct evkeyvalq *q);
+void kubo_block_rm(struct http_req *req, node *n, struct evkeyvalq *q);
+void kubo_pin_add(struct http_req *req, node *n, struct evkeyvalq *q);
+void kubo_pin_ls(struct http_req *req, node *n, struct evkeyvalq *q);
+void kubo_pin_rm(struct http_req *req, node *n, struct evkeyvalq *q);
+void kubo_dag_export(struct http_req *req, node *n, struct evkeyvalq *q);
+void kubo_dag_import(struct http_req *req, node *n, struct evkeyvalq *q);
+void kubo_repo_stat(struct http_req *req, node *n, struct evkeyvalq *q);
+void kubo_repo_gc(struct http_req *req, node *n, struct evkeyvalq *q);
+void kubo_repo_verify(struct http_req *req, node *n, struct evkeyvalq *q);
 
 #endif

@@ -1,7 +1,7 @@
 /* What every listener serves besides its handlers: /healthz and /metrics;
  * and the repo's totals, which /metrics and repo/stat report. */
 #include "node.h"
-#include "conns.h"
+#include "server.h"
 #include "peers.h"
 #include "pgmirror.h"
 #include "pinstore.h"
@@ -12,17 +12,17 @@
 #include <inttypes.h>
 #include <string.h>
 
-int node_serve_ops(struct evhttp_request *req, node *n)
+int node_serve_ops(struct http_req *req, node *n)
 {
-	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	const char *path = http_req_path(req);
 	if (!path)
 		return 0;
 	if (strcmp(path, "/healthz") == 0) {
 		struct evbuffer *b = evbuffer_new();
 		evbuffer_add_printf(b, "ok\n");
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain");
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-store");
-		evhttp_send_reply(req, 200, "OK", b);
+		evhttp_add_header(http_req_out(req), "Content-Type", "text/plain");
+		evhttp_add_header(http_req_out(req), "Cache-Control", "no-store");
+		http_reply(req, 200, "OK", b);
 		evbuffer_free(b);
 		return 1;
 	}
@@ -34,12 +34,12 @@ int node_serve_ops(struct evhttp_request *req, node *n)
 		metrics now = n->metrics;
 		node_totals(n, &now.blocks, &now.repo_bytes);
 		metrics_render(&now, pins, b);
-		struct conns *cl[LISTENER_COUNT];
+		struct http_server *cl[LISTENER_COUNT];
 		size_t ncl = 0;
 		for (int i = 0; i < LISTENER_COUNT; i++)
-			if (n->conns[i])
-				cl[ncl++] = n->conns[i];
-		conns_metrics(cl, ncl, b);
+			if (n->servers[i])
+				cl[ncl++] = n->servers[i];
+		http_server_metrics(cl, ncl, b);
 		evbuffer_add_printf(b, "# HELP cairn_http_request_bytes_held Request bytes received "
 		                    "and not yet released, all connections (Limits.MaxBufferedBytes).\n"
 		                    "# TYPE cairn_http_request_bytes_held gauge\n"
@@ -62,10 +62,10 @@ int node_serve_ops(struct evhttp_request *req, node *n)
 			                    "# TYPE cairn_pg_mirror_leaves_behind gauge\ncairn_pg_mirror_leaves_behind %" PRIu64 "\n",
 			                    up, pins_behind, leaves_behind);
 		}
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+		evhttp_add_header(http_req_out(req), "Content-Type",
 		                  "text/plain; version=0.0.4; charset=utf-8");
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-store");
-		evhttp_send_reply(req, 200, "OK", b);
+		evhttp_add_header(http_req_out(req), "Cache-Control", "no-store");
+		http_reply(req, 200, "OK", b);
 		evbuffer_free(b);
 		return 1;
 	}

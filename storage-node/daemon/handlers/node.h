@@ -4,12 +4,13 @@
 
 #include <event2/event.h>
 #include <event2/http.h>
+#include "server.h"
 #include <stdint.h>
 
 #include "metrics.h"
 #include "repo.h"
 
-struct conns;
+struct http_server;
 
 typedef struct node {
 	repo repo;
@@ -34,7 +35,7 @@ typedef struct node {
 	int api_public;
 	/* the listeners' connections, and the request bytes they hold (for
 	 * /metrics; set by the daemon as it starts listening) */
-	struct conns *conns[LISTENER_COUNT];
+	struct http_server *servers[LISTENER_COUNT];
 	const uint64_t *bytes_held;
 } node;
 
@@ -44,6 +45,6 @@ void node_totals(const node *n, uint64_t *blocks, uint64_t *bytes);
 
 /* /metrics and /healthz, served on both listeners. 1 if req was one of
  * them (and has been answered), 0 otherwise. */
-int node_serve_ops(struct evhttp_request *req, node *n);
+int node_serve_ops(struct http_req *req, node *n);
 
 #endif

@@ -57,10 +57,10 @@
 
 enum match { MATCH_EXACT, MATCH_IEXACT, MATCH_PARTIAL, MATCH_IPARTIAL };
 
-static void fail(struct evhttp_request *req, int code, const char *reason, const char *fmt, ...)
+static void fail(struct http_req *req, int code, const char *reason, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-static void fail(struct evhttp_request *req, int code, const char *reason, const char *fmt, ...)
+static void fail(struct http_req *req, int code, const char *reason, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -68,14 +68,14 @@ static void fail(struct evhttp_request *req, int code, const char *reason, const
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	if (code == 401)
-		evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
+		evhttp_add_header(http_req_out(req), "WWW-Authenticate",
 		                  "Bearer realm=\"" AUTH_REALM_PINS "\"");
 	if (http_reply_json(req, code, json_pack("{s:{s:s, s:s}}", "error", "reason", reason, "details",
 	                                         msg)) != 0)
 		http_reply_text(req, 500, "out of memory");
 }
 
-static void reply(struct evhttp_request *req, int code, json_t *j)
+static void reply(struct http_req *req, int code, json_t *j)
 {
 	if (http_reply_json(req, code, j) != 0)
 		fail(req, 500, "INTERNAL_SERVER_ERROR", "out of memory");
@@ -84,7 +84,7 @@ static void reply(struct evhttp_request *req, int code, json_t *j)
 /* The caller's token, or a 401 reply (then -1). Unlike the rest of the
  * API, the Pinning Service API needs a token even on an open node: its
  * spec makes requests belong to one. */
-static int authorize(struct evhttp_request *req, node *n, token *who)
+static int authorize(struct http_req *req, node *n, token *who)
 {
 	char err[CAIRN_ERR_MAX];
 	enum auth_result r = auth_check(n, req, who, err);
@@ -274,10 +274,10 @@ static json_t *status_json(const node *n, const pinreq *r)
 
 
 /* POST /pins, and POST /pins/{id} when replace is not NULL. */
-static void pin_create(struct evhttp_request *req, node *n, const token *who,
+static void pin_create(struct http_req *req, node *n, const token *who,
                        const uint8_t *replace)
 {
-	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	struct evbuffer *in = http_req_body(req);
 	size_t len = evbuffer_get_length(in);
 	char why[512], err[CAIRN_ERR_MAX];
 	json_t *body = NULL, *pin = NULL, *info = NULL, *doc = NULL;
@@ -447,7 +447,7 @@ static int add_status(void *ctx, const char *s, size_t len)
 	return 0;
 }
 
-static void pin_list(struct evhttp_request *req, node *n, const token *who)
+static void pin_list(struct http_req *req, node *n, const token *who)
 {
 	struct evkeyvalq q;
 	struct evkeyval *kv;
@@ -561,15 +561,15 @@ done:
 }
 
 /* GET, POST and DELETE on /pins/{id}. */
-static void pin_one(struct evhttp_request *req, node *n, const token *who, const char *idtext)
+static void pin_one(struct http_req *req, node *n, const token *who, const char *idtext)
 {
-	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	enum http_method cmd = http_req_method(req);
 	uint8_t id[PINREQ_ID_LEN];
 	char err[CAIRN_ERR_MAX];
 	pinreq r;
 
-	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_POST && cmd != EVHTTP_REQ_DELETE) {
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, POST, DELETE");
+	if (cmd != HTTP_METHOD_GET && cmd != HTTP_METHOD_POST && cmd != HTTP_METHOD_DELETE) {
+		evhttp_add_header(http_req_out(req), "Allow", "GET, POST, DELETE");
 		fail(req, 405, "METHOD_NOT_ALLOWED", "use GET, POST or DELETE on /pins/{requestid}");
 		return;
 	}
@@ -590,13 +590,13 @@ static void pin_one(struct evhttp_request *req, node *n, const token *who, const
 		fail(req, 404, "NOT_FOUND", "no pin request with that requestid");
 		return;
 	}
-	if (cmd == EVHTTP_REQ_GET) {
+	if (cmd == HTTP_METHOD_GET) {
 		reply(req, 200, status_json(n, &r));
 		json_decref(r.doc);
 		return;
 	}
 	json_decref(r.doc);
-	if (cmd == EVHTTP_REQ_POST) {
+	if (cmd == HTTP_METHOD_POST) {
 		pin_create(req, n, who, id);
 		return;
 	}
@@ -606,12 +606,12 @@ static void pin_one(struct evhttp_request *req, node *n, const token *who, const
 	else if (rc > 0)
 		fail(req, 404, "NOT_FOUND", "no pin request with that requestid");
 	else
-		evhttp_send_reply(req, 202, "Accepted", NULL);
+		http_reply(req, 202, "Accepted", NULL);
 }
 
-int pinsvc_handle(struct evhttp_request *req, node *n)
+int pinsvc_handle(struct http_req *req, node *n)
 {
-	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	const char *path = http_req_path(req);
 	token who;
 
 	if (!path || strncmp(path, "/pins", 5) != 0 || (path[5] != '\0' && path[5] != '/'))
@@ -619,13 +619,13 @@ int pinsvc_handle(struct evhttp_request *req, node *n)
 	if (authorize(req, n, &who) != 0)
 		return 1;
 	if (path[5] == '\0' || path[6] == '\0') {
-		enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
-		if (cmd == EVHTTP_REQ_GET)
+		enum http_method cmd = http_req_method(req);
+		if (cmd == HTTP_METHOD_GET)
 			pin_list(req, n, &who);
-		else if (cmd == EVHTTP_REQ_POST)
+		else if (cmd == HTTP_METHOD_POST)
 			pin_create(req, n, &who, NULL);
 		else {
-			evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, POST");
+			evhttp_add_header(http_req_out(req), "Allow", "GET, POST");
 			fail(req, 405, "METHOD_NOT_ALLOWED", "use GET or POST on /pins");
 		}
 		return 1;

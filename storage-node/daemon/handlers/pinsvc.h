@@ -5,7 +5,7 @@
 #include "node.h"
 
 /* 1 if req was for /pins or /pins/... (and has been answered), else 0. */
-int pinsvc_handle(struct evhttp_request *req, node *n);
+int pinsvc_handle(struct http_req *req, node *n);
 
 /* At start: fetch the DAGs of requests left queued or pinning. */
 void pinsvc_resume(node *n);

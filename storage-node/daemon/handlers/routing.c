@@ -24,13 +24,13 @@ static void cache_headers(struct evkeyvalq *h, int ttl)
 	evhttp_add_header(h, "Vary", "Accept");
 }
 
-int routing_handle(struct evhttp_request *req, node *n, const char *path)
+int routing_handle(struct http_req *req, node *n, const char *path)
 {
 	if (strncmp(path, "/routing/v1/", 12) != 0)
 		return 0;
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
-	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
+	struct evkeyvalq *h = http_req_out(req);
+	enum http_method cmd = http_req_method(req);
+	if (cmd != HTTP_METHOD_GET && cmd != HTTP_METHOD_HEAD) {
 		evhttp_add_header(h, "Allow", "GET, HEAD");
 		http_reply_text(req, 405, "method not allowed: routing is read-only here");
 		return 1;
@@ -46,7 +46,7 @@ int routing_handle(struct evhttp_request *req, node *n, const char *path)
 		http_reply_text(req, 400, "invalid CID '%.200s': %s", c, cairn_strerror(rc));
 		return 1;
 	}
-	const char *accept = evhttp_find_header(evhttp_request_get_input_headers(req), "Accept");
+	const char *accept = evhttp_find_header(http_req_in(req), "Accept");
 	int ndjson = accept && strstr(accept, "application/x-ndjson");
 	int have = cid.mh.code == CAIRN_MH_IDENTITY || blockstore_has(&n->repo.bs, &cid);
 	/* The gateway's address, without the /p2p/<ID> the delegate ends in. */
@@ -72,9 +72,9 @@ int routing_handle(struct evhttp_request *req, node *n, const char *path)
 	}
 	struct evbuffer *b = evbuffer_new();
 	evhttp_add_header(h, "Content-Type", ndjson ? "application/x-ndjson" : "application/json");
-	if (cmd == EVHTTP_REQ_GET)
+	if (cmd == HTTP_METHOD_GET)
 		evbuffer_add_printf(b, "%s\n", text);
-	evhttp_send_reply(req, 200, "OK", b);
+	http_reply(req, 200, "OK", b);
 	evbuffer_free(b);
 	free(text);
 	return 1;

@@ -21,6 +21,6 @@
 #define ROUTING_TTL_NONE 15
 
 /* Answer req if its path is under /routing/v1/: 1 if it was (answered), 0. */
-int routing_handle(struct evhttp_request *req, node *n, const char *path);
+int routing_handle(struct http_req *req, node *n, const char *path);
 
 #endif

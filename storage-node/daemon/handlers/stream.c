@@ -1,5 +1,5 @@
 #include "stream.h"
-#include "conns.h"
+#include "server.h"
 
 #include "http_util.h"
 
@@ -12,8 +12,8 @@
 #define STREAM_BATCH (2 * 1024 * 1024)
 
 struct stream {
-	struct evhttp_request *req;
-	struct evhttp_connection *evcon; /* NULL once the client is gone */
+	struct http_req *req;
+	int gone;               /* the client left: req is no more */
 	stream_source *src;
 	int code, rpc;
 	struct evbuffer *whole; /* a short body, built before the status goes out */
@@ -30,27 +30,27 @@ static void stream_free(struct stream *s)
 		s->orphaned = 1;
 		return;
 	}
-	if (s->evcon)
-		conns_set_close_hook(s->evcon, NULL, NULL);
+	if (!s->gone)
+		http_req_on_close(s->req, NULL, NULL);
 	s->src->close(s->src);
 	if (s->whole)
 		evbuffer_free(s->whole);
 	free(s);
 }
 
-/* The client went away mid-stream: evhttp frees the request; we free ours. */
-static void on_close(struct evhttp_connection *evcon, void *arg)
+/* The client went away mid-stream: the server frees the request; we
+ * free ours. */
+static void on_close(void *arg)
 {
 	struct stream *s = arg;
-	(void)evcon;
-	s->evcon = NULL;
+	s->gone = 1;
 	stream_free(s);
 }
 
 /* An error replaces the body: drop the headers that described it. */
-static void strip_body_headers(struct evhttp_request *req)
+static void strip_body_headers(struct http_req *req)
 {
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	struct evkeyvalq *h = http_req_out(req);
 	evhttp_remove_header(h, "Content-Length");
 	evhttp_remove_header(h, "Content-Type");
 	evhttp_remove_header(h, "Content-Range");
@@ -59,7 +59,7 @@ static void strip_body_headers(struct evhttp_request *req)
 	evhttp_remove_header(h, "X-Content-Type-Options");
 }
 
-static void error_reply(struct evhttp_request *req, int rpc, int rc, const cairn_cid *where,
+static void error_reply(struct http_req *req, int rpc, int rc, const cairn_cid *where,
                         const char *err)
 {
 	char text[CAIRN_CID_TEXT_MAX] = "";
@@ -83,8 +83,8 @@ static void error_reply(struct evhttp_request *req, int rpc, int rc, const cairn
 		http_reply_text(req, code, "%s%s%s", what, text[0] ? ": " : "", text);
 }
 
-/* Too late for a status: cut the connection. evhttp then closes it and
- * on_close frees the stream. */
+/* Too late for a status: cut the connection, which ends the request,
+ * and free the stream. */
 static void cut(struct stream *s, const cairn_cid *where, const char *why)
 {
 	char text[CAIRN_CID_TEXT_MAX] = "?";
@@ -92,9 +92,9 @@ static void cut(struct stream *s, const cairn_cid *where, const char *why)
 		cairn_cid_to_string(where, text, sizeof text, NULL);
 	fprintf(stderr, "cairn daemon: block %s failed mid-stream (%s); closing the connection\n",
 	        text, why);
-	struct bufferevent *bev = s->evcon ? evhttp_connection_get_bufferevent(s->evcon) : NULL;
-	if (bev)
-		shutdown(bufferevent_getfd(bev), SHUT_RDWR);
+	http_req_cut(s->req);
+	s->gone = 1;
+	stream_free(s);
 }
 
 static void pump(struct stream *s);
@@ -115,7 +115,7 @@ static void refetched(void *ctx, int outcome, const char *msg)
 		cut(s, NULL, msg);
 		return;
 	}
-	struct evhttp_request *req = s->req;
+	struct http_req *req = s->req;
 	int rpc = s->rpc;
 	int code = outcome == FETCH_NOT_FOUND ? 404 : outcome == FETCH_TIMEOUT ? 504 : 502;
 	stream_free(s);
@@ -147,21 +147,20 @@ static void pump_whole(struct stream *s)
 		rc = s->src->next(s->src, s->whole, &where, err);
 	if (rc == DAG_MISSING && refetch(s, &where) == 0)
 		return;
-	struct evhttp_request *req = s->req;
+	struct http_req *req = s->req;
 	if (rc == DAG_END)
-		evhttp_send_reply(req, s->code, NULL, s->whole);
+		http_reply(req, s->code, NULL, s->whole);
 	else
 		error_reply(req, s->rpc, rc, &where, err);
 	stream_free(s);
 }
 
-static void send_next(struct evhttp_connection *evcon, void *arg)
+static void send_next(void *arg)
 {
 	struct stream *s = arg;
 	cairn_cid where;
 	char err[CAIRN_ERR_MAX];
 	struct evbuffer *b = evbuffer_new();
-	(void)evcon;
 
 	/* Queue about STREAM_BATCH bytes a round: the callback only comes once
 	 * the socket has taken everything, so one block a round would leave
@@ -174,13 +173,13 @@ static void send_next(struct evhttp_connection *evcon, void *arg)
 	if ((rc == DAG_END || (rc == DAG_MISSING && can_refetch)) && evbuffer_get_length(b) > 0) {
 		/* send what was queued; the next round meets the end (or the
 		 * missing block: a source with peers resumes there) again */
-		evhttp_send_reply_chunk_with_cb(s->req, b, send_next, s);
+		http_reply_chunk(s->req, b, send_next, s);
 	} else if (rc == 0) {
-		evhttp_send_reply_chunk_with_cb(s->req, b, send_next, s);
+		http_reply_chunk(s->req, b, send_next, s);
 	} else if (rc == DAG_END) {
-		struct evhttp_request *req = s->req;
+		struct http_req *req = s->req;
 		stream_free(s);
-		evhttp_send_reply_end(req);
+		http_reply_end(req);
 	} else if (rc == DAG_MISSING && refetch(s, &where) == 0) {
 		/* the stream waits; refetched() goes on */
 	} else {
@@ -195,14 +194,14 @@ static void pump(struct stream *s)
 	if (s->whole)
 		pump_whole(s);
 	else
-		send_next(NULL, s);
+		send_next(s);
 }
 
-void http_stream(struct evhttp_request *req, int code, stream_source *src, unsigned flags,
+void http_stream(struct http_req *req, int code, stream_source *src, unsigned flags,
                  peers *peers)
 {
 	int send_body = (flags & STREAM_BODY) != 0, rpc_errors = (flags & STREAM_RPC_ERRORS) != 0;
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	struct evkeyvalq *h = http_req_out(req);
 	char len[32];
 
 	if (src->length >= 0) {
@@ -221,7 +220,7 @@ void http_stream(struct evhttp_request *req, int code, stream_source *src, unsig
 		if (rc != DAG_END)
 			error_reply(req, rpc_errors, rc, &where, err);
 		else
-			evhttp_send_reply(req, code, NULL, b);
+			http_reply(req, code, NULL, b);
 		evbuffer_free(b);
 		src->close(src);
 		return;
@@ -241,14 +240,13 @@ void http_stream(struct evhttp_request *req, int code, stream_source *src, unsig
 	s->code = code;
 	s->rpc = rpc_errors;
 	s->peers = peers;
-	s->evcon = evhttp_request_get_connection(req);
-	conns_set_close_hook(s->evcon, on_close, s);
+	http_req_on_close(req, on_close, s);
 	if (!whole)
-		evhttp_send_reply_start(req, code, NULL);
+		http_reply_start(req, code, NULL);
 	pump(s);
 }
 
-dag_reader *http_open_file(struct evhttp_request *req, blockstore *bs, const cairn_cid *cid,
+dag_reader *http_open_file(struct http_req *req, blockstore *bs, const cairn_cid *cid,
                            int rpc_errors)
 {
 	cairn_cid where;

@@ -14,6 +14,7 @@
 
 #include <event2/buffer.h>
 #include <event2/http.h>
+#include "server.h"
 
 #include "peers.h"
 #include "source.h"
@@ -32,13 +33,13 @@
  * (may be NULL) it is first fetched from them (502/504 if in vain, and a
  * block missing mid-body is fetched too, up to STREAM_REFETCH_MAX times);
  * after the status, the connection is cut short. */
-void http_stream(struct evhttp_request *req, int code, stream_source *src, unsigned flags,
+void http_stream(struct http_req *req, int code, stream_source *src, unsigned flags,
                  peers *peers);
 
 /* Open a reader on the file cid names, or send the error reply (text, or
  * with rpc_errors Kubo RPC JSON) and return NULL. The reader is malloc'd;
  * pass it to stream_file(). */
-dag_reader *http_open_file(struct evhttp_request *req, blockstore *bs, const cairn_cid *cid,
+dag_reader *http_open_file(struct http_req *req, blockstore *bs, const cairn_cid *cid,
                            int rpc_errors);
 
 #endif

@@ -1,0 +1,1091 @@
+#include "server.h"
+#include "h1parse.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/http.h> /* evhttp_add_header & co: header lists only */
+#include <event2/listener.h>
+#include <sys/queue.h>
+#include <event2/keyvalq_struct.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+
+/* How often deadlines are checked. */
+#define SWEEP_MS 500
+/* After accept() ran out of descriptors, wait this long before the next. */
+#define FD_PAUSE_MS 1000
+/* Bytes parsed in one step: a streamed body reaches its handler in pieces
+ * of at most this. */
+#define FEED_SLICE (256 * 1024)
+/* Reading stops while this much input waits (a request being answered,
+ * its pipelined successors queued behind it). */
+#define INPUT_HIGH (256 * 1024)
+/* Bytes moved per read(2) and write(2): libevent's default of 16 KiB
+ * costs a system call per 16 KiB of a large body. */
+#define IO_SINGLE_MAX (1024 * 1024)
+/* A status line and the fields a reply adds to the handler's. */
+#define HEAD_EXTRA 256
+
+struct http_conn;
+
+struct http_req {
+	struct http_server *srv;
+	struct http_conn *conn;      /* NULL once the client is gone */
+	enum http_method method;
+	char *method_name, *uri, *path, *query; /* one allocation: method_name */
+	unsigned minor;              /* HTTP/1.minor */
+	int keep_alive;              /* the client allows another request after */
+	int has_body;
+	int received;                /* the whole request has been read */
+	int head_only;               /* HEAD: no body in the reply */
+	struct evkeyvalq in, out;
+	struct evbuffer *body;       /* collected */
+	uint64_t held;               /* of the shared budget */
+	uint64_t body_bytes;         /* received so far */
+	http_body_fn data;           /* a streamed body's reader */
+	void (*end)(void *ctx);
+	void *ctx;
+	int reading_stopped;         /* the reader said -1 */
+	int handed;                  /* a handler has it (on_request ran, or it reads the body) */
+	void (*close_fn)(void *);
+	void *close_arg;
+	void (*written)(void *);
+	void *written_arg;
+	struct event *wev;           /* runs written from the loop */
+	int status;
+	int chunked;                 /* the reply's body is chunked */
+	int until_close;             /* ... or runs to the close (HTTP/1.0) */
+	int done;                    /* the reply is complete (or abandoned) */
+	uint64_t sent;
+	double t0;
+	struct http_req *grave;      /* the server's list of requests to free */
+};
+
+struct http_conn {
+	struct http_server *srv;
+	struct bufferevent *bev;
+	struct http_conn *prev, *next;
+	h1_parser h1;
+	char *head;
+	struct http_req *req;        /* the request being read or answered */
+	struct event *kick;          /* go on parsing, from the loop */
+	int in_feed;                 /* inside feed(): do not re-enter */
+	int closing;                 /* close once the output is written */
+	int lingering;               /* shut for writing; dropping input */
+	int eof;                     /* the client will send nothing more */
+	int dead;                    /* freed (conn_free is running) */
+	int doomed;                  /* to be freed from the loop */
+	size_t lingered;
+	double linger_start;
+	double recv_start;           /* receiving a request since (0: not) */
+	uint64_t recv_bytes;
+	double idle_start;           /* nothing to do since (0: busy) */
+	uint64_t out_total;          /* bytes the socket took */
+	double send_start;           /* a reply waiting on the client since */
+	uint64_t send_mark;
+};
+
+struct http_server {
+	struct event_base *base;
+	http_server_opts o;
+	char name[16];
+	struct evconnlistener *lev;
+	struct event *sweep, *unpause, *reap;
+	struct http_conn *conns;
+	struct http_req *graves;
+	unsigned open;
+	int paused_full, paused_fd;
+	uint64_t closed_timeout, closed_budget, closed_slow_read, accept_errors;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+const char *http_reason(int code)
+{
+	switch (code) {
+	case 100: return "Continue";
+	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	case 206: return "Partial Content";
+	case 301: return "Moved Permanently";
+	case 302: return "Found";
+	case 304: return "Not Modified";
+	case 307: return "Temporary Redirect";
+	case 308: return "Permanent Redirect";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 406: return "Not Acceptable";
+	case 408: return "Request Timeout";
+	case 409: return "Conflict";
+	case 410: return "Gone";
+	case 411: return "Length Required";
+	case 412: return "Precondition Failed";
+	case 413: return "Content Too Large";
+	case 414: return "URI Too Long";
+	case 415: return "Unsupported Media Type";
+	case 416: return "Range Not Satisfiable";
+	case 417: return "Expectation Failed";
+	case 422: return "Unprocessable Content";
+	case 429: return "Too Many Requests";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	case 507: return "Insufficient Storage";
+	default: return code < 200 ? "Informational" : code < 300 ? "OK" : code < 400 ? "Redirect"
+	                : code < 500 ? "Client Error" : "Server Error";
+	}
+}
+
+/* ---- requests ---- */
+
+static enum http_method method_of(const char *m)
+{
+	static const struct { const char *name; enum http_method m; } k[] = {
+		{"GET", HTTP_METHOD_GET}, {"HEAD", HTTP_METHOD_HEAD}, {"POST", HTTP_METHOD_POST}, {"PUT", HTTP_METHOD_PUT},
+		{"DELETE", HTTP_METHOD_DELETE}, {"OPTIONS", HTTP_METHOD_OPTIONS}, {"PATCH", HTTP_METHOD_PATCH},
+	};
+	for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
+		if (strcmp(m, k[i].name) == 0)
+			return k[i].m;
+	return HTTP_METHOD_OTHER;
+}
+
+/* A request from a head (h NULL: one the server refuses before its head
+ * was whole). NULL when out of memory. */
+static struct http_req *req_new(struct http_conn *c, const h1_request *h)
+{
+	struct http_req *r = calloc(1, sizeof *r);
+	const char *m = h ? h->method : "-";
+	const char *t = h ? h->target : "-";
+	size_t tl = h ? h->target_len : 1, ml = strlen(m);
+	if (!r)
+		return NULL;
+	/* method, target, path and query in one block */
+	r->method_name = malloc(ml + 1 + 2 * (tl + 1));
+	r->body = evbuffer_new();
+	if (!r->method_name || !r->body) {
+		free(r->method_name);
+		if (r->body)
+			evbuffer_free(r->body);
+		free(r);
+		return NULL;
+	}
+	memcpy(r->method_name, m, ml + 1);
+	r->uri = r->method_name + ml + 1;
+	memcpy(r->uri, t, tl);
+	r->uri[tl] = '\0';
+	r->path = r->uri + tl + 1;
+	size_t pl = strcspn(r->uri, "?");
+	memcpy(r->path, r->uri, pl);
+	r->path[pl] = '\0';
+	r->query = r->uri[pl] == '?' ? r->uri + pl + 1 : NULL;
+	r->method = method_of(m);
+	r->head_only = r->method == HTTP_METHOD_HEAD;
+	r->srv = c->srv;
+	r->conn = c;
+	r->minor = h ? h->minor : 1;
+	r->keep_alive = h ? h->keep_alive : 0;
+	r->has_body = h && (h->chunked || h->content_length > 0);
+	r->t0 = now_s();
+	TAILQ_INIT(&r->in);
+	TAILQ_INIT(&r->out);
+	for (unsigned i = 0; h && i < h->nfields; i++)
+		evhttp_add_header(&r->in, h->fields[i].name, h->fields[i].value);
+	return r;
+}
+
+static void req_free(struct http_req *r)
+{
+	*r->srv->o.budget -= r->held;
+	if (r->wev)
+		event_free(r->wev);
+	evhttp_clear_headers(&r->in);
+	evhttp_clear_headers(&r->out);
+	evbuffer_free(r->body);
+	free(r->method_name);
+	free(r);
+}
+
+/* Freed from the loop, never under a caller that may still look at it. */
+static void req_bury(struct http_req *r)
+{
+	struct http_server *s = r->srv;
+	r->grave = s->graves;
+	s->graves = r;
+	event_active(s->reap, EV_TIMEOUT, 0);
+}
+
+static void on_reap(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_server *s = arg;
+	(void)fd;
+	(void)what;
+	while (s->graves) {
+		struct http_req *r = s->graves;
+		s->graves = r->grave;
+		req_free(r);
+	}
+}
+
+enum http_method http_req_method(const struct http_req *r) { return r->method; }
+const char *http_req_method_name(const struct http_req *r) { return r->method_name; }
+const char *http_req_uri(const struct http_req *r) { return r->uri; }
+const char *http_req_path(const struct http_req *r) { return r->path; }
+const char *http_req_query(const struct http_req *r) { return r->query; }
+struct evkeyvalq *http_req_in(struct http_req *r) { return &r->in; }
+struct evkeyvalq *http_req_out(struct http_req *r) { return &r->out; }
+struct evbuffer *http_req_body(struct http_req *r) { return r->body; }
+int http_req_has_body(const struct http_req *r) { return r->has_body; }
+int http_req_status(const struct http_req *r) { return r->status; }
+uint64_t http_req_sent(const struct http_req *r) { return r->sent; }
+double http_req_started(const struct http_req *r) { return r->t0; }
+const char *http_req_server(const struct http_req *r) { return r->srv->name; }
+
+void http_req_read_body(struct http_req *r, http_body_fn data, void (*end)(void *ctx), void *ctx)
+{
+	r->data = data;
+	r->end = end;
+	r->ctx = ctx;
+}
+
+void http_req_on_close(struct http_req *r, void (*fn)(void *arg), void *arg)
+{
+	r->close_fn = fn;
+	r->close_arg = arg;
+}
+
+/* ---- connections ---- */
+
+static void conn_kick(struct http_conn *c)
+{
+	if (!c->dead && !c->doomed)
+		event_active(c->kick, EV_TIMEOUT, 0);
+}
+
+static void listener_update(struct http_server *s)
+{
+	if (!s->lev)
+		return; /* closed at shutdown */
+	if (s->paused_full || s->paused_fd)
+		evconnlistener_disable(s->lev);
+	else
+		evconnlistener_enable(s->lev);
+}
+
+/* The client is gone, or we end the connection: its request's close hook
+ * runs (a request without one waits, detached, for its handler's reply). */
+static void conn_free(struct http_conn *c)
+{
+	struct http_server *s = c->srv;
+	struct http_req *r = c->req;
+	c->req = NULL;
+	c->dead = 1;
+	if (r) {
+		r->conn = NULL;
+		if (r->done) {
+			/* buried already */
+		} else if (!r->handed) {
+			/* still arriving, its handler not run: nobody else knows it */
+			r->done = 1;
+			req_bury(r);
+		} else if (r->close_fn) {
+			void (*fn)(void *) = r->close_fn;
+			r->close_fn = NULL;
+			fn(r->close_arg);
+			r->done = 1;
+			if (r->status && s->o.on_done)
+				s->o.on_done(r, s->o.arg);
+			req_bury(r);
+		}
+	}
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	bufferevent_free(c->bev);
+	event_free(c->kick);
+	free(c->head);
+	free(c);
+	s->open--;
+	if (s->paused_full && s->open < s->o.lim.max_connections) {
+		s->paused_full = 0;
+		listener_update(s);
+	}
+}
+
+static void feed(struct http_conn *c);
+
+static void on_doomed(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	conn_free(arg);
+}
+
+/* End the connection from the loop: the caller (a handler, the parser)
+ * may go on using it until it returns. */
+static void conn_doom(struct http_conn *c)
+{
+	if (c->doomed || c->dead)
+		return;
+	c->doomed = c->closing = c->eof = 1;
+	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	event_del(c->kick);
+	event_assign(c->kick, c->srv->base, -1, 0, on_doomed, c);
+	event_active(c->kick, EV_TIMEOUT, 0);
+}
+
+/* Everything queued has been written and the connection is to end: shut
+ * it for writing, then read and drop what the client still sends for a
+ * while, so that the close does not reset the connection under a reply
+ * it has not read yet (RFC 9112 9.6). */
+static void conn_finish(struct http_conn *c)
+{
+	evutil_socket_t fd = bufferevent_getfd(c->bev);
+	if (c->doomed)
+		return;
+	if (c->eof || fd < 0) {
+		conn_free(c);
+		return;
+	}
+	c->lingering = 1;
+	c->linger_start = now_s();
+	shutdown(fd, SHUT_WR);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
+	bufferevent_enable(c->bev, EV_READ);
+	evbuffer_drain(bufferevent_get_input(c->bev), (size_t)-1);
+}
+
+/* The current request is answered (its reply queued): the next pipelined
+ * request may be read, or the connection ends. */
+static void conn_advance(struct http_conn *c)
+{
+	struct http_req *r = c->req;
+	if (!r || !r->done || c->in_feed || c->doomed)
+		return;
+	if (!r->received || !r->keep_alive || r->until_close ||
+	    (c->eof && evbuffer_get_length(bufferevent_get_input(c->bev)) == 0))
+		c->closing = 1;
+	c->req = NULL;
+	if (c->closing) {
+		if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+			conn_finish(c);
+		return;
+	}
+	h1_next(&c->h1);
+	c->recv_start = 0;
+	c->recv_bytes = 0;
+	c->idle_start = now_s();
+	conn_kick(c);
+}
+
+/* The reply is queued whole: account for it, free the request from the
+ * loop, and go on with the connection. */
+static void req_complete(struct http_req *r)
+{
+	struct http_server *s = r->srv;
+	struct http_conn *c = r->conn;
+	r->done = 1;
+	r->close_fn = NULL;
+	/* what its body held is free for others now, not a loop turn later */
+	*s->o.budget -= r->held;
+	r->held = 0;
+	if (s->o.on_done)
+		s->o.on_done(r, s->o.arg);
+	req_bury(r);
+	if (c)
+		conn_advance(c);
+}
+
+/* ---- replies ---- */
+
+static void add_date(struct evbuffer *out)
+{
+	static _Thread_local time_t last;
+	static _Thread_local char date[40];
+	time_t t = time(NULL);
+	if (t != last) {
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		last = t;
+	}
+	evbuffer_add_printf(out, "Date: %s\r\n", date);
+}
+
+/* Should the connection end after this reply? Decided when the head goes
+ * out, so the head can say so. */
+static int must_close(const struct http_req *r)
+{
+	const struct http_conn *c = r->conn;
+	if (!r->keep_alive || c->closing ||
+	    (c->eof && evbuffer_get_length(bufferevent_get_input(c->bev)) == 0))
+		return 1;
+	/* a body not read whole (refused at its head, or given up on): the
+	 * rest is not read either */
+	return r->has_body && !r->received;
+}
+
+/* The status line and fields. body_len: the body's length, or -1 for one
+ * to come in pieces. */
+static void write_head(struct http_req *r, int code, const char *reason, int64_t body_len)
+{
+	struct http_conn *c = r->conn;
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	struct evkeyval *h;
+	int bodiless = code < 200 || code == 204 || code == 304;
+	const char *cl = evhttp_find_header(&r->out, "Content-Length");
+
+	if (must_close(r))
+		c->closing = 1;
+	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", code, reason ? reason : http_reason(code));
+	add_date(out);
+	TAILQ_FOREACH(h, &r->out, next)
+		if (strcasecmp(h->key, "Connection") != 0 && strcasecmp(h->key, "Transfer-Encoding") != 0)
+			evbuffer_add_printf(out, "%s: %s\r\n", h->key, h->value);
+	if (!bodiless && !cl) {
+		if (body_len >= 0)
+			evbuffer_add_printf(out, "Content-Length: %lld\r\n", (long long)body_len);
+		else if (r->minor >= 1 && !r->head_only)
+			r->chunked = 1;
+		else if (!r->head_only)
+			r->until_close = c->closing = 1;
+	}
+	if (r->chunked)
+		evbuffer_add_printf(out, "Transfer-Encoding: chunked\r\n");
+	if (c->closing)
+		evbuffer_add_printf(out, "Connection: close\r\n");
+	else if (r->minor == 0)
+		evbuffer_add_printf(out, "Connection: keep-alive\r\n");
+	evbuffer_add(out, "\r\n", 2);
+	c->idle_start = 0;
+}
+
+void http_reply(struct http_req *r, int code, const char *reason, struct evbuffer *body)
+{
+	size_t len = body ? evbuffer_get_length(body) : 0;
+	if (r->status) /* one reply per request: a second is a bug, and dropped */
+		return;
+	r->status = code;
+	if (r->conn) {
+		write_head(r, code, reason, (int64_t)len);
+		if (len && !r->head_only && code >= 200 && code != 204 && code != 304) {
+			r->sent = len;
+			evbuffer_add_buffer(bufferevent_get_output(r->conn->bev), body);
+		}
+	}
+	if (body)
+		evbuffer_drain(body, len);
+	req_complete(r);
+}
+
+void http_reply_start(struct http_req *r, int code, const char *reason)
+{
+	if (r->status)
+		return;
+	r->status = code;
+	if (r->conn)
+		write_head(r, code, reason, -1);
+}
+
+static void call_written(evutil_socket_t fd, short what, void *arg);
+
+/* written, from the loop (never under the caller of http_reply_chunk). */
+static void written_soon(struct http_req *r)
+{
+	if (!r->wev)
+		r->wev = event_new(r->srv->base, -1, 0, call_written, r);
+	if (r->wev)
+		event_active(r->wev, EV_TIMEOUT, 0);
+	else
+		r->written = NULL; /* out of memory: the producer stalls */
+}
+
+static void call_written(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_req *r = arg;
+	(void)fd;
+	(void)what;
+	void (*fn)(void *) = r->written;
+	r->written = NULL;
+	if (fn)
+		fn(r->written_arg);
+}
+
+void http_reply_chunk(struct http_req *r, struct evbuffer *b, void (*written)(void *arg), void *arg)
+{
+	size_t len = evbuffer_get_length(b);
+	r->written = written;
+	r->written_arg = arg;
+	if (!r->conn || r->head_only || !r->status) {
+		/* nowhere to go: the producer goes on from the loop */
+		evbuffer_drain(b, len);
+		if (written)
+			written_soon(r);
+		return;
+	}
+	struct evbuffer *out = bufferevent_get_output(r->conn->bev);
+	r->sent += len;
+	if (len == 0) {
+		/* an empty chunk would end a chunked body */
+	} else if (r->chunked) {
+		evbuffer_add_printf(out, "%zx\r\n", len);
+		evbuffer_add_buffer(out, b);
+		evbuffer_add(out, "\r\n", 2);
+	} else {
+		evbuffer_add_buffer(out, b);
+	}
+	if (written && evbuffer_get_length(out) == 0)
+		written_soon(r);
+}
+
+void http_reply_end(struct http_req *r)
+{
+	if (r->done)
+		return;
+	r->written = NULL;
+	if (r->wev)
+		event_del(r->wev);
+	if (r->conn && r->chunked)
+		evbuffer_add(bufferevent_get_output(r->conn->bev), "0\r\n\r\n", 5);
+	req_complete(r);
+}
+
+void http_req_cut(struct http_req *r)
+{
+	struct http_conn *c = r->conn;
+	if (r->done)
+		return;
+	r->done = 1;
+	r->close_fn = NULL;
+	r->written = NULL;
+	if (r->wev)
+		event_del(r->wev);
+	if (r->status && r->srv->o.on_done)
+		r->srv->o.on_done(r, r->srv->o.arg);
+	req_bury(r);
+	if (c) {
+		c->req = NULL;
+		r->conn = NULL;
+		conn_doom(c);
+	}
+}
+
+/* A refusal of the server's own: Kubo's JSON error body, the connection
+ * closed after it. The request's handler (a streamed body's reader) is
+ * let go through its close hook first. */
+static void refuse(struct http_conn *c, int code, const char *msg)
+{
+	struct http_server *s = c->srv;
+	struct http_req *r = c->req;
+	if (!r && !(r = c->req = req_new(c, NULL))) {
+		conn_doom(c);
+		return;
+	}
+	if (r->status) { /* mid-reply: nothing more can be said */
+		conn_doom(c);
+		return;
+	}
+	if (r->close_fn) {
+		void (*fn)(void *) = r->close_fn;
+		r->close_fn = NULL;
+		fn(r->close_arg);
+	}
+	r->data = NULL;
+	r->end = NULL;
+	c->closing = 1;
+	struct evbuffer *b = evbuffer_new();
+	if (!b) {
+		conn_doom(c);
+		return;
+	}
+	evbuffer_add(b, "{\"Message\":\"", 12);
+	for (const char *p = msg; *p; p++) /* the messages are ours: escape what JSON needs */
+		if (*p == '"' || *p == '\\')
+			evbuffer_add_printf(b, "\\%c", *p);
+		else if ((unsigned char)*p >= 0x20)
+			evbuffer_add(b, p, 1);
+	evbuffer_add_printf(b, "\",\"Code\":0,\"Type\":\"error\"}\n");
+	evhttp_clear_headers(&r->out);
+	evhttp_add_header(&r->out, "Content-Type", "application/json");
+	(void)s;
+	http_reply(r, code, NULL, b);
+	evbuffer_free(b);
+}
+
+/* ---- reading requests ---- */
+
+/* The most body bytes r may send: the quota, and for a collected body the
+ * memory cap too. 0: no limit. */
+static uint64_t body_cap(const struct http_req *r)
+{
+	const http_limits *l = &r->srv->o.lim;
+	uint64_t cap = l->max_upload;
+	if (!r->data && l->max_body && (!cap || l->max_body < cap))
+		cap = l->max_body;
+	return cap;
+}
+
+static void too_large(struct http_conn *c, uint64_t cap)
+{
+	char msg[160];
+	snprintf(msg, sizeof msg, "request body over %llu bytes (Limits.MaxUploadBytes)",
+	         (unsigned long long)cap);
+	refuse(c, 413, msg);
+}
+
+static int on_head(void *ctx, const h1_request *h)
+{
+	struct http_conn *c = ctx;
+	struct http_server *s = c->srv;
+	struct http_req *r = req_new(c, h);
+	if (!r)
+		return -1;
+	c->req = r;
+	s->o.on_head(r, s->o.arg);
+	if (r->data)
+		r->handed = 1;
+	if (r->status) {
+		/* answered at its head: the body is not read (a bodiless request
+		 * goes on to its end, and the connection may carry another) */
+		return r->has_body ? H1_PAUSE : H1_GO;
+	}
+	uint64_t cap = body_cap(r);
+	if (cap && h->content_length > 0 && (uint64_t)h->content_length > cap) {
+		too_large(c, cap);
+		return H1_PAUSE;
+	}
+	if (h->expect_continue && r->has_body && r->minor >= 1)
+		evbuffer_add(bufferevent_get_output(c->bev), "HTTP/1.1 100 Continue\r\n\r\n", 25);
+	return H1_GO;
+}
+
+static int on_body(void *ctx, const uint8_t *p, size_t n)
+{
+	struct http_conn *c = ctx;
+	struct http_server *s = c->srv;
+	struct http_req *r = c->req;
+	uint64_t cap = body_cap(r);
+	if (r->status && !r->data)
+		return -1; /* answered: the rest is not wanted */
+	r->body_bytes += n;
+	if (cap && r->body_bytes > cap) {
+		too_large(c, cap);
+		return -1;
+	}
+	if (r->data) {
+		if (r->reading_stopped)
+			return -1;
+		if (r->data(r->ctx, p, n) != 0) {
+			r->reading_stopped = 1;
+			return -1;
+		}
+		return 0;
+	}
+	if (evbuffer_add(r->body, p, n) != 0) {
+		refuse(c, 503, "out of memory for the request body");
+		return -1;
+	}
+	r->held += n;
+	*s->o.budget += n;
+	if (*s->o.budget > s->o.lim.max_buffered) {
+		s->closed_budget++;
+		fprintf(stderr, "cairn daemon: %s: request data held by all connections over "
+		        "Limits.MaxBufferedBytes (%llu): closing one\n", s->name,
+		        (unsigned long long)s->o.lim.max_buffered);
+		refuse(c, 503, "the node holds too much request data at once: retry later");
+		return -1;
+	}
+	return 0;
+}
+
+static int on_end(void *ctx)
+{
+	struct http_conn *c = ctx;
+	struct http_server *s = c->srv;
+	struct http_req *r = c->req;
+	r->received = 1;
+	c->recv_start = 0;
+	if (r->status && !r->data)
+		return 0; /* answered at its head */
+	if (r->data) {
+		if (r->end && !r->reading_stopped)
+			r->end(r->ctx);
+		return 0;
+	}
+	r->handed = 1;
+	s->o.on_request(r, s->o.arg);
+	return 0;
+}
+
+static const h1_callbacks h1cb = {on_head, on_body, on_end};
+
+/* Parse what has arrived, as far as the connection may go: up to the end
+ * of the request being answered, or of a head answered before its body. */
+static void feed(struct http_conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	c->in_feed++;
+	while (!c->closing) {
+		size_t avail = evbuffer_get_length(in);
+		if (avail == 0 || h1_ended(&c->h1) || h1_paused(&c->h1))
+			break;
+		if (c->recv_start == 0) {
+			c->recv_start = now_s();
+			c->idle_start = 0;
+		}
+		struct evbuffer_iovec v;
+		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+			break;
+		size_t len = v.iov_len < FEED_SLICE ? v.iov_len : FEED_SLICE;
+		ssize_t used = h1_feed(&c->h1, v.iov_base, len);
+		if (used < 0) {
+			if (h1_status(&c->h1))
+				refuse(c, h1_status(&c->h1), h1_reason(&c->h1));
+			else if (!c->req || !c->req->status)
+				refuse(c, 500, "the request could not be taken");
+			else
+				c->closing = 1; /* a handler gave up on the body and has answered */
+			break;
+		}
+		evbuffer_drain(in, (size_t)used);
+		c->recv_bytes += (size_t)used;
+	}
+	c->in_feed--;
+	if (c->doomed)
+		return;
+	if (c->eof && !c->req && evbuffer_get_length(in) == 0)
+		c->closing = 1; /* half-closed, and everything it sent is answered */
+	if (c->req && c->req->done)
+		conn_advance(c);
+	else if (c->closing && !c->req &&
+	         evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		conn_finish(c);
+}
+
+static void on_kick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	feed(arg);
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+	struct http_conn *c = arg;
+	if (c->lingering) {
+		struct evbuffer *in = bufferevent_get_input(bev);
+		c->lingered += evbuffer_get_length(in);
+		evbuffer_drain(in, evbuffer_get_length(in));
+		if (c->lingered > HTTP_LINGER_BYTES)
+			conn_free(c);
+		return;
+	}
+	feed(c);
+}
+
+static void on_write(struct bufferevent *bev, void *arg)
+{
+	struct http_conn *c = arg;
+	(void)bev;
+	/* the output is empty (the low watermark is 0) */
+	c->send_start = 0;
+	if (c->doomed)
+		return;
+	if (c->req && c->req->written)
+		call_written(-1, 0, c->req);
+	else if (c->closing && !c->lingering && (!c->req || c->req->done))
+		conn_finish(c);
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct http_conn *c = arg;
+	(void)bev;
+	if (c->doomed)
+		return;
+	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) && !c->lingering) {
+		/* Half-closed: what it sent is still answered, requests
+		 * pipelined behind the current one too; mid-request, it is gone. */
+		struct http_req *r = c->req;
+		c->eof = 1;
+		bufferevent_disable(c->bev, EV_READ);
+		if (r ? r->received || h1_paused(&c->h1)
+		      : !h1_started(&c->h1) &&
+		        (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0 ||
+		         evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)) {
+			if (!r)
+				conn_kick(c);
+			return;
+		}
+	}
+	conn_free(c);
+}
+
+static void on_output(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+	(void)buf;
+	((struct http_conn *)arg)->out_total += info->n_deleted;
+}
+
+static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
+                      int socklen, void *arg)
+{
+	struct http_server *s = arg;
+	struct http_conn *c = calloc(1, sizeof *c);
+	(void)lev;
+	(void)sa;
+	(void)socklen;
+	if (c)
+		c->head = malloc(s->o.lim.max_head);
+	if (c && c->head)
+		c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (c && c->bev)
+		c->kick = event_new(s->base, -1, 0, on_kick, c);
+	if (!c || !c->head || !c->bev || !c->kick) {
+		if (c && c->bev)
+			bufferevent_free(c->bev);
+		else
+			evutil_closesocket(fd);
+		if (c)
+			free(c->head);
+		free(c);
+		return;
+	}
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	c->srv = s;
+	h1_limits hl = {s->o.lim.max_url,
+	                s->o.lim.max_fields < H1_FIELDS_MAX ? s->o.lim.max_fields : H1_FIELDS_MAX};
+	h1_init(&c->h1, &hl, c->head, s->o.lim.max_head, &h1cb, c);
+	c->idle_start = now_s();
+	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, INPUT_HIGH);
+	bufferevent_set_max_single_read(c->bev, IO_SINGLE_MAX);
+	bufferevent_set_max_single_write(c->bev, IO_SINGLE_MAX);
+	evbuffer_add_cb(bufferevent_get_output(c->bev), on_output, c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	c->next = s->conns;
+	if (s->conns)
+		s->conns->prev = c;
+	s->conns = c;
+	if (++s->open >= s->o.lim.max_connections && !s->paused_full) {
+		s->paused_full = 1;
+		listener_update(s);
+	}
+}
+
+/* ---- limits over time ---- */
+
+/* A reply is waiting on its client: over each RequestTimeoutSeconds window
+ * in which output stays queued, the client must take MinRequestRate bytes
+ * a second, or it is cut off. */
+static void slow_reader(struct http_server *s, struct http_conn *c, double now)
+{
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+		c->send_start = 0;
+		return;
+	}
+	if (c->send_start == 0) {
+		c->send_start = now;
+		c->send_mark = c->out_total;
+		return;
+	}
+	double window = now - c->send_start;
+	if (window < s->o.lim.request_timeout)
+		return;
+	if ((double)(c->out_total - c->send_mark) < window * s->o.lim.min_rate) {
+		/* Reset, not FIN: a FIN waits behind the megabytes the kernel
+		 * still holds for this client, who would go on reading them. */
+		struct linger lg = {1, 0};
+		evutil_socket_t fd = bufferevent_getfd(c->bev);
+		if (fd >= 0)
+			setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+		s->closed_slow_read++;
+		conn_free(c);
+		return;
+	}
+	c->send_start = now;
+	c->send_mark = c->out_total;
+}
+
+static void on_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_server *s = arg;
+	double now = now_s();
+	(void)fd;
+	(void)what;
+	for (struct http_conn *c = s->conns, *next; c; c = next) {
+		next = c->next;
+		if (c->lingering) {
+			if (now - c->linger_start > HTTP_LINGER_MS / 1000.0)
+				conn_free(c);
+			continue;
+		}
+		if (c->idle_start && !c->req &&
+		    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+			if (now - c->idle_start > s->o.lim.idle_timeout)
+				conn_free(c);
+			continue;
+		}
+		if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0) {
+			slow_reader(s, c, now);
+			continue;
+		}
+		if (c->recv_start == 0 || h1_paused(&c->h1) || (c->req && c->req->received))
+			continue;
+		double deadline = c->recv_start + s->o.lim.request_timeout +
+		                  (double)c->recv_bytes / s->o.lim.min_rate;
+		if (now > deadline) {
+			s->closed_timeout++;
+			refuse(c, 408, "request not received in time: send at least "
+			       "Limits.MinRequestRate bytes a second");
+		}
+	}
+}
+
+static void on_unpause(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_server *s = arg;
+	(void)fd;
+	(void)what;
+	s->paused_fd = 0;
+	listener_update(s);
+}
+
+static void on_accept_error(struct evconnlistener *lev, void *arg)
+{
+	struct http_server *s = arg;
+	int e = EVUTIL_SOCKET_ERROR();
+	struct timeval tv = {FD_PAUSE_MS / 1000, (FD_PAUSE_MS % 1000) * 1000};
+	(void)lev;
+	s->accept_errors++;
+	/* Out of descriptors (or memory): the pending connection stays in the
+	 * backlog and the listener would fire again at once. Pause instead. */
+	if (!s->paused_fd)
+		fprintf(stderr, "cairn daemon: %s: accept: %s; pausing for %d ms\n", s->name,
+		        strerror(e), FD_PAUSE_MS);
+	s->paused_fd = 1;
+	listener_update(s);
+	event_add(s->unpause, &tv);
+}
+
+struct http_server *http_server_new(struct event_base *base, const char *host,
+                                    unsigned short port, const http_server_opts *o)
+{
+	struct http_server *s = calloc(1, sizeof *s);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+	struct timeval every = {SWEEP_MS / 1000, (SWEEP_MS % 1000) * 1000};
+	if (!s)
+		return NULL;
+	s->base = base;
+	s->o = *o;
+	snprintf(s->name, sizeof s->name, "%s", o->name);
+	s->sweep = event_new(base, -1, EV_PERSIST, on_sweep, s);
+	s->unpause = evtimer_new(base, on_unpause, s);
+	s->reap = event_new(base, -1, 0, on_reap, s);
+	if (!s->sweep || !s->unpause || !s->reap || event_add(s->sweep, &every) != 0)
+		goto fail;
+	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
+		errno = EINVAL;
+		goto fail;
+	}
+	s->lev = evconnlistener_new_bind(base, on_accept, s,
+	                                 LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
+	                                 511, (struct sockaddr *)&sa, sizeof sa);
+	if (!s->lev)
+		goto fail;
+	evconnlistener_set_error_cb(s->lev, on_accept_error);
+	return s;
+fail:
+	{
+		int e = errno;
+		http_server_free(s);
+		errno = e;
+	}
+	return NULL;
+}
+
+evutil_socket_t http_server_fd(const struct http_server *s)
+{
+	return s && s->lev ? evconnlistener_get_fd(s->lev) : -1;
+}
+
+void http_server_close_listener(struct http_server *s)
+{
+	if (!s)
+		return;
+	if (s->unpause)
+		event_del(s->unpause);
+	if (s->lev) {
+		evconnlistener_free(s->lev);
+		s->lev = NULL;
+	}
+}
+
+void http_server_free(struct http_server *s)
+{
+	if (!s)
+		return;
+	http_server_close_listener(s);
+	while (s->conns)
+		conn_free(s->conns);
+	if (s->reap)
+		on_reap(-1, 0, s);
+	if (s->sweep)
+		event_free(s->sweep);
+	if (s->unpause)
+		event_free(s->unpause);
+	if (s->reap)
+		event_free(s->reap);
+	free(s);
+}
+
+void http_server_metrics(struct http_server *const *list, size_t n, struct evbuffer *out)
+{
+	evbuffer_add_printf(out, "# HELP cairn_http_connections Open client connections.\n"
+	                    "# TYPE cairn_http_connections gauge\n");
+	for (size_t i = 0; i < n; i++)
+		evbuffer_add_printf(out, "cairn_http_connections{server=\"%s\"} %u\n", list[i]->name,
+		                    list[i]->open);
+	evbuffer_add_printf(out, "# HELP cairn_http_connections_closed_total Connections closed by "
+	                    "the node: a request too slow, request memory exhausted, a reader too slow.\n"
+	                    "# TYPE cairn_http_connections_closed_total counter\n");
+	for (size_t i = 0; i < n; i++)
+		evbuffer_add_printf(out,
+		                    "cairn_http_connections_closed_total{server=\"%s\",reason=\"request_timeout\"} %llu\n"
+		                    "cairn_http_connections_closed_total{server=\"%s\",reason=\"buffered_bytes\"} %llu\n"
+		                    "cairn_http_connections_closed_total{server=\"%s\",reason=\"slow_reader\"} %llu\n",
+		                    list[i]->name, (unsigned long long)list[i]->closed_timeout,
+		                    list[i]->name, (unsigned long long)list[i]->closed_budget,
+		                    list[i]->name, (unsigned long long)list[i]->closed_slow_read);
+	evbuffer_add_printf(out, "# HELP cairn_http_accept_errors_total accept() failures (out of "
+	                    "descriptors or memory), each pausing the listener.\n"
+	                    "# TYPE cairn_http_accept_errors_total counter\n");
+	for (size_t i = 0; i < n; i++)
+		evbuffer_add_printf(out, "cairn_http_accept_errors_total{server=\"%s\"} %llu\n",
+		                    list[i]->name, (unsigned long long)list[i]->accept_errors);
+}
