@@ -54,7 +54,15 @@ int cairn_importer_init(cairn_importer *im, const cairn_importer_opts *opts,
 	im->level[0].depth = 0;
 	im->level[0].max_depth = -1;
 	im->level[0].repeat = 0;
+	im->par = NULL;
+	im->par_ctx = NULL;
 	return CAIRN_OK;
+}
+
+void cairn_importer_parallel(cairn_importer *im, cairn_parallel_fn run, void *ctx)
+{
+	im->par = run;
+	im->par_ctx = ctx;
 }
 
 uint64_t cairn_importer_dag_size(const cairn_importer *im)
@@ -67,49 +75,94 @@ uint64_t cairn_importer_bytes(const cairn_importer *im)
 	return im->bytes;
 }
 
+/* Hash a block given as pieces into cid (its version and codec given). */
+static void name_block(const cairn_importer_opts *o, unsigned version, uint64_t codec,
+                       const cairn_iov *iov, size_t n, cairn_cid *cid)
+{
+	cairn_hasher h;
+	cairn_hasher_init(&h, o->hash);
+	for (size_t i = 0; i < n; i++)
+		cairn_hasher_update(&h, iov[i].base, iov[i].len);
+	cid->version = version;
+	cid->codec = codec;
+	cid->mh.code = o->hash;
+	cid->mh.len = CAIRN_HASH_LEN;
+	cairn_hasher_final(&h, cid->mh.digest);
+}
+
+/* Hand a named block to the callback and make its link. */
+static int emit_named(cairn_importer *im, const cairn_cid *cid, const cairn_iov *iov, size_t n,
+                      uint64_t fsize, struct cairn_importer_link *out)
+{
+	uint64_t total = 0;
+	for (size_t i = 0; i < n; i++)
+		total += iov[i].len;
+	if (im->block && im->block(im->ctx, cid, iov, n) != 0)
+		return CAIRN_E_CALLBACK;
+	size_t len;
+	cairn_cid_encode(cid, out->cid, sizeof out->cid, &len);
+	out->cid_len = (uint8_t)len;
+	out->tsize = total;
+	out->fsize = fsize;
+	return CAIRN_OK;
+}
+
 /* Hash a block given as pieces, name it, hand it to the callback. */
 static int emit(cairn_importer *im, unsigned version, uint64_t codec,
                 const cairn_iov *iov, size_t n, uint64_t fsize,
                 struct cairn_importer_link *out, cairn_cid *cid_out)
 {
-	cairn_hasher h;
-	cairn_hasher_init(&h, im->o.hash);
-	uint64_t total = 0;
-	for (size_t i = 0; i < n; i++) {
-		cairn_hasher_update(&h, iov[i].base, iov[i].len);
-		total += iov[i].len;
-	}
 	cairn_cid cid;
-	cid.version = version;
-	cid.codec = codec;
-	cid.mh.code = im->o.hash;
-	cid.mh.len = CAIRN_HASH_LEN;
-	cairn_hasher_final(&h, cid.mh.digest);
-	if (im->block && im->block(im->ctx, &cid, iov, n) != 0)
-		return CAIRN_E_CALLBACK;
-	size_t len;
-	cairn_cid_encode(&cid, out->cid, sizeof out->cid, &len);
-	out->cid_len = (uint8_t)len;
-	out->tsize = total;
-	out->fsize = fsize;
-	if (cid_out)
+	name_block(&im->o, version, codec, iov, n, &cid);
+	int rc = emit_named(im, &cid, iov, n, fsize, out);
+	if (rc == CAIRN_OK && cid_out)
 		*cid_out = cid;
-	return CAIRN_OK;
+	return rc;
 }
 
-static int make_leaf(cairn_importer *im, const uint8_t *chunk, size_t len,
-                     struct cairn_importer_link *out)
+/* A leaf's pieces: the chunk, framed as a UnixFS dag-pb node unless raw
+ * leaves (head and tail: CAIRN_UNIXFS_FRAME_MAX bytes each). How many. */
+static size_t leaf_iov(const cairn_importer_opts *o, const uint8_t *chunk, size_t len,
+                       uint8_t *head, uint8_t *tail, cairn_iov iov[3])
 {
-	if (im->o.raw_leaves) {
-		cairn_iov iov = {chunk, len};
-		return emit(im, 1, CAIRN_CODEC_RAW, &iov, 1, len, out, NULL);
+	if (o->raw_leaves) {
+		iov[0] = (cairn_iov){chunk, len};
+		return 1;
 	}
-	unsigned type = im->o.layout == CAIRN_LAYOUT_TRICKLE ? CAIRN_UNIXFS_RAW : CAIRN_UNIXFS_FILE;
-	uint8_t head[CAIRN_UNIXFS_FRAME_MAX], tail[CAIRN_UNIXFS_FRAME_MAX];
+	unsigned type = o->layout == CAIRN_LAYOUT_TRICKLE ? CAIRN_UNIXFS_RAW : CAIRN_UNIXFS_FILE;
 	size_t hl, tl;
 	cairn_unixfs_leaf_frame(type, len, head, &hl, tail, &tl);
-	cairn_iov iov[3] = {{head, hl}, {chunk, len}, {tail, tl}};
-	return emit(im, im->o.cid_version, CAIRN_CODEC_DAG_PB, iov, 3, len, out, NULL);
+	iov[0] = (cairn_iov){head, hl};
+	iov[1] = (cairn_iov){chunk, len};
+	iov[2] = (cairn_iov){tail, tl};
+	return 3;
+}
+
+/* A leaf's CID: what is computed in parallel. */
+static void leaf_name(const cairn_importer_opts *o, const uint8_t *chunk, size_t len,
+                      cairn_cid *cid)
+{
+	uint8_t head[CAIRN_UNIXFS_FRAME_MAX], tail[CAIRN_UNIXFS_FRAME_MAX];
+	cairn_iov iov[3];
+	size_t n = leaf_iov(o, chunk, len, head, tail, iov);
+	name_block(o, o->raw_leaves ? 1 : o->cid_version,
+	           o->raw_leaves ? CAIRN_CODEC_RAW : CAIRN_CODEC_DAG_PB, iov, n, cid);
+}
+
+/* The leaf's block to the callback, its link made. cid: the leaf's name if
+ * already computed, else NULL. */
+static int make_leaf(cairn_importer *im, const uint8_t *chunk, size_t len, const cairn_cid *cid,
+                     struct cairn_importer_link *out)
+{
+	uint8_t head[CAIRN_UNIXFS_FRAME_MAX], tail[CAIRN_UNIXFS_FRAME_MAX];
+	cairn_iov iov[3];
+	cairn_cid own;
+	size_t n = leaf_iov(&im->o, chunk, len, head, tail, iov);
+	if (!cid) {
+		leaf_name(&im->o, chunk, len, &own);
+		cid = &own;
+	}
+	return emit_named(im, cid, iov, n, len, out);
 }
 
 /* Encode level @p i as a UnixFS File parent, emit it, and reset the level. */
@@ -227,14 +280,15 @@ static int trickle_add(cairn_importer *im, const struct cairn_importer_link *lea
 	}
 }
 
-static int add_chunk(cairn_importer *im, const uint8_t *chunk, size_t len)
+/* A leaf (named already, or cid NULL) into the tree. */
+static int add_chunk(cairn_importer *im, const uint8_t *chunk, size_t len, const cairn_cid *cid)
 {
 	struct cairn_importer_link l;
 	/* Refuse the leaf that would need a level above the last one, rather
 	 * than accept it and fail only when final() builds the top. */
 	if (im->o.layout == CAIRN_LAYOUT_BALANCED && im->leaves >= im->max_leaves)
 		return CAIRN_E_LIMIT;
-	int rc = make_leaf(im, chunk, len, &l);
+	int rc = make_leaf(im, chunk, len, cid, &l);
 	if (rc)
 		return rc;
 	im->leaves++;
@@ -243,15 +297,48 @@ static int add_chunk(cairn_importer *im, const uint8_t *chunk, size_t len)
 	return balanced_add(im, 0, &l);
 }
 
+static void batch_job(void *arg, size_t i)
+{
+	cairn_importer *im = arg;
+	struct cairn_importer_leaf *b = &im->batch[i];
+	leaf_name(&im->o, b->chunk, b->len, &b->cid);
+}
+
+/* n whole chunks in place at p: named in parallel, then added in order. */
+static int add_batch(cairn_importer *im, const uint8_t *p, size_t n)
+{
+	size_t cs = im->o.chunk_size;
+	for (size_t i = 0; i < n; i++)
+		im->batch[i] = (struct cairn_importer_leaf){.chunk = p + i * cs, .len = cs};
+	im->par(im->par_ctx, n, batch_job, im);
+	for (size_t i = 0; i < n; i++) {
+		int rc = add_chunk(im, im->batch[i].chunk, cs, &im->batch[i].cid);
+		if (rc)
+			return rc;
+	}
+	return CAIRN_OK;
+}
+
 int cairn_importer_update(cairn_importer *im, const void *data, size_t len)
 {
 	if (im->failed)
 		return CAIRN_E_STATE;
 	const uint8_t *p = data;
 	const uint8_t *chunk;
-	size_t clen;
-	while (len && cairn_chunker_push(&im->chunker, &p, &len, &chunk, &clen)) {
-		int rc = add_chunk(im, chunk, clen);
+	size_t clen, cs = im->o.chunk_size;
+	while (len) {
+		int rc;
+		if (im->par && im->chunker.pending == 0 && len >= 2 * cs) {
+			/* whole chunks in place: a batch at once */
+			size_t n = len / cs < CAIRN_IMPORTER_BATCH ? len / cs : CAIRN_IMPORTER_BATCH;
+			rc = add_batch(im, p, n);
+			p += n * cs;
+			len -= n * cs;
+		} else if (cairn_chunker_push(&im->chunker, &p, &len, &chunk, &clen)) {
+			rc = add_chunk(im, chunk, clen, NULL);
+		} else {
+			break; /* all of it buffered, short of a chunk */
+		}
 		if (rc) {
 			im->failed = 1;
 			return rc;
@@ -268,7 +355,7 @@ static int finish(cairn_importer *im, cairn_cid *root, uint64_t *dag_size)
 	struct cairn_importer_link l;
 	int rc;
 	if (cairn_chunker_finish(&im->chunker, &chunk, &clen)) {
-		rc = add_chunk(im, chunk, clen);
+		rc = add_chunk(im, chunk, clen, NULL);
 		if (rc)
 			return rc;
 	}

@@ -9,6 +9,7 @@
 #include "add_opts.h"
 #include "anchorlog.h"
 #include "dirbuild.h"
+#include "parfor.h"
 #include "add_sink.h"
 #include "api_client.h"
 #include "cli.h"
@@ -38,10 +39,11 @@
  * Regular files are hashed through a sliding mmap window: no copy out of
  * the page cache (read() into a buffer cost as much system time as BLAKE3
  * took to hash), and RSS bounded by the window, since each window is
- * unmapped before the next. The window is a whole number of chunks, so full
- * chunks are hashed in place.
+ * unmapped before the next. The window is a whole number of chunks (64 of
+ * the default size: one parallel batch), so full chunks are hashed in
+ * place, on every CPU (cairn_importer_parallel).
  */
-#define MAP_WINDOW (4u << 20)
+#define MAP_WINDOW (16u << 20)
 
 static const char add_usage[] =
 	"usage: cairn add [options] [PATH|-]...\n"
@@ -168,7 +170,7 @@ static int parse_args(int argc, char **argv, struct add_args *a)
  * hashed straight from the read buffer and never copied. */
 static size_t read_size(size_t chunk)
 {
-	size_t n = (1u << 20) / chunk;
+	size_t n = (4u << 20) / chunk;
 	return (n ? n : 1) * chunk;
 }
 
@@ -247,6 +249,7 @@ static void sink_error(const sink *s, const char *name)
 /* What every import shares: the importer and its buffers. */
 struct add_bufs {
 	cairn_importer *im;
+	parfor *pool;            /* hashes leaves beside this thread, or NULL */
 	uint8_t *chunk_buf, *rbuf;
 	size_t rsize;
 };
@@ -288,6 +291,8 @@ static int add_one(const struct add_args *a, sink *sk, const char *path, int is_
 		cli_error("add", "%s", cairn_strerror(err));
 		goto done;
 	}
+	if (b->pool)
+		cairn_importer_parallel(im, parfor_run, b->pool);
 	progress_start(&pr, "adding", S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0,
 	               a->progress && !a->quieter);
 	/* Mapping needs page-aligned window offsets: chunk sizes that are not a
@@ -550,8 +555,9 @@ int cmd_add(int argc, char **argv)
 	if ((rc = sink_open(&sk, a.only_hash, &r, &api, &sent)) != 0)
 		return rc;
 
-	struct add_bufs b = {malloc(sizeof *b.im), malloc(a.opts.chunk_size), NULL,
-	                     read_size(a.opts.chunk_size)};
+	/* leaves are hashed on every CPU: this thread and one per other CPU */
+	struct add_bufs b = {malloc(sizeof *b.im), parfor_new(parfor_cpus() - 1),
+	                     malloc(a.opts.chunk_size), NULL, read_size(a.opts.chunk_size)};
 	b.rbuf = malloc(b.rsize);
 	char last[CAIRN_CID_TEXT_MAX] = "";
 	rc = 0;
@@ -627,6 +633,7 @@ done:
 	sink_close(&sk);
 	dirbuild_free(wrap);
 	free(b.im);
+	parfor_free(b.pool);
 	free(b.chunk_buf);
 	free(b.rbuf);
 	return rc;

@@ -190,6 +190,38 @@ static void flush_log(evutil_socket_t fd, short what, void *arg)
 	fflush(stderr);
 }
 
+/* Memory goes back to the system once a burst of requests is over: every
+ * TRIM_MS the request count is looked at, and after a period with requests
+ * comes one without, malloc_trim() returns the free heap (the thresholds
+ * set in daemon_run keep glibc from doing it on its own in the middle of
+ * a burst, where it would only map the same pages again). */
+#define TRIM_MS 2000
+
+struct trimmer {
+	node *n;
+	uint64_t seen; /* requests counted at the last look */
+	int dirty;     /* requests came since the last trim */
+};
+
+static void on_trim(evutil_socket_t fd, short what, void *arg)
+{
+	struct trimmer *t = arg;
+	uint64_t now = 0;
+	(void)fd;
+	(void)what;
+	for (int i = 0; i < LISTENER_COUNT; i++)
+		now += t->n->metrics.count[i];
+	if (now != t->seen) {
+		t->seen = now;
+		t->dirty = 1;
+		return;
+	}
+	if (t->dirty) {
+		malloc_trim(0);
+		t->dirty = 0;
+	}
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	node *n = arg;
@@ -333,7 +365,8 @@ static struct event_base *new_base(void)
 int daemon_run(node *n, const daemon_opts *o)
 {
 	const char *api_addr = o->api_addr, *gw_addr = o->gw_addr;
-	struct event *sigint = NULL, *sigterm = NULL, *flusher = NULL;
+	struct event *sigint = NULL, *sigterm = NULL, *flusher = NULL, *trim = NULL;
+	struct trimmer trimmer = {n, 0, 0};
 	char err[CAIRN_ERR_MAX];
 	int rc;
 
@@ -375,8 +408,10 @@ int daemon_run(node *n, const daemon_opts *o)
 	}
 	setvbuf(stderr, log_buf, _IOFBF, sizeof log_buf);
 	flusher = event_new(n->base, -1, EV_PERSIST, flush_log, NULL);
+	trim = event_new(n->base, -1, EV_PERSIST, on_trim, &trimmer);
 	struct timeval every = {0, LOG_FLUSH_MS * 1000};
-	if (!flusher || event_add(flusher, &every) != 0) {
+	struct timeval trim_every = {TRIM_MS / 1000, (TRIM_MS % 1000) * 1000};
+	if (!flusher || event_add(flusher, &every) != 0 || !trim || event_add(trim, &trim_every) != 0) {
 		rc = DAEMON_FAILED;
 		goto done;
 	}
@@ -410,6 +445,8 @@ done:
 	anchorer_free(n->anchor);
 	if (flusher)
 		event_free(flusher);
+	if (trim)
+		event_free(trim);
 	fflush(stderr);
 	setvbuf(stderr, NULL, _IONBF, 0);
 	if (sigint)

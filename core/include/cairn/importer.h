@@ -92,7 +92,24 @@ struct cairn_importer_level {
 };
 
 /**
- * Importer state (caller-owned, about 650 KiB: allocate it statically or on
+ * A way to run jobs in parallel, given by the caller (the core starts no
+ * threads): run fn(arg, i) for every i in [0, n), on any threads in any
+ * order, and return once every call has returned.
+ */
+typedef void (*cairn_parallel_fn)(void *ctx, size_t n, void (*fn)(void *arg, size_t i), void *arg);
+
+/** Leaves hashed together in one parallel batch, at most. */
+#define CAIRN_IMPORTER_BATCH 64
+
+/** A leaf of a parallel batch (private). */
+struct cairn_importer_leaf {
+	const uint8_t *chunk;
+	size_t len;
+	cairn_cid cid;
+};
+
+/**
+ * Importer state (caller-owned, about 660 KiB: allocate it statically or on
  * the heap, not on a small stack). Members are private.
  */
 typedef struct cairn_importer {
@@ -108,6 +125,9 @@ typedef struct cairn_importer {
 	uint64_t dag_size;       /* after final(): the root's cumulative DAG size */
 	struct cairn_importer_level level[CAIRN_IMPORTER_MAX_DEPTH];
 	uint8_t node[CAIRN_IMPORTER_NODE_MAX];
+	cairn_parallel_fn par;   /* NULL: leaves hashed one at a time */
+	void *par_ctx;
+	struct cairn_importer_leaf batch[CAIRN_IMPORTER_BATCH];
 } cairn_importer;
 
 /** @brief cairn's defaults: CIDv1, blake3, size-262144, 174 links, raw
@@ -131,6 +151,17 @@ cairn_importer_opts cairn_importer_defaults(void);
 int cairn_importer_init(cairn_importer *im, const cairn_importer_opts *opts,
                         uint8_t *chunk_buf, size_t chunk_cap,
                         cairn_block_fn block, void *ctx);
+
+/**
+ * @brief Hash leaves in parallel, from now until the next init: whole
+ *        chunks that an update() call holds in place (two or more) are
+ *        hashed CAIRN_IMPORTER_BATCH at a time through @p run. Blocks still
+ *        reach the block callback on the calling thread, in file order, and
+ *        the CIDs are the same as without.
+ * @param run the caller's way to run jobs in parallel; NULL turns it off.
+ * @param ctx passed to @p run.
+ */
+void cairn_importer_parallel(cairn_importer *im, cairn_parallel_fn run, void *ctx);
 
 /**
  * @brief Add file bytes.
