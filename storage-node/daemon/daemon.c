@@ -15,6 +15,7 @@
 #include "gateway.h"
 #include "http_util.h"
 #include "node.h"
+#include "parfor.h"
 #include "pinstore.h"
 
 #include <arpa/inet.h>
@@ -386,6 +387,8 @@ int daemon_run(node *n, const daemon_opts *o)
 	listeners[LISTENER_GATEWAY] = (struct listener){NULL, "Gateway", n, LISTENER_GATEWAY};
 	read_limits(&n->repo);
 	n->bytes_held = &limits.budget;
+	/* uploads hash their leaves on every CPU (none beside the loop on one) */
+	n->pool = parfor_new(parfor_cpus() - 1);
 	rc = DAEMON_FAILED;
 	if (!n->base)
 		goto done;
@@ -439,6 +442,7 @@ done:
 		http_server_free(listeners[i].srv);
 		listeners[i].srv = n->servers[i] = NULL;
 	}
+	parfor_free(n->pool);
 	replicator_free(n->replicator);
 	pgmirror_free(n->mirror);
 	peers_free(n->peers);

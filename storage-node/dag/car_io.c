@@ -121,7 +121,8 @@ void car_import_free(car_import *ci)
 {
 	free(ci->buf);
 	ci->buf = NULL;
-	blockstore_abort(&ci->r->bs); /* nothing, after a successful finish */
+	if (ci->batch.set) /* nothing pending, after a successful finish */
+		bs_batch_free(&ci->r->bs, &ci->batch);
 }
 
 /* Parse what is buffered; leaves a partial section for later. */
@@ -161,7 +162,11 @@ static int drain(car_import *ci)
 			return -1;
 		}
 		cairn_iov iov = {data, dlen};
-		if (blockstore_put(&ci->r->bs, &cid, &iov, 1, ci->err) != 0) {
+		if (!ci->batch.set && bs_batch_init(&ci->batch) != 0) {
+			snprintf(ci->err, sizeof ci->err, "out of memory");
+			return -1;
+		}
+		if (blockstore_put_in(&ci->r->bs, &ci->batch, &cid, &iov, 1, ci->err) != 0) {
 			ci->io_errno = errno ? errno : EIO;
 			return -1;
 		}
@@ -206,8 +211,9 @@ int car_import_finish(car_import *ci)
 		snprintf(ci->err, sizeof ci->err, "CAR ends inside a block (%zu bytes left over)", ci->len);
 		return -1;
 	}
-	if ((ci->cache ? blockstore_commit_cache(&ci->r->bs, ci->err)
-	               : blockstore_commit(&ci->r->bs, ci->err)) != 0) {
+	if (ci->batch.set &&
+	    (ci->cache ? blockstore_commit_cache_batch(&ci->r->bs, &ci->batch, ci->err)
+	               : blockstore_commit_batch(&ci->r->bs, &ci->batch, ci->err)) != 0) {
 		ci->io_errno = errno ? errno : EIO;
 		return -1;
 	}

@@ -31,6 +31,7 @@ typedef struct car_import {
 	uint64_t blocks, bytes;
 	int io_errno;          /* on failure: the errno of a storage error, 0 for bad input */
 	int cache;             /* blocks are a cache: committed without flushing */
+	bs_batch batch;        /* its own writes (made at the first block) */
 	/* called with each block once it is verified and put (may be NULL) */
 	void (*on_block)(void *ctx, const cairn_cid *cid, const uint8_t *data, size_t len);
 	void *on_block_ctx;

@@ -269,6 +269,16 @@ void http_req_read_body(struct http_req *r, http_body_fn data, void (*end)(void 
 	r->ctx = ctx;
 }
 
+int http_req_hold(struct http_req *r, int64_t delta)
+{
+	uint64_t *budget = r->srv->o.budget;
+	if (delta < 0 && (uint64_t)-delta > r->held)
+		delta = -(int64_t)r->held;
+	r->held = (uint64_t)((int64_t)r->held + delta);
+	*budget = (uint64_t)((int64_t)*budget + delta);
+	return *budget > r->srv->o.lim.max_buffered ? -1 : 0;
+}
+
 void http_req_on_close(struct http_req *r, void (*fn)(void *arg), void *arg)
 {
 	r->close_fn = fn;

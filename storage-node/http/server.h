@@ -141,6 +141,12 @@ const char *http_req_server(const struct http_req *r);
 typedef int (*http_body_fn)(void *ctx, const uint8_t *p, size_t n);
 void http_req_read_body(struct http_req *r, http_body_fn data, void (*end)(void *ctx), void *ctx);
 
+/* The handler holds delta more bytes (less if negative) for r, beyond its
+ * body: counted in the shared budget until r is done. 0, or -1 if the
+ * budget is now over its cap (the handler should answer 503; the bytes are
+ * counted all the same). */
+int http_req_hold(struct http_req *r, int64_t delta);
+
 /* Run fn(arg) if the client goes away before the reply is done. One hook
  * per request; fn NULL removes it. Once it has run, r is gone. */
 void http_req_on_close(struct http_req *r, void (*fn)(void *arg), void *arg);

@@ -76,12 +76,19 @@ int blockstore_open(blockstore *bs, const char *root, int compress, char *err)
 	memset(bs, 0, sizeof *bs);
 	snprintf(bs->root, sizeof bs->root, "%s", root);
 	bs->compress = compress;
-	bs->pending_set = malloc(sizeof *bs->pending_set);
-	if (!bs->pending_set) {
+	if (bs_batch_init(&bs->batch) != 0) {
 		ERR("out of memory");
 		return -1;
 	}
-	mhset_init(bs->pending_set);
+	return 0;
+}
+
+int bs_batch_init(bs_batch *b)
+{
+	memset(b, 0, sizeof *b);
+	if (!(b->set = malloc(sizeof *b->set)))
+		return -1;
+	mhset_init(b->set);
 	return 0;
 }
 
@@ -92,28 +99,39 @@ static void tmp_path(const blockstore *bs, int shard, uint64_t seq, char *out, s
 	snprintf(out, cap, "%s/.tmp-%ld-%llu", dir, (long)getpid(), (unsigned long long)seq);
 }
 
-void blockstore_abort(blockstore *bs)
+void blockstore_abort_batch(blockstore *bs, bs_batch *b)
 {
 	char tmp[4400];
-	for (size_t i = 0; i < bs->npending; i++) {
-		tmp_path(bs, bs->pending[i].shard, bs->pending[i].seq, tmp, sizeof tmp);
+	for (size_t i = 0; i < b->npending; i++) {
+		tmp_path(bs, b->pending[i].shard, b->pending[i].seq, tmp, sizeof tmp);
 		unlink(tmp);
 	}
-	bs->npending = 0;
-	if (bs->pending_set) {
-		mhset_free(bs->pending_set);
-		mhset_init(bs->pending_set);
+	bs->npending -= b->npending;
+	b->npending = 0;
+	if (b->set) {
+		mhset_free(b->set);
+		mhset_init(b->set);
 	}
+}
+
+void blockstore_abort(blockstore *bs)
+{
+	blockstore_abort_batch(bs, &bs->batch);
+}
+
+void bs_batch_free(blockstore *bs, bs_batch *b)
+{
+	blockstore_abort_batch(bs, b);
+	free(b->pending);
+	b->pending = NULL;
+	b->cap_pending = 0;
+	free(b->set);
+	b->set = NULL;
 }
 
 void blockstore_close(blockstore *bs)
 {
-	blockstore_abort(bs);
-	free(bs->pending);
-	bs->pending = NULL;
-	bs->cap_pending = 0;
-	free(bs->pending_set);
-	bs->pending_set = NULL;
+	bs_batch_free(bs, &bs->batch);
 }
 
 /* Is compressing this block worth it? Try a sample from its middle. */
@@ -156,6 +174,12 @@ static int write_all(int fd, const void *p, size_t n)
 
 int blockstore_put(blockstore *bs, const cairn_cid *cid, const cairn_iov *iov, size_t n, char *err)
 {
+	return blockstore_put_in(bs, &bs->batch, cid, iov, n, err);
+}
+
+int blockstore_put_in(blockstore *bs, bs_batch *b, const cairn_cid *cid, const cairn_iov *iov,
+                      size_t n, char *err)
+{
 	char key[256], dir[4200], path[4400], tmp[4400];
 	uint8_t *flat = NULL, *z = NULL;
 	size_t total = 0, zlen = 0;
@@ -175,9 +199,9 @@ int blockstore_put(blockstore *bs, const cairn_cid *cid, const cairn_iov *iov, s
 	shard = shard_of(key);
 	shard_dir(bs, shard, dir, sizeof dir);
 	snprintf(path, sizeof path, "%s/%s.data", dir, key);
-	if (mhset_has(bs->pending_set, &cid->mh) || access(path, F_OK) == 0)
+	if (mhset_has(b->set, &cid->mh) || access(path, F_OK) == 0)
 		return 0;
-	if (bs->npending >= BS_BATCH_MAX && blockstore_commit(bs, err) != 0)
+	if (b->npending >= BS_BATCH_MAX && blockstore_commit_batch(bs, b, err) != 0)
 		return -1;
 	if (bs->compress && total >= 64 && worth_compressing(iov, n, total)) {
 		flat = malloc(total ? total : 1);
@@ -222,21 +246,22 @@ int blockstore_put(blockstore *bs, const cairn_cid *cid, const cairn_iov *iov, s
 	}
 	fd = -1;
 	/* Named at commit, after the data is synced. */
-	if (bs->npending == bs->cap_pending) {
-		size_t cap = bs->cap_pending ? bs->cap_pending * 2 : 256;
-		struct bs_pending *p = realloc(bs->pending, cap * sizeof *p);
+	if (b->npending == b->cap_pending) {
+		size_t cap = b->cap_pending ? b->cap_pending * 2 : 256;
+		struct bs_pending *p = realloc(b->pending, cap * sizeof *p);
 		if (!p) {
 			errno = ENOMEM;
 			goto write_failed;
 		}
-		bs->pending = p;
-		bs->cap_pending = cap;
+		b->pending = p;
+		b->cap_pending = cap;
 	}
-	if (mhset_add(bs->pending_set, &cid->mh) < 0) {
+	if (mhset_add(b->set, &cid->mh) < 0) {
 		errno = ENOMEM;
 		goto write_failed;
 	}
-	struct bs_pending *pe = &bs->pending[bs->npending++];
+	struct bs_pending *pe = &b->pending[b->npending++];
+	bs->npending++;
 	pe->seq = seq;
 	pe->shard = shard;
 	snprintf(pe->key, sizeof pe->key, "%s", key);
@@ -277,21 +302,21 @@ static int sync_fs(blockstore *bs, char *err)
 
 /* Rename the batch's files to their names; durable says whether the data
  * is flushed first and the names after. */
-static int commit(blockstore *bs, int durable, char *err)
+static int commit(blockstore *bs, bs_batch *b, int durable, char *err)
 {
 	char dir[4200], tmp[4400], path[4400];
 	int rc = 0;
 
-	if (bs->npending == 0)
+	if (b->npending == 0)
 		return 0;
 	/* 1. the data, in one flush, before any name appears */
 	if (durable && sync_fs(bs, err) != 0) {
-		blockstore_abort(bs);
+		blockstore_abort_batch(bs, b);
 		return -1;
 	}
 	/* 2. the names */
-	for (size_t i = 0; i < bs->npending; i++) {
-		struct bs_pending *p = &bs->pending[i];
+	for (size_t i = 0; i < b->npending; i++) {
+		struct bs_pending *p = &b->pending[i];
 		tmp_path(bs, p->shard, p->seq, tmp, sizeof tmp);
 		shard_dir(bs, p->shard, dir, sizeof dir);
 		snprintf(path, sizeof path, "%s/%s.data", dir, p->key);
@@ -305,9 +330,10 @@ static int commit(blockstore *bs, int durable, char *err)
 			bs->added_bytes += p->disk_size;
 		}
 	}
-	bs->npending = 0;
-	mhset_free(bs->pending_set);
-	mhset_init(bs->pending_set);
+	bs->npending -= b->npending;
+	b->npending = 0;
+	mhset_free(b->set);
+	mhset_init(b->set);
 	if (!durable) {
 		bs->unsynced = 1;
 		return rc;
@@ -323,12 +349,22 @@ static int commit(blockstore *bs, int durable, char *err)
 
 int blockstore_commit(blockstore *bs, char *err)
 {
-	return commit(bs, 1, err);
+	return commit(bs, &bs->batch, 1, err);
 }
 
 int blockstore_commit_cache(blockstore *bs, char *err)
 {
-	return commit(bs, 0, err);
+	return commit(bs, &bs->batch, 0, err);
+}
+
+int blockstore_commit_batch(blockstore *bs, bs_batch *b, char *err)
+{
+	return commit(bs, b, 1, err);
+}
+
+int blockstore_commit_cache_batch(blockstore *bs, bs_batch *b, char *err)
+{
+	return commit(bs, b, 0, err);
 }
 
 int blockstore_sync(blockstore *bs, char *err)

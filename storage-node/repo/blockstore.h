@@ -46,13 +46,21 @@
 
 struct bs_pending;
 
+/* A write batch: blocks put, not yet committed. Writers that interleave
+ * (uploads streaming side by side, fetches from peers) each keep their
+ * own, so that one's commit or abort never takes another's blocks. */
+typedef struct bs_batch {
+	struct bs_pending *pending;  /* written, not yet committed */
+	size_t npending, cap_pending;
+	struct mhset *set;           /* their multihashes, to skip repeats */
+} bs_batch;
+
 typedef struct blockstore {
 	char root[4096];      /* .../blocks */
 	int compress;         /* try zstd at rest */
 	uint64_t tmp_seq;
-	struct bs_pending *pending;  /* written, not yet committed */
-	size_t npending, cap_pending;
-	struct mhset *pending_set;  /* their multihashes, to skip repeats */
+	bs_batch batch;       /* the batch of blockstore_put and _commit */
+	uint64_t npending;    /* blocks put, not yet committed, in every batch */
 	/* files written and removed through this handle, and their sizes on
 	 * disk, so a long-running daemon keeps its totals without rescanning */
 	uint64_t added_blocks, added_bytes, removed_blocks, removed_bytes;
@@ -77,6 +85,17 @@ int blockstore_put(blockstore *bs, const cairn_cid *cid, const cairn_iov *iov, s
 
 /* Make every put since the last commit durable and visible. */
 int blockstore_commit(blockstore *bs, char *err);
+
+/* A batch of one's own (empty). 0, or -1 when out of memory. */
+int bs_batch_init(bs_batch *b);
+/* Drop what it holds uncommitted and release it. */
+void bs_batch_free(blockstore *bs, bs_batch *b);
+/* blockstore_put, _commit, _commit_cache and _abort on batch b. */
+int blockstore_put_in(blockstore *bs, bs_batch *b, const cairn_cid *cid, const cairn_iov *iov,
+                      size_t n, char *err);
+int blockstore_commit_batch(blockstore *bs, bs_batch *b, char *err);
+int blockstore_commit_cache_batch(blockstore *bs, bs_batch *b, char *err);
+void blockstore_abort_batch(blockstore *bs, bs_batch *b);
 
 /* Make every put since the last commit visible without flushing it: for
  * a cache (blocks fetched from peers), where a crash may only cost blocks

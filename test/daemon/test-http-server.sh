@@ -72,6 +72,21 @@ check "three pins before" "3" "$pins0"
 } | timeout 10 bash -c 'exec 3<>/dev/tcp/127.0.0.1/'"$api"'; cat >&3; sleep 0.5'
 sleep 1
 check "a client gone mid-upload: no temporary block left" "0" "$(find "$CAIRN_PATH/blocks" -name '.tmp-*' | wc -l)"
+# one that leaves while another upload streams beside it takes nothing of
+# the other's: that one's whole DAG is stored
+head -c 100000000 /dev/urandom >"$scratch/side"
+side=$("$CAIRN" add -nQ "$scratch/side")
+curl -sS --max-time 60 --limit-rate 40M -F "file=@$scratch/side" "$API/api/v0/add?pin=false" >"$scratch/side.out" &
+side_pid=$!
+sleep 0.5
+{
+	printf 'POST /api/v0/add HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 60000000\r\n\r\n'
+	printf -- '--b\r\nContent-Disposition: form-data; name="file"; filename="gone"\r\n\r\n'
+	head -c 20000000 /dev/urandom
+} | timeout 10 bash -c 'exec 3<>/dev/tcp/127.0.0.1/'"$api"'; cat >&3; sleep 0.3'
+wait $side_pid
+check "an upload beside one that left: its CID" "$side" "$(sed -n 's/.*"Hash":"\([^"]*\)".*/\1/p' "$scratch/side.out")"
+cu "$GW/ipfs/$side" | cmp -s - "$scratch/side" && ok "…and all of its blocks" || not_ok "its DAG lost blocks"
 check "…nothing pinned" "$pins0" "$("$CAIRN" pin ls | wc -l)"
 check "…no request bytes held" "0" "$(metric "$API/metrics")"
 check "…and the node serves on" "hello server" "$(cu "$GW/ipfs/$small")"

@@ -20,6 +20,7 @@
 #include "anchorlog.h"
 #include "dirbuild.h"
 #include "mpart.h"
+#include "parfor.h"
 #include "pinstore.h"
 
 /* add: every multipart part is a file; one ndjson line per file, and with
@@ -36,6 +37,10 @@ enum add_kind { ADD_NONE, ADD_FILE, ADD_SYMLINK };
 
 /* A symlink's target, as Kubo's clients send it (its part's content). */
 #define ADD_SYMLINK_MAX 4096
+/* A file's content arrives in pieces of a socket read or so; it is staged
+ * into this many whole chunks, so the importer names them in parallel
+ * (cairn_importer_parallel) on the node's pool. */
+#define ADD_STAGE_CHUNKS 16
 
 struct add_req {
 	struct http_req *req;
@@ -49,6 +54,9 @@ struct add_req {
 	size_t tlen;
 	cairn_cid *roots;           /* files to pin once the body is whole */
 	size_t nroots, roots_cap;
+	uint8_t *stage;             /* whole chunks of the file, to hash together */
+	size_t staged, stage_cap;
+	bs_batch batch;             /* its writes: uploads side by side never share one */
 	cairn_importer *im;
 	uint8_t *chunk;
 	cairn_importer_opts o;
@@ -121,7 +129,7 @@ static void add_line(struct add_req *a, const char *name, const cairn_cid *cid, 
 static int store(void *ctx, const cairn_cid *cid, const cairn_iov *iov, size_t n)
 {
 	struct add_req *a = ctx;
-	if (blockstore_put(&a->n->repo.bs, cid, iov, n, a->err) == 0)
+	if (blockstore_put_in(&a->n->repo.bs, &a->batch, cid, iov, n, a->err) == 0)
 		return 0;
 	a->io_errno = errno;
 	return -1;
@@ -254,7 +262,23 @@ static int part_begin(void *ctx, const multipart_part *p)
 		snprintf(a->err, sizeof a->err, "%s", cairn_strerror(rc));
 		return -1;
 	}
+	if (a->n->pool)
+		cairn_importer_parallel(a->im, parfor_run, a->n->pool);
 	a->kind = ADD_FILE;
+	a->staged = 0;
+	return 0;
+}
+
+/* Hash what is staged. 0, or -1 with a->fail set. */
+static int stage_flush(struct add_req *a)
+{
+	size_t n = a->staged;
+	a->staged = 0;
+	if (n && feed(a, a->stage, n) != 0) {
+		blockstore_abort_batch(&a->n->repo.bs, &a->batch);
+		a->fail = KUBO_FAIL_STORAGE;
+		return -1;
+	}
 	return 0;
 }
 
@@ -277,10 +301,30 @@ static int part_data(void *ctx, const uint8_t *data, size_t n)
 	}
 	if (a->kind != ADD_FILE)
 		return 0; /* a directory part's content means nothing */
-	if (feed(a, data, n) != 0) {
-		blockstore_abort(&a->n->repo.bs);
-		a->fail = KUBO_FAIL_STORAGE;
-		return -1;
+	if (!a->stage) {
+		/* whole chunks, as many as the pool makes worth it */
+		size_t chunks = a->n->pool ? ADD_STAGE_CHUNKS : 1;
+		a->stage_cap = chunks * a->o.chunk_size;
+		if (!(a->stage = malloc(a->stage_cap))) {
+			a->fail = KUBO_FAIL_INTERNAL;
+			snprintf(a->err, sizeof a->err, "out of memory");
+			return -1;
+		}
+		if (http_req_hold(a->req, (int64_t)a->stage_cap) != 0) {
+			a->fail = KUBO_FAIL_BUSY;
+			snprintf(a->err, sizeof a->err, "the node holds too much request data at once: "
+			         "retry later");
+			return -1;
+		}
+	}
+	while (n) {
+		size_t take = a->stage_cap - a->staged < n ? a->stage_cap - a->staged : n;
+		memcpy(a->stage + a->staged, data, take);
+		a->staged += take;
+		data += take;
+		n -= take;
+		if (a->staged == a->stage_cap && stage_flush(a) != 0)
+			return -1;
 	}
 	return 0;
 }
@@ -293,15 +337,18 @@ static int part_end(void *ctx)
 		return symlink_put(a, a->name);
 	if (a->kind != ADD_FILE)
 		return 0;
+	if (stage_flush(a) != 0)
+		return -1;
 	int rc = cairn_importer_final(a->im, &root, NULL);
-	if (rc == 0 && !a->only_hash && blockstore_commit(&a->n->repo.bs, a->err) != 0) {
+	if (rc == 0 && !a->only_hash &&
+	    blockstore_commit_batch(&a->n->repo.bs, &a->batch, a->err) != 0) {
 		a->io_errno = errno;
 		rc = -1;
 	}
 	if (rc != 0) {
 		/* A failed file leaves nothing behind: its uncommitted blocks are
 		 * dropped (committed batches of a huge file stay, unpinned, for GC). */
-		blockstore_abort(&a->n->repo.bs);
+		blockstore_abort_batch(&a->n->repo.bs, &a->batch);
 		a->fail = KUBO_FAIL_STORAGE;
 		if (!a->err[0])
 			snprintf(a->err, sizeof a->err, "%s", cairn_strerror(rc));
@@ -361,12 +408,12 @@ static int finish_trees(struct add_req *a)
 			a->fail = a->err[0] ? KUBO_FAIL_STORAGE : KUBO_FAIL_INPUT;
 			if (!a->err[0])
 				snprintf(a->err, sizeof a->err, "%s", err);
-			blockstore_abort(&a->n->repo.bs);
+			blockstore_abort_batch(&a->n->repo.bs, &a->batch);
 			return -1;
 		}
 		if (a->only_hash)
 			continue;
-		if (blockstore_commit(&a->n->repo.bs, a->err) != 0) {
+		if (blockstore_commit_batch(&a->n->repo.bs, &a->batch, a->err) != 0) {
 			a->fail = KUBO_FAIL_STORAGE;
 			a->io_errno = errno;
 			return -1;
@@ -434,6 +481,9 @@ static void add_free(struct add_req *a)
 	free(a->tops);
 	dirbuild_free(a->wrapper);
 	free(a->roots);
+	free(a->stage);
+	if (a->batch.set)
+		bs_batch_free(&a->n->repo.bs, &a->batch); /* drops what was not committed */
 	free(a->im);
 	free(a->chunk);
 	free(a);
@@ -443,18 +493,13 @@ static void add_free(struct add_req *a)
  * was pinned (committed blocks stay, unpinned, for GC). */
 static void add_gone(void *ctx)
 {
-	struct add_req *a = ctx;
-	blockstore_abort(&a->n->repo.bs);
-	add_free(a);
+	add_free(ctx); /* its batch with it */
 }
 
 /* A step failed: answer once, and read no more of the body. */
 static int add_failed(struct add_req *a, const char *perr)
 {
-	if (a->fail == KUBO_FAIL_NONE)
-		kubo_fail(a->req, KUBO_FAIL_INPUT, 0, perr);
-	else
-		kubo_fail(a->req, a->fail, a->io_errno, a->err);
+	kubo_fail_body(a->req, a->fail, a->io_errno, a->err, perr);
 	add_free(a);
 	return -1;
 }
@@ -547,7 +592,8 @@ void kubo_add(struct http_req *req, node *n, struct evkeyvalq *q)
 	a->lines = json_array();
 	if (a->wrap)
 		a->wrapper = dirbuild_new("");
-	if (!a->im || !a->chunk || !a->lines || (a->wrap && !a->wrapper)) {
+	if (!a->im || !a->chunk || !a->lines || (a->wrap && !a->wrapper) ||
+	    bs_batch_init(&a->batch) != 0) {
 		http_reply_rpc_error(req, 500, "out of memory");
 		goto fail;
 	}

@@ -128,10 +128,7 @@ void kubo_block_put(struct http_req *req, node *n, struct evkeyvalq *q)
 	}
 	const char *ct = evhttp_find_header(http_req_in(req), "Content-Type");
 	if (multipart_each(http_req_body(req), ct, put_part, &b, err) != 0) {
-		if (b.fail == KUBO_FAIL_NONE)
-			kubo_fail(req, KUBO_FAIL_INPUT, 0, err);
-		else
-			kubo_fail(req, b.fail, b.io_errno, b.err);
+		kubo_fail_body(req, b.fail, b.io_errno, b.err, err);
 		return;
 	}
 	if (!b.done) {

@@ -115,10 +115,7 @@ static int import_failed(struct dag_import *d, const char *perr)
 		d->io_errno = d->ci.io_errno;
 		snprintf(d->err, sizeof d->err, "%s", d->ci.err);
 	}
-	if (d->fail == KUBO_FAIL_NONE)
-		kubo_fail(d->req, KUBO_FAIL_INPUT, 0, perr);
-	else
-		kubo_fail(d->req, d->fail, d->io_errno, d->err);
+	kubo_fail_body(d->req, d->fail, d->io_errno, d->err, perr);
 	import_free(d);
 	return -1;
 }

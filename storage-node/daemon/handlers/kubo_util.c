@@ -37,8 +37,18 @@ int kubo_add_line(struct evbuffer *b, json_t *j)
 void kubo_fail(struct http_req *req, enum kubo_fail_kind kind, int io_errno, const char *msg)
 {
 	int code = kind == KUBO_FAIL_INPUT ? 400 : kind == KUBO_FAIL_TOO_LARGE ? 413
-	         : kind == KUBO_FAIL_STORAGE ? http_errno_status(io_errno) : 500;
+	         : kind == KUBO_FAIL_STORAGE ? http_errno_status(io_errno)
+	         : kind == KUBO_FAIL_BUSY ? 503 : 500;
 	http_reply_rpc_error(req, code, "%s", msg);
+}
+
+void kubo_fail_body(struct http_req *req, enum kubo_fail_kind kind, int io_errno, const char *msg,
+                    const char *parse_err)
+{
+	if (kind == KUBO_FAIL_NONE)
+		kubo_fail(req, KUBO_FAIL_INPUT, 0, parse_err);
+	else
+		kubo_fail(req, kind, io_errno, msg);
 }
 
 void kubo_reply(struct http_req *req, json_t *j)

@@ -50,11 +50,18 @@ enum kubo_fail_kind {
 	KUBO_FAIL_TOO_LARGE, /* past a limit: 413 */
 	KUBO_FAIL_STORAGE,   /* a write failed: 507 for a full disk, else 500 */
 	KUBO_FAIL_INTERNAL,  /* out of memory, the index: 500 */
+	KUBO_FAIL_BUSY,      /* the node holds too much for requests now: 503 */
 };
 
 /* Answer req for a failure of kind (with io_errno, for KUBO_FAIL_STORAGE)
  * and its message. 5xx answers are logged. */
 void kubo_fail(struct http_req *req, enum kubo_fail_kind kind, int io_errno, const char *msg);
+
+/* Answer req for a multipart body that failed: with the failure a step
+ * recorded (kind, io_errno, msg), or, if none did (kind KUBO_FAIL_NONE),
+ * as bad input with the parser's message parse_err. */
+void kubo_fail_body(struct http_req *req, enum kubo_fail_kind kind, int io_errno, const char *msg,
+                    const char *parse_err);
 
 /* A boolean query flag: 1, 0, or dflt when absent; -1 if malformed. */
 int kubo_flag(struct evkeyvalq *q, const char *name, int dflt);

@@ -15,8 +15,10 @@ struct http_server;
 typedef struct node {
 	repo repo;
 	struct event_base *base;
-	struct evhttp *api, *gateway;
 	metrics metrics;
+	/* threads that hash the leaves of uploads beside the loop (parfor.h);
+	 * NULL: on the loop alone */
+	struct parfor *pool;
 	/* The gateway's address as a multiaddr ending in /p2p/<PeerID>: where
 	 * pinning service clients may fetch from (PinStatus.delegates). */
 	char delegate[256];
