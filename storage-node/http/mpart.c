@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* memmem */
 #include "mpart.h"
 
 #include "cairn/error.h"
@@ -28,29 +29,43 @@ static uint8_t at(const mpart *m, const uint8_t *d, size_t i)
 	return i < m->nhold ? m->hold[i] : d[i - m->nhold];
 }
 
+/* Does the pattern match at k in hold ‖ data: fully (2), up to the end of
+ * what is there (1), or not (0)? */
+static int match_at(const mpart *m, const uint8_t *d, size_t n, size_t k, const char *pat, size_t pl)
+{
+	size_t total = m->nhold + n, i = 0;
+	while (i < pl && k + i < total && at(m, d, k + i) == (uint8_t)pat[i])
+		i++;
+	return i == pl ? 2 : k + i == total ? 1 : 0;
+}
+
 /* Where the pattern (pl bytes) begins in hold ‖ data: the first position
  * with a full match (*full = 1) or a match that runs to the end (*full =
- * 0); nhold + n if neither. Candidates are the pattern's first byte, found
- * with memchr in data; each is compared at most pl bytes, so the cost is
- * linear in n for a fixed boundary. */
+ * 0); nhold + n if neither. The few positions in hold are tried one by
+ * one; in data, memmem finds a full match (glibc's is linear and fast for
+ * a long pattern), and only the last pl - 1 positions, where a match can
+ * run to the end, are tried one by one. */
 static size_t find(const mpart *m, const uint8_t *d, size_t n, const char *pat, size_t pl, int *full)
 {
 	size_t total = m->nhold + n;
-	for (size_t k = 0; k < total; k++) {
-		if (k >= m->nhold) {
-			const uint8_t *q = memchr(d + (k - m->nhold), pat[0], n - (k - m->nhold));
-			if (!q)
-				return total;
-			k = m->nhold + (size_t)(q - d);
-		} else if (m->hold[k] != (uint8_t)pat[0]) {
-			continue;
-		}
-		size_t i = 1;
-		while (i < pl && k + i < total && at(m, d, k + i) == (uint8_t)pat[i])
-			i++;
-		if (i == pl || k + i == total) {
-			*full = i == pl;
+	for (size_t k = 0; k < m->nhold; k++) {
+		int r = match_at(m, d, n, k, pat, pl);
+		if (r) {
+			*full = r == 2;
 			return k;
+		}
+	}
+	const uint8_t *q = n >= pl ? memmem(d, n, pat, pl) : NULL;
+	if (q) {
+		*full = 1;
+		return m->nhold + (size_t)(q - d);
+	}
+	for (size_t j = n >= pl ? n - pl + 1 : 0; j < n; j++) {
+		if (d[j] != (uint8_t)pat[0])
+			continue;
+		if (match_at(m, d, n, m->nhold + j, pat, pl)) { /* runs to the end: not full */
+			*full = 0;
+			return m->nhold + j;
 		}
 	}
 	return total;
