@@ -15,6 +15,7 @@
 #include "gateway.h"
 #include "http_util.h"
 #include "node.h"
+#include "bcache.h"
 #include "parfor.h"
 #include "pinstore.h"
 
@@ -389,6 +390,13 @@ int daemon_run(node *n, const daemon_opts *o)
 	n->bytes_held = &limits.budget;
 	/* uploads hash their leaves on every CPU (none beside the loop on one) */
 	n->pool = parfor_new(parfor_cpus() - 1);
+	/* blocks read are verified once, then served from memory (bcache.h) */
+	json_t *cache_bytes = json_object_get(json_object_get(n->repo.config, "Datastore"),
+	                                      "BlockCacheBytes");
+	uint64_t cache_cap = json_is_integer(cache_bytes) && json_integer_value(cache_bytes) >= 0
+	                     ? (uint64_t)json_integer_value(cache_bytes) : BCACHE_DEFAULT_BYTES;
+	if (cache_cap)
+		n->repo.bs.cache = bcache_new(cache_cap);
 	rc = DAEMON_FAILED;
 	if (!n->base)
 		goto done;
@@ -443,6 +451,8 @@ done:
 		listeners[i].srv = n->servers[i] = NULL;
 	}
 	parfor_free(n->pool);
+	bcache_free(n->repo.bs.cache);
+	n->repo.bs.cache = NULL;
 	replicator_free(n->replicator);
 	pgmirror_free(n->mirror);
 	peers_free(n->peers);

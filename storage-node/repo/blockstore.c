@@ -3,6 +3,7 @@
 
 #include "blockstore.h"
 
+#include "bcache.h"
 #include "mhset.h"
 
 #include "cairn/error.h"
@@ -421,6 +422,17 @@ static int read_block_file(const char *path, uint8_t *format, uint8_t **payload,
 
 int blockstore_get(blockstore *bs, const cairn_cid *cid, uint8_t **data, size_t *len, char *err)
 {
+	if (bs->cache && cid->mh.code != CAIRN_MH_IDENTITY && bcache_get(bs->cache, &cid->mh, data, len))
+		return 0;
+	int rc = blockstore_get_disk(bs, cid, data, len, err);
+	if (rc == 0 && bs->cache && cid->mh.code != CAIRN_MH_IDENTITY)
+		bcache_put(bs->cache, &cid->mh, *data, *len);
+	return rc;
+}
+
+int blockstore_get_disk(blockstore *bs, const cairn_cid *cid, uint8_t **data, size_t *len,
+                        char *err)
+{
 	char path[4400];
 	uint8_t *raw, *out = NULL, format;
 	size_t rlen, olen = 0;
@@ -493,6 +505,8 @@ int blockstore_delete(blockstore *bs, const cairn_multihash *mh, char *err)
 	}
 	bs->removed_blocks++;
 	bs->removed_bytes += size;
+	if (bs->cache)
+		bcache_drop(bs->cache, mh);
 	return 0;
 }
 

@@ -61,6 +61,7 @@ typedef struct blockstore {
 	uint64_t tmp_seq;
 	bs_batch batch;       /* the batch of blockstore_put and _commit */
 	uint64_t npending;    /* blocks put, not yet committed, in every batch */
+	struct bcache *cache; /* verified blocks read through (bcache.h), or NULL */
 	/* files written and removed through this handle, and their sizes on
 	 * disk, so a long-running daemon keeps its totals without rescanning */
 	uint64_t added_blocks, added_bytes, removed_blocks, removed_bytes;
@@ -114,8 +115,14 @@ void blockstore_close(blockstore *bs);
 
 /* Read and verify a block. On 0, *data (malloc'd, caller frees) and *len
  * hold it. BS_NOT_FOUND, BS_CORRUPT (also logged to stderr), or -1 with err
- * set for I/O errors. */
+ * set for I/O errors. With a cache, a block held there is served from it
+ * (it was verified on its way in), and one read from disk is offered to
+ * it. */
 int blockstore_get(blockstore *bs, const cairn_cid *cid, uint8_t **data, size_t *len, char *err);
+
+/* The same from disk, never from the cache (repo verify). */
+int blockstore_get_disk(blockstore *bs, const cairn_cid *cid, uint8_t **data, size_t *len,
+                        char *err);
 
 /* 1 if a file for the block exists (not verified), 0 if not. */
 int blockstore_has(blockstore *bs, const cairn_cid *cid);

@@ -27,7 +27,7 @@ int verify_step(verify_run *v, uint64_t max_bytes, char *err)
 		size_t len;
 		char gerr[CAIRN_ERR_MAX];
 		read += size;
-		int g = blockstore_get(v->it.bs, &cid, &data, &len, gerr);
+		int g = blockstore_get_disk(v->it.bs, &cid, &data, &len, gerr);
 		if (g == 0) {
 			free(data);
 			v->ok++;

@@ -1,6 +1,7 @@
 /* What every listener serves besides its handlers: /healthz and /metrics;
  * and the repo's totals, which /metrics and repo/stat report. */
 #include "node.h"
+#include "bcache.h"
 #include "server.h"
 #include "peers.h"
 #include "pgmirror.h"
@@ -45,6 +46,20 @@ int node_serve_ops(struct http_req *req, node *n)
 		                    "# TYPE cairn_http_request_bytes_held gauge\n"
 		                    "cairn_http_request_bytes_held %llu\n",
 		                    (unsigned long long)(n->bytes_held ? *n->bytes_held : 0));
+		if (n->repo.bs.cache) {
+			bcache_stats cs;
+			bcache_get_stats(n->repo.bs.cache, &cs);
+			evbuffer_add_printf(b,
+			                    "# HELP cairn_block_cache_hits_total Blocks served from the verified block cache.\n"
+			                    "# TYPE cairn_block_cache_hits_total counter\ncairn_block_cache_hits_total %" PRIu64 "\n"
+			                    "# HELP cairn_block_cache_misses_total Blocks read from disk (and verified).\n"
+			                    "# TYPE cairn_block_cache_misses_total counter\ncairn_block_cache_misses_total %" PRIu64 "\n"
+			                    "# HELP cairn_block_cache_evictions_total Blocks evicted from the cache.\n"
+			                    "# TYPE cairn_block_cache_evictions_total counter\ncairn_block_cache_evictions_total %" PRIu64 "\n"
+			                    "# HELP cairn_block_cache_bytes Block bytes held (Datastore.BlockCacheBytes).\n"
+			                    "# TYPE cairn_block_cache_bytes gauge\ncairn_block_cache_bytes %" PRIu64 "\n",
+			                    cs.hits, cs.misses, cs.evictions, cs.bytes);
+		}
 		if (n->peers)
 			peers_metrics(n->peers, b);
 		if (n->replicator)

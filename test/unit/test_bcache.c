@@ -1,0 +1,122 @@
+#include "testutil.h"
+#include "bcache.h"
+
+#include <stdlib.h>
+
+/* Blocks named by a number: the multihash's digest holds it. */
+static cairn_multihash name(unsigned k)
+{
+	cairn_multihash mh = {.code = 0x1e, .len = 32};
+	memset(mh.digest, 0, sizeof mh.digest);
+	memcpy(mh.digest, &k, sizeof k);
+	mh.digest[31] = (uint8_t)(k * 7);
+	return mh;
+}
+
+static uint8_t block[1024];
+
+static void put(bcache *c, unsigned k)
+{
+	cairn_multihash mh = name(k);
+	memset(block, (int)(k & 0xff), sizeof block);
+	bcache_put(c, &mh, block, sizeof block);
+}
+
+/* A read: 1 on a hit (and the bytes are the block's), 0 on a miss. */
+static int hit(bcache *c, unsigned k)
+{
+	cairn_multihash mh = name(k);
+	uint8_t *d;
+	size_t len;
+	if (!bcache_get(c, &mh, &d, &len))
+		return 0;
+	assert_int_equal(len, sizeof block);
+	for (size_t i = 0; i < len; i++)
+		assert_int_equal(d[i], k & 0xff);
+	free(d);
+	return 1;
+}
+
+/* As a reader through the cache does: read, on a miss load and offer. */
+static void read_through(bcache *c, unsigned k)
+{
+	if (!hit(c, k))
+		put(c, k);
+}
+
+static void basics(void **state)
+{
+	(void)state;
+	bcache *c = bcache_new(100 * sizeof block);
+	bcache_stats s;
+	assert_non_null(c);
+	assert_int_equal(hit(c, 1), 0);
+	put(c, 1);
+	assert_int_equal(hit(c, 1), 1); /* the same bytes, checked in hit() */
+	assert_int_equal(hit(c, 2), 0);
+	cairn_multihash one = name(1);
+	bcache_drop(c, &one);
+	assert_int_equal(hit(c, 1), 0);
+	/* never over its size, however much is offered */
+	for (unsigned k = 0; k < 5000; k++) {
+		read_through(c, k % 700);
+		bcache_get_stats(c, &s);
+		assert_true(s.bytes <= s.cap);
+	}
+	assert_true(s.evictions > 0);
+	/* a block over a tenth of the cache is not kept */
+	static uint8_t big[20 * 1024];
+	cairn_multihash b = name(99999);
+	bcache_put(c, &b, big, sizeof big);
+	uint8_t *d;
+	size_t len;
+	assert_int_equal(bcache_get(c, &b, &d, &len), 0);
+	bcache_free(c);
+}
+
+/* Blocks read again and again survive a scan of many read once; an LRU
+ * or a FIFO of this size would have lost every one of them. */
+static void scan_resistance(void **state)
+{
+	(void)state;
+	bcache *c = bcache_new(100 * sizeof block);
+	for (int round = 0; round < 3; round++)
+		for (unsigned k = 0; k < 40; k++)
+			read_through(c, k);
+	for (unsigned k = 1000; k < 11000; k++)
+		read_through(c, k);
+	int kept = 0;
+	for (unsigned k = 0; k < 40; k++)
+		kept += hit(c, k);
+	assert_int_equal(kept, 40);
+	bcache_free(c);
+}
+
+/* A block that left the small FIFO unread and comes back soon (its name
+ * still a ghost) goes to main, where a scan does not reach it. */
+static void ghosts(void **state)
+{
+	(void)state;
+	bcache *c = bcache_new(100 * sizeof block);
+	put(c, 7);
+	for (unsigned k = 100; k < 130; k++) /* 7, the oldest, leaves the small FIFO unread */
+		put(c, k);
+	assert_int_equal(hit(c, 7), 0);
+	put(c, 7); /* back: to main */
+	for (unsigned k = 1000; k < 3000; k++)
+		put(c, k);
+	assert_int_equal(hit(c, 7), 1);
+	/* one that was never back is gone with the scan */
+	assert_int_equal(hit(c, 100), 0);
+	bcache_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(basics),
+		cmocka_unit_test(scan_resistance),
+		cmocka_unit_test(ghosts),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
