@@ -32,7 +32,7 @@ static int visit(struct walk *w, const cairn_cid *cid, int depth)
 
 	if (depth > DAG_MAX_DEPTH)
 		return fail(w, cid, DAG_INVALID);
-	rc = blockstore_get(w->bs, cid, &data, &len, w->err);
+	rc = blockstore_get_scan(w->bs, cid, &data, &len, w->err);
 	if ((rc == BS_NOT_FOUND || rc == BS_CORRUPT) && (w->flags & DAG_SKIP_MISSING)) {
 		if (w->missing)
 			(*w->missing)++;

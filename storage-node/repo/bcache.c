@@ -3,15 +3,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The small FIFO's share of the bytes, as a fraction: 1/10 (the paper's). */
-#define SMALL_SHARE 10
+/* A block larger than this share of the cache is not kept: 1/10. */
+#define LARGE_SHARE 10
 /* A count read again at most this often is remembered (2 bits). */
 #define FREQ_MAX 3
-/* Names kept in the ghost FIFO: as many as the cache holds entries, and
- * at least this many. */
-#define GHOST_MIN 64
+/* Names of blocks read once, remembered: twice as many as the cache holds
+ * blocks, and at least this many (about 100 bytes each). */
+#define NAMES_MIN 4096
 #define BUCKETS_MIN 256
 
+/* Q_SMALL is the paper's small FIFO; here it stays empty (see bcache.h). */
 enum { Q_SMALL, Q_MAIN, Q_GHOST };
 
 struct ent {
@@ -119,32 +120,14 @@ static void grow(bcache *c)
 	free(old);
 }
 
-/* The ghost FIFO holds names only, as many as the cache holds blocks. */
+/* The ghost FIFO holds names only. */
 static void trim_ghosts(bcache *c)
 {
-	size_t keep = c->q[Q_SMALL].n + c->q[Q_MAIN].n;
-	if (keep < GHOST_MIN)
-		keep = GHOST_MIN;
+	size_t keep = 2 * c->q[Q_MAIN].n;
+	if (keep < NAMES_MIN)
+		keep = NAMES_MIN;
 	while (c->q[Q_GHOST].n > keep)
 		destroy(c, c->q[Q_GHOST].tail);
-}
-
-/* The small FIFO's oldest: to main if it was read again, else its bytes
- * go and its name joins the ghosts. */
-static void evict_small(bcache *c)
-{
-	struct ent *t = c->q[Q_SMALL].tail;
-	unlink_ent(c, t);
-	if (t->freq > 0) {
-		t->freq = 0;
-		push(c, Q_MAIN, t);
-		return;
-	}
-	free(t->data);
-	t->data = NULL;
-	c->evictions++;
-	push(c, Q_GHOST, t);
-	trim_ghosts(c);
 }
 
 /* Main's oldest goes if it was not read since it came round last; a read
@@ -164,19 +147,10 @@ static void evict_main(bcache *c)
 	}
 }
 
-/* Over the size, or the small FIFO over its share: blocks read once never
- * hold more than a tenth of the cache, even while it is not full, so
- * memory grows only with blocks read again. */
 static void make_room(bcache *c)
 {
-	while (c->q[Q_SMALL].bytes + c->q[Q_MAIN].bytes > c->cap ||
-	       c->q[Q_SMALL].bytes * SMALL_SHARE > c->cap) {
-		if (c->q[Q_MAIN].n == 0 ||
-		    (c->q[Q_SMALL].n && c->q[Q_SMALL].bytes * SMALL_SHARE > c->cap))
-			evict_small(c);
-		else
-			evict_main(c);
-	}
+	while (c->q[Q_MAIN].bytes > c->cap)
+		evict_main(c);
 }
 
 bcache *bcache_new(uint64_t cap)
@@ -225,38 +199,37 @@ int bcache_get(bcache *c, const cairn_multihash *mh, uint8_t **data, size_t *len
 
 void bcache_put(bcache *c, const cairn_multihash *mh, const uint8_t *data, size_t len)
 {
-	if ((uint64_t)len * SMALL_SHARE > c->cap)
+	if ((uint64_t)len * LARGE_SHARE > c->cap)
 		return;
 	struct ent **pp = slot(c, mh), *e = *pp;
 	if (e && e->data)
 		return; /* held already */
+	if (!e) {
+		/* read once: only its name is kept, no copy is made */
+		if (!(e = calloc(1, sizeof *e)))
+			return;
+		e->mh = *mh;
+		*pp = e;
+		c->count++;
+		push(c, Q_GHOST, e);
+		if (c->count > c->nbuckets)
+			grow(c);
+		trim_ghosts(c);
+		return;
+	}
+	/* read again while its name is remembered: its bytes are kept */
 	uint8_t *copy = malloc(len + 1);
 	if (!copy)
 		return;
 	memcpy(copy, data, len);
-	if (e) {
-		/* back soon after it left the small FIFO: straight to main */
-		unlink_ent(c, e);
-		e->data = copy;
-		e->len = len;
-		e->freq = 0;
-		push(c, Q_MAIN, e);
-	} else {
-		if (!(e = calloc(1, sizeof *e))) {
-			free(copy);
-			return;
-		}
-		e->mh = *mh;
-		e->data = copy;
-		e->len = len;
-		*pp = e;
-		c->count++;
-		push(c, Q_SMALL, e);
-		if (c->count > c->nbuckets)
-			grow(c);
-	}
+	unlink_ent(c, e);
+	e->data = copy;
+	e->len = len;
+	e->freq = 0;
+	push(c, Q_MAIN, e);
 	c->inserts++;
 	make_room(c);
+	trim_ghosts(c);
 }
 
 void bcache_drop(bcache *c, const cairn_multihash *mh)

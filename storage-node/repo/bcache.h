@@ -1,21 +1,23 @@
 /*
  * A bounded memory cache of verified blocks, keyed by multihash, that the
- * blockstore reads through (blockstore_set_cache). A block enters it only
+ * blockstore reads through (blockstore.cache). A block enters it only
  * after it was read from disk and re-hashed against its name, so a hit is
  * served without re-hashing: the rule ZFS keeps for its ARC (verify on the
  * way in). Removing a block from the store removes it here.
  *
- * Eviction is S3-FIFO (Yang et al., "FIFO queues are all you need for
- * cache eviction", SOSP 2023): a small FIFO (a tenth of the bytes, at all
- * times: memory grows only with blocks read again) takes new blocks; one
- * read again before it leaves moves to the main FIFO, the others leave and
- * only their names are kept a while (the ghost FIFO), so that a block
- * coming back soon goes straight to main. Main evicts like CLOCK with a
- * 2-bit count. A scan (a large file read once, a crawler)
- * passes through the small FIFO and never displaces the blocks that are
- * read again and again; a hit costs a counter increment, no list moves.
- * Why not CLOCK-Pro or W-TinyLFU: comparable miss ratios on the published
- * traces, with a fraction of the state and code.
+ * Eviction follows S3-FIFO (Yang et al., "FIFO queues are all you need
+ * for cache eviction", SOSP 2023) with its small FIFO reduced to names: a
+ * block read for the first time is not copied, only its name is kept in
+ * a FIFO of names (the paper's ghost queue, twice as many names as the
+ * cache holds blocks); a block read again while its name is there is kept
+ * in the main FIFO, which evicts like CLOCK with a 2-bit count. So a scan
+ * (a large file streamed once, a crawler, a DAG walk) costs a name per
+ * block and never displaces the blocks read again and again, and memory
+ * grows only with blocks read twice. Keeping the paper's small FIFO of
+ * data would copy every block streamed once (a tenth of a large GET's
+ * time) to serve the few read again within moments. A hit costs a counter
+ * increment, no list moves. Why not CLOCK-Pro or W-TinyLFU: comparable
+ * miss ratios on the published traces, with a fraction of the state.
  *
  * Not thread-safe: one loop uses it.
  */
@@ -48,8 +50,10 @@ void bcache_free(bcache *c);
  * length in *len; 0 if it is not cached (or no memory for the copy). */
 int bcache_get(bcache *c, const cairn_multihash *mh, uint8_t **data, size_t *len);
 
-/* Offer a block that was just verified against mh (copied; data stays the
- * caller's). A block larger than a tenth of the cache is not kept. */
+/* Offer a block that was just verified against mh: the first time, its
+ * name is remembered; offered again while it is, it is kept (copied; data
+ * stays the caller's). A block larger than a tenth of the cache is not
+ * kept. */
 void bcache_put(bcache *c, const cairn_multihash *mh, const uint8_t *data, size_t len);
 
 /* Forget mh (the block was removed from the store). */

@@ -430,6 +430,14 @@ int blockstore_get(blockstore *bs, const cairn_cid *cid, uint8_t **data, size_t 
 	return rc;
 }
 
+int blockstore_get_scan(blockstore *bs, const cairn_cid *cid, uint8_t **data, size_t *len,
+                        char *err)
+{
+	if (bs->cache && cid->mh.code != CAIRN_MH_IDENTITY && bcache_get(bs->cache, &cid->mh, data, len))
+		return 0;
+	return blockstore_get_disk(bs, cid, data, len, err);
+}
+
 int blockstore_get_disk(blockstore *bs, const cairn_cid *cid, uint8_t **data, size_t *len,
                         char *err)
 {

@@ -120,6 +120,12 @@ void blockstore_close(blockstore *bs);
  * it. */
 int blockstore_get(blockstore *bs, const cairn_cid *cid, uint8_t **data, size_t *len, char *err);
 
+/* The same for a walk over a whole DAG (pins, GC, completeness): served
+ * from the cache on a hit, but a read that does not count as one a client
+ * made, so it never makes a block be kept. */
+int blockstore_get_scan(blockstore *bs, const cairn_cid *cid, uint8_t **data, size_t *len,
+                        char *err);
+
 /* The same from disk, never from the cache (repo verify). */
 int blockstore_get_disk(blockstore *bs, const cairn_cid *cid, uint8_t **data, size_t *len,
                         char *err);
