@@ -138,7 +138,7 @@ int daemon_split_addr(const char *s, char *host, size_t cap, unsigned short *por
 	return 0;
 }
 
-static int listen_on(node *n, struct listener *l, const char *addr, uint64_t body_max)
+static int listen_on(node *n, struct listener *l, const char *addr)
 {
 	char host[256];
 	unsigned short port;
@@ -155,10 +155,10 @@ static int listen_on(node *n, struct listener *l, const char *addr, uint64_t bod
 		.on_done = on_done,
 		.arg = l,
 	};
-	so.lim.max_body = body_max;
-	if (l->id == LISTENER_GATEWAY)
-		so.lim.max_upload = 0; /* its bodies are all collected, under body_max */
-	l->n = n;
+	if (l->id == LISTENER_GATEWAY) { /* its bodies are small and all collected */
+		so.lim.max_body = GATEWAY_BODY_MAX;
+		so.lim.max_upload = 0;
+	}
 	l->srv = http_server_new(n->base, host, port, &so);
 	n->servers[l->id] = l->srv;
 	if (!l->srv) {
@@ -400,10 +400,8 @@ int daemon_run(node *n, const daemon_opts *o)
 	rc = DAEMON_FAILED;
 	if (!n->base)
 		goto done;
-	if ((rc = listen_on(n, &listeners[LISTENER_API], api_addr ? api_addr : REPO_DEFAULT_API,
-	                    limits.http.max_body)) != 0 ||
-	    (rc = listen_on(n, &listeners[LISTENER_GATEWAY], gw_addr ? gw_addr : REPO_DEFAULT_GATEWAY,
-	                    GATEWAY_BODY_MAX)) != 0)
+	if ((rc = listen_on(n, &listeners[LISTENER_API], api_addr ? api_addr : REPO_DEFAULT_API)) != 0 ||
+	    (rc = listen_on(n, &listeners[LISTENER_GATEWAY], gw_addr ? gw_addr : REPO_DEFAULT_GATEWAY)) != 0)
 		goto done;
 	if (n->api_public) {
 		char aerr[CAIRN_ERR_MAX];

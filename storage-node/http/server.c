@@ -31,8 +31,8 @@
 /* Bytes moved per read(2) and write(2): libevent's default of 16 KiB
  * costs a system call per 16 KiB of a large body. */
 #define IO_SINGLE_MAX (1024 * 1024)
-/* A status line and the fields a reply adds to the handler's. */
-#define HEAD_EXTRA 256
+/* A string literal into an evbuffer, without printf. */
+#define ADD_LITERAL(buf, lit) evbuffer_add((buf), (lit), sizeof(lit) - 1)
 
 struct http_conn;
 
@@ -81,7 +81,6 @@ struct http_conn {
 	int closing;                 /* close once the output is written */
 	int lingering;               /* shut for writing; dropping input */
 	int eof;                     /* the client will send nothing more */
-	int dead;                    /* freed (conn_free is running) */
 	int doomed;                  /* to be freed from the loop */
 	size_t lingered;
 	double linger_start;
@@ -289,7 +288,7 @@ void http_req_on_close(struct http_req *r, void (*fn)(void *arg), void *arg)
 
 static void conn_kick(struct http_conn *c)
 {
-	if (!c->dead && !c->doomed)
+	if (!c->doomed)
 		event_active(c->kick, EV_TIMEOUT, 0);
 }
 
@@ -303,6 +302,30 @@ static void listener_update(struct http_server *s)
 		evconnlistener_enable(s->lev);
 }
 
+/* Let the handler go: its close hook runs, once. */
+static void run_close_hook(struct http_req *r)
+{
+	void (*fn)(void *) = r->close_fn;
+	r->close_fn = NULL;
+	if (fn)
+		fn(r->close_arg);
+}
+
+/* The request ends without (the rest of) its reply: accounted for if a
+ * reply was started, and freed from the loop. */
+static void req_abandon(struct http_req *r)
+{
+	struct http_server *s = r->srv;
+	r->done = 1;
+	r->close_fn = NULL;
+	r->written = NULL;
+	if (r->wev)
+		event_del(r->wev);
+	if (r->status && s->o.on_done)
+		s->o.on_done(r, s->o.arg);
+	req_bury(r);
+}
+
 /* The client is gone, or we end the connection: its request's close hook
  * runs (a request without one waits, detached, for its handler's reply). */
 static void conn_free(struct http_conn *c)
@@ -310,23 +333,15 @@ static void conn_free(struct http_conn *c)
 	struct http_server *s = c->srv;
 	struct http_req *r = c->req;
 	c->req = NULL;
-	c->dead = 1;
-	if (r) {
+	if (r)
 		r->conn = NULL;
-		if (r->done) {
-			/* buried already */
-		} else if (!r->handed) {
+	if (r && !r->done) {
+		if (!r->handed) {
 			/* still arriving, its handler not run: nobody else knows it */
-			r->done = 1;
-			req_bury(r);
+			req_abandon(r);
 		} else if (r->close_fn) {
-			void (*fn)(void *) = r->close_fn;
-			r->close_fn = NULL;
-			fn(r->close_arg);
-			r->done = 1;
-			if (r->status && s->o.on_done)
-				s->o.on_done(r, s->o.arg);
-			req_bury(r);
+			run_close_hook(r);
+			req_abandon(r);
 		}
 	}
 	if (c->prev)
@@ -359,7 +374,7 @@ static void on_doomed(evutil_socket_t fd, short what, void *arg)
  * may go on using it until it returns. */
 static void conn_doom(struct http_conn *c)
 {
-	if (c->doomed || c->dead)
+	if (c->doomed)
 		return;
 	c->doomed = c->closing = c->eof = 1;
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
@@ -389,6 +404,12 @@ static void conn_finish(struct http_conn *c)
 	evbuffer_drain(bufferevent_get_input(c->bev), (size_t)-1);
 }
 
+/* The client half-closed and everything it sent has been parsed. */
+static int drained_eof(const struct http_conn *c)
+{
+	return c->eof && evbuffer_get_length(bufferevent_get_input(c->bev)) == 0;
+}
+
 /* The current request is answered (its reply queued): the next pipelined
  * request may be read, or the connection ends. */
 static void conn_advance(struct http_conn *c)
@@ -396,8 +417,7 @@ static void conn_advance(struct http_conn *c)
 	struct http_req *r = c->req;
 	if (!r || !r->done || c->in_feed || c->doomed)
 		return;
-	if (!r->received || !r->keep_alive || r->until_close ||
-	    (c->eof && evbuffer_get_length(bufferevent_get_input(c->bev)) == 0))
+	if (!r->received || !r->keep_alive || r->until_close || drained_eof(c))
 		c->closing = 1;
 	c->req = NULL;
 	if (c->closing) {
@@ -451,8 +471,7 @@ static void add_date(struct evbuffer *out)
 static int must_close(const struct http_req *r)
 {
 	const struct http_conn *c = r->conn;
-	if (!r->keep_alive || c->closing ||
-	    (c->eof && evbuffer_get_length(bufferevent_get_input(c->bev)) == 0))
+	if (!r->keep_alive || c->closing || drained_eof(c))
 		return 1;
 	/* a body not read whole (refused at its head, or given up on): the
 	 * rest is not read either */
@@ -485,11 +504,11 @@ static void write_head(struct http_req *r, int code, const char *reason, int64_t
 			r->until_close = c->closing = 1;
 	}
 	if (r->chunked)
-		evbuffer_add_printf(out, "Transfer-Encoding: chunked\r\n");
+		ADD_LITERAL(out, "Transfer-Encoding: chunked\r\n");
 	if (c->closing)
-		evbuffer_add_printf(out, "Connection: close\r\n");
+		ADD_LITERAL(out, "Connection: close\r\n");
 	else if (r->minor == 0)
-		evbuffer_add_printf(out, "Connection: keep-alive\r\n");
+		ADD_LITERAL(out, "Connection: keep-alive\r\n");
 	evbuffer_add(out, "\r\n", 2);
 	c->idle_start = 0;
 }
@@ -580,7 +599,7 @@ void http_reply_end(struct http_req *r)
 	if (r->wev)
 		event_del(r->wev);
 	if (r->conn && r->chunked)
-		evbuffer_add(bufferevent_get_output(r->conn->bev), "0\r\n\r\n", 5);
+		ADD_LITERAL(bufferevent_get_output(r->conn->bev), "0\r\n\r\n");
 	req_complete(r);
 }
 
@@ -589,14 +608,7 @@ void http_req_cut(struct http_req *r)
 	struct http_conn *c = r->conn;
 	if (r->done)
 		return;
-	r->done = 1;
-	r->close_fn = NULL;
-	r->written = NULL;
-	if (r->wev)
-		event_del(r->wev);
-	if (r->status && r->srv->o.on_done)
-		r->srv->o.on_done(r, r->srv->o.arg);
-	req_bury(r);
+	req_abandon(r);
 	if (c) {
 		c->req = NULL;
 		r->conn = NULL;
@@ -609,7 +621,6 @@ void http_req_cut(struct http_req *r)
  * let go through its close hook first. */
 static void refuse(struct http_conn *c, int code, const char *msg)
 {
-	struct http_server *s = c->srv;
 	struct http_req *r = c->req;
 	if (!r && !(r = c->req = req_new(c, NULL))) {
 		conn_doom(c);
@@ -619,11 +630,7 @@ static void refuse(struct http_conn *c, int code, const char *msg)
 		conn_doom(c);
 		return;
 	}
-	if (r->close_fn) {
-		void (*fn)(void *) = r->close_fn;
-		r->close_fn = NULL;
-		fn(r->close_arg);
-	}
+	run_close_hook(r);
 	r->data = NULL;
 	r->end = NULL;
 	c->closing = 1;
@@ -641,7 +648,6 @@ static void refuse(struct http_conn *c, int code, const char *msg)
 	evbuffer_add_printf(b, "\",\"Code\":0,\"Type\":\"error\"}\n");
 	evhttp_clear_headers(&r->out);
 	evhttp_add_header(&r->out, "Content-Type", "application/json");
-	(void)s;
 	http_reply(r, code, NULL, b);
 	evbuffer_free(b);
 }
@@ -689,7 +695,7 @@ static int on_head(void *ctx, const h1_request *h)
 		return H1_PAUSE;
 	}
 	if (h->expect_continue && r->has_body && r->minor >= 1)
-		evbuffer_add(bufferevent_get_output(c->bev), "HTTP/1.1 100 Continue\r\n\r\n", 25);
+		ADD_LITERAL(bufferevent_get_output(c->bev), "HTTP/1.1 100 Continue\r\n\r\n");
 	return H1_GO;
 }
 

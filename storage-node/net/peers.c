@@ -467,7 +467,8 @@ peer_fetch *peers_fetch(peers *p, struct http_req *req, const cairn_cid *root,
 		free(f);
 		return NULL;
 	}
-	if (req && (f->client = req))
+	f->client = req;
+	if (req)
 		http_req_on_close(req, client_gone, f);
 	return f;
 }

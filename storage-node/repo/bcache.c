@@ -12,8 +12,9 @@
 #define NAMES_MIN 4096
 #define BUCKETS_MIN 256
 
-/* Q_SMALL is the paper's small FIFO; here it stays empty (see bcache.h). */
-enum { Q_SMALL, Q_MAIN, Q_GHOST };
+/* The main FIFO (blocks kept) and the ghost FIFO (names of blocks read
+ * once); the paper's small FIFO of data is not kept (bcache.h). */
+enum { Q_MAIN, Q_GHOST, Q_COUNT };
 
 struct ent {
 	cairn_multihash mh;
@@ -34,7 +35,7 @@ struct bcache {
 	uint64_t cap;
 	struct ent **tab;
 	size_t nbuckets, count;    /* entries in the table, ghosts too */
-	struct fifo q[3];
+	struct fifo q[Q_COUNT];
 	uint64_t hits, misses, inserts, evictions;
 };
 
@@ -171,7 +172,7 @@ void bcache_free(bcache *c)
 {
 	if (!c)
 		return;
-	for (int q = 0; q < 3; q++)
+	for (int q = 0; q < Q_COUNT; q++)
 		while (c->q[q].tail)
 			destroy(c, c->q[q].tail);
 	free(c->tab);
@@ -245,7 +246,7 @@ void bcache_get_stats(const bcache *c, bcache_stats *out)
 	out->misses = c->misses;
 	out->inserts = c->inserts;
 	out->evictions = c->evictions;
-	out->bytes = c->q[Q_SMALL].bytes + c->q[Q_MAIN].bytes;
-	out->entries = c->q[Q_SMALL].n + c->q[Q_MAIN].n;
+	out->bytes = c->q[Q_MAIN].bytes;
+	out->entries = c->q[Q_MAIN].n;
 	out->cap = c->cap;
 }

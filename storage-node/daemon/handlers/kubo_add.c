@@ -287,9 +287,7 @@ static int part_data(void *ctx, const uint8_t *data, size_t n)
 	struct add_req *a = ctx;
 	a->part_bytes += n;
 	if (a->kind == ADD_SYMLINK) {
-		if (a->tlen + n > ADD_SYMLINK_MAX) {
-			a->tlen = 0; /* too long: refused at its end */
-			a->kind = ADD_NONE;
+		if (a->tlen + n > ADD_SYMLINK_MAX) { /* the add fails here */
 			a->fail = KUBO_FAIL_INPUT;
 			snprintf(a->err, sizeof a->err, "symlink '%.200s': target missing or too long",
 			         a->name);

@@ -12,8 +12,8 @@
 #define STREAM_BATCH (2 * 1024 * 1024)
 
 struct stream {
-	struct http_req *req;
-	int gone;               /* the client left: req is no more */
+	struct http_req *req;   /* its close hook frees the stream; a reply or a cut
+	                         * (each before or right after stream_free) removes it */
 	stream_source *src;
 	int code, rpc;
 	struct evbuffer *whole; /* a short body, built before the status goes out */
@@ -30,8 +30,6 @@ static void stream_free(struct stream *s)
 		s->orphaned = 1;
 		return;
 	}
-	if (!s->gone)
-		http_req_on_close(s->req, NULL, NULL);
 	s->src->close(s->src);
 	if (s->whole)
 		evbuffer_free(s->whole);
@@ -42,9 +40,7 @@ static void stream_free(struct stream *s)
  * free ours. */
 static void on_close(void *arg)
 {
-	struct stream *s = arg;
-	s->gone = 1;
-	stream_free(s);
+	stream_free(arg);
 }
 
 /* An error replaces the body: drop the headers that described it. */
@@ -93,7 +89,6 @@ static void cut(struct stream *s, const cairn_cid *where, const char *why)
 	fprintf(stderr, "cairn daemon: block %s failed mid-stream (%s); closing the connection\n",
 	        text, why);
 	http_req_cut(s->req);
-	s->gone = 1;
 	stream_free(s);
 }
 
