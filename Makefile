@@ -109,7 +109,7 @@ CAIRN     := $(BUILD)/cairn
 NODE_WFLAGS ?= -Wno-format-truncation
 # libpq: the PostgreSQL mirror (net/pgmirror.c) and cairn audit --pg.
 PQ_CFLAGS := -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
-NODE_LIBS := -lzstd -llmdb -ljansson -levent -lpq -pthread
+NODE_LIBS := -lzstd -llmdb -ljansson -levent -levent_pthreads -lpq -pthread
 define node_layer_rule
 $$(OBJS_$(1)): $$(BUILD)/node/%.o: $$(NODE)/%.c
 	@mkdir -p $$(@D)

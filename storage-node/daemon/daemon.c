@@ -17,6 +17,7 @@
 #include "node.h"
 #include "bcache.h"
 #include "parfor.h"
+#include "loops.h"
 #include "pinstore.h"
 
 #include <arpa/inet.h>
@@ -69,13 +70,18 @@ static void daemon_error(const char *fmt, ...)
 }
 
 struct listener {
-	struct http_server *srv;
+	struct http_server *srv;     /* on loop 0 */
 	const char *name;
 	node *n;
 	enum listener_id id;
+	struct http_group *group;    /* its servers on every loop, or NULL: loop 0 only */
+	char host[256];
+	unsigned short port;         /* as bound (a port 0 asked for is known once bound) */
 };
 
 static struct listener listeners[LISTENER_COUNT];
+/* the loops beyond loop 0 (loops.h) */
+static struct loops *workers;
 
 /* Limits taken from the config at start. */
 static struct {
@@ -138,14 +144,9 @@ int daemon_split_addr(const char *s, char *host, size_t cap, unsigned short *por
 	return 0;
 }
 
-static int listen_on(node *n, struct listener *l, const char *addr)
+/* A server for l on base (loop number loop). */
+static struct http_server *server_for(struct listener *l, struct event_base *base, unsigned loop)
 {
-	char host[256];
-	unsigned short port;
-	if (daemon_split_addr(addr, host, sizeof host, &port) != 0) {
-		daemon_error("invalid %s address '%s' (use HOST:PORT)", l->name, addr);
-		return DAEMON_BAD_CONFIG;
-	}
 	http_server_opts so = {
 		.name = l->id == LISTENER_API ? "api" : "gateway",
 		.lim = limits.http,
@@ -154,29 +155,58 @@ static int listen_on(node *n, struct listener *l, const char *addr)
 		.on_request = on_request,
 		.on_done = on_done,
 		.arg = l,
+		.group = l->group,
+		.loop = loop,
 	};
 	if (l->id == LISTENER_GATEWAY) { /* its bodies are small and all collected */
 		so.lim.max_body = GATEWAY_BODY_MAX;
 		so.lim.max_upload = 0;
 	}
-	l->srv = http_server_new(n->base, host, port, &so);
-	n->servers[l->id] = l->srv;
+	return http_server_new(base, l->host, l->port, &so);
+}
+
+static int listen_on(node *n, struct listener *l, const char *addr)
+{
+	if (daemon_split_addr(addr, l->host, sizeof l->host, &l->port) != 0) {
+		daemon_error("invalid %s address '%s' (use HOST:PORT)", l->name, addr);
+		return DAEMON_BAD_CONFIG;
+	}
+	l->srv = server_for(l, n->base, 0);
 	if (!l->srv) {
 		daemon_error("cannot listen for the %s on %s: %s", l->name, addr, strerror(errno));
 		return DAEMON_FAILED;
 	}
+	n->servers[n->nservers++] = l->srv;
 	struct sockaddr_in sa;
 	socklen_t sl = sizeof sa;
 	char ip[INET_ADDRSTRLEN] = "?";
-	if (getsockname(http_server_fd(l->srv), (struct sockaddr *)&sa, &sl) == 0)
+	if (getsockname(http_server_fd(l->srv), (struct sockaddr *)&sa, &sl) == 0) {
 		inet_ntop(AF_INET, &sa.sin_addr, ip, sizeof ip);
-	printf("%s server listening on http://%s:%u\n", l->name, ip, ntohs(sa.sin_port));
+		l->port = ntohs(sa.sin_port);
+	}
+	printf("%s server listening on http://%s:%u\n", l->name, ip, l->port);
 	if (l->id == LISTENER_API)
 		n->api_public = (ntohl(sa.sin_addr.s_addr) >> 24) != 127;
 	if (l->id == LISTENER_GATEWAY)
-		snprintf(n->delegate, sizeof n->delegate, "/ip4/%s/tcp/%u/http/p2p/%s", ip,
-		         ntohs(sa.sin_port), n->repo.peer_id);
+		snprintf(n->delegate, sizeof n->delegate, "/ip4/%s/tcp/%u/http/p2p/%s", ip, l->port,
+		         n->repo.peer_id);
 	return 0;
+}
+
+/* A worker loop's gateway server (loops.h). */
+static struct http_server *make_worker(struct event_base *base, unsigned loop, void *arg)
+{
+	return server_for(arg, base, loop);
+}
+
+/* Daemon.Threads: event loops, 1 to LOOPS_MAX; by default one per CPU. */
+static unsigned threads_of(const repo *r)
+{
+	json_t *v = json_object_get(json_object_get(r->config, "Daemon"), "Threads");
+	if (json_is_integer(v) && json_integer_value(v) > 0)
+		return json_integer_value(v) < LOOPS_MAX ? (unsigned)json_integer_value(v) : LOOPS_MAX;
+	unsigned cpus = parfor_cpus();
+	return cpus < LOOPS_MAX ? cpus : LOOPS_MAX;
 }
 
 /* Log lines are buffered and flushed a few times a second: one write(2)
@@ -208,11 +238,9 @@ struct trimmer {
 static void on_trim(evutil_socket_t fd, short what, void *arg)
 {
 	struct trimmer *t = arg;
-	uint64_t now = 0;
+	uint64_t now = metrics_requests(&t->n->metrics);
 	(void)fd;
 	(void)what;
-	for (int i = 0; i < LISTENER_COUNT; i++)
-		now += t->n->metrics.count[i];
 	if (now != t->seen) {
 		t->seen = now;
 		t->dirty = 1;
@@ -233,6 +261,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	/* Stop taking connections; let replies in flight finish. */
 	for (int i = 0; i < LISTENER_COUNT; i++)
 		http_server_close_listener(listeners[i].srv);
+	loops_stop(workers, SHUTDOWN_GRACE_SECS);
 	event_base_loopexit(n->base, &grace);
 }
 
@@ -349,28 +378,14 @@ static int start_services(node *n, const daemon_opts *o)
 	return 0;
 }
 
-/* One event loop. epoll's changelist folds the read/write interest
- * changes evhttp makes around every request into one epoll_ctl, or none:
- * they were a tenth of the time spent on small GETs. */
-static struct event_base *new_base(void)
-{
-	struct event_config *ecfg = event_config_new();
-	struct event_base *base;
-	if (ecfg)
-		event_config_set_flag(ecfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
-	base = ecfg ? event_base_new_with_config(ecfg) : event_base_new();
-	if (ecfg)
-		event_config_free(ecfg);
-	return base;
-}
-
 int daemon_run(node *n, const daemon_opts *o)
 {
 	const char *api_addr = o->api_addr, *gw_addr = o->gw_addr;
 	struct event *sigint = NULL, *sigterm = NULL, *flusher = NULL, *trim = NULL;
 	struct trimmer trimmer = {n, 0, 0};
 	char err[CAIRN_ERR_MAX];
-	int rc;
+	unsigned threads = threads_of(&n->repo);
+	int rc = DAEMON_FAILED;
 
 	if (!api_addr)
 		api_addr = repo_config_str(&n->repo, "Addresses", "API");
@@ -383,9 +398,16 @@ int daemon_run(node *n, const daemon_opts *o)
 	 * freed buffers are reused instead. */
 	mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
 	mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
-	n->base = new_base();
-	listeners[LISTENER_API] = (struct listener){NULL, "API", n, LISTENER_API};
-	listeners[LISTENER_GATEWAY] = (struct listener){NULL, "Gateway", n, LISTENER_GATEWAY};
+	if (loops_init() != 0) {
+		daemon_error("no threads: %s", strerror(errno));
+		return DAEMON_FAILED;
+	}
+	n->base = loops_new_base();
+	listeners[LISTENER_API] = (struct listener){.name = "API", .n = n, .id = LISTENER_API};
+	listeners[LISTENER_GATEWAY] = (struct listener){.name = "Gateway", .n = n, .id = LISTENER_GATEWAY};
+	/* the gateway is served on every loop, sharing its address */
+	if (threads > 1 && !(listeners[LISTENER_GATEWAY].group = http_group_new()))
+		goto done;
 	read_limits(&n->repo);
 	n->bytes_held = &limits.budget;
 	/* uploads hash their leaves on every CPU (none beside the loop on one) */
@@ -435,19 +457,42 @@ int daemon_run(node *n, const daemon_opts *o)
 		fprintf(stderr, "cairn daemon: counting blocks: %s\n", err);
 	if ((rc = start_services(n, o)) != 0)
 		goto done;
+	/* Loops beyond loop 0 serve the gateway, which then reads blocks only.
+	 * With peers it would fetch from them, and their client (evhttp today)
+	 * lives on loop 0: the gateway stays there too. */
+	if (threads > 1 && n->peers) {
+		printf("gateway on loop 0 only: peers and routers are reached from there\n");
+		threads = 1;
+	}
+	if (!(workers = loops_start(n->base, threads, make_worker, &listeners[LISTENER_GATEWAY]))) {
+		daemon_error("cannot start %u event loops: %s", threads, strerror(errno));
+		rc = DAEMON_FAILED;
+		goto done;
+	}
+	n->call_main = loops_call_main;
+	n->nservers += loops_servers(workers, n->servers + n->nservers, NODE_SERVERS_MAX - n->nservers);
+	printf("event loops: %u (Daemon.Threads)\n", threads);
 	printf("peer identity: %s\nrepo: %s\nDaemon is ready\n", n->repo.peer_id, n->repo.path);
 	fflush(stdout);
 	rc = event_base_dispatch(n->base) < 0 ? DAEMON_FAILED : 0;
 	fprintf(stderr, "cairn daemon: stopped\n");
 done:
+	/* the workers first: they may wait on loop 0, which answers no more */
+	loops_main_stopped();
+	loops_stop(workers, 0);
+	loops_free(workers);
+	workers = NULL;
 	/* cached blocks reach the disk before another process may pin them */
 	if (n->repo.bs.root[0] && blockstore_sync(&n->repo.bs, err) != 0)
 		fprintf(stderr, "cairn daemon: %s\n", err);
 	/* connections first: their close hooks may reach the services */
 	for (int i = 0; i < LISTENER_COUNT; i++) {
 		http_server_free(listeners[i].srv);
-		listeners[i].srv = n->servers[i] = NULL;
+		http_group_free(listeners[i].group);
+		listeners[i].srv = NULL;
+		listeners[i].group = NULL;
 	}
+	n->nservers = 0;
 	parfor_free(n->pool);
 	bcache_free(n->repo.bs.cache);
 	n->repo.bs.cache = NULL;

@@ -8,6 +8,8 @@ const char *metrics_server_name(enum listener_id server)
 {
 	return server < METRICS_SERVERS ? server_names[server] : "?";
 }
+#define ADD(counter, v) __atomic_fetch_add(&(counter), (v), __ATOMIC_RELAXED)
+
 static const double bounds[METRICS_BUCKETS - 1] = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                                    1, 5, 30};
 
@@ -16,16 +18,34 @@ void metrics_observe(metrics *m, enum listener_id server, int code, uint64_t byt
 	if ((unsigned)server >= METRICS_SERVERS)
 		return;
 	if (code >= 0 && code < METRICS_CODES)
-		m->requests[server][code]++;
+		ADD(m->requests[server][code], 1);
 	if (code >= 500)
-		m->errors[server]++;
-	m->bytes[server] += bytes;
+		ADD(m->errors[server], 1);
+	ADD(m->bytes[server], bytes);
 	int b = 0;
 	while (b < METRICS_BUCKETS - 1 && seconds > bounds[b])
 		b++;
-	m->hist[server][b]++;
-	m->seconds[server] += seconds;
-	m->count[server]++;
+	ADD(m->hist[server][b], 1);
+	ADD(m->usec[server], seconds > 0 ? (uint64_t)(seconds * 1e6 + 0.5) : 0);
+	ADD(m->count[server], 1);
+}
+
+void metrics_snapshot(const metrics *m, metrics *out)
+{
+	const uint64_t *src = (const uint64_t *)m;
+	uint64_t *dst = (uint64_t *)out;
+	/* the struct is nothing but uint64_t counters */
+	_Static_assert(sizeof(metrics) % sizeof(uint64_t) == 0, "metrics: counters only");
+	for (size_t i = 0; i < sizeof(metrics) / sizeof(uint64_t); i++)
+		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+}
+
+uint64_t metrics_requests(const metrics *m)
+{
+	uint64_t n = 0;
+	for (int s = 0; s < METRICS_SERVERS; s++)
+		n += __atomic_load_n(&m->count[s], __ATOMIC_RELAXED);
+	return n;
 }
 
 void metrics_render(const metrics *m, uint64_t pins, struct evbuffer *out)
@@ -62,7 +82,7 @@ void metrics_render(const metrics *m, uint64_t pins, struct evbuffer *out)
 		}
 		evbuffer_add_printf(out, "cairn_http_request_duration_seconds_sum{server=\"%s\"} %.6f\n"
 		                         "cairn_http_request_duration_seconds_count{server=\"%s\"} %" PRIu64 "\n",
-		                    server_names[s], m->seconds[s], server_names[s], m->count[s]);
+		                    server_names[s], (double)m->usec[s] / 1e6, server_names[s], m->count[s]);
 	}
 	evbuffer_add_printf(out, "# HELP cairn_blocks Blocks in the blockstore.\n# TYPE cairn_blocks gauge\n"
 	                         "cairn_blocks %" PRIu64 "\n"

@@ -19,17 +19,27 @@ enum listener_id { LISTENER_API, LISTENER_GATEWAY, LISTENER_COUNT };
 #define METRICS_CODES 600
 #define METRICS_BUCKETS 11
 
+/* Every event loop counts into the same struct: metrics_observe adds with
+ * relaxed atomics (a request costs tens of microseconds; one uncontended
+ * locked add is nothing beside it), and readers take a metrics_snapshot. */
 typedef struct metrics {
 	uint64_t requests[METRICS_SERVERS][METRICS_CODES];
 	uint64_t bytes[METRICS_SERVERS];
 	uint64_t errors[METRICS_SERVERS];
 	uint64_t hist[METRICS_SERVERS][METRICS_BUCKETS]; /* cumulative at render time */
-	double seconds[METRICS_SERVERS];
+	uint64_t usec[METRICS_SERVERS];                   /* durations summed */
 	uint64_t count[METRICS_SERVERS];
 	uint64_t blocks, repo_bytes; /* as counted at start */
 } metrics;
 
+/* Count one request; safe from any thread. */
 void metrics_observe(metrics *m, enum listener_id server, int code, uint64_t bytes, double seconds);
+
+/* A copy of m taken while other threads may be counting into it. */
+void metrics_snapshot(const metrics *m, metrics *out);
+
+/* Requests counted so far, all listeners (safe from any thread). */
+uint64_t metrics_requests(const metrics *m);
 
 /* "api" or "gateway": the server label of a listener. */
 const char *metrics_server_name(enum listener_id server);

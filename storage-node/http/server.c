@@ -11,12 +11,15 @@
 #include <event2/keyvalq_struct.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
+#include <stddef.h>
 
 /* How often deadlines are checked. */
 #define SWEEP_MS 500
@@ -31,6 +34,11 @@
 /* Bytes moved per read(2) and write(2): libevent's default of 16 KiB
  * costs a system call per 16 KiB of a large body. */
 #define IO_SINGLE_MAX (1024 * 1024)
+/* The shared budget and the counters /metrics reads are touched from
+ * every loop (and read from the one that renders /metrics): relaxed
+ * atomics, since nothing else is ordered by them. */
+#define ATOMIC_ADD(x, v) __atomic_add_fetch(&(x), (v), __ATOMIC_RELAXED)
+#define ATOMIC_GET(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 /* A string literal into an evbuffer, without printf. */
 #define ADD_LITERAL(buf, lit) evbuffer_add((buf), (lit), sizeof(lit) - 1)
 
@@ -92,6 +100,14 @@ struct http_conn {
 	uint64_t send_mark;
 };
 
+struct http_group {
+	pthread_mutex_t lock;        /* members, open, full, listeners' states */
+	struct http_server *members[HTTP_GROUP_MAX];
+	size_t n;
+	uint64_t open;               /* connections open on every member */
+	int full;                    /* open reached the cap: nobody accepts */
+};
+
 struct http_server {
 	struct event_base *base;
 	http_server_opts o;
@@ -100,9 +116,12 @@ struct http_server {
 	struct event *sweep, *unpause, *reap;
 	struct http_conn *conns;
 	struct http_req *graves;
-	unsigned open;
-	int paused_full, paused_fd;
+	struct http_group *g;        /* o.group, or own */
+	struct http_group *own;      /* a lone server's group */
+	uint64_t open;               /* connections here */
+	int paused_fd;               /* accept() ran out of descriptors (under g->lock) */
 	uint64_t closed_timeout, closed_budget, closed_slow_read, accept_errors;
+	uint64_t answered;           /* requests whose reply is done */
 };
 
 static double now_s(void)
@@ -216,7 +235,7 @@ static struct http_req *req_new(struct http_conn *c, const h1_request *h)
 
 static void req_free(struct http_req *r)
 {
-	*r->srv->o.budget -= r->held;
+	ATOMIC_ADD(*r->srv->o.budget, -r->held);
 	if (r->wev)
 		event_free(r->wev);
 	evhttp_clear_headers(&r->in);
@@ -274,8 +293,7 @@ int http_req_hold(struct http_req *r, int64_t delta)
 	if (delta < 0 && (uint64_t)-delta > r->held)
 		delta = -(int64_t)r->held;
 	r->held = (uint64_t)((int64_t)r->held + delta);
-	*budget = (uint64_t)((int64_t)*budget + delta);
-	return *budget > r->srv->o.lim.max_buffered ? -1 : 0;
+	return ATOMIC_ADD(*budget, (uint64_t)delta) > r->srv->o.lim.max_buffered ? -1 : 0;
 }
 
 void http_req_on_close(struct http_req *r, void (*fn)(void *arg), void *arg)
@@ -292,14 +310,41 @@ static void conn_kick(struct http_conn *c)
 		event_active(c->kick, EV_TIMEOUT, 0);
 }
 
+/* Accept or not, as the group and this listener allow (under g->lock:
+ * members on other loops change it too; a listener made LEV_OPT_THREADSAFE
+ * may be enabled from any thread). */
 static void listener_update(struct http_server *s)
 {
 	if (!s->lev)
 		return; /* closed at shutdown */
-	if (s->paused_full || s->paused_fd)
+	if (s->g->full || s->paused_fd)
 		evconnlistener_disable(s->lev);
 	else
 		evconnlistener_enable(s->lev);
+}
+
+static void group_update(struct http_group *g)
+{
+	for (size_t i = 0; i < g->n; i++)
+		listener_update(g->members[i]);
+}
+
+/* A connection opened (+1) or closed (-1) on s. */
+static void count_conn(struct http_server *s, int delta)
+{
+	struct http_group *g = s->g;
+	unsigned cap = s->o.lim.max_connections;
+	ATOMIC_ADD(s->open, (uint64_t)(int64_t)delta);
+	pthread_mutex_lock(&g->lock);
+	g->open += (uint64_t)(int64_t)delta;
+	if (!g->full && g->open >= cap) {
+		g->full = 1;
+		group_update(g);
+	} else if (g->full && g->open < cap) {
+		g->full = 0;
+		group_update(g);
+	}
+	pthread_mutex_unlock(&g->lock);
 }
 
 /* Let the handler go: its close hook runs, once. */
@@ -354,11 +399,7 @@ static void conn_free(struct http_conn *c)
 	event_free(c->kick);
 	free(c->head);
 	free(c);
-	s->open--;
-	if (s->paused_full && s->open < s->o.lim.max_connections) {
-		s->paused_full = 0;
-		listener_update(s);
-	}
+	count_conn(s, -1);
 }
 
 static void feed(struct http_conn *c);
@@ -441,8 +482,9 @@ static void req_complete(struct http_req *r)
 	r->done = 1;
 	r->close_fn = NULL;
 	/* what its body held is free for others now, not a loop turn later */
-	*s->o.budget -= r->held;
+	ATOMIC_ADD(*s->o.budget, -r->held);
 	r->held = 0;
+	ATOMIC_ADD(s->answered, 1);
 	if (s->o.on_done)
 		s->o.on_done(r, s->o.arg);
 	req_bury(r);
@@ -726,9 +768,8 @@ static int on_body(void *ctx, const uint8_t *p, size_t n)
 		return -1;
 	}
 	r->held += n;
-	*s->o.budget += n;
-	if (*s->o.budget > s->o.lim.max_buffered) {
-		s->closed_budget++;
+	if (ATOMIC_ADD(*s->o.budget, n) > s->o.lim.max_buffered) {
+		ATOMIC_ADD(s->closed_budget, 1);
 		fprintf(stderr, "cairn daemon: %s: request data held by all connections over "
 		        "Limits.MaxBufferedBytes (%llu): closing one\n", s->name,
 		        (unsigned long long)s->o.lim.max_buffered);
@@ -870,11 +911,16 @@ static void on_output(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
                       int socklen, void *arg)
 {
-	struct http_server *s = arg;
-	struct http_conn *c = calloc(1, sizeof *c);
 	(void)lev;
 	(void)sa;
 	(void)socklen;
+	http_server_adopt(arg, fd);
+}
+
+void http_server_adopt(struct http_server *s, evutil_socket_t fd)
+{
+	struct http_conn *c = calloc(1, sizeof *c);
+	evutil_make_socket_nonblocking(fd);
 	if (c)
 		c->head = malloc(s->o.lim.max_head);
 	if (c && c->head)
@@ -892,7 +938,7 @@ static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 		return;
 	}
 	int one = 1;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); /* (fails harmlessly off TCP) */
 	c->srv = s;
 	h1_limits hl = {s->o.lim.max_url,
 	                s->o.lim.max_fields < H1_FIELDS_MAX ? s->o.lim.max_fields : H1_FIELDS_MAX};
@@ -908,10 +954,7 @@ static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 	if (s->conns)
 		s->conns->prev = c;
 	s->conns = c;
-	if (++s->open >= s->o.lim.max_connections && !s->paused_full) {
-		s->paused_full = 1;
-		listener_update(s);
-	}
+	count_conn(s, 1);
 }
 
 /* ---- limits over time ---- */
@@ -940,7 +983,7 @@ static void slow_reader(struct http_server *s, struct http_conn *c, double now)
 		evutil_socket_t fd = bufferevent_getfd(c->bev);
 		if (fd >= 0)
 			setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-		s->closed_slow_read++;
+		ATOMIC_ADD(s->closed_slow_read, 1);
 		conn_free(c);
 		return;
 	}
@@ -976,7 +1019,7 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 		double deadline = c->recv_start + s->o.lim.request_timeout +
 		                  (double)c->recv_bytes / s->o.lim.min_rate;
 		if (now > deadline) {
-			s->closed_timeout++;
+			ATOMIC_ADD(s->closed_timeout, 1);
 			refuse(c, 408, "request not received in time: send at least "
 			       "Limits.MinRequestRate bytes a second");
 		}
@@ -988,8 +1031,10 @@ static void on_unpause(evutil_socket_t fd, short what, void *arg)
 	struct http_server *s = arg;
 	(void)fd;
 	(void)what;
+	pthread_mutex_lock(&s->g->lock);
 	s->paused_fd = 0;
 	listener_update(s);
+	pthread_mutex_unlock(&s->g->lock);
 }
 
 static void on_accept_error(struct evconnlistener *lev, void *arg)
@@ -998,15 +1043,83 @@ static void on_accept_error(struct evconnlistener *lev, void *arg)
 	int e = EVUTIL_SOCKET_ERROR();
 	struct timeval tv = {FD_PAUSE_MS / 1000, (FD_PAUSE_MS % 1000) * 1000};
 	(void)lev;
-	s->accept_errors++;
+	ATOMIC_ADD(s->accept_errors, 1);
 	/* Out of descriptors (or memory): the pending connection stays in the
 	 * backlog and the listener would fire again at once. Pause instead. */
+	pthread_mutex_lock(&s->g->lock);
 	if (!s->paused_fd)
 		fprintf(stderr, "cairn daemon: %s: accept: %s; pausing for %d ms\n", s->name,
 		        strerror(e), FD_PAUSE_MS);
 	s->paused_fd = 1;
 	listener_update(s);
+	pthread_mutex_unlock(&s->g->lock);
 	event_add(s->unpause, &tv);
+}
+
+/* Can sa be bound without SO_REUSEPORT? With it, a bind succeeds beside
+ * any socket of the same user that set it too: another daemon on the same
+ * port would silently get half of the connections. So the first of a
+ * group binds once without it, to be refused (EADDRINUSE) as an ordinary
+ * listener would be, and lets go at once. */
+static int port_free(const struct sockaddr_in *sa)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1, ok, e;
+	if (fd < 0)
+		return 0;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one); /* TIME_WAIT is no owner */
+	ok = bind(fd, (const struct sockaddr *)sa, sizeof *sa) == 0;
+	e = errno;
+	close(fd);
+	errno = e;
+	return ok;
+}
+
+struct http_group *http_group_new(void)
+{
+	struct http_group *g = calloc(1, sizeof *g);
+	if (g)
+		pthread_mutex_init(&g->lock, NULL);
+	return g;
+}
+
+void http_group_free(struct http_group *g)
+{
+	if (!g)
+		return;
+	pthread_mutex_destroy(&g->lock);
+	free(g);
+}
+
+/* Bind s's listener (under g->lock): alone, or into its group. */
+static int bind_listener(struct http_server *s, struct sockaddr_in *sa)
+{
+	struct http_group *g = s->g;
+	unsigned flags = LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC;
+	if (g->n == HTTP_GROUP_MAX) {
+		errno = EMFILE;
+		return -1;
+	}
+	if (!s->own) {
+		/* other loops may pause and resume it */
+		flags |= LEV_OPT_REUSEABLE_PORT | LEV_OPT_THREADSAFE;
+		if (g->n > 0) {
+			struct sockaddr_in first;
+			socklen_t fl = sizeof first;
+			if (getsockname(http_server_fd(g->members[0]), (struct sockaddr *)&first, &fl) != 0)
+				return -1;
+			sa->sin_port = first.sin_port; /* the port the first one got (it may have asked for 0) */
+		} else if (sa->sin_port != 0 && !port_free(sa)) {
+			return -1;
+		}
+	}
+	s->lev = evconnlistener_new_bind(s->base, on_accept, s, flags, 511, (struct sockaddr *)sa,
+	                                 sizeof *sa);
+	if (!s->lev)
+		return -1;
+	evconnlistener_set_error_cb(s->lev, on_accept_error);
+	g->members[g->n++] = s;
+	listener_update(s); /* the group may be full already */
+	return 0;
 }
 
 struct http_server *http_server_new(struct event_base *base, const char *host,
@@ -1015,26 +1128,30 @@ struct http_server *http_server_new(struct event_base *base, const char *host,
 	struct http_server *s = calloc(1, sizeof *s);
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
 	struct timeval every = {SWEEP_MS / 1000, (SWEEP_MS % 1000) * 1000};
+	int rc;
 	if (!s)
 		return NULL;
 	s->base = base;
 	s->o = *o;
 	snprintf(s->name, sizeof s->name, "%s", o->name);
+	if (!(s->g = o->group) && !(s->g = s->own = http_group_new()))
+		goto fail;
 	s->sweep = event_new(base, -1, EV_PERSIST, on_sweep, s);
 	s->unpause = evtimer_new(base, on_unpause, s);
 	s->reap = event_new(base, -1, 0, on_reap, s);
 	if (!s->sweep || !s->unpause || !s->reap || event_add(s->sweep, &every) != 0)
 		goto fail;
+	if (!host)
+		return s; /* adopted connections only */
 	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
 		errno = EINVAL;
 		goto fail;
 	}
-	s->lev = evconnlistener_new_bind(base, on_accept, s,
-	                                 LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
-	                                 511, (struct sockaddr *)&sa, sizeof sa);
-	if (!s->lev)
+	pthread_mutex_lock(&s->g->lock);
+	rc = bind_listener(s, &sa);
+	pthread_mutex_unlock(&s->g->lock);
+	if (rc != 0)
 		goto fail;
-	evconnlistener_set_error_cb(s->lev, on_accept_error);
 	return s;
 fail:
 	{
@@ -1056,10 +1173,19 @@ void http_server_close_listener(struct http_server *s)
 		return;
 	if (s->unpause)
 		event_del(s->unpause);
+	if (!s->g)
+		return;
+	pthread_mutex_lock(&s->g->lock);
+	for (size_t i = 0; i < s->g->n; i++)
+		if (s->g->members[i] == s) {
+			s->g->members[i] = s->g->members[--s->g->n];
+			break;
+		}
 	if (s->lev) {
 		evconnlistener_free(s->lev);
 		s->lev = NULL;
 	}
+	pthread_mutex_unlock(&s->g->lock);
 }
 
 void http_server_free(struct http_server *s)
@@ -1077,31 +1203,71 @@ void http_server_free(struct http_server *s)
 		event_free(s->unpause);
 	if (s->reap)
 		event_free(s->reap);
+	http_group_free(s->own);
 	free(s);
+}
+
+/* The distinct names among list[0..n), in order: how many. */
+static size_t names_of(struct http_server *const *list, size_t n, const char **names)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t j = 0;
+		while (j < k && strcmp(names[j], list[i]->name) != 0)
+			j++;
+		if (j == k)
+			names[k++] = list[i]->name;
+	}
+	return k;
+}
+
+/* The sum of one counter (at offset off in struct http_server) over the
+ * servers named name. */
+static uint64_t sum_of(struct http_server *const *list, size_t n, const char *name, size_t off)
+{
+	uint64_t t = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(list[i]->name, name) != 0)
+			continue;
+		const void *field = (const char *)list[i] + off;
+		t += __atomic_load_n((const uint64_t *)field, __ATOMIC_RELAXED);
+	}
+	return t;
 }
 
 void http_server_metrics(struct http_server *const *list, size_t n, struct evbuffer *out)
 {
+	const char *names[16];
+	size_t k = names_of(list, n < 16 ? n : 16, names);
+#define SUM(name, field) \
+	(unsigned long long)sum_of(list, n, (name), offsetof(struct http_server, field))
 	evbuffer_add_printf(out, "# HELP cairn_http_connections Open client connections.\n"
 	                    "# TYPE cairn_http_connections gauge\n");
-	for (size_t i = 0; i < n; i++)
-		evbuffer_add_printf(out, "cairn_http_connections{server=\"%s\"} %u\n", list[i]->name,
-		                    list[i]->open);
+	for (size_t i = 0; i < k; i++)
+		evbuffer_add_printf(out, "cairn_http_connections{server=\"%s\"} %llu\n", names[i],
+		                    SUM(names[i], open));
 	evbuffer_add_printf(out, "# HELP cairn_http_connections_closed_total Connections closed by "
 	                    "the node: a request too slow, request memory exhausted, a reader too slow.\n"
 	                    "# TYPE cairn_http_connections_closed_total counter\n");
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < k; i++)
 		evbuffer_add_printf(out,
 		                    "cairn_http_connections_closed_total{server=\"%s\",reason=\"request_timeout\"} %llu\n"
 		                    "cairn_http_connections_closed_total{server=\"%s\",reason=\"buffered_bytes\"} %llu\n"
 		                    "cairn_http_connections_closed_total{server=\"%s\",reason=\"slow_reader\"} %llu\n",
-		                    list[i]->name, (unsigned long long)list[i]->closed_timeout,
-		                    list[i]->name, (unsigned long long)list[i]->closed_budget,
-		                    list[i]->name, (unsigned long long)list[i]->closed_slow_read);
+		                    names[i], SUM(names[i], closed_timeout), names[i],
+		                    SUM(names[i], closed_budget), names[i], SUM(names[i], closed_slow_read));
 	evbuffer_add_printf(out, "# HELP cairn_http_accept_errors_total accept() failures (out of "
 	                    "descriptors or memory), each pausing the listener.\n"
 	                    "# TYPE cairn_http_accept_errors_total counter\n");
+	for (size_t i = 0; i < k; i++)
+		evbuffer_add_printf(out, "cairn_http_accept_errors_total{server=\"%s\"} %llu\n", names[i],
+		                    SUM(names[i], accept_errors));
+#undef SUM
+	evbuffer_add_printf(out, "# HELP cairn_http_loop_requests_total Requests answered, by "
+	                    "listener and event loop (Daemon.Threads).\n"
+	                    "# TYPE cairn_http_loop_requests_total counter\n");
 	for (size_t i = 0; i < n; i++)
-		evbuffer_add_printf(out, "cairn_http_accept_errors_total{server=\"%s\"} %llu\n",
-		                    list[i]->name, (unsigned long long)list[i]->accept_errors);
+		evbuffer_add_printf(out, "cairn_http_loop_requests_total{server=\"%s\",loop=\"%u\"} %llu\n",
+		                    list[i]->name, list[i]->o.loop,
+		                    (unsigned long long)__atomic_load_n(&list[i]->answered, __ATOMIC_RELAXED));
 }

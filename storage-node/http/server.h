@@ -92,12 +92,32 @@ typedef struct http_server_opts {
 	 * (408, 413, 431, 503, ...) too. */
 	void (*on_done)(struct http_req *req, void *arg);
 	void *arg;
+	/* The servers of one listener on several event loops (NULL: this one
+	 * alone). They share its address through SO_REUSEPORT, the kernel
+	 * spreading connections over them, and its connection cap. */
+	struct http_group *group;
+	unsigned loop;            /* its loop's number: the loop label in /metrics */
 } http_server_opts;
 
-/* A server on base, listening on host:port (IPv4 dotted quad). NULL with
+/* A listener served on several loops: the first server made with it
+ * binds the address (refused, as a lone listener would be, if any other
+ * socket holds the port), the others join it on the port the first got.
+ * Limits.MaxConnections caps their connections together: at the cap,
+ * every member stops accepting. Members may run on different threads;
+ * the group outlives them all. NULL when out of memory. */
+#define HTTP_GROUP_MAX 64
+struct http_group *http_group_new(void);
+void http_group_free(struct http_group *g);
+
+/* A server on base, listening on host:port (IPv4 dotted quad); host NULL:
+ * listening on nothing, serving the connections it adopts. NULL with
  * errno on failure (EADDRINUSE and the like from the bind). */
 struct http_server *http_server_new(struct event_base *base, const char *host,
                                     unsigned short port, const http_server_opts *o);
+
+/* Serve the connected socket fd (the server owns it now, and closes it):
+ * what the listener does with each connection it accepts. */
+void http_server_adopt(struct http_server *s, evutil_socket_t fd);
 
 /* The listening socket (to print its address), or -1. */
 evutil_socket_t http_server_fd(const struct http_server *s);
@@ -109,7 +129,9 @@ void http_server_close_listener(struct http_server *s);
 void http_server_free(struct http_server *s);
 
 /* Prometheus lines for these servers: open connections, closes by cause,
- * accept errors. */
+ * accept errors, summed by server name; and requests answered by each
+ * loop. Safe while the servers run on other loops (the counters are read
+ * atomically). */
 void http_server_metrics(struct http_server *const *list, size_t n, struct evbuffer *out);
 
 /* The request. Strings are the request's, valid while it is. */

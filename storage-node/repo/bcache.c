@@ -1,5 +1,6 @@
 #include "bcache.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +33,7 @@ struct fifo {
 };
 
 struct bcache {
+	pthread_mutex_t lock; /* every loop reads through the one cache */
 	uint64_t cap;
 	struct ent **tab;
 	size_t nbuckets, count;    /* entries in the table, ghosts too */
@@ -165,6 +167,7 @@ bcache *bcache_new(uint64_t cap)
 		free(c);
 		return NULL;
 	}
+	pthread_mutex_init(&c->lock, NULL);
 	return c;
 }
 
@@ -176,32 +179,37 @@ void bcache_free(bcache *c)
 		while (c->q[q].tail)
 			destroy(c, c->q[q].tail);
 	free(c->tab);
+	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
 
 int bcache_get(bcache *c, const cairn_multihash *mh, uint8_t **data, size_t *len)
 {
+	int found = 0;
+	pthread_mutex_lock(&c->lock);
 	struct ent *e = *slot(c, mh);
 	if (!e || !e->data) {
 		c->misses++;
-		return 0;
+		goto done;
 	}
+	/* copied under the lock: another loop may evict it once it is let go */
 	uint8_t *copy = malloc(e->len + 1);
 	if (!copy)
-		return 0;
+		goto done;
 	memcpy(copy, e->data, e->len);
 	if (e->freq < FREQ_MAX)
 		e->freq++;
 	c->hits++;
 	*data = copy;
 	*len = e->len;
-	return 1;
+	found = 1;
+done:
+	pthread_mutex_unlock(&c->lock);
+	return found;
 }
 
-void bcache_put(bcache *c, const cairn_multihash *mh, const uint8_t *data, size_t len)
+static void put_locked(bcache *c, const cairn_multihash *mh, const uint8_t *data, size_t len)
 {
-	if ((uint64_t)len * LARGE_SHARE > c->cap)
-		return;
 	struct ent **pp = slot(c, mh), *e = *pp;
 	if (e && e->data)
 		return; /* held already */
@@ -233,15 +241,27 @@ void bcache_put(bcache *c, const cairn_multihash *mh, const uint8_t *data, size_
 	trim_ghosts(c);
 }
 
+void bcache_put(bcache *c, const cairn_multihash *mh, const uint8_t *data, size_t len)
+{
+	if ((uint64_t)len * LARGE_SHARE > c->cap)
+		return;
+	pthread_mutex_lock(&c->lock);
+	put_locked(c, mh, data, len);
+	pthread_mutex_unlock(&c->lock);
+}
+
 void bcache_drop(bcache *c, const cairn_multihash *mh)
 {
+	pthread_mutex_lock(&c->lock);
 	struct ent *e = *slot(c, mh);
 	if (e)
 		destroy(c, e);
+	pthread_mutex_unlock(&c->lock);
 }
 
-void bcache_get_stats(const bcache *c, bcache_stats *out)
+void bcache_get_stats(bcache *c, bcache_stats *out)
 {
+	pthread_mutex_lock(&c->lock);
 	out->hits = c->hits;
 	out->misses = c->misses;
 	out->inserts = c->inserts;
@@ -249,4 +269,5 @@ void bcache_get_stats(const bcache *c, bcache_stats *out)
 	out->bytes = c->q[Q_MAIN].bytes;
 	out->entries = c->q[Q_MAIN].n;
 	out->cap = c->cap;
+	pthread_mutex_unlock(&c->lock);
 }

@@ -19,7 +19,9 @@
  * increment, no list moves. Why not CLOCK-Pro or W-TinyLFU: comparable
  * miss ratios on the published traces, with a fraction of the state.
  *
- * Not thread-safe: one loop uses it.
+ * Thread-safe: every event loop reads through the one cache. One mutex
+ * guards it; it is held for a table probe and a copy of at most a block
+ * (LARGE_SHARE keeps blocks small beside the cache), never for disk I/O.
  */
 #ifndef CAIRN_BCACHE_H
 #define CAIRN_BCACHE_H
@@ -59,6 +61,6 @@ void bcache_put(bcache *c, const cairn_multihash *mh, const uint8_t *data, size_
 /* Forget mh (the block was removed from the store). */
 void bcache_drop(bcache *c, const cairn_multihash *mh);
 
-void bcache_get_stats(const bcache *c, bcache_stats *out);
+void bcache_get_stats(bcache *c, bcache_stats *out);
 
 #endif

@@ -26,8 +26,12 @@
 #define REPO_PATH_MAX 3600
 #define REPO_DEFAULT_API "127.0.0.1:5001"
 #define REPO_DEFAULT_GATEWAY "127.0.0.1:8080"
-/* LMDB reserves address space, not disk: 1 TiB of index is plenty. */
+/* LMDB reserves address space, not disk: 1 TiB of index is plenty. (A
+ * ThreadSanitizer build, whose shadow memory leaves no room for 1 TiB,
+ * passes a smaller one: -DREPO_MAP_SIZE=...) */
+#ifndef REPO_MAP_SIZE
 #define REPO_MAP_SIZE (1ull << 40)
+#endif
 
 #define REPO_REPLICATE_MAX 8
 

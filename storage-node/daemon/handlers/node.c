@@ -2,6 +2,7 @@
  * and the repo's totals, which /metrics and repo/stat report. */
 #include "node.h"
 #include "bcache.h"
+#include "http_util.h"
 #include "server.h"
 #include "peers.h"
 #include "pgmirror.h"
@@ -12,6 +13,63 @@
 #include <event2/http.h>
 #include <inttypes.h>
 #include <string.h>
+
+/* What /metrics reports (on loop 0: the services' state is read there). */
+struct render {
+	node *n;
+	struct evbuffer *b;
+};
+
+static void render_metrics(void *arg)
+{
+	struct render *rd = arg;
+	node *n = rd->n;
+	struct evbuffer *b = rd->b;
+	uint64_t pins = 0;
+	char err[CAIRN_ERR_MAX];
+	pinstore_count(&n->repo, &pins, err); /* 0 on failure is fine for a gauge */
+	metrics now;
+	metrics_snapshot(&n->metrics, &now);
+	node_totals(n, &now.blocks, &now.repo_bytes);
+	metrics_render(&now, pins, b);
+	http_server_metrics(n->servers, n->nservers, b);
+	evbuffer_add_printf(b, "# HELP cairn_http_request_bytes_held Request bytes received "
+	                    "and not yet released, all connections (Limits.MaxBufferedBytes).\n"
+	                    "# TYPE cairn_http_request_bytes_held gauge\n"
+	                    "cairn_http_request_bytes_held %llu\n",
+	                    (unsigned long long)(n->bytes_held ? __atomic_load_n(n->bytes_held, __ATOMIC_RELAXED) : 0));
+	if (n->repo.bs.cache) {
+		bcache_stats cs;
+		bcache_get_stats(n->repo.bs.cache, &cs);
+		evbuffer_add_printf(b,
+		                    "# HELP cairn_block_cache_hits_total Blocks served from the verified block cache.\n"
+		                    "# TYPE cairn_block_cache_hits_total counter\ncairn_block_cache_hits_total %" PRIu64 "\n"
+		                    "# HELP cairn_block_cache_misses_total Blocks read from disk (and verified).\n"
+		                    "# TYPE cairn_block_cache_misses_total counter\ncairn_block_cache_misses_total %" PRIu64 "\n"
+		                    "# HELP cairn_block_cache_evictions_total Blocks evicted from the cache.\n"
+		                    "# TYPE cairn_block_cache_evictions_total counter\ncairn_block_cache_evictions_total %" PRIu64 "\n"
+		                    "# HELP cairn_block_cache_bytes Block bytes held (Datastore.BlockCacheBytes).\n"
+		                    "# TYPE cairn_block_cache_bytes gauge\ncairn_block_cache_bytes %" PRIu64 "\n",
+		                    cs.hits, cs.misses, cs.evictions, cs.bytes);
+	}
+	if (n->peers)
+		peers_metrics(n->peers, b);
+	if (n->replicator)
+		replicator_metrics(n->replicator, b);
+	if (n->mirror) {
+		int up;
+		uint64_t pins_behind, leaves_behind;
+		pgmirror_status(n->mirror, &up, &pins_behind, &leaves_behind);
+		evbuffer_add_printf(b,
+		                    "# HELP cairn_pg_mirror_up Connected to the PostgreSQL mirror.\n"
+		                    "# TYPE cairn_pg_mirror_up gauge\ncairn_pg_mirror_up %d\n"
+		                    "# HELP cairn_pg_mirror_pins_behind Pin changes not yet in PostgreSQL.\n"
+		                    "# TYPE cairn_pg_mirror_pins_behind gauge\ncairn_pg_mirror_pins_behind %" PRIu64 "\n"
+		                    "# HELP cairn_pg_mirror_leaves_behind Anchored leaves whose proofs are not yet in PostgreSQL.\n"
+		                    "# TYPE cairn_pg_mirror_leaves_behind gauge\ncairn_pg_mirror_leaves_behind %" PRIu64 "\n",
+		                    up, pins_behind, leaves_behind);
+	}
+}
 
 int node_serve_ops(struct http_req *req, node *n)
 {
@@ -28,55 +86,22 @@ int node_serve_ops(struct http_req *req, node *n)
 		return 1;
 	}
 	if (strcmp(path, "/metrics") == 0) {
-		uint64_t pins = 0;
-		char err[CAIRN_ERR_MAX];
-		pinstore_count(&n->repo, &pins, err); /* 0 on failure is fine for a gauge */
-		struct evbuffer *b = evbuffer_new();
-		metrics now = n->metrics;
-		node_totals(n, &now.blocks, &now.repo_bytes);
-		metrics_render(&now, pins, b);
-		struct http_server *cl[LISTENER_COUNT];
-		size_t ncl = 0;
-		for (int i = 0; i < LISTENER_COUNT; i++)
-			if (n->servers[i])
-				cl[ncl++] = n->servers[i];
-		http_server_metrics(cl, ncl, b);
-		evbuffer_add_printf(b, "# HELP cairn_http_request_bytes_held Request bytes received "
-		                    "and not yet released, all connections (Limits.MaxBufferedBytes).\n"
-		                    "# TYPE cairn_http_request_bytes_held gauge\n"
-		                    "cairn_http_request_bytes_held %llu\n",
-		                    (unsigned long long)(n->bytes_held ? *n->bytes_held : 0));
-		if (n->repo.bs.cache) {
-			bcache_stats cs;
-			bcache_get_stats(n->repo.bs.cache, &cs);
-			evbuffer_add_printf(b,
-			                    "# HELP cairn_block_cache_hits_total Blocks served from the verified block cache.\n"
-			                    "# TYPE cairn_block_cache_hits_total counter\ncairn_block_cache_hits_total %" PRIu64 "\n"
-			                    "# HELP cairn_block_cache_misses_total Blocks read from disk (and verified).\n"
-			                    "# TYPE cairn_block_cache_misses_total counter\ncairn_block_cache_misses_total %" PRIu64 "\n"
-			                    "# HELP cairn_block_cache_evictions_total Blocks evicted from the cache.\n"
-			                    "# TYPE cairn_block_cache_evictions_total counter\ncairn_block_cache_evictions_total %" PRIu64 "\n"
-			                    "# HELP cairn_block_cache_bytes Block bytes held (Datastore.BlockCacheBytes).\n"
-			                    "# TYPE cairn_block_cache_bytes gauge\ncairn_block_cache_bytes %" PRIu64 "\n",
-			                    cs.hits, cs.misses, cs.evictions, cs.bytes);
+		struct render rd = {n, evbuffer_new()};
+		if (!rd.b) {
+			http_reply_text(req, 500, "out of memory");
+			return 1;
 		}
-		if (n->peers)
-			peers_metrics(n->peers, b);
-		if (n->replicator)
-			replicator_metrics(n->replicator, b);
-		if (n->mirror) {
-			int up;
-			uint64_t pins_behind, leaves_behind;
-			pgmirror_status(n->mirror, &up, &pins_behind, &leaves_behind);
-			evbuffer_add_printf(b,
-			                    "# HELP cairn_pg_mirror_up Connected to the PostgreSQL mirror.\n"
-			                    "# TYPE cairn_pg_mirror_up gauge\ncairn_pg_mirror_up %d\n"
-			                    "# HELP cairn_pg_mirror_pins_behind Pin changes not yet in PostgreSQL.\n"
-			                    "# TYPE cairn_pg_mirror_pins_behind gauge\ncairn_pg_mirror_pins_behind %" PRIu64 "\n"
-			                    "# HELP cairn_pg_mirror_leaves_behind Anchored leaves whose proofs are not yet in PostgreSQL.\n"
-			                    "# TYPE cairn_pg_mirror_leaves_behind gauge\ncairn_pg_mirror_leaves_behind %" PRIu64 "\n",
-			                    up, pins_behind, leaves_behind);
+		int rc = 0;
+		if (n->call_main)
+			rc = n->call_main(render_metrics, &rd);
+		else
+			render_metrics(&rd);
+		if (rc != 0) {
+			evbuffer_free(rd.b);
+			http_reply_text(req, 503, "the node is stopping");
+			return 1;
 		}
+		struct evbuffer *b = rd.b;
 		evhttp_add_header(http_req_out(req), "Content-Type",
 		                  "text/plain; version=0.0.4; charset=utf-8");
 		evhttp_add_header(http_req_out(req), "Cache-Control", "no-store");

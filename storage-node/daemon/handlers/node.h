@@ -12,6 +12,9 @@
 
 struct http_server;
 
+/* Servers a node may have: a listener's on each of its loops. */
+#define NODE_SERVERS_MAX 72
+
 typedef struct node {
 	repo repo;
 	struct event_base *base;
@@ -35,18 +38,25 @@ typedef struct node {
 	int api_token_set;
 	/* the API listens on an address beyond loopback */
 	int api_public;
-	/* the listeners' connections, and the request bytes they hold (for
-	 * /metrics; set by the daemon as it starts listening) */
-	struct http_server *servers[LISTENER_COUNT];
+	/* every listener's server on every loop, and the request bytes they
+	 * hold (for /metrics; set by the daemon as it starts listening, read
+	 * on loop 0) */
+	struct http_server *servers[NODE_SERVERS_MAX];
+	size_t nservers;
 	const uint64_t *bytes_held;
+	/* Run fn(arg) on loop 0 (the one the services and the index belong to)
+	 * and return once it has: 0, or -1 if that loop has stopped. NULL: one
+	 * loop only, fn is called directly. */
+	int (*call_main)(void (*fn)(void *arg), void *arg);
 } node;
 
 /* The repo's blocks and bytes on disk: counted at start, kept current by
  * the blockstore's write counters, so nothing walks the repo per request. */
 void node_totals(const node *n, uint64_t *blocks, uint64_t *bytes);
 
-/* /metrics and /healthz, served on both listeners. 1 if req was one of
- * them (and has been answered), 0 otherwise. */
+/* /metrics and /healthz, served on both listeners, from any loop (what
+ * /metrics reports is gathered on loop 0). 1 if req was one of them (and
+ * has been answered), 0 otherwise. */
 int node_serve_ops(struct http_req *req, node *n);
 
 #endif
