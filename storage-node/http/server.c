@@ -235,6 +235,11 @@ static struct http_req *req_new(struct http_conn *c, const h1_request *h)
 
 static void req_free(struct http_req *r)
 {
+	/* Still its connection's request: the connection was doomed before it
+	 * could move on (conn_advance), and is to be freed too; it must not
+	 * find r there. (r->conn is set only while r is c->req.) */
+	if (r->conn && r->conn->req == r)
+		r->conn->req = NULL;
 	ATOMIC_ADD(*r->srv->o.budget, -r->held);
 	if (r->wev)
 		event_free(r->wev);
@@ -461,6 +466,7 @@ static void conn_advance(struct http_conn *c)
 	if (!r->received || !r->keep_alive || r->until_close || drained_eof(c))
 		c->closing = 1;
 	c->req = NULL;
+	r->conn = NULL;
 	if (c->closing) {
 		if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
 			conn_finish(c);
@@ -668,8 +674,14 @@ static void refuse(struct http_conn *c, int code, const char *msg)
 		conn_doom(c);
 		return;
 	}
-	if (r->status) { /* mid-reply: nothing more can be said */
-		conn_doom(c);
+	if (r->status) {
+		/* answered already (at its head, say, before what follows was
+		 * found bad): that reply goes out, and then the connection ends;
+		 * mid-reply, nothing more can be said */
+		if (r->done)
+			c->closing = 1;
+		else
+			conn_doom(c);
 		return;
 	}
 	run_close_hook(r);

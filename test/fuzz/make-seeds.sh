@@ -13,7 +13,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export CAIRN_PATH=$tmp/repo
 "$CAIRN" init >/dev/null
-for t in varint multibase multihash cid_binary cid_text dagpb unixfs car range multipart note proof pg_input h1parse mpart; do
+for t in varint multibase multihash cid_binary cid_text dagpb unixfs car range multipart note proof pg_input h1parse mpart server; do
 	mkdir -p "$C/$t"
 	rm -f "$C/$t"/seed-*
 done
@@ -118,6 +118,17 @@ printf 'POST /api/v0/dag/import HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunke
 printf 'PUT /x HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nabc' >"$h/seed-expect"
 printf 'GET / HTTP/1.0\r\n\r\n' >"$h/seed-http10"
 printf 'POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n' >"$h/seed-smuggle"
+
+# server: a connection's worth, through the handlers' paths (collected,
+# refused at the head, streamed, given up on, chunked replies), pipelined
+h=$C/server
+printf 'GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /c HTTP/1.1\r\nHost: x\r\n\r\nHEAD /b HTTP/1.1\r\n\r\n' >"$h/seed-pipelined"
+printf 'POST /r HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\nhelloGET /a HTTP/1.1\r\n\r\n' >"$h/seed-refused"
+printf 'POST /s HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\nPOST /sx HTTP/1.1\r\nContent-Length: 20\r\n\r\n01234567890123456789' >"$h/seed-stream"
+printf 'PUT /x HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nabcGET /c HTTP/1.0\r\n\r\n' >"$h/seed-expect"
+printf 'POST /x HTTP/1.1\r\nContent-Length: 99999\r\n\r\nabc' >"$h/seed-too-large"
+printf 'GET /%s HTTP/1.1\r\n\r\n' "$(head -c 600 /dev/zero | tr '\0' a)" >"$h/seed-long-url"
+printf 'POST /s HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc' >"$h/seed-truncated"
 
 # mpart: the multipart bodies (the two parsers are held to each other)
 cp "$C"/multipart/seed-* "$C/mpart/"
