@@ -96,16 +96,48 @@ int http_parse_query(struct http_req *req, struct evkeyvalq *q)
 	return s ? evhttp_parse_query_str(s, q) : 0;
 }
 
+/* One line per request, written whole (stdio's lock keeps the lines of
+ * several loops apart), put together without printf: formatting it was a
+ * few percent of a small GET. */
 void http_log(struct http_req *req, const char *server)
 {
-	const char *m = http_req_method_name(req);
+	static _Thread_local time_t last;
+	static _Thread_local char ts[32];
+	char line[512];
+	size_t n = 0;
 	time_t t = time(NULL);
-	struct tm tm;
-	char ts[32];
-	gmtime_r(&t, &tm);
-	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	fprintf(stderr, "%s level=info server=%s method=%s uri=\"%s\" status=%d\n", ts, server, m,
-	        http_req_uri(req), http_req_status(req));
+	int status = http_req_status(req);
+	if (t != last) {
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		last = t;
+	}
+	const char *parts[] = {ts, " level=info server=", server, " method=", http_req_method_name(req),
+	                       " uri=\""};
+	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+		size_t l = strlen(parts[i]);
+		if (n + l < sizeof line) {
+			memcpy(line + n, parts[i], l);
+			n += l;
+		}
+	}
+	flockfile(stderr);
+	fwrite(line, 1, n, stderr);
+	fputs(http_req_uri(req), stderr); /* up to Limits.MaxURLBytes */
+	memcpy(line, "\" status=", 9);
+	n = 9;
+	char d[12];
+	size_t k = sizeof d;
+	unsigned v = status > 0 ? (unsigned)status : 0;
+	do
+		d[--k] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	memcpy(line + n, d + k, sizeof d - k);
+	n += sizeof d - k;
+	line[n++] = '\n';
+	fwrite(line, 1, n, stderr);
+	funlockfile(stderr);
 }
 
 int http_url_split(const char *url, char *host, size_t hostcap, unsigned short *port,

@@ -500,18 +500,59 @@ static void req_complete(struct http_req *r)
 
 /* ---- replies ---- */
 
-static void add_date(struct evbuffer *out)
+/* A reply's head is put together here and handed to the output in one
+ * piece: printf and an evbuffer call per field were a tenth of the time
+ * spent on a small GET. */
+struct headbuf {
+	struct evbuffer *out;
+	size_t n;
+	char b[2048];
+};
+
+static void hb_add(struct headbuf *hb, const char *p, size_t n)
+{
+	if (hb->n + n > sizeof hb->b) {
+		evbuffer_add(hb->out, hb->b, hb->n);
+		hb->n = 0;
+		if (n > sizeof hb->b) { /* a field longer than the buffer: as it is */
+			evbuffer_add(hb->out, p, n);
+			return;
+		}
+	}
+	memcpy(hb->b + hb->n, p, n);
+	hb->n += n;
+}
+
+static void hb_str(struct headbuf *hb, const char *s)
+{
+	hb_add(hb, s, strlen(s));
+}
+
+#define HB_LITERAL(hb, lit) hb_add((hb), (lit), sizeof(lit) - 1)
+
+static void hb_uint(struct headbuf *hb, uint64_t v)
+{
+	char d[24];
+	size_t i = sizeof d;
+	do
+		d[--i] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	hb_add(hb, d + i, sizeof d - i);
+}
+
+static void add_date(struct headbuf *hb)
 {
 	static _Thread_local time_t last;
-	static _Thread_local char date[40];
+	static _Thread_local char date[48];
+	static _Thread_local size_t len;
 	time_t t = time(NULL);
 	if (t != last) {
 		struct tm tm;
 		gmtime_r(&t, &tm);
-		strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		len = strftime(date, sizeof date, "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
 		last = t;
 	}
-	evbuffer_add_printf(out, "Date: %s\r\n", date);
+	hb_add(hb, date, len);
 }
 
 /* Should the connection end after this reply? Decided when the head goes
@@ -531,33 +572,48 @@ static int must_close(const struct http_req *r)
 static void write_head(struct http_req *r, int code, const char *reason, int64_t body_len)
 {
 	struct http_conn *c = r->conn;
-	struct evbuffer *out = bufferevent_get_output(c->bev);
+	struct headbuf hb;
 	struct evkeyval *h;
-	int bodiless = code < 200 || code == 204 || code == 304;
-	const char *cl = evhttp_find_header(&r->out, "Content-Length");
+	int bodiless = code < 200 || code == 204 || code == 304, has_cl = 0;
 
+	hb.out = bufferevent_get_output(c->bev);
+	hb.n = 0;
 	if (must_close(r))
 		c->closing = 1;
-	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", code, reason ? reason : http_reason(code));
-	add_date(out);
-	TAILQ_FOREACH(h, &r->out, next)
-		if (strcasecmp(h->key, "Connection") != 0 && strcasecmp(h->key, "Transfer-Encoding") != 0)
-			evbuffer_add_printf(out, "%s: %s\r\n", h->key, h->value);
-	if (!bodiless && !cl) {
-		if (body_len >= 0)
-			evbuffer_add_printf(out, "Content-Length: %lld\r\n", (long long)body_len);
-		else if (r->minor >= 1 && !r->head_only)
+	HB_LITERAL(&hb, "HTTP/1.1 ");
+	hb_uint(&hb, (uint64_t)(code >= 100 && code <= 999 ? code : 500));
+	HB_LITERAL(&hb, " ");
+	hb_str(&hb, reason ? reason : http_reason(code));
+	HB_LITERAL(&hb, "\r\n");
+	add_date(&hb);
+	TAILQ_FOREACH(h, &r->out, next) {
+		if (strcasecmp(h->key, "Connection") == 0 || strcasecmp(h->key, "Transfer-Encoding") == 0)
+			continue;
+		has_cl |= strcasecmp(h->key, "Content-Length") == 0;
+		hb_str(&hb, h->key);
+		HB_LITERAL(&hb, ": ");
+		hb_str(&hb, h->value);
+		HB_LITERAL(&hb, "\r\n");
+	}
+	if (!bodiless && !has_cl) {
+		if (body_len >= 0) {
+			HB_LITERAL(&hb, "Content-Length: ");
+			hb_uint(&hb, (uint64_t)body_len);
+			HB_LITERAL(&hb, "\r\n");
+		} else if (r->minor >= 1 && !r->head_only) {
 			r->chunked = 1;
-		else if (!r->head_only)
+		} else if (!r->head_only) {
 			r->until_close = c->closing = 1;
+		}
 	}
 	if (r->chunked)
-		ADD_LITERAL(out, "Transfer-Encoding: chunked\r\n");
+		HB_LITERAL(&hb, "Transfer-Encoding: chunked\r\n");
 	if (c->closing)
-		ADD_LITERAL(out, "Connection: close\r\n");
+		HB_LITERAL(&hb, "Connection: close\r\n");
 	else if (r->minor == 0)
-		ADD_LITERAL(out, "Connection: keep-alive\r\n");
-	evbuffer_add(out, "\r\n", 2);
+		HB_LITERAL(&hb, "Connection: keep-alive\r\n");
+	HB_LITERAL(&hb, "\r\n");
+	evbuffer_add(hb.out, hb.b, hb.n);
 	c->idle_start = 0;
 }
 

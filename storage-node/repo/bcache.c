@@ -208,6 +208,15 @@ done:
 	return found;
 }
 
+int bcache_has(bcache *c, const cairn_multihash *mh)
+{
+	pthread_mutex_lock(&c->lock);
+	struct ent *e = *slot(c, mh);
+	int held = e && e->data;
+	pthread_mutex_unlock(&c->lock);
+	return held;
+}
+
 static void put_locked(bcache *c, const cairn_multihash *mh, const uint8_t *data, size_t len)
 {
 	struct ent **pp = slot(c, mh), *e = *pp;

@@ -52,6 +52,10 @@ void bcache_free(bcache *c);
  * length in *len; 0 if it is not cached (or no memory for the copy). */
 int bcache_get(bcache *c, const cairn_multihash *mh, uint8_t **data, size_t *len);
 
+/* 1 if the block's bytes are held (no copy is made, and no count
+ * changes): the store has it, since removing a block drops it here. */
+int bcache_has(bcache *c, const cairn_multihash *mh);
+
 /* Offer a block that was just verified against mh: the first time, its
  * name is remembered; offered again while it is, it is kept (copied; data
  * stays the caller's). A block larger than a tenth of the cache is not

@@ -494,6 +494,10 @@ int blockstore_has(blockstore *bs, const cairn_cid *cid)
 
 	if (cid->mh.code == CAIRN_MH_IDENTITY)
 		return 1;
+	/* a cached block is in the store (removal drops it from the cache):
+	 * no path to build and look up */
+	if (bs->cache && bcache_has(bs->cache, &cid->mh))
+		return 1;
 	block_path(bs, &cid->mh, path, sizeof path);
 	return access(path, F_OK) == 0;
 }

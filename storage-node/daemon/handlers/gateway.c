@@ -70,6 +70,13 @@ static void common_headers(struct evkeyvalq *h, const struct target *t, const ch
 		evbuffer_free(roots);
 }
 
+static void free_block(const void *data, size_t len, void *extra)
+{
+	(void)len;
+	(void)extra;
+	free((void *)data);
+}
+
 static void serve_raw(struct http_req *req, node *n, const struct target *t, int head)
 {
 	struct evkeyvalq *h = http_req_out(req);
@@ -97,10 +104,12 @@ static void serve_raw(struct http_req *req, node *n, const struct target *t, int
 	struct evbuffer *b = evbuffer_new();
 	snprintf(len, sizeof len, "%zu", dlen);
 	evhttp_add_header(h, "Content-Length", len);
-	if (!head)
-		evbuffer_add(b, data, dlen);
+	/* the block's buffer goes out as it is, freed once written */
+	if (!head && b && evbuffer_add_reference(b, data, dlen, free_block, NULL) == 0)
+		data = NULL;
 	http_reply(req, 200, "OK", b);
-	evbuffer_free(b);
+	if (b)
+		evbuffer_free(b);
 	free(data);
 }
 
