@@ -55,12 +55,20 @@ static void basics(void **state)
 	bcache_stats s;
 	bcache_get_stats(c, &s);
 	assert_int_equal(s.bytes, 0); /* read once: only its name, no copy */
+	cairn_multihash one = name(1);
+	assert_int_equal(bcache_has(c, &one), 0); /* a name is no block */
 	assert_int_equal(hit(c, 1), 0);
 	put(c, 1); /* read again: kept */
+	assert_int_equal(bcache_has(c, &one), 1);
 	assert_int_equal(hit(c, 1), 1); /* the same bytes, checked in hit() */
 	assert_int_equal(hit(c, 2), 0);
-	cairn_multihash one = name(1);
+	bcache_get_stats(c, &s);
+	uint64_t hits = s.hits, misses = s.misses;
+	bcache_has(c, &one);
+	bcache_get_stats(c, &s);
+	assert_true(s.hits == hits && s.misses == misses); /* has() counts nothing */
 	bcache_drop(c, &one);
+	assert_int_equal(bcache_has(c, &one), 0);
 	assert_int_equal(hit(c, 1), 0);
 	/* never over its size, however much is offered */
 	for (unsigned k = 0; k < 5000; k++) {
