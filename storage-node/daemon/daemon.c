@@ -126,6 +126,21 @@ static void on_done(struct http_req *req, void *arg)
 	http_log(req, metrics_server_name(l->id));
 }
 
+/* The server's own refusals (limits, malformed requests), in each
+ * listener's error format (docs/security.md): text on the gateway, Kubo's
+ * JSON on the API, and the Pinning Service's Failure object under /pins. */
+static void on_refuse(struct http_req *req, int code, const char *msg, void *arg)
+{
+	struct listener *l = arg;
+	const char *path = http_req_path(req);
+	if (l->id == LISTENER_GATEWAY)
+		http_reply_text(req, code, "%s", msg);
+	else if (path && strncmp(path, "/pins", 5) == 0 && (path[5] == '\0' || path[5] == '/'))
+		pinsvc_fail(req, code, msg);
+	else
+		http_reply_rpc_error(req, code, "%s", msg);
+}
+
 /* "HOST:PORT" with an IPv4 host or "localhost". */
 int daemon_split_addr(const char *s, char *host, size_t cap, unsigned short *port)
 {
@@ -154,6 +169,7 @@ static struct http_server *server_for(struct listener *l, struct event_base *bas
 		.on_head = on_head,
 		.on_request = on_request,
 		.on_done = on_done,
+		.on_refuse = on_refuse,
 		.arg = l,
 		.group = l->group,
 		.loop = loop,

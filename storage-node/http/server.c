@@ -720,9 +720,10 @@ void http_req_cut(struct http_req *r)
 	}
 }
 
-/* A refusal of the server's own: Kubo's JSON error body, the connection
- * closed after it. The request's handler (a streamed body's reader) is
- * let go through its close hook first. */
+/* A refusal of the server's own, in its listener's format (on_refuse; by
+ * default Kubo's JSON error body), the connection closed after it. The
+ * request's handler (a streamed body's reader) is let go through its close
+ * hook first. */
 static void refuse(struct http_conn *c, int code, const char *msg)
 {
 	struct http_req *r = c->req;
@@ -744,6 +745,13 @@ static void refuse(struct http_conn *c, int code, const char *msg)
 	r->data = NULL;
 	r->end = NULL;
 	c->closing = 1;
+	evhttp_clear_headers(&r->out);
+	if (c->srv->o.on_refuse) {
+		c->srv->o.on_refuse(r, code, msg, c->srv->o.arg);
+		if (!r->status) /* it must answer: a refusal is never left open */
+			http_reply(r, code, NULL, NULL);
+		return;
+	}
 	struct evbuffer *b = evbuffer_new();
 	if (!b) {
 		conn_doom(c);
@@ -756,7 +764,6 @@ static void refuse(struct http_conn *c, int code, const char *msg)
 		else if ((unsigned char)*p >= 0x20)
 			evbuffer_add(b, p, 1);
 	evbuffer_add_printf(b, "\",\"Code\":0,\"Type\":\"error\"}\n");
-	evhttp_clear_headers(&r->out);
 	evhttp_add_header(&r->out, "Content-Type", "application/json");
 	http_reply(r, code, NULL, b);
 	evbuffer_free(b);

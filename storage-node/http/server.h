@@ -22,8 +22,8 @@
  * request bytes held by all connections together (a shared budget: 503 to
  * the one that overdraws it); accept() out of descriptors pauses the
  * listener; heads (431, 414) as h1parse.h says. The server's own
- * refusals carry Kubo's JSON error body on either listener, as evhttp's
- * replacement for them always did (conns.c).
+ * refusals are answered by on_refuse, in the listener's error format
+ * (Kubo's JSON error body if there is none).
  *
  * Ownership: the server owns its connections and requests. A request
  * stays valid until its reply is done, or, if its client goes away first,
@@ -91,6 +91,12 @@ typedef struct http_server_opts {
 	 * every request handed to on_head, and for refusals of the server's own
 	 * (408, 413, 431, 503, ...) too. */
 	void (*on_done)(struct http_req *req, void *arg);
+	/* Answer a refusal of the server's own (a limit, a malformed or late
+	 * request: code and why) with http_reply, in the format its listener
+	 * and path call for. The request may have no head (method and target
+	 * "-"); the connection ends after the reply. NULL: Kubo's JSON error
+	 * body. */
+	void (*on_refuse)(struct http_req *req, int code, const char *msg, void *arg);
 	void *arg;
 	/* The servers of one listener on several event loops (NULL: this one
 	 * alone). They share its address through SO_REUSEPORT, the kernel

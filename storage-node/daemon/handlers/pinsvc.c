@@ -34,6 +34,7 @@
 #include "pinreq.h"
 #include "tokens.h"
 
+#include <ctype.h>
 #include <event2/buffer.h>
 #include <sys/queue.h> /* TAILQ_*, which keyvalq_struct.h needs */
 #include <event2/keyvalq_struct.h>
@@ -73,6 +74,17 @@ static void fail(struct http_req *req, int code, const char *reason, const char 
 	if (http_reply_json(req, code, json_pack("{s:{s:s, s:s}}", "error", "reason", reason, "details",
 	                                         msg)) != 0)
 		http_reply_text(req, 500, "out of memory");
+}
+
+void pinsvc_fail(struct http_req *req, int code, const char *details)
+{
+	char reason[64];
+	const char *p = http_reason(code);
+	size_t i = 0;
+	for (; p[i] && i + 1 < sizeof reason; i++)
+		reason[i] = p[i] == ' ' || p[i] == '-' ? '_' : (char)toupper((unsigned char)p[i]);
+	reason[i] = '\0';
+	fail(req, code, reason, "%s", details);
 }
 
 static void reply(struct http_req *req, int code, json_t *j)

@@ -7,6 +7,11 @@
 /* 1 if req was for /pins or /pins/... (and has been answered), else 0. */
 int pinsvc_handle(struct http_req *req, node *n);
 
+/* Answer req with the spec's Failure object, {"error": {"reason",
+ * "details"}}: reason the status's phrase in upper snake case
+ * (CONTENT_TOO_LARGE), details as given. */
+void pinsvc_fail(struct http_req *req, int code, const char *details);
+
 /* At start: fetch the DAGs of requests left queued or pinning. */
 void pinsvc_resume(node *n);
 
