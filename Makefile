@@ -109,7 +109,7 @@ CAIRN     := $(BUILD)/cairn
 NODE_WFLAGS ?= -Wno-format-truncation
 # libpq: the PostgreSQL mirror (net/pgmirror.c) and cairn audit --pg.
 PQ_CFLAGS := -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
-NODE_LIBS := -lzstd -llmdb -ljansson -levent -levent_pthreads -lpq -pthread
+NODE_LIBS := -lzstd -llmdb -ljansson -levent -levent_pthreads -lcurl -lpq -pthread
 define node_layer_rule
 $$(OBJS_$(1)): $$(BUILD)/node/%.o: $$(NODE)/%.c
 	@mkdir -p $$(@D)
@@ -197,6 +197,8 @@ UNIT_NODE_test_h1parse   := http/h1parse
 UNIT_NODE_test_mpart     := http/mpart http/multipart
 UNIT_NODE_test_parfor    := dag/parfor
 UNIT_NODE_test_bcache    := repo/bcache
+UNIT_NODE_test_http_client := http/client http/server http/h1parse
+UNIT_EXTRA_test_http_client := $(LLHTTP_OBJS)
 UNIT_EXTRA_test_h1parse  := $(LLHTTP_OBJS)
 UNIT_EXTRA_test_http_util := $(LLHTTP_OBJS)
 unit_objs = $(foreach o,$(UNIT_NODE_$(1)),$(BUILD)/node/$(o).o) $(UNIT_EXTRA_$(1))
