@@ -6,6 +6,7 @@
 #include "auth.h"
 #include "daemon.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +20,12 @@ static const char daemon_usage[] =
 	"  --gateway HOST:PORT  read-only IPFS gateway (default: config Addresses.Gateway,\n"
 	"                       127.0.0.1:8080)\n"
 	"  --chain-rpc URL      anchor the log's checkpoints on this Ethereum node\n"
-	"                       (http://HOST:PORT): root ‖ size in a transaction\n"
+	"                       (http:// or https://, a provider's URL with its key):\n"
+	"                       root ‖ size in a transaction\n"
+	"  --chain-rpc-header 'NAME: VALUE'  send this header with every chain RPC\n"
+	"                       call (a provider's key); repeatable, at most 8\n"
+	"  --ca-file FILE       trust this CA (PEM) beside the system's for every\n"
+	"                       https:// URL dialled (default: config TLS.CAFile)\n"
 	"  --chain-from ADDR    the account that sends them (default: the first of\n"
 	"                       eth_accounts)\n"
 	"  --anchor-interval S  seconds between anchors of a growing log (default 60)\n"
@@ -59,6 +65,21 @@ static const char *opt_value(int argc, char **argv, int *i, const char *name)
 	if (argv[*i][l] == '\0' && *i + 1 < argc)
 		return argv[++*i];
 	return NULL;
+}
+
+/* "Name: value": a token (RFC 9110's tchar), a colon, then visible
+ * characters and spaces only (no CR or LF to smuggle a second header). */
+static int header_ok(const char *h)
+{
+	size_t n = 0;
+	while (h[n] && (isalnum((unsigned char)h[n]) || strchr("!#$%&'*+-.^_`|~", h[n])))
+		n++;
+	if (n == 0 || h[n] != ':')
+		return 0;
+	for (const char *p = h + n + 1; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return 0;
+	return 1;
 }
 
 /* One of the anchoring options at argv[*i] (its value consumed)? 1 if it
@@ -154,6 +175,19 @@ int cmd_daemon(int argc, char **argv)
 			api_token_file = v;
 		} else if ((v = opt_value(argc, argv, &i, "--pg"))) {
 			o.pg_dsn = v;
+		} else if ((v = opt_value(argc, argv, &i, "--ca-file"))) {
+			o.ca_file = v;
+		} else if ((v = opt_value(argc, argv, &i, "--chain-rpc-header"))) {
+			if (o.anchor.nrpc_headers == CHAIN_HEADERS_MAX) {
+				cli_error("daemon", "at most %d --chain-rpc-header", CHAIN_HEADERS_MAX);
+				return EXIT_USAGE;
+			}
+			if (!header_ok(v)) {
+				cli_error("daemon", "--chain-rpc-header takes 'NAME: VALUE' (a token, a colon, "
+				          "visible characters)");
+				return EXIT_USAGE;
+			}
+			o.anchor.rpc_headers[o.anchor.nrpc_headers++] = v;
 		} else if (anchor_option(argc, argv, &i, &o.anchor, &rc)) {
 			if (rc)
 				return rc;

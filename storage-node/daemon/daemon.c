@@ -14,6 +14,7 @@
 #include "daemon.h"
 #include "gateway.h"
 #include "http_util.h"
+#include "client.h"
 #include "node.h"
 #include "bcache.h"
 #include "parfor.h"
@@ -346,14 +347,19 @@ static int start_services(node *n, const daemon_opts *o)
 
 	memcpy(peer_urls, o->peer_urls, sizeof peer_urls);
 	memcpy(router_urls, o->router_urls, sizeof router_urls);
+	const char *ca_file = o->ca_file ? o->ca_file : repo_config_str(&n->repo, "TLS", "CAFile");
 	if (o->anchor.rpc) {
-		char aerr[CAIRN_ERR_MAX];
-		n->anchor = anchorer_new(n->base, &n->repo, &o->anchor, aerr);
+		char aerr[CAIRN_ERR_MAX], shown[256];
+		anchor_opts ao = o->anchor;
+		ao.ca_file = ca_file;
+		n->anchor = anchorer_new(n->base, &n->repo, &ao, aerr);
 		if (!n->anchor) {
 			daemon_error("%s", aerr);
 			return DAEMON_BAD_CONFIG;
 		}
-		printf("anchoring to %s every %u s\n", o->anchor.rpc, o->anchor.interval ? o->anchor.interval : ANCHOR_INTERVAL_DEFAULT);
+		/* a provider's key may be in the URL's path: never printed */
+		http_url_redact(o->anchor.rpc, shown, sizeof shown);
+		printf("anchoring to %s every %u s\n", shown, o->anchor.interval ? o->anchor.interval : ANCHOR_INTERVAL_DEFAULT);
 	}
 	/* Peers and routers: the options, else the config's lists. */
 	if (npeers == 0)

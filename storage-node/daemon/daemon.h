@@ -24,6 +24,8 @@ typedef struct daemon_opts {
 	size_t nreplicate;
 	const char *pg_dsn;             /* the PostgreSQL mirror; NULL: none */
 	anchor_opts anchor;             /* anchor.rpc NULL: no anchoring */
+	const char *ca_file;            /* trusted beside the system's CAs for every
+	                                 * https:// dialled; NULL: the config's TLS.CAFile */
 } daemon_opts;
 
 /* How daemon_run ends (the process's exit status). */

@@ -387,7 +387,7 @@ anchorer *anchorer_new(struct event_base *base, repo *r, const anchor_opts *o, c
 		snprintf(a->from, sizeof a->from, "%s", o->from);
 	a->backoff = 1;
 	a->last_anchor = time(NULL);
-	a->c = chain_new(base, o->rpc, err);
+	a->c = chain_new(base, o->rpc, o->rpc_headers, o->ca_file, err);
 	a->timer = a->c ? evtimer_new(base, tick, a) : NULL;
 	if (!a->timer) {
 		anchorer_free(a);

@@ -17,6 +17,8 @@
 #define CAIRN_ANCHORER_H
 
 #include <event2/event.h>
+
+#include "chain.h"
 #include <event2/http.h>
 
 struct http_req;
@@ -24,7 +26,10 @@ struct http_req;
 #include "repo.h"
 
 typedef struct anchor_opts {
-	const char *rpc;            /* http://HOST:PORT of the chain node; NULL: no chain */
+	const char *rpc;            /* http(s):// URL of the chain node; NULL: no chain */
+	const char *rpc_headers[CHAIN_HEADERS_MAX + 1]; /* "Name: value", NULL-terminated */
+	size_t nrpc_headers;
+	const char *ca_file;        /* trusted beside the system's CAs, or NULL */
 	const char *from;           /* account; NULL: the first of eth_accounts */
 	unsigned interval;          /* seconds between anchors of a growing log */
 	unsigned long long batch;   /* anchor as soon as this many leaves wait (0: off) */

@@ -1,73 +1,101 @@
 #include "cairn/error.h"
 #include "chain.h"
-#include "http_util.h"
+#include "client.h"
 
 #include <event2/buffer.h>
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct chain {
-	struct event_base *base;
-	struct evhttp_connection *conn;
-	char host[256], path[512];
-	unsigned short port;
+	struct http_client *http;
+	char *url;
+	char shown[256];
+	/* "Content-Type: application/json", the caller's, NULL */
+	const char *headers[CHAIN_HEADERS_MAX + 2];
+	char *owned[CHAIN_HEADERS_MAX];
 	json_int_t next_id;
+	struct call *calls;          /* in flight: freed with the chain, unanswered */
 };
 
 struct call {
+	chain *c;
 	chain_cb cb;
 	void *ctx;
+	struct call *prev, *next;
 };
 
-chain *chain_new(struct event_base *base, const char *url, char *err)
+static void call_unlink(struct call *k)
+{
+	if (k->prev)
+		k->prev->next = k->next;
+	else
+		k->c->calls = k->next;
+	if (k->next)
+		k->next->prev = k->prev;
+}
+
+chain *chain_new(struct event_base *base, const char *url, const char *const *headers,
+                 const char *ca_file, char *err)
 {
 	chain *c = calloc(1, sizeof *c);
+	size_t n = 0;
 	if (!c) {
 		snprintf(err, CAIRN_ERR_MAX, "out of memory");
 		return NULL;
 	}
-	char prefix[sizeof c->path];
-	if (http_url_split(url, c->host, sizeof c->host, &c->port, prefix, sizeof prefix) != 0) {
-		snprintf(err, CAIRN_ERR_MAX, "chain RPC URL '%.100s' is not http://HOST:PORT[/PATH]", url);
+	http_url_redact(url, c->shown, sizeof c->shown);
+	if (!http_url_ok(url)) {
+		snprintf(err, CAIRN_ERR_MAX, "chain RPC URL '%s' is not http:// or https://", c->shown);
 		free(c);
 		return NULL;
 	}
-	snprintf(c->path, sizeof c->path, "%s", prefix[0] ? prefix : "/");
-	c->base = base;
-	c->conn = evhttp_connection_base_new(base, NULL, c->host, c->port);
-	if (!c->conn) {
-		snprintf(err, CAIRN_ERR_MAX, "out of memory");
+	http_client_opts ho = {.ca_file = ca_file, .timeout_ms = CHAIN_TIMEOUT_SECS * 1000};
+	if (!(c->http = http_client_new(base, &ho, err))) {
 		free(c);
 		return NULL;
 	}
-	evhttp_connection_set_timeout(c->conn, CHAIN_TIMEOUT_SECS);
+	c->headers[n++] = "Content-Type: application/json";
+	for (size_t i = 0; headers && headers[i] && i < CHAIN_HEADERS_MAX; i++) {
+		if (!(c->owned[i] = strdup(headers[i])))
+			goto oom;
+		c->headers[n++] = c->owned[i];
+	}
+	if (!(c->url = strdup(url)))
+		goto oom;
 	c->next_id = 1;
 	return c;
+oom:
+	snprintf(err, CAIRN_ERR_MAX, "out of memory");
+	chain_free(c);
+	return NULL;
 }
 
-static void done(struct evhttp_request *req, void *arg)
+const char *chain_url_shown(const chain *c)
+{
+	return c->shown;
+}
+
+static void done(void *arg, const http_result *res)
 {
 	struct call *call = arg;
-	char why[256];
+	char why[CAIRN_ERR_MAX];
 	json_t *j = NULL;
-	if (!req || evhttp_request_get_response_code(req) == 0) {
-		call->cb(call->ctx, NULL, "the chain node does not answer");
-		free(call);
-		return;
-	}
-	int code = evhttp_request_get_response_code(req);
-	struct evbuffer *b = evhttp_request_get_input_buffer(req);
-	size_t len = evbuffer_get_length(b);
-	if (code != 200) {
-		snprintf(why, sizeof why, "the chain node answered HTTP %d", code);
+	call_unlink(call);
+	if (res->error != HTTP_CALL_OK) {
+		snprintf(why, sizeof why, "the chain node does not answer: %s", res->why ? res->why : "?");
 		call->cb(call->ctx, NULL, why);
 		free(call);
 		return;
 	}
-	j = json_loadb((const char *)evbuffer_pullup(b, -1), len, 0, NULL);
+	if (res->status != 200) {
+		snprintf(why, sizeof why, "the chain node %s answered HTTP %ld", call->c->shown, res->status);
+		call->cb(call->ctx, NULL, why);
+		free(call);
+		return;
+	}
+	size_t len = evbuffer_get_length(res->body);
+	j = json_loadb((const char *)evbuffer_pullup(res->body, -1), len, 0, NULL);
 	json_t *e = json_object_get(j, "error");
 	if (!j) {
 		call->cb(call->ctx, NULL, "the chain node's answer is not JSON");
@@ -89,36 +117,43 @@ void chain_call(chain *c, const char *method, json_t *params, chain_cb cb, void 
 	json_t *body = json_pack("{s:s, s:I, s:s, s:o}", "jsonrpc", "2.0", "id", c->next_id++,
 	                         "method", method, "params", params ? params : json_array());
 	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	char err[CAIRN_ERR_MAX];
 	json_decref(body);
-	struct evhttp_request *req = call && text ? evhttp_request_new(done, call) : NULL;
-	if (!req) {
+	if (!call || !text) {
 		free(text);
 		free(call);
 		cb(ctx, NULL, "out of memory");
 		return;
 	}
-	call->cb = cb;
-	call->ctx = ctx;
-	char hostport[300];
-	snprintf(hostport, sizeof hostport, "%s:%u", c->host, c->port);
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-	evhttp_add_header(h, "Host", hostport);
-	evhttp_add_header(h, "Content-Type", "application/json");
-	evbuffer_add(evhttp_request_get_output_buffer(req), text, strlen(text));
-	free(text);
-	/* A refused or timed-out connection comes back through done(); only a
-	 * socket that cannot even be made fails here, without a callback. */
-	if (evhttp_make_request(c->conn, req, EVHTTP_REQ_POST, c->path) != 0) {
+	*call = (struct call){c, cb, ctx, NULL, c->calls};
+	http_call_opts o = {.method = "POST", .url = c->url, .headers = c->headers, .body = text,
+	                    .body_len = strlen(text), .on_done = done, .arg = call};
+	/* the body is copied: it may go now */
+	if (!http_call_start(c->http, &o, err)) {
+		free(text);
 		free(call);
-		cb(ctx, NULL, "cannot open a connection to the chain node");
+		cb(ctx, NULL, err);
+		return;
 	}
+	if (c->calls)
+		c->calls->prev = call;
+	c->calls = call;
+	free(text);
 }
 
 void chain_free(chain *c)
 {
 	if (!c)
 		return;
-	evhttp_connection_free(c->conn);
+	http_client_free(c->http); /* the calls in flight are dropped, unanswered */
+	while (c->calls) {
+		struct call *k = c->calls;
+		c->calls = k->next;
+		free(k);
+	}
+	for (size_t i = 0; i < CHAIN_HEADERS_MAX; i++)
+		free(c->owned[i]);
+	free(c->url);
 	free(c);
 }
 
