@@ -13,6 +13,8 @@
 /* Exit codes: 0 success, 1 the work failed (I/O, bad data), 2 usage. */
 #define EXIT_FAIL 1
 #define EXIT_USAGE 2
+/* cairn audit: the chain could not be reached, so nothing was checked */
+#define EXIT_UNCHECKED 3
 
 int cmd_add(int argc, char **argv);
 int cmd_cid(int argc, char **argv);

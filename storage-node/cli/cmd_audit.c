@@ -6,7 +6,7 @@
  * root; the transaction on the chain carries root ‖ size, sits in the
  * named block of the named chain, succeeded, and has enough confirmations.
  */
-#include "api_client.h"
+#include "client.h"
 #include "cairn/cid.h"
 #include "cli.h"
 #include "cairn/error.h"
@@ -31,14 +31,17 @@
 #define AUDIT_PG_DEFAULT_QUERY "SELECT proof FROM cairn.anchors ORDER BY node, leaf_index"
 
 static const char audit_usage[] =
-	"usage: cairn audit --chain-rpc URL [--confirmations K] [--signer PEERID]\n"
+	"usage: cairn audit --chain-rpc URL [--ca-file FILE] [--confirmations K] [--signer PEERID]\n"
 	"                   [--format table|csv|json] [FILE|-]... | --pg DSN [--query SQL]\n"
 	"\n"
 	"Check anchoring proofs (JSON, one per file or one per line; standard input\n"
-	"when no FILE is given) against the chain at URL, trusting nothing else:\n"
+	"when no FILE is given) against the chain at URL (http:// or https://; with\n"
+	"--ca-file, that CA is trusted beside the system's), trusting nothing else:\n"
 	"inclusion in the log, the checkpoint's signature, the transaction's input,\n"
 	"block, chain id and confirmations (K, default 1). With --signer, the\n"
-	"checkpoint must be signed by that node. Exit 1 if any proof fails.\n"
+	"checkpoint must be signed by that node. Exit 1 if any proof fails, 3 if\n"
+	"the chain could not be reached (a refused connection, a certificate that\n"
+	"does not check, no answer in time): then nothing was checked.\n"
 	"\n"
 	"With --pg, the proofs are the first column of the rows SQL returns (an\n"
 	"anchored_cid, jsonb or text), read from PostgreSQL (DSN: a libpq\n"
@@ -46,20 +49,31 @@ static const char audit_usage[] =
 	"daemon's mirror: " AUDIT_PG_DEFAULT_QUERY "\n";
 
 struct chainq {
-	api_client api;
-	char path[1024];
+	CURL *curl;            /* one handle: its connection is kept between calls */
+	struct curl_slist *headers;
+	const char *url, *ca_file;
+	char shown[256];       /* the URL without its path (a provider's key) */
 	int id;
 	int64_t chain_id;   /* -1 until asked */
 	uint64_t head;
 	int have_head;
+	/* the chain could not be reached (no connection, TLS, no answer in
+	 * time): nothing could be checked, which is not a failed proof */
+	int unreachable;
+	char unreachable_why[CAIRN_ERR_MAX];
 };
+
+static size_t take_reply(char *p, size_t size, size_t n, void *arg)
+{
+	return fwrite(p, size, n, arg) * size;
+}
 
 /* One JSON-RPC call: the result (new reference), or NULL with why set. */
 static json_t *rpc(struct chainq *q, const char *method, json_t *params, char *why, size_t cap)
 {
-	char err[CAIRN_ERR_MAX], *buf = NULL;
+	char *buf = NULL, errbuf[CURL_ERROR_SIZE] = "";
 	size_t len = 0;
-	int status = 0;
+	long status = 0;
 	json_t *req = json_pack("{s:s, s:i, s:s, s:o}", "jsonrpc", "2.0", "id", ++q->id, "method",
 	                        method, "params", params ? params : json_array());
 	char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
@@ -73,17 +87,35 @@ static json_t *rpc(struct chainq *q, const char *method, json_t *params, char *w
 		free(buf);
 		return NULL;
 	}
-	int rc = api_client_post_json(&q->api, q->path, body, m, &status, err, sizeof err);
+	if (q->unreachable) { /* once is enough to know */
+		snprintf(why, cap, "chain: %s", q->unreachable_why);
+		free(body);
+		fclose(m);
+		free(buf);
+		return NULL;
+	}
+	http_easy_setup(q->curl, q->ca_file, CHAIN_TIMEOUT_SECS * 1000, errbuf);
+	curl_easy_setopt(q->curl, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(q->curl, CURLOPT_WRITEFUNCTION, take_reply);
+	curl_easy_setopt(q->curl, CURLOPT_WRITEDATA, m);
+	CURLcode crc = curl_easy_perform(q->curl);
+	curl_easy_getinfo(q->curl, CURLINFO_RESPONSE_CODE, &status);
 	fclose(m);
 	free(body);
 	json_t *res = NULL;
-	if (rc != 0) {
-		snprintf(why, cap, "chain: %s", err);
+	if (crc != CURLE_OK) {
+		enum http_call_error e = http_curl_error(crc);
+		snprintf(why, cap, "chain: %s: %s", q->shown, errbuf[0] ? errbuf : curl_easy_strerror(crc));
+		if (e == HTTP_CALL_CONNECT || e == HTTP_CALL_TLS || e == HTTP_CALL_TIMEOUT) {
+			q->unreachable = 1;
+			snprintf(q->unreachable_why, sizeof q->unreachable_why, "%s: %s", q->shown,
+			         errbuf[0] ? errbuf : curl_easy_strerror(crc));
+		}
 	} else {
 		json_t *j = json_loads(buf ? buf : "", 0, NULL);
 		json_t *e = json_object_get(j, "error");
 		if (!j || status != 200)
-			snprintf(why, cap, "chain: HTTP %d", status);
+			snprintf(why, cap, "chain: HTTP %ld", status);
 		else if (e)
 			snprintf(why, cap, "chain: %s", json_string_value(json_object_get(e, "message")));
 		else if ((res = json_object_get(j, "result")))
@@ -299,7 +331,7 @@ done:
 }
 
 struct audit_opts {
-	const char *url, *signer, *dsn, *sql;
+	const char *url, *signer, *dsn, *sql, *ca_file;
 	unsigned conf;
 	enum fmt f;
 	char **files;
@@ -309,7 +341,7 @@ struct audit_opts {
 /* The options, once: 0, -1 (--help was printed), or EXIT_USAGE. */
 static int audit_parse(int argc, char **argv, struct audit_opts *o)
 {
-	enum { OPT_RPC = 256, OPT_CONF, OPT_SIGNER, OPT_FORMAT, OPT_PG, OPT_QUERY };
+	enum { OPT_RPC = 256, OPT_CONF, OPT_SIGNER, OPT_FORMAT, OPT_PG, OPT_QUERY, OPT_CA };
 	static const struct option longopts[] = {
 		{"chain-rpc", required_argument, NULL, OPT_RPC},
 		{"confirmations", required_argument, NULL, OPT_CONF},
@@ -317,6 +349,7 @@ static int audit_parse(int argc, char **argv, struct audit_opts *o)
 		{"format", required_argument, NULL, OPT_FORMAT},
 		{"pg", required_argument, NULL, OPT_PG},
 		{"query", required_argument, NULL, OPT_QUERY},
+		{"ca-file", required_argument, NULL, OPT_CA},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -333,6 +366,7 @@ static int audit_parse(int argc, char **argv, struct audit_opts *o)
 		case OPT_SIGNER: o->signer = optarg; break;
 		case OPT_PG: o->dsn = optarg; break;
 		case OPT_QUERY: o->sql = optarg; break;
+		case OPT_CA: o->ca_file = optarg; break;
 		case OPT_CONF:
 			k = strtoul(optarg, &end, 10);
 			if (*end || !*optarg || k == 0 || k > 1000000) {
@@ -427,33 +461,59 @@ int cmd_audit(int argc, char **argv)
 	int rc = audit_parse(argc, argv, &o);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	struct chainq q = {.chain_id = -1};
-	char err[CAIRN_ERR_MAX];
-	if (api_client_from_url(&q.api, q.path, sizeof q.path, o.url, err, sizeof err) != 0) {
-		cli_error("audit", "%s", err);
+	struct chainq q = {.chain_id = -1, .url = o.url, .ca_file = o.ca_file};
+	http_url_redact(o.url, q.shown, sizeof q.shown);
+	if (!http_url_ok(o.url)) {
+		cli_error("audit", "--chain-rpc '%s' is not an http:// or https:// URL", q.shown);
 		return EXIT_USAGE;
 	}
+	if (o.ca_file && access(o.ca_file, R_OK) != 0) {
+		cli_error("audit", "--ca-file %s: %s", o.ca_file, strerror(errno));
+		return EXIT_USAGE;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(q.curl = curl_easy_init()) ||
+	    !(q.headers = curl_slist_append(NULL, "Content-Type: application/json"))) {
+		cli_error("audit", "libcurl could not start");
+		if (q.curl)
+			curl_easy_cleanup(q.curl);
+		return EXIT_FAIL;
+	}
+	curl_easy_setopt(q.curl, CURLOPT_URL, o.url);
+	curl_easy_setopt(q.curl, CURLOPT_HTTPHEADER, q.headers);
 	struct tally t = {&q, o.conf, o.signer, o.f, 0, 0};
+	int failed = 0;
 	if (o.dsn) {
 		rc = audit_pg(&t, o.dsn, o.sql ? o.sql : AUDIT_PG_DEFAULT_QUERY);
 		if (o.f == FMT_JSON && t.seen)
 			printf("]\n");
 		if (rc != 0)
-			return EXIT_FAIL;
-		if (!t.seen) {
+			rc = EXIT_FAIL;
+		else if (!t.seen) {
 			cli_error("audit", "the query returned no proofs");
-			return EXIT_FAIL;
+			rc = EXIT_FAIL;
+		} else {
+			rc = t.failed ? EXIT_FAIL : 0;
 		}
-		return t.failed ? EXIT_FAIL : 0;
+	} else {
+		char *stdin_only[] = {"-"};
+		failed = o.nfiles ? audit_files(&t, o.files, o.nfiles) : audit_files(&t, stdin_only, 1);
+		failed += t.failed;
+		if (o.f == FMT_JSON && t.seen)
+			printf("]\n");
+		if (!t.seen && !failed) {
+			cli_error("audit", "no proofs given");
+			rc = EXIT_USAGE;
+		} else {
+			rc = failed ? EXIT_FAIL : 0;
+		}
 	}
-	char *stdin_only[] = {"-"};
-	int failed = o.nfiles ? audit_files(&t, o.files, o.nfiles) : audit_files(&t, stdin_only, 1);
-	failed += t.failed;
-	if (o.f == FMT_JSON && t.seen)
-		printf("]\n");
-	if (!t.seen && !failed) {
-		cli_error("audit", "no proofs given");
-		return EXIT_USAGE;
+	if (q.unreachable) {
+		/* not "the proofs fail": nothing could be checked */
+		cli_error("audit", "could not check: the chain RPC %s", q.unreachable_why);
+		rc = EXIT_UNCHECKED;
 	}
-	return failed ? EXIT_FAIL : 0;
+	curl_slist_free_all(q.headers);
+	curl_easy_cleanup(q.curl);
+	curl_global_cleanup();
+	return rc;
 }

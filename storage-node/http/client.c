@@ -199,7 +199,7 @@ static void call_free(struct http_call *k)
 	free(k);
 }
 
-static enum http_call_error classify(CURLcode rc)
+enum http_call_error http_curl_error(CURLcode rc)
 {
 	switch (rc) {
 	case CURLE_OK: return HTTP_CALL_OK;
@@ -253,7 +253,7 @@ static void check_done(struct http_client *c)
 		curl_easy_getinfo(k->easy, CURLINFO_RESPONSE_CODE, &r.status);
 		curl_easy_getinfo(k->easy, CURLINFO_HTTP_VERSION, &ver);
 		r.http_version = ver == CURL_HTTP_VERSION_2_0 ? 2 : ver ? 1 : 0;
-		r.error = classify(rc);
+		r.error = http_curl_error(rc);
 		if (rc == CURLE_WRITE_ERROR && k->too_large)
 			r.error = HTTP_CALL_TOO_LARGE;
 		else if (rc == CURLE_WRITE_ERROR && !k->stopped)
@@ -292,6 +292,31 @@ static size_t write_cb(char *p, size_t size, size_t n, void *arg)
 	return evbuffer_add(k->reply, p, len) == 0 ? len : 0;
 }
 
+void http_easy_setup(CURL *e, const char *ca_file, unsigned timeout_ms, char *errbuf)
+{
+	if (!timeout_ms)
+		timeout_ms = HTTP_CALL_TIMEOUT_MS;
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "cairn/" CAIRN_VERSION);
+	curl_easy_setopt(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(e, CURLOPT_PROXY_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_PROXY_SSL_VERIFYHOST, 2L);
+	if (ca_file) {
+		curl_easy_setopt(e, CURLOPT_CAINFO, ca_file);
+		curl_easy_setopt(e, CURLOPT_PROXY_CAINFO, ca_file);
+	}
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+	                 (long)(timeout_ms < HTTP_CONNECT_TIMEOUT_MS ? timeout_ms : HTTP_CONNECT_TIMEOUT_MS));
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""); /* what this curl can decode */
+}
+
 struct http_call *http_call_start(struct http_client *c, const http_call_opts *o, char *err)
 {
 	struct http_call *k;
@@ -323,29 +348,10 @@ struct http_call *http_call_start(struct http_client *c, const http_call_opts *o
 		memcpy(k->body, o->body, o->body_len);
 	}
 	CURL *e = k->easy;
-	unsigned timeout = o->timeout_ms ? o->timeout_ms : c->timeout_ms;
+	http_easy_setup(e, c->ca_file, o->timeout_ms ? o->timeout_ms : c->timeout_ms, k->errbuf);
 	curl_easy_setopt(e, CURLOPT_URL, o->url);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)k);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, k->errbuf);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "cairn/" CAIRN_VERSION);
-	curl_easy_setopt(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(e, CURLOPT_PROXY_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(e, CURLOPT_PROXY_SSL_VERIFYHOST, 2L);
-	if (c->ca_file) {
-		curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
-		curl_easy_setopt(e, CURLOPT_PROXY_CAINFO, c->ca_file);
-	}
-	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L); /* wait to share an HTTP/2 connection */
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)timeout);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-	                 (long)(timeout < HTTP_CONNECT_TIMEOUT_MS ? timeout : HTTP_CONNECT_TIMEOUT_MS));
-	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""); /* what this curl can decode */
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, k);
 	if (k->headers)

@@ -22,6 +22,7 @@
 #ifndef CAIRN_HTTP_CLIENT_H
 #define CAIRN_HTTP_CLIENT_H
 
+#include <curl/curl.h>
 #include <event2/event.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -90,6 +91,16 @@ struct http_call *http_call_start(struct http_client *c, const http_call_opts *o
 /* Stop a call before it is done: its on_done does not run. Not from its
  * own on_data (return -1 there) or on_done. */
 void http_call_cancel(struct http_call *call);
+
+/* The settings every outgoing transfer gets (TLS 1.2+, checks on,
+ * ca_file beside the system's CAs, HTTP/2 on TLS, no redirects, the user
+ * agent, the timeouts): for a blocking client on libcurl's easy interface
+ * (the CLI's), the same as for the loop's calls. errbuf: CURL_ERROR_SIZE
+ * bytes, curl's message on failure. */
+void http_easy_setup(CURL *easy, const char *ca_file, unsigned timeout_ms, char *errbuf);
+
+/* What a libcurl result code means for the caller. */
+enum http_call_error http_curl_error(CURLcode rc);
 
 /* url without what may be a secret: the path, query, fragment and any
  * user:password are replaced by "/…" (an API key in an Infura-style
