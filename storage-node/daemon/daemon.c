@@ -36,6 +36,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 #include <event2/buffer.h>
 
 /* Limits (docs/security.md), each overridable in the config's Limits.
@@ -348,6 +349,11 @@ static int start_services(node *n, const daemon_opts *o)
 	memcpy(peer_urls, o->peer_urls, sizeof peer_urls);
 	memcpy(router_urls, o->router_urls, sizeof router_urls);
 	const char *ca_file = o->ca_file ? o->ca_file : repo_config_str(&n->repo, "TLS", "CAFile");
+	n->ca_file = ca_file;
+	if (ca_file && access(ca_file, R_OK) != 0) {
+		daemon_error("CA file %s: %s", ca_file, strerror(errno));
+		return DAEMON_BAD_CONFIG;
+	}
 	if (o->anchor.rpc) {
 		char aerr[CAIRN_ERR_MAX], shown[256];
 		anchor_opts ao = o->anchor;
@@ -368,7 +374,7 @@ static int start_services(node *n, const daemon_opts *o)
 		nrouters = config_list(&n->repo, "Routers", router_urls, PEERS_MAX);
 	if (npeers || nrouters) {
 		char perr[CAIRN_ERR_MAX];
-		if (!(n->peers = peers_new(n->base, &n->repo, peer_urls, npeers, o->peer_timeout, perr)) ||
+		if (!(n->peers = peers_new(n->base, &n->repo, peer_urls, npeers, o->peer_timeout, ca_file, perr)) ||
 		    peers_add_routers(n->peers, router_urls, nrouters, n->repo.peer_id, perr) != 0) {
 			daemon_error("%s", perr);
 			return DAEMON_BAD_CONFIG;

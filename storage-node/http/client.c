@@ -32,6 +32,7 @@ struct http_call {
 	char url_shown[256];         /* redacted, for messages */
 	char errbuf[CURL_ERROR_SIZE];
 	int stopped;                 /* on_data said -1 */
+	int paused;
 	int too_large;
 	struct http_call *prev, *next;
 };
@@ -349,6 +350,12 @@ struct http_call *http_call_start(struct http_client *c, const http_call_opts *o
 	}
 	CURL *e = k->easy;
 	http_easy_setup(e, c->ca_file, o->timeout_ms ? o->timeout_ms : c->timeout_ms, k->errbuf);
+	if (o->stall_secs) {
+		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 0L);
+		curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)o->stall_secs * 1000);
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)o->stall_secs);
+	}
 	curl_easy_setopt(e, CURLOPT_URL, o->url);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)k);
 	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L); /* wait to share an HTTP/2 connection */
@@ -392,6 +399,14 @@ oom:
 	}
 	snprintf(err, CAIRN_ERR_MAX, "out of memory");
 	return NULL;
+}
+
+void http_call_pause(struct http_call *k, int paused)
+{
+	if (k && k->paused != paused) {
+		k->paused = paused;
+		curl_easy_pause(k->easy, paused ? CURLPAUSE_RECV : CURLPAUSE_CONT);
+	}
 }
 
 void http_call_cancel(struct http_call *k)

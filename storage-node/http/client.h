@@ -70,6 +70,11 @@ typedef struct http_call_opts {
 	const void *body;               /* the request body (copied), or NULL */
 	size_t body_len;
 	unsigned timeout_ms;            /* 0: the client's */
+	/* With stall_secs, no limit on the whole call (a large reply may take
+	 * as long as it keeps coming), but connecting, and every stretch
+	 * without a byte received, must each end within stall_secs
+	 * (HTTP_CALL_TIMEOUT). */
+	unsigned stall_secs;
 	/* The reply body as it arrives: 0 to go on, -1 to stop the call
 	 * (HTTP_CALL_STOPPED). NULL: it is collected into result.body. */
 	int (*on_data)(void *arg, long status, const uint8_t *p, size_t n);
@@ -87,6 +92,10 @@ void http_client_free(struct http_client *c);
 /* Start a call. NULL with err set if it could not start (a URL that is
  * not http:// or https://, out of memory): on_done will not run. */
 struct http_call *http_call_start(struct http_client *c, const http_call_opts *o, char *err);
+
+/* Stop (1) or resume (0) taking the reply's body: backpressure from a
+ * slow consumer. on_data does not run while paused. */
+void http_call_pause(struct http_call *call, int paused);
 
 /* Stop a call before it is done: its on_done does not run. Not from its
  * own on_data (return -1 there) or on_done. */

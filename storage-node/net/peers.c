@@ -2,10 +2,10 @@
 #include "server.h"
 
 #include "car_io.h"
+#include "client.h"
 #include "dir.h"
 #include "http_util.h"
 
-#include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <inttypes.h>
 #include <jansson.h>
@@ -16,21 +16,24 @@
 #include <time.h>
 
 typedef struct peer {
-	http_endpoint ep;          /* prefix: the path before /ipfs/ */
+	char url[PEER_URL_MAX];    /* as given, without a trailing '/': /ipfs/ goes after it */
 	unsigned fails;            /* consecutive failures */
 	time_t down_until;         /* skipped until then */
-	uint64_t ok, not_found, failed, bad; /* fetches by outcome */
+	uint64_t ok, not_found, failed, bad, tls; /* fetches by outcome */
+	uint64_t http2;            /* fetches spoken in HTTP/2 */
 	uint64_t blocks, bytes;    /* verified and stored */
 } peer;
 
 struct peers {
 	struct event_base *base;
 	repo *r;
+	struct http_client *http;  /* shared by the sets made from routers' answers */
+	int owns_http;
 	peer list[PEERS_MAX];
 	size_t n;
 	unsigned timeout;
 	/* routers: asked for providers when no peer had the content */
-	http_endpoint routers[PEERS_MAX];
+	char routers[PEERS_MAX][PEER_URL_MAX];
 	size_t nrouters;
 	char self[128];            /* our PeerID: never our own provider */
 };
@@ -48,11 +51,13 @@ struct peer_fetch {
 	int routed;                /* the routers were asked */
 	/* the attempt in flight */
 	peer *cur;
-	struct evhttp_connection *evcon;
+	struct http_call *call;
 	car_import ci;
+	int ci_live;               /* ci is initialised (an attempt's) */
 	int status;                /* HTTP status of the attempt, 0 before */
 	int lied;                  /* the peer sent something that is not what it claims */
 	int timed_out;
+	int tls;                   /* its certificate or handshake failed */
 	int cancelled;             /* the client went away */
 	struct http_req *client;    /* its request, watched for that */
 	uint64_t committed;        /* bytes of the attempt made visible so far */
@@ -66,8 +71,26 @@ struct peer_fetch {
 
 static const char *const scope_names[] = {"block", "entity", "all"};
 
-peers *peers_new(struct event_base *base, repo *r, const char *const *urls, size_t n,
-                 unsigned timeout_secs, char *err)
+/* A peer's or router's URL: http:// or https://, kept without a trailing
+ * '/'. 0, or -1 with err set. */
+static int take_url(char *out, const char *url, const char *what, char *err)
+{
+	size_t l = strlen(url);
+	while (l > 0 && url[l - 1] == '/')
+		l--;
+	if (!http_url_ok(url) || l >= PEER_URL_MAX || strpbrk(url, "?#")) {
+		char shown[256];
+		http_url_redact(url, shown, sizeof shown);
+		snprintf(err, CAIRN_ERR_MAX, "%s '%s' is not http(s)://HOST[:PORT][/PREFIX]", what, shown);
+		return -1;
+	}
+	memcpy(out, url, l);
+	out[l] = '\0';
+	return 0;
+}
+
+static peers *peers_make(struct event_base *base, repo *r, struct http_client *http,
+                         const char *const *urls, size_t n, unsigned timeout_secs, char *err)
 {
 	if (n > PEERS_MAX) {
 		snprintf(err, CAIRN_ERR_MAX, "at most %d peers", PEERS_MAX);
@@ -80,9 +103,10 @@ peers *peers_new(struct event_base *base, repo *r, const char *const *urls, size
 	}
 	p->base = base;
 	p->r = r;
+	p->http = http;
 	p->timeout = timeout_secs ? timeout_secs : PEER_TIMEOUT_SECS;
 	for (size_t i = 0; i < n; i++) {
-		if (http_endpoint_parse(&p->list[i].ep, urls[i], strlen(urls[i]), "peer", err) != 0) {
+		if (take_url(p->list[i].url, urls[i], "peer", err) != 0) {
 			free(p);
 			return NULL;
 		}
@@ -91,15 +115,33 @@ peers *peers_new(struct event_base *base, repo *r, const char *const *urls, size
 	return p;
 }
 
+peers *peers_new(struct event_base *base, repo *r, const char *const *urls, size_t n,
+                 unsigned timeout_secs, const char *ca_file, char *err)
+{
+	http_client_opts ho = {.ca_file = ca_file};
+	struct http_client *http = http_client_new(base, &ho, err);
+	if (!http)
+		return NULL;
+	peers *p = peers_make(base, r, http, urls, n, timeout_secs, err);
+	if (!p) {
+		http_client_free(http);
+		return NULL;
+	}
+	p->owns_http = 1;
+	return p;
+}
+
 void peers_free(peers *p)
 {
+	if (p && p->owns_http)
+		http_client_free(p->http);
 	free(p);
 }
 
 static void note(peer_fetch *f, const char *fmt, const char *detail)
 {
 	size_t l = strlen(f->why);
-	snprintf(f->why + l, sizeof f->why - l, "%s%s: ", l ? "; " : "", f->cur->ep.url);
+	snprintf(f->why + l, sizeof f->why - l, "%s%s: ", l ? "; " : "", f->cur->url);
 	l = strlen(f->why);
 	snprintf(f->why + l, sizeof f->why - l, fmt, detail);
 }
@@ -118,35 +160,19 @@ static void finish(peer_fetch *f, int outcome)
 	free(f);
 }
 
-/* End the attempt's connection now: closing the socket makes evhttp fail
- * the request, whose callback then moves on. */
-static void drop_connection(peer_fetch *f)
-{
-	struct bufferevent *bev = f->evcon ? evhttp_connection_get_bufferevent(f->evcon) : NULL;
-	if (bev && bufferevent_getfd(bev) >= 0)
-		shutdown(bufferevent_getfd(bev), SHUT_RDWR);
-}
-
-static void on_chunk(struct evhttp_request *req, void *arg)
+/* The CAR as it arrives: verified and stored block by block. -1 ends
+ * the attempt (its on_done then says why). */
+static int on_chunk(void *arg, long status, const uint8_t *p, size_t n)
 {
 	peer_fetch *f = arg;
-	struct evbuffer *in = evhttp_request_get_input_buffer(req);
-	f->status = evhttp_request_get_response_code(req);
-	if (f->status != 200 || f->lied || f->cancelled)
-		return; /* an error page, or a transfer being dropped: ignored */
-	struct evbuffer_iovec v[8];
-	int nv;
-	while ((nv = evbuffer_peek(in, -1, NULL, v, 8)) > 0) {
-		size_t taken = 0;
-		for (int i = 0; i < nv && i < 8; i++) {
-			if (car_import_feed(&f->ci, v[i].iov_base, v[i].iov_len) != 0) {
-				f->lied = f->ci.io_errno == 0; /* else: our disk, not their fault */
-				drop_connection(f);
-				return;
-			}
-			taken += v[i].iov_len;
-		}
-		evbuffer_drain(in, taken);
+	f->status = (int)status;
+	if (f->status != 200)
+		return 0; /* an error page: read and ignored */
+	if (f->lied || f->cancelled)
+		return -1;
+	if (car_import_feed(&f->ci, p, n) != 0) {
+		f->lied = f->ci.io_errno == 0; /* else: our disk, not their fault */
+		return -1;
 	}
 	/* Large DAGs become visible as they come, so a failure later keeps
 	 * what was verified, and a failed fetch elsewhere (which drops the
@@ -154,18 +180,18 @@ static void on_chunk(struct evhttp_request *req, void *arg)
 	if (f->ci.bytes - f->committed >= PEER_COMMIT_BYTES) {
 		if (blockstore_commit_cache(&f->p->r->bs, f->ci.err) != 0) {
 			f->ci.io_errno = 1;
-			drop_connection(f);
-			return;
+			return -1;
 		}
 		f->committed = f->ci.bytes;
 	}
+	return 0;
 }
 
-static void on_error(enum evhttp_request_error e, void *arg)
+static void ci_release(peer_fetch *f)
 {
-	peer_fetch *f = arg;
-	if (e == EVREQ_HTTP_TIMEOUT)
-		f->timed_out = 1;
+	if (f->ci_live)
+		car_import_free(&f->ci);
+	f->ci_live = 0;
 }
 
 static void penalise(peer *e, unsigned secs)
@@ -173,16 +199,22 @@ static void penalise(peer *e, unsigned secs)
 	e->down_until = time(NULL) + secs;
 }
 
-static void on_done(struct evhttp_request *req, void *arg)
+static void on_done(void *arg, const http_result *res)
 {
 	peer_fetch *f = arg;
 	peer *e = f->cur;
-	int status = req ? evhttp_request_get_response_code(req) : 0;
+	int status = res->error == HTTP_CALL_OK || res->error == HTTP_CALL_STOPPED ? (int)res->status : 0;
 	char detail[700];
-	f->evcon = NULL; /* freed by evhttp once this returns */
+	f->call = NULL; /* freed once this returns */
 	f->asked++;
+	if (res->http_version == 2)
+		e->http2++;
+	if (res->error == HTTP_CALL_TIMEOUT)
+		f->timed_out = 1;
+	if (res->error == HTTP_CALL_TLS)
+		f->tls = 1;
 	if (f->cancelled) {
-		car_import_free(&f->ci);
+		ci_release(f);
 		finish(f, FETCH_FAILED);
 		return;
 	}
@@ -190,24 +222,28 @@ static void on_done(struct evhttp_request *req, void *arg)
 		e->bad++;
 		penalise(e, PEER_BAD_SECS);
 		fprintf(stderr, "cairn daemon: peer %s sent bad data (%s); not asked again for %d s\n",
-		        e->ep.url, f->ci.err, PEER_BAD_SECS);
+		        e->url, f->ci.err, PEER_BAD_SECS);
 		note(f, "sent data that is not what it claims (%s)", f->ci.err);
-	} else if (status == 200 && f->ci.blocks > 0 && car_import_finish(&f->ci) == 0) {
+	} else if (res->error == HTTP_CALL_OK && status == 200 && f->ci.blocks > 0 &&
+	           car_import_finish(&f->ci) == 0) {
 		e->ok++;
 		e->fails = 0;
 		e->down_until = 0;
 		e->blocks += f->ci.blocks;
 		e->bytes += f->ci.bytes;
-		car_import_free(&f->ci);
+		ci_release(f);
 		finish(f, FETCH_OK);
 		return;
-	} else if (status == 404 || status == 410) {
+	} else if (res->error == HTTP_CALL_OK && (status == 404 || status == 410)) {
 		e->not_found++;
 		e->fails = 0;
 		f->said_404++;
 		note(f, "%s", "does not have it (404)");
 	} else {
-		e->failed++;
+		if (f->tls)
+			e->tls++;
+		else
+			e->failed++;
 		e->fails++;
 		unsigned secs = PEER_DOWN_SECS;
 		for (unsigned i = 1; i < e->fails && secs < PEER_DOWN_MAX_SECS; i++)
@@ -216,8 +252,12 @@ static void on_done(struct evhttp_request *req, void *arg)
 		if (f->timed_out) {
 			f->any_timeout = 1;
 			snprintf(detail, sizeof detail, "timed out after %u s", f->p->timeout);
-		} else if (status == 0) {
-			snprintf(detail, sizeof detail, "could not be reached, or the transfer broke");
+		} else if (f->tls) {
+			snprintf(detail, sizeof detail, "TLS: %.600s", res->why ? res->why : "failed");
+			fprintf(stderr, "cairn daemon: peer %s: %s\n", e->url, detail);
+		} else if (res->error != HTTP_CALL_OK && res->error != HTTP_CALL_STOPPED) {
+			snprintf(detail, sizeof detail, "could not be reached, or the transfer broke (%.500s)",
+			         res->why ? res->why : "?");
 		} else if (status == 200 && f->ci.err[0]) {
 			snprintf(detail, sizeof detail, "%s", f->ci.err);
 		} else if (status == 200) {
@@ -227,52 +267,35 @@ static void on_done(struct evhttp_request *req, void *arg)
 		}
 		note(f, "%s", detail);
 	}
-	car_import_free(&f->ci);
+	ci_release(f);
 	try_next(f);
 }
 
 /* Start the attempt on peer e: 0, or -1 (it was noted why). */
 static int start(peer_fetch *f, peer *e)
 {
-	char cid[CAIRN_CID_TEXT_MAX], uri[PEER_URL_MAX + CAIRN_CID_TEXT_MAX + 4096];
+	char cid[CAIRN_CID_TEXT_MAX], url[PEER_URL_MAX + CAIRN_CID_TEXT_MAX + 4096], err[CAIRN_ERR_MAX];
+	static const char *const accept[] = {"Accept: application/vnd.ipld.car", NULL};
 	f->cur = e;
 	f->status = 0;
-	f->lied = f->timed_out = 0;
+	f->lied = f->timed_out = f->tls = 0;
 	f->committed = 0;
 	car_import_init(&f->ci, f->p->r);
+	f->ci_live = 1;
 	f->ci.cache = 1;
 	f->ci.on_block = f->on_block;
 	f->ci.on_block_ctx = f->on_block_ctx;
 	f->paused = 0;
 	cairn_cid_to_string(&f->root, cid, sizeof cid, NULL);
-	snprintf(uri, sizeof uri, "%s/ipfs/%s%s?format=car&dag-scope=%s", e->ep.prefix, cid, f->path,
+	snprintf(url, sizeof url, "%s/ipfs/%s%s?format=car&dag-scope=%s", e->url, cid, f->path,
 	         scope_names[f->scope]);
-	f->evcon = evhttp_connection_base_new(f->p->base, NULL, e->ep.host, e->ep.port);
-	struct evhttp_request *req = f->evcon ? evhttp_request_new(on_done, f) : NULL;
-	if (!req) {
-		if (f->evcon)
-			evhttp_connection_free(f->evcon);
-		f->evcon = NULL;
-		car_import_free(&f->ci);
-		note(f, "%s", "out of memory");
+	http_call_opts o = {.method = "GET", .url = url, .headers = accept, .stall_secs = f->p->timeout,
+	                    .on_data = on_chunk, .on_done = on_done, .arg = f};
+	if (!(f->call = http_call_start(f->p->http, &o, err))) {
+		ci_release(f);
+		note(f, "%s", err);
 		return -1;
 	}
-	evhttp_connection_set_timeout(f->evcon, (int)f->p->timeout);
-	evhttp_request_set_chunked_cb(req, on_chunk);
-	evhttp_request_set_error_cb(req, on_error);
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-	evhttp_add_header(h, "Host", e->ep.host);
-	evhttp_add_header(h, "Accept", "application/vnd.ipld.car");
-	evhttp_add_header(h, "User-Agent", "cairn");
-	if (evhttp_make_request(f->evcon, req, EVHTTP_REQ_GET, uri) != 0) {
-		/* evhttp freed the request */
-		evhttp_connection_free(f->evcon);
-		f->evcon = NULL;
-		car_import_free(&f->ci);
-		note(f, "%s", "could not send the request");
-		return -1;
-	}
-	evhttp_connection_free_on_completion(f->evcon);
 	return 0;
 }
 
@@ -312,41 +335,46 @@ static void kick(evutil_socket_t fd, short what, void *arg)
 
 int peers_multiaddr_url(const char *ma, char *out, size_t cap)
 {
-	char proto[16], host[256], tcp[8], http[8];
+	char proto[16], host[256], tcp[8], http[8], next[8] = "";
 	unsigned port;
-	if (sscanf(ma, "/%15[^/]/%255[^/]/%7[^/]/%u/%7[^/]", proto, host, tcp, &port, http) != 5 ||
-	    strcmp(tcp, "tcp") != 0 || strcmp(http, "http") != 0 || port == 0 || port > 65535)
+	int n = sscanf(ma, "/%15[^/]/%255[^/]/%7[^/]/%u/%7[^/]/%7[^/]", proto, host, tcp, &port, http, next);
+	if (n < 5 || strcmp(tcp, "tcp") != 0 || port == 0 || port > 65535)
+		return -1;
+	/* .../http, .../https, or .../tls/http (the same as https) */
+	const char *scheme = !strcmp(http, "http") ? "http"
+	                     : !strcmp(http, "https") || (!strcmp(http, "tls") && !strcmp(next, "http")) ? "https"
+	                     : NULL;
+	if (!scheme)
 		return -1;
 	if (strcmp(proto, "ip6") == 0)
-		snprintf(out, cap, "http://[%s]:%u", host, port);
+		snprintf(out, cap, "%s://[%s]:%u", scheme, host, port);
 	else if (!strcmp(proto, "ip4") || !strcmp(proto, "dns") || !strcmp(proto, "dns4") ||
 	         !strcmp(proto, "dns6"))
-		snprintf(out, cap, "http://%s:%u", host, port);
+		snprintf(out, cap, "%s://%s:%u", scheme, host, port);
 	else
 		return -1;
 	return 0;
 }
 
 /* A router's answer: the providers it names become the peers to try. */
-static void on_router(struct evhttp_request *req, void *arg)
+static void on_router(void *arg, const http_result *res)
 {
 	peer_fetch *f = arg;
-	const char *router = f->p->routers[f->router - 1].url;
-	int status = req ? evhttp_request_get_response_code(req) : 0;
+	const char *router = f->p->routers[f->router - 1];
+	int status = res->error == HTTP_CALL_OK ? (int)res->status : 0;
 	const char *urls[PEERS_MAX];
-	char bufs[PEERS_MAX][PEER_URL_MAX], err[CAIRN_ERR_MAX], msg[300];
+	char bufs[PEERS_MAX][PEER_URL_MAX], err[CAIRN_ERR_MAX], msg[PEER_URL_MAX + 700];
 	size_t count = 0, i, k;
 	json_t *prov;
-	f->evcon = NULL;
+	f->call = NULL;
 	if (f->cancelled) {
 		finish(f, FETCH_FAILED);
 		return;
 	}
 	json_t *body = NULL;
-	if (status == 200) {
-		struct evbuffer *in = evhttp_request_get_input_buffer(req);
-		body = json_loadb((const char *)evbuffer_pullup(in, -1), evbuffer_get_length(in), 0, NULL);
-	}
+	if (status == 200)
+		body = json_loadb((const char *)evbuffer_pullup(res->body, -1),
+		                  evbuffer_get_length(res->body), 0, NULL);
 	json_array_foreach(json_object_get(body, "Providers"), i, prov) {
 		const char *id = json_string_value(json_object_get(prov, "ID"));
 		json_t *protos = json_object_get(prov, "Protocols"), *a;
@@ -364,13 +392,16 @@ static void on_router(struct evhttp_request *req, void *arg)
 		}
 	}
 	json_decref(body);
-	peers *set = count ? peers_new(f->p->base, f->p->r, urls, count, f->p->timeout, err) : NULL;
+	peers *set = count ? peers_make(f->p->base, f->p->r, f->p->http, urls, count, f->p->timeout, err)
+	                   : NULL;
 	if (!set) {
 		size_t l = strlen(f->why);
 		if (status == 200 || status == 404)
 			snprintf(msg, sizeof msg, "router %s: no gateway provider", router);
+		else if (status)
+			snprintf(msg, sizeof msg, "router %s: an error (%d)", router, status);
 		else
-			snprintf(msg, sizeof msg, "router %s: %s", router, status ? "an error" : "unreachable");
+			snprintf(msg, sizeof msg, "router %s: unreachable (%.600s)", router, res->why ? res->why : "?");
 		snprintf(f->why + l, sizeof f->why - l, "%s%s", l ? "; " : "", msg);
 		try_next(f);
 		return;
@@ -385,25 +416,14 @@ static void on_router(struct evhttp_request *req, void *arg)
 /* Ask the next router who has the root. 0 if asked, -1 if it could not be. */
 static int ask_router(peer_fetch *f)
 {
-	char cid[CAIRN_CID_TEXT_MAX], path[HTTP_URL_MAX + CAIRN_CID_TEXT_MAX + 32];
-	const http_endpoint *r = &f->p->routers[f->router++];
-	struct evhttp_request *req = NULL;
+	char cid[CAIRN_CID_TEXT_MAX], url[PEER_URL_MAX + CAIRN_CID_TEXT_MAX + 32], err[CAIRN_ERR_MAX];
+	static const char *const accept[] = {"Accept: application/json", NULL};
+	const char *r = f->p->routers[f->router++];
 	cairn_cid_to_string(&f->root, cid, sizeof cid, NULL);
-	snprintf(path, sizeof path, "%s/routing/v1/providers/%s", r->prefix, cid);
-	if ((f->evcon = evhttp_connection_base_new(f->p->base, NULL, r->host, r->port)) &&
-	    (req = evhttp_request_new(on_router, f))) {
-		evhttp_connection_set_timeout(f->evcon, (int)f->p->timeout);
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Host", r->host);
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Accept", "application/json");
-		if (evhttp_make_request(f->evcon, req, EVHTTP_REQ_GET, path) == 0) {
-			evhttp_connection_free_on_completion(f->evcon);
-			return 0;
-		}
-	}
-	if (f->evcon)
-		evhttp_connection_free(f->evcon);
-	f->evcon = NULL;
-	return -1;
+	snprintf(url, sizeof url, "%s/routing/v1/providers/%s", r, cid);
+	http_call_opts o = {.method = "GET", .url = url, .headers = accept,
+	                    .timeout_ms = f->p->timeout * 1000, .on_done = on_router, .arg = f};
+	return (f->call = http_call_start(f->p->http, &o, err)) ? 0 : -1;
 }
 
 int peers_add_routers(peers *p, const char *const *urls, size_t n, const char *self, char *err)
@@ -413,7 +433,7 @@ int peers_add_routers(peers *p, const char *const *urls, size_t n, const char *s
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (http_endpoint_parse(&p->routers[i], urls[i], strlen(urls[i]), "router", err) != 0)
+		if (take_url(p->routers[i], urls[i], "router", err) != 0)
 			return -1;
 	p->nrouters = n;
 	snprintf(p->self, sizeof p->self, "%s", self);
@@ -430,21 +450,25 @@ void peer_fetch_on_block(peer_fetch *f,
 
 void peer_fetch_pause(peer_fetch *f, int paused)
 {
-	struct bufferevent *bev = f->evcon ? evhttp_connection_get_bufferevent(f->evcon) : NULL;
-	if (!bev || f->paused == paused)
+	if (!f->call || f->paused == paused)
 		return;
 	f->paused = paused;
-	if (paused)
-		bufferevent_disable(bev, EV_READ);
-	else
-		bufferevent_enable(bev, EV_READ);
+	http_call_pause(f->call, paused);
 }
 
 static void client_gone(void *arg)
 {
 	peer_fetch *f = arg;
 	f->cancelled = 1;
-	drop_connection(f); /* on_done (or kick) finishes f */
+	/* The attempt (or a router's answer) in flight goes now; f is
+	 * finished from the loop, never under the server's close hook. */
+	if (!f->call)
+		return; /* the first attempt has not started: its kick finishes f */
+	http_call_cancel(f->call);
+	f->call = NULL;
+	ci_release(f);
+	if (event_base_once(f->p->base, -1, EV_TIMEOUT, kick, f, NULL) != 0)
+		finish(f, FETCH_FAILED);
 }
 
 peer_fetch *peers_fetch(peers *p, struct http_req *req, const cairn_cid *root,
@@ -484,23 +508,30 @@ void peers_metrics(const peers *p, struct evbuffer *out)
 		                    "cairn_peer_fetches_total{peer=\"%s\",outcome=\"ok\"} %" PRIu64 "\n"
 		                    "cairn_peer_fetches_total{peer=\"%s\",outcome=\"not_found\"} %" PRIu64 "\n"
 		                    "cairn_peer_fetches_total{peer=\"%s\",outcome=\"failed\"} %" PRIu64 "\n"
-		                    "cairn_peer_fetches_total{peer=\"%s\",outcome=\"bad_data\"} %" PRIu64 "\n",
-		                    e->ep.url, e->ok, e->ep.url, e->not_found, e->ep.url, e->failed, e->ep.url, e->bad);
+		                    "cairn_peer_fetches_total{peer=\"%s\",outcome=\"bad_data\"} %" PRIu64 "\n"
+		                    "cairn_peer_fetches_total{peer=\"%s\",outcome=\"tls\"} %" PRIu64 "\n",
+		                    e->url, e->ok, e->url, e->not_found, e->url, e->failed, e->url, e->bad,
+		                    e->url, e->tls);
 	}
+	evbuffer_add_printf(out, "# HELP cairn_peer_http2_fetches_total Fetches from each peer spoken in HTTP/2.\n"
+	                         "# TYPE cairn_peer_http2_fetches_total counter\n");
+	for (size_t i = 0; i < p->n; i++)
+		evbuffer_add_printf(out, "cairn_peer_http2_fetches_total{peer=\"%s\"} %" PRIu64 "\n", p->list[i].url,
+		                    p->list[i].http2);
 	evbuffer_add_printf(out, "# HELP cairn_peer_blocks_total Blocks fetched from each peer, verified and stored.\n"
 	                         "# TYPE cairn_peer_blocks_total counter\n");
 	for (size_t i = 0; i < p->n; i++)
-		evbuffer_add_printf(out, "cairn_peer_blocks_total{peer=\"%s\"} %" PRIu64 "\n", p->list[i].ep.url,
+		evbuffer_add_printf(out, "cairn_peer_blocks_total{peer=\"%s\"} %" PRIu64 "\n", p->list[i].url,
 		                    p->list[i].blocks);
 	evbuffer_add_printf(out, "# HELP cairn_peer_bytes_total Block bytes fetched from each peer.\n"
 	                         "# TYPE cairn_peer_bytes_total counter\n");
 	for (size_t i = 0; i < p->n; i++)
-		evbuffer_add_printf(out, "cairn_peer_bytes_total{peer=\"%s\"} %" PRIu64 "\n", p->list[i].ep.url,
+		evbuffer_add_printf(out, "cairn_peer_bytes_total{peer=\"%s\"} %" PRIu64 "\n", p->list[i].url,
 		                    p->list[i].bytes);
 	evbuffer_add_printf(out, "# HELP cairn_peer_up Whether each peer is asked now (0: skipped after failures or bad data).\n"
 	                         "# TYPE cairn_peer_up gauge\n");
 	for (size_t i = 0; i < p->n; i++)
-		evbuffer_add_printf(out, "cairn_peer_up{peer=\"%s\"} %d\n", p->list[i].ep.url,
+		evbuffer_add_printf(out, "cairn_peer_up{peer=\"%s\"} %d\n", p->list[i].url,
 		                    p->list[i].down_until <= now);
 }
 

@@ -12,9 +12,10 @@
  * dropped for PEER_BAD_SECS and counted. Fetched blocks are cached, not
  * pinned: GC may remove them.
  *
- * Peers are tried in order. One that cannot be reached, answers with an
- * error or stalls for PEER_TIMEOUT_SECS is skipped for a while (PEER_DOWN_SECS,
- * doubling with each failure up to PEER_DOWN_MAX_SECS). docs/peers.md.
+ * Peers are tried in order. One that cannot be reached, fails its TLS
+ * checks, answers with an error or stalls for PEER_TIMEOUT_SECS is skipped
+ * for a while (PEER_DOWN_SECS, doubling with each failure up to
+ * PEER_DOWN_MAX_SECS). docs/peers.md.
  */
 #ifndef CAIRN_PEERS_H
 #define CAIRN_PEERS_H
@@ -58,21 +59,25 @@ typedef struct peer_fetch peer_fetch;
 /* msg says what happened (for a reply body); valid during the call. */
 typedef void (*peers_done_fn)(void *ctx, int outcome, const char *msg);
 
-/* Peers at these URLs (http://HOST:PORT[/PREFIX]). NULL with err set for
- * a bad URL or too many. The caller keeps base and r. */
+/* Peers at these URLs (http(s)://HOST[:PORT][/PREFIX]), reached through
+ * the node's HTTP client (http/client.h: TLS checked, ca_file trusted
+ * beside the system's CAs if not NULL, HTTP/2 where offered, connections
+ * kept). NULL with err set for a bad URL or too many. The caller keeps
+ * base and r. */
 peers *peers_new(struct event_base *base, repo *r, const char *const *urls, size_t n,
-                 unsigned timeout_secs, char *err);
+                 unsigned timeout_secs, const char *ca_file, char *err);
 void peers_free(peers *p);
 
-/* Routers (routing v1 API servers, http://HOST:PORT[/PREFIX]): when no peer
+/* Routers (routing v1 API servers, http(s)://HOST[:PORT][/PREFIX]): when no peer
  * gives the content, each is asked in turn for providers of the root
  * (GET /routing/v1/providers/{cid}); those reachable as trustless gateways
  * (an /ip4|ip6|dns…/tcp/PORT/http address), except self, are tried as
  * peers. 0, or -1 with err set. */
 int peers_add_routers(peers *p, const char *const *urls, size_t n, const char *self, char *err);
 
-/* The URL of an /ip4, /ip6 or /dns… …/tcp/PORT/http multiaddr (what
- * follows, such as /p2p/ID, is ignored). 0, or -1 for any other address. */
+/* The URL of an /ip4, /ip6 or /dns… …/tcp/PORT/http (or /https, or
+ * /tls/http) multiaddr (what follows, such as /p2p/ID, is ignored). 0, or
+ * -1 for any other address. */
 int peers_multiaddr_url(const char *ma, char *out, size_t cap);
 
 /* Fetch /ipfs/{root}{path} (path: "" or "/a/b", URI-escaped) in scope,

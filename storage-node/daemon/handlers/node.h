@@ -31,6 +31,9 @@ typedef struct node {
 	struct pgmirror *mirror;
 	/* where missing content is fetched from; NULL without --peer */
 	struct peers *peers;
+	/* a CA trusted beside the system's for every https:// dialled
+	 * (--ca-file, TLS.CAFile), or NULL */
+	const char *ca_file;
 	/* asking other nodes to pin what this one pins; NULL without --replicate-to */
 	struct replicator *replicator;
 	/* SHA-256 of the --api-token secret, if api_token_set (auth.h) */

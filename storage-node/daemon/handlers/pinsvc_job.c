@@ -171,7 +171,7 @@ void pinsvc_job_start(node *n, const pinreq *r)
 			count++;
 		}
 	}
-	if (count && !(j->origins = peers_new(n->base, &n->repo, urls, count, 0, err)))
+	if (count && !(j->origins = peers_new(n->base, &n->repo, urls, count, 0, n->ca_file, err)))
 		fprintf(stderr, "cairn daemon: pin request origins: %s\n", err);
 	job_record(j, PINREQ_PINNING, NULL);
 	job_step(j);
