@@ -20,7 +20,11 @@ struct http_client {
 	unsigned timeout_ms;
 	struct http_call *calls;     /* in flight */
 	struct sock *socks;          /* what curl watches */
+	int busy;                    /* inside check_done: a free waits for its end */
+	int free_pending;
 };
+
+static void client_destroy(struct http_client *c);
 
 struct http_call {
 	struct http_client *c;
@@ -240,7 +244,8 @@ static void check_done(struct http_client *c)
 {
 	CURLMsg *m;
 	int left;
-	while ((m = curl_multi_info_read(c->multi, &left)) != NULL) {
+	c->busy++;
+	while (!c->free_pending && (m = curl_multi_info_read(c->multi, &left)) != NULL) {
 		if (m->msg != CURLMSG_DONE)
 			continue;
 		struct http_call *k = NULL;
@@ -271,6 +276,9 @@ static void check_done(struct http_client *c)
 			k->o.on_done(k->o.arg, &r);
 		call_free(k);
 	}
+	/* an on_done that freed the client (its owner is done with it) */
+	if (--c->busy == 0 && c->free_pending)
+		client_destroy(c);
 }
 
 static size_t write_cb(char *p, size_t size, size_t n, void *arg)
@@ -458,6 +466,15 @@ void http_client_free(struct http_client *c)
 {
 	if (!c)
 		return;
+	if (c->busy) { /* from an on_done: freed once check_done is out of it */
+		c->free_pending = 1;
+		return;
+	}
+	client_destroy(c);
+}
+
+static void client_destroy(struct http_client *c)
+{
 	while (c->calls)
 		call_free(c->calls);
 	if (c->multi)

@@ -86,7 +86,8 @@ typedef struct http_call_opts {
  * start, or ca_file is not readable. */
 struct http_client *http_client_new(struct event_base *base, const http_client_opts *o, char *err);
 
-/* Cancel every call (their on_done does not run) and free c. */
+/* Cancel every call (their on_done does not run) and free c. May be
+ * called from an on_done of c's (the call that ran it ends first). */
 void http_client_free(struct http_client *c);
 
 /* Start a call. NULL with err set if it could not start (a URL that is

@@ -60,8 +60,17 @@ mkcert expired "DNS:localhost,IP:127.0.0.1" 20200101000000Z 20200102000000Z
 for c in good wrongname expired; do [ -s "$t/$c.pem" ] || { echo "not ok 1 - openssl made no $c certificate"; exit 1; }; done
 ok "a private CA and certificates: good, another name, expired"
 
-# --- nginx: TLS and HTTP/2 in front of anvil ---
-p_good=$(free_port); p_name=$(free_port); p_old=$(free_port)
+# --- node A, whose gateway nginx serves over TLS ---
+head -c 3000000 /dev/urandom >"$scratch/f"
+daemon_start A || { echo "not ok - node A: $(tail -3 "$scratch/A.log")"; exit 1; }
+hash_of() { sed -n 's/.*"Hash":"\([^"]*\)".*/\1/p'; }
+fcid=$(curl -sS -X POST -F "file=@$scratch/f" "$A_API/api/v0/add" | hash_of)
+dcid=$(printf 'a DAG to pin from an origin' | curl -sS -X POST -F "file=@-" "$A_API/api/v0/add" | hash_of)
+[ -n "$fcid" ] && [ -n "$dcid" ] || { echo "not ok - adding to A"; exit 1; }
+a_port=${A_GW##*:}
+
+# --- nginx: TLS and HTTP/2 in front of anvil and of A's gateway ---
+p_good=$(free_port); p_name=$(free_port); p_old=$(free_port); g_good=$(free_port); g_name=$(free_port)
 mkdir -p "$scratch/nginx"
 server() { # PORT CERT
 	cat <<EOF
@@ -75,6 +84,16 @@ server() { # PORT CERT
 			if (\$http_x_api_key != "s3cret") { return 401; }
 			proxy_pass http://127.0.0.1:$anvil_port/;
 		}
+	}
+EOF
+}
+gateway() { # PORT CERT: A's gateway
+	cat <<EOF
+	server {
+		listen 127.0.0.1:$1 ssl http2;
+		ssl_certificate $t/$2.pem;
+		ssl_certificate_key $t/$2.key;
+		location / { proxy_pass http://127.0.0.1:$a_port; proxy_buffering off; }
 	}
 EOF
 }
@@ -94,6 +113,8 @@ http {
 $(server "$p_good" good)
 $(server "$p_name" wrongname)
 $(server "$p_old" expired)
+$(gateway "$g_good" good)
+$(gateway "$g_name" wrongname)
 }
 EOF
 nginx -c "$scratch/nginx/nginx.conf" -p "$scratch/nginx" </dev/null >/dev/null 2>&1 &
@@ -127,6 +148,48 @@ cu --max-time 5 "$API/api/v0/anchor/flush" >/dev/null 2>&1 # (it waits for a con
 for _ in $(seq 50); do grep -q "HTTP 401" "$scratch/daemon.log" && break; sleep 0.2; done
 grep -q "HTTP 401" "$scratch/daemon.log" && ok "no --chain-rpc-header: the provider's 401 is logged ($(grep -m1 'HTTP 401' "$scratch/daemon.log" | cut -c1-100))" || not_ok "log: $(tail -3 "$scratch/daemon.log")"
 daemon_stop
+
+# --- a peer over https:// ---
+metric() { curl -sS --max-time 10 "$1/metrics" | awk -v k="$2" '$1 == k {print $2; exit}'; }
+daemon_start B --peer "https://localhost:$g_good" --ca-file "$t/ca.pem" || not_ok "node B: $(tail -3 "$scratch/B.log")"
+curl -sS --max-time 60 "$B_GW/ipfs/$fcid" | cmp -s - "$scratch/f" && ok "B fetches a file only A has, through https://localhost (its peer)" || not_ok "fetch through the TLS peer: $(tail -3 "$scratch/B.log")"
+h2=$(metric "$B_GW" "cairn_peer_http2_fetches_total{peer=\"https://localhost:$g_good\"}")
+[ "${h2:-0}" -ge 1 ] && ok "…in HTTP/2 ($h2 fetches, cairn_peer_http2_fetches_total)" || not_ok "http2 fetches: $h2"
+grep -q "^$g_good HTTP/2.0 GET /ipfs/$fcid" "$scratch/nginx/access.log" && ok "…as nginx saw it too" || not_ok "nginx log: $(grep "^$g_good " "$scratch/nginx/access.log" | tail -2)"
+daemon_stop B
+# a peer whose certificate does not check: 502 naming why, nothing stored
+untrusted() { # NAME URL CA-FILE WHAT
+	local name=$1 b gw_var="${1}_GW" gw before code tls
+	daemon_start "$name" --peer "$2" --ca-file "$3" || { not_ok "node $name"; return; }
+	gw=${!gw_var}
+	before=$(metric "$gw" cairn_blocks)
+	code=$(curl -sS --max-time 60 -o "$scratch/$name.body" -w '%{http_code}' "$gw/ipfs/$fcid")
+	b=$(cat "$scratch/$name.body")
+	case "$code $b" in "502 "*TLS*) ok "$4: 502 naming the reason ($(echo "$b" | grep -o 'TLS: [^;]*' | head -1 | cut -c1-90))" ;; *) not_ok "$4: $code $b" ;; esac
+	check "…nothing stored" "$before" "$(metric "$gw" cairn_blocks)"
+	tls=$(metric "$gw" "cairn_peer_fetches_total{peer=\"$2\",outcome=\"tls\"}")
+	[ "${tls:-0}" -ge 1 ] && ok "…counted as outcome tls" || not_ok "tls outcome: $tls"
+	daemon_stop "$name" # (its log is flushed)
+	grep -q "peer $2: TLS" "$scratch/$name.log" && ok "…and logged with the peer" || not_ok "log: $(tail -2 "$scratch/$name.log")"
+}
+untrusted C "https://localhost:$g_good" "$t/otherca.pem" "a peer signed by a CA not trusted"
+untrusted D "https://127.0.0.1:$g_name" "$t/ca.pem" "a peer whose certificate names another host"
+
+# pinned from an https:// origin (Pinning Service API, origins as multiaddrs)
+CAIRN_PATH=$scratch/E "$CAIRN" init >/dev/null
+tok=$(CAIRN_PATH=$scratch/E "$CAIRN" token add pinner)
+daemon_start E --ca-file "$t/ca.pem" || not_ok "node E"
+curl -sS --max-time 10 -H "Authorization: Bearer $tok" -X POST -d "{\"cid\":\"$dcid\",\"origins\":[\"/dns4/localhost/tcp/$g_good/https\"]}" "$E_API/pins" >"$scratch/pin.json"
+rid=$(sed -n 's/.*"requestid":"\([^"]*\)".*/\1/p' "$scratch/pin.json")
+st=
+for _ in $(seq 100); do
+	st=$(curl -sS --max-time 10 -H "Authorization: Bearer $tok" "$E_API/pins/$rid" | sed -n 's/.*"status":"\([a-z]*\)".*/\1/p')
+	{ [ "$st" = pinned ] || [ "$st" = failed ]; } && break
+	sleep 0.1
+done
+check "a DAG pinned from an https:// origin (/dns4/localhost/tcp/PORT/https)" "pinned" "$st"
+daemon_stop E
+[ "$st" = pinned ] || { cat "$scratch/pin.json"; tail -5 "$scratch/E.log"; }
 
 # --- cairn audit through https:// ---
 audit() { "$CAIRN" audit --chain-rpc "$1" "${@:2}" "$scratch/p.json" >"$scratch/audit.out" 2>"$scratch/audit.err"; echo $?; }

@@ -95,6 +95,16 @@ static int on_data(void *arg, long status, const uint8_t *p, size_t n)
 	return o->stop_after && o->pieces >= (unsigned)o->stop_after ? -1 : 0;
 }
 
+static int freed_in_done;
+
+static void free_client(void *arg, const http_result *res)
+{
+	assert_int_equal(res->status, 200);
+	http_client_free(arg);
+	freed_in_done++;
+	event_base_loopbreak(base);
+}
+
 static void run(struct http_client *c, http_call_opts *co, struct outcome *o)
 {
 	char err[CAIRN_ERR_MAX];
@@ -218,6 +228,20 @@ static void calls(void **state)
 	event_base_loopexit(base, &soon);
 	event_base_dispatch(base);
 	assert_int_equal(o.done, 0);
+
+	/* the client freed from a call's on_done (its owner is done with it):
+	 * the call ends first, then the client goes (ASan checks the rest) */
+	struct http_client *c2 = http_client_new(base, NULL, err);
+	assert_non_null(c2);
+	memset(&o, 0, sizeof o);
+	snprintf(url, sizeof url, "http://127.0.0.1:%u/echo", port);
+	co = (http_call_opts){.method = "GET", .url = url, .on_done = free_client, .arg = c2};
+	assert_non_null(http_call_start(c2, &co, err));
+	freed_in_done = 0;
+	struct timeval limit = {10, 0};
+	event_base_loopexit(base, &limit);
+	event_base_dispatch(base);
+	assert_int_equal(freed_in_done, 1);
 
 	/* an unreadable CA file is refused when the client is made */
 	http_client_opts bad = {.ca_file = "/nonexistent/ca.pem"};
