@@ -386,7 +386,7 @@ static int start_services(node *n, const daemon_opts *o)
 	}
 	if (o->nreplicate) {
 		char rerr[CAIRN_ERR_MAX];
-		if (!(n->replicator = replicator_new(n->base, &n->repo, n->delegate, o->replicate, o->nreplicate, rerr))) {
+		if (!(n->replicator = replicator_new(n->base, &n->repo, n->delegate, o->replicate, o->nreplicate, ca_file, rerr))) {
 			daemon_error("%s", rerr);
 			return DAEMON_BAD_CONFIG;
 		}

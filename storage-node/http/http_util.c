@@ -140,44 +140,6 @@ void http_log(struct http_req *req, const char *server)
 	funlockfile(stderr);
 }
 
-int http_url_split(const char *url, char *host, size_t hostcap, unsigned short *port,
-                   char *prefix, size_t prefixcap)
-{
-	struct evhttp_uri *u = evhttp_uri_parse(url);
-	const char *scheme = u ? evhttp_uri_get_scheme(u) : NULL;
-	const char *h = u ? evhttp_uri_get_host(u) : NULL;
-	const char *path = u ? evhttp_uri_get_path(u) : NULL;
-	int p = u ? evhttp_uri_get_port(u) : -1;
-	int ok = scheme && strcmp(scheme, "http") == 0 && h && *h && strlen(h) < hostcap &&
-	         !evhttp_uri_get_query(u) && strlen(path ? path : "") < prefixcap;
-	if (ok) {
-		snprintf(host, hostcap, "%s", h);
-		*port = (unsigned short)(p > 0 ? p : 80);
-		snprintf(prefix, prefixcap, "%s", path ? path : "");
-		size_t pl = strlen(prefix);
-		while (pl && prefix[pl - 1] == '/')
-			prefix[--pl] = '\0';
-	}
-	if (u) /* libevent's free does not take NULL (a port past 65535 parses to NULL) */
-		evhttp_uri_free(u);
-	return ok ? 0 : -1;
-}
-
-int http_endpoint_parse(http_endpoint *e, const char *url, size_t len, const char *what, char *err)
-{
-	if (len >= sizeof e->url) {
-		snprintf(err, CAIRN_ERR_MAX, "%s '%.100s' is too long", what, url);
-		return -1;
-	}
-	memcpy(e->url, url, len);
-	e->url[len] = '\0';
-	if (http_url_split(e->url, e->host, sizeof e->host, &e->port, e->prefix, sizeof e->prefix) != 0) {
-		snprintf(err, CAIRN_ERR_MAX, "%s '%.100s' is not http://HOST[:PORT][/PREFIX]", what, e->url);
-		return -1;
-	}
-	return 0;
-}
-
 /* Decimal digits at *s, saturating at UINT64_MAX (a position past any body
  * is as good as infinite). -1 if there is no digit. */
 static int range_number(const char **s, uint64_t *v)

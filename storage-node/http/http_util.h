@@ -45,27 +45,9 @@ int http_parse_range(const char *h, uint64_t size, uint64_t *off, uint64_t *len)
 /* Log one line for a finished request (called from the completion hook). */
 void http_log(struct http_req *req, const char *server);
 
-/* An http:// service a node is configured with (a peer, a router, a
- * replication target): the URL as given, for logs and metrics, and its
- * parts. */
+/* The longest URL of a service a node is configured with (a peer, a
+ * router, a replication target). */
 #define HTTP_URL_MAX 256
-typedef struct http_endpoint {
-	char url[HTTP_URL_MAX];
-	char host[128];
-	unsigned short port;
-	char prefix[HTTP_URL_MAX]; /* the path, without a trailing '/': "" or "/gw" */
-} http_endpoint;
-
-/* Parse the first len bytes of url as http://HOST[:PORT][/PREFIX] into e.
- * 0, or -1 with err (CAIRN_ERR_MAX bytes) saying "<what> '<url>' is not
- * http://HOST[:PORT][/PREFIX]". */
-int http_endpoint_parse(http_endpoint *e, const char *url, size_t len, const char *what, char *err);
-
-/* Split http://HOST[:PORT][/PREFIX] (no query): host, port (80 if none)
- * and the prefix without trailing '/' ("" if none). 0, or -1 if url is not
- * that or a part does not fit. */
-int http_url_split(const char *url, char *host, size_t hostcap, unsigned short *port,
-                   char *prefix, size_t prefixcap);
 
 /* A Kubo-style boolean, as query flags and command-line flags write it:
  * "true"/"false", also 1/0, yes/no, t/f, any case. 0 with *out set, or -1. */

@@ -1,10 +1,10 @@
 #include "replicator.h"
 
+#include "client.h"
 #include "http_util.h"
 #include "pinstore.h"
 
 #include <event2/buffer.h>
-#include <event2/http.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -15,8 +15,9 @@
 struct call;
 
 typedef struct target {
-	http_endpoint ep;    /* prefix: the path before /pins */
-	char auth[300];      /* "Bearer TOKEN", or "" */
+	char url[HTTP_URL_MAX];  /* as given: its queue's id, and its name in logs */
+	char base[HTTP_URL_MAX]; /* without a trailing '/': /pins goes after it */
+	char auth[320];      /* "Authorization: Bearer TOKEN", or "" */
 	uint8_t id[8];
 	unsigned inflight;
 	struct call *calls[REPLICATE_INFLIGHT]; /* in flight, so no entry is sent twice */
@@ -27,6 +28,7 @@ typedef struct target {
 struct replicator {
 	struct event_base *base;
 	repo *r;
+	struct http_client *http;
 	char delegate[256]; /* the gateway as a multiaddr: the pins' origin */
 	target t[REPLICATE_TARGETS_MAX];
 	size_t count;
@@ -108,14 +110,14 @@ static void entry_retry(struct call *c, json_t *j, const char *state, const char
 	c->t->failures++;
 	if (tries == 1 || tries % 10 == 0)
 		fprintf(stderr, "cairn daemon: replication to %s: %s; retrying in %" PRIu64 " s\n",
-		        c->t->ep.url, detail, secs);
+		        c->t->url, detail, secs);
 }
 
-static void on_reply(struct evhttp_request *req, void *arg)
+static void on_reply(void *arg, const http_result *res)
 {
 	struct call *c = arg;
 	repo *r = c->rep->r;
-	int code = req ? evhttp_request_get_response_code(req) : 0;
+	int code = res->error == HTTP_CALL_OK ? (int)res->status : 0;
 	char detail[600];
 	json_t *body = NULL, *j = entry_get(r, c->key, c->klen);
 	c->t->inflight--;
@@ -124,10 +126,9 @@ static void on_reply(struct evhttp_request *req, void *arg)
 			c->t->calls[i] = NULL;
 	if (!j)
 		goto done; /* gone meanwhile */
-	if (req && code > 0) {
-		struct evbuffer *in = evhttp_request_get_input_buffer(req);
-		body = json_loadb((const char *)evbuffer_pullup(in, -1), evbuffer_get_length(in), 0, NULL);
-	}
+	if (code > 0)
+		body = json_loadb((const char *)evbuffer_pullup(res->body, -1), evbuffer_get_length(res->body),
+		                  0, NULL);
 	const char *status = json_string_value(json_object_get(body, "status"));
 	if ((code == 200 || code == 202) && status) {
 		if (strcmp(status, "pinned") == 0) {
@@ -152,7 +153,7 @@ static void on_reply(struct evhttp_request *req, void *arg)
 	} else {
 		const char *reason = json_string_value(json_object_get(json_object_get(body, "error"), "reason"));
 		if (code == 0)
-			snprintf(detail, sizeof detail, "unreachable");
+			snprintf(detail, sizeof detail, "unreachable (%.500s)", res->why ? res->why : "?");
 		else
 			snprintf(detail, sizeof detail, "answered %d%s%s", code, reason ? " " : "",
 			         reason ? reason : "");
@@ -169,57 +170,50 @@ done:
 static void act(replicator *rep, target *t, const uint8_t *key, size_t klen, json_t *j)
 {
 	cairn_cid cid;
-	char text[CAIRN_CID_TEXT_MAX], path[600];
+	char text[CAIRN_CID_TEXT_MAX], url[HTTP_URL_MAX + 600], err[CAIRN_ERR_MAX];
 	const char *state = json_string_value(json_object_get(j, "state"));
 	const char *rid = json_string_value(json_object_get(j, "requestid"));
+	const char *headers[3] = {NULL};
+	char *b = NULL;
+	size_t nh = 0;
 	int poll = state && strcmp(state, "requested") == 0 && rid;
 	if (cairn_cid_decode(key + 8, klen - 8, &cid, NULL) != 0)
 		return;
 	cairn_cid_to_string(&cid, text, sizeof text, NULL);
 	struct call *c = calloc(1, sizeof *c);
-	struct evhttp_connection *evcon = c ? evhttp_connection_base_new(rep->base, NULL, t->ep.host, t->ep.port) : NULL;
-	struct evhttp_request *req = evcon ? evhttp_request_new(on_reply, c) : NULL;
-	if (!req) {
-		if (evcon)
-			evhttp_connection_free(evcon);
-		free(c);
+	if (!c)
 		return;
-	}
 	*c = (struct call){.rep = rep, .t = t, .klen = klen, .poll = poll};
 	memcpy(c->key, key, klen);
-	evhttp_connection_set_timeout(evcon, REPLICATE_TIMEOUT_SECS);
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-	evhttp_add_header(h, "Host", t->ep.host);
 	if (t->auth[0])
-		evhttp_add_header(h, "Authorization", t->auth);
+		headers[nh++] = t->auth;
 	if (poll) {
-		snprintf(path, sizeof path, "%s/pins/%s", t->ep.prefix, rid);
+		snprintf(url, sizeof url, "%s/pins/%s", t->base, rid);
 	} else {
 		pin p;
-		char err[CAIRN_ERR_MAX];
 		json_t *pinj = json_pack("{s:s, s:[s]}", "cid", text, "origins", rep->delegate);
 		if (pinj && pinstore_get(rep->r, &cid, &p, err) == 0 && p.name[0])
 			json_object_set_new(pinj, "name", json_string(p.name));
-		char *b = pinj ? json_dumps(pinj, JSON_COMPACT) : NULL;
+		b = pinj ? json_dumps(pinj, JSON_COMPACT) : NULL;
 		json_decref(pinj);
-		if (b)
-			evbuffer_add(evhttp_request_get_output_buffer(req), b, strlen(b));
-		free(b);
-		evhttp_add_header(h, "Content-Type", "application/json");
-		snprintf(path, sizeof path, "%s/pins", t->ep.prefix);
+		headers[nh++] = "Content-Type: application/json";
+		snprintf(url, sizeof url, "%s/pins", t->base);
 	}
-	if (evhttp_make_request(evcon, req, poll ? EVHTTP_REQ_GET : EVHTTP_REQ_POST, path) != 0) {
-		evhttp_connection_free(evcon); /* the request went with the failure */
+	http_call_opts o = {.method = poll ? "GET" : "POST", .url = url, .headers = headers,
+	                    .body = b, .body_len = b ? strlen(b) : 0,
+	                    .timeout_ms = REPLICATE_TIMEOUT_SECS * 1000, .on_done = on_reply, .arg = c};
+	if ((!poll && !b) || !http_call_start(rep->http, &o, err)) {
+		free(b);
 		free(c);
 		return;
 	}
+	free(b); /* (copied) */
 	t->inflight++;
 	for (size_t i = 0; i < REPLICATE_INFLIGHT; i++)
 		if (!t->calls[i]) {
 			t->calls[i] = c;
 			break;
 		}
-	evhttp_connection_free_on_completion(evcon);
 }
 
 static int busy(const target *t, const void *key, size_t klen)
@@ -271,7 +265,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 }
 
 replicator *replicator_new(struct event_base *base, repo *r, const char *delegate,
-                           const char *const *specs, size_t count, char *err)
+                           const char *const *specs, size_t count, const char *ca_file, char *err)
 {
 	if (count > REPLICATE_TARGETS_MAX || count > REPO_REPLICATE_MAX) {
 		snprintf(err, CAIRN_ERR_MAX, "at most %d replication targets", REPLICATE_TARGETS_MAX);
@@ -293,13 +287,32 @@ replicator *replicator_new(struct event_base *base, repo *r, const char *delegat
 			snprintf(err, CAIRN_ERR_MAX, "replication target '%.100s': the token is too long", specs[i]);
 			goto fail;
 		}
-		if (http_endpoint_parse(&t->ep, specs[i], ul, "replication target", err) != 0)
+		if (ul >= sizeof t->url) {
+			snprintf(err, CAIRN_ERR_MAX, "replication target '%.100s' is too long", specs[i]);
 			goto fail;
+		}
+		memcpy(t->url, specs[i], ul);
+		t->url[ul] = '\0';
+		size_t bl = ul;
+		while (bl > 0 && t->url[bl - 1] == '/')
+			bl--;
+		memcpy(t->base, t->url, bl);
+		t->base[bl] = '\0';
+		if (!http_url_ok(t->url) || strpbrk(t->url, "?#")) {
+			char shown[256];
+			http_url_redact(t->url, shown, sizeof shown);
+			snprintf(err, CAIRN_ERR_MAX, "replication target '%s' is not http(s)://HOST[:PORT][/PREFIX]",
+			         shown);
+			goto fail;
+		}
 		if (comma && comma[1])
-			snprintf(t->auth, sizeof t->auth, "Bearer %s", comma + 1);
-		replicator_target_id(t->ep.url, t->id);
+			snprintf(t->auth, sizeof t->auth, "Authorization: Bearer %s", comma + 1);
+		replicator_target_id(t->url, t->id);
 	}
 	rep->count = count;
+	http_client_opts ho = {.ca_file = ca_file};
+	if (!(rep->http = http_client_new(base, &ho, err)))
+		goto fail;
 	if (!(rep->tick = evtimer_new(base, on_tick, rep))) {
 		snprintf(err, CAIRN_ERR_MAX, "out of memory");
 		goto fail;
@@ -315,6 +328,7 @@ replicator *replicator_new(struct event_base *base, repo *r, const char *delegat
 	evtimer_add(rep->tick, &tv);
 	return rep;
 fail:
+	http_client_free(rep->http);
 	free(rep);
 	return NULL;
 }
@@ -326,6 +340,10 @@ void replicator_free(replicator *rep)
 	pinstore_outbox_clear_targets(rep->r);
 	if (rep->tick)
 		event_free(rep->tick);
+	http_client_free(rep->http); /* the calls in flight are dropped: retried next run */
+	for (size_t i = 0; i < rep->count; i++)
+		for (size_t k = 0; k < REPLICATE_INFLIGHT; k++)
+			free(rep->t[i].calls[k]);
 	free(rep);
 }
 
@@ -334,16 +352,16 @@ void replicator_metrics(replicator *rep, struct evbuffer *out)
 	evbuffer_add_printf(out, "# HELP cairn_replication_waiting Pins not yet pinned by each target.\n"
 	                         "# TYPE cairn_replication_waiting gauge\n");
 	for (size_t i = 0; i < rep->count; i++)
-		evbuffer_add_printf(out, "cairn_replication_waiting{target=\"%s\"} %" PRIu64 "\n", rep->t[i].ep.url,
+		evbuffer_add_printf(out, "cairn_replication_waiting{target=\"%s\"} %" PRIu64 "\n", rep->t[i].url,
 		                    rep->t[i].waiting);
 	evbuffer_add_printf(out, "# HELP cairn_replication_pinned_total Pins each target confirmed.\n"
 	                         "# TYPE cairn_replication_pinned_total counter\n");
 	for (size_t i = 0; i < rep->count; i++)
 		evbuffer_add_printf(out, "cairn_replication_pinned_total{target=\"%s\"} %" PRIu64 "\n",
-		                    rep->t[i].ep.url, rep->t[i].pinned);
+		                    rep->t[i].url, rep->t[i].pinned);
 	evbuffer_add_printf(out, "# HELP cairn_replication_failures_total Failed attempts, retried.\n"
 	                         "# TYPE cairn_replication_failures_total counter\n");
 	for (size_t i = 0; i < rep->count; i++)
 		evbuffer_add_printf(out, "cairn_replication_failures_total{target=\"%s\"} %" PRIu64 "\n",
-		                    rep->t[i].ep.url, rep->t[i].failures);
+		                    rep->t[i].url, rep->t[i].failures);
 }

@@ -36,12 +36,13 @@ typedef struct replicator replicator;
 /* The target id of a URL (as keyed in "replicas"). */
 void replicator_target_id(const char *url, uint8_t id[8]);
 
-/* Start replicating to these targets ("URL" or "URL,TOKEN") from base's
- * loop, naming delegate (this node's gateway multiaddr) as the origin;
- * turns on queueing in r (r->replicate). NULL with err (CAIRN_ERR_MAX
- * bytes) set on a bad spec. The caller keeps base and r. */
+/* Start replicating to these targets ("URL" or "URL,TOKEN"; http:// or
+ * https://, ca_file trusted beside the system's CAs if not NULL) from
+ * base's loop, naming delegate (this node's gateway multiaddr) as the
+ * origin; turns on queueing in r (r->replicate). NULL with err
+ * (CAIRN_ERR_MAX bytes) set on a bad spec. The caller keeps base and r. */
 replicator *replicator_new(struct event_base *base, repo *r, const char *delegate,
-                           const char *const *specs, size_t count, char *err);
+                           const char *const *specs, size_t count, const char *ca_file, char *err);
 void replicator_free(replicator *rep);
 
 /* Prometheus lines: per target, CIDs waiting and pinned, failures. */

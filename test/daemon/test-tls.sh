@@ -70,7 +70,7 @@ dcid=$(printf 'a DAG to pin from an origin' | curl -sS -X POST -F "file=@-" "$A_
 a_port=${A_GW##*:}
 
 # --- nginx: TLS and HTTP/2 in front of anvil and of A's gateway ---
-p_good=$(free_port); p_name=$(free_port); p_old=$(free_port); g_good=$(free_port); g_name=$(free_port)
+p_good=$(free_port); p_name=$(free_port); p_old=$(free_port); g_good=$(free_port); g_name=$(free_port); g_old=$(free_port)
 mkdir -p "$scratch/nginx"
 server() { # PORT CERT
 	cat <<EOF
@@ -115,6 +115,7 @@ $(server "$p_name" wrongname)
 $(server "$p_old" expired)
 $(gateway "$g_good" good)
 $(gateway "$g_name" wrongname)
+$(gateway "$g_old" expired)
 }
 EOF
 nginx -c "$scratch/nginx/nginx.conf" -p "$scratch/nginx" </dev/null >/dev/null 2>&1 &
@@ -174,6 +175,7 @@ untrusted() { # NAME URL CA-FILE WHAT
 }
 untrusted C "https://localhost:$g_good" "$t/otherca.pem" "a peer signed by a CA not trusted"
 untrusted D "https://127.0.0.1:$g_name" "$t/ca.pem" "a peer whose certificate names another host"
+untrusted F "https://127.0.0.1:$g_old" "$t/ca.pem" "a peer whose certificate expired"
 
 # pinned from an https:// origin (Pinning Service API, origins as multiaddrs)
 CAIRN_PATH=$scratch/E "$CAIRN" init >/dev/null

@@ -74,32 +74,11 @@ static void booleans(void **state)
 		assert_int_equal(http_parse_bool(bad[i], &v), -1);
 }
 
-static void url_split(void **state)
-{
-	(void)state;
-	char host[64], prefix[64];
-	unsigned short port;
-	assert_int_equal(http_url_split("http://127.0.0.1:8080/gw/", host, sizeof host, &port, prefix,
-	                                 sizeof prefix), 0);
-	assert_string_equal(host, "127.0.0.1");
-	assert_int_equal(port, 8080);
-	assert_string_equal(prefix, "/gw");
-	assert_int_equal(http_url_split("http://example.org", host, sizeof host, &port, prefix, sizeof prefix), 0);
-	assert_string_equal(host, "example.org");
-	assert_int_equal(port, 80);
-	assert_string_equal(prefix, "");
-	assert_int_equal(http_url_split("ftp://x", host, sizeof host, &port, prefix, sizeof prefix), -1);
-	assert_int_equal(http_url_split("http://", host, sizeof host, &port, prefix, sizeof prefix), -1);
-	assert_int_equal(http_url_split("http://h:99999", host, sizeof host, &port, prefix, sizeof prefix), -1);
-	assert_int_equal(http_url_split("http://h/?q=1", host, sizeof host, &port, prefix, sizeof prefix), -1);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(range_rfc9110),
 		cmocka_unit_test(booleans),
-		cmocka_unit_test(url_split),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
