@@ -178,7 +178,8 @@ static int on_chunk(void *arg, long status, const uint8_t *p, size_t n)
 	 * what was verified, and a failed fetch elsewhere (which drops the
 	 * blockstore's uncommitted batch) costs little. */
 	if (f->ci.bytes - f->committed >= PEER_COMMIT_BYTES) {
-		if (blockstore_commit_cache(&f->p->r->bs, f->ci.err) != 0) {
+		/* the import's own batch (car_io.h), not the store's default one */
+		if (f->ci.batch.set && blockstore_commit_cache_batch(&f->p->r->bs, &f->ci.batch, f->ci.err) != 0) {
 			f->ci.io_errno = 1;
 			return -1;
 		}
