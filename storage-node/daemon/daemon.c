@@ -211,10 +211,33 @@ static int listen_on(node *n, struct listener *l, const char *addr)
 	return 0;
 }
 
-/* A worker loop's gateway server (loops.h). */
+_Static_assert(LOOPS_MAX <= NODE_LOOPS_MAX, "a node has room for every loop's peers");
+
+/* A worker loop's gateway server (loops.h), and its own peers (their
+ * client runs on its loop). */
 static struct http_server *make_worker(struct event_base *base, unsigned loop, void *arg)
 {
-	return server_for(arg, base, loop);
+	struct listener *l = arg;
+	node *n = l->n;
+	if (n->peers && !n->loop_peers[loop]) {
+		char err[CAIRN_ERR_MAX];
+		if (!(n->loop_peers[loop] = peers_new_like(n->peers, base, n->ca_file, err))) {
+			daemon_error("loop %u: %s", loop, err);
+			errno = ENOMEM;
+			return NULL;
+		}
+	}
+	return server_for(l, base, loop);
+}
+
+/* What make_worker set up on a worker's base, once its connections are
+ * gone (their close hooks end the fetches) and before the base goes. */
+static void unmake_worker(struct event_base *base, unsigned loop, void *arg)
+{
+	struct listener *l = arg;
+	(void)base;
+	peers_free(l->n->loop_peers[loop]);
+	l->n->loop_peers[loop] = NULL;
 }
 
 /* Daemon.Threads: event loops, 1 to LOOPS_MAX; by default one per CPU. */
@@ -485,14 +508,9 @@ int daemon_run(node *n, const daemon_opts *o)
 		fprintf(stderr, "cairn daemon: counting blocks: %s\n", err);
 	if ((rc = start_services(n, o)) != 0)
 		goto done;
-	/* Loops beyond loop 0 serve the gateway, which then reads blocks only.
-	 * With peers it would fetch from them, and their client (evhttp today)
-	 * lives on loop 0: the gateway stays there too. */
-	if (threads > 1 && n->peers) {
-		printf("gateway on loop 0 only: peers and routers are reached from there\n");
-		threads = 1;
-	}
-	if (!(workers = loops_start(n->base, threads, make_worker, &listeners[LISTENER_GATEWAY]))) {
+	/* Loops beyond loop 0 serve the gateway: they read blocks, and fetch
+	 * what is missing from the peers through clients of their own. */
+	if (!(workers = loops_start(n->base, threads, make_worker, unmake_worker, &listeners[LISTENER_GATEWAY]))) {
 		daemon_error("cannot start %u event loops: %s", threads, strerror(errno));
 		rc = DAEMON_FAILED;
 		goto done;

@@ -13,6 +13,9 @@ struct worker {
 	struct http_server *srv;
 	struct event *stop;          /* activated from loop 0 */
 	int grace;
+	unsigned loop;
+	void (*unmake)(struct event_base *, unsigned, void *);
+	void *arg;
 };
 
 struct loops {
@@ -144,6 +147,8 @@ static void free_worker(struct worker *w)
 	if (w->running)
 		pthread_join(w->tid, NULL);
 	http_server_free(w->srv);
+	if (w->unmake && w->base)
+		w->unmake(w->base, w->loop, w->arg);
 	if (w->stop)
 		event_free(w->stop);
 	if (w->base)
@@ -153,7 +158,7 @@ static void free_worker(struct worker *w)
 
 struct loops *loops_start(struct event_base *main, unsigned n,
                           struct http_server *(*make)(struct event_base *, unsigned, void *),
-                          void *arg)
+                          void (*unmake)(struct event_base *, unsigned, void *), void *arg)
 {
 	struct loops *l = calloc(1, sizeof *l);
 	int e = ENOMEM;
@@ -172,6 +177,9 @@ struct loops *loops_start(struct event_base *main, unsigned n,
 	}
 	for (unsigned i = 1; i < n && i < LOOPS_MAX; i++) {
 		struct worker *w = &l->w[l->n++];
+		w->loop = i;
+		w->unmake = unmake;
+		w->arg = arg;
 		if (!(w->base = loops_new_base()) ||
 		    !(w->stop = event_new(w->base, -1, 0, on_stop, w)))
 			goto fail;

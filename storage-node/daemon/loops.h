@@ -38,11 +38,13 @@ struct event_base *loops_new_base(void);
 
 /* With main as loop 0, start n - 1 worker loops (n counts loop 0), each
  * with a server made by make(base, loop number, arg) and run until
- * loops_stop. NULL with errno if a loop or its server could not be made
- * (none is left running). */
+ * loops_stop. unmake(base, loop number, arg), if not NULL, runs when the
+ * loop is freed, after its server and before its base: what make set up
+ * on the base goes then. NULL with errno if a loop or its server could
+ * not be made (none is left running). */
 struct loops *loops_start(struct event_base *main, unsigned n,
                           struct http_server *(*make)(struct event_base *, unsigned, void *),
-                          void *arg);
+                          void (*unmake)(struct event_base *, unsigned, void *), void *arg);
 
 /* The workers' servers (for /metrics): how many were put in out. */
 size_t loops_servers(const struct loops *l, struct http_server **out, size_t max);

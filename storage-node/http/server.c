@@ -284,6 +284,7 @@ int http_req_status(const struct http_req *r) { return r->status; }
 uint64_t http_req_sent(const struct http_req *r) { return r->sent; }
 double http_req_started(const struct http_req *r) { return r->t0; }
 const char *http_req_server(const struct http_req *r) { return r->srv->name; }
+unsigned http_req_loop(const struct http_req *r) { return r->srv->o.loop; }
 
 void http_req_read_body(struct http_req *r, http_body_fn data, void (*end)(void *ctx), void *ctx)
 {

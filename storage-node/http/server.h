@@ -160,6 +160,8 @@ uint64_t http_req_sent(const struct http_req *r);
 double http_req_started(const struct http_req *r);
 /* The server's name ("api", "gateway"). */
 const char *http_req_server(const struct http_req *r);
+/* The number of the event loop the request is served on (opts.loop). */
+unsigned http_req_loop(const struct http_req *r);
 
 /* Take the body as a stream (from on_head only): data gets each piece as
  * it arrives (de-chunked) and returns 0, or -1 to stop reading it (the

@@ -9,6 +9,7 @@
 #include <event2/http.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,11 @@ struct peer_fetch {
 
 static const char *const scope_names[] = {"block", "entity", "all"};
 
+/* A peer's counters are its loop's to change and loop 0's to read for
+ * /metrics: relaxed atomics. */
+#define COUNT(x, v) __atomic_fetch_add(&(x), (v), __ATOMIC_RELAXED)
+#define READ(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+
 /* A peer's or router's URL: http:// or https://, kept without a trailing
  * '/'. 0, or -1 with err set. */
 static int take_url(char *out, const char *url, const char *what, char *err)
@@ -129,6 +135,21 @@ peers *peers_new(struct event_base *base, repo *r, const char *const *urls, size
 	}
 	p->owns_http = 1;
 	return p;
+}
+
+peers *peers_new_like(const peers *p, struct event_base *base, const char *ca_file, char *err)
+{
+	const char *urls[PEERS_MAX], *routers[PEERS_MAX];
+	for (size_t i = 0; i < p->n; i++)
+		urls[i] = p->list[i].url;
+	for (size_t i = 0; i < p->nrouters; i++)
+		routers[i] = p->routers[i];
+	peers *q = peers_new(base, p->r, urls, p->n, p->timeout, ca_file, err);
+	if (q && peers_add_routers(q, routers, p->nrouters, p->self, err) != 0) {
+		peers_free(q);
+		return NULL;
+	}
+	return q;
 }
 
 void peers_free(peers *p)
@@ -209,7 +230,7 @@ static void on_done(void *arg, const http_result *res)
 	f->call = NULL; /* freed once this returns */
 	f->asked++;
 	if (res->http_version == 2)
-		e->http2++;
+		COUNT(e->http2, 1);
 	if (res->error == HTTP_CALL_TIMEOUT)
 		f->timed_out = 1;
 	if (res->error == HTTP_CALL_TLS)
@@ -220,31 +241,31 @@ static void on_done(void *arg, const http_result *res)
 		return;
 	}
 	if (f->lied) {
-		e->bad++;
+		COUNT(e->bad, 1);
 		penalise(e, PEER_BAD_SECS);
 		fprintf(stderr, "cairn daemon: peer %s sent bad data (%s); not asked again for %d s\n",
 		        e->url, f->ci.err, PEER_BAD_SECS);
 		note(f, "sent data that is not what it claims (%s)", f->ci.err);
 	} else if (res->error == HTTP_CALL_OK && status == 200 && f->ci.blocks > 0 &&
 	           car_import_finish(&f->ci) == 0) {
-		e->ok++;
+		COUNT(e->ok, 1);
 		e->fails = 0;
 		e->down_until = 0;
-		e->blocks += f->ci.blocks;
-		e->bytes += f->ci.bytes;
+		COUNT(e->blocks, f->ci.blocks);
+		COUNT(e->bytes, f->ci.bytes);
 		ci_release(f);
 		finish(f, FETCH_OK);
 		return;
 	} else if (res->error == HTTP_CALL_OK && (status == 404 || status == 410)) {
-		e->not_found++;
+		COUNT(e->not_found, 1);
 		e->fails = 0;
 		f->said_404++;
 		note(f, "%s", "does not have it (404)");
 	} else {
 		if (f->tls)
-			e->tls++;
+			COUNT(e->tls, 1);
 		else
-			e->failed++;
+			COUNT(e->failed, 1);
 		e->fails++;
 		unsigned secs = PEER_DOWN_SECS;
 		for (unsigned i = 1; i < e->fails && secs < PEER_DOWN_MAX_SECS; i++)
@@ -498,38 +519,51 @@ peer_fetch *peers_fetch(peers *p, struct http_req *req, const cairn_cid *root,
 	return f;
 }
 
-void peers_metrics(const peers *p, struct evbuffer *out)
+/* The sum of one counter of peer i over the loops' sets. */
+static uint64_t sum(const peers *const *list, size_t n, size_t i, size_t off)
 {
+	uint64_t t = 0;
+	for (size_t k = 0; k < n; k++) {
+		const uint64_t *c = (const uint64_t *)(const void *)((const char *)&list[k]->list[i] + off);
+		t += __atomic_load_n(c, __ATOMIC_RELAXED);
+	}
+	return t;
+}
+
+void peers_metrics(const peers *const *list, size_t n, struct evbuffer *out)
+{
+	const peers *p = list[0];
 	time_t now = time(NULL);
+#define SUM(field) sum(list, n, i, offsetof(peer, field))
 	evbuffer_add_printf(out, "# HELP cairn_peer_fetches_total Fetches from each peer, by outcome.\n"
 	                         "# TYPE cairn_peer_fetches_total counter\n");
 	for (size_t i = 0; i < p->n; i++) {
-		const peer *e = &p->list[i];
+		const char *u = p->list[i].url;
 		evbuffer_add_printf(out,
 		                    "cairn_peer_fetches_total{peer=\"%s\",outcome=\"ok\"} %" PRIu64 "\n"
 		                    "cairn_peer_fetches_total{peer=\"%s\",outcome=\"not_found\"} %" PRIu64 "\n"
 		                    "cairn_peer_fetches_total{peer=\"%s\",outcome=\"failed\"} %" PRIu64 "\n"
 		                    "cairn_peer_fetches_total{peer=\"%s\",outcome=\"bad_data\"} %" PRIu64 "\n"
 		                    "cairn_peer_fetches_total{peer=\"%s\",outcome=\"tls\"} %" PRIu64 "\n",
-		                    e->url, e->ok, e->url, e->not_found, e->url, e->failed, e->url, e->bad,
-		                    e->url, e->tls);
+		                    u, SUM(ok), u, SUM(not_found), u, SUM(failed), u, SUM(bad), u, SUM(tls));
 	}
 	evbuffer_add_printf(out, "# HELP cairn_peer_http2_fetches_total Fetches from each peer spoken in HTTP/2.\n"
 	                         "# TYPE cairn_peer_http2_fetches_total counter\n");
 	for (size_t i = 0; i < p->n; i++)
-		evbuffer_add_printf(out, "cairn_peer_http2_fetches_total{peer=\"%s\"} %" PRIu64 "\n", p->list[i].url,
-		                    p->list[i].http2);
+		evbuffer_add_printf(out, "cairn_peer_http2_fetches_total{peer=\"%s\"} %" PRIu64 "\n",
+		                    p->list[i].url, SUM(http2));
 	evbuffer_add_printf(out, "# HELP cairn_peer_blocks_total Blocks fetched from each peer, verified and stored.\n"
 	                         "# TYPE cairn_peer_blocks_total counter\n");
 	for (size_t i = 0; i < p->n; i++)
 		evbuffer_add_printf(out, "cairn_peer_blocks_total{peer=\"%s\"} %" PRIu64 "\n", p->list[i].url,
-		                    p->list[i].blocks);
+		                    SUM(blocks));
 	evbuffer_add_printf(out, "# HELP cairn_peer_bytes_total Block bytes fetched from each peer.\n"
 	                         "# TYPE cairn_peer_bytes_total counter\n");
 	for (size_t i = 0; i < p->n; i++)
 		evbuffer_add_printf(out, "cairn_peer_bytes_total{peer=\"%s\"} %" PRIu64 "\n", p->list[i].url,
-		                    p->list[i].bytes);
-	evbuffer_add_printf(out, "# HELP cairn_peer_up Whether each peer is asked now (0: skipped after failures or bad data).\n"
+		                    SUM(bytes));
+#undef SUM
+	evbuffer_add_printf(out, "# HELP cairn_peer_up Whether each peer is asked now, from loop 0 (0: skipped after failures or bad data).\n"
 	                         "# TYPE cairn_peer_up gauge\n");
 	for (size_t i = 0; i < p->n; i++)
 		evbuffer_add_printf(out, "cairn_peer_up{peer=\"%s\"} %d\n", p->list[i].url,

@@ -68,6 +68,11 @@ peers *peers_new(struct event_base *base, repo *r, const char *const *urls, size
                  unsigned timeout_secs, const char *ca_file, char *err);
 void peers_free(peers *p);
 
+/* Peers with p's URLs, routers and timeout, for another event loop:
+ * their own client on base. What each learns (a peer failing, lying) and
+ * counts is its own; peers_metrics sums the counts. NULL with err set. */
+peers *peers_new_like(const peers *p, struct event_base *base, const char *ca_file, char *err);
+
 /* Routers (routing v1 API servers, http(s)://HOST[:PORT][/PREFIX]): when no peer
  * gives the content, each is asked in turn for providers of the root
  * (GET /routing/v1/providers/{cid}); those reachable as trustless gateways
@@ -125,7 +130,9 @@ void peer_fetch_on_block(peer_fetch *f,
 void peer_fetch_pause(peer_fetch *f, int paused);
 
 /* Prometheus lines: per peer, fetches by outcome, blocks and bytes
- * fetched, bad blocks, and whether it is usable now. */
-void peers_metrics(const peers *p, struct evbuffer *out);
+ * fetched, bad blocks, and whether it is usable now; summed over list[0..n)
+ * (the same peers on each loop, list[0] loop 0's), which may be counting
+ * on their own loops meanwhile. */
+void peers_metrics(const peers *const *list, size_t n, struct evbuffer *out);
 
 #endif

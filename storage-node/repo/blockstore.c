@@ -107,7 +107,7 @@ void blockstore_abort_batch(blockstore *bs, bs_batch *b)
 		tmp_path(bs, b->pending[i].shard, b->pending[i].seq, tmp, sizeof tmp);
 		unlink(tmp);
 	}
-	bs->npending -= b->npending;
+	__atomic_fetch_sub(&bs->npending, b->npending, __ATOMIC_RELAXED);
 	b->npending = 0;
 	if (b->set) {
 		mhset_free(b->set);
@@ -221,7 +221,7 @@ int blockstore_put_in(blockstore *bs, bs_batch *b, const cairn_cid *cid, const c
 		if (!ZSTD_isError(zlen) && zlen < total)
 			format = BS_FORMAT_ZSTD;
 	}
-	uint64_t seq = bs->tmp_seq++;
+	uint64_t seq = __atomic_fetch_add(&bs->tmp_seq, 1, __ATOMIC_RELAXED);
 	tmp_path(bs, shard, seq, tmp, sizeof tmp);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	/* Shards are made at init; a missing one (a hand-made repo) on demand. */
@@ -262,7 +262,7 @@ int blockstore_put_in(blockstore *bs, bs_batch *b, const cairn_cid *cid, const c
 		goto write_failed;
 	}
 	struct bs_pending *pe = &b->pending[b->npending++];
-	bs->npending++;
+	__atomic_fetch_add(&bs->npending, 1, __ATOMIC_RELAXED);
 	pe->seq = seq;
 	pe->shard = shard;
 	snprintf(pe->key, sizeof pe->key, "%s", key);
@@ -327,16 +327,16 @@ static int commit(blockstore *bs, bs_batch *b, int durable, char *err)
 			unlink(tmp);
 		} else {
 			/* counted only now: an aborted batch never existed */
-			bs->added_blocks++;
-			bs->added_bytes += p->disk_size;
+			__atomic_fetch_add(&bs->added_blocks, 1, __ATOMIC_RELAXED);
+			__atomic_fetch_add(&bs->added_bytes, p->disk_size, __ATOMIC_RELAXED);
 		}
 	}
-	bs->npending -= b->npending;
+	__atomic_fetch_sub(&bs->npending, b->npending, __ATOMIC_RELAXED);
 	b->npending = 0;
 	mhset_free(b->set);
 	mhset_init(b->set);
 	if (!durable) {
-		bs->unsynced = 1;
+		__atomic_store_n(&bs->unsynced, 1, __ATOMIC_RELAXED);
 		return rc;
 	}
 	/* 3. the renames, in one more flush (one journal commit instead of a
@@ -344,7 +344,7 @@ static int commit(blockstore *bs, bs_batch *b, int durable, char *err)
 	if (sync_fs(bs, err) != 0)
 		rc = -1;
 	else
-		bs->unsynced = 0;
+		__atomic_store_n(&bs->unsynced, 0, __ATOMIC_RELAXED);
 	return rc;
 }
 
@@ -370,11 +370,11 @@ int blockstore_commit_cache_batch(blockstore *bs, bs_batch *b, char *err)
 
 int blockstore_sync(blockstore *bs, char *err)
 {
-	if (!bs->unsynced)
+	if (!__atomic_load_n(&bs->unsynced, __ATOMIC_RELAXED))
 		return 0;
 	if (sync_fs(bs, err) != 0)
 		return -1;
-	bs->unsynced = 0;
+	__atomic_store_n(&bs->unsynced, 0, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -515,8 +515,8 @@ int blockstore_delete(blockstore *bs, const cairn_multihash *mh, char *err)
 		ERR("unlink %s: %s", path, strerror(errno));
 		return -1;
 	}
-	bs->removed_blocks++;
-	bs->removed_bytes += size;
+	__atomic_fetch_add(&bs->removed_blocks, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&bs->removed_bytes, size, __ATOMIC_RELAXED);
 	if (bs->cache)
 		bcache_drop(bs->cache, mh);
 	return 0;

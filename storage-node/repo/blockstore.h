@@ -63,7 +63,10 @@ typedef struct blockstore {
 	uint64_t npending;    /* blocks put, not yet committed, in every batch */
 	struct bcache *cache; /* verified blocks read through (bcache.h), or NULL */
 	/* files written and removed through this handle, and their sizes on
-	 * disk, so a long-running daemon keeps its totals without rescanning */
+	 * disk, so a long-running daemon keeps its totals without rescanning.
+	 * These counters (and tmp_seq, npending, unsynced) are changed with
+	 * relaxed atomics: every event loop may write blocks (fetches from
+	 * peers) through its own batch; read them with __atomic_load_n. */
 	uint64_t added_blocks, added_bytes, removed_blocks, removed_bytes;
 	int unsynced; /* blocks were committed as cache, not yet flushed */
 } blockstore;

@@ -189,7 +189,7 @@ static void serve_file(struct http_req *req, node *n, const struct target *t,
 		return;
 	}
 	/* a block of a cached file that GC (or block/rm) took: ask again */
-	http_stream(req, range > 0 ? 206 : 200, src, head ? 0 : STREAM_BODY, n->peers);
+	http_stream(req, range > 0 ? 206 : 200, src, head ? 0 : STREAM_BODY, node_peers(n, req));
 }
 
 static void html_escaped(struct evbuffer *b, const char *s, size_t n)
@@ -444,7 +444,7 @@ static void fetched(void *ctx, int outcome, const char *msg)
 static int fetch_missing(struct http_req *req, node *n, int round, const cairn_cid *what,
                          const char *path, int scope)
 {
-	if (!n->peers || round >= PEERS_FETCH_ROUNDS || what->mh.code == CAIRN_MH_IDENTITY)
+	if (!node_peers(n, req) || round >= PEERS_FETCH_ROUNDS || what->mh.code == CAIRN_MH_IDENTITY)
 		return 0;
 	struct gw_wait *w = calloc(1, sizeof *w);
 	if (!w)
@@ -453,7 +453,7 @@ static int fetch_missing(struct http_req *req, node *n, int round, const cairn_c
 	w->n = n;
 	w->round = round;
 	cairn_cid_to_string(what, w->what, sizeof w->what, NULL);
-	if (!peers_fetch(n->peers, req, what, path, scope, fetched, w)) {
+	if (!peers_fetch(node_peers(n, req), req, what, path, scope, fetched, w)) {
 		free(w);
 		return 0;
 	}
@@ -470,7 +470,7 @@ static int complete_dag(struct http_req *req, node *n, const cairn_cid *root, in
 		return 0;
 	*w = (struct gw_wait){.req = req, .n = n, .round = PEERS_FETCH_ROUNDS - 1};
 	cairn_cid_to_string(root, w->what, sizeof w->what, NULL);
-	if (peers_complete(n->peers, req, root, "", scope, PEERS_NEED_DAG, fetched, w) != 1) {
+	if (peers_complete(node_peers(n, req), req, root, "", scope, PEERS_NEED_DAG, fetched, w) != 1) {
 		free(w);
 		return 0;
 	}
@@ -516,7 +516,7 @@ static void serve_verifiable(struct gw_req *g, int raw)
 	}
 	/* With peers, a CAR of a whole DAG (or of a file, its entity) must not
 	 * stop at a block this node lacks: what is missing is fetched first. */
-	if (n->peers && g->round < PEERS_FETCH_ROUNDS) {
+	if (node_peers(n, req) && g->round < PEERS_FETCH_ROUNDS) {
 		int all = !(scope_q && strcmp(scope_q, "all") != 0);
 		dag_reader fr0;
 		int file = !all && !(scope_q && strcmp(scope_q, "block") == 0) &&
@@ -570,7 +570,7 @@ static void serve_unixfs(struct gw_req *g)
 	dir_kind kind;
 	/* The whole file is not here (its root is what is missing): streamed
 	 * from the peers as it arrives, unless a Range or HEAD asks for less. */
-	if (rc == DAG_MISSING && g->round == 0 && n->peers && !g->raw_rest && !g->head &&
+	if (rc == DAG_MISSING && g->round == 0 && node_peers(n, req) && !g->raw_rest && !g->head &&
 	    !evhttp_find_header(http_req_in(req), "Range") &&
 	    cairn_cid_compare(&where, &t->root) == 0 && cairn_cid_compare(&t->cid, &t->root) == 0 &&
 	    gateway_stream_from_peers(req, n, &t->root, g->uri_path, g->q))

@@ -243,7 +243,7 @@ int gateway_stream_from_peers(struct http_req *req, node *n, const cairn_cid *ro
 	g->cap = 16;
 	g->stack[0] = *root;
 	g->nstack = 1;
-	if (!(g->f = peers_fetch(n->peers, req, root, "", FETCH_SCOPE_ENTITY, stream_done, g))) {
+	if (!(g->f = peers_fetch(node_peers(n, req), req, root, "", FETCH_SCOPE_ENTITY, stream_done, g))) {
 		stream_free(g);
 		return 0;
 	}

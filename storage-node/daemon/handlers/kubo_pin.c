@@ -101,7 +101,8 @@ struct pin_job {
 static uint64_t pin_progress_blocks(const struct pin_job *j)
 {
 	const blockstore *bs = &j->n->repo.bs;
-	uint64_t now = bs->added_blocks + bs->npending;
+	uint64_t now = __atomic_load_n(&bs->added_blocks, __ATOMIC_RELAXED) +
+	               __atomic_load_n(&bs->npending, __ATOMIC_RELAXED);
 	return now > j->start_blocks ? now - j->start_blocks : 0;
 }
 
@@ -261,7 +262,8 @@ void kubo_pin_add(struct http_req *req, node *n, struct evkeyvalq *q)
 		return;
 	}
 	*j = (struct pin_job){.req = req, .n = n, .cid = cid, .recursive = recursive, .progress = progress,
-	                      .start_blocks = n->repo.bs.added_blocks + n->repo.bs.npending};
+	                      .start_blocks = __atomic_load_n(&n->repo.bs.added_blocks, __ATOMIC_RELAXED) +
+	                                      __atomic_load_n(&n->repo.bs.npending, __ATOMIC_RELAXED)};
 	snprintf(j->name, sizeof j->name, "%s", name ? name : "");
 	pin_add_run(j);
 }

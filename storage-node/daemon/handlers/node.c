@@ -52,8 +52,15 @@ static void render_metrics(void *arg)
 		                    "# TYPE cairn_block_cache_bytes gauge\ncairn_block_cache_bytes %" PRIu64 "\n",
 		                    cs.hits, cs.misses, cs.evictions, cs.bytes);
 	}
-	if (n->peers)
-		peers_metrics(n->peers, b);
+	if (n->peers) {
+		const peers *all[NODE_LOOPS_MAX];
+		size_t k = 0;
+		all[k++] = n->peers;
+		for (size_t i = 1; i < NODE_LOOPS_MAX; i++)
+			if (n->loop_peers[i])
+				all[k++] = n->loop_peers[i];
+		peers_metrics(all, k, b);
+	}
 	if (n->replicator)
 		replicator_metrics(n->replicator, b);
 	if (n->mirror) {
@@ -112,9 +119,17 @@ int node_serve_ops(struct http_req *req, node *n)
 	return 0;
 }
 
+peers *node_peers(node *n, struct http_req *req)
+{
+	unsigned l = req ? http_req_loop(req) : 0;
+	return l > 0 && l < NODE_LOOPS_MAX && n->loop_peers[l] ? n->loop_peers[l] : n->peers;
+}
+
 void node_totals(const node *n, uint64_t *blocks, uint64_t *bytes)
 {
 	const blockstore *bs = &n->repo.bs;
-	*blocks = n->metrics.blocks + bs->added_blocks - bs->removed_blocks;
-	*bytes = n->metrics.repo_bytes + bs->added_bytes - bs->removed_bytes;
+	*blocks = n->metrics.blocks + __atomic_load_n(&bs->added_blocks, __ATOMIC_RELAXED) -
+	          __atomic_load_n(&bs->removed_blocks, __ATOMIC_RELAXED);
+	*bytes = n->metrics.repo_bytes + __atomic_load_n(&bs->added_bytes, __ATOMIC_RELAXED) -
+	         __atomic_load_n(&bs->removed_bytes, __ATOMIC_RELAXED);
 }

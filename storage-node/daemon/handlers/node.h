@@ -14,6 +14,8 @@ struct http_server;
 
 /* Servers a node may have: a listener's on each of its loops. */
 #define NODE_SERVERS_MAX 72
+/* Event loops a node may have (Daemon.Threads). */
+#define NODE_LOOPS_MAX 64
 
 typedef struct node {
 	repo repo;
@@ -29,8 +31,11 @@ typedef struct node {
 	struct anchorer *anchor;
 	/* mirroring pins and proofs into PostgreSQL; NULL without --pg */
 	struct pgmirror *mirror;
-	/* where missing content is fetched from; NULL without --peer */
+	/* where missing content is fetched from; NULL without --peer. The
+	 * loop 0's; each other loop has its own (their clients run on their
+	 * loops): node_peers() picks a request's. */
 	struct peers *peers;
+	struct peers *loop_peers[NODE_LOOPS_MAX]; /* [0] unused */
 	/* a CA trusted beside the system's for every https:// dialled
 	 * (--ca-file, TLS.CAFile), or NULL */
 	const char *ca_file;
@@ -52,6 +57,9 @@ typedef struct node {
 	 * loop only, fn is called directly. */
 	int (*call_main)(void (*fn)(void *arg), void *arg);
 } node;
+
+/* The peers for requests on req's loop (NULL without --peer). */
+struct peers *node_peers(node *n, struct http_req *req);
 
 /* The repo's blocks and bytes on disk: counted at start, kept current by
  * the blockstore's write counters, so nothing walks the repo per request. */
