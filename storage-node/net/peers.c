@@ -30,6 +30,9 @@ struct peers {
 	repo *r;
 	struct http_client *http;  /* shared by the sets made from routers' answers */
 	int owns_http;
+	/* where each peer's health is kept (loop 0's set: what one loop
+	 * learns of a peer, every loop knows), or NULL: here */
+	struct peers *health;
 	peer list[PEERS_MAX];
 	size_t n;
 	unsigned timeout;
@@ -149,6 +152,8 @@ peers *peers_new_like(const peers *p, struct event_base *base, const char *ca_fi
 		peers_free(q);
 		return NULL;
 	}
+	if (q)
+		q->health = (peers *)p;
 	return q;
 }
 
@@ -216,15 +221,23 @@ static void ci_release(peer_fetch *f)
 	f->ci_live = 0;
 }
 
-static void penalise(peer *e, unsigned secs)
+/* The entry that keeps e's health (failures, when it is asked again):
+ * loop 0's for a loop's own set. Read and written with relaxed atomics. */
+static peer *health(const peer_fetch *f, peer *e)
 {
-	e->down_until = time(NULL) + secs;
+	const peers *s = f->set;
+	return s->health ? &s->health->list[e - s->list] : e;
+}
+
+static void penalise(peer *h, unsigned secs)
+{
+	__atomic_store_n(&h->down_until, time(NULL) + (time_t)secs, __ATOMIC_RELAXED);
 }
 
 static void on_done(void *arg, const http_result *res)
 {
 	peer_fetch *f = arg;
-	peer *e = f->cur;
+	peer *e = f->cur, *h = health(f, f->cur);
 	int status = res->error == HTTP_CALL_OK || res->error == HTTP_CALL_STOPPED ? (int)res->status : 0;
 	char detail[700];
 	f->call = NULL; /* freed once this returns */
@@ -242,15 +255,15 @@ static void on_done(void *arg, const http_result *res)
 	}
 	if (f->lied) {
 		COUNT(e->bad, 1);
-		penalise(e, PEER_BAD_SECS);
+		penalise(h, PEER_BAD_SECS);
 		fprintf(stderr, "cairn daemon: peer %s sent bad data (%s); not asked again for %d s\n",
 		        e->url, f->ci.err, PEER_BAD_SECS);
 		note(f, "sent data that is not what it claims (%s)", f->ci.err);
 	} else if (res->error == HTTP_CALL_OK && status == 200 && f->ci.blocks > 0 &&
 	           car_import_finish(&f->ci) == 0) {
 		COUNT(e->ok, 1);
-		e->fails = 0;
-		e->down_until = 0;
+		__atomic_store_n(&h->fails, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&h->down_until, 0, __ATOMIC_RELAXED);
 		COUNT(e->blocks, f->ci.blocks);
 		COUNT(e->bytes, f->ci.bytes);
 		ci_release(f);
@@ -258,7 +271,7 @@ static void on_done(void *arg, const http_result *res)
 		return;
 	} else if (res->error == HTTP_CALL_OK && (status == 404 || status == 410)) {
 		COUNT(e->not_found, 1);
-		e->fails = 0;
+		__atomic_store_n(&h->fails, 0, __ATOMIC_RELAXED);
 		f->said_404++;
 		note(f, "%s", "does not have it (404)");
 	} else {
@@ -266,11 +279,11 @@ static void on_done(void *arg, const http_result *res)
 			COUNT(e->tls, 1);
 		else
 			COUNT(e->failed, 1);
-		e->fails++;
+		unsigned fails = __atomic_add_fetch(&h->fails, 1, __ATOMIC_RELAXED);
 		unsigned secs = PEER_DOWN_SECS;
-		for (unsigned i = 1; i < e->fails && secs < PEER_DOWN_MAX_SECS; i++)
+		for (unsigned i = 1; i < fails && secs < PEER_DOWN_MAX_SECS; i++)
 			secs *= 2;
-		penalise(e, secs < PEER_DOWN_MAX_SECS ? secs : PEER_DOWN_MAX_SECS);
+		penalise(h, secs < PEER_DOWN_MAX_SECS ? secs : PEER_DOWN_MAX_SECS);
 		if (f->timed_out) {
 			f->any_timeout = 1;
 			snprintf(detail, sizeof detail, "timed out after %u s", f->p->timeout);
@@ -326,10 +339,12 @@ static void try_next(peer_fetch *f)
 	time_t now = time(NULL);
 	while (f->next < f->set->n) {
 		peer *e = &f->set->list[f->next++];
-		if (e->down_until > now) {
+		time_t until = __atomic_load_n(&health(f, e)->down_until, __ATOMIC_RELAXED);
+		if (until > now) {
 			f->cur = e;
-			note(f, "%s", e->bad && e->down_until - now > PEER_DOWN_MAX_SECS
-			                  ? "skipped: it sent bad data" : "skipped: it was failing");
+			/* only bad data keeps a peer away longer than failures can */
+			note(f, "%s", until - now > PEER_DOWN_MAX_SECS ? "skipped: it sent bad data"
+			                                               : "skipped: it was failing");
 			continue;
 		}
 		if (start(f, e) == 0)
@@ -567,7 +582,7 @@ void peers_metrics(const peers *const *list, size_t n, struct evbuffer *out)
 	                         "# TYPE cairn_peer_up gauge\n");
 	for (size_t i = 0; i < p->n; i++)
 		evbuffer_add_printf(out, "cairn_peer_up{peer=\"%s\"} %d\n", p->list[i].url,
-		                    p->list[i].down_until <= now);
+		                    __atomic_load_n(&p->list[i].down_until, __ATOMIC_RELAXED) <= now);
 }
 
 /* --- completing what a request needs, fetch after fetch ----------------- */

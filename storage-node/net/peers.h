@@ -69,8 +69,10 @@ peers *peers_new(struct event_base *base, repo *r, const char *const *urls, size
 void peers_free(peers *p);
 
 /* Peers with p's URLs, routers and timeout, for another event loop:
- * their own client on base. What each learns (a peer failing, lying) and
- * counts is its own; peers_metrics sums the counts. NULL with err set. */
+ * their own client on base. What a loop learns of a peer (failing, lying)
+ * is kept in p, so every loop skips it; each counts its own fetches, and
+ * peers_metrics sums the counts. p must outlive the copy. NULL with err
+ * set. */
 peers *peers_new_like(const peers *p, struct event_base *base, const char *ca_file, char *err);
 
 /* Routers (routing v1 API servers, http(s)://HOST[:PORT][/PREFIX]): when no peer

@@ -5,7 +5,7 @@
 # answered from a worker loop is gathered on loop 0; a second daemon on the
 # same port is still refused, though the port is shared; the connection
 # cap holds across loops together; with a peer every loop fetches through
-# its own client;
+# its own client, and a liar one loop catches is skipped by all;
 # SIGTERM stops every loop; Daemon.Threads 1 is one loop.
 . "$(dirname "$0")/../lib/tap.bash"
 . "$(dirname "$0")/../lib/daemon.bash"
@@ -113,6 +113,25 @@ l1=$(metric "$GW" 'cairn_http_loop_requests_total{server="gateway",loop="1"}')
 [ "${l1:-0}" -ge 1 ] && ok "…loop 1 among those serving them ($l1)" || not_ok "loop 1 served $l1"
 check "…the peer's fetches summed over the loops" "12" "$(metric "$GW" "cairn_peer_fetches_total{peer=\"$src_GW\",outcome=\"ok\"}")"
 daemon_stop
+# What one loop learns of a peer, every loop knows: a liar caught once is
+# skipped from then on, whichever loop takes the next request.
+node "$(dirname "$0")/../interop/evil-peer.mjs" flip "$src_GW" >"$scratch/evil.port" &
+evil_pid=$!
+at_exit "kill $evil_pid 2>/dev/null"
+for _ in $(seq 100); do [ -s "$scratch/evil.port" ] && break; sleep 0.05; done
+EVIL=http://127.0.0.1:$(cat "$scratch/evil.port")
+CAIRN_PATH=$scratch/liar "$CAIRN" init >/dev/null
+CAIRN_PATH=$scratch/liar config_set '{"Daemon": {"Threads": 2}}'
+daemon_start liar --peer "$EVIL" --peer "$src_GW" || { not_ok "daemon with a liar"; echo "1..$n"; exit 1; }
+bad=0
+for i in $(seq 8); do curl -sS --max-time 30 "$liar_GW/ipfs/${pc[$i]}" | cmp -s - "$scratch/p$i" || bad=$((bad + 1)); done
+check "a liar first, then an honest peer, 2 loops: 8 files on 8 connections, all right" "0" "$bad"
+check "…the liar caught once, then skipped by every loop" "1" "$(metric "$liar_GW" "cairn_peer_fetches_total{peer=\"$EVIL\",outcome=\"bad_data\"}")"
+check "…and down" "0" "$(metric "$liar_GW" "cairn_peer_up{peer=\"$EVIL\"}")"
+l1=$(metric "$liar_GW" 'cairn_http_loop_requests_total{server="gateway",loop="1"}')
+l0=$(metric "$liar_GW" 'cairn_http_loop_requests_total{server="gateway",loop="0"}')
+[ "${l1:-0}" -ge 1 ] && [ "${l0:-0}" -ge 1 ] && ok "…while both loops served (loop 0: $l0, loop 1: $l1)" || not_ok "loops: $l0 $l1"
+daemon_stop liar
 daemon_stop src
 
 config_set '{"Daemon": {"Threads": 1}}'

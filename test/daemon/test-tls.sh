@@ -227,4 +227,11 @@ sleep 0.5
 rc=$(HTTPS_PROXY=http://127.0.0.1:$p_proxy NO_PROXY= no_proxy= audit "$HTTPS/" --ca-file "$t/ca.pem")
 check "HTTPS_PROXY: audit passes through the proxy" "0" "$rc"
 grep -q "^CONNECT 127.0.0.1:$p_good" "$scratch/proxy.log" && ok "…which tunnelled it (CONNECT 127.0.0.1:$p_good)" || not_ok "proxy log: $(cat "$scratch/proxy.log" 2>/dev/null)"
+# the daemon's client honours it too: a peer fetched through the proxy
+export HTTPS_PROXY=http://127.0.0.1:$p_proxy NO_PROXY= no_proxy=
+daemon_start G --peer "https://localhost:$g_good" --ca-file "$t/ca.pem" || not_ok "node G"
+unset HTTPS_PROXY
+curl -sS --max-time 60 "$G_GW/ipfs/$fcid" | cmp -s - "$scratch/f" && grep -q "^CONNECT localhost:$g_good" "$scratch/proxy.log" \
+	&& ok "HTTPS_PROXY on the daemon: a peer fetched through the proxy's tunnel" || not_ok "daemon via proxy: $(cat "$scratch/proxy.log")"
+daemon_stop G
 echo "1..$n"
