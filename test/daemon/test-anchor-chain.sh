@@ -66,7 +66,7 @@ check "the first checkpoint's proof still verifies (size=10)" "ok" \
 
 # batch: 5 waiting leaves anchor by themselves
 daemon_stop
-start --anchor-batch 5 || { not_ok "restart with --anchor-batch"; exit 1; }
+start --anchor-batch 5 || { not_ok "restart with --anchor-batch"; tail -20 "$scratch/daemon.log.before" "$scratch/daemon.log" "$scratch/daemon.out" | sed 's/^/# /'; exit 1; }
 add 21 25
 anchored=
 for _ in $(seq 60); do

@@ -36,7 +36,8 @@ daemon_start() {
 	) >"$out" 2>"$log" &
 	pid=$!
 	_daemons+=("$pid")
-	for _ in $(seq 200); do
+	# up to 30 s: a sanitizer build on a loaded machine starts slowly
+	for _ in $(seq 600); do
 		grep -q '^Daemon is ready' "$out" 2>/dev/null && break
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.05
