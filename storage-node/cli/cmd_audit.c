@@ -51,8 +51,8 @@ static const char audit_usage[] =
 struct chainq {
 	CURL *curl;            /* one handle: its connection is kept between calls */
 	struct curl_slist *headers;
-	const char *url, *ca_file;
 	char shown[256];       /* the URL without its path (a provider's key) */
+	char errbuf[CURL_ERROR_SIZE]; /* curl's message for the last call */
 	int id;
 	int64_t chain_id;   /* -1 until asked */
 	uint64_t head;
@@ -71,7 +71,7 @@ static size_t take_reply(char *p, size_t size, size_t n, void *arg)
 /* One JSON-RPC call: the result (new reference), or NULL with why set. */
 static json_t *rpc(struct chainq *q, const char *method, json_t *params, char *why, size_t cap)
 {
-	char *buf = NULL, errbuf[CURL_ERROR_SIZE] = "";
+	char *buf = NULL, *errbuf = q->errbuf;
 	size_t len = 0;
 	long status = 0;
 	json_t *req = json_pack("{s:s, s:i, s:s, s:o}", "jsonrpc", "2.0", "id", ++q->id, "method",
@@ -94,7 +94,7 @@ static json_t *rpc(struct chainq *q, const char *method, json_t *params, char *w
 		free(buf);
 		return NULL;
 	}
-	http_easy_setup(q->curl, q->ca_file, CHAIN_TIMEOUT_SECS * 1000, errbuf);
+	errbuf[0] = '\0';
 	curl_easy_setopt(q->curl, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(q->curl, CURLOPT_WRITEFUNCTION, take_reply);
 	curl_easy_setopt(q->curl, CURLOPT_WRITEDATA, m);
@@ -461,7 +461,7 @@ int cmd_audit(int argc, char **argv)
 	int rc = audit_parse(argc, argv, &o);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	struct chainq q = {.chain_id = -1, .url = o.url, .ca_file = o.ca_file};
+	struct chainq q = {.chain_id = -1};
 	http_url_redact(o.url, q.shown, sizeof q.shown);
 	if (!http_url_ok(o.url)) {
 		cli_error("audit", "--chain-rpc '%s' is not an http:// or https:// URL", q.shown);
@@ -478,6 +478,7 @@ int cmd_audit(int argc, char **argv)
 			curl_easy_cleanup(q.curl);
 		return EXIT_FAIL;
 	}
+	http_easy_setup(q.curl, o.ca_file, CHAIN_TIMEOUT_SECS * 1000, q.errbuf);
 	curl_easy_setopt(q.curl, CURLOPT_URL, o.url);
 	curl_easy_setopt(q.curl, CURLOPT_HTTPHEADER, q.headers);
 	struct tally t = {&q, o.conf, o.signer, o.f, 0, 0};

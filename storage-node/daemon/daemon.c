@@ -470,7 +470,6 @@ int daemon_run(node *n, const daemon_opts *o)
 	                     ? (uint64_t)json_integer_value(cache_bytes) : BCACHE_DEFAULT_BYTES;
 	if (cache_cap)
 		n->repo.bs.cache = bcache_new(cache_cap);
-	rc = DAEMON_FAILED;
 	if (!n->base)
 		goto done;
 	if ((rc = listen_on(n, &listeners[LISTENER_API], api_addr ? api_addr : REPO_DEFAULT_API)) != 0 ||

@@ -44,7 +44,6 @@ struct http_call {
 /* A socket curl waits on, and the loop's event for it. */
 struct sock {
 	struct http_client *c;
-	curl_socket_t fd;
 	struct event *ev;
 	struct sock *prev, *next;
 };
@@ -154,7 +153,6 @@ static int socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *s
 		if (!(sk = calloc(1, sizeof *sk)))
 			return -1;
 		sk->c = c;
-		sk->fd = s;
 		sk->next = c->socks;
 		if (c->socks)
 			c->socks->prev = sk;

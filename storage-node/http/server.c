@@ -1305,8 +1305,8 @@ static uint64_t sum_of(struct http_server *const *list, size_t n, const char *na
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(list[i]->name, name) != 0)
 			continue;
-		const void *field = (const char *)list[i] + off;
-		t += __atomic_load_n((const uint64_t *)field, __ATOMIC_RELAXED);
+		const uint64_t *field = (const uint64_t *)(const void *)((const char *)list[i] + off);
+		t += ATOMIC_GET(*field);
 	}
 	return t;
 }
@@ -1345,5 +1345,5 @@ void http_server_metrics(struct http_server *const *list, size_t n, struct evbuf
 	for (size_t i = 0; i < n; i++)
 		evbuffer_add_printf(out, "cairn_http_loop_requests_total{server=\"%s\",loop=\"%u\"} %llu\n",
 		                    list[i]->name, list[i]->o.loop,
-		                    (unsigned long long)__atomic_load_n(&list[i]->answered, __ATOMIC_RELAXED));
+		                    (unsigned long long)ATOMIC_GET(list[i]->answered));
 }

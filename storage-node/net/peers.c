@@ -339,7 +339,7 @@ static void try_next(peer_fetch *f)
 	time_t now = time(NULL);
 	while (f->next < f->set->n) {
 		peer *e = &f->set->list[f->next++];
-		time_t until = __atomic_load_n(&health(f, e)->down_until, __ATOMIC_RELAXED);
+		time_t until = READ(health(f, e)->down_until);
 		if (until > now) {
 			f->cur = e;
 			/* only bad data keeps a peer away longer than failures can */
@@ -540,7 +540,7 @@ static uint64_t sum(const peers *const *list, size_t n, size_t i, size_t off)
 	uint64_t t = 0;
 	for (size_t k = 0; k < n; k++) {
 		const uint64_t *c = (const uint64_t *)(const void *)((const char *)&list[k]->list[i] + off);
-		t += __atomic_load_n(c, __ATOMIC_RELAXED);
+		t += READ(*c);
 	}
 	return t;
 }
@@ -582,7 +582,7 @@ void peers_metrics(const peers *const *list, size_t n, struct evbuffer *out)
 	                         "# TYPE cairn_peer_up gauge\n");
 	for (size_t i = 0; i < p->n; i++)
 		evbuffer_add_printf(out, "cairn_peer_up{peer=\"%s\"} %d\n", p->list[i].url,
-		                    __atomic_load_n(&p->list[i].down_until, __ATOMIC_RELAXED) <= now);
+		                    READ(p->list[i].down_until) <= now);
 }
 
 /* --- completing what a request needs, fetch after fetch ----------------- */
