@@ -168,7 +168,7 @@ $(CORE_LIB): $(CORE_OBJS) $(B3_OBJS)
 # make check runs every committed input through it), and by `make fuzz` as
 # a libFuzzer binary (clang, ASan + UBSan) in build/fuzz.
 FUZZ_TARGETS := varint multibase multihash cid_binary cid_text dagpb unixfs car \
-                range multipart note proof pg_input h1parse mpart server
+                range multipart note proof pg_input h1parse mpart server car_import
 # http_util.o answers requests too: it links the server under it
 HTTP_SERVER_OBJS := $(BUILD)/node/http/http_util.o $(BUILD)/node/http/server.o \
                     $(BUILD)/node/http/h1parse.o $(LLHTTP_OBJS)
@@ -179,8 +179,9 @@ FUZZ_OBJS_proof     := $(BUILD)/node/anchor/proof_check.o $(BUILD)/node/anchor/n
 FUZZ_OBJS_h1parse   := $(BUILD)/node/http/h1parse.o $(LLHTTP_OBJS)
 FUZZ_OBJS_mpart     := $(BUILD)/node/http/mpart.o $(BUILD)/node/http/multipart.o
 FUZZ_OBJS_server    := $(BUILD)/node/http/server.o $(BUILD)/node/http/h1parse.o $(LLHTTP_OBJS)
+FUZZ_OBJS_car_import := $(OBJS_dag) $(OBJS_repo)
 FUZZ_CFLAGS = $(COMPILE) $(B3_CFLAGS) $(PQ_CFLAGS) $(LLHTTP_CFLAGS) \
-              -Icore/include -I$(NODE)/http -I$(NODE)/anchor -Itest/fuzz
+              -Icore/include -I$(NODE)/repo -I$(NODE)/dag -I$(NODE)/http -I$(NODE)/anchor -Itest/fuzz
 REPLAY_BINS := $(patsubst %,$(BUILD)/fuzz/replay_%,$(FUZZ_TARGETS))
 FUZZ_BINS   := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 .SECONDEXPANSION:
@@ -197,6 +198,7 @@ UNIT_NODE_test_h1parse   := http/h1parse
 UNIT_NODE_test_mpart     := http/mpart http/multipart
 UNIT_NODE_test_parfor    := dag/parfor
 UNIT_NODE_test_bcache    := repo/bcache
+UNIT_NODE_test_bs_writer := repo/bs_writer repo/blockstore repo/bcache repo/mhset
 UNIT_NODE_test_http_client := http/client http/server http/h1parse
 UNIT_EXTRA_test_http_client := $(LLHTTP_OBJS)
 UNIT_EXTRA_test_h1parse  := $(LLHTTP_OBJS)

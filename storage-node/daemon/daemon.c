@@ -508,13 +508,14 @@ int daemon_run(node *n, const daemon_opts *o)
 	if ((rc = start_services(n, o)) != 0)
 		goto done;
 	/* Loops beyond loop 0 serve the gateway: they read blocks, and fetch
-	 * what is missing from the peers through clients of their own. */
+	 * what is missing from the peers through clients of their own. Set
+	 * before they start: a worker's first request may be for /metrics. */
+	n->call_main = loops_call_main;
 	if (!(workers = loops_start(n->base, threads, make_worker, unmake_worker, &listeners[LISTENER_GATEWAY]))) {
 		daemon_error("cannot start %u event loops: %s", threads, strerror(errno));
 		rc = DAEMON_FAILED;
 		goto done;
 	}
-	n->call_main = loops_call_main;
 	n->nservers += loops_servers(workers, n->servers + n->nservers, NODE_SERVERS_MAX - n->nservers);
 	printf("event loops: %u (Daemon.Threads)\n", threads);
 	printf("peer identity: %s\nrepo: %s\nDaemon is ready\n", n->repo.peer_id, n->repo.path);

@@ -4,6 +4,8 @@
 #include <event2/thread.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
+#include <sys/prctl.h>
 #include <stdlib.h>
 
 struct worker {
@@ -125,6 +127,10 @@ static void *run_worker(void *arg)
 {
 	struct worker *w = arg;
 	sigset_t all;
+	char name[16];
+	/* named, so top -H and perf tell the loops apart */
+	snprintf(name, sizeof name, "cairn-loop%u", w->loop);
+	prctl(PR_SET_NAME, name);
 	/* signals are loop 0's to take */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);

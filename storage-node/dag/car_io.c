@@ -2,6 +2,7 @@
 
 #include "cairn/car.h"
 #include "cairn/error.h"
+#include "cairn/varint.h"
 #include "mhset.h"
 #include "dag.h"
 #include "pinstore.h"
@@ -121,73 +122,120 @@ void car_import_free(car_import *ci)
 {
 	free(ci->buf);
 	ci->buf = NULL;
+	block_buf_unref(ci->sec);
+	ci->sec = NULL;
 	if (ci->batch.set) /* nothing pending, after a successful finish */
 		bs_batch_free(&ci->r->bs, &ci->batch);
 }
 
-/* Parse what is buffered; leaves a partial section for later. */
-static int drain(car_import *ci)
+/* A whole section in ci->sec: verified against its CID, stored, shown. */
+static int section_done(car_import *ci)
 {
-	size_t off = 0;
-	int rc;
-	if (!ci->have_header) {
-		size_t used;
-		rc = cairn_car_header_decode(ci->buf, ci->len, ci->roots, CAR_IMPORT_MAX_ROOTS,
-		                             &ci->nroots, &used);
-		if (rc == CAIRN_E_TRUNCATED)
-			return 0;
-		if (rc != 0) {
-			snprintf(ci->err, sizeof ci->err, "CAR header: %s", cairn_strerror(rc));
-			return -1;
-		}
-		ci->have_header = 1;
-		off = used;
+	block_buf *sec = ci->sec;
+	cairn_cid cid;
+	const uint8_t *data;
+	size_t dlen, used;
+	int rc = cairn_car_section_decode(sec->data, sec->len, 0, &cid, &data, &dlen, &used);
+	ci->sec = NULL;
+	if (rc == CAIRN_OK && used != sec->len)
+		rc = CAIRN_E_CAR; /* cannot be: the length prefix made the buffer */
+	if (rc != CAIRN_OK) {
+		snprintf(ci->err, sizeof ci->err, "CAR block %llu: %s", (unsigned long long)ci->blocks + 1,
+		         cairn_strerror(rc));
+		goto fail;
 	}
-	while (off < ci->len) {
-		cairn_cid cid;
-		const uint8_t *data;
-		size_t dlen, used;
-		rc = cairn_car_section_decode(ci->buf + off, ci->len - off, 0, &cid, &data, &dlen, &used);
-		if (rc == CAIRN_E_TRUNCATED)
-			break;
-		if (rc != 0) {
-			snprintf(ci->err, sizeof ci->err, "CAR block %llu: %s",
-			         (unsigned long long)ci->blocks + 1, cairn_strerror(rc));
-			return -1;
+	if (cairn_cid_check_block(&cid, data, dlen) != CAIRN_OK) {
+		char text[CAIRN_CID_TEXT_MAX];
+		cairn_cid_to_string(&cid, text, sizeof text, NULL);
+		snprintf(ci->err, sizeof ci->err, "CAR block %s does not match its CID", text);
+		goto fail;
+	}
+	if (ci->ws) {
+		if (cid.mh.code != CAIRN_MH_IDENTITY && bs_wstream_put(ci->ws, &cid, sec, data, dlen) != 0) {
+			snprintf(ci->err, sizeof ci->err, "out of memory");
+			ci->io_errno = ENOMEM;
+			goto fail;
 		}
-		if (cairn_cid_check_block(&cid, data, dlen) != CAIRN_OK) {
-			char text[CAIRN_CID_TEXT_MAX];
-			cairn_cid_to_string(&cid, text, sizeof text, NULL);
-			snprintf(ci->err, sizeof ci->err, "CAR block %s does not match its CID", text);
-			return -1;
-		}
+	} else {
 		cairn_iov iov = {data, dlen};
 		if (!ci->batch.set && bs_batch_init(&ci->batch) != 0) {
 			snprintf(ci->err, sizeof ci->err, "out of memory");
-			return -1;
+			goto fail;
 		}
 		if (blockstore_put_in(&ci->r->bs, &ci->batch, &cid, &iov, 1, ci->err) != 0) {
 			ci->io_errno = errno ? errno : EIO;
-			return -1;
+			goto fail;
 		}
-		ci->blocks++;
-		ci->bytes += dlen;
-		off += used;
-		if (ci->on_block)
-			ci->on_block(ci->on_block_ctx, &cid, data, dlen);
 	}
-	memmove(ci->buf, ci->buf + off, ci->len - off);
-	ci->len -= off;
+	ci->blocks++;
+	ci->bytes += dlen;
+	if (ci->on_block)
+		ci->on_block(ci->on_block_ctx, &cid, sec, data, dlen);
+	block_buf_unref(sec);
 	return 0;
+fail:
+	block_buf_unref(sec);
+	return -1;
+}
+
+/* Section bytes: each section's varint, then the section into a buffer
+ * of exactly its size. */
+static int feed_sections(car_import *ci, const uint8_t *p, size_t n)
+{
+	while (n) {
+		if (!ci->sec) {
+			uint64_t v;
+			size_t used;
+			ci->head[ci->nhead++] = *p++;
+			n--;
+			if (ci->head[ci->nhead - 1] & 0x80) {
+				if (ci->nhead == sizeof ci->head)
+					goto bad_length;
+				continue;
+			}
+			if (cairn_varint_decode(ci->head, ci->nhead, &v, &used) != CAIRN_OK || v == 0)
+				goto bad_length;
+			if (v > CAIRN_CAR_SECTION_MAX - ci->nhead) {
+				snprintf(ci->err, sizeof ci->err, "CAR block %llu: %s",
+				         (unsigned long long)ci->blocks + 1, cairn_strerror(CAIRN_E_LIMIT));
+				return -1;
+			}
+			if (!(ci->sec = block_buf_new(ci->nhead + (size_t)v))) {
+				snprintf(ci->err, sizeof ci->err, "out of memory");
+				return -1;
+			}
+			memcpy(ci->sec->data, ci->head, ci->nhead);
+			ci->sec_have = ci->nhead;
+			ci->nhead = 0;
+			continue;
+		}
+		size_t take = ci->sec->len - ci->sec_have;
+		if (take > n)
+			take = n;
+		memcpy(ci->sec->data + ci->sec_have, p, take);
+		ci->sec_have += take;
+		p += take;
+		n -= take;
+		if (ci->sec_have == ci->sec->len && section_done(ci) != 0)
+			return -1;
+	}
+	return 0;
+bad_length:
+	snprintf(ci->err, sizeof ci->err, "CAR block %llu: %s", (unsigned long long)ci->blocks + 1,
+	         cairn_strerror(CAIRN_E_CAR));
+	return -1;
 }
 
 int car_import_feed(car_import *ci, const void *data, size_t n)
 {
+	if (ci->have_header)
+		return feed_sections(ci, data, n);
+	/* the header: buffered until it parses (at most CAIRN_CAR_HEADER_MAX
+	 * and its varint, which the decoder enforces) */
 	if (ci->len + n > ci->cap) {
-		size_t cap = ci->cap ? ci->cap : 1 << 20;
+		size_t cap = ci->cap ? ci->cap : 4096;
 		while (cap < ci->len + n)
 			cap *= 2;
-		/* Never more than a section and a read: drain() keeps it small. */
 		uint8_t *b = realloc(ci->buf, cap);
 		if (!b) {
 			snprintf(ci->err, sizeof ci->err, "out of memory");
@@ -198,7 +246,22 @@ int car_import_feed(car_import *ci, const void *data, size_t n)
 	}
 	memcpy(ci->buf + ci->len, data, n);
 	ci->len += n;
-	return drain(ci);
+	size_t used;
+	int rc = cairn_car_header_decode(ci->buf, ci->len, ci->roots, CAR_IMPORT_MAX_ROOTS, &ci->nroots,
+	                                 &used);
+	if (rc == CAIRN_E_TRUNCATED)
+		return 0;
+	if (rc != 0) {
+		snprintf(ci->err, sizeof ci->err, "CAR header: %s", cairn_strerror(rc));
+		return -1;
+	}
+	ci->have_header = 1;
+	/* what followed the header, in this feed */
+	rc = feed_sections(ci, ci->buf + used, ci->len - used);
+	free(ci->buf);
+	ci->buf = NULL;
+	ci->len = ci->cap = 0;
+	return rc;
 }
 
 int car_import_finish(car_import *ci)
@@ -207,10 +270,13 @@ int car_import_finish(car_import *ci)
 		snprintf(ci->err, sizeof ci->err, "not a CAR: %s", ci->len ? "truncated header" : "empty input");
 		return -1;
 	}
-	if (ci->len) {
-		snprintf(ci->err, sizeof ci->err, "CAR ends inside a block (%zu bytes left over)", ci->len);
+	if (ci->sec || ci->nhead) {
+		snprintf(ci->err, sizeof ci->err, "CAR ends inside a block (%zu bytes left over)",
+		         ci->sec ? ci->sec_have : ci->nhead);
 		return -1;
 	}
+	if (ci->ws)
+		return 0; /* its writer stream's commit is the caller's */
 	if (ci->batch.set &&
 	    (ci->cache ? blockstore_commit_cache_batch(&ci->r->bs, &ci->batch, ci->err)
 	               : blockstore_commit_batch(&ci->r->bs, &ci->batch, ci->err)) != 0) {

@@ -10,6 +10,7 @@
 
 #include "source.h"
 #include "repo.h"
+#include "bs_writer.h"
 
 /* A CAR whose header names header_root: first the nprefix blocks of
  * prefix (the blocks a path was resolved through; copied), then the DAG
@@ -21,19 +22,35 @@ stream_source *stream_car(blockstore *bs, const cairn_cid *header_root, const ca
 
 #define CAR_IMPORT_MAX_ROOTS 64
 
+/*
+ * The import reads the header into buf, then each section into a
+ * block_buf of its own, sized by the section's length prefix: a block's
+ * bytes are copied once from the caller's input, and whoever wants them
+ * past on_block (a writer, a reply sent by reference) takes a reference
+ * instead of a copy.
+ */
 typedef struct car_import {
 	repo *r;
-	uint8_t *buf;          /* unparsed input */
+	uint8_t *buf;          /* the header, until it parses */
 	size_t len, cap;
 	int have_header;
 	cairn_cid roots[CAR_IMPORT_MAX_ROOTS];
 	size_t nroots;
+	uint8_t head[10];      /* a section's length varint, as it arrives */
+	size_t nhead;
+	block_buf *sec;        /* the section being filled: head, CID, data */
+	size_t sec_have;
 	uint64_t blocks, bytes;
 	int io_errno;          /* on failure: the errno of a storage error, 0 for bad input */
 	int cache;             /* blocks are a cache: committed without flushing */
 	bs_batch batch;        /* its own writes (made at the first block) */
-	/* called with each block once it is verified and put (may be NULL) */
-	void (*on_block)(void *ctx, const cairn_cid *cid, const uint8_t *data, size_t len);
+	/* if set, blocks go to this writer stream instead (bs_writer.h): the
+	 * caller commits it, and car_import_finish() only checks the input */
+	bs_wstream *ws;
+	/* called with each block once it is verified and put (may be NULL);
+	 * data lies inside buf, which the callee may keep by reference */
+	void (*on_block)(void *ctx, const cairn_cid *cid, block_buf *buf, const uint8_t *data,
+	                 size_t len);
 	void *on_block_ctx;
 	char err[CAIRN_ERR_MAX];
 } car_import;

@@ -257,6 +257,7 @@ static void check_done(struct http_client *c)
 		curl_easy_getinfo(k->easy, CURLINFO_RESPONSE_CODE, &r.status);
 		curl_easy_getinfo(k->easy, CURLINFO_HTTP_VERSION, &ver);
 		r.http_version = ver == CURL_HTTP_VERSION_2_0 ? 2 : ver ? 1 : 0;
+		curl_easy_getinfo(k->easy, CURLINFO_NUM_CONNECTS, &r.connects);
 		r.error = http_curl_error(rc);
 		if (rc == CURLE_WRITE_ERROR && k->too_large)
 			r.error = HTTP_CALL_TOO_LARGE;
@@ -365,6 +366,8 @@ struct http_call *http_call_start(struct http_client *c, const http_call_opts *o
 	curl_easy_setopt(e, CURLOPT_URL, o->url);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)k);
 	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L); /* wait to share an HTTP/2 connection */
+	if (o->read_buffer)
+		curl_easy_setopt(e, CURLOPT_BUFFERSIZE, (long)(o->read_buffer < (512u << 10) ? o->read_buffer : 512u << 10));
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, k);
 	if (k->headers)

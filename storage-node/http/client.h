@@ -61,6 +61,7 @@ typedef struct http_result {
 	const char *why;        /* for a failure: what curl says, with the URL redacted */
 	struct evbuffer *body;  /* the reply body, when the call collects it (no on_data) */
 	int http_version;       /* 1 or 2: what was spoken (0 if nothing) */
+	long connects;          /* connections opened for it (0: it reused one) */
 } http_result;
 
 typedef struct http_call_opts {
@@ -75,6 +76,9 @@ typedef struct http_call_opts {
 	 * without a byte received, must each end within stall_secs
 	 * (HTTP_CALL_TIMEOUT). */
 	unsigned stall_secs;
+	/* Bytes read from the socket at a time (0: curl's 16 KiB): a large
+	 * download goes in fewer, larger pieces. At most 512 KiB. */
+	unsigned read_buffer;
 	/* The reply body as it arrives: 0 to go on, -1 to stop the call
 	 * (HTTP_CALL_STOPPED). NULL: it is collected into result.body. */
 	int (*on_data)(void *arg, long status, const uint8_t *p, size_t n);

@@ -7,6 +7,7 @@
 #include "http_util.h"
 
 #include <event2/http.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stddef.h>
@@ -22,6 +23,7 @@ typedef struct peer {
 	time_t down_until;         /* skipped until then */
 	uint64_t ok, not_found, failed, bad, tls; /* fetches by outcome */
 	uint64_t http2;            /* fetches spoken in HTTP/2 */
+	uint64_t connects;         /* connections opened (HTTP/2 carries many fetches on one) */
 	uint64_t blocks, bytes;    /* verified and stored */
 } peer;
 
@@ -30,6 +32,11 @@ struct peers {
 	repo *r;
 	struct http_client *http;  /* shared by the sets made from routers' answers */
 	int owns_http;
+	bs_writer *writer;         /* made at the first fetch */
+	struct event *writer_ev;
+	struct peer_fetch *write_waiting; /* fetches stopped for the writer */
+	int reaping;               /* in on_writer: a free waits for its end */
+	int free_pending;
 	/* where each peer's health is kept (loop 0's set: what one loop
 	 * learns of a peer, every loop knows), or NULL: here */
 	struct peers *health;
@@ -58,6 +65,7 @@ struct peer_fetch {
 	struct http_call *call;
 	car_import ci;
 	int ci_live;               /* ci is initialised (an attempt's) */
+	bs_wstream *ws;            /* the attempt's writes */
 	int status;                /* HTTP status of the attempt, 0 before */
 	int lied;                  /* the peer sent something that is not what it claims */
 	int timed_out;
@@ -65,9 +73,11 @@ struct peer_fetch {
 	int cancelled;             /* the client went away */
 	struct http_req *client;    /* its request, watched for that */
 	uint64_t committed;        /* bytes of the attempt made visible so far */
-	void (*on_block)(void *ctx, const cairn_cid *cid, const uint8_t *data, size_t len);
+	peer_block_fn on_block;
 	void *on_block_ctx;
-	int paused;
+	int paused;                /* by the client (a slow reader) */
+	int write_paused;          /* by the writer (a long queue): in p->write_waiting */
+	struct peer_fetch *wprev, *wnext;
 	/* over all attempts */
 	int asked, said_404, any_timeout;
 	char why[1024];
@@ -159,9 +169,78 @@ peers *peers_new_like(const peers *p, struct event_base *base, const char *ca_fi
 
 void peers_free(peers *p)
 {
+	if (p && p->reaping) {
+		/* from a completion the writer's reap runs (a pin job ends) */
+		p->free_pending = 1;
+		return;
+	}
 	if (p && p->owns_http)
 		http_client_free(p->http);
+	if (p && p->writer) {
+		event_free(p->writer_ev);
+		bs_writer_free(p->writer); /* writes what is queued first */
+	}
 	free(p);
+}
+
+/* Fetches stopped for the writer's queue, and their resumption. */
+static void apply_pause(peer_fetch *f)
+{
+	if (f->call)
+		http_call_pause(f->call, f->paused || f->write_paused);
+}
+
+static void write_unwait(peer_fetch *f)
+{
+	if (!f->write_paused)
+		return;
+	if (f->wprev)
+		f->wprev->wnext = f->wnext;
+	else
+		f->p->write_waiting = f->wnext;
+	if (f->wnext)
+		f->wnext->wprev = f->wprev;
+	f->wprev = f->wnext = NULL;
+	f->write_paused = 0;
+}
+
+static void on_writer(evutil_socket_t fd, short what, void *arg)
+{
+	peers *p = arg;
+	(void)fd;
+	(void)what;
+	p->reaping = 1;
+	bs_writer_reap(p->writer); /* commits' completions: may finish fetches */
+	p->reaping = 0;
+	if (p->free_pending) {
+		peers_free(p);
+		return;
+	}
+	if (!p->write_waiting || bs_writer_queued(p->writer) > PEER_WRITE_QUEUE_LOW)
+		return;
+	while (p->write_waiting) {
+		peer_fetch *f = p->write_waiting;
+		write_unwait(f);
+		apply_pause(f);
+	}
+}
+
+static int writer_start(peers *p, char *err)
+{
+	if (p->writer)
+		return 0;
+	if (!(p->writer = bs_writer_new(&p->r->bs, PEER_WRITE_QUEUE_LOW, err)))
+		return -1;
+	p->writer_ev = event_new(p->base, bs_writer_fd(p->writer), EV_READ | EV_PERSIST, on_writer, p);
+	if (!p->writer_ev || event_add(p->writer_ev, NULL) != 0) {
+		if (p->writer_ev)
+			event_free(p->writer_ev);
+		bs_writer_free(p->writer);
+		p->writer = NULL;
+		snprintf(err, CAIRN_ERR_MAX, "out of memory");
+		return -1;
+	}
+	return 0;
 }
 
 static void note(peer_fetch *f, const char *fmt, const char *detail)
@@ -177,6 +256,7 @@ static int ask_router(peer_fetch *f);
 
 static void finish(peer_fetch *f, int outcome)
 {
+	write_unwait(f);
 	if (f->set != f->p)
 		peers_free(f->set);
 	if (f->client && !f->cancelled)
@@ -200,16 +280,32 @@ static int on_chunk(void *arg, long status, const uint8_t *p, size_t n)
 		f->lied = f->ci.io_errno == 0; /* else: our disk, not their fault */
 		return -1;
 	}
+	const char *werr = bs_wstream_error(f->ws);
+	if (werr) { /* our disk, not their fault */
+		snprintf(f->ci.err, sizeof f->ci.err, "%s", werr);
+		f->ci.io_errno = EIO;
+		return -1;
+	}
 	/* Large DAGs become visible as they come, so a failure later keeps
-	 * what was verified, and a failed fetch elsewhere (which drops the
-	 * blockstore's uncommitted batch) costs little. */
+	 * what was verified, and a failed fetch elsewhere (which drops its
+	 * uncommitted writes) costs little. */
 	if (f->ci.bytes - f->committed >= PEER_COMMIT_BYTES) {
-		/* the import's own batch (car_io.h), not the store's default one */
-		if (f->ci.batch.set && blockstore_commit_cache_batch(&f->p->r->bs, &f->ci.batch, f->ci.err) != 0) {
-			f->ci.io_errno = 1;
+		if (bs_wstream_commit(f->ws, 0, NULL, NULL) != 0) {
+			snprintf(f->ci.err, sizeof f->ci.err, "out of memory");
+			f->ci.io_errno = ENOMEM;
 			return -1;
 		}
 		f->committed = f->ci.bytes;
+	}
+	/* The writer is behind: read on once it has caught up. */
+	if (!f->write_paused && bs_writer_queued(f->p->writer) > PEER_WRITE_QUEUE_MAX &&
+	    bs_writer_wait_low(f->p->writer)) {
+		f->write_paused = 1;
+		f->wnext = f->p->write_waiting;
+		if (f->wnext)
+			f->wnext->wprev = f;
+		f->p->write_waiting = f;
+		apply_pause(f);
 	}
 	return 0;
 }
@@ -219,6 +315,9 @@ static void ci_release(peer_fetch *f)
 	if (f->ci_live)
 		car_import_free(&f->ci);
 	f->ci_live = 0;
+	bs_wstream_close(f->ws); /* its uncommitted writes are dropped */
+	f->ws = NULL;
+	write_unwait(f);
 }
 
 /* The entry that keeps e's health (failures, when it is asked again):
@@ -234,6 +333,31 @@ static void penalise(peer *h, unsigned secs)
 	__atomic_store_n(&h->down_until, time(NULL) + (time_t)secs, __ATOMIC_RELAXED);
 }
 
+/* The writer's answer to an attempt's last commit. */
+static void on_committed(void *arg, int rc, const char *err)
+{
+	peer_fetch *f = arg;
+	peer *e = f->cur, *h = health(f, f->cur);
+	if (f->cancelled) {
+		ci_release(f);
+		finish(f, FETCH_FAILED);
+		return;
+	}
+	if (rc != 0) {
+		note(f, "could not store its blocks here (%s)", err);
+		ci_release(f);
+		try_next(f);
+		return;
+	}
+	COUNT(e->ok, 1);
+	__atomic_store_n(&h->fails, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&h->down_until, 0, __ATOMIC_RELAXED);
+	COUNT(e->blocks, f->ci.blocks);
+	COUNT(e->bytes, f->ci.bytes);
+	ci_release(f);
+	finish(f, FETCH_OK);
+}
+
 static void on_done(void *arg, const http_result *res)
 {
 	peer_fetch *f = arg;
@@ -244,6 +368,8 @@ static void on_done(void *arg, const http_result *res)
 	f->asked++;
 	if (res->http_version == 2)
 		COUNT(e->http2, 1);
+	if (res->connects > 0)
+		COUNT(e->connects, (uint64_t)res->connects);
 	if (res->error == HTTP_CALL_TIMEOUT)
 		f->timed_out = 1;
 	if (res->error == HTTP_CALL_TLS)
@@ -261,14 +387,13 @@ static void on_done(void *arg, const http_result *res)
 		note(f, "sent data that is not what it claims (%s)", f->ci.err);
 	} else if (res->error == HTTP_CALL_OK && status == 200 && f->ci.blocks > 0 &&
 	           car_import_finish(&f->ci) == 0) {
-		COUNT(e->ok, 1);
-		__atomic_store_n(&h->fails, 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&h->down_until, 0, __ATOMIC_RELAXED);
-		COUNT(e->blocks, f->ci.blocks);
-		COUNT(e->bytes, f->ci.bytes);
-		ci_release(f);
-		finish(f, FETCH_OK);
-		return;
+		/* done once the writer has made every block visible */
+		if (bs_wstream_commit(f->ws, 0, on_committed, f) == 0)
+			return;
+		note(f, "%s", "out of memory");
+	} else if (f->ci.io_errno) {
+		/* our store failed, not the peer: it is not held against it */
+		note(f, "could not store its blocks here (%s)", f->ci.err);
 	} else if (res->error == HTTP_CALL_OK && (status == 404 || status == 410)) {
 		COUNT(e->not_found, 1);
 		__atomic_store_n(&h->fails, 0, __ATOMIC_RELAXED);
@@ -315,8 +440,13 @@ static int start(peer_fetch *f, peer *e)
 	f->status = 0;
 	f->lied = f->timed_out = f->tls = 0;
 	f->committed = 0;
+	if (writer_start(f->p, err) != 0 || !(f->ws = bs_wstream_open(f->p->writer))) {
+		note(f, "%s", f->p->writer ? "out of memory" : err);
+		return -1;
+	}
 	car_import_init(&f->ci, f->p->r);
 	f->ci_live = 1;
+	f->ci.ws = f->ws;
 	f->ci.cache = 1;
 	f->ci.on_block = f->on_block;
 	f->ci.on_block_ctx = f->on_block_ctx;
@@ -325,7 +455,8 @@ static int start(peer_fetch *f, peer *e)
 	snprintf(url, sizeof url, "%s/ipfs/%s%s?format=car&dag-scope=%s", e->url, cid, f->path,
 	         scope_names[f->scope]);
 	http_call_opts o = {.method = "GET", .url = url, .headers = accept, .stall_secs = f->p->timeout,
-	                    .on_data = on_chunk, .on_done = on_done, .arg = f};
+	                    .read_buffer = PEER_READ_BUFFER, .on_data = on_chunk, .on_done = on_done,
+	                    .arg = f};
 	if (!(f->call = http_call_start(f->p->http, &o, err))) {
 		ci_release(f);
 		note(f, "%s", err);
@@ -477,9 +608,7 @@ int peers_add_routers(peers *p, const char *const *urls, size_t n, const char *s
 	return 0;
 }
 
-void peer_fetch_on_block(peer_fetch *f,
-                         void (*fn)(void *ctx, const cairn_cid *cid, const uint8_t *data, size_t len),
-                         void *ctx)
+void peer_fetch_on_block(peer_fetch *f, peer_block_fn fn, void *ctx)
 {
 	f->on_block = fn;
 	f->on_block_ctx = ctx;
@@ -490,7 +619,7 @@ void peer_fetch_pause(peer_fetch *f, int paused)
 	if (!f->call || f->paused == paused)
 		return;
 	f->paused = paused;
-	http_call_pause(f->call, paused);
+	apply_pause(f);
 }
 
 static void client_gone(void *arg)
@@ -500,7 +629,8 @@ static void client_gone(void *arg)
 	/* The attempt (or a router's answer) in flight goes now; f is
 	 * finished from the loop, never under the server's close hook. */
 	if (!f->call)
-		return; /* the first attempt has not started: its kick finishes f */
+		return; /* the first attempt has not started (its kick finishes f),
+		         * or the writer commits the last one (on_committed does) */
 	http_call_cancel(f->call);
 	f->call = NULL;
 	ci_release(f);
@@ -567,6 +697,11 @@ void peers_metrics(const peers *const *list, size_t n, struct evbuffer *out)
 	for (size_t i = 0; i < p->n; i++)
 		evbuffer_add_printf(out, "cairn_peer_http2_fetches_total{peer=\"%s\"} %" PRIu64 "\n",
 		                    p->list[i].url, SUM(http2));
+	evbuffer_add_printf(out, "# HELP cairn_peer_connections_total Connections opened to each peer (kept and reused; HTTP/2 multiplexes fetches on one).\n"
+	                         "# TYPE cairn_peer_connections_total counter\n");
+	for (size_t i = 0; i < p->n; i++)
+		evbuffer_add_printf(out, "cairn_peer_connections_total{peer=\"%s\"} %" PRIu64 "\n",
+		                    p->list[i].url, SUM(connects));
 	evbuffer_add_printf(out, "# HELP cairn_peer_blocks_total Blocks fetched from each peer, verified and stored.\n"
 	                         "# TYPE cairn_peer_blocks_total counter\n");
 	for (size_t i = 0; i < p->n; i++)

@@ -22,6 +22,7 @@
 
 #include "cairn/cid.h"
 #include "repo.h"
+#include "bs_writer.h"
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -38,6 +39,16 @@ struct http_req;
 #define PEER_DOWN_MAX_SECS 60
 /* Fetched blocks are made visible every this many bytes. */
 #define PEER_COMMIT_BYTES (8u << 20)
+/* Fetched blocks are written by a thread of their own (bs_writer.h), so
+ * the loop streams on while the filesystem works. Past this many bytes
+ * queued for it (on one loop), fetches stop reading from their peers
+ * until the queue is down to PEER_WRITE_QUEUE_LOW: memory stays bounded
+ * when the disk is slower than the network. */
+#define PEER_WRITE_QUEUE_MAX (32u << 20)
+#define PEER_WRITE_QUEUE_LOW (8u << 20)
+/* A CAR is read from the peer's socket this much at a time: a block
+ * (256 KiB by default) in one or two reads rather than sixteen. */
+#define PEER_READ_BUFFER (256u << 10)
 /* A peer caught sending a block that is not what its CID names. */
 #define PEER_BAD_SECS 600
 
@@ -66,6 +77,8 @@ typedef void (*peers_done_fn)(void *ctx, int outcome, const char *msg);
  * base and r. */
 peers *peers_new(struct event_base *base, repo *r, const char *const *urls, size_t n,
                  unsigned timeout_secs, const char *ca_file, char *err);
+/* Free p; fetches still under way are dropped without their done. May
+ * be called from a fetch's done (it then takes effect when that returns). */
 void peers_free(peers *p);
 
 /* Peers with p's URLs, routers and timeout, for another event loop:
@@ -119,13 +132,15 @@ peer_fetch *peers_fetch(peers *p, struct http_req *req, const cairn_cid *root,
 int peers_complete(peers *p, struct http_req *req, const cairn_cid *root, const char *path,
                    int scope, unsigned need, peers_done_fn done, void *ctx);
 
-/* Hand each block of the fetch to fn as soon as it is verified (and put,
- * not yet committed), in the order the peers send them; a later attempt
- * (another peer) sends its blocks again from the start. Set before the
- * loop runs again after peers_fetch. */
-void peer_fetch_on_block(peer_fetch *f,
-                         void (*fn)(void *ctx, const cairn_cid *cid, const uint8_t *data, size_t len),
-                         void *ctx);
+/* Hand each block of the fetch to fn as soon as it is verified (queued
+ * for the store, not yet committed), in the order the peers send them; a
+ * later attempt (another peer) sends its blocks again from the start.
+ * data lies in buf, which fn may keep with block_buf_ref() (a reply that
+ * sends it by reference). Set before the loop runs again after
+ * peers_fetch. */
+typedef void (*peer_block_fn)(void *ctx, const cairn_cid *cid, block_buf *buf, const uint8_t *data,
+                              size_t len);
+void peer_fetch_on_block(peer_fetch *f, peer_block_fn fn, void *ctx);
 
 /* Stop (1) or resume (0) reading from the peer: backpressure from a slow
  * client of a streamed fetch. */

@@ -103,7 +103,7 @@ pid $scratch/nginx/nginx.pid;
 error_log $scratch/nginx/error.log;
 events { worker_connections 64; }
 http {
-	log_format proto '\$server_port \$server_protocol \$request_method \$uri \$status';
+	log_format proto '\$server_port \$server_protocol \$request_method \$uri \$status conn=\$connection';
 	access_log $scratch/nginx/access.log proto;
 	client_body_temp_path $scratch/nginx;
 	proxy_temp_path $scratch/nginx;
@@ -152,11 +152,33 @@ daemon_stop
 
 # --- a peer over https:// ---
 metric() { curl -sS --max-time 10 "$1/metrics" | awk -v k="$2" '$1 == k {print $2; exit}'; }
+# B on one event loop: its fetches go through one client, so what HTTP/2
+# multiplexes is seen on one connection
+CAIRN_PATH=$scratch/B "$CAIRN" init >/dev/null
+node -e 'const f=process.argv[1],c=JSON.parse(require("fs").readFileSync(f));c.Daemon={...c.Daemon,Threads:1};require("fs").writeFileSync(f,JSON.stringify(c))' "$scratch/B/config"
 daemon_start B --peer "https://localhost:$g_good" --ca-file "$t/ca.pem" || not_ok "node B: $(tail -3 "$scratch/B.log")"
 curl -sS --max-time 60 "$B_GW/ipfs/$fcid" | cmp -s - "$scratch/f" && ok "B fetches a file only A has, through https://localhost (its peer)" || not_ok "fetch through the TLS peer: $(tail -3 "$scratch/B.log")"
 h2=$(metric "$B_GW" "cairn_peer_http2_fetches_total{peer=\"https://localhost:$g_good\"}")
 [ "${h2:-0}" -ge 1 ] && ok "…in HTTP/2 ($h2 fetches, cairn_peer_http2_fetches_total)" || not_ok "http2 fetches: $h2"
 grep -q "^$g_good HTTP/2.0 GET /ipfs/$fcid" "$scratch/nginx/access.log" && ok "…as nginx saw it too" || not_ok "nginx log: $(grep "^$g_good " "$scratch/nginx/access.log" | tail -2)"
+# twelve fetches at once: HTTP/2 streams on the connection B keeps
+for i in $(seq 12); do printf 'block %s, fetched beside eleven others' "$i" | curl -sS -X POST -F "file=@-" "$A_API/api/v0/add" | hash_of; done >"$scratch/twelve"
+conns0=$(metric "$B_GW" "cairn_peer_connections_total{peer=\"https://localhost:$g_good\"}")
+h2_0=$(metric "$B_GW" "cairn_peer_http2_fetches_total{peer=\"https://localhost:$g_good\"}")
+pids=()
+while read -r c; do
+	curl -sS --max-time 60 -o "$scratch/m.$c" -w '%{http_code}\n' "$B_GW/ipfs/$c" >>"$scratch/twelve.codes" &
+	pids+=($!)
+done <"$scratch/twelve"
+wait "${pids[@]}" # (not nginx, also a child)
+i=0 good=0
+while read -r c; do i=$((i + 1)); [ "$(cat "$scratch/m.$c")" = "block $i, fetched beside eleven others" ] && good=$((good + 1)); done <"$scratch/twelve"
+check "12 blocks fetched at once through the TLS peer, each right" "12 12" "$(grep -c '^200$' "$scratch/twelve.codes") $good"
+conns=$(metric "$B_GW" "cairn_peer_connections_total{peer=\"https://localhost:$g_good\"}")
+h2=$(metric "$B_GW" "cairn_peer_http2_fetches_total{peer=\"https://localhost:$g_good\"}")
+check "…all 12 in HTTP/2, on the connection B already had (cairn_peer_connections_total +0)" "12 0" "$((h2 - h2_0)) $((conns - conns0))"
+nconn=$(grep -F -f "$scratch/twelve" "$scratch/nginx/access.log" | grep -o 'conn=[0-9]*' | sort -u | wc -l)
+check "…one connection, as nginx saw it" "1" "$nconn"
 daemon_stop B
 # a peer whose certificate does not check: 502 naming why, nothing stored
 untrusted() { # NAME URL CA-FILE WHAT

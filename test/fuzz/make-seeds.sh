@@ -13,7 +13,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export CAIRN_PATH=$tmp/repo
 "$CAIRN" init >/dev/null
-for t in varint multibase multihash cid_binary cid_text dagpb unixfs car range multipart note proof pg_input h1parse mpart server; do
+for t in varint multibase multihash cid_binary cid_text dagpb unixfs car range multipart note proof pg_input h1parse mpart server car_import; do
 	mkdir -p "$C/$t"
 	rm -f "$C/$t"/seed-*
 done
@@ -58,6 +58,9 @@ printf 'MaGVsbG8=' >"$C/multibase/seed-pad"; printf 'UaGVsbG8_' >"$C/multibase/s
 # blocks: dag-pb nodes (their Data as UnixFS), and CARs
 for c in "$multi" "$dir"; do
 	"$CAIRN" dag export "$c" >"$C/car/seed-$c"
+	# the streaming import in slices of 1 and of 7 bytes (the first byte + 1)
+	{ printf '\000'; cat "$C/car/seed-$c"; } >"$C/car_import/seed-$c-by1"
+	{ printf '\006'; cat "$C/car/seed-$c"; } >"$C/car_import/seed-$c-by7"
 done
 # every dag-pb block of those CARs, and each one's Data (UnixFS)
 (cd test/interop && node --input-type=module -e '

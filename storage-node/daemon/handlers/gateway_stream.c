@@ -64,7 +64,19 @@ static void stream_written(void *arg)
 		peer_fetch_pause(g->f, 0);
 }
 
-static void stream_emit(struct gw_stream *g, const uint8_t *data, size_t len)
+/* evbuffer's hook for bytes it sent by reference: the block's last use
+ * here. */
+static void buf_release(const void *data, size_t len, void *buf)
+{
+	(void)data;
+	(void)len;
+	block_buf_unref(buf);
+}
+
+/* Bytes out: data lies in buf (sent by reference, no copy: a block is
+ * copied once, from the peer's stream into buf) or, with buf NULL, in
+ * memory the caller frees (copied). */
+static void stream_emit(struct gw_stream *g, block_buf *buf, const uint8_t *data, size_t len)
 {
 	struct evkeyvalq *h = http_req_out(g->req);
 	if (g->broken || g->sent + len > g->size) {
@@ -95,7 +107,13 @@ static void stream_emit(struct gw_stream *g, const uint8_t *data, size_t len)
 		g->broken = 1;
 		return;
 	}
-	evbuffer_add(b, data, len);
+	if (buf ? evbuffer_add_reference(b, data, len, buf_release, block_buf_ref(buf))
+	        : evbuffer_add(b, data, len)) {
+		block_buf_unref(buf);
+		evbuffer_free(b);
+		g->broken = 1;
+		return;
+	}
 	g->sent += len;
 	g->buffered += len;
 	/* a slow client: stop reading from the peer until this is written */
@@ -106,13 +124,13 @@ static void stream_emit(struct gw_stream *g, const uint8_t *data, size_t len)
 }
 
 /* One block of the file, in order: its bytes out, its links pushed. */
-static void stream_node(struct gw_stream *g, const cairn_cid *cid, const uint8_t *data, size_t len,
-                        int is_root)
+static void stream_node(struct gw_stream *g, const cairn_cid *cid, block_buf *buf,
+                        const uint8_t *data, size_t len, int is_root)
 {
 	if (cid->codec == CAIRN_CODEC_RAW) {
 		if (is_root)
 			g->size = len;
-		stream_emit(g, data, len);
+		stream_emit(g, buf, data, len);
 		return;
 	}
 	cairn_pbnode pb;
@@ -135,7 +153,7 @@ static void stream_node(struct gw_stream *g, const cairn_cid *cid, const uint8_t
 	if (is_root)
 		g->size = u.has_filesize ? u.filesize : u.data_len;
 	if (u.data_len || (is_root && pb.nlinks == 0))
-		stream_emit(g, u.data, u.data_len);
+		stream_emit(g, buf, u.data, u.data_len);
 	/* links, pushed last first so the first is on top */
 	size_t at = g->nstack, cursor = 0;
 	cairn_pblink l;
@@ -171,24 +189,25 @@ static void stream_from_store(struct gw_stream *g)
 		size_t len;
 		if (top.mh.code == CAIRN_MH_IDENTITY) {
 			g->nstack--;
-			stream_node(g, &top, top.mh.digest, top.mh.len, 0);
+			stream_node(g, &top, NULL, top.mh.digest, top.mh.len, 0);
 			continue;
 		}
 		if (blockstore_get(&g->n->repo.bs, &top, &data, &len, err) != 0)
 			return;
 		g->nstack--;
-		stream_node(g, &top, data, len, 0);
+		stream_node(g, &top, NULL, data, len, 0);
 		free(data);
 	}
 }
 
-static void stream_block(void *ctx, const cairn_cid *cid, const uint8_t *data, size_t len)
+static void stream_block(void *ctx, const cairn_cid *cid, block_buf *buf, const uint8_t *data,
+                         size_t len)
 {
 	struct gw_stream *g = ctx;
 	if (g->broken || g->not_file || !g->nstack || cairn_cid_compare(cid, &g->stack[g->nstack - 1]) != 0)
 		return;
 	g->nstack--;
-	stream_node(g, cid, data, len, !g->started && g->sent == 0 && cairn_cid_compare(cid, &g->root) == 0);
+	stream_node(g, cid, buf, data, len, !g->started && g->sent == 0 && cairn_cid_compare(cid, &g->root) == 0);
 	stream_from_store(g);
 }
 
