@@ -109,7 +109,7 @@ CAIRN     := $(BUILD)/cairn
 NODE_WFLAGS ?= -Wno-format-truncation
 # libpq: the PostgreSQL mirror (net/pgmirror.c) and cairn audit --pg.
 PQ_CFLAGS := -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
-NODE_LIBS := -lzstd -llmdb -ljansson -levent -levent_pthreads -lcurl -lpq -lsecp256k1 -pthread
+NODE_LIBS := -lzstd -llmdb -ljansson -levent -levent_pthreads -lcurl -lpq -lsecp256k1 -lcrypto -pthread
 define node_layer_rule
 $$(OBJS_$(1)): $$(BUILD)/node/%.o: $$(NODE)/%.c
 	@mkdir -p $$(@D)
@@ -200,6 +200,7 @@ UNIT_NODE_test_parfor    := dag/parfor
 UNIT_NODE_test_bcache    := repo/bcache
 UNIT_NODE_test_bs_writer := repo/bs_writer repo/blockstore repo/bcache repo/mhset
 UNIT_NODE_test_ethtx     := anchor/ethtx
+UNIT_NODE_test_keystore  := anchor/keystore anchor/ethtx
 UNIT_NODE_test_http_client := http/client http/server http/h1parse
 UNIT_EXTRA_test_http_client := $(LLHTTP_OBJS)
 UNIT_EXTRA_test_h1parse  := $(LLHTTP_OBJS)
