@@ -24,6 +24,7 @@ static const char usage[] =
 	"  token     add, ls, rm: bearer tokens for the pinning service API\n"
 	"  anchor    add, flush, proof, ls: the anchoring log and its checkpoints\n"
 	"  audit     check anchoring proofs against a chain, trusting nothing else\n"
+	"  chain     key new, key address: the keystore the daemon signs anchors with\n"
 	"  daemon    run the node: read-only gateway :8080, Kubo RPC API :5001\n"
 	"  version   print the version\n"
 	"\n"
@@ -45,6 +46,7 @@ int main(int argc, char **argv)
 		{"pin", cmd_pin, NULL},       {"block", cmd_block, NULL}, {"repo", cmd_repo, NULL},
 		{"dag", cmd_dag, NULL},       {"cid", cmd_cid, NULL},     {"init", cmd_init, NULL},
 		{"token", cmd_token, NULL},   {"anchor", cmd_anchor, NULL}, {"audit", cmd_audit, NULL},
+		{"chain", cmd_chain, NULL},
 		{"daemon", cmd_daemon, NULL}, {"version", version, NULL}, {"--version", version, NULL},
 	};
 	return cli_dispatch("", usage, cmds, sizeof cmds / sizeof cmds[0], argc - 1, argv + 1);

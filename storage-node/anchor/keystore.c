@@ -339,3 +339,49 @@ done:
 	json_decref(root);
 	return rc;
 }
+
+int keystore_password(const char *file, char *out, size_t *len, char *err)
+{
+	if (!file) {
+		const char *env = getenv(KEYSTORE_PASSWORD_ENV);
+		if (!env)
+			return 0;
+		if (strlen(env) >= KEYSTORE_PASSWORD_MAX) {
+			ERR("$%s: longer than %d bytes", KEYSTORE_PASSWORD_ENV, KEYSTORE_PASSWORD_MAX - 1);
+			return -1;
+		}
+		*len = strlen(env);
+		memcpy(out, env, *len + 1);
+		return 1;
+	}
+	FILE *f = fopen(file, "r");
+	if (!f) {
+		ERR("password file %s: %s", file, strerror(errno));
+		return -1;
+	}
+	size_t n = fread(out, 1, KEYSTORE_PASSWORD_MAX, f);
+	int bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		ERR("password file %s: %s", file, strerror(errno));
+		return -1;
+	}
+	size_t l = 0;
+	while (l < n && out[l] != '\n' && out[l] != '\r')
+		l++;
+	if (l == KEYSTORE_PASSWORD_MAX) {
+		OPENSSL_cleanse(out, KEYSTORE_PASSWORD_MAX);
+		ERR("password file %s: its first line is longer than %d bytes", file, KEYSTORE_PASSWORD_MAX - 1);
+		return -1;
+	}
+	OPENSSL_cleanse(out + l, n - l);
+	out[l] = '\0';
+	*len = l;
+	return 1;
+}
+
+int keystore_too_open(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && (st.st_mode & 0077) != 0;
+}

@@ -49,4 +49,19 @@ int keystore_load(const char *path, const char *password, size_t pwlen, uint8_t 
 int keystore_write(const char *path, const uint8_t key[ETH_KEY_LEN], const char *password,
                    size_t pwlen, unsigned long n, unsigned r, unsigned p, char *err);
 
+/* The largest password read. */
+#define KEYSTORE_PASSWORD_MAX 1024
+/* The environment variable a password may come from. */
+#define KEYSTORE_PASSWORD_ENV "CAIRN_CHAIN_KEY_PASSWORD"
+
+/* A keystore's password, never from a command line: the first line of
+ * file if given (its newline not included), else $CAIRN_CHAIN_KEY_PASSWORD.
+ * Into out (KEYSTORE_PASSWORD_MAX bytes, caller-owned), its length in
+ * *len. 1 if found, 0 if neither was given, -1 with err set. */
+int keystore_password(const char *file, char *out, size_t *len, char *err);
+
+/* 1 if the group or others may read path (ssh refuses such keys; cairn
+ * warns), 0 otherwise or if it cannot tell. */
+int keystore_too_open(const char *path);
+
 #endif
