@@ -250,7 +250,7 @@ int keystore_load(const char *path, const char *password, size_t pwlen, uint8_t 
 	if (keystore_decrypt(buf, n, password, pwlen, key, addr, err) != 0) {
 		char why[CAIRN_ERR_MAX];
 		snprintf(why, sizeof why, "%s", err);
-		ERR("%s: %s", path, why);
+		ERR("%.200s: %.300s", path, why);
 		goto done;
 	}
 	rc = 0;

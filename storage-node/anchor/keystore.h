@@ -24,8 +24,12 @@
 #define KEYSTORE_FILE_MAX (64 * 1024)
 /* scrypt's memory is 128 * r * n bytes (plus 128 * r * p): geth's
  * "standard" n = 2^18, r = 8 takes 256 MiB. */
+#ifndef KEYSTORE_SCRYPT_MAX_MEM /* (the fuzz target sets small ones) */
 #define KEYSTORE_SCRYPT_MAX_MEM (1024ull * 1024 * 1024)
+#endif
+#ifndef KEYSTORE_PBKDF2_MAX_ITER
 #define KEYSTORE_PBKDF2_MAX_ITER 10000000
+#endif
 /* What `cairn chain key new` writes: geth's standard scrypt parameters. */
 #define KEYSTORE_NEW_SCRYPT_N 262144
 #define KEYSTORE_NEW_SCRYPT_R 8

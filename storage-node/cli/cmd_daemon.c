@@ -2,12 +2,17 @@
  * cairn daemon: the options, parsed once into a daemon_opts, then the
  * repo opened and the node run (daemon/daemon.c).
  */
+#define _DEFAULT_SOURCE 1 /* MADV_DONTDUMP */
 #include "cli.h"
 #include "auth.h"
 #include "daemon.h"
+#include "keystore.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <openssl/crypto.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +31,15 @@ static const char daemon_usage[] =
 	"                       call (a provider's key); repeatable, at most 8\n"
 	"  --ca-file FILE       trust this CA (PEM) beside the system's for every\n"
 	"                       https:// URL dialled (default: config TLS.CAFile)\n"
-	"  --chain-from ADDR    the account that sends them (default: the first of\n"
-	"                       eth_accounts)\n"
+	"  --chain-key FILE     sign the anchoring transactions with this Ethereum\n"
+	"                       keystore's key (EIP-1559, eth_sendRawTransaction): for\n"
+	"                       providers and public chains ('cairn chain key new')\n"
+	"  --chain-key-password-file F  its password, the first line of F (else\n"
+	"                       $CAIRN_CHAIN_KEY_PASSWORD)\n"
+	"  --chain-max-fee-gwei N  never pay more than N gwei per gas: above it,\n"
+	"                       nothing is sent until the fee falls\n"
+	"  --chain-from ADDR    without --chain-key: the account the chain node signs\n"
+	"                       with (default: the first of eth_accounts; dev chains)\n"
 	"  --anchor-interval S  seconds between anchors of a growing log (default 60)\n"
 	"  --anchor-batch N     anchor as soon as N leaves wait\n"
 	"  --confirmations K    blocks to wait for, the transaction's own included\n"
@@ -87,11 +99,11 @@ static int header_ok(const char *h)
 static int anchor_option(int argc, char **argv, int *i, anchor_opts *o, int *rc)
 {
 	static const char *names[] = {"--chain-rpc", "--chain-from", "--anchor-interval",
-	                              "--anchor-batch", "--confirmations"};
+	                              "--anchor-batch", "--confirmations", "--chain-max-fee-gwei"};
 	const char *a = argv[*i], *v = NULL;
 	int which = -1;
 	*rc = 0;
-	for (int k = 0; k < 5 && which < 0; k++) {
+	for (int k = 0; k < 6 && which < 0; k++) {
 		size_t l = strlen(names[k]);
 		if (strncmp(a, names[k], l) == 0 && (a[l] == '\0' || a[l] == '=')) {
 			which = k;
@@ -121,15 +133,57 @@ static int anchor_option(int argc, char **argv, int *i, anchor_opts *o, int *rc)
 	case 2: o->interval = (unsigned)x; break;
 	case 3: o->batch = x; break;
 	case 4: o->confirmations = (unsigned)x; break;
+	case 5: o->max_fee_gwei = x; break;
 	}
 	return 1;
+}
+
+/* The --chain-key's key, decrypted into a page of its own that is locked
+ * (never swapped) where the system allows and left out of core dumps:
+ * 0, or an exit status (a message was printed). */
+static int load_chain_key(const char *file, const char *pwfile, const uint8_t **key)
+{
+	char err[CAIRN_ERR_MAX], pw[KEYSTORE_PASSWORD_MAX], text[43];
+	uint8_t addr[ETH_ADDRESS_LEN];
+	size_t pwlen = 0;
+	int rc = keystore_password(pwfile, pw, &pwlen, err);
+	if (rc <= 0) {
+		if (rc == 0)
+			cli_error("daemon", "--chain-key needs its password: --chain-key-password-file FILE or $%s",
+			          KEYSTORE_PASSWORD_ENV);
+		else
+			cli_error("daemon", "%s", err);
+		return EXIT_USAGE;
+	}
+	long page = sysconf(_SC_PAGESIZE);
+	uint8_t *mem = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED) {
+		OPENSSL_cleanse(pw, sizeof pw);
+		cli_error("daemon", "no memory for the chain key");
+		return EXIT_FAIL;
+	}
+	int locked = mlock(mem, (size_t)page) == 0;
+	madvise(mem, (size_t)page, MADV_DONTDUMP);
+	if (keystore_too_open(file))
+		fprintf(stderr, "cairn daemon: warning: the keystore %s is readable by others (chmod 600 it)\n", file);
+	rc = keystore_load(file, pw, pwlen, mem, addr, err);
+	OPENSSL_cleanse(pw, sizeof pw);
+	if (rc != 0) {
+		munmap(mem, (size_t)page);
+		cli_error("daemon", "--chain-key %s", err);
+		return EXIT_USAGE;
+	}
+	ethtx_address_text(addr, text);
+	printf("chain key: %s (%s memory)\n", text, locked ? "locked" : "unlocked: mlock was refused,");
+	*key = mem;
+	return 0;
 }
 
 int cmd_daemon(int argc, char **argv)
 {
 	node n;
 	daemon_opts o;
-	const char *api_token = NULL, *api_token_file = NULL;
+	const char *api_token = NULL, *api_token_file = NULL, *chain_key = NULL, *chain_key_pw = NULL;
 	char token_buf[AUTH_STATIC_MAX + 2];
 	int rc;
 
@@ -175,6 +229,10 @@ int cmd_daemon(int argc, char **argv)
 			api_token_file = v;
 		} else if ((v = opt_value(argc, argv, &i, "--pg"))) {
 			o.pg_dsn = v;
+		} else if ((v = opt_value(argc, argv, &i, "--chain-key-password-file"))) {
+			chain_key_pw = v;
+		} else if ((v = opt_value(argc, argv, &i, "--chain-key"))) {
+			chain_key = v;
 		} else if ((v = opt_value(argc, argv, &i, "--ca-file"))) {
 			o.ca_file = v;
 		} else if ((v = opt_value(argc, argv, &i, "--chain-rpc-header"))) {
@@ -207,6 +265,19 @@ int cmd_daemon(int argc, char **argv)
 		cli_error("daemon", "invalid Gateway address '%s' (use HOST:PORT)", o.gw_addr);
 		return EXIT_USAGE;
 	}
+	if (chain_key && !o.anchor.rpc) {
+		cli_error("daemon", "--chain-key signs anchors: it needs --chain-rpc");
+		return EXIT_USAGE;
+	}
+	if (chain_key && o.anchor.from) {
+		cli_error("daemon", "--chain-key and --chain-from: the key's address is the sender");
+		return EXIT_USAGE;
+	}
+	if ((chain_key_pw || o.anchor.max_fee_gwei) && !chain_key) {
+		cli_error("daemon", "%s is for --chain-key", chain_key_pw ? "--chain-key-password-file"
+		                                                          : "--chain-max-fee-gwei");
+		return EXIT_USAGE;
+	}
 	memset(&n, 0, sizeof n);
 	if (api_token && api_token_file) {
 		cli_error("daemon", "--api-token and --api-token-file: one or the other");
@@ -229,6 +300,8 @@ int cmd_daemon(int argc, char **argv)
 		          AUTH_STATIC_MIN, AUTH_STATIC_MAX);
 		return EXIT_USAGE;
 	}
+	if (chain_key && (rc = load_chain_key(chain_key, chain_key_pw, &o.anchor.key)) != 0)
+		return rc;
 	if ((rc = cli_repo_open(&n.repo, "daemon")) != 0)
 		return rc;
 	return daemon_run(&n, &o);

@@ -389,6 +389,8 @@ static int start_services(node *n, const daemon_opts *o)
 		/* a provider's key may be in the URL's path: never printed */
 		http_url_redact(o->anchor.rpc, shown, sizeof shown);
 		printf("anchoring to %s every %u s\n", shown, o->anchor.interval ? o->anchor.interval : ANCHOR_INTERVAL_DEFAULT);
+		printf("anchoring mode: %s\n", o->anchor.key ? "signed here (EIP-1559, eth_sendRawTransaction)"
+		                                             : "eth_sendTransaction: the chain node signs (a dev chain's account)");
 	}
 	/* Peers and routers: the options, else the config's lists. */
 	if (npeers == 0)

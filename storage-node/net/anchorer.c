@@ -5,6 +5,7 @@
 #include "anchorlog.h"
 #include "chain.h"
 #include "checkpoint.h"
+#include "ethtx.h"
 #include "http_util.h"
 
 #include <event2/buffer.h>
@@ -20,7 +21,12 @@
 #define BACKOFF_MAX_SECS 30
 #define POLL_MS 250
 
-enum step { S_IDLE, S_CHAIN_ID, S_ACCOUNTS, S_SEND, S_RECEIPT, S_CHECK_TX, S_HEAD, S_BLOCK };
+/* A fee above the cap: asked again this often (and logged once a minute). */
+#define FEE_RETRY_SECS 15
+
+enum step { S_IDLE, S_CHAIN_ID, S_ACCOUNTS, S_SEND, S_RECEIPT, S_CHECK_TX, S_HEAD, S_BLOCK,
+            /* signing: what a transaction needs, then the transaction */
+            S_NONCE, S_TIP, S_BASE_FEE, S_GAS, S_SEND_RAW };
 
 struct waiter {
 	struct http_req *req;
@@ -37,7 +43,13 @@ struct anchorer {
 	enum step step;
 	int busy;               /* a call is in flight */
 	char chain_id[64];      /* "eip155:<id>" */
+	uint64_t chain_num;
 	char from[64];
+	/* signing (o.key set) */
+	uint8_t addr[ETH_ADDRESS_LEN];
+	uint64_t nonce, tip, base_fee, gas;
+	int have_nonce;         /* nonce is the one this checkpoint's transactions use */
+	time_t fee_logged;
 	uint64_t size;          /* the checkpoint being anchored; 0: none */
 	uint8_t root[32];
 	char tx[80], block_hash[80];
@@ -127,6 +139,20 @@ static void ok_next(anchorer *a, enum step next, unsigned ms)
 	schedule(a, ms);
 }
 
+/* A call's answer that is a quantity ("0x…") into *out: 0, or -1 (the
+ * step failed and is retried). */
+static int quantity(anchorer *a, json_t *r, const char *err, const char *method, uint64_t *out)
+{
+	if (err || !json_is_string(r)) {
+		char why[CAIRN_ERR_MAX];
+		snprintf(why, sizeof why, "%s: %s", method, err ? err : "no number in the answer");
+		fail(a, why);
+		return -1;
+	}
+	*out = chain_quantity(json_string_value(r));
+	return 0;
+}
+
 static void on_chain_id(void *ctx, json_t *r, const char *err)
 {
 	anchorer *a = ctx;
@@ -134,7 +160,8 @@ static void on_chain_id(void *ctx, json_t *r, const char *err)
 		fail(a, err ? err : "eth_chainId gave no id");
 		return;
 	}
-	snprintf(a->chain_id, sizeof a->chain_id, "eip155:%" PRIu64, chain_quantity(json_string_value(r)));
+	a->chain_num = chain_quantity(json_string_value(r));
+	snprintf(a->chain_id, sizeof a->chain_id, "eip155:%" PRIu64, a->chain_num);
 	ok_next(a, S_IDLE, 0);
 }
 
@@ -160,6 +187,10 @@ static void on_sent(void *ctx, json_t *r, const char *err)
 	snprintf(a->tx, sizeof a->tx, "%s", json_string_value(r));
 	a->sent_at = time(NULL);
 	json_t *rec = json_pack("{s:s, s:s, s:b}", "chain", a->chain_id, "tx", a->tx, "confirmed", 0);
+	if (rec && a->o.key) {
+		json_object_set_new(rec, "from", json_string(a->from));
+		json_object_set_new(rec, "nonce", json_integer((json_int_t)a->nonce));
+	}
 	record_put(a, rec);
 	json_decref(rec);
 	fprintf(stderr, "cairn daemon: anchoring checkpoint %" PRIu64 ": sent %s\n", a->size, a->tx);
@@ -184,6 +215,7 @@ static void on_receipt(void *ctx, json_t *r, const char *err)
 	const char *status = json_string_value(json_object_get(r, "status"));
 	if (!status || chain_quantity(status) != 1) {
 		fprintf(stderr, "cairn daemon: anchoring: %s failed on chain; sending again\n", a->tx);
+		a->have_nonce = 0; /* the failed transaction used it */
 		ok_next(a, S_SEND, 0);
 		return;
 	}
@@ -213,11 +245,9 @@ static void on_check_tx(void *ctx, json_t *r, const char *err)
 static void on_head(void *ctx, json_t *r, const char *err)
 {
 	anchorer *a = ctx;
-	if (err || !json_is_string(r)) {
-		fail(a, err ? err : "eth_blockNumber gave no number");
+	uint64_t head = 0;
+	if (quantity(a, r, err, "eth_blockNumber", &head) != 0)
 		return;
-	}
-	uint64_t head = chain_quantity(json_string_value(r));
 	if (head + 1 < a->block + a->o.confirmations) {
 		ok_next(a, S_HEAD, POLL_MS);
 		return;
@@ -255,7 +285,103 @@ static void on_block(void *ctx, json_t *r, const char *err)
 	a->last_anchor = time(NULL);
 	settle_waiters(a, 1);
 	a->size = 0;
+	a->have_nonce = 0; /* the next checkpoint asks for the next one */
 	ok_next(a, S_IDLE, 0);
+}
+
+/* --- signing: nonce, fees, gas, then the raw transaction ---------------- */
+
+static void on_nonce(void *ctx, json_t *r, const char *err)
+{
+	anchorer *a = ctx;
+	if (quantity(a, r, err, "eth_getTransactionCount", &a->nonce) != 0)
+		return;
+	a->have_nonce = 1;
+	ok_next(a, S_TIP, 0);
+}
+
+static void on_tip(void *ctx, json_t *r, const char *err)
+{
+	anchorer *a = ctx;
+	if (quantity(a, r, err, "eth_maxPriorityFeePerGas", &a->tip) == 0)
+		ok_next(a, S_BASE_FEE, 0);
+}
+
+static void on_base_fee(void *ctx, json_t *r, const char *err)
+{
+	anchorer *a = ctx;
+	const char *b = json_string_value(json_object_get(r, "baseFeePerGas"));
+	if (err || !b) {
+		fail(a, err ? err : "the latest block has no baseFeePerGas (a chain without EIP-1559?)");
+		return;
+	}
+	a->base_fee = chain_quantity(b);
+	ok_next(a, S_GAS, 0);
+}
+
+static void on_gas(void *ctx, json_t *r, const char *err)
+{
+	anchorer *a = ctx;
+	if (quantity(a, r, err, "eth_estimateGas", &a->gas) == 0)
+		ok_next(a, S_SEND_RAW, 0);
+}
+
+static void on_sent_raw(void *ctx, json_t *r, const char *err)
+{
+	anchorer *a = ctx;
+	if (err)
+		a->step = S_SEND; /* after the backoff: fees asked again, the nonce kept */
+	if (err && strstr(err, "nonce too low")) {
+		/* the nonce went to another transaction of this account */
+		a->have_nonce = 0;
+	} else if (err && (strstr(err, "already known") || strstr(err, "known transaction"))) {
+		/* sent before (an answer that was lost): it is ours, by its hash */
+		json_t *h = json_string(a->tx);
+		on_sent(a, h, NULL);
+		json_decref(h);
+		return;
+	}
+	on_sent(a, r, err);
+}
+
+/* Sign the checkpoint's transaction with what was gathered and send it;
+ * or wait, if the fee is above the cap. */
+static void send_raw(anchorer *a)
+{
+	char err[CAIRN_ERR_MAX], hex[2 + 2 * (40 + ETHTX_OVERHEAD) + 1] = "0x";
+	uint8_t data[40], raw[40 + ETHTX_OVERHEAD], hash[ETH_HASH_LEN];
+	size_t len;
+	/* the max fee: room for the base fee to double, within the cap */
+	uint64_t cap = a->o.max_fee_gwei ? a->o.max_fee_gwei * 1000000000ull : UINT64_MAX;
+	uint64_t want = a->base_fee * 2 + a->tip;
+	if (a->base_fee + a->tip > cap) {
+		time_t now = time(NULL);
+		if (now - a->fee_logged >= 60) {
+			fprintf(stderr, "cairn daemon: anchoring checkpoint %" PRIu64 ": not sent: the fee now "
+			        "(base %.3f + tip %.3f gwei) is above --chain-max-fee-gwei %llu; asking again "
+			        "every %d s\n", a->size, a->base_fee / 1e9, a->tip / 1e9, a->o.max_fee_gwei,
+			        FEE_RETRY_SECS);
+			a->fee_logged = now;
+		}
+		ok_next(a, S_TIP, FEE_RETRY_SECS * 1000);
+		return;
+	}
+	memcpy(data, a->root, 32);
+	repo_put_be64(a->size, data + 32);
+	eth_tx tx = {.chain_id = a->chain_num, .nonce = a->nonce, .max_priority_fee = a->tip,
+	             .max_fee = want < cap ? want : cap, .gas = a->gas, .value = 0, .data = data,
+	             .data_len = sizeof data};
+	memcpy(tx.to, a->addr, sizeof tx.to);
+	if (ethtx_sign(&tx, a->o.key, raw, sizeof raw, &len, hash, err) != 0) {
+		fail(a, err);
+		return;
+	}
+	cairn_base_encode(CAIRN_BASE16, raw, len, hex + 2, sizeof hex - 2, NULL);
+	/* its hash, should the answer say "already known" */
+	snprintf(a->tx, sizeof a->tx, "0x");
+	cairn_base_encode(CAIRN_BASE16, hash, sizeof hash, a->tx + 2, sizeof a->tx - 2, NULL);
+	a->busy = 1;
+	chain_call(a->c, "eth_sendRawTransaction", json_pack("[s]", hex), on_sent_raw, a);
 }
 
 /* Idle: decide whether a checkpoint should go on chain now. */
@@ -326,12 +452,14 @@ static void tick(evutil_socket_t fd, short what, void *arg)
 		chain_call(a->c, "eth_chainId", NULL, on_chain_id, a);
 		return;
 	}
-	if (!a->from[0]) {
+	if (!a->from[0]) { /* (with a key, from is its address) */
 		a->busy = 1;
 		chain_call(a->c, "eth_accounts", NULL, on_accounts, a);
 		return;
 	}
 	char q[80];
+	if (a->step == S_SEND && a->o.key)
+		a->step = a->have_nonce ? S_TIP : S_NONCE;
 	switch (a->step) {
 	case S_IDLE:
 	case S_CHAIN_ID:
@@ -350,6 +478,32 @@ static void tick(evutil_socket_t fd, short what, void *arg)
 		           on_sent, a);
 		return;
 	}
+	case S_NONCE:
+		a->busy = 1;
+		chain_call(a->c, "eth_getTransactionCount", json_pack("[s, s]", a->from, "pending"), on_nonce, a);
+		return;
+	case S_TIP:
+		a->busy = 1;
+		chain_call(a->c, "eth_maxPriorityFeePerGas", NULL, on_tip, a);
+		return;
+	case S_BASE_FEE:
+		a->busy = 1;
+		chain_call(a->c, "eth_getBlockByNumber", json_pack("[s, b]", "latest", 0), on_base_fee, a);
+		return;
+	case S_GAS: {
+		uint8_t data[40];
+		char hex[2 + 80 + 1] = "0x";
+		memcpy(data, a->root, 32);
+		repo_put_be64(a->size, data + 32);
+		cairn_base_encode(CAIRN_BASE16, data, sizeof data, hex + 2, sizeof hex - 2, NULL);
+		a->busy = 1;
+		chain_call(a->c, "eth_estimateGas",
+		           json_pack("[{s:s, s:s, s:s}]", "from", a->from, "to", a->from, "data", hex), on_gas, a);
+		return;
+	}
+	case S_SEND_RAW:
+		send_raw(a);
+		return;
 	case S_RECEIPT:
 		a->busy = 1;
 		chain_call(a->c, "eth_getTransactionReceipt", json_pack("[s]", a->tx), on_receipt, a);
@@ -383,8 +537,15 @@ anchorer *anchorer_new(struct event_base *base, repo *r, const anchor_opts *o, c
 		a->o.interval = ANCHOR_INTERVAL_DEFAULT;
 	if (!a->o.confirmations)
 		a->o.confirmations = ANCHOR_CONFIRMATIONS_DEFAULT;
-	if (o->from)
+	if (o->key) {
+		if (ethtx_address(o->key, a->addr, err) != 0) {
+			free(a);
+			return NULL;
+		}
+		ethtx_address_text(a->addr, a->from);
+	} else if (o->from) {
 		snprintf(a->from, sizeof a->from, "%s", o->from);
+	}
 	a->backoff = 1;
 	a->last_anchor = time(NULL);
 	a->c = chain_new(base, o->rpc, o->rpc_headers, o->ca_file, err);

@@ -2,9 +2,14 @@
  * Putting checkpoints on an Ethereum chain, from the daemon's event loop.
  *
  * At each interval (or once enough leaves wait, or on anchor/flush) the
- * newest checkpoint's root goes on chain: eth_sendTransaction from the
- * configured account (default: the node's first eth_accounts entry) to
- * itself, input = root (32 bytes) ‖ tree size (8 bytes, big-endian). The
+ * newest checkpoint's root goes on chain in a transaction from an account
+ * to itself, input = root (32 bytes) ‖ tree size (8 bytes, big-endian):
+ * with a key, an EIP-1559 transaction the node signs (ethtx.h: nonce from
+ * eth_getTransactionCount "pending", tip from eth_maxPriorityFeePerGas,
+ * max fee twice the latest base fee plus the tip, within the cap, gas from
+ * eth_estimateGas) sent with eth_sendRawTransaction; without one,
+ * eth_sendTransaction from the configured account (default: the node's
+ * first eth_accounts entry), which the chain node signs (dev chains). The
  * anchorer waits for the receipt (status 1) and for K confirmations, reads
  * the block's hash and time, and records the anchor. Every step is kept in
  * the index ("anchors", keyed by tree size, a JSON record), so a restart
@@ -31,6 +36,12 @@ typedef struct anchor_opts {
 	size_t nrpc_headers;
 	const char *ca_file;        /* trusted beside the system's CAs, or NULL */
 	const char *from;           /* account; NULL: the first of eth_accounts */
+	/* The node signs its own EIP-1559 transactions with this secp256k1 key
+	 * (32 bytes, the caller's, kept for the anchorer's life: ideally in
+	 * locked memory) and sends them with eth_sendRawTransaction; NULL:
+	 * eth_sendTransaction from an account the chain node holds. */
+	const uint8_t *key;
+	unsigned long long max_fee_gwei; /* with key: never pay more per gas (0: no cap) */
 	unsigned interval;          /* seconds between anchors of a growing log */
 	unsigned long long batch;   /* anchor as soon as this many leaves wait (0: off) */
 	unsigned confirmations;     /* blocks, counting the transaction's own */
