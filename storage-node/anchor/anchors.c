@@ -46,6 +46,7 @@ struct newest {
 	uint64_t size;
 	char *tx;
 	size_t cap;
+	int64_t nonce;    /* of the pending one, -1 if it has none */
 };
 
 static int visit_newest(void *ctx, const MDB_val *k, const MDB_val *v)
@@ -66,6 +67,8 @@ static int visit_newest(void *ctx, const MDB_val *k, const MDB_val *v)
 		} else if (!w->confirmed && !confirmed && tx) {
 			w->size = repo_get_be64(k->mv_data);
 			snprintf(w->tx, w->cap, "%s", tx);
+			json_t *n = json_object_get(j, "nonce");
+			w->nonce = json_is_integer(n) && json_integer_value(n) >= 0 ? json_integer_value(n) : -1;
 			w->found = 1;
 		}
 	}
@@ -97,11 +100,13 @@ int anchors_newest_confirmed(repo *r, uint64_t *size, char *err)
 	return rc;
 }
 
-int anchors_pending(repo *r, uint64_t *size, char *tx, size_t cap, char *err)
+int anchors_pending(repo *r, uint64_t *size, char *tx, size_t cap, int64_t *nonce, char *err)
 {
-	struct newest w = {.confirmed = 0, .tx = tx, .cap = cap};
+	struct newest w = {.confirmed = 0, .tx = tx, .cap = cap, .nonce = -1};
 	int rc = newest(r, &w, err);
-	if (rc == 0)
+	if (rc == 0) {
 		*size = w.size;
+		*nonce = w.nonce;
+	}
 	return rc;
 }

@@ -3,7 +3,8 @@
  *
  *   key    tree size (8 bytes, big-endian), so records sort by size
  *   value  JSON {"tx", "confirmed": bool, and once confirmed "chain",
- *          "block", "block_hash", "time"}
+ *          "block", "block_hash", "time"; for a transaction signed here,
+ *          "from" and "nonce" as well}
  *
  * The anchorer (net/anchorer.c) writes them; proofs, the anchoring API, the
  * CLI and the PostgreSQL mirror read them. Every function returns 0, 1
@@ -32,7 +33,8 @@ int anchors_newest_confirmed(repo *r, uint64_t *size, char *err);
 
 /* The newest record if it is still pending (a transaction sent, not yet
  * confirmed), to resume after a restart: 0 with *size and tx (cap bytes)
- * set, 1 (none pending), or -1. */
-int anchors_pending(repo *r, uint64_t *size, char *tx, size_t cap, char *err);
+ * set, and *nonce the nonce it was sent with (a transaction signed here)
+ * or -1; 1 (none pending), or -1. */
+int anchors_pending(repo *r, uint64_t *size, char *tx, size_t cap, int64_t *nonce, char *err);
 
 #endif

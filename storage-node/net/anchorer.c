@@ -23,8 +23,15 @@
 
 /* A fee above the cap: asked again this often (and logged once a minute). */
 #define FEE_RETRY_SECS 15
+/* The account's balance is asked for at start, after each anchor, and
+ * this often; below what LOW_BALANCE_ANCHORS anchors cost at the last
+ * fee, a warning (once an hour). */
+#define BALANCE_EVERY_SECS 300
+#define LOW_BALANCE_ANCHORS 10
+/* An anchor's gas before the first estimate: 21,000 and 40 bytes of data. */
+#define ANCHOR_GAS_GUESS 21640
 
-enum step { S_IDLE, S_CHAIN_ID, S_ACCOUNTS, S_SEND, S_RECEIPT, S_CHECK_TX, S_HEAD, S_BLOCK,
+enum step { S_IDLE, S_CHAIN_ID, S_ACCOUNTS, S_SEND, S_RECEIPT, S_CHECK_TX, S_HEAD, S_BLOCK, S_BALANCE,
             /* signing: what a transaction needs, then the transaction */
             S_NONCE, S_TIP, S_BASE_FEE, S_GAS, S_SEND_RAW };
 
@@ -50,6 +57,12 @@ struct anchorer {
 	uint64_t nonce, tip, base_fee, gas;
 	int have_nonce;         /* nonce is the one this checkpoint's transactions use */
 	time_t fee_logged;
+	/* for /metrics (read on this loop) */
+	uint64_t sent, failed, over_cap; /* transactions sent, failed on chain; sends the cap held back */
+	double balance;         /* wei; < 0 before the first answer */
+	time_t balance_at, low_logged;
+	uint64_t last_size;     /* the newest checkpoint confirmed, and its block's time */
+	time_t last_time;
 	uint64_t size;          /* the checkpoint being anchored; 0: none */
 	uint8_t root[32];
 	char tx[80], block_hash[80];
@@ -194,6 +207,7 @@ static void on_sent(void *ctx, json_t *r, const char *err)
 	record_put(a, rec);
 	json_decref(rec);
 	fprintf(stderr, "cairn daemon: anchoring checkpoint %" PRIu64 ": sent %s\n", a->size, a->tx);
+	a->sent++;
 	ok_next(a, S_RECEIPT, POLL_MS);
 }
 
@@ -215,6 +229,7 @@ static void on_receipt(void *ctx, json_t *r, const char *err)
 	const char *status = json_string_value(json_object_get(r, "status"));
 	if (!status || chain_quantity(status) != 1) {
 		fprintf(stderr, "cairn daemon: anchoring: %s failed on chain; sending again\n", a->tx);
+		a->failed++;
 		a->have_nonce = 0; /* the failed transaction used it */
 		ok_next(a, S_SEND, 0);
 		return;
@@ -283,6 +298,9 @@ static void on_block(void *ctx, json_t *r, const char *err)
 	fprintf(stderr, "cairn daemon: checkpoint %" PRIu64 " anchored: %s in block %" PRIu64 " (%s)\n",
 	        a->size, a->tx, a->block, a->chain_id);
 	a->last_anchor = time(NULL);
+	a->last_size = a->size;
+	a->last_time = t;
+	a->balance_at = 0; /* it paid: ask again */
 	settle_waiters(a, 1);
 	a->size = 0;
 	a->have_nonce = 0; /* the next checkpoint asks for the next one */
@@ -356,6 +374,7 @@ static void send_raw(anchorer *a)
 	uint64_t want = a->base_fee * 2 + a->tip;
 	if (a->base_fee + a->tip > cap) {
 		time_t now = time(NULL);
+		a->over_cap++;
 		if (now - a->fee_logged >= 60) {
 			fprintf(stderr, "cairn daemon: anchoring checkpoint %" PRIu64 ": not sent: the fee now "
 			        "(base %.3f + tip %.3f gwei) is above --chain-max-fee-gwei %llu; asking again "
@@ -384,6 +403,74 @@ static void send_raw(anchorer *a)
 	chain_call(a->c, "eth_sendRawTransaction", json_pack("[s]", hex), on_sent_raw, a);
 }
 
+/* --- the account's balance ---------------------------------------------- */
+
+/* A quantity too large for 64 bits (a balance in wei), as a double. */
+static double big_quantity(const char *s)
+{
+	double v = 0;
+	if (!s || strncmp(s, "0x", 2) != 0)
+		return -1;
+	for (s += 2; *s; s++) {
+		int d = *s >= '0' && *s <= '9' ? *s - '0' : *s >= 'a' && *s <= 'f' ? *s - 'a' + 10
+		        : *s >= 'A' && *s <= 'F' ? *s - 'A' + 10 : -1;
+		if (d < 0)
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+static void on_balance(void *ctx, json_t *r, const char *err)
+{
+	anchorer *a = ctx;
+	double b = big_quantity(json_string_value(r));
+	if (err || b < 0) {
+		fail(a, err ? err : "eth_getBalance gave no balance");
+		return;
+	}
+	a->balance = b;
+	a->balance_at = time(NULL);
+	/* what an anchor costs at the last fee asked (signed here), else the
+	 * gas alone at the base fee is unknown: no warning */
+	double per = (double)(a->gas ? a->gas : ANCHOR_GAS_GUESS) * (double)(a->base_fee * 2 + a->tip);
+	if (a->o.key && a->base_fee && b < LOW_BALANCE_ANCHORS * per && a->balance_at - a->low_logged >= 3600) {
+		fprintf(stderr, "cairn daemon: anchoring: warning: %s has %.6f ETH, less than %d anchors "
+		        "cost at the current fee (%.6f ETH each): fund it\n", a->from, b / 1e18,
+		        LOW_BALANCE_ANCHORS, per / 1e18);
+		a->low_logged = a->balance_at;
+	}
+	ok_next(a, S_IDLE, 0);
+}
+
+void anchorer_metrics(const anchorer *a, struct evbuffer *b)
+{
+	evbuffer_add_printf(b,
+	                    "# HELP cairn_anchor_signing Whether the node signs its anchoring transactions (--chain-key).\n"
+	                    "# TYPE cairn_anchor_signing gauge\ncairn_anchor_signing %d\n"
+	                    "# HELP cairn_anchor_transactions_total Anchoring transactions, by what became of them.\n"
+	                    "# TYPE cairn_anchor_transactions_total counter\n"
+	                    "cairn_anchor_transactions_total{result=\"sent\"} %" PRIu64 "\n"
+	                    "cairn_anchor_transactions_total{result=\"failed\"} %" PRIu64 "\n"
+	                    "# HELP cairn_anchor_fee_over_cap_total Sends held back because the fee was above --chain-max-fee-gwei.\n"
+	                    "# TYPE cairn_anchor_fee_over_cap_total counter\ncairn_anchor_fee_over_cap_total %" PRIu64 "\n",
+	                    a->o.key != NULL, a->sent, a->failed, a->over_cap);
+	if (a->balance >= 0)
+		evbuffer_add_printf(b, "# HELP cairn_anchor_balance_wei The sending account's balance, in wei.\n"
+		                       "# TYPE cairn_anchor_balance_wei gauge\ncairn_anchor_balance_wei %.17g\n",
+		                    a->balance);
+	if (a->o.key && (a->have_nonce || a->sent))
+		evbuffer_add_printf(b, "# HELP cairn_anchor_nonce The nonce of the newest transaction signed here.\n"
+		                       "# TYPE cairn_anchor_nonce gauge\ncairn_anchor_nonce %" PRIu64 "\n",
+		                    a->nonce);
+	if (a->last_size)
+		evbuffer_add_printf(b, "# HELP cairn_anchor_last_size The tree size of the newest checkpoint confirmed on chain.\n"
+		                       "# TYPE cairn_anchor_last_size gauge\ncairn_anchor_last_size %" PRIu64 "\n"
+		                       "# HELP cairn_anchor_last_time_seconds When the block of that anchor was made (Unix time).\n"
+		                       "# TYPE cairn_anchor_last_time_seconds gauge\ncairn_anchor_last_time_seconds %lld\n",
+		                    a->last_size, (long long)a->last_time);
+}
+
 /* Idle: decide whether a checkpoint should go on chain now. */
 static void idle(anchorer *a)
 {
@@ -391,7 +478,8 @@ static void idle(anchorer *a)
 	uint64_t size, done;
 	/* A failed read of the records is never "nothing pending": that could
 	 * send a second transaction for a checkpoint already sent. */
-	int pending = anchors_pending(a->r, &a->size, a->tx, sizeof a->tx, err);
+	int64_t nonce = -1;
+	int pending = anchors_pending(a->r, &a->size, a->tx, sizeof a->tx, &nonce, err);
 	int confirmed = pending < 0 ? -1 : anchors_newest_confirmed(a->r, &done, err);
 	if (pending < 0 || confirmed < 0) {
 		fprintf(stderr, "cairn daemon: anchoring: reading the anchor records: %s\n", err);
@@ -405,6 +493,12 @@ static void idle(anchorer *a)
 		checkpoint cp;
 		if (checkpoint_get(a->r, a->size, &cp, err) == 0) {
 			memcpy(a->root, cp.root, 32);
+			/* a transaction signed here: its resends keep its nonce, so
+			 * at most one of them is ever mined */
+			if (a->o.key && nonce >= 0) {
+				a->nonce = (uint64_t)nonce;
+				a->have_nonce = 1;
+			}
 			a->sent_at = time(NULL);
 			a->step = S_RECEIPT; /* resume: never send a second transaction blindly */
 			schedule(a, 0);
@@ -418,6 +512,11 @@ static void idle(anchorer *a)
 		return;
 	}
 	time_t now = time(NULL);
+	if (now - a->balance_at >= BALANCE_EVERY_SECS) {
+		a->step = S_BALANCE;
+		schedule(a, 0);
+		return;
+	}
 	int due = size > done && (a->want || (a->o.batch && size - done >= a->o.batch) ||
 	                          now - a->last_anchor >= (time_t)a->o.interval);
 	if (!due) {
@@ -504,6 +603,10 @@ static void tick(evutil_socket_t fd, short what, void *arg)
 	case S_SEND_RAW:
 		send_raw(a);
 		return;
+	case S_BALANCE:
+		a->busy = 1;
+		chain_call(a->c, "eth_getBalance", json_pack("[s, s]", a->from, "latest"), on_balance, a);
+		return;
 	case S_RECEIPT:
 		a->busy = 1;
 		chain_call(a->c, "eth_getTransactionReceipt", json_pack("[s]", a->tx), on_receipt, a);
@@ -522,6 +625,28 @@ static void tick(evutil_socket_t fd, short what, void *arg)
 		chain_call(a->c, "eth_getBlockByNumber", json_pack("[s, b]", q, 0), on_block, a);
 		return;
 	}
+}
+
+/* The newest confirmed anchor, for /metrics from the start: its size and
+ * its block's time ("YYYY-MM-DDTHH:MM:SSZ", UTC). */
+static void newest_anchor(anchorer *a)
+{
+	char err[CAIRN_ERR_MAX];
+	json_t *rec = NULL;
+	uint64_t size;
+	int y, mo, d, h, mi, sec;
+	if (anchors_newest_confirmed(a->r, &size, err) != 0 || anchors_confirmed(a->r, size, &rec, err) != 0)
+		return;
+	const char *t = json_string_value(json_object_get(rec, "time"));
+	if (t && sscanf(t, "%4d-%2d-%2dT%2d:%2d:%2dZ", &y, &mo, &d, &h, &mi, &sec) == 6) {
+		/* days since 1970-01-01 of a proleptic Gregorian date */
+		int yy = mo <= 2 ? y - 1 : y, era = (yy >= 0 ? yy : yy - 399) / 400;
+		int yoe = yy - era * 400, doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+		long days = (long)era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+		a->last_time = (time_t)(days * 86400 + h * 3600 + mi * 60 + sec);
+		a->last_size = size;
+	}
+	json_decref(rec);
 }
 
 anchorer *anchorer_new(struct event_base *base, repo *r, const anchor_opts *o, char *err)
@@ -548,6 +673,8 @@ anchorer *anchorer_new(struct event_base *base, repo *r, const anchor_opts *o, c
 	}
 	a->backoff = 1;
 	a->last_anchor = time(NULL);
+	a->balance = -1;
+	newest_anchor(a);
 	a->c = chain_new(base, o->rpc, o->rpc_headers, o->ca_file, err);
 	a->timer = a->c ? evtimer_new(base, tick, a) : NULL;
 	if (!a->timer) {

@@ -63,4 +63,9 @@ void anchorer_free(anchorer *a);
  * the log as it is now is confirmed on chain. */
 void anchorer_flush(anchorer *a, struct http_req *req);
 
+/* Prometheus lines: transactions sent and failed, sends the fee cap held
+ * back, the account's balance, the nonce in use, the newest anchor. On
+ * a's loop. */
+void anchorer_metrics(const anchorer *a, struct evbuffer *b);
+
 #endif

@@ -63,6 +63,11 @@ cu --max-time 4 "$API/api/v0/anchor/flush" >/dev/null 2>&1 # waits for what will
 for _ in $(seq 50); do grep -q "above --chain-max-fee-gwei 2" "$scratch/daemon.log" && break; sleep 0.2; done
 grep -q "not sent: the fee now .* is above --chain-max-fee-gwei 2" "$scratch/daemon.log" && ok "a fee above the cap: not sent, and the log says why" || not_ok "log: $(tail -3 "$scratch/daemon.log")"
 check "…no transaction from the key" "0x0" "$(rpc eth_getTransactionCount "\"$addr\",\"latest\"" | sed -n 's/.*"result":"\(0x[0-9a-f]*\)".*/\1/p')"
+m=$(curl -sS "$GW/metrics")
+over=$(echo "$m" | awk '$1 == "cairn_anchor_fee_over_cap_total" {print $2}')
+[ "${over:-0}" -ge 1 ] && ok "…counted in cairn_anchor_fee_over_cap_total ($over)" || not_ok "metric: $over"
+check "…and cairn_anchor_transactions_total{result=\"sent\"} is 0" "0" \
+	"$(echo "$m" | awk '$1 == "cairn_anchor_transactions_total{result=\"sent\"}" {print $2}')"
 daemon_stop
 
 # within the cap (and without one): anchored, signed here
@@ -89,5 +94,28 @@ cu "$API/api/v0/anchor/flush" >"$scratch/flush2.json"
 tx2=$(sed -n 's/.*"tx":"\(0x[0-9a-f]\{64\}\)".*/\1/p' "$scratch/flush2.json")
 read -r type from chain txdata nonce to <<<"$(node "$here/signed-tx.mjs" "$RPC" "$tx2")"
 check "a second anchor: signed, nonce 1" "2 $addr 1" "$type $from $nonce"
+size2=$(sed -n 's/.*"size":\([0-9]*\).*/\1/p' "$scratch/flush2.json")
+metric() { curl -sS "$GW/metrics" | awk -v k="$1" '$1 == k {print $2}'; }
+check "/metrics: signing, 2 sent, nonce 1, the last size anchored" "1 2 1 $size2" \
+	"$(metric cairn_anchor_signing) $(metric 'cairn_anchor_transactions_total{result="sent"}') $(metric cairn_anchor_nonce) $(metric cairn_anchor_last_size)"
+# the balance, as the chain says (asked again after each anchor)
+for _ in $(seq 20); do
+	want=$(rpc eth_getBalance "\"$addr\",\"latest\"" | sed -n 's/.*"result":"\(0x[0-9a-f]*\)".*/\1/p')
+	got=$(metric cairn_anchor_balance_wei)
+	[ -n "$got" ] && node -e 'process.exit(Math.abs(Number(BigInt(process.argv[1])) - Number(process.argv[2])) <= 1e3 ? 0 : 1)' "$want" "$got" && break
+	sleep 0.5
+done
+node -e 'process.exit(Math.abs(Number(BigInt(process.argv[1])) - Number(process.argv[2])) <= 1e3 ? 0 : 1)' "$want" "${got:-0}" &&
+	ok "cairn_anchor_balance_wei is the account's balance ($got)" || not_ok "balance: metric $got, chain $want"
+daemon_stop
+# a balance below what ten anchors cost: a warning after the next anchor
+rpc anvil_setBalance "\"$addr\",\"0xb5e620f48000\"" >/dev/null # 0.0002 ETH
+daemon_start "" --chain-rpc "$RPC" --chain-key "$scratch/key.json" --chain-key-password-file "$scratch/pw" \
+	--anchor-interval 3600 --confirmations 1 || not_ok "restart"
+add 10 12
+cu "$API/api/v0/anchor/flush" >/dev/null
+for _ in $(seq 20); do grep -q "warning: $addr has" "$scratch/daemon.log" && break; sleep 0.5; done
+grep -q "warning: $addr has 0.000[0-9]* ETH, less than 10 anchors cost" "$scratch/daemon.log" &&
+	ok "a low balance is logged as a warning" || not_ok "log: $(tail -3 "$scratch/daemon.log")"
 daemon_stop
 echo "1..$n"

@@ -1,6 +1,7 @@
 /* What every listener serves besides its handlers: /healthz and /metrics;
  * and the repo's totals, which /metrics and repo/stat report. */
 #include "node.h"
+#include "anchorer.h"
 #include "bcache.h"
 #include "http_util.h"
 #include "server.h"
@@ -63,6 +64,8 @@ static void render_metrics(void *arg)
 	}
 	if (n->replicator)
 		replicator_metrics(n->replicator, b);
+	if (n->anchor)
+		anchorer_metrics(n->anchor, b);
 	if (n->mirror) {
 		int up;
 		uint64_t pins_behind, leaves_behind;
