@@ -44,9 +44,7 @@ struct newest {
 	int found;
 	int corrupt;      /* a record is not JSON: an error, never "none" */
 	uint64_t size;
-	char *tx;
-	size_t cap;
-	int64_t nonce;    /* of the pending one, -1 if it has none */
+	json_t *rec;      /* the pending one's */
 };
 
 static int visit_newest(void *ctx, const MDB_val *k, const MDB_val *v)
@@ -66,9 +64,7 @@ static int visit_newest(void *ctx, const MDB_val *k, const MDB_val *v)
 			w->found = 1;
 		} else if (!w->confirmed && !confirmed && tx) {
 			w->size = repo_get_be64(k->mv_data);
-			snprintf(w->tx, w->cap, "%s", tx);
-			json_t *n = json_object_get(j, "nonce");
-			w->nonce = json_is_integer(n) && json_integer_value(n) >= 0 ? json_integer_value(n) : -1;
+			w->rec = json_incref(j);
 			w->found = 1;
 		}
 	}
@@ -100,13 +96,16 @@ int anchors_newest_confirmed(repo *r, uint64_t *size, char *err)
 	return rc;
 }
 
-int anchors_pending(repo *r, uint64_t *size, char *tx, size_t cap, int64_t *nonce, char *err)
+int anchors_pending(repo *r, uint64_t *size, json_t **rec, char *err)
 {
-	struct newest w = {.confirmed = 0, .tx = tx, .cap = cap, .nonce = -1};
+	struct newest w = {.confirmed = 0};
 	int rc = newest(r, &w, err);
+	*rec = NULL;
 	if (rc == 0) {
 		*size = w.size;
-		*nonce = w.nonce;
+		*rec = w.rec;
+	} else {
+		json_decref(w.rec);
 	}
 	return rc;
 }

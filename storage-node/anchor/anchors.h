@@ -3,8 +3,9 @@
  *
  *   key    tree size (8 bytes, big-endian), so records sort by size
  *   value  JSON {"tx", "confirmed": bool, and once confirmed "chain",
- *          "block", "block_hash", "time"; for a transaction signed here,
- *          "from" and "nonce" as well}
+ *          "block", "block_hash", "time"; for transactions signed here,
+ *          "from", "nonce" and "txs", every hash sent for the checkpoint
+ *          (replacements share the nonce: one of them is mined)}
  *
  * The anchorer (net/anchorer.c) writes them; proofs, the anchoring API, the
  * CLI and the PostgreSQL mirror read them. Every function returns 0, 1
@@ -32,9 +33,8 @@ int anchors_confirmed(repo *r, uint64_t size, json_t **rec, char *err);
 int anchors_newest_confirmed(repo *r, uint64_t *size, char *err);
 
 /* The newest record if it is still pending (a transaction sent, not yet
- * confirmed), to resume after a restart: 0 with *size and tx (cap bytes)
- * set, and *nonce the nonce it was sent with (a transaction signed here)
- * or -1; 1 (none pending), or -1. */
-int anchors_pending(repo *r, uint64_t *size, char *tx, size_t cap, int64_t *nonce, char *err);
+ * confirmed), to resume after a restart: 0 with *size set and *rec the
+ * record (the caller decrefs), 1 (none pending), or -1. */
+int anchors_pending(repo *r, uint64_t *size, json_t **rec, char *err);
 
 #endif

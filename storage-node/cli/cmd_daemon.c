@@ -38,6 +38,8 @@ static const char daemon_usage[] =
 	"                       $CAIRN_CHAIN_KEY_PASSWORD)\n"
 	"  --chain-max-fee-gwei N  never pay more than N gwei per gas: above it,\n"
 	"                       nothing is sent until the fee falls\n"
+	"  --chain-replace-after N  a transaction not mined after N blocks is replaced\n"
+	"                       (the same nonce, fees up 12.5%; default 10)\n"
 	"  --chain-from ADDR    without --chain-key: the account the chain node signs\n"
 	"                       with (default: the first of eth_accounts; dev chains)\n"
 	"  --anchor-interval S  seconds between anchors of a growing log (default 60)\n"
@@ -99,11 +101,12 @@ static int header_ok(const char *h)
 static int anchor_option(int argc, char **argv, int *i, anchor_opts *o, int *rc)
 {
 	static const char *names[] = {"--chain-rpc", "--chain-from", "--anchor-interval",
-	                              "--anchor-batch", "--confirmations", "--chain-max-fee-gwei"};
+	                              "--anchor-batch", "--confirmations", "--chain-max-fee-gwei",
+	                              "--chain-replace-after"};
 	const char *a = argv[*i], *v = NULL;
 	int which = -1;
 	*rc = 0;
-	for (int k = 0; k < 6 && which < 0; k++) {
+	for (int k = 0; k < 7 && which < 0; k++) {
 		size_t l = strlen(names[k]);
 		if (strncmp(a, names[k], l) == 0 && (a[l] == '\0' || a[l] == '=')) {
 			which = k;
@@ -134,6 +137,7 @@ static int anchor_option(int argc, char **argv, int *i, anchor_opts *o, int *rc)
 	case 3: o->batch = x; break;
 	case 4: o->confirmations = (unsigned)x; break;
 	case 5: o->max_fee_gwei = x; break;
+	case 6: o->replace_after = (unsigned)x; break;
 	}
 	return 1;
 }
@@ -273,9 +277,10 @@ int cmd_daemon(int argc, char **argv)
 		cli_error("daemon", "--chain-key and --chain-from: the key's address is the sender");
 		return EXIT_USAGE;
 	}
-	if ((chain_key_pw || o.anchor.max_fee_gwei) && !chain_key) {
+	if ((chain_key_pw || o.anchor.max_fee_gwei || o.anchor.replace_after) && !chain_key) {
 		cli_error("daemon", "%s is for --chain-key", chain_key_pw ? "--chain-key-password-file"
-		                                                          : "--chain-max-fee-gwei");
+		                                             : o.anchor.max_fee_gwei ? "--chain-max-fee-gwei"
+		                                                                     : "--chain-replace-after");
 		return EXIT_USAGE;
 	}
 	memset(&n, 0, sizeof n);

@@ -33,7 +33,7 @@
 
 enum step { S_IDLE, S_CHAIN_ID, S_ACCOUNTS, S_SEND, S_RECEIPT, S_CHECK_TX, S_HEAD, S_BLOCK, S_BALANCE,
             /* signing: what a transaction needs, then the transaction */
-            S_NONCE, S_TIP, S_BASE_FEE, S_GAS, S_SEND_RAW };
+            S_NONCE, S_TIP, S_BASE_FEE, S_GAS, S_SEND_RAW, S_WAIT_HEAD };
 
 struct waiter {
 	struct http_req *req;
@@ -57,6 +57,12 @@ struct anchorer {
 	uint64_t nonce, tip, base_fee, gas;
 	int have_nonce;         /* nonce is the one this checkpoint's transactions use */
 	time_t fee_logged;
+	char txs[ANCHOR_TXS_MAX][80]; /* every hash sent for the checkpoint, oldest first */
+	size_t ntxs, rx;        /* rx: whose receipt is asked next */
+	uint64_t sent_block;    /* the head when the newest was sent (0: not asked yet) */
+	uint64_t last_tip, last_max; /* the newest one's fees */
+	int replacing;
+	uint64_t replaced;      /* for /metrics */
 	/* for /metrics (read on this loop) */
 	uint64_t sent, failed, over_cap; /* transactions sent, failed on chain; sends the cap held back */
 	double balance;         /* wei; < 0 before the first answer */
@@ -77,6 +83,21 @@ static void schedule(anchorer *a, unsigned ms)
 {
 	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
 	evtimer_add(a->timer, &tv);
+}
+
+/* Remember a hash sent for the checkpoint (the oldest goes when full). */
+static void add_tx(anchorer *a, const char *h)
+{
+	if (!h || !*h)
+		return;
+	for (size_t i = 0; i < a->ntxs; i++)
+		if (strcmp(a->txs[i], h) == 0)
+			return;
+	if (a->ntxs == ANCHOR_TXS_MAX) {
+		memmove(a->txs[0], a->txs[1], sizeof a->txs[0] * (ANCHOR_TXS_MAX - 1));
+		a->ntxs--;
+	}
+	snprintf(a->txs[a->ntxs++], sizeof a->txs[0], "%s", h);
 }
 
 /* Keep the record of the checkpoint being anchored; a failure is logged
@@ -199,10 +220,25 @@ static void on_sent(void *ctx, json_t *r, const char *err)
 	}
 	snprintf(a->tx, sizeof a->tx, "%s", json_string_value(r));
 	a->sent_at = time(NULL);
+	if (a->o.key) {
+		if (a->replacing)
+			fprintf(stderr, "cairn daemon: anchoring checkpoint %" PRIu64 ": %s not mined after %u "
+			        "blocks; replaced (nonce %" PRIu64 ", max fee %.3f gwei, tip %.3f gwei)\n",
+			        a->size, a->ntxs ? a->txs[a->ntxs - 1] : "?", a->o.replace_after, a->nonce,
+			        a->last_max / 1e9, a->last_tip / 1e9);
+		a->replaced += a->replacing;
+		a->replacing = 0;
+		a->sent_block = 0;
+		add_tx(a, a->tx);
+	}
 	json_t *rec = json_pack("{s:s, s:s, s:b}", "chain", a->chain_id, "tx", a->tx, "confirmed", 0);
 	if (rec && a->o.key) {
+		json_t *txs = json_array();
+		for (size_t i = 0; i < a->ntxs; i++)
+			json_array_append_new(txs, json_string(a->txs[i]));
 		json_object_set_new(rec, "from", json_string(a->from));
 		json_object_set_new(rec, "nonce", json_integer((json_int_t)a->nonce));
+		json_object_set_new(rec, "txs", txs);
 	}
 	record_put(a, rec);
 	json_decref(rec);
@@ -219,6 +255,16 @@ static void on_receipt(void *ctx, json_t *r, const char *err)
 		return;
 	}
 	if (json_is_null(r)) {
+		/* signed here: any of the checkpoint's hashes may be the one mined */
+		if (a->o.key && a->ntxs && ++a->rx < a->ntxs) {
+			ok_next(a, S_RECEIPT, 0);
+			return;
+		}
+		a->rx = 0;
+		if (a->o.key) {
+			ok_next(a, S_WAIT_HEAD, POLL_MS);
+			return;
+		}
 		if (time(NULL) - a->sent_at >= DROP_CHECK_SECS) {
 			ok_next(a, S_CHECK_TX, 0);
 			return;
@@ -226,11 +272,15 @@ static void on_receipt(void *ctx, json_t *r, const char *err)
 		ok_next(a, S_RECEIPT, POLL_MS);
 		return;
 	}
+	if (a->o.key && a->ntxs) /* the one mined is the one the proof names */
+		snprintf(a->tx, sizeof a->tx, "%s", a->txs[a->rx]);
+	a->rx = 0;
 	const char *status = json_string_value(json_object_get(r, "status"));
 	if (!status || chain_quantity(status) != 1) {
 		fprintf(stderr, "cairn daemon: anchoring: %s failed on chain; sending again\n", a->tx);
 		a->failed++;
 		a->have_nonce = 0; /* the failed transaction used it */
+		a->ntxs = 0;
 		ok_next(a, S_SEND, 0);
 		return;
 	}
@@ -304,6 +354,8 @@ static void on_block(void *ctx, json_t *r, const char *err)
 	settle_waiters(a, 1);
 	a->size = 0;
 	a->have_nonce = 0; /* the next checkpoint asks for the next one */
+	a->ntxs = 0;
+	a->sent_block = 0;
 	ok_next(a, S_IDLE, 0);
 }
 
@@ -344,9 +396,49 @@ static void on_gas(void *ctx, json_t *r, const char *err)
 		ok_next(a, S_SEND_RAW, 0);
 }
 
+/* No receipt yet for a transaction signed here: replace it once it has
+ * waited replace_after blocks, look for a drop now and then. */
+static void on_wait_head(void *ctx, json_t *r, const char *err)
+{
+	anchorer *a = ctx;
+	uint64_t head = 0;
+	if (quantity(a, r, err, "eth_blockNumber", &head) != 0)
+		return;
+	if (!a->sent_block)
+		a->sent_block = head;
+	if (head >= a->sent_block + a->o.replace_after) {
+		a->replacing = 1;
+		ok_next(a, S_TIP, 0);
+		return;
+	}
+	if (time(NULL) - a->sent_at >= DROP_CHECK_SECS) {
+		ok_next(a, S_CHECK_TX, 0);
+		return;
+	}
+	ok_next(a, S_RECEIPT, 0);
+}
+
+/* A replacement that could not go (its fee over the cap, or refused):
+ * the ones sent are waited for again, for another replace_after blocks. */
+static void replace_later(anchorer *a, const char *why)
+{
+	fprintf(stderr, "cairn daemon: anchoring checkpoint %" PRIu64 ": not replaced (%s); waiting %u "
+	        "more blocks\n", a->size, why, a->o.replace_after);
+	a->replacing = 0;
+	a->sent_block = 0;
+	if (a->ntxs)
+		snprintf(a->tx, sizeof a->tx, "%s", a->txs[a->ntxs - 1]);
+	ok_next(a, S_RECEIPT, POLL_MS);
+}
+
 static void on_sent_raw(void *ctx, json_t *r, const char *err)
 {
 	anchorer *a = ctx;
+	if (err && a->replacing && !strstr(err, "already known") && !strstr(err, "known transaction")) {
+		a->busy = 0;
+		replace_later(a, err);
+		return;
+	}
 	if (err)
 		a->step = S_SEND; /* after the backoff: fees asked again, the nonce kept */
 	if (err && strstr(err, "nonce too low")) {
@@ -372,6 +464,11 @@ static void send_raw(anchorer *a)
 	/* the max fee: room for the base fee to double, within the cap */
 	uint64_t cap = a->o.max_fee_gwei ? a->o.max_fee_gwei * 1000000000ull : UINT64_MAX;
 	uint64_t want = a->base_fee * 2 + a->tip;
+	if (a->base_fee + a->tip > cap && a->replacing) {
+		a->over_cap++;
+		replace_later(a, "the fee now is above --chain-max-fee-gwei");
+		return;
+	}
 	if (a->base_fee + a->tip > cap) {
 		time_t now = time(NULL);
 		a->over_cap++;
@@ -387,9 +484,24 @@ static void send_raw(anchorer *a)
 	}
 	memcpy(data, a->root, 32);
 	repo_put_be64(a->size, data + 32);
-	eth_tx tx = {.chain_id = a->chain_num, .nonce = a->nonce, .max_priority_fee = a->tip,
-	             .max_fee = want < cap ? want : cap, .gas = a->gas, .value = 0, .data = data,
-	             .data_len = sizeof data};
+	uint64_t tip = a->tip, max = want < cap ? want : cap;
+	if (a->replacing) {
+		/* mempools take a replacement only with both fees up by 10%
+		 * (geth) or 12.5% (others): 12.5%, rounded up */
+		uint64_t min_tip = a->last_tip + (a->last_tip + 7) / 8, min_max = a->last_max + (a->last_max + 7) / 8;
+		tip = tip > min_tip ? tip : min_tip;
+		max = max > min_max ? max : min_max;
+		max = max > tip ? max : tip;
+		if (max > cap) {
+			a->over_cap++;
+			replace_later(a, "its fee would be above --chain-max-fee-gwei");
+			return;
+		}
+	}
+	a->last_tip = tip;
+	a->last_max = max;
+	eth_tx tx = {.chain_id = a->chain_num, .nonce = a->nonce, .max_priority_fee = tip, .max_fee = max,
+	             .gas = a->gas, .value = 0, .data = data, .data_len = sizeof data};
 	memcpy(tx.to, a->addr, sizeof tx.to);
 	if (ethtx_sign(&tx, a->o.key, raw, sizeof raw, &len, hash, err) != 0) {
 		fail(a, err);
@@ -452,9 +564,10 @@ void anchorer_metrics(const anchorer *a, struct evbuffer *b)
 	                    "# TYPE cairn_anchor_transactions_total counter\n"
 	                    "cairn_anchor_transactions_total{result=\"sent\"} %" PRIu64 "\n"
 	                    "cairn_anchor_transactions_total{result=\"failed\"} %" PRIu64 "\n"
+	                    "cairn_anchor_transactions_total{result=\"replaced\"} %" PRIu64 "\n"
 	                    "# HELP cairn_anchor_fee_over_cap_total Sends held back because the fee was above --chain-max-fee-gwei.\n"
 	                    "# TYPE cairn_anchor_fee_over_cap_total counter\ncairn_anchor_fee_over_cap_total %" PRIu64 "\n",
-	                    a->o.key != NULL, a->sent, a->failed, a->over_cap);
+	                    a->o.key != NULL, a->sent, a->failed, a->replaced, a->over_cap);
 	if (a->balance >= 0)
 		evbuffer_add_printf(b, "# HELP cairn_anchor_balance_wei The sending account's balance, in wei.\n"
 		                       "# TYPE cairn_anchor_balance_wei gauge\ncairn_anchor_balance_wei %.17g\n",
@@ -478,8 +591,8 @@ static void idle(anchorer *a)
 	uint64_t size, done;
 	/* A failed read of the records is never "nothing pending": that could
 	 * send a second transaction for a checkpoint already sent. */
-	int64_t nonce = -1;
-	int pending = anchors_pending(a->r, &a->size, a->tx, sizeof a->tx, &nonce, err);
+	json_t *rec = NULL;
+	int pending = anchors_pending(a->r, &a->size, &rec, err);
 	int confirmed = pending < 0 ? -1 : anchors_newest_confirmed(a->r, &done, err);
 	if (pending < 0 || confirmed < 0) {
 		fprintf(stderr, "cairn daemon: anchoring: reading the anchor records: %s\n", err);
@@ -491,10 +604,19 @@ static void idle(anchorer *a)
 		done = 0;
 	if (pending == 0) {
 		checkpoint cp;
+		json_t *n = json_object_get(rec, "nonce"), *h;
+		json_int_t nonce = json_is_integer(n) ? json_integer_value(n) : -1;
+		size_t i;
+		snprintf(a->tx, sizeof a->tx, "%s", json_string_value(json_object_get(rec, "tx")));
+		a->ntxs = a->rx = 0;
+		json_array_foreach(json_object_get(rec, "txs"), i, h)
+			add_tx(a, json_string_value(h));
+		add_tx(a, a->tx);
+		json_decref(rec);
 		if (checkpoint_get(a->r, a->size, &cp, err) == 0) {
 			memcpy(a->root, cp.root, 32);
-			/* a transaction signed here: its resends keep its nonce, so
-			 * at most one of them is ever mined */
+			/* transactions signed here: resends and replacements keep the
+			 * nonce, so at most one of them is ever mined */
 			if (a->o.key && nonce >= 0) {
 				a->nonce = (uint64_t)nonce;
 				a->have_nonce = 1;
@@ -609,7 +731,12 @@ static void tick(evutil_socket_t fd, short what, void *arg)
 		return;
 	case S_RECEIPT:
 		a->busy = 1;
-		chain_call(a->c, "eth_getTransactionReceipt", json_pack("[s]", a->tx), on_receipt, a);
+		chain_call(a->c, "eth_getTransactionReceipt",
+		           json_pack("[s]", a->o.key && a->ntxs ? a->txs[a->rx] : a->tx), on_receipt, a);
+		return;
+	case S_WAIT_HEAD:
+		a->busy = 1;
+		chain_call(a->c, "eth_blockNumber", NULL, on_wait_head, a);
 		return;
 	case S_CHECK_TX:
 		a->busy = 1;
@@ -662,6 +789,8 @@ anchorer *anchorer_new(struct event_base *base, repo *r, const anchor_opts *o, c
 		a->o.interval = ANCHOR_INTERVAL_DEFAULT;
 	if (!a->o.confirmations)
 		a->o.confirmations = ANCHOR_CONFIRMATIONS_DEFAULT;
+	if (!a->o.replace_after)
+		a->o.replace_after = ANCHOR_REPLACE_AFTER_DEFAULT;
 	if (o->key) {
 		if (ethtx_address(o->key, a->addr, err) != 0) {
 			free(a);

@@ -42,6 +42,8 @@ typedef struct anchor_opts {
 	 * eth_sendTransaction from an account the chain node holds. */
 	const uint8_t *key;
 	unsigned long long max_fee_gwei; /* with key: never pay more per gas (0: no cap) */
+	unsigned replace_after;     /* with key: blocks without a receipt before a replacement
+	                             * (same nonce, fees up 12.5%); 0: the default */
 	unsigned interval;          /* seconds between anchors of a growing log */
 	unsigned long long batch;   /* anchor as soon as this many leaves wait (0: off) */
 	unsigned confirmations;     /* blocks, counting the transaction's own */
@@ -49,6 +51,9 @@ typedef struct anchor_opts {
 
 #define ANCHOR_INTERVAL_DEFAULT 60
 #define ANCHOR_CONFIRMATIONS_DEFAULT 1
+#define ANCHOR_REPLACE_AFTER_DEFAULT 10
+/* Hashes kept per checkpoint (a replacement adds one): the newest. */
+#define ANCHOR_TXS_MAX 16
 /* How long anchor/flush waits for the confirmation before answering 504. */
 #define ANCHOR_FLUSH_TIMEOUT_SECS 120
 

@@ -102,10 +102,10 @@ check "/metrics: signing, 2 sent, nonce 1, the last size anchored" "1 2 1 $size2
 for _ in $(seq 20); do
 	want=$(rpc eth_getBalance "\"$addr\",\"latest\"" | sed -n 's/.*"result":"\(0x[0-9a-f]*\)".*/\1/p')
 	got=$(metric cairn_anchor_balance_wei)
-	[ -n "$got" ] && node -e 'process.exit(Math.abs(Number(BigInt(process.argv[1])) - Number(process.argv[2])) <= 1e3 ? 0 : 1)' "$want" "$got" && break
+	[ -n "$got" ] && node -e 'process.exit(Math.abs(Number(BigInt(process.argv[1])) - Number(process.argv[2])) <= Math.abs(Number(process.argv[2])) * 1e-12 ? 0 : 1)' "$want" "$got" && break
 	sleep 0.5
 done
-node -e 'process.exit(Math.abs(Number(BigInt(process.argv[1])) - Number(process.argv[2])) <= 1e3 ? 0 : 1)' "$want" "${got:-0}" &&
+node -e 'process.exit(Math.abs(Number(BigInt(process.argv[1])) - Number(process.argv[2])) <= Math.abs(Number(BigInt(process.argv[1]))) * 1e-12 ? 0 : 1)' "$want" "${got:-0}" &&
 	ok "cairn_anchor_balance_wei is the account's balance ($got)" || not_ok "balance: metric $got, chain $want"
 daemon_stop
 # a balance below what ten anchors cost: a warning after the next anchor
