@@ -14,7 +14,7 @@ unset CAIRN_CHAIN_KEY_PASSWORD
 "$CAIRN" init >/dev/null
 anvil_start || { echo "not ok 1 - anvil start"; cat "$scratch/anvil.log"; exit 1; }
 cu() { curl -sS --max-time 90 -X POST "$@"; }
-rpc() { curl -sS --max-time 10 "$RPC" -X POST -H 'content-type: application/json' -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":[${2:-}]}"; }
+rpc() { anvil_rpc "$@"; }
 result() { sed -n 's/.*"result":"\{0,1\}\([^",}]*\)"\{0,1\}.*/\1/p'; }
 cids() { for i in $(seq "$1" "$2"); do printf 'replaced doc %s' "$i" | "$CAIRN" add -nQ; done; }
 add() { cu "$API/api/v0/anchor/add?$(cids "$1" "$2" | sed 's/^/arg=/' | paste -sd'&')" >/dev/null; }
@@ -25,10 +25,9 @@ wait_sent() { # N: until the log has N sends
 }
 txcount() { printf '%d' "$(rpc eth_getTransactionCount "\"$addr\",\"latest\"" | result)"; }
 
-key=0x$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 printf 'pw\n' >"$scratch/pw"
-addr=$(node "$here/keystore.mjs" write "$scratch/key.json" pw "$key" 1024)
-rpc anvil_setBalance "\"$addr\",\"0x56bc75e2d63100000\"" >/dev/null
+anvil_key "$scratch/key.json" pw || { echo "not ok 1 - ethers wrote no keystore"; exit 1; }
+addr=$KEY_ADDR
 start() { daemon_start "" --chain-rpc "$RPC" --chain-key "$scratch/key.json" --chain-key-password-file "$scratch/pw" \
 	--chain-replace-after 2 --confirmations 1 --anchor-interval 3600; }
 start || { echo "not ok 1 - daemon start: $(tail -3 "$scratch/daemon.log")"; exit 1; }

@@ -15,16 +15,14 @@ unset CAIRN_CHAIN_KEY_PASSWORD
 "$CAIRN" init >/dev/null
 anvil_start || { echo "not ok 1 - anvil start"; cat "$scratch/anvil.log"; exit 1; }
 cu() { curl -sS --max-time 60 -X POST "$@"; }
-rpc() { curl -sS --max-time 10 "$RPC" -X POST -H 'content-type: application/json' -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":[${2:-}]}"; }
+rpc() { anvil_rpc "$@"; }
 cids() { for i in $(seq "$1" "$2"); do printf 'signed doc %s' "$i" | "$CAIRN" add -nQ; done; }
 add() { cu "$API/api/v0/anchor/add?$(cids "$1" "$2" | sed 's/^/arg=/' | paste -sd'&')" >/dev/null; }
 
-key=0x$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 printf 'anchor key pw\n' >"$scratch/pw"
-addr=$(node "$here/keystore.mjs" write "$scratch/key.json" 'anchor key pw' "$key" 1024)
-[ -n "$addr" ] || { echo "not ok 1 - ethers wrote no keystore"; exit 1; }
-ok "a fresh key, written as a keystore by ethers: $addr"
-rpc anvil_setBalance "\"$addr\",\"0x56bc75e2d63100000\"" >/dev/null # 100 ETH
+anvil_key "$scratch/key.json" 'anchor key pw' || { echo "not ok 1 - ethers wrote no keystore"; exit 1; }
+addr=$KEY_ADDR key=$KEY_SECRET
+ok "a fresh key, written as a keystore by ethers and funded: $addr"
 accounts=$(rpc eth_accounts)
 case "$accounts" in *"$(echo "$addr" | tr 'A-F' 'a-f' | cut -c3-)"*) not_ok "anvil holds the key" ;; *) ok "…an account anvil does not hold" ;; esac
 
