@@ -113,9 +113,21 @@ NODE_LIBS := -lzstd -llmdb -ljansson -levent -levent_pthreads -lcurl -lpq -lsecp
 define node_layer_rule
 $$(OBJS_$(1)): $$(BUILD)/node/%.o: $$(NODE)/%.c
 	@mkdir -p $$(@D)
-	$$(COMPILE) $$(NODE_WFLAGS) $$(B3_CFLAGS) $$(PQ_CFLAGS) $$(LLHTTP_CFLAGS) $$(addprefix -I,$$(INC_$(1))) -c $$< -o $$@
+	$$(COMPILE) $$(NODE_WFLAGS) $$(B3_CFLAGS) $$(PQ_CFLAGS) $$(LLHTTP_CFLAGS) $$(addprefix -I,$$(INC_$(1))) -I$$(BUILD)/gen -c $$< -o $$@
 endef
 $(foreach l,$(NODE_LAYERS),$(eval $(call node_layer_rule,$(l))))
+
+# The commit built, for `cairn version` and api/v0/version: a header that
+# is rewritten only when the commit changes, so only its users rebuild.
+# Empty outside a git checkout.
+CAIRN_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null)
+$(BUILD)/gen/cairn_commit.h: FORCE
+	@mkdir -p $(@D)
+	@printf '#define CAIRN_COMMIT "%s"\n' "$(CAIRN_COMMIT)" >$@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+$(BUILD)/node/daemon/handlers/kubo.o $(BUILD)/node/./main.o: $(BUILD)/gen/cairn_commit.h
+.PHONY: FORCE
+FORCE:
 
 # Each header must also compile alone with its own layer's paths: a
 # header that includes one from above fails here even if no source of its
@@ -256,7 +268,10 @@ $(shlib): $(CORE_LIB)
 
 # Everything the tests need: binary, unit tests, extension built and installed.
 test-build: $(CAIRN) $(UNIT_BINS) $(REPLAY_BINS) all install
+# make install: the extension (PGXS's own rule) and the cairn binary.
+install: install-cairn
 else
+install: install-cairn
 # The goals below first install dependencies, then re-enter make, which
 # includes PGXS for the build (so they are only defined when it is not).
 test-build: $(CAIRN) $(UNIT_BINS) $(REPLAY_BINS)
@@ -291,6 +306,12 @@ bench:
 	@BUILD=$(BUILD) bench/peers
 	@BUILD=$(BUILD) bench/soak
 endif
+
+# The cairn binary into $(DESTDIR)$(PREFIX)/bin (PREFIX default /usr/local).
+PREFIX ?= /usr/local
+.PHONY: install-cairn
+install-cairn: $(CAIRN)
+	install -D -m 755 $(CAIRN) $(DESTDIR)$(PREFIX)/bin/cairn
 
 # make -s print-VAR: a variable's value, for scripts and tests.
 print-%:

@@ -2,6 +2,7 @@
  * cairn: one binary, Kubo-style subcommands. This file only dispatches.
  */
 #include "cli.h"
+#include "cairn_commit.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -21,7 +22,8 @@ static const char usage[] =
 	"  repo      gc, verify, stat\n"
 	"  dag       export, import: DAGs as CARv1 files\n"
 	"  cid       format and inspect CIDs (cid format, cid inspect)\n"
-	"  token     add, ls, rm: bearer tokens for the pinning service API\n"
+	"  token     add, ls, rm: bearer tokens for the daemon's API (once one exists,\n"
+	"            every API call needs one; scope pins: only the Pinning Service API)\n"
 	"  anchor    add, flush, proof, ls: the anchoring log and its checkpoints\n"
 	"  audit     check anchoring proofs against a chain, trusting nothing else\n"
 	"  chain     key new, key address: the keystore the daemon signs anchors with\n"
@@ -34,7 +36,8 @@ static int version(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	printf("cairn version %s\n", CAIRN_VERSION);
+	printf("cairn version %s%s%s%s\n", CAIRN_VERSION, CAIRN_COMMIT[0] ? " (commit " : "", CAIRN_COMMIT,
+	       CAIRN_COMMIT[0] ? ")" : "");
 	return 0;
 }
 

@@ -105,7 +105,7 @@ int proof_build(repo *r, const cairn_cid *cid, int has_size, uint64_t size, json
 		goto done;
 	}
 	if (rc > 0 || index >= cp->size) {
-		snprintf(msg, CAIRN_ERR_MAX, "%s (leaf %llu) is in no checkpoint yet: anchor/flush makes one",
+		snprintf(msg, CAIRN_ERR_MAX, "%s (leaf %llu) is in no checkpoint yet: 'cairn anchor flush' (api/v0/anchor/flush) makes one",
 		         text, (unsigned long long)index);
 		rc = PROOF_PENDING;
 		goto done;

@@ -17,7 +17,8 @@ expect_fail() {
 run "$CAIRN" --help
 [ $rc -eq 0 ] && echo "$out" | grep -q '^usage: cairn' && ok "--help" || not_ok "--help"
 run "$CAIRN" version
-check "version" "cairn version 0.1.0" "$out"
+commit=$(git -C "$(dirname "$0")" rev-parse --short=12 HEAD 2>/dev/null)
+check "version, with the commit built" "cairn version 0.1.0${commit:+ (commit $commit)}" "$out"
 run "$CAIRN" add --help
 [ $rc -eq 0 ] && echo "$out" | grep -q -- '--cid-version' && ok "add --help" || not_ok "add --help"
 

@@ -11,7 +11,7 @@ c=( $(cids 1 20) )
 check "anchor add prints each CID and its index" "${c[0]}	0" "$("$CAIRN" anchor add "${c[@]}" | head -1)"
 check "adding again keeps the indexes" "${c[19]}	19" "$("$CAIRN" anchor add "${c[19]}")"
 out=$("$CAIRN" anchor proof "${c[4]}" 2>&1); rc=$?
-[ $rc -eq 1 ] && echo "$out" | grep -q "in no checkpoint yet" && ok "proof before a checkpoint: exit 1, says why" || not_ok "early proof: $rc $out"
+[ $rc -eq 1 ] && echo "$out" | grep -q "in no checkpoint yet: .cairn anchor flush. (api/v0/anchor/flush) makes one" && ok "proof before a checkpoint: exit 1, says why, naming the command" || not_ok "early proof: $rc $out"
 check "anchor flush: a checkpoint of 20 (not anchored: '-')" "20" "$("$CAIRN" anchor flush | cut -f1)"
 check "…no transaction without a chain" "-" "$("$CAIRN" anchor flush | cut -f4)"
 check "the local proof verifies independently" "ok" "$("$CAIRN" anchor proof "${c[4]}" | node "$here/anchor-verify.mjs" proof "$peer")"

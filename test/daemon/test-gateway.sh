@@ -119,6 +119,8 @@ check "errors are not cached" "no-store" "$(header Cache-Control "$GW/ipfs/$miss
 
 # the Kubo RPC read side
 check "api version" "0.1.0" "$(cu -X POST "$API/api/v0/version" | sed -n 's/.*"Version":"\([^"]*\)".*/\1/p')"
+commit=$(git -C "$(dirname "$0")" rev-parse --short=12 HEAD 2>/dev/null)
+[ -z "$commit" ] || check "…and its Commit is the one built" "$commit" "$(cu -X POST "$API/api/v0/version" | sed -n 's/.*"Commit":"\([^"]*\)".*/\1/p')"
 check "api id is the repo's PeerID" "$(sed -n 's/^peer identity: //p' "$scratch/daemon.out")" \
 	"$(cu -X POST "$API/api/v0/id" | sed -n 's/.*"ID":"\([^"]*\)".*/\1/p')"
 cu -X POST "$API/api/v0/cat?arg=$big" | cmp -s - "$scratch/big" && ok "api cat (streamed)" || not_ok "api cat"

@@ -6,6 +6,7 @@
  * repo/gc|stat|verify. The pinning service API (/pins) is pinsvc.c's.
  */
 #include "kubo.h"
+#include "cairn_commit.h"
 #include "kubo_util.h"
 
 #include "cairn/error.h"
@@ -35,7 +36,7 @@ static void kubo_version(struct http_req *req, node *n, struct evkeyvalq *q)
 	(void)q;
 	if (uname(&u) == 0)
 		snprintf(sys, sizeof sys, "%s/%s", u.machine, u.sysname);
-	kubo_reply(req, json_pack("{s:s, s:s, s:s, s:s}", "Version", CAIRN_VERSION, "Commit", "",
+	kubo_reply(req, json_pack("{s:s, s:s, s:s, s:s}", "Version", CAIRN_VERSION, "Commit", CAIRN_COMMIT,
 	                              "Repo", REPO_VERSION, "System", sys));
 }
 
