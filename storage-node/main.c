@@ -5,6 +5,7 @@
 #include "cairn_commit.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char usage[] =
@@ -30,6 +31,12 @@ static const char usage[] =
 	"  daemon    run the node: read-only gateway :8080, Kubo RPC API :5001\n"
 	"  version   print the version\n"
 	"\n"
+	"\n"
+	"When a daemon holds the repo, commands go through its API: the daemon\n"
+	"named in the repo's api file, checked to hold this repo. --api ADDR (before\n"
+	"the command) or $CAIRN_API picks a daemon instead (HOST:PORT, http://HOST:PORT\n"
+	"or /ip4/HOST/tcp/PORT).\n"
+	"\n"
 	"Run 'cairn <command> --help' for a command's options.\n";
 
 static int version(int argc, char **argv)
@@ -52,5 +59,17 @@ int main(int argc, char **argv)
 		{"chain", cmd_chain, NULL},
 		{"daemon", cmd_daemon, NULL}, {"version", version, NULL}, {"--version", version, NULL},
 	};
+	/* cairn --api ADDR <command> …: that daemon (cli.h) */
+	if (argc > 1 && (strcmp(argv[1], "--api") == 0 || strncmp(argv[1], "--api=", 6) == 0)) {
+		const char *v = argv[1][5] == '=' ? argv[1] + 6 : argc > 2 ? argv[2] : NULL;
+		if (!v || !*v) {
+			cli_error("", "--api needs an address (HOST:PORT)");
+			return EXIT_USAGE;
+		}
+		setenv(CLI_API_ENV, v, 1);
+		int skip = argv[1][5] == '=' ? 1 : 2;
+		argc -= skip;
+		argv += skip;
+	}
 	return cli_dispatch("", usage, cmds, sizeof cmds / sizeof cmds[0], argc - 1, argv + 1);
 }

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE 1
 
 #include "api_client.h"
+#include "repo.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,25 +19,8 @@
 
 #define ERR(...) snprintf(err, errcap, __VA_ARGS__)
 
-int api_client_from_repo(api_client *c, const char *repo_path, char *err, size_t errcap)
+static int take_token(api_client *c, char *err, size_t errcap)
 {
-	char path[4200];
-	json_error_t jerr;
-	snprintf(path, sizeof path, "%s/config", repo_path);
-	json_t *cfg = json_load_file(path, 0, &jerr);
-	const char *addr = json_string_value(json_object_get(json_object_get(cfg, "Addresses"), "API"));
-	const char *colon = addr ? strrchr(addr, ':') : NULL;
-	if (!colon || (size_t)(colon - addr) >= sizeof c->host) {
-		ERR("no API address in %s", path);
-		json_decref(cfg);
-		return -1;
-	}
-	memcpy(c->host, addr, (size_t)(colon - addr));
-	c->host[colon - addr] = '\0';
-	if (strcmp(c->host, "localhost") == 0)
-		snprintf(c->host, sizeof c->host, "127.0.0.1");
-	c->port = (unsigned short)atoi(colon + 1);
-	json_decref(cfg);
 	const char *tok = getenv("CAIRN_API_TOKEN");
 	c->token[0] = '\0';
 	if (tok && *tok) {
@@ -47,6 +31,90 @@ int api_client_from_repo(api_client *c, const char *repo_path, char *err, size_t
 		strcpy(c->token, tok);
 	}
 	return 0;
+}
+
+/* HOST and PORT into c: 0, or -1. */
+static int set_host_port(api_client *c, const char *host, size_t hl, const char *port)
+{
+	char *end;
+	long p = strtol(port, &end, 10);
+	if (hl == 0 || hl >= sizeof c->host || end == port || p <= 0 || p > 65535)
+		return -1;
+	memcpy(c->host, host, hl);
+	c->host[hl] = '\0';
+	if (strcmp(c->host, "localhost") == 0)
+		snprintf(c->host, sizeof c->host, "127.0.0.1");
+	c->port = (unsigned short)p;
+	return *end == '\0' || *end == '/' ? 0 : -1;
+}
+
+int api_client_from_addr(api_client *c, const char *addr, char *err, size_t errcap)
+{
+	const char *a = addr;
+	int rc = -1;
+	if (strncmp(a, "/ip4/", 5) == 0) {
+		/* /ip4/HOST/tcp/PORT[/http] */
+		const char *h = a + 5, *t = strchr(h, '/');
+		if (t && strncmp(t, "/tcp/", 5) == 0) {
+			const char *port = t + 5, *rest = port + strcspn(port, "/");
+			if (*rest == '\0' || strcmp(rest, "/http") == 0 || strcmp(rest, "/http/") == 0) {
+				char pbuf[8];
+				size_t pl = (size_t)(rest - port);
+				if (pl < sizeof pbuf) {
+					memcpy(pbuf, port, pl);
+					pbuf[pl] = '\0';
+					rc = set_host_port(c, h, (size_t)(t - h), pbuf);
+				}
+			}
+		}
+	} else {
+		if (strncmp(a, "http://", 7) == 0)
+			a += 7;
+		const char *colon = strrchr(a, ':');
+		size_t end = strcspn(a, "/");
+		if (colon && (size_t)(colon - a) < end && (a[end] == '\0' || strcmp(a + end, "/") == 0))
+			rc = set_host_port(c, a, (size_t)(colon - a), colon + 1);
+	}
+	struct in_addr ip;
+	if (rc == 0 && inet_pton(AF_INET, c->host, &ip) != 1)
+		rc = -1; /* IPv4 only, as the client dials */
+	if (rc != 0) {
+		ERR("'%.200s' is not an API address (HOST:PORT, http://HOST:PORT or /ip4/HOST/tcp/PORT; IPv4)", addr);
+		return -1;
+	}
+	return take_token(c, err, errcap);
+}
+
+int api_client_from_repo(api_client *c, const char *repo_path, const char **from, char *err,
+                         size_t errcap)
+{
+	char path[4200], line[300];
+	json_error_t jerr;
+	/* a running daemon's own word first: it names the port it really has */
+	snprintf(path, sizeof path, "%s/%s", repo_path, REPO_API_FILE);
+	FILE *f = fopen(path, "r");
+	if (f) {
+		int got = fgets(line, sizeof line, f) != NULL;
+		fclose(f);
+		if (got) {
+			line[strcspn(line, "\r\n")] = '\0';
+			*from = "the api file";
+			if (api_client_from_addr(c, line, err, errcap) == 0)
+				return 0;
+		}
+	}
+	snprintf(path, sizeof path, "%s/config", repo_path);
+	json_t *cfg = json_load_file(path, 0, &jerr);
+	const char *addr = json_string_value(json_object_get(json_object_get(cfg, "Addresses"), "API"));
+	*from = "the config";
+	if (!addr) {
+		ERR("no API address in %s", path);
+		json_decref(cfg);
+		return -1;
+	}
+	int rc = api_client_from_addr(c, addr, err, errcap);
+	json_decref(cfg);
+	return rc;
 }
 
 int api_client_escape(const char *s, char *out, size_t cap)

@@ -17,9 +17,17 @@ typedef struct api_client {
 	char token[300]; /* sent as "Authorization: Bearer <token>" unless "" */
 } api_client;
 
-/* The API address from the repo's config (the daemon's listener), and the
- * token from $CAIRN_API_TOKEN. 0, or -1 with a message in err. */
-int api_client_from_repo(api_client *c, const char *repo_path, char *err, size_t errcap);
+/* The API address of the daemon that holds the repo: the repo's api file
+ * (written by the daemon while it runs), else the config's
+ * Addresses.API; and the token from $CAIRN_API_TOKEN. *from says which
+ * ("the api file", "the config"). 0, or -1 with a message in err. */
+int api_client_from_repo(api_client *c, const char *repo_path, const char **from, char *err,
+                         size_t errcap);
+
+/* An address given by the user (--api, $CAIRN_API): HOST:PORT,
+ * http://HOST:PORT, or a multiaddr /ip4/HOST/tcp/PORT[/http]; IPv4 or
+ * localhost. The token from $CAIRN_API_TOKEN. 0, or -1 with err set. */
+int api_client_from_addr(api_client *c, const char *addr, char *err, size_t errcap);
 
 /* One multipart part (field "file") of an upload. */
 typedef struct api_part {

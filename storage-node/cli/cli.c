@@ -111,18 +111,79 @@ int cli_api_arg(const struct api_client *c, const char *cmd, const char *endpoin
 /* Why the repo could not be opened, for when its daemon does not answer. */
 static char lock_msg[CAIRN_ERR_MAX];
 
+/* This repo's PeerID, from its config (readable while a daemon holds
+ * the repo): 0, or -1. */
+static int repo_peer_id(const char *path, char *out, size_t cap)
+{
+	char file[4200];
+	snprintf(file, sizeof file, "%s/config", path);
+	json_t *cfg = json_load_file(file, 0, NULL);
+	const char *id = json_string_value(json_object_get(json_object_get(cfg, "Identity"), "PeerID"));
+	int rc = id && strlen(id) < cap ? 0 : -1;
+	if (rc == 0)
+		snprintf(out, cap, "%s", id);
+	json_decref(cfg);
+	return rc;
+}
+
+/* Is the daemon at c the one that holds the repo at path? 0 if so; else
+ * an exit status, with the reason printed. Nothing else is sent before
+ * this answers: a command never lands in another node's repo. */
+static int same_repo(const struct api_client *c, const char *path, const char *from, const char *cmd)
+{
+	char want[128], err[CAIRN_ERR_MAX];
+	char *buf = NULL;
+	size_t len = 0;
+	int status = 0;
+	if (repo_peer_id(path, want, sizeof want) != 0)
+		return 0; /* an old repo without one: nothing to compare */
+	FILE *mem = open_memstream(&buf, &len);
+	if (!mem) {
+		cli_error(cmd, "out of memory");
+		return EXIT_FAIL;
+	}
+	int rc = api_client_post(c, "id", NULL, NULL, mem, mem, &status, err, sizeof err);
+	fclose(mem);
+	if (rc != 0 || status != 200) {
+		/* unreachable, or refused (a token): the command's own call says it */
+		free(buf);
+		return 0;
+	}
+	json_t *j = json_loadb(buf ? buf : "", len, 0, NULL);
+	const char *got = json_string_value(json_object_get(j, "ID"));
+	rc = got && strcmp(got, want) == 0 ? 0 : EXIT_FAIL;
+	if (rc)
+		cli_error(cmd, "the daemon at %s:%u (from %s) holds another repo (PeerID %s), not %s (PeerID %s): "
+		          "nothing was sent. Is this repo's daemon running? Give its address with --api or $CAIRN_API",
+		          c->host, c->port, from, got ? got : "?", path, want);
+	json_decref(j);
+	free(buf);
+	return rc;
+}
+
 int cli_repo_open_or_daemon(struct repo *r, struct api_client *c, const char *cmd)
 {
-	char path[4096], err[CAIRN_ERR_MAX], cerr[256];
-	int holder;
+	char path[4096], err[CAIRN_ERR_MAX], cerr[CAIRN_ERR_MAX];
+	const char *explicit = getenv(CLI_API_ENV), *from = NULL;
+	int holder, rc;
 
+	/* an address the user gave: that daemon, whatever repo it holds */
+	if (c && explicit && *explicit) {
+		if (api_client_from_addr(c, explicit, cerr, sizeof cerr) != 0) {
+			cli_error(cmd, "--api/$%s: %s", CLI_API_ENV, cerr);
+			return EXIT_USAGE;
+		}
+		return CLI_USE_DAEMON;
+	}
 	if (repo_default_path(path, sizeof path) != 0) {
 		cli_error(cmd, "set CAIRN_PATH or HOME to locate the repo");
 		return EXIT_FAIL;
 	}
 	if (repo_open(r, path, &holder, err) == 0)
 		return 0;
-	if (c && holder > 0 && api_client_from_repo(c, path, cerr, sizeof cerr) == 0) {
+	if (c && holder > 0 && api_client_from_repo(c, path, &from, cerr, sizeof cerr) == 0) {
+		if ((rc = same_repo(c, path, from, cmd)) != 0)
+			return rc;
 		snprintf(lock_msg, sizeof lock_msg, "%s", err);
 		return CLI_USE_DAEMON;
 	}

@@ -87,6 +87,11 @@ int cli_repo_open(struct repo *r, const char *cmd);
  * then goes through the API, as `ipfs` does with a running Kubo. With c
  * NULL this is cli_repo_open. */
 #define CLI_USE_DAEMON (-1)
+/* The daemon to use instead, given by the user (`cairn --api ADDR …`
+ * sets it too): then the repo is not looked at. Otherwise the daemon is
+ * found through the repo (its api file, else its config), and refused
+ * unless its PeerID is the repo's. */
+#define CLI_API_ENV "CAIRN_API"
 struct api_client;
 int cli_repo_open_or_daemon(struct repo *r, struct api_client *c, const char *cmd);
 

@@ -211,6 +211,50 @@ static int listen_on(node *n, struct listener *l, const char *addr)
 	return 0;
 }
 
+/* The API's address in the repo's api file (REPO_API_FILE), for the CLI:
+ * written (whole, by rename) once the daemon serves, so it names the port
+ * really bound. Into written (cap bytes) what was written, "" if nothing. */
+static void api_file_write(const node *n, const struct listener *l, char *written, size_t cap)
+{
+	char path[REPO_PATH_MAX + 16], tmp[REPO_PATH_MAX + 32], ip[INET_ADDRSTRLEN] = "127.0.0.1";
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof sa;
+	written[0] = '\0';
+	if (getsockname(http_server_fd(l->srv), (struct sockaddr *)&sa, &sl) == 0 &&
+	    sa.sin_addr.s_addr != htonl(INADDR_ANY))
+		inet_ntop(AF_INET, &sa.sin_addr, ip, sizeof ip); /* (any address: loopback reaches it) */
+	snprintf(path, sizeof path, "%s/%s", n->repo.path, REPO_API_FILE);
+	snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid());
+	FILE *f = fopen(tmp, "w");
+	int ok = f && fprintf(f, "/ip4/%s/tcp/%u\n", ip, l->port) > 0;
+	if (f && fclose(f) != 0)
+		ok = 0;
+	if (!ok || rename(tmp, path) != 0) {
+		fprintf(stderr, "cairn daemon: warning: cannot write %s (%s): the CLI finds this daemon only "
+		        "with --api\n", path, strerror(errno));
+		unlink(tmp);
+		return;
+	}
+	snprintf(written, cap, "/ip4/%s/tcp/%u\n", ip, l->port);
+}
+
+/* Remove the api file at stop, if it is still the one this daemon wrote. */
+static void api_file_remove(const node *n, const char *written)
+{
+	char path[REPO_PATH_MAX + 16], line[128] = "";
+	if (!written[0])
+		return;
+	snprintf(path, sizeof path, "%s/%s", n->repo.path, REPO_API_FILE);
+	FILE *f = fopen(path, "r");
+	if (f) {
+		if (!fgets(line, sizeof line, f))
+			line[0] = '\0';
+		fclose(f);
+	}
+	if (strcmp(line, written) == 0)
+		unlink(path);
+}
+
 _Static_assert(LOOPS_MAX <= NODE_LOOPS_MAX, "a node has room for every loop's peers");
 
 /* A worker loop's gateway server (loops.h), and its own peers (their
@@ -436,7 +480,7 @@ int daemon_run(node *n, const daemon_opts *o)
 	const char *api_addr = o->api_addr, *gw_addr = o->gw_addr;
 	struct event *sigint = NULL, *sigterm = NULL, *flusher = NULL, *trim = NULL;
 	struct trimmer trimmer = {n, 0, 0};
-	char err[CAIRN_ERR_MAX];
+	char err[CAIRN_ERR_MAX], api_written[128] = "";
 	unsigned threads = threads_of(&n->repo);
 	int rc = DAEMON_FAILED;
 
@@ -520,11 +564,13 @@ int daemon_run(node *n, const daemon_opts *o)
 	}
 	n->nservers += loops_servers(workers, n->servers + n->nservers, NODE_SERVERS_MAX - n->nservers);
 	printf("event loops: %u (Daemon.Threads)\n", threads);
+	api_file_write(n, &listeners[LISTENER_API], api_written, sizeof api_written);
 	printf("peer identity: %s\nrepo: %s\nDaemon is ready\n", n->repo.peer_id, n->repo.path);
 	fflush(stdout);
 	rc = event_base_dispatch(n->base) < 0 ? DAEMON_FAILED : 0;
 	fprintf(stderr, "cairn daemon: stopped\n");
 done:
+	api_file_remove(n, api_written);
 	/* the workers first: they may wait on loop 0, which answers no more */
 	loops_main_stopped();
 	loops_stop(workers, 0);

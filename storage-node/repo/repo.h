@@ -26,6 +26,10 @@
 #define REPO_PATH_MAX 3600
 #define REPO_DEFAULT_API "127.0.0.1:5001"
 #define REPO_DEFAULT_GATEWAY "127.0.0.1:8080"
+/* While a daemon runs, the file in the repo that names its API (Kubo's
+ * "api"): one line, the multiaddr /ip4/HOST/tcp/PORT. The CLI reads it
+ * to find the daemon that holds the repo. */
+#define REPO_API_FILE "api"
 /* LMDB reserves address space, not disk: 1 TiB of index is plenty. (A
  * ThreadSanitizer build, whose shadow memory leaves no room for 1 TiB,
  * passes a smaller one: -DREPO_MAP_SIZE=...) */
