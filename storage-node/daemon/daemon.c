@@ -79,6 +79,7 @@ struct listener {
 	struct http_group *group;    /* its servers on every loop, or NULL: loop 0 only */
 	char host[256];
 	unsigned short port;         /* as bound (a port 0 asked for is known once bound) */
+	char shown[128];             /* its "listening" line */
 };
 
 static struct listener listeners[LISTENER_COUNT];
@@ -202,7 +203,9 @@ static int listen_on(node *n, struct listener *l, const char *addr)
 		inet_ntop(AF_INET, &sa.sin_addr, ip, sizeof ip);
 		l->port = ntohs(sa.sin_port);
 	}
-	printf("%s server listening on http://%s:%u\n", l->name, ip, l->port);
+	/* announced once everything has started (daemon_run): never a
+	 * "listening" line from a daemon that then exits on a bad option */
+	snprintf(l->shown, sizeof l->shown, "%s server listening on http://%s:%u\n", l->name, ip, l->port);
 	if (l->id == LISTENER_API)
 		n->api_public = (ntohl(sa.sin_addr.s_addr) >> 24) != 127;
 	if (l->id == LISTENER_GATEWAY)
@@ -564,6 +567,8 @@ int daemon_run(node *n, const daemon_opts *o)
 	}
 	n->nservers += loops_servers(workers, n->servers + n->nservers, NODE_SERVERS_MAX - n->nservers);
 	printf("event loops: %u (Daemon.Threads)\n", threads);
+	for (int i = 0; i < LISTENER_COUNT; i++)
+		fputs(listeners[i].shown, stdout);
 	api_file_write(n, &listeners[LISTENER_API], api_written, sizeof api_written);
 	printf("peer identity: %s\nrepo: %s\nDaemon is ready\n", n->repo.peer_id, n->repo.path);
 	fflush(stdout);

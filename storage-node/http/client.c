@@ -93,7 +93,13 @@ void http_url_redact(const char *url, char *out, size_t cap)
 	if (!cap)
 		return;
 	if (!s) {
-		snprintf(out, cap, "(not an http(s) URL)");
+		/* another scheme: named, its rest hidden (it may hold a key);
+		 * no scheme at all: as given, cut short */
+		const char *sep = url ? strstr(url, "://") : NULL;
+		if (sep && sep - url < 16)
+			snprintf(out, cap, "%.*s://…", (int)(sep - url), url);
+		else
+			snprintf(out, cap, "%.60s", url ? url : "");
 		return;
 	}
 	const char *host = url + s;

@@ -59,4 +59,12 @@ run "$CAIRN" pin ls
 check "…and the CLI then opens the repo itself" "0" "$rc"
 echo "$out" | grep -q "$cid" && ok "…finding what A pinned" || not_ok "out: $out"
 daemon_stop B
+
+# a daemon that fails on a bad option announces nothing
+CAIRN_PATH=$scratch/A "$CAIRN" daemon --api 127.0.0.1:0 --gateway 127.0.0.1:0 --peer ftp://example.org/x \
+	>"$scratch/bad.out" 2>"$scratch/bad.err" </dev/null
+check "a bad --peer: exit 2" "2" "$?"
+! grep -q "listening" "$scratch/bad.out" && ok "…and no 'listening' line before it" || not_ok "out: $(cat "$scratch/bad.out")"
+grep -q "peer 'ftp://…' is not http(s)://" "$scratch/bad.err" && ok "…naming the URL's scheme, the rest hidden" || not_ok "err: $(cat "$scratch/bad.err")"
+[ ! -e "$scratch/A/api" ] && ok "…and no api file" || not_ok "api file: $(cat "$scratch/A/api")"
 echo "1..$n"
