@@ -66,8 +66,17 @@ static int cat_cid(repo *r, const char *cmd, const char *arg, const cairn_cid *c
 		cli_error(cmd, "%s: block %s is not in the repo", arg, text);
 	else if (rc == DAG_INVALID)
 		cli_error(cmd, "%s: block %s does not decode as UnixFS", arg, text);
-	else if (rc == DAG_NOT_FILE)
-		cli_error(cmd, "%s: %s is not a file", arg, text);
+	else if (rc == DAG_NOT_FILE) {
+		dir_kind kind;
+		cairn_cid at;
+		if (dir_kind_of(&r->bs, &where, &kind, &at, err) == 0 && (kind == KIND_DIR || kind == KIND_HAMT))
+			cli_error(cmd, "%s: %s is a directory, not a file: 'cairn get %s' saves it whole", arg,
+			          text, arg);
+		else if (kind == KIND_SYMLINK)
+			cli_error(cmd, "%s: %s is a symlink, not a file", arg, text);
+		else
+			cli_error(cmd, "%s: %s is not a UnixFS file", arg, text);
+	}
 	else
 		cli_error(cmd, "%s: %s", arg, err[0] ? err : strerror(errno));
 	return EXIT_FAIL;
@@ -337,6 +346,7 @@ int cmd_get(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	const char *a = strncmp(arg, "/ipfs/", 6) == 0 ? arg + 6 : arg;
+	const char *out_given = out;
 	if (!out) {
 		size_t l = strlen(a);
 		while (l > 1 && a[l - 1] == '/')
@@ -379,7 +389,10 @@ int cmd_get(int argc, char **argv)
 	}
 	struct stat st;
 	if (lstat(out, &st) == 0) {
-		cli_error("get", "%s exists; not overwriting it (use -o)", out);
+		if (out_given != NULL)
+			cli_error("get", "%s exists; not overwriting it (remove it, or give -o another path)", out);
+		else
+			cli_error("get", "%s exists; not overwriting it (use -o PATH to save it elsewhere)", out);
 		rc = EXIT_FAIL;
 	} else {
 		rc = get_to(&s, &cid, out, arg, 0);

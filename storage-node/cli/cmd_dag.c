@@ -180,6 +180,13 @@ static int dag_run(int argc, char **argv)
 		}
 		first = 2;
 	}
+	/* the files first: a missing one is said plainly, daemon or not */
+	for (int i = first; !is_export && i < argc; i++) {
+		if (strcmp(argv[i], "-") != 0 && access(argv[i], R_OK) != 0) {
+			cli_error("dag import", "%s: %s", argv[i], strerror(errno));
+			return EXIT_FAIL;
+		}
+	}
 	api_client api;
 	rc = cli_repo_open_or_daemon(&r, &api, is_export ? "dag export" : "dag import");
 	if (rc == CLI_USE_DAEMON)

@@ -228,8 +228,12 @@ static int check_version(const char *path, char *err)
 	}
 	snprintf(p, sizeof p, "%s/version", path);
 	f = fopen(p, "r");
-	if (!f) {
+	if (!f && (errno == ENOENT || errno == ENOTDIR)) {
 		ERR("no cairn repo at %s (run 'cairn init')", path);
+		return -1;
+	}
+	if (!f) { /* there, but not ours to read (another user's, or its mode) */
+		ERR("cannot open the repo at %s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (!fgets(buf, sizeof buf, f) || strcmp(buf, REPO_VERSION "\n") != 0) {

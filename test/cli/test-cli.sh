@@ -102,4 +102,25 @@ for c in "" init add cat get daemon audit version \
 	esac
 done
 expect_fail "an unknown subcommand" 2 "unknown subcommand 'frob'" "$CAIRN" pin frob
+
+# plain messages for plain mistakes
+export CAIRN_PATH=$scratch/msgs
+"$CAIRN" init >/dev/null
+mkdir -p "$scratch/tree/sub" && echo one >"$scratch/tree/a" && echo two >"$scratch/tree/sub/b"
+dir=$("$CAIRN" add -rQ "$scratch/tree") file=$("$CAIRN" add -Q "$scratch/tree/a")
+expect_fail "cat of a directory: says it is one, and what saves it" 1 "$dir is a directory, not a file: 'cairn get $dir' saves it whole" "$CAIRN" cat "$dir"
+: >"$scratch/exists"
+expect_fail "get -o over a file: no '(use -o)' when -o was given" 1 "exists; not overwriting it (remove it, or give -o another path)" "$CAIRN" get "$file" -o "$scratch/exists"
+(cd "$scratch" && cp exists "$file" && "$CAIRN" get "$file" >/dev/null 2>"$scratch/err2"); grep -q "use -o PATH to save it elsewhere" "$scratch/err2" &&
+	ok "get over a file, no -o: suggests -o" || not_ok "stderr: $(cat "$scratch/err2")"
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+	chmod 700 "$CAIRN_PATH"
+	msg=$(runuser -u nobody -- env CAIRN_PATH="$CAIRN_PATH" "$CAIRN" pin ls 2>&1); rc=$?
+	case "$rc $msg" in "1 cairn pin: cannot open the repo at $CAIRN_PATH: Permission denied") ok "a repo another user owns: 'Permission denied', not 'no repo'" ;; *) not_ok "perm: $rc $msg" ;; esac
+else
+	chmod 000 "$CAIRN_PATH/version"
+	msg=$("$CAIRN" pin ls 2>&1); rc=$?
+	chmod 644 "$CAIRN_PATH/version"
+	case "$rc $msg" in "1 cairn pin: cannot open the repo at $CAIRN_PATH: Permission denied") ok "a repo this user cannot read: 'Permission denied', not 'no repo'" ;; *) not_ok "perm: $rc $msg" ;; esac
+fi
 echo "1..$n"

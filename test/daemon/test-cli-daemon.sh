@@ -85,6 +85,14 @@ check "it is pinned" "$big recursive" "$("$CAIRN" pin ls "$big")"
 sleep 0.3 # the daemon's log is flushed every 250 ms
 imports=$(grep -c 'uri="/api/v0/dag/import?pin-roots=false" status=200' "$scratch/daemon.log")
 [ "$imports" -ge 10 ] && ok "it went as $imports CAR imports of under 3 MB" || not_ok "dag/import requests: $imports"
+# plain messages for plain mistakes, through the daemon as without it
+mkdir -p "$scratch/tree/sub" && echo one >"$scratch/tree/a" && echo two >"$scratch/tree/sub/b"
+dir=$("$CAIRN" add -rQ "$scratch/tree")
+msg=$("$CAIRN" cat "$dir" 2>&1 >/dev/null)
+case "$msg" in *"$dir is a directory, not a file: get saves it whole"*) ok "cat of a directory through the daemon: says it is one" ;; *) not_ok "cat DIR: $msg" ;; esac
+msg=$("$CAIRN" dag import "$scratch/nonexist.car" 2>&1); rc=$?
+check "dag import of a file that is not there, daemon running: exit 1, a plain message" \
+	"1 cairn dag import: $scratch/nonexist.car: No such file or directory" "$rc $msg"
 check "an upload over the limit is still refused (413)" "413" "$(curl -sS -o /dev/null -w '%{http_code}' -X POST -F "file=@$scratch/big" "$API/api/v0/add")"
 daemon_stop
 out=$("$CAIRN" cat "$cid" 2>&1 | cmp - "$scratch/f" && echo same)

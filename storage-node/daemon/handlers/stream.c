@@ -1,4 +1,5 @@
 #include "stream.h"
+#include "dir.h"
 #include "server.h"
 
 #include "http_util.h"
@@ -252,6 +253,24 @@ dag_reader *http_open_file(struct http_req *req, blockstore *bs, const cairn_cid
 		return NULL;
 	}
 	int rc = dag_reader_open(r, bs, cid, &where, err);
+	dir_kind kind;
+	cairn_cid at;
+	char text[CAIRN_CID_TEXT_MAX];
+	if (rc == DAG_NOT_FILE && dir_kind_of(bs, &where, &kind, &at, err) == 0 &&
+	    (kind == KIND_DIR || kind == KIND_HAMT || kind == KIND_SYMLINK)) {
+		/* say what it is, and what takes it */
+		free(r);
+		cairn_cid_to_string(&where, text, sizeof text, NULL);
+		strip_body_headers(req);
+		if (rpc_errors)
+			http_reply_rpc_error(req, 400, "%s is a %s, not a file%s", text,
+			                     kind == KIND_SYMLINK ? "symlink" : "directory",
+			                     kind == KIND_SYMLINK ? "" : ": get saves it whole");
+		else
+			http_reply_text(req, 501, "%s is a %s, not a file", text,
+			                kind == KIND_SYMLINK ? "symlink" : "directory");
+		return NULL;
+	}
 	if (rc != 0) {
 		free(r);
 		error_reply(req, rpc_errors, rc, &where, err);
