@@ -15,6 +15,10 @@
 int sink_store_block(void *ctx, const cairn_cid *cid, const cairn_iov *iov, size_t n)
 {
 	sink *s = ctx;
+	if (cli_stop) { /* Ctrl-C: the import ends here, as on an error */
+		snprintf(s->err, sizeof s->err, "interrupted");
+		return -1;
+	}
 	return s->put(s, cid, iov, n);
 }
 

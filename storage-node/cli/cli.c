@@ -108,6 +108,23 @@ int cli_api_arg(const struct api_client *c, const char *cmd, const char *endpoin
 	return rc;
 }
 
+volatile sig_atomic_t cli_stop;
+
+static void on_stop(int sig)
+{
+	cli_stop = sig;
+}
+
+void cli_catch_stop(void)
+{
+	struct sigaction sa = {0};
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	/* no SA_RESTART: a read waiting on standard input returns EINTR */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
 /* Why the repo could not be opened, for when its daemon does not answer. */
 static char lock_msg[CAIRN_ERR_MAX];
 

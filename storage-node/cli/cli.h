@@ -10,6 +10,13 @@
 
 #include "cairn/version.h"
 
+/* SIGINT or SIGTERM received since cli_catch_stop() (0: none): long
+ * commands check it and stop cleanly, leaving nothing half-written, then
+ * exit 128 + the signal, as the shell expects. */
+#include <signal.h>
+extern volatile sig_atomic_t cli_stop;
+void cli_catch_stop(void);
+
 /* Exit codes: 0 success, 1 the work failed (I/O, bad data), 2 usage. */
 #define EXIT_FAIL 1
 #define EXIT_USAGE 2

@@ -220,7 +220,7 @@ static int feed_mapped(int fd, uint64_t size, size_t chunk, cairn_importer *im, 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGBUS, &sa, &old);
 	int rc = 0;
-	for (uint64_t off = 0; off < size && rc == 0 && *import_err == 0;) {
+	for (uint64_t off = 0; off < size && rc == 0 && *import_err == 0 && !cli_stop;) {
 		size_t len = size - off < window ? (size_t)(size - off) : window;
 		rc = feed_window(fd, off, len, im, import_err);
 		off += len;
@@ -318,7 +318,7 @@ static int add_one(const struct add_args *a, sink *sk, const char *path, int is_
 	}
 	for (;;) {
 		ssize_t n = read(fd, rbuf, rsize);
-		if (n < 0 && errno == EINTR)
+		if (n < 0 && errno == EINTR && !cli_stop)
 			continue;
 		if (n < 0) {
 			progress_end(&pr);
@@ -554,6 +554,7 @@ int cmd_add(int argc, char **argv)
 	}
 	if ((rc = sink_open(&sk, a.only_hash, &r, &api, &sent)) != 0)
 		return rc;
+	cli_catch_stop();
 
 	/* leaves are hashed on every CPU: this thread and one per other CPU */
 	struct add_bufs b = {malloc(sizeof *b.im), parfor_new(parfor_cpus() - 1),
@@ -568,7 +569,7 @@ int cmd_add(int argc, char **argv)
 		rc = EXIT_FAIL;
 		goto done;
 	}
-	for (int i = 0; i < nfiles; i++) {
+	for (int i = 0; i < nfiles && !cli_stop; i++) {
 		char name[1024], err[CAIRN_ERR_MAX];
 		struct stat st;
 		int is_stdin = strcmp(files[i], "-") == 0;
@@ -613,6 +614,17 @@ int cmd_add(int argc, char **argv)
 			sink_error(&sk, name);
 			rc = EXIT_FAIL;
 		}
+	}
+	if (cli_stop) {
+		/* what was printed was added; the rest goes with the sink
+		 * (uncommitted blocks and their temporary files are dropped) */
+		if (sk.api)
+			cli_error("add", "interrupted: blocks already sent stay on the daemon unpinned; "
+			          "'cairn repo gc' frees them");
+		else
+			cli_error("add", "interrupted: nothing more was added, and no temporary file is left");
+		rc = 128 + cli_stop;
+		goto done;
 	}
 	if (wrap && rc == 0) {
 		struct tree_ctx t = {&a, &sk, &b, wrap, last};

@@ -69,7 +69,12 @@ static int repo_gc_cmd(repo *r, int quiet)
 	if (res.missing)
 		fprintf(stderr, "cairn repo gc: warning: %llu pinned blocks are missing "
 		        "(run 'cairn repo verify')\n", (unsigned long long)res.missing);
-	if (!quiet)
+	if (!quiet && res.temp_files)
+		fprintf(stderr, "removed %llu blocks (%llu bytes) and %llu temporary files of interrupted "
+		        "writes (%llu bytes), kept %llu\n", (unsigned long long)res.removed,
+		        (unsigned long long)res.freed_bytes, (unsigned long long)res.temp_files,
+		        (unsigned long long)res.temp_bytes, (unsigned long long)res.kept);
+	else if (!quiet)
 		fprintf(stderr, "removed %llu blocks (%llu bytes), kept %llu\n",
 		        (unsigned long long)res.removed, (unsigned long long)res.freed_bytes,
 		        (unsigned long long)res.kept);

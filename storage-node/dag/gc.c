@@ -81,9 +81,9 @@ int repo_gc(repo *r, void (*on_removed)(void *ctx, const cairn_multihash *mh), v
 		rc = pinreq_foreach(r, UINT64_MAX, mark_request, &g, err);
 	if (rc == 0)
 		rc = blockstore_foreach(&r->bs, sweep, &g, err);
-	/* The repo is locked, so no writer is active: any temp file is debris. */
+	/* The repo is locked: another process's temp file is debris. */
 	if (rc == 0)
-		blockstore_clean_temp(&r->bs);
+		blockstore_clean_temp(&r->bs, &res->temp_files, &res->temp_bytes);
 	mhset_free(&g.live);
 	return rc == 0 ? 0 : -1;
 }

@@ -12,6 +12,7 @@
 typedef struct gc_result {
 	uint64_t kept, removed, freed_bytes;
 	uint64_t missing; /* pinned blocks that were not there to mark */
+	uint64_t temp_files, temp_bytes; /* left by interrupted writes, removed */
 } gc_result;
 
 /* on_removed (may be NULL) is told each removed block. 0 or -1 (err). */

@@ -2,6 +2,7 @@
 #include "parfor.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -33,6 +34,11 @@ static void *worker(void *arg)
 {
 	parfor *p = arg;
 	unsigned long seen = 0;
+	sigset_t all;
+	/* signals are the calling thread's to take (a Ctrl-C must interrupt
+	 * its read, not land here) */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		while (p->gen == seen && !p->stop)

@@ -81,7 +81,33 @@ int blockstore_open(blockstore *bs, const char *root, int compress, char *err)
 		ERR("out of memory");
 		return -1;
 	}
+	/* The last writer did not close cleanly (interrupted, killed): its
+	 * temporary files are debris now that we hold the repo. */
+	char mark[4200];
+	snprintf(mark, sizeof mark, "%s/%s", bs->root, BS_DIRTY_MARK);
+	if (access(mark, F_OK) == 0) {
+		uint64_t files, bytes;
+		blockstore_clean_temp(bs, &files, &bytes);
+		if (files)
+			fprintf(stderr, "cairn: removed %llu temporary files (%llu bytes) left by an interrupted "
+			        "write\n", (unsigned long long)files, (unsigned long long)bytes);
+		unlink(mark);
+	}
 	return 0;
+}
+
+/* Before the first temporary file of this process: the mark that says
+ * writes may be in flight (blockstore_open cleans up after a writer that
+ * never closed; blockstore_close removes it). */
+static void mark_dirty(blockstore *bs)
+{
+	char mark[4200];
+	if (__atomic_exchange_n(&bs->dirty, 1, __ATOMIC_ACQ_REL))
+		return;
+	snprintf(mark, sizeof mark, "%s/%s", bs->root, BS_DIRTY_MARK);
+	int fd = open(mark, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd >= 0)
+		close(fd);
 }
 
 int bs_batch_init(bs_batch *b)
@@ -133,6 +159,13 @@ void bs_batch_free(blockstore *bs, bs_batch *b)
 void blockstore_close(blockstore *bs)
 {
 	bs_batch_free(bs, &bs->batch);
+	/* no write left in flight: nothing for the next open to clean */
+	if (__atomic_load_n(&bs->dirty, __ATOMIC_ACQUIRE) && __atomic_load_n(&bs->npending, __ATOMIC_RELAXED) == 0) {
+		char mark[4200];
+		snprintf(mark, sizeof mark, "%s/%s", bs->root, BS_DIRTY_MARK);
+		unlink(mark);
+		bs->dirty = 0;
+	}
 }
 
 /* Is compressing this block worth it? Try a sample from its middle. */
@@ -221,6 +254,7 @@ int blockstore_put_in(blockstore *bs, bs_batch *b, const cairn_cid *cid, const c
 		if (!ZSTD_isError(zlen) && zlen < total)
 			format = BS_FORMAT_ZSTD;
 	}
+	mark_dirty(bs);
 	uint64_t seq = __atomic_fetch_add(&bs->tmp_seq, 1, __ATOMIC_RELAXED);
 	tmp_path(bs, shard, seq, tmp, sizeof tmp);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -593,8 +627,11 @@ int blockstore_foreach(blockstore *bs, blockstore_fn fn, void *ctx, char *err)
 	return rc;
 }
 
-void blockstore_clean_temp(blockstore *bs)
+void blockstore_clean_temp(blockstore *bs, uint64_t *files, uint64_t *bytes)
 {
+	char own[32];
+	size_t ol = (size_t)snprintf(own, sizeof own, ".tmp-%ld-", (long)getpid());
+	uint64_t nf = 0, nb = 0;
 	for (int s = 0; s < 1024; s++) {
 		char dir[4200];
 		shard_dir(bs, s, dir, sizeof dir);
@@ -603,14 +640,24 @@ void blockstore_clean_temp(blockstore *bs)
 			continue;
 		struct dirent *e;
 		while ((e = readdir(d)) != NULL) {
-			if (strncmp(e->d_name, ".tmp-", 5) == 0) {
-				char p[4500];
-				snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-				unlink(p);
+			/* this process's own are writes in flight (an upload between
+			 * two reads, a fetch's writer): never debris */
+			if (strncmp(e->d_name, ".tmp-", 5) != 0 || strncmp(e->d_name, own, ol) == 0)
+				continue;
+			char p[4500];
+			struct stat st;
+			snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+			if (stat(p, &st) == 0 && unlink(p) == 0) {
+				nf++;
+				nb += (uint64_t)st.st_size;
 			}
 		}
 		closedir(d);
 	}
+	if (files)
+		*files = nf;
+	if (bytes)
+		*bytes = nb;
 }
 
 int blockstore_create_shards(const char *root, char *err)

@@ -37,6 +37,12 @@
 #define BS_FORMAT_PLAIN 0x00
 #define BS_FORMAT_ZSTD 0x01
 
+/* In the blockstore's root while a process may have temporary files in
+ * flight: created before its first one, removed when it closes with none
+ * left. Found at open, it means a writer was interrupted: its temporary
+ * files are removed then. */
+#define BS_DIRTY_MARK ".writing"
+
 /* A batch commits by itself at this many blocks, bounding its memory. */
 #define BS_BATCH_MAX 4096
 
@@ -69,6 +75,7 @@ typedef struct blockstore {
 	 * peers) through its own batch; read them with __atomic_load_n. */
 	uint64_t added_blocks, added_bytes, removed_blocks, removed_bytes;
 	int unsynced; /* blocks were committed as cache, not yet flushed */
+	int dirty;    /* BS_DIRTY_MARK was made by this process (atomic) */
 } blockstore;
 
 /* The file name of a block (no directory), for messages and tests. */
@@ -143,9 +150,11 @@ int blockstore_delete(blockstore *bs, const cairn_multihash *mh, char *err);
  * 0 or -1 with err set. */
 int blockstore_totals(blockstore *bs, uint64_t *blocks, uint64_t *bytes, char *err);
 
-/* Remove temporary files left by interrupted writes. Only safe while no
- * other process writes to this blockstore (the repo lock ensures that). */
-void blockstore_clean_temp(blockstore *bs);
+/* Remove temporary files left by interrupted writes of other processes
+ * (this one's are writes in flight). Only safe while no other process
+ * writes to this blockstore (the repo lock ensures that). How many, and
+ * their bytes, into *files and *bytes (either may be NULL). */
+void blockstore_clean_temp(blockstore *bs, uint64_t *files, uint64_t *bytes);
 
 /* Call fn for every stored block's multihash (in no particular order),
  * with its on-disk size. Stops early if fn returns non-zero, and returns
