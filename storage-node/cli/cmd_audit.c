@@ -213,7 +213,7 @@ static int audit_one(struct chainq *q, json_t *p, unsigned conf, const char *sig
 	gmtime_r(&ts, &tm);
 	strftime(bt, sizeof bt, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if (strcmp(bt, when) != 0) {
-		snprintf(why, cap, "time: the block's is %s", bt);
+		snprintf(why, cap, "time: the proof says %s, the block's is %s", when, bt);
 		goto done;
 	}
 	if (!q->have_head) {

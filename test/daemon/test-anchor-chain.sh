@@ -52,6 +52,11 @@ audit_refuses "a flipped path byte" "p.path[0]=p.path[0].replace(/^./,c=>c==='0'
 audit_refuses "another index" "p.index=p.index+1"
 audit_refuses "a proof for another CID" "p.cid=JSON.parse(require('fs').readFileSync('$scratch/p2.json')).cid"
 audit_refuses "a changed checkpoint" "p.checkpoint=p.checkpoint.replace(/\\n10\\n/,'\\n11\\n')"
+node -e "const p=JSON.parse(require('fs').readFileSync(process.argv[1]));p.time='2001-02-03T04:05:06Z';process.stdout.write(JSON.stringify(p))" "$scratch/p.json" >"$scratch/t.json"
+want_t=$(sed -n 's/.*"time":"\([^"]*\)".*/\1/p' "$scratch/p.json")
+"$CAIRN" audit --chain-rpc "$RPC" "$scratch/t.json" >"$scratch/tt.txt"
+check "audit refuses a changed time (exit 1), naming both times" "1 1" \
+	"$? $(grep -c "time: the proof says 2001-02-03T04:05:06Z, the block's is $want_t" "$scratch/tt.txt")"
 audit_refuses "another checkpoint's root" "p.root=JSON.parse(require('fs').readFileSync('$scratch/p2.json')).root"
 check "audit --signer with another node → refused" "1" "$("$CAIRN" audit --chain-rpc "$RPC" --signer 12D3KooWPBeYQeLGrmxMUYkshfnE43YXoLDJGHT9Wzd3Tyg6zhF3 "$scratch/p.json" >/dev/null; echo $?)"
 check "audit without --chain-rpc: usage, exit 2" "2" "$("$CAIRN" audit "$scratch/p.json" 2>/dev/null; echo $?)"
