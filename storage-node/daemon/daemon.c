@@ -167,6 +167,7 @@ static struct http_server *server_for(struct listener *l, struct event_base *bas
 {
 	http_server_opts so = {
 		.name = l->id == LISTENER_API ? "api" : "gateway",
+		.html_errors = l->id == LISTENER_GATEWAY,
 		.lim = limits.http,
 		.budget = &limits.budget,
 		.on_head = on_head,

@@ -37,6 +37,20 @@ static void log_fault(struct http_req *req, int code, const char *msg)
 	        (int)strcspn(msg, "\n"), msg);
 }
 
+void http_html_escape(struct evbuffer *b, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		switch (s[i]) {
+		case '<': evbuffer_add(b, "&lt;", 4); break;
+		case '>': evbuffer_add(b, "&gt;", 4); break;
+		case '&': evbuffer_add(b, "&amp;", 5); break;
+		case '"': evbuffer_add(b, "&quot;", 6); break;
+		case '\'': evbuffer_add(b, "&#39;", 5); break;
+		default: evbuffer_add(b, s + i, 1);
+		}
+	}
+}
+
 void http_reply_text(struct http_req *req, int code, const char *fmt, ...)
 {
 	char msg[1024];
@@ -49,6 +63,23 @@ void http_reply_text(struct http_req *req, int code, const char *fmt, ...)
 		log_fault(req, code, msg);
 	/* Errors are not cached: a 404 may become a 200 when content arrives. */
 	evhttp_add_header(http_req_out(req), "Cache-Control", "no-store");
+	const char *accept = evhttp_find_header(http_req_in(req), "Accept");
+	if (http_req_html_errors(req) && accept && strstr(accept, "text/html")) {
+		/* a browser: a page that reads as one, the same words */
+		struct evbuffer *b = evbuffer_new();
+		if (b) {
+			evbuffer_add_printf(b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>%d</title>"
+			                    "<style>body{font-family:sans-serif;margin:2em}</style></head>\n"
+			                    "<body><h1>%d</h1>\n<p>", code, code);
+			http_html_escape(b, msg, strcspn(msg, "\n"));
+			evbuffer_add_printf(b, "</p>\n</body></html>\n");
+			evhttp_remove_header(http_req_out(req), "Content-Type");
+			evhttp_add_header(http_req_out(req), "Content-Type", "text/html; charset=utf-8");
+			http_reply(req, code, NULL, b);
+			evbuffer_free(b);
+			return;
+		}
+	}
 	reply(req, code, "text/plain; charset=utf-8", msg, strlen(msg));
 }
 

@@ -12,7 +12,12 @@
 #include "cairn/error.h"
 #include "server.h"
 
-/* A short text/plain body (the gateway's errors). */
+/* n bytes of s into b, with < > & " ' as HTML entities. */
+void http_html_escape(struct evbuffer *b, const char *s, size_t n);
+
+/* A short text/plain body (the gateway's errors); on a server with
+ * html_errors, a small HTML page instead for a client that takes
+ * text/html (a browser). */
 void http_reply_text(struct http_req *req, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

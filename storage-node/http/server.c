@@ -277,6 +277,7 @@ const char *http_req_uri(const struct http_req *r) { return r->uri; }
 const char *http_req_path(const struct http_req *r) { return r->path; }
 const char *http_req_query(const struct http_req *r) { return r->query; }
 struct evkeyvalq *http_req_in(struct http_req *r) { return &r->in; }
+int http_req_html_errors(const struct http_req *r) { return r->srv->o.html_errors; }
 struct evkeyvalq *http_req_out(struct http_req *r) { return &r->out; }
 struct evbuffer *http_req_body(struct http_req *r) { return r->body; }
 int http_req_has_body(const struct http_req *r) { return r->has_body; }

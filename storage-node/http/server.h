@@ -103,6 +103,9 @@ typedef struct http_server_opts {
 	 * spreading connections over them, and its connection cap. */
 	struct http_group *group;
 	unsigned loop;            /* its loop's number: the loop label in /metrics */
+	/* text errors (http_reply_text) go as a small HTML page to clients
+	 * that take text/html (browsers); others keep text */
+	int html_errors;
 } http_server_opts;
 
 /* A listener served on several loops: the first server made with it
@@ -147,6 +150,7 @@ const char *http_req_uri(const struct http_req *r);   /* the target as sent */
 const char *http_req_path(const struct http_req *r);  /* before '?', not decoded */
 const char *http_req_query(const struct http_req *r); /* after '?', or NULL */
 struct evkeyvalq *http_req_in(struct http_req *r);    /* request header fields */
+int http_req_html_errors(const struct http_req *r);   /* its server's html_errors */
 struct evkeyvalq *http_req_out(struct http_req *r);   /* reply header fields, to fill */
 /* The collected body (empty in on_head and for a streamed body). */
 struct evbuffer *http_req_body(struct http_req *r);

@@ -37,6 +37,20 @@ cu "$GW/ipfs/$root/" >"$scratch/list.html"
 for e in big docs empty site; do grep -q "href=\"./$e\">$e</a>" "$scratch/list.html" || miss=$e; done
 [ -z "${miss:-}" ] && ok "the listing names every entry" || not_ok "listing lacks $miss"
 check "listing Content-Type" "text/html; charset=utf-8" "$(header Content-Type "$GW/ipfs/$root/")"
+! grep -q 'href=".."' "$scratch/list.html" && ok "no '..' at the content's root (it would lead nowhere)" || not_ok "'..' at the root"
+cu "$GW/ipfs/$root/docs/" >"$scratch/docs.html"
+grep -q 'href="..">..</a>' "$scratch/docs.html" && ok "…but one below it" || not_ok "no '..' in docs/"
+size_of() { sed -n "s|.*href=\"./$1\">.*<td title=\"\([0-9]*\) bytes\">\([^<]*\)</td>.*|\1 \2|p" "$scratch/docs.html"; }
+check "a file's size is its bytes (not its DAG's), shown human-readable, exact on hover" \
+	"$(stat -c %s "$t/docs/data.bin") 684 KiB" "$(size_of data.bin)"
+check "…a small one in bytes" "$(stat -c %s "$t/docs/README") 25 B" "$(size_of README)"
+grep -q 'href="./a%20b">a b</a></td><td><a class="cid"[^<]*</a></td><td></td>' "$scratch/docs.html" &&
+	ok "…a directory has none" || not_ok "a b: $(grep 'a%20b' "$scratch/docs.html")"
+missing=bafkr4ihkr4ld3m4gqkjf4reryxsy2s5tkbxprqkow6fin2iiyvreuzzab4
+cu -H 'Accept: text/html,application/xhtml+xml,*/*;q=0.8' -D "$scratch/eh" "$GW/ipfs/$missing" >"$scratch/err.html"
+grep -qi '^content-type: text/html' "$scratch/eh" && grep -q '<h1>404</h1>' "$scratch/err.html" && grep -q "$missing" "$scratch/err.html" &&
+	ok "an error for a browser: a small HTML page with the reason" || not_ok "error page: $(head -c 300 "$scratch/err.html")"
+check "…and text for others" "text/plain; charset=utf-8" "$(header Content-Type "$GW/ipfs/$missing")"
 check "index.html is served for its directory" "$(sha <"$t/site/index.html")" "$(cu "$GW/ipfs/$root/site/" | sha)"
 check "index.html Content-Type" "text/html; charset=utf-8" "$(header Content-Type "$GW/ipfs/$root/site/")"
 check "a file in a subdirectory" "$(sha <"$t/site/css/style.css")" "$(cu "$GW/ipfs/$root/site/css/style.css" | sha)"

@@ -192,39 +192,92 @@ static void serve_file(struct http_req *req, node *n, const struct target *t,
 	http_stream(req, range > 0 ? 206 : 200, src, head ? 0 : STREAM_BODY, node_peers(n, req));
 }
 
-static void html_escaped(struct evbuffer *b, const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		switch (s[i]) {
-		case '<': evbuffer_add(b, "&lt;", 4); break;
-		case '>': evbuffer_add(b, "&gt;", 4); break;
-		case '&': evbuffer_add(b, "&amp;", 5); break;
-		case '"': evbuffer_add(b, "&quot;", 6); break;
-		case '\'': evbuffer_add(b, "&#39;", 5); break;
-		default: evbuffer_add(b, s + i, 1);
-		}
-	}
-}
-
 struct listing {
 	struct evbuffer *b;
+	blockstore *bs;
 	size_t count;
 };
+
+/* An entry's size as a reader means it: a file's bytes (a raw leaf's
+ * link size is its length; a UnixFS file says its filesize), not the
+ * link's cumulative DAG size. 1 with *size set; 0 for a directory or
+ * what is not here to read (no size shown). */
+static int entry_size(blockstore *bs, const cairn_cid *cid, uint64_t tsize, uint64_t *size)
+{
+	if (cid->codec == CAIRN_CODEC_RAW) {
+		*size = cid->mh.code == CAIRN_MH_IDENTITY ? cid->mh.len : tsize;
+		return 1;
+	}
+	uint8_t *data = NULL;
+	size_t len = 0;
+	char err[CAIRN_ERR_MAX];
+	cairn_pbnode pb;
+	cairn_unixfs u;
+	int ok = 0;
+	if (cid->mh.code == CAIRN_MH_IDENTITY) {
+		data = (uint8_t *)cid->mh.digest;
+		len = cid->mh.len;
+	} else if (cid->codec != CAIRN_CODEC_DAG_PB || blockstore_get_scan(bs, cid, &data, &len, err) != 0) {
+		return 0;
+	}
+	if (cairn_pbnode_decode(data, len, &pb) == 0 && pb.has_data &&
+	    cairn_unixfs_decode(pb.data, pb.data_len, &u) == 0 &&
+	    (u.type == CAIRN_UNIXFS_FILE || u.type == CAIRN_UNIXFS_RAW)) {
+		*size = u.has_filesize ? u.filesize : u.data_len;
+		ok = 1;
+	}
+	if (data != cid->mh.digest)
+		free(data);
+	return ok;
+}
+
+/* 10000000 as "9.5 MiB" (bytes below 1 KiB as they are). */
+static void human_size(uint64_t n, char *out, size_t cap)
+{
+	static const char *const unit[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
+	if (n < 1024) {
+		snprintf(out, cap, "%" PRIu64 " B", n);
+		return;
+	}
+	double v = (double)n / 1024;
+	int u = 0;
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(out, cap, v < 10 ? "%.1f %s" : "%.0f %s", v, unit[u]);
+}
 
 static int list_entry(void *ctx, const char *name, size_t len, const cairn_cid *cid, uint64_t tsize)
 {
 	struct listing *l = ctx;
-	char text[CAIRN_CID_TEXT_MAX];
+	char text[CAIRN_CID_TEXT_MAX], human[32];
+	uint64_t size;
 	if (l->count++ >= LISTING_MAX)
 		return 0; /* counted, not shown */
 	char *href = evhttp_uriencode(name, (ev_ssize_t)len, 0);
 	cairn_cid_to_string(cid, text, sizeof text, NULL);
 	evbuffer_add_printf(l->b, "<tr><td><a href=\"./%s\">", href ? href : "");
-	html_escaped(l->b, name, len);
-	evbuffer_add_printf(l->b, "</a></td><td><a class=\"cid\" href=\"/ipfs/%s?filename=%s\">%s</a></td>"
-	                    "<td>%" PRIu64 "</td></tr>\n", text, href ? href : "", text, tsize);
+	http_html_escape(l->b, name, len);
+	evbuffer_add_printf(l->b, "</a></td><td><a class=\"cid\" href=\"/ipfs/%s?filename=%s\">%s</a></td>",
+	                    text, href ? href : "", text);
+	if (entry_size(l->bs, cid, tsize, &size)) {
+		human_size(size, human, sizeof human);
+		evbuffer_add_printf(l->b, "<td title=\"%" PRIu64 " bytes\">%s</td></tr>\n", size, human);
+	} else {
+		evbuffer_add_printf(l->b, "<td></td></tr>\n");
+	}
 	free(href);
 	return 0;
+}
+
+/* Is the listing at the root of its content (/ipfs/CID/), where ".."
+ * would lead out of it? */
+static int at_content_root(const char *raw_path)
+{
+	const char *p = strncmp(raw_path, "/ipfs/", 6) == 0 ? raw_path + 6 : raw_path;
+	const char *slash = strchr(p, '/');
+	return !slash || slash[1] == '\0' || slash[1] == '?';
 }
 
 /* A directory: its index.html if it has one, else a listing. The request
@@ -254,19 +307,20 @@ static void serve_dir(struct http_req *req, node *n, const struct target *t,
 		http_reply(req, 304, "Not Modified", NULL);
 		return;
 	}
-	struct listing l = {evbuffer_new(), 0};
+	struct listing l = {evbuffer_new(), &n->repo.bs, 0};
 	if (!l.b) {
 		http_reply_text(req, 500, "out of memory");
 		return;
 	}
 	evbuffer_add_printf(l.b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>");
-	html_escaped(l.b, t->raw_path, strlen(t->raw_path));
+	http_html_escape(l.b, t->raw_path, strlen(t->raw_path));
 	evbuffer_add_printf(l.b, "</title><style>body{font-family:sans-serif;margin:2em}"
 	                    "td{padding:.2em 1em .2em 0}.cid{font-family:monospace;font-size:.8em}"
 	                    "</style></head><body>\n<h1>Index of ");
-	html_escaped(l.b, t->raw_path, strlen(t->raw_path));
-	evbuffer_add_printf(l.b, "</h1>\n<p class=\"cid\">%s</p>\n<table>\n"
-	                    "<tr><td><a href=\"..\">..</a></td><td></td><td></td></tr>\n", t->cid_text);
+	http_html_escape(l.b, t->raw_path, strlen(t->raw_path));
+	evbuffer_add_printf(l.b, "</h1>\n<p class=\"cid\">%s</p>\n<table>\n", t->cid_text);
+	if (!at_content_root(t->raw_path)) /* at the root, ".." leads nowhere */
+		evbuffer_add_printf(l.b, "<tr><td><a href=\"..\">..</a></td><td></td><td></td></tr>\n");
 	rc = dir_list(&n->repo.bs, &t->cid, list_entry, &l, &where, err);
 	if (rc != 0) {
 		evbuffer_free(l.b);
