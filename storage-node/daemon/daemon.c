@@ -125,7 +125,8 @@ static void on_done(struct http_req *req, void *arg)
 	struct timespec t1;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double secs = (double)t1.tv_sec + (double)t1.tv_nsec / 1e9 - http_req_started(req);
-	metrics_observe(&l->n->metrics, l->id, http_req_status(req), http_req_sent(req), secs);
+	metrics_observe(&l->n->metrics, l->id, http_req_status(req), http_req_upstream(req), http_req_sent(req),
+	                secs);
 	http_log(req, metrics_server_name(l->id));
 }
 

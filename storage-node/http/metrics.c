@@ -13,13 +13,16 @@ const char *metrics_server_name(enum listener_id server)
 static const double bounds[METRICS_BUCKETS - 1] = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                                    1, 5, 30};
 
-void metrics_observe(metrics *m, enum listener_id server, int code, uint64_t bytes, double seconds)
+void metrics_observe(metrics *m, enum listener_id server, int code, int upstream, uint64_t bytes,
+                     double seconds)
 {
 	if ((unsigned)server >= METRICS_SERVERS)
 		return;
 	if (code >= 0 && code < METRICS_CODES)
 		ADD(m->requests[server][code], 1);
-	if (code >= 500)
+	if (upstream)
+		ADD(m->upstream[server], 1);
+	else if (code >= 500)
 		ADD(m->errors[server], 1);
 	ADD(m->bytes[server], bytes);
 	int b = 0;
@@ -62,7 +65,12 @@ void metrics_render(const metrics *m, uint64_t pins, struct evbuffer *out)
 	for (int s = 0; s < METRICS_SERVERS; s++)
 		evbuffer_add_printf(out, "cairn_http_response_bytes_total{server=\"%s\"} %" PRIu64 "\n",
 		                    server_names[s], m->bytes[s]);
-	evbuffer_add_printf(out, "# HELP cairn_http_errors_total Requests answered with a server error (5xx).\n"
+	evbuffer_add_printf(out, "# HELP cairn_http_upstream_misses_total Requests for content the peers lacked or failed to give (404, 502, 504): not the node's faults.\n"
+	                         "# TYPE cairn_http_upstream_misses_total counter\n");
+	for (int s = 0; s < METRICS_SERVERS; s++)
+		evbuffer_add_printf(out, "cairn_http_upstream_misses_total{server=\"%s\"} %" PRIu64 "\n",
+		                    server_names[s], m->upstream[s]);
+	evbuffer_add_printf(out, "# HELP cairn_http_errors_total Requests answered with a server error (5xx) of the node's own.\n"
 	                         "# TYPE cairn_http_errors_total counter\n");
 	for (int s = 0; s < METRICS_SERVERS; s++)
 		evbuffer_add_printf(out, "cairn_http_errors_total{server=\"%s\"} %" PRIu64 "\n",

@@ -52,6 +52,7 @@ struct http_req {
 	unsigned minor;              /* HTTP/1.minor */
 	int keep_alive;              /* the client allows another request after */
 	int has_body;
+	int upstream;                /* http_req_mark_upstream */
 	int received;                /* the whole request has been read */
 	int head_only;               /* HEAD: no body in the reply */
 	struct evkeyvalq in, out;
@@ -278,6 +279,8 @@ const char *http_req_path(const struct http_req *r) { return r->path; }
 const char *http_req_query(const struct http_req *r) { return r->query; }
 struct evkeyvalq *http_req_in(struct http_req *r) { return &r->in; }
 int http_req_html_errors(const struct http_req *r) { return r->srv->o.html_errors; }
+void http_req_mark_upstream(struct http_req *r) { r->upstream = 1; }
+int http_req_upstream(const struct http_req *r) { return r->upstream; }
 struct evkeyvalq *http_req_out(struct http_req *r) { return &r->out; }
 struct evbuffer *http_req_body(struct http_req *r) { return r->body; }
 int http_req_has_body(const struct http_req *r) { return r->has_body; }

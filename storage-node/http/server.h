@@ -151,6 +151,10 @@ const char *http_req_path(const struct http_req *r);  /* before '?', not decoded
 const char *http_req_query(const struct http_req *r); /* after '?', or NULL */
 struct evkeyvalq *http_req_in(struct http_req *r);    /* request header fields */
 int http_req_html_errors(const struct http_req *r);   /* its server's html_errors */
+/* The reply says that upstream (the peers) lacked or failed to give the
+ * content, not that this node failed: counted apart from errors. */
+void http_req_mark_upstream(struct http_req *r);
+int http_req_upstream(const struct http_req *r);
 struct evkeyvalq *http_req_out(struct http_req *r);   /* reply header fields, to fill */
 /* The collected body (empty in on_head and for a streamed body). */
 struct evbuffer *http_req_body(struct http_req *r);

@@ -120,8 +120,12 @@ grep -q "router $A_GW: no gateway provider" "$scratch/body" && ok "…saying so"
 
 # nobody has it
 missing=bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy
+errs0=$(metric "$C_GW" 'cairn_http_errors_total{server="gateway"}')
+miss0=$(metric "$C_GW" 'cairn_http_upstream_misses_total{server="gateway"}')
 code=$(get "$C_GW/ipfs/$missing")
 check "content no peer has: 502" "502" "$code"
+check "…an upstream miss, not a fault of the node's (cairn_http_upstream_misses_total +1, errors +0)" "1 0" \
+	"$(( $(metric "$C_GW" 'cairn_http_upstream_misses_total{server="gateway"}') - miss0 )) $(( $(metric "$C_GW" 'cairn_http_errors_total{server="gateway"}') - errs0 ))"
 grep -q "answered 502" "$scratch/body" && ok "…saying what each peer answered: $(head -c 200 "$scratch/body")" || not_ok "body: $(cat "$scratch/body")"
 check "B, whose peer has not got it either, says so" "502" "$(get "$B_GW/ipfs/$missing")"
 grep -q "does not have it (404)" "$scratch/body" && ok "…naming A's 404" || not_ok "body: $(cat "$scratch/body")"

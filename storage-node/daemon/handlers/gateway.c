@@ -481,11 +481,15 @@ static void fetched(void *ctx, int outcome, const char *msg)
 		; /* nobody to answer */
 	else if (outcome == FETCH_OK)
 		gateway_serve(w->req, w->n, w->round + 1);
-	else if (outcome == FETCH_NOT_FOUND)
-		http_reply_text(w->req, 502, "no peer has %s: %.900s", w->what, msg);
-	else
-		http_reply_text(w->req, outcome == FETCH_TIMEOUT ? 504 : 502,
-		                "could not get %s from peers: %.900s", w->what, msg);
+	else {
+		/* the peers' miss, not a fault of this node's (metrics.h) */
+		http_req_mark_upstream(w->req);
+		if (outcome == FETCH_NOT_FOUND)
+			http_reply_text(w->req, 502, "no peer has %s: %.900s", w->what, msg);
+		else
+			http_reply_text(w->req, outcome == FETCH_TIMEOUT ? 504 : 502,
+			                "could not get %s from peers: %.900s", w->what, msg);
+	}
 	free(w);
 }
 

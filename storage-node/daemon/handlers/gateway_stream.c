@@ -220,7 +220,10 @@ static void stream_done(void *ctx, int outcome, const char *msg)
 		return;
 	}
 	if (!g->started) {
-		/* nothing sent yet: the usual way (a directory, a failure's reply) */
+		/* nothing sent yet: the usual way (a directory, a failure's reply:
+		 * the peers' miss, not a fault of this node's) */
+		if (outcome != FETCH_OK)
+			http_req_mark_upstream(g->req);
 		if (outcome == FETCH_OK)
 			gateway_serve(g->req, g->n, 1);
 		else

@@ -141,9 +141,11 @@ static void prefetched(void *ctx, int outcome, const char *msg)
 		w->body(w->req, w->n, &q);
 	else if (outcome == FETCH_OK)
 		http_reply_rpc_error(w->req, 400, "malformed query");
-	else if (outcome != FETCH_CANCELLED)
+	else if (outcome != FETCH_CANCELLED) {
+		http_req_mark_upstream(w->req); /* the peers' miss, not a fault here */
 		http_reply_rpc_error(w->req, outcome == FETCH_TIMEOUT ? 504 : 502,
 		                     "could not get it from peers: %.900s", msg);
+	}
 	evhttp_clear_headers(&q);
 	free(w);
 }

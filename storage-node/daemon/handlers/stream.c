@@ -115,6 +115,7 @@ static void refetched(void *ctx, int outcome, const char *msg)
 	int rpc = s->rpc;
 	int code = outcome == FETCH_NOT_FOUND ? 404 : outcome == FETCH_TIMEOUT ? 504 : 502;
 	stream_free(s);
+	http_req_mark_upstream(req);
 	strip_body_headers(req);
 	if (rpc)
 		http_reply_rpc_error(req, code, "a block is missing here and the peers did not give it: %s", msg);
