@@ -38,11 +38,10 @@ static int repo_pin(sink *s, const cairn_cid *root)
 	return pinstore_put(s->r, &p, s->err) == 0 ? 0 : -1;
 }
 
-static int repo_anchor(sink *s, const cairn_cid *root)
+static int repo_anchor(sink *s, const cairn_cid *root, uint64_t *index)
 {
-	uint64_t index;
 	size_t added;
-	return anchorlog_append(s->r, root, 1, &index, &added, s->err) == 0 ? 0 : -1;
+	return anchorlog_append(s->r, root, 1, index, &added, s->err) == 0 ? 0 : -1;
 }
 
 static int none_commit(sink *s)
@@ -188,17 +187,23 @@ static int daemon_pin(sink *s, const cairn_cid *root)
 	return 0;
 }
 
-static int daemon_anchor(sink *s, const cairn_cid *root)
+static int daemon_anchor(sink *s, const cairn_cid *root, uint64_t *index)
 {
 	char q[CAIRN_CID_TEXT_MAX + 8], text[CAIRN_CID_TEXT_MAX], *body = NULL;
 	cairn_cid_to_string(root, text, sizeof text, NULL);
 	snprintf(q, sizeof q, "arg=%s", text);
 	int rc = cli_api(s->api, "add", "anchor/add", q, NULL, NULL, &body);
-	free(body);
 	if (rc != 0) {
+		free(body);
 		s->err[0] = '\0';
 		return -1;
 	}
+	/* one line {"Cid", "Index"} */
+	json_t *j = json_loads(body ? body : "", JSON_DISABLE_EOF_CHECK, NULL);
+	json_t *i = json_object_get(j, "Index");
+	*index = json_is_integer(i) ? (uint64_t)json_integer_value(i) : 0;
+	json_decref(j);
+	free(body);
 	return 0;
 }
 

@@ -21,8 +21,9 @@ struct sink {
 	int (*commit)(sink *s);
 	/* pin root recursively (after a commit) */
 	int (*pin)(sink *s, const cairn_cid *root);
-	/* append root to the anchoring log (after a commit) */
-	int (*anchor)(sink *s, const cairn_cid *root);
+	/* append root to the anchoring log (after a commit); its leaf index
+	 * into *index */
+	int (*anchor)(sink *s, const cairn_cid *root, uint64_t *index);
 	repo *r;                 /* the repo sink's */
 	const api_client *api;   /* the daemon sink's */
 	uint8_t *car;            /* queued CAR sections, for the daemon */
@@ -33,6 +34,8 @@ struct sink {
 	FILE *out;               /* where result lines go until released */
 	char *outbuf;
 	size_t outlen;
+	int anchored;            /* the last root was anchored, at this leaf index */
+	uint64_t anchor_index;
 	char err[CAIRN_ERR_MAX];
 };
 

@@ -236,7 +236,22 @@ static int sink_root(const struct add_args *a, sink *s, const cairn_cid *root)
 {
 	if (a->pin && s->pin(s, root) != 0)
 		return -1;
-	return a->anchor ? s->anchor(s, root) : 0;
+	s->anchored = 0;
+	if (a->anchor && s->anchor(s, root, &s->anchor_index) != 0)
+		return -1;
+	s->anchored = a->anchor;
+	return 0;
+}
+
+/* After a root's "added" line: where the anchoring log has it. */
+static void print_anchored(const struct add_args *a, sink *s, const cairn_cid *root)
+{
+	char text[CAIRN_CID_TEXT_MAX];
+	if (!s->anchored || a->quiet || a->quieter)
+		return;
+	cairn_cid_to_string(root, text, sizeof text, NULL);
+	fprintf(s->out, "anchored %s at index %llu\n", text, (unsigned long long)s->anchor_index);
+	s->anchored = 0;
 }
 
 /* Report a sink failure for name (cli_api reports its own). */
@@ -527,6 +542,7 @@ static int finish_tree(struct tree_ctx *t)
 		sink_error(sk, "add");
 		return EXIT_FAIL;
 	}
+	print_anchored(t->a, sk, &root);
 	return 0;
 }
 
@@ -610,6 +626,7 @@ int cmd_add(int argc, char **argv)
 		char text[CAIRN_CID_TEXT_MAX];
 		cairn_cid_to_string(&cid, text, sizeof text, NULL);
 		print_added(&a, &sk, &cid, is_stdin ? (wrap ? "stdin" : text) : name, last);
+		print_anchored(&a, &sk, &cid);
 		if (!a.pin && sk.commit(&sk) != 0) { /* unpinned: durable all the same */
 			sink_error(&sk, name);
 			rc = EXIT_FAIL;
