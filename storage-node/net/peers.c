@@ -216,7 +216,11 @@ static void on_writer(evutil_socket_t fd, short what, void *arg)
 		peers_free(p);
 		return;
 	}
-	if (!p->write_waiting || bs_writer_queued(p->writer) > PEER_WRITE_QUEUE_LOW)
+	if (!p->write_waiting)
+		return;
+	/* Other fetches of this loop may have queued more since the writer's
+	 * wake-up: ask for another rather than leave the waiters stopped. */
+	if (bs_writer_queued(p->writer) > PEER_WRITE_QUEUE_LOW && bs_writer_wait_low(p->writer))
 		return;
 	while (p->write_waiting) {
 		peer_fetch *f = p->write_waiting;
