@@ -381,38 +381,3 @@ int api_client_post_json(const api_client *c, const char *path, const char *json
 {
 	return post(c, path, NULL, json, strlen(json), out, out, status, err, errcap);
 }
-
-int api_client_from_url(api_client *c, char *path, size_t pathcap, const char *url, char *err,
-                        size_t errcap)
-{
-	const char *p = url;
-	if (strncmp(p, "http://", 7) != 0) {
-		ERR("'%.100s' is not an http:// URL", url);
-		return -1;
-	}
-	p += 7;
-	c->token[0] = '\0';
-	size_t hl = strcspn(p, ":/");
-	if (hl == 0 || hl >= sizeof c->host) {
-		ERR("'%.100s' has no host", url);
-		return -1;
-	}
-	memcpy(c->host, p, hl);
-	c->host[hl] = '\0';
-	if (strcmp(c->host, "localhost") == 0)
-		snprintf(c->host, sizeof c->host, "127.0.0.1");
-	p += hl;
-	c->port = 80;
-	if (*p == ':') {
-		char *end;
-		long port = strtol(p + 1, &end, 10);
-		if (end == p + 1 || port <= 0 || port > 65535) {
-			ERR("'%.100s' has a bad port", url);
-			return -1;
-		}
-		c->port = (unsigned short)port;
-		p = end;
-	}
-	snprintf(path, pathcap, "%s", *p ? p : "/");
-	return 0;
-}

@@ -59,10 +59,6 @@ int api_client_post(const api_client *c, const char *cmd, const char *query,
 int api_client_post_json(const api_client *c, const char *path, const char *json, FILE *out,
                          int *status, char *err, size_t errcap);
 
-/* Host and port (c) and path from "http://HOST[:PORT][/PATH]" (IPv4 or
- * localhost). 0, or -1 with err set. */
-int api_client_from_url(api_client *c, char *path, size_t pathcap, const char *url, char *err,
-                        size_t errcap);
 
 /* %-encode s (all but A-Z a-z 0-9 - _ . ~) into out, cap bytes. 0, or -1
  * if it does not fit: never a value cut short without a word. */
