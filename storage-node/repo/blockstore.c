@@ -66,6 +66,12 @@ static void block_path(const blockstore *bs, const cairn_multihash *mh, char *ou
 	snprintf(out, cap, "%s/%s.data", dir, key);
 }
 
+/* The BS_DIRTY_MARK file of the blockstore. */
+static void mark_path(const blockstore *bs, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s/%s", bs->root, BS_DIRTY_MARK);
+}
+
 int blockstore_open(blockstore *bs, const char *root, int compress, char *err)
 {
 	struct stat st;
@@ -84,7 +90,7 @@ int blockstore_open(blockstore *bs, const char *root, int compress, char *err)
 	/* The last writer did not close cleanly (interrupted, killed): its
 	 * temporary files are debris now that we hold the repo. */
 	char mark[4200];
-	snprintf(mark, sizeof mark, "%s/%s", bs->root, BS_DIRTY_MARK);
+	mark_path(bs, mark, sizeof mark);
 	if (access(mark, F_OK) == 0) {
 		uint64_t files, bytes;
 		blockstore_clean_temp(bs, &files, &bytes);
@@ -104,7 +110,7 @@ static void mark_dirty(blockstore *bs)
 	char mark[4200];
 	if (__atomic_exchange_n(&bs->dirty, 1, __ATOMIC_ACQ_REL))
 		return;
-	snprintf(mark, sizeof mark, "%s/%s", bs->root, BS_DIRTY_MARK);
+	mark_path(bs, mark, sizeof mark);
 	int fd = open(mark, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	if (fd >= 0)
 		close(fd);
@@ -162,7 +168,7 @@ void blockstore_close(blockstore *bs)
 	/* no write left in flight: nothing for the next open to clean */
 	if (__atomic_load_n(&bs->dirty, __ATOMIC_ACQUIRE) && __atomic_load_n(&bs->npending, __ATOMIC_RELAXED) == 0) {
 		char mark[4200];
-		snprintf(mark, sizeof mark, "%s/%s", bs->root, BS_DIRTY_MARK);
+		mark_path(bs, mark, sizeof mark);
 		unlink(mark);
 		bs->dirty = 0;
 	}
