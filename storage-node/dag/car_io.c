@@ -128,6 +128,13 @@ void car_import_free(car_import *ci)
 		bs_batch_free(&ci->r->bs, &ci->batch);
 }
 
+/* Why the next section is refused: which one, and the core's reason. */
+static void block_error(car_import *ci, int rc)
+{
+	snprintf(ci->err, sizeof ci->err, "CAR block %llu: %s", (unsigned long long)ci->blocks + 1,
+	         cairn_strerror(rc));
+}
+
 /* A whole section in ci->sec: verified against its CID, stored, shown. */
 static int section_done(car_import *ci)
 {
@@ -140,8 +147,7 @@ static int section_done(car_import *ci)
 	if (rc == CAIRN_OK && used != sec->len)
 		rc = CAIRN_E_CAR; /* cannot be: the length prefix made the buffer */
 	if (rc != CAIRN_OK) {
-		snprintf(ci->err, sizeof ci->err, "CAR block %llu: %s", (unsigned long long)ci->blocks + 1,
-		         cairn_strerror(rc));
+		block_error(ci, rc);
 		goto fail;
 	}
 	if (cairn_cid_check_block(&cid, data, dlen) != CAIRN_OK) {
@@ -196,8 +202,7 @@ static int feed_sections(car_import *ci, const uint8_t *p, size_t n)
 			if (cairn_varint_decode(ci->head, ci->nhead, &v, &used) != CAIRN_OK || v == 0)
 				goto bad_length;
 			if (v > CAIRN_CAR_SECTION_MAX - ci->nhead) {
-				snprintf(ci->err, sizeof ci->err, "CAR block %llu: %s",
-				         (unsigned long long)ci->blocks + 1, cairn_strerror(CAIRN_E_LIMIT));
+				block_error(ci, CAIRN_E_LIMIT);
 				return -1;
 			}
 			if (!(ci->sec = block_buf_new(ci->nhead + (size_t)v))) {
@@ -221,8 +226,7 @@ static int feed_sections(car_import *ci, const uint8_t *p, size_t n)
 	}
 	return 0;
 bad_length:
-	snprintf(ci->err, sizeof ci->err, "CAR block %llu: %s", (unsigned long long)ci->blocks + 1,
-	         cairn_strerror(CAIRN_E_CAR));
+	block_error(ci, CAIRN_E_CAR);
 	return -1;
 }
 
