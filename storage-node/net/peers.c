@@ -450,8 +450,7 @@ static int start(peer_fetch *f, peer *e)
 	}
 	car_import_init(&f->ci, f->p->r);
 	f->ci_live = 1;
-	f->ci.ws = f->ws;
-	f->ci.cache = 1;
+	f->ci.ws = f->ws; /* committed as a cache by the writer (on_chunk, on_done) */
 	f->ci.on_block = f->on_block;
 	f->ci.on_block_ctx = f->on_block_ctx;
 	f->paused = 0;
