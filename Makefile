@@ -180,7 +180,8 @@ $(CORE_LIB): $(CORE_OBJS) $(B3_OBJS)
 # make check runs every committed input through it), and by `make fuzz` as
 # a libFuzzer binary (clang, ASan + UBSan) in build/fuzz.
 FUZZ_TARGETS := varint multibase multihash cid_binary cid_text dagpb unixfs car \
-                range multipart note proof pg_input h1parse mpart server car_import keystore
+                range multipart note proof pg_input h1parse mpart server car_import keystore \
+                proof_input
 # http_util.o answers requests too: it links the server under it
 HTTP_SERVER_OBJS := $(BUILD)/node/http/http_util.o $(BUILD)/node/http/server.o \
                     $(BUILD)/node/http/h1parse.o $(LLHTTP_OBJS)
@@ -193,6 +194,7 @@ FUZZ_OBJS_mpart     := $(BUILD)/node/http/mpart.o $(BUILD)/node/http/multipart.o
 FUZZ_OBJS_server    := $(BUILD)/node/http/server.o $(BUILD)/node/http/h1parse.o $(LLHTTP_OBJS)
 FUZZ_OBJS_car_import := $(OBJS_dag) $(OBJS_repo)
 FUZZ_OBJS_keystore  := $(BUILD)/node/anchor/ethtx.o
+FUZZ_OBJS_proof_input := $(BUILD)/node/anchor/proof_input.o
 FUZZ_CFLAGS = $(COMPILE) $(B3_CFLAGS) $(PQ_CFLAGS) $(LLHTTP_CFLAGS) \
               -Icore/include -I$(NODE)/repo -I$(NODE)/dag -I$(NODE)/http -I$(NODE)/anchor -Itest/fuzz
 REPLAY_BINS := $(patsubst %,$(BUILD)/fuzz/replay_%,$(FUZZ_TARGETS))

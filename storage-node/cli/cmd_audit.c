@@ -15,10 +15,12 @@
 #include "chain.h"
 #include "note.h"
 #include "proof_check.h"
+#include "proof_input.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <limits.h>
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,25 +30,35 @@
 #include <getopt.h>
 #include <unistd.h>
 
-#define AUDIT_PG_DEFAULT_QUERY "SELECT proof FROM cairn.anchors ORDER BY node, leaf_index"
+#define AUDIT_PG_DEFAULT_QUERY                                                                      \
+	"SELECT node || ':' || leaf_index, proof FROM cairn.anchors ORDER BY node, leaf_index"
 
 static const char audit_usage[] =
 	"usage: cairn audit --chain-rpc URL [--ca-file FILE] [--confirmations K] [--signer PEERID]\n"
 	"                   [--format table|csv|json] [FILE|-]... | --pg DSN [--query SQL]\n"
 	"\n"
-	"Check anchoring proofs (JSON, one per file or one per line; standard input\n"
-	"when no FILE is given) against the chain at URL (http:// or https://; with\n"
+	"Check anchoring proofs against the chain at URL (http:// or https://; with\n"
 	"--ca-file, that CA is trusted beside the system's), trusting nothing else:\n"
 	"inclusion in the log, the checkpoint's signature, the transaction's input,\n"
 	"block, chain id and confirmations (K, default 1). With --signer, the\n"
-	"checkpoint must be signed by that node. Exit 1 if any proof fails, 3 if\n"
-	"the chain could not be reached (a refused connection, a certificate that\n"
-	"does not check, no answer in time): then nothing was checked.\n"
+	"checkpoint must be signed by that node.\n"
 	"\n"
-	"With --pg, the proofs are the first column of the rows SQL returns (an\n"
-	"anchored_cid, jsonb or text), read from PostgreSQL (DSN: a libpq\n"
-	"connection string or URI) a row at a time; the default query reads the\n"
-	"daemon's mirror: " AUDIT_PG_DEFAULT_QUERY "\n";
+	"A FILE holds one proof per line, one JSON array of proofs, or proofs one\n"
+	"after another; standard input when no FILE is given. Every proof is\n"
+	"checked, and reported as a row: record (FILE:LINE), cid, index, size,\n"
+	"chain, tx, block, block_time, signer, result (verified, false or\n"
+	"unchecked) and the reason; a summary line closes the report (on stderr\n"
+	"for csv). json is one document: {\"rows\": [...], \"summary\": {...}}.\n"
+	"\n"
+	"With --pg, the proofs come from PostgreSQL (DSN: a libpq connection\n"
+	"string or URI) a row at a time. SQL returning one column gives the\n"
+	"proofs (anchored_cid, jsonb or text); two or more: the record's id, then\n"
+	"the proof. The default reads the daemon's mirror:\n"
+	"  " AUDIT_PG_DEFAULT_QUERY "\n"
+	"\n"
+	"Exit status: 0 every proof verified; 1 at least one is false; 2 usage;\n"
+	"3 none is false but something could not be checked (the chain or the\n"
+	"database unreachable, a failed query, unreadable or COPY-escaped input).\n";
 
 struct chainq {
 	CURL *curl;            /* one handle: its connection is kept between calls */
@@ -126,18 +138,43 @@ static json_t *rpc(struct chainq *q, const char *method, json_t *params, char *w
 	return res;
 }
 
-/* Check one proof; 0 if it holds, else why (cap bytes) says what failed. */
-static int audit_one(struct chainq *q, json_t *p, unsigned conf, const char *signer, char *why,
-                     size_t cap)
+/* What a row says about its proof (docs/anchoring.md, "cairn audit"). */
+enum verdict {
+	V_VERIFIED,  /* every check passed */
+	V_FALSE,     /* a check failed: the proof does not hold */
+	V_UNCHECKED, /* a check could not be made (chain, input): no finding */
+};
+
+static const char *const verdict_name[] = {"verified", "false", "unchecked"};
+
+/* COPY's text format doubles every backslash, so a checkpoint exported that
+ * way reaches us with "\n" as two characters and no line break: its
+ * signature cannot check, through no fault of the proof. */
+static int copy_escaped(const char *note)
+{
+	return note && !strchr(note, '\n') && strstr(note, "\\n");
+}
+
+/* Check one proof; why (cap bytes) says what failed, "" when verified. */
+static enum verdict audit_one(struct chainq *q, json_t *p, unsigned conf, const char *signer,
+                              char *why, size_t cap)
 {
 	const char *root_s = json_string_value(json_object_get(p, "root"));
 	json_int_t size = json_integer_value(json_object_get(p, "size"));
-	int rc = -1;
-
+	if (!json_is_object(p)) {
+		snprintf(why, cap, "malformed proof: not a JSON object");
+		return V_FALSE;
+	}
+	if (copy_escaped(json_string_value(json_object_get(p, "checkpoint")))) {
+		snprintf(why, cap, "the input looks COPY-escaped (backslashes doubled by COPY's text "
+		                   "format): export with psql -At or COPY ... (FORMAT csv), docs/sql.md");
+		return V_UNCHECKED;
+	}
 	/* 1. the log and 2. the checkpoint */
 	if (proof_check_offline(p, signer, why, cap) != 0)
-		return -1;
-	/* 3. the chain */
+		return V_FALSE;
+	/* 3. the chain: from here on, a question the chain did not answer
+	 * leaves the proof unchecked, not false */
 	const char *chain = json_string_value(json_object_get(p, "chain"));
 	const char *tx = json_string_value(json_object_get(p, "tx"));
 	const char *bhash = json_string_value(json_object_get(p, "block_hash"));
@@ -145,24 +182,26 @@ static int audit_one(struct chainq *q, json_t *p, unsigned conf, const char *sig
 	json_int_t block = json_integer_value(json_object_get(p, "block"));
 	if (!chain || !tx || !bhash || !when || !json_is_integer(json_object_get(p, "block"))) {
 		snprintf(why, cap, "not anchored: the proof has no chain, tx, block, block_hash or time");
-		goto done;
+		return V_FALSE;
 	}
 	if (q->chain_id < 0) {
 		json_t *r = rpc(q, "eth_chainId", NULL, why, cap);
 		if (!r)
-			goto done;
+			return V_UNCHECKED;
 		q->chain_id = (int64_t)chain_quantity(json_string_value(r));
 		json_decref(r);
 	}
 	char want_chain[64];
 	snprintf(want_chain, sizeof want_chain, "eip155:%" PRId64, q->chain_id);
 	if (strcmp(chain, want_chain) != 0) {
-		snprintf(why, cap, "chain: the proof names %.40s, the node is %s", chain, want_chain);
-		goto done;
+		/* the proof may hold on its own chain: this RPC cannot say */
+		snprintf(why, cap, "chain: the proof names %.40s, the RPC serves %s (audit it with an "
+		                   "RPC of that chain)", chain, want_chain);
+		return V_UNCHECKED;
 	}
 	json_t *t = rpc(q, "eth_getTransactionByHash", json_pack("[s]", tx), why, cap);
 	if (!t)
-		goto done;
+		return V_UNCHECKED;
 	char want_in[2 + 80 + 1] = "0x", sz[17];
 	snprintf(want_in + 2, 65, "%s", root_s);
 	snprintf(sz, sizeof sz, "%016llx", (unsigned long long)size);
@@ -176,151 +215,248 @@ static int audit_one(struct chainq *q, json_t *p, unsigned conf, const char *sig
 	json_decref(t);
 	if (null_tx) {
 		snprintf(why, cap, "transaction: %.70s is not on this chain", tx);
-		goto done;
+		return V_FALSE;
 	}
 	if (bad_in) {
 		snprintf(why, cap, "transaction: its input is not this root and size");
-		goto done;
+		return V_FALSE;
 	}
 	if (tblock != (uint64_t)block) {
 		snprintf(why, cap, "transaction: in block %" PRIu64 ", not %lld", tblock, (long long)block);
-		goto done;
+		return V_FALSE;
 	}
 	json_t *rc2 = rpc(q, "eth_getTransactionReceipt", json_pack("[s]", tx), why, cap);
 	if (!rc2)
-		goto done;
+		return V_UNCHECKED;
 	uint64_t st = chain_quantity(json_string_value(json_object_get(rc2, "status")));
 	json_decref(rc2);
 	if (st != 1) {
 		snprintf(why, cap, "transaction: failed on chain");
-		goto done;
+		return V_FALSE;
 	}
 	char bq[32];
 	snprintf(bq, sizeof bq, "0x%llx", (unsigned long long)block);
 	json_t *b = rpc(q, "eth_getBlockByNumber", json_pack("[s, b]", bq, 0), why, cap);
 	if (!b)
-		goto done;
+		return V_UNCHECKED;
 	const char *h = json_string_value(json_object_get(b, "hash"));
 	time_t ts = (time_t)chain_quantity(json_string_value(json_object_get(b, "timestamp")));
 	int hash_ok = h && strcasecmp(h, bhash) == 0;
 	json_decref(b);
 	if (!hash_ok) {
 		snprintf(why, cap, "block: %lld has another hash", (long long)block);
-		goto done;
+		return V_FALSE;
 	}
 	struct tm tm;
 	char bt[32];
 	gmtime_r(&ts, &tm);
 	strftime(bt, sizeof bt, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if (strcmp(bt, when) != 0) {
-		snprintf(why, cap, "time: the proof says %s, the block's is %s", when, bt);
-		goto done;
+		snprintf(why, cap, "time: the proof says %.40s, the block's is %s", when, bt);
+		return V_FALSE;
 	}
 	if (!q->have_head) {
 		json_t *hd = rpc(q, "eth_blockNumber", NULL, why, cap);
 		if (!hd)
-			goto done;
+			return V_UNCHECKED;
 		q->head = chain_quantity(json_string_value(hd));
 		q->have_head = 1;
 		json_decref(hd);
 	}
 	if (q->head + 1 < (uint64_t)block + conf) {
-		snprintf(why, cap, "confirmations: %" PRIu64 " of %u", q->head + 1 - (uint64_t)block, conf);
-		goto done;
+		snprintf(why, cap, "confirmations: %" PRIu64 " of %u",
+		         q->head + 1 >= (uint64_t)block ? q->head + 1 - (uint64_t)block : 0, conf);
+		return V_FALSE;
 	}
-	snprintf(why, cap, "ok");
-	rc = 0;
-done:
-	return rc;
+	why[0] = '\0';
+	return V_VERIFIED;
 }
 
 enum fmt { FMT_TABLE, FMT_CSV, FMT_JSON };
 
-static void report(enum fmt f, json_t *p, const char *why, int first)
-{
-	const char *cid = json_string_value(json_object_get(p, "cid"));
-	long long idx = (long long)json_integer_value(json_object_get(p, "index"));
-	long long blk = (long long)json_integer_value(json_object_get(p, "block"));
-	int ok = strcmp(why, "ok") == 0;
-	if (f == FMT_JSON) {
-		json_t *j = json_pack("{s:s?, s:I, s:I, s:b, s:s}", "cid", cid, "index", (json_int_t)idx,
-		                      "block", (json_int_t)blk, "ok", ok, "reason", why);
-		char *t = j ? json_dumps(j, JSON_COMPACT) : NULL;
-		printf("%s%s", first ? "[" : ",\n", t ? t : "{}");
-		free(t);
-		json_decref(j);
-	} else if (f == FMT_CSV) {
-		if (first)
-			printf("cid,index,block,ok,reason\n");
-		printf("%s,%lld,%lld,%s,\"%s\"\n", cid ? cid : "", idx, blk, ok ? "true" : "false", why);
-	} else {
-		if (first)
-			printf("%-62s %8s %8s  %s\n", "CID", "INDEX", "BLOCK", "RESULT");
-		printf("%-62s %8lld %8lld  %s%s\n", cid ? cid : "?", idx, blk, ok ? "" : "FAIL: ", why);
-	}
-}
-
-struct tally {
-	struct chainq *q;
+/* The report's columns, in this order in every format (docs/anchoring.md):
+ * record, cid, index, size, chain, tx, block, block_time, signer, result,
+ * reason. Values are the proof's claims; result says whether they held. */
+struct audit {
+	struct chainq q;
 	unsigned conf;
 	const char *signer;
 	enum fmt f;
-	int seen, failed;
+	unsigned long n[3]; /* rows by verdict */
+	unsigned long copy_escaped;
+	char why_unchecked[CAIRN_ERR_MAX]; /* the first reason a row was unchecked */
 };
 
-/* Audit one parsed proof (NULL: unreadable, why says so) and report it. */
-static void audit_json(struct tally *t, json_t *p, const char *why_bad)
+/* CSV field per RFC 4180: quoted when it holds a comma, quote or line end. */
+static void csv_field(const char *s, int last)
+{
+	if (s && strpbrk(s, ",\"\r\n")) {
+		putchar('"');
+		for (; *s; s++) {
+			if (*s == '"')
+				putchar('"');
+			putchar(*s);
+		}
+		putchar('"');
+	} else if (s) {
+		fputs(s, stdout);
+	}
+	putchar(last ? '\n' : ',');
+}
+
+static void report_open(struct audit *a)
+{
+	if (a->f == FMT_JSON)
+		printf("{\"rows\":[");
+	else if (a->f == FMT_CSV)
+		printf("record,cid,index,size,chain,tx,block,block_time,signer,result,reason\n");
+	else
+		printf("%-9s  %-20s  %-59s  %7s  %7s  %-14s  %8s  %-20s  %-52s  %-66s  %s\n", "RESULT",
+		       "RECORD", "CID", "INDEX", "SIZE", "CHAIN", "BLOCK", "BLOCK TIME", "SIGNER", "TX",
+		       "REASON");
+}
+
+static const char *dash(const char *s)
+{
+	return s && *s ? s : "-";
+}
+
+/* One row. p: the proof as read (borrowed; any JSON, or NULL). */
+static void report_row(struct audit *a, const char *record, json_t *p, enum verdict v, const char *why)
+{
+	json_t *o = json_is_object(p) ? p : NULL;
+	const char *s[5] = {
+		json_string_value(json_object_get(o, "cid")),
+		json_string_value(json_object_get(o, "chain")),
+		json_string_value(json_object_get(o, "tx")),
+		json_string_value(json_object_get(o, "time")),
+		json_string_value(json_object_get(o, "checkpoint")),
+	};
+	json_t *num[3] = {json_object_get(o, "index"), json_object_get(o, "size"), json_object_get(o, "block")};
+	char nb[3][24], signer[64] = "";
+	for (int i = 0; i < 3; i++)
+		if (json_is_integer(num[i]))
+			snprintf(nb[i], sizeof nb[i], "%" JSON_INTEGER_FORMAT, json_integer_value(num[i]));
+		else
+			nb[i][0] = '\0';
+	/* the signer: the PeerID the checkpoint's origin line names */
+	if (s[4] && !strncmp(s[4], "cairn/", 6))
+		snprintf(signer, sizeof signer, "%.*s", (int)strcspn(s[4] + 6, "\n\\"), s[4] + 6);
+	if (a->f == FMT_JSON) {
+		json_t *r = json_object();
+		json_object_set_new(r, "record", json_string(record));
+		json_object_set_new(r, "cid", s[0] ? json_string(s[0]) : json_null());
+		json_object_set_new(r, "index", json_is_integer(num[0]) ? json_copy(num[0]) : json_null());
+		json_object_set_new(r, "size", json_is_integer(num[1]) ? json_copy(num[1]) : json_null());
+		json_object_set_new(r, "chain", s[1] ? json_string(s[1]) : json_null());
+		json_object_set_new(r, "tx", s[2] ? json_string(s[2]) : json_null());
+		json_object_set_new(r, "block", json_is_integer(num[2]) ? json_copy(num[2]) : json_null());
+		json_object_set_new(r, "block_time", s[3] ? json_string(s[3]) : json_null());
+		json_object_set_new(r, "signer", signer[0] ? json_string(signer) : json_null());
+		json_object_set_new(r, "result", json_string(verdict_name[v]));
+		json_object_set_new(r, "reason", why[0] ? json_string(why) : json_null());
+		char *t = json_dumps(r, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		printf("%s\n%s", a->n[0] + a->n[1] + a->n[2] ? "," : "", t ? t : "{}");
+		free(t);
+		json_decref(r);
+	} else if (a->f == FMT_CSV) {
+		const char *f[] = {record, s[0], nb[0], nb[1], s[1], s[2], nb[2], s[3], signer, verdict_name[v], why};
+		for (int i = 0; i < 11; i++)
+			csv_field(f[i], i == 10);
+	} else {
+		printf("%-9s  %-20s  %-59s  %7s  %7s  %-14s  %8s  %-20s  %-52s  %-66s  %s\n",
+		       verdict_name[v], record, dash(s[0]), dash(nb[0]), dash(nb[1]), dash(s[1]),
+		       dash(nb[2]), dash(s[3]), dash(signer), dash(s[2]), why);
+	}
+	a->n[v]++;
+}
+
+static void report_close(struct audit *a)
+{
+	unsigned long all = a->n[0] + a->n[1] + a->n[2];
+	if (a->f == FMT_JSON) {
+		printf("%s],\n\"summary\":{\"checked\":%lu,\"verified\":%lu,\"false\":%lu,\"unchecked\":%lu}}\n",
+		       all ? "\n" : "", all, a->n[V_VERIFIED], a->n[V_FALSE], a->n[V_UNCHECKED]);
+		return;
+	}
+	/* CSV keeps to its rows: the summary goes beside it, on stderr */
+	FILE *to = a->f == FMT_CSV ? stderr : stdout;
+	fprintf(to, "%lu checked: %lu verified, %lu false, %lu unchecked\n", all, a->n[V_VERIFIED],
+	        a->n[V_FALSE], a->n[V_UNCHECKED]);
+}
+
+/* Audit one proof as read (p: borrowed, NULL when unreadable, then
+ * why_bad says why) and report it under record. */
+static void audit_json(struct audit *a, const char *record, json_t *p, const char *why_bad)
 {
 	char why[512];
-	json_t *empty = NULL;
-	if (!p)
-		p = empty = json_object();
-	if (why_bad)
+	enum verdict v;
+	if (why_bad) {
 		snprintf(why, sizeof why, "%s", why_bad);
-	else if (!json_is_object(p))
-		snprintf(why, sizeof why, "malformed proof: not a JSON object");
-	else
-		audit_one(t->q, p, t->conf, t->signer, why, sizeof why);
-	report(t->f, p, why, t->seen == 0);
-	t->seen++;
-	t->failed += strcmp(why, "ok") != 0;
-	json_decref(empty);
+		v = V_FALSE;
+	} else {
+		v = audit_one(&a->q, p, a->conf, a->signer, why, sizeof why);
+	}
+	if (v == V_UNCHECKED) {
+		if (!a->why_unchecked[0])
+			snprintf(a->why_unchecked, sizeof a->why_unchecked, "%s", why);
+		a->copy_escaped += strstr(why, "COPY-escaped") != NULL;
+	}
+	report_row(a, record, p, v, why);
+}
+
+/* A row that could not be read at all (a file, the database). */
+static void audit_unreadable(struct audit *a, const char *record, const char *why)
+{
+	if (!a->why_unchecked[0])
+		snprintf(a->why_unchecked, sizeof a->why_unchecked, "%s", why);
+	report_row(a, record, NULL, V_UNCHECKED, why);
 }
 
 /* The proofs a query returns, a row at a time (single-row mode), so a
- * large audit holds one proof in memory. 0, or -1 after an error message. */
-static int audit_pg(struct tally *t, const char *dsn, const char *sql)
+ * large audit holds one proof in memory. One column: the proof, recorded
+ * as "row N"; two or more: the record's id, then the proof. 0, or -1 when
+ * PostgreSQL could not be reached or the query failed (said on stderr). */
+static int audit_pg(struct audit *a, const char *dsn, const char *sql)
 {
 	int rc = -1;
+	unsigned long row = 0;
 	PGresult *res = NULL;
 	PGconn *c = PQconnectdb(dsn);
 	if (!c || PQstatus(c) != CONNECTION_OK) {
-		cli_error("audit", "PostgreSQL: %s", c ? PQerrorMessage(c) : "out of memory");
+		cli_error("audit", "could not check: PostgreSQL: %s", c ? PQerrorMessage(c) : "out of memory");
 		goto done;
 	}
 	if (!PQsendQuery(c, sql) || !PQsetSingleRowMode(c)) {
-		cli_error("audit", "PostgreSQL: %s", PQerrorMessage(c));
+		cli_error("audit", "could not check: PostgreSQL: %s", PQerrorMessage(c));
 		goto done;
 	}
 	rc = 0;
 	while ((res = PQgetResult(c))) {
 		ExecStatusType st = PQresultStatus(res);
-		if (st == PGRES_SINGLE_TUPLE) {
-			if (PQnfields(res) < 1) {
-				cli_error("audit", "the query returns no column");
-				rc = -1;
-			} else if (PQgetisnull(res, 0, 0)) {
-				audit_json(t, NULL, "malformed proof: NULL");
+		if (st == PGRES_SINGLE_TUPLE && PQnfields(res) < 1) {
+			cli_error("audit", "could not check: the query returns no column");
+			rc = -1;
+		} else if (st == PGRES_SINGLE_TUPLE) {
+			int pc = PQnfields(res) > 1; /* the proof's column */
+			char rec[128];
+			row++;
+			if (pc && !PQgetisnull(res, 0, 0))
+				snprintf(rec, sizeof rec, "%s", PQgetvalue(res, 0, 0));
+			else
+				snprintf(rec, sizeof rec, "row %lu", row);
+			if (PQgetisnull(res, 0, pc)) {
+				audit_json(a, rec, NULL, "malformed proof: NULL");
 			} else {
 				json_error_t jerr;
-				json_t *p = json_loads(PQgetvalue(res, 0, 0), 0, &jerr);
+				json_t *p = json_loads(PQgetvalue(res, 0, pc), 0, &jerr);
 				char why[300];
 				snprintf(why, sizeof why, "malformed proof: not JSON: %s", jerr.text);
-				audit_json(t, p, p ? NULL : why);
+				audit_json(a, rec, p, p ? NULL : why);
 				json_decref(p);
 			}
 		} else if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-			cli_error("audit", "PostgreSQL: %s", PQresultErrorMessage(res));
+			cli_error("audit", "could not check: PostgreSQL: %s", PQresultErrorMessage(res));
 			rc = -1;
 		}
 		PQclear(res);
@@ -415,44 +551,34 @@ static int audit_parse(int argc, char **argv, struct audit_opts *o)
 	return 0;
 }
 
-/* Audit the proofs in each file ("-": standard input): one JSON value, or
- * one per line. How many files could not be read or were not JSON. */
-static int audit_files(struct tally *t, char **files, int nfiles)
+struct file_ctx {
+	struct audit *a;
+	const char *name;
+};
+
+/* A value proof_input_read found, named FILE:LINE. */
+static void on_value(void *arg, unsigned long line, json_t *p, const char *why)
 {
-	int failed = 0;
-	for (int i = 0; i < nfiles; i++) {
-		FILE *in = strcmp(files[i], "-") ? fopen(files[i], "r") : stdin;
-		if (!in) {
-			cli_error("audit", "%s: %s", files[i], strerror(errno));
-			failed++;
-			continue;
-		}
-		/* a file holds one proof (possibly pretty-printed) or one per line */
-		json_error_t jerr;
-		json_t *all = json_loadf(in, JSON_DISABLE_EOF_CHECK, &jerr);
-		while (all) {
-			audit_json(t, all, NULL);
-			json_decref(all);
-			int c;
-			while ((c = fgetc(in)) == '\n' || c == ' ' || c == '\r' || c == '\t')
-				;
-			if (c == EOF)
-				break;
-			ungetc(c, in);
-			all = json_loadf(in, JSON_DISABLE_EOF_CHECK, &jerr);
-			if (!all) {
-				cli_error("audit", "%s: not JSON: %s (line %d)", files[i], jerr.text, jerr.line);
-				failed++;
-			}
-		}
-		if (!t->seen && !all && feof(in) == 0) {
-			cli_error("audit", "%s: not JSON: %s", files[i], jerr.text);
-			failed++;
-		}
-		if (in != stdin)
-			fclose(in);
+	struct file_ctx *fc = arg;
+	char rec[PATH_MAX + 32];
+	snprintf(rec, sizeof rec, "%s:%lu", fc->name, line);
+	audit_json(fc->a, rec, p, why);
+}
+
+/* Audit the proofs in one file ("-": standard input), in any layout
+ * proof_input reads. A file that cannot be read is an unchecked row. */
+static void audit_file(struct audit *a, const char *path)
+{
+	struct file_ctx fc = {a, strcmp(path, "-") ? path : "stdin"};
+	FILE *in = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	char why[PATH_MAX + 64];
+	int err = in ? proof_input_read(in, on_value, &fc) : errno;
+	if (err) {
+		snprintf(why, sizeof why, "%s: %s", path, strerror(err));
+		audit_unreadable(a, fc.name, why);
 	}
-	return failed;
+	if (in && in != stdin)
+		fclose(in);
 }
 
 int cmd_audit(int argc, char **argv)
@@ -461,60 +587,53 @@ int cmd_audit(int argc, char **argv)
 	int rc = audit_parse(argc, argv, &o);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	struct chainq q = {.chain_id = -1};
-	http_url_redact(o.url, q.shown, sizeof q.shown);
+	struct audit a = {.q = {.chain_id = -1}, .conf = o.conf, .signer = o.signer, .f = o.f};
+	struct chainq *q = &a.q;
+	http_url_redact(o.url, q->shown, sizeof q->shown);
 	if (!http_url_ok(o.url)) {
-		cli_error("audit", "--chain-rpc '%s' is not an http:// or https:// URL", q.shown);
+		cli_error("audit", "--chain-rpc '%s' is not an http:// or https:// URL", q->shown);
 		return EXIT_USAGE;
 	}
 	if (o.ca_file && access(o.ca_file, R_OK) != 0) {
 		cli_error("audit", "--ca-file %s: %s", o.ca_file, strerror(errno));
 		return EXIT_USAGE;
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(q.curl = curl_easy_init()) ||
-	    !(q.headers = curl_slist_append(NULL, "Content-Type: application/json"))) {
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(q->curl = curl_easy_init()) ||
+	    !(q->headers = curl_slist_append(NULL, "Content-Type: application/json"))) {
 		cli_error("audit", "libcurl could not start");
-		if (q.curl)
-			curl_easy_cleanup(q.curl);
-		return EXIT_FAIL;
+		if (q->curl)
+			curl_easy_cleanup(q->curl);
+		return EXIT_UNCHECKED;
 	}
-	http_easy_setup(q.curl, o.ca_file, CHAIN_TIMEOUT_SECS * 1000, q.errbuf);
-	curl_easy_setopt(q.curl, CURLOPT_URL, o.url);
-	curl_easy_setopt(q.curl, CURLOPT_HTTPHEADER, q.headers);
-	struct tally t = {&q, o.conf, o.signer, o.f, 0, 0};
-	int failed = 0;
+	http_easy_setup(q->curl, o.ca_file, CHAIN_TIMEOUT_SECS * 1000, q->errbuf);
+	curl_easy_setopt(q->curl, CURLOPT_URL, o.url);
+	curl_easy_setopt(q->curl, CURLOPT_HTTPHEADER, q->headers);
+	int source_failed = 0;
+	report_open(&a);
 	if (o.dsn) {
-		rc = audit_pg(&t, o.dsn, o.sql ? o.sql : AUDIT_PG_DEFAULT_QUERY);
-		if (o.f == FMT_JSON && t.seen)
-			printf("]\n");
-		if (rc != 0)
-			rc = EXIT_FAIL;
-		else if (!t.seen) {
-			cli_error("audit", "the query returned no proofs");
-			rc = EXIT_FAIL;
-		} else {
-			rc = t.failed ? EXIT_FAIL : 0;
-		}
+		source_failed = audit_pg(&a, o.dsn, o.sql ? o.sql : AUDIT_PG_DEFAULT_QUERY) != 0;
+	} else if (o.nfiles) {
+		for (int i = 0; i < o.nfiles; i++)
+			audit_file(&a, o.files[i]);
 	} else {
-		char *stdin_only[] = {"-"};
-		failed = o.nfiles ? audit_files(&t, o.files, o.nfiles) : audit_files(&t, stdin_only, 1);
-		failed += t.failed;
-		if (o.f == FMT_JSON && t.seen)
-			printf("]\n");
-		if (!t.seen && !failed) {
-			cli_error("audit", "no proofs given");
-			rc = EXIT_USAGE;
-		} else {
-			rc = failed ? EXIT_FAIL : 0;
-		}
+		audit_file(&a, "-");
 	}
-	if (q.unreachable) {
-		/* not "the proofs fail": nothing could be checked */
-		cli_error("audit", "could not check: the chain RPC %s", q.unreachable_why);
+	report_close(&a);
+	unsigned long all = a.n[0] + a.n[1] + a.n[2];
+	if (a.n[V_FALSE])
+		rc = EXIT_FAIL; /* a finding outranks what could not be checked */
+	else if (source_failed || a.n[V_UNCHECKED] || !all)
 		rc = EXIT_UNCHECKED;
-	}
-	curl_slist_free_all(q.headers);
-	curl_easy_cleanup(q.curl);
+	else
+		rc = 0;
+	if (!all && !source_failed)
+		cli_error("audit", "no proofs were read: nothing was checked");
+	if (a.n[V_UNCHECKED])
+		cli_error("audit", "could not check %lu of %lu: %s", a.n[V_UNCHECKED], all, a.why_unchecked);
+	if (q->unreachable)
+		cli_error("audit", "the chain RPC %s could not be reached", q->unreachable_why);
+	curl_slist_free_all(q->headers);
+	curl_easy_cleanup(q->curl);
 	curl_global_cleanup();
 	return rc;
 }

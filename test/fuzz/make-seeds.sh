@@ -13,7 +13,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export CAIRN_PATH=$tmp/repo
 "$CAIRN" init >/dev/null
-for t in varint multibase multihash cid_binary cid_text dagpb unixfs car range multipart note proof pg_input h1parse mpart server car_import; do
+for t in varint multibase multihash cid_binary cid_text dagpb unixfs car range multipart note proof pg_input h1parse mpart server car_import proof_input; do
 	mkdir -p "$C/$t"
 	rm -f "$C/$t"/seed-*
 done
@@ -110,6 +110,11 @@ proof=$(sed -n "s/^\\\\set proof '\\(.*\\)'\$/\\1/p" sql/anchored_cid.sql | sed 
 printf '\x02%s' "$proof" >"$C/pg_input/seed-proof"
 printf '%s' "$proof" >"$C/proof/seed-0"
 printf '%s' "$proof" | sed 's/"index":2/"index":3/' >"$C/proof/seed-1"
+# proof_input: the layouts cairn audit reads, and a line that is not JSON
+printf '%s\n{"cid": not json\n\n%s\n' "$proof" "$proof" >"$C/proof_input/seed-lines"
+printf '[%s,\n %s]\n' "$proof" "$proof" >"$C/proof_input/seed-array"
+printf '%s' "$proof" | node -e 'const p=JSON.parse(require("fs").readFileSync(0));for(let i=0;i<2;i++)console.log(JSON.stringify(p,null,2))' >"$C/proof_input/seed-pretty"
+printf '%s' "$proof" | node -e 'const s=JSON.stringify(JSON.parse(require("fs").readFileSync(0)),null,1);console.log(s.replace(/"index"/,"index")+"\n"+s)' >"$C/proof_input/seed-pretty-bad"
 
 # h1parse: requests as clients send them (one upload, pipelined requests,
 # a chunked body with an extension and trailers, 100-continue, HTTP/1.0)
