@@ -82,19 +82,20 @@ CORE_LIBS := $(B3_LIBS) -lcrypto
 # storage-node/ is in layers, one folder each (docs/architecture.md). A
 # folder's sources compile with the -I paths of that folder and of the
 # folders below it, and nothing else, so an include that points up does not
-# compile. dag/ and anchor/ both stand on repo/ and do not see each other;
-# http/ stands on core alone.
+# compile. common/ (the log) is under everything; dag/ and anchor/ both
+# stand on repo/ and do not see each other; http/ stands on common/ alone.
 NODE     := storage-node
-INC_repo     := core/include $(NODE)/repo
+INC_common   := core/include $(NODE)/common
+INC_repo     := $(INC_common) $(NODE)/repo
 INC_dag      := $(INC_repo) $(NODE)/dag
 INC_anchor   := $(INC_repo) $(NODE)/anchor
-INC_http     := core/include $(NODE)/http
+INC_http     := $(INC_common) $(NODE)/http
 INC_net      := $(INC_dag) $(NODE)/anchor $(NODE)/http $(NODE)/net
 INC_handlers := $(INC_net) $(NODE)/daemon/handlers
 INC_daemon   := $(INC_handlers) $(NODE)/daemon
 INC_cli      := $(INC_daemon) $(NODE)/cli
 INC_main     := $(INC_cli)
-NODE_LAYERS  := repo dag anchor http net handlers daemon cli main
+NODE_LAYERS  := common repo dag anchor http net handlers daemon cli main
 DIR_handlers := daemon/handlers
 DIR_main     := .
 $(foreach l,$(NODE_LAYERS),$(eval DIR_$(l) ?= $(l)))
@@ -196,7 +197,8 @@ FUZZ_OBJS_car_import := $(OBJS_dag) $(OBJS_repo)
 FUZZ_OBJS_keystore  := $(BUILD)/node/anchor/ethtx.o
 FUZZ_OBJS_proof_input := $(BUILD)/node/anchor/proof_input.o
 FUZZ_CFLAGS = $(COMPILE) $(B3_CFLAGS) $(PQ_CFLAGS) $(LLHTTP_CFLAGS) \
-              -Icore/include -I$(NODE)/repo -I$(NODE)/dag -I$(NODE)/http -I$(NODE)/anchor -Itest/fuzz
+              -Icore/include -I$(NODE)/common -I$(NODE)/repo -I$(NODE)/dag -I$(NODE)/http \
+              -I$(NODE)/anchor -Itest/fuzz
 REPLAY_BINS := $(patsubst %,$(BUILD)/fuzz/replay_%,$(FUZZ_TARGETS))
 FUZZ_BINS   := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 .SECONDEXPANSION:
@@ -204,6 +206,7 @@ FUZZ_BINS   := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 # Unit tests (test/unit/test_*.c, cmocka): the core's link the library;
 # those of node modules link the objects they test, too.
 UNIT_NODE_test_note      := anchor/note
+UNIT_NODE_test_log       := common/log
 UNIT_NODE_test_http_util := http/http_util http/server http/h1parse
 UNIT_NODE_test_multipart := http/multipart
 UNIT_NODE_test_mhset     := repo/mhset
@@ -220,19 +223,20 @@ UNIT_NODE_test_http_client := http/client http/server http/h1parse
 UNIT_EXTRA_test_http_client := $(LLHTTP_OBJS)
 UNIT_EXTRA_test_h1parse  := $(LLHTTP_OBJS)
 UNIT_EXTRA_test_http_util := $(LLHTTP_OBJS)
-unit_objs = $(foreach o,$(UNIT_NODE_$(1)),$(BUILD)/node/$(o).o) $(UNIT_EXTRA_$(1))
+unit_objs = $(sort $(foreach o,$(UNIT_NODE_$(1)),$(BUILD)/node/$(o).o) \
+                  $(if $(UNIT_NODE_$(1)),$(OBJS_common))) $(UNIT_EXTRA_$(1))
 $(BUILD)/test/%: test/unit/%.c $(CORE_LIB) $$(call unit_objs,$$*)
 	@mkdir -p $(@D)
 	$(COMPILE) $(B3_CFLAGS) $(LLHTTP_CFLAGS) $(addprefix -I,$(INC_cli)) -Icore $< $(call unit_objs,$*) -o $@ \
 	    $(CAIRN_LDFLAGS) $(USER_LDFLAGS) $(CORE_LIB) $(CORE_LIBS) $(NODE_LIBS) -lcmocka
 
-$(BUILD)/fuzz/replay_%: test/fuzz/fuzz_%.c test/fuzz/replay.c $(CORE_LIB) $$(FUZZ_OBJS_$$*)
+$(BUILD)/fuzz/replay_%: test/fuzz/fuzz_%.c test/fuzz/replay.c $(CORE_LIB) $$(FUZZ_OBJS_$$*) $(OBJS_common)
 	@mkdir -p $(@D)
-	$(FUZZ_CFLAGS) $< test/fuzz/replay.c $(FUZZ_OBJS_$*) -o $@ $(CAIRN_LDFLAGS) $(USER_LDFLAGS) $(CORE_LIB) $(CORE_LIBS) $(NODE_LIBS)
+	$(FUZZ_CFLAGS) $< test/fuzz/replay.c $(FUZZ_OBJS_$*) $(OBJS_common) -o $@ $(CAIRN_LDFLAGS) $(USER_LDFLAGS) $(CORE_LIB) $(CORE_LIBS) $(NODE_LIBS)
 # Only with CC=clang and SANFLAGS=-fsanitize=fuzzer-no-link,... (test/fuzz/run).
-$(BUILD)/fuzz/fuzz_%: test/fuzz/fuzz_%.c $(CORE_LIB) $$(FUZZ_OBJS_$$*)
+$(BUILD)/fuzz/fuzz_%: test/fuzz/fuzz_%.c $(CORE_LIB) $$(FUZZ_OBJS_$$*) $(OBJS_common)
 	@mkdir -p $(@D)
-	$(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJS_$*) -o $@ $(CAIRN_LDFLAGS) $(USER_LDFLAGS) $(CORE_LIB) $(CORE_LIBS) $(NODE_LIBS)
+	$(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJS_$*) $(OBJS_common) -o $@ $(CAIRN_LDFLAGS) $(USER_LDFLAGS) $(CORE_LIB) $(CORE_LIBS) $(NODE_LIBS)
 fuzz-bins: $(FUZZ_BINS)
 
 # --- the PostgreSQL extension (PGXS) -----------------------------------

@@ -1,4 +1,5 @@
 #include "ethtx.h"
+#include "log.h"
 
 #include "cairn/error.h"
 #include "cairn/keccak.h"
@@ -25,7 +26,7 @@ static void ctx_make(void)
 	/* blinding against side channels; without a seed it still signs */
 	if (ctx && getrandom(seed, sizeof seed, 0) == (ssize_t)sizeof seed &&
 	    !secp256k1_context_randomize(ctx, seed))
-		fprintf(stderr, "cairn: secp256k1 context not randomised\n");
+		log_warn("secp256k1 context not randomised");
 	memset(seed, 0, sizeof seed);
 }
 

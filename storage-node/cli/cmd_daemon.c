@@ -4,6 +4,7 @@
  */
 #define _DEFAULT_SOURCE 1 /* MADV_DONTDUMP */
 #include "cli.h"
+#include "log.h"
 #include "auth.h"
 #include "daemon.h"
 #include "keystore.h"
@@ -63,6 +64,8 @@ static const char daemon_usage[] =
 	"  --pg DSN             mirror pins and anchoring proofs into PostgreSQL\n"
 	"                       (libpq connection string or URI; tables cairn.objects,\n"
 	"                       cairn.anchors), queued while it is unreachable\n"
+	"  --log-format text|json  the log on stderr: key=value pairs (default), or\n"
+	"                       a JSON object per line\n"
 	"Port 0 picks a free port; the addresses in use are printed at start.\n"
 	"Stops cleanly on SIGINT or SIGTERM.\n";
 
@@ -169,7 +172,7 @@ static int load_chain_key(const char *file, const char *pwfile, const uint8_t **
 	int locked = mlock(mem, (size_t)page) == 0;
 	madvise(mem, (size_t)page, MADV_DONTDUMP);
 	if (keystore_too_open(file))
-		fprintf(stderr, "cairn daemon: warning: the keystore %s is readable by others (chmod 600 it)\n", file);
+		log_warn("the keystore %s is readable by others (chmod 600 it)", file);
 	rc = keystore_load(file, pw, pwlen, mem, addr, err);
 	OPENSSL_cleanse(pw, sizeof pw);
 	if (rc != 0) {
@@ -189,6 +192,7 @@ int cmd_daemon(int argc, char **argv)
 	daemon_opts o;
 	const char *api_token = NULL, *api_token_file = NULL, *chain_key = NULL, *chain_key_pw = NULL;
 	char token_buf[AUTH_STATIC_MAX + 2];
+	enum log_format log_format = LOG_FORMAT_TEXT;
 	int rc;
 
 	memset(&o, 0, sizeof o);
@@ -237,6 +241,11 @@ int cmd_daemon(int argc, char **argv)
 			chain_key_pw = v;
 		} else if ((v = opt_value(argc, argv, &i, "--chain-key"))) {
 			chain_key = v;
+		} else if ((v = opt_value(argc, argv, &i, "--log-format"))) {
+			if (log_format_parse(v, &log_format) != 0) {
+				cli_error("daemon", "--log-format is text or json, not '%s'", v);
+				return EXIT_USAGE;
+			}
 		} else if ((v = opt_value(argc, argv, &i, "--ca-file"))) {
 			o.ca_file = v;
 		} else if ((v = opt_value(argc, argv, &i, "--chain-rpc-header"))) {
@@ -305,6 +314,8 @@ int cmd_daemon(int argc, char **argv)
 		          AUTH_STATIC_MIN, AUTH_STATIC_MAX);
 		return EXIT_USAGE;
 	}
+	/* from here on, what goes wrong is the daemon's log */
+	log_setup(log_format);
 	if (chain_key && (rc = load_chain_key(chain_key, chain_key_pw, &o.anchor.key)) != 0)
 		return rc;
 	if ((rc = cli_repo_open(&n.repo, "daemon")) != 0)

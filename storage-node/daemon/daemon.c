@@ -4,6 +4,7 @@
  * command that would write to the repo) is refused rather than racing it.
  */
 #include "anchorer.h"
+#include "log.h"
 #include "auth.h"
 #include "server.h"
 #include "peers.h"
@@ -58,18 +59,6 @@
 #define FDS_RESERVED 128
 /* In-flight replies get this long to finish after SIGTERM/SIGINT. */
 #define SHUTDOWN_GRACE_SECS 2
-
-/* "cairn daemon: <message>" on stderr. */
-static void daemon_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void daemon_error(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("cairn daemon: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
 
 struct listener {
 	struct http_server *srv;     /* on loop 0 */
@@ -127,7 +116,7 @@ static void on_done(struct http_req *req, void *arg)
 	double secs = (double)t1.tv_sec + (double)t1.tv_nsec / 1e9 - http_req_started(req);
 	metrics_observe(&l->n->metrics, l->id, http_req_status(req), http_req_upstream(req), http_req_sent(req),
 	                secs);
-	http_log(req, metrics_server_name(l->id));
+	http_log(req, metrics_server_name(l->id), secs);
 }
 
 /* The server's own refusals (limits, malformed requests), in each
@@ -189,12 +178,12 @@ static struct http_server *server_for(struct listener *l, struct event_base *bas
 static int listen_on(node *n, struct listener *l, const char *addr)
 {
 	if (daemon_split_addr(addr, l->host, sizeof l->host, &l->port) != 0) {
-		daemon_error("invalid %s address '%s' (use HOST:PORT)", l->name, addr);
+		log_error("invalid %s address '%s' (use HOST:PORT)", l->name, addr);
 		return DAEMON_BAD_CONFIG;
 	}
 	l->srv = server_for(l, n->base, 0);
 	if (!l->srv) {
-		daemon_error("cannot listen for the %s on %s: %s", l->name, addr, strerror(errno));
+		log_error("cannot listen for the %s on %s: %s", l->name, addr, strerror(errno));
 		return DAEMON_FAILED;
 	}
 	n->servers[n->nservers++] = l->srv;
@@ -235,8 +224,8 @@ static void api_file_write(const node *n, const struct listener *l, char *writte
 	if (f && fclose(f) != 0)
 		ok = 0;
 	if (!ok || rename(tmp, path) != 0) {
-		fprintf(stderr, "cairn daemon: warning: cannot write %s (%s): the CLI finds this daemon only "
-		        "with --api\n", path, strerror(errno));
+		log_warn("cannot write %s (%s): the CLI finds this daemon only "
+		         "with --api", path, strerror(errno));
 		unlink(tmp);
 		return;
 	}
@@ -271,7 +260,7 @@ static struct http_server *make_worker(struct event_base *base, unsigned loop, v
 	if (n->peers && !n->loop_peers[loop]) {
 		char err[CAIRN_ERR_MAX];
 		if (!(n->loop_peers[loop] = peers_new_like(n->peers, base, n->ca_file, err))) {
-			daemon_error("loop %u: %s", loop, err);
+			log_error("loop %u: %s", loop, err);
 			errno = ENOMEM;
 			return NULL;
 		}
@@ -347,7 +336,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	node *n = arg;
 	struct timeval grace = {SHUTDOWN_GRACE_SECS, 0};
 	(void)what;
-	fprintf(stderr, "cairn daemon: received signal %d, shutting down\n", (int)sig);
+	log_info("received signal %d, shutting down", (int)sig);
 	/* Stop taking connections; let replies in flight finish. */
 	for (int i = 0; i < LISTENER_COUNT; i++)
 		http_server_close_listener(listeners[i].srv);
@@ -423,7 +412,7 @@ static int start_services(node *n, const daemon_opts *o)
 	const char *ca_file = o->ca_file ? o->ca_file : repo_config_str(&n->repo, "TLS", "CAFile");
 	n->ca_file = ca_file;
 	if (ca_file && access(ca_file, R_OK) != 0) {
-		daemon_error("CA file %s: %s", ca_file, strerror(errno));
+		log_error("CA file %s: %s", ca_file, strerror(errno));
 		return DAEMON_BAD_CONFIG;
 	}
 	if (o->anchor.rpc) {
@@ -432,7 +421,7 @@ static int start_services(node *n, const daemon_opts *o)
 		ao.ca_file = ca_file;
 		n->anchor = anchorer_new(n->base, &n->repo, &ao, aerr);
 		if (!n->anchor) {
-			daemon_error("%s", aerr);
+			log_error("%s", aerr);
 			return DAEMON_BAD_CONFIG;
 		}
 		/* a provider's key may be in the URL's path: never printed */
@@ -450,7 +439,7 @@ static int start_services(node *n, const daemon_opts *o)
 		char perr[CAIRN_ERR_MAX];
 		if (!(n->peers = peers_new(n->base, &n->repo, peer_urls, npeers, o->peer_timeout, ca_file, perr)) ||
 		    peers_add_routers(n->peers, router_urls, nrouters, n->repo.peer_id, perr) != 0) {
-			daemon_error("%s", perr);
+			log_error("%s", perr);
 			return DAEMON_BAD_CONFIG;
 		}
 		for (size_t k = 0; k < npeers; k++)
@@ -461,7 +450,7 @@ static int start_services(node *n, const daemon_opts *o)
 	if (o->nreplicate) {
 		char rerr[CAIRN_ERR_MAX];
 		if (!(n->replicator = replicator_new(n->base, &n->repo, n->delegate, o->replicate, o->nreplicate, ca_file, rerr))) {
-			daemon_error("%s", rerr);
+			log_error("%s", rerr);
 			return DAEMON_BAD_CONFIG;
 		}
 		for (size_t k = 0; k < o->nreplicate; k++)
@@ -472,7 +461,7 @@ static int start_services(node *n, const daemon_opts *o)
 	if (o->pg_dsn && *o->pg_dsn) {
 		char merr[CAIRN_ERR_MAX];
 		if (!(n->mirror = pgmirror_new(n->base, &n->repo, o->pg_dsn, merr))) {
-			daemon_error("%s", merr);
+			log_error("%s", merr);
 			return DAEMON_FAILED;
 		}
 		printf("mirroring pins and proofs into PostgreSQL\n");
@@ -501,7 +490,7 @@ int daemon_run(node *n, const daemon_opts *o)
 	mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
 	mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
 	if (loops_init() != 0) {
-		daemon_error("no threads: %s", strerror(errno));
+		log_error("no threads: %s", strerror(errno));
 		return DAEMON_FAILED;
 	}
 	n->base = loops_new_base();
@@ -530,7 +519,7 @@ int daemon_run(node *n, const daemon_opts *o)
 		char aerr[CAIRN_ERR_MAX];
 		int need = auth_required(n, aerr);
 		if (need <= 0) {
-			daemon_error(need < 0 ? "reading tokens: %s" :
+			log_error(need < 0 ? "reading tokens: %s" :
 			          "refusing to serve the API beyond loopback (%s) without tokens: create "
 			          "one with 'cairn token add NAME' or pass --api-token-file", need < 0 ? aerr :
 			          api_addr ? api_addr : REPO_DEFAULT_API);
@@ -555,7 +544,7 @@ int daemon_run(node *n, const daemon_opts *o)
 	}
 	/* Counted once here; the blockstore's counters add the daemon's writes. */
 	if (blockstore_totals(&n->repo.bs, &n->metrics.blocks, &n->metrics.repo_bytes, err) != 0)
-		fprintf(stderr, "cairn daemon: counting blocks: %s\n", err);
+		log_error("counting blocks: %s", err);
 	if ((rc = start_services(n, o)) != 0)
 		goto done;
 	/* Loops beyond loop 0 serve the gateway: they read blocks, and fetch
@@ -563,7 +552,7 @@ int daemon_run(node *n, const daemon_opts *o)
 	 * before they start: a worker's first request may be for /metrics. */
 	n->call_main = loops_call_main;
 	if (!(workers = loops_start(n->base, threads, make_worker, unmake_worker, &listeners[LISTENER_GATEWAY]))) {
-		daemon_error("cannot start %u event loops: %s", threads, strerror(errno));
+		log_error("cannot start %u event loops: %s", threads, strerror(errno));
 		rc = DAEMON_FAILED;
 		goto done;
 	}
@@ -575,7 +564,7 @@ int daemon_run(node *n, const daemon_opts *o)
 	printf("peer identity: %s\nrepo: %s\nDaemon is ready\n", n->repo.peer_id, n->repo.path);
 	fflush(stdout);
 	rc = event_base_dispatch(n->base) < 0 ? DAEMON_FAILED : 0;
-	fprintf(stderr, "cairn daemon: stopped\n");
+	log_info("stopped");
 done:
 	api_file_remove(n, api_written);
 	/* the workers first: they may wait on loop 0, which answers no more */
@@ -585,7 +574,7 @@ done:
 	workers = NULL;
 	/* cached blocks reach the disk before another process may pin them */
 	if (n->repo.bs.root[0] && blockstore_sync(&n->repo.bs, err) != 0)
-		fprintf(stderr, "cairn daemon: %s\n", err);
+		log_error("%s", err);
 	/* connections first: their close hooks may reach the services */
 	for (int i = 0; i < LISTENER_COUNT; i++) {
 		http_server_free(listeners[i].srv);

@@ -1,4 +1,5 @@
 #include "http_util.h"
+#include "log.h"
 
 #include <event2/buffer.h>
 #include <sys/queue.h> /* TAILQ_INIT, which keyvalq_struct.h does not define */
@@ -28,13 +29,14 @@ static void reply(struct http_req *req, int code, const char *type, const char *
 }
 
 /* A 5xx is a fault of the node's or of an upstream peer (the request was
- * fine): its reason goes to the log, beside the access line that has only
- * the status. 501 (a feature this node does not have) is not a fault. */
+ * fine): its reason goes on the request's log line (http_log). 501 (a
+ * feature this node does not have) is not a fault. */
 static void log_fault(struct http_req *req, int code, const char *msg)
 {
-	const char *uri = http_req_uri(req);
-	fprintf(stderr, "cairn daemon: %d for %.200s: %.*s\n", code, uri ? uri : "?",
-	        (int)strcspn(msg, "\n"), msg);
+	char why[512];
+	(void)code;
+	snprintf(why, sizeof why, "%.*s", (int)strcspn(msg, "\n"), msg);
+	http_req_set_fault(req, why);
 }
 
 void http_html_escape(struct evbuffer *b, const char *s, size_t n)
@@ -130,36 +132,70 @@ int http_parse_query(struct http_req *req, struct evkeyvalq *q)
 /* One line per request, written whole (stdio's lock, held across the
  * pieces, keeps the lines of several loops apart), without printf:
  * formatting it was a few percent of a small GET. */
-void http_log(struct http_req *req, const char *server)
+/* Query parameters whose values are secrets, never written to the log
+ * (compared without case; docs/http-api.md, "Logs"). */
+static const char *const secret_params[] = {
+	"token", "access_token", "api_key", "apikey", "key", "secret", "password", "auth",
+	"signature", "sig", "x-amz-signature", "x-amz-credential",
+};
+
+void http_log_path(const char *uri, char *out, size_t cap)
 {
-	static _Thread_local time_t last;
-	static _Thread_local char ts[32];
-	time_t t = time(NULL);
-	int status = http_req_status(req);
-	char d[16]; /* the status and the newline, filled from the end */
-	size_t k = sizeof d;
-	unsigned v = status > 0 ? (unsigned)status : 0;
-	if (t != last) {
-		struct tm tm;
-		gmtime_r(&t, &tm);
-		strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-		last = t;
+	size_t n = 0, pl = strcspn(uri, "?");
+	const char *q = uri[pl] == '?' ? uri + pl + 1 : NULL;
+#define OUT(p, l)                                                                  \
+	do {                                                                       \
+		size_t l_ = (l) < cap - 1 - n ? (l) : cap - 1 - n;                 \
+		memcpy(out + n, (p), l_);                                          \
+		n += l_;                                                           \
+	} while (0)
+	if (!cap)
+		return;
+	OUT(uri, pl + (q ? 1 : 0));
+	while (q && *q) {
+		size_t pair = strcspn(q, "&"), kl = strcspn(q, "=&");
+		int secret = 0;
+		for (size_t i = 0; i < sizeof secret_params / sizeof *secret_params && !secret; i++)
+			secret = strlen(secret_params[i]) == kl && strncasecmp(q, secret_params[i], kl) == 0;
+		if (secret && q[kl] == '=') {
+			OUT(q, kl + 1);
+			OUT("REDACTED", 8);
+		} else {
+			OUT(q, pair);
+		}
+		q += pair;
+		if (*q == '&') {
+			OUT("&", 1);
+			q++;
+		}
 	}
-	d[--k] = '\n';
-	do
-		d[--k] = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
-	flockfile(stderr);
-	fputs(ts, stderr);
-	fputs(" level=info server=", stderr);
-	fputs(server, stderr);
-	fputs(" method=", stderr);
-	fputs(http_req_method_name(req), stderr);
-	fputs(" uri=\"", stderr);
-	fputs(http_req_uri(req), stderr); /* up to Limits.MaxURLBytes */
-	fputs("\" status=", stderr);
-	fwrite(d + k, 1, sizeof d - k, stderr);
-	funlockfile(stderr);
+#undef OUT
+	out[n] = '\0';
+}
+
+void http_log(struct http_req *req, const char *server, double secs)
+{
+	int status = http_req_status(req);
+	const char *fault = http_req_fault(req);
+	char path[LOG_RECORD_MAX / 2];
+	http_log_path(http_req_uri(req), path, sizeof path);
+	/* 4xx: the client's doing; a 5xx or a reply cut short: ours, or the
+	 * peers' when upstream failed to give the content (a warning) */
+	int faulty = fault || (status >= 500 && status != 501);
+	enum log_level lv = !faulty                ? LOG_LEVEL_INFO
+	                    : http_req_upstream(req) ? LOG_LEVEL_WARN
+	                                             : LOG_LEVEL_ERROR;
+	struct log_field f[] = {
+		{"server", server, 0, 0},
+		{"client", http_req_client(req), 0, 0},
+		{"method", http_req_method_name(req), 0, 0},
+		{"path", path, 0, 0},
+		{"status", NULL, status > 0 ? status : 0, 0},
+		{"bytes", NULL, (double)http_req_sent(req), 0},
+		{"duration", NULL, secs > 0 ? secs : 0, 6},
+		{"error", fault, 0, 0},
+	};
+	log_fields(lv, NULL, f, fault ? 8 : 7);
 }
 
 /* Decimal digits at *s, saturating at UINT64_MAX (a position past any body

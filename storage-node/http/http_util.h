@@ -47,8 +47,17 @@ int http_parse_query(struct http_req *req, struct evkeyvalq *q);
  * if it cannot be satisfied (416). */
 int http_parse_range(const char *h, uint64_t size, uint64_t *off, uint64_t *len);
 
-/* Log one line for a finished request (called from the completion hook). */
-void http_log(struct http_req *req, const char *server);
+/* Log one record for a finished request (called from the completion
+ * hook): server, client, method, path (secret query values redacted),
+ * status, bytes of body sent, duration (secs) and the fault's reason for a
+ * 5xx. Level info, but error for a 5xx of this node's (warn when upstream
+ * failed). */
+void http_log(struct http_req *req, const char *server, double secs);
+
+/* uri with the values of secret query parameters (token, key, ...)
+ * replaced by REDACTED, into out (cap bytes, always terminated; cut if
+ * need be). */
+void http_log_path(const char *uri, char *out, size_t cap);
 
 /* The longest URL of a service a node is configured with (a peer, a
  * router, a replication target). */

@@ -1,4 +1,5 @@
 #include "server.h"
+#include "log.h"
 #include "h1parse.h"
 
 #include <arpa/inet.h>
@@ -53,6 +54,8 @@ struct http_req {
 	int keep_alive;              /* the client allows another request after */
 	int has_body;
 	int upstream;                /* http_req_mark_upstream */
+	char client[HTTP_CLIENT_MAX]; /* its connection's peer, for the log */
+	char *fault;                 /* why a 5xx was given (http_req_set_fault) */
 	int received;                /* the whole request has been read */
 	int head_only;               /* HEAD: no body in the reply */
 	struct evkeyvalq in, out;
@@ -85,6 +88,7 @@ struct http_conn {
 	h1_parser h1;
 	char *head;
 	struct http_req *req;        /* the request being read or answered */
+	char client[HTTP_CLIENT_MAX]; /* the peer's address, "ADDR:PORT" */
 	struct event *kick;          /* go on parsing, from the loop */
 	int in_feed;                 /* inside feed(): do not re-enter */
 	int closing;                 /* close once the output is written */
@@ -223,6 +227,7 @@ static struct http_req *req_new(struct http_conn *c, const h1_request *h)
 	r->head_only = r->method == HTTP_METHOD_HEAD;
 	r->srv = c->srv;
 	r->conn = c;
+	memcpy(r->client, c->client, sizeof r->client);
 	r->minor = h ? h->minor : 1;
 	r->keep_alive = h ? h->keep_alive : 0;
 	r->has_body = h && (h->chunked || h->content_length > 0);
@@ -248,6 +253,7 @@ static void req_free(struct http_req *r)
 	evhttp_clear_headers(&r->out);
 	evbuffer_free(r->body);
 	free(r->method_name);
+	free(r->fault);
 	free(r);
 }
 
@@ -286,6 +292,14 @@ struct evbuffer *http_req_body(struct http_req *r) { return r->body; }
 int http_req_has_body(const struct http_req *r) { return r->has_body; }
 int http_req_status(const struct http_req *r) { return r->status; }
 uint64_t http_req_sent(const struct http_req *r) { return r->sent; }
+const char *http_req_client(const struct http_req *r) { return r->client; }
+const char *http_req_fault(const struct http_req *r) { return r->fault; }
+
+void http_req_set_fault(struct http_req *r, const char *why)
+{
+	if (!r->fault) /* the first is the cause; later ones follow from it */
+		r->fault = strdup(why);
+}
 double http_req_started(const struct http_req *r) { return r->t0; }
 const char *http_req_server(const struct http_req *r) { return r->srv->name; }
 unsigned http_req_loop(const struct http_req *r) { return r->srv->o.loop; }
@@ -850,9 +864,9 @@ static int on_body(void *ctx, const uint8_t *p, size_t n)
 	r->held += n;
 	if (ATOMIC_ADD(*s->o.budget, n) > s->o.lim.max_buffered) {
 		ATOMIC_ADD(s->closed_budget, 1);
-		fprintf(stderr, "cairn daemon: %s: request data held by all connections over "
-		        "Limits.MaxBufferedBytes (%llu): closing one\n", s->name,
-		        (unsigned long long)s->o.lim.max_buffered);
+		log_warn("%s: request data held by all connections over "
+		         "Limits.MaxBufferedBytes (%llu): closing one", s->name,
+		         (unsigned long long)s->o.lim.max_buffered);
 		refuse(c, 503, "the node holds too much request data at once: retry later");
 		return -1;
 	}
@@ -997,6 +1011,27 @@ static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 	http_server_adopt(arg, fd);
 }
 
+/* The peer's address as "ADDR:PORT" ("[ADDR]:PORT" for IPv6), or "local"
+ * (a socket pair, a Unix socket). */
+static void peer_text(evutil_socket_t fd, char *out, size_t cap)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	char a[INET6_ADDRSTRLEN];
+	snprintf(out, cap, "local");
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) != 0)
+		return;
+	if (ss.ss_family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+		if (inet_ntop(AF_INET, &in->sin_addr, a, sizeof a))
+			snprintf(out, cap, "%s:%u", a, ntohs(in->sin_port));
+	} else if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+		if (inet_ntop(AF_INET6, &in6->sin6_addr, a, sizeof a))
+			snprintf(out, cap, "[%s]:%u", a, ntohs(in6->sin6_port));
+	}
+}
+
 void http_server_adopt(struct http_server *s, evutil_socket_t fd)
 {
 	struct http_conn *c = calloc(1, sizeof *c);
@@ -1020,6 +1055,7 @@ void http_server_adopt(struct http_server *s, evutil_socket_t fd)
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); /* (fails harmlessly off TCP) */
 	c->srv = s;
+	peer_text(fd, c->client, sizeof c->client);
 	h1_limits hl = {s->o.lim.max_url,
 	                s->o.lim.max_fields < H1_FIELDS_MAX ? s->o.lim.max_fields : H1_FIELDS_MAX};
 	h1_init(&c->h1, &hl, c->head, s->o.lim.max_head, &h1cb, c);
@@ -1128,8 +1164,8 @@ static void on_accept_error(struct evconnlistener *lev, void *arg)
 	 * backlog and the listener would fire again at once. Pause instead. */
 	pthread_mutex_lock(&s->g->lock);
 	if (!s->paused_fd)
-		fprintf(stderr, "cairn daemon: %s: accept: %s; pausing for %d ms\n", s->name,
-		        strerror(e), FD_PAUSE_MS);
+		log_warn("%s: accept: %s; pausing for %d ms", s->name,
+		         strerror(e), FD_PAUSE_MS);
 	s->paused_fd = 1;
 	listener_update(s);
 	pthread_mutex_unlock(&s->g->lock);

@@ -164,6 +164,14 @@ int http_req_has_body(const struct http_req *r);
 int http_req_status(const struct http_req *r);
 /* Body bytes of the reply queued so far. */
 uint64_t http_req_sent(const struct http_req *r);
+/* The client's address, "ADDR:PORT", "[ADDR]:PORT" or "local" (at most
+ * HTTP_CLIENT_MAX bytes with its NUL); borrowed, as long as the request. */
+#define HTTP_CLIENT_MAX 64
+const char *http_req_client(const struct http_req *r);
+/* Why the reply is a fault (a 5xx), for the request's log line: the first
+ * reason given is kept (copied). NULL when none was given. */
+void http_req_set_fault(struct http_req *r, const char *why);
+const char *http_req_fault(const struct http_req *r);
 /* When the request's head arrived (CLOCK_MONOTONIC seconds). */
 double http_req_started(const struct http_req *r);
 /* The server's name ("api", "gateway"). */

@@ -1,4 +1,5 @@
 #include "anchorer.h"
+#include "log.h"
 #include "anchors.h"
 #include "cairn/multibase.h"
 
@@ -106,7 +107,7 @@ static void record_put(anchorer *a, json_t *rec)
 {
 	char err[CAIRN_ERR_MAX];
 	if (!rec || anchors_put(a->r, a->size, rec, err) != 0)
-		fprintf(stderr, "cairn daemon: anchoring: %s\n", rec ? err : "out of memory");
+		log_error("anchoring: %s", rec ? err : "out of memory");
 }
 
 /* --- answering anchor/flush -------------------------------------------- */
@@ -159,7 +160,7 @@ static void tick(evutil_socket_t fd, short what, void *arg);
 
 static void fail(anchorer *a, const char *why)
 {
-	fprintf(stderr, "cairn daemon: anchoring: %s; retrying in %u s\n", why, a->backoff);
+	log_warn("anchoring: %s; retrying in %u s", why, a->backoff);
 	a->busy = 0;
 	schedule(a, a->backoff * 1000);
 	a->backoff = a->backoff * 2 > BACKOFF_MAX_SECS ? BACKOFF_MAX_SECS : a->backoff * 2;
@@ -222,10 +223,10 @@ static void on_sent(void *ctx, json_t *r, const char *err)
 	a->sent_at = time(NULL);
 	if (a->o.key) {
 		if (a->replacing)
-			fprintf(stderr, "cairn daemon: anchoring checkpoint %" PRIu64 ": %s not mined after %u "
-			        "blocks; replaced (nonce %" PRIu64 ", max fee %.3f gwei, tip %.3f gwei)\n",
-			        a->size, a->ntxs ? a->txs[a->ntxs - 1] : "?", a->o.replace_after, a->nonce,
-			        a->last_max / 1e9, a->last_tip / 1e9);
+			log_info("anchoring checkpoint %" PRIu64 ": %s not mined after %u "
+			         "blocks; replaced (nonce %" PRIu64 ", max fee %.3f gwei, tip %.3f gwei)",
+			         a->size, a->ntxs ? a->txs[a->ntxs - 1] : "?", a->o.replace_after, a->nonce,
+			         a->last_max / 1e9, a->last_tip / 1e9);
 		a->replaced += a->replacing;
 		a->replacing = 0;
 		a->sent_block = 0;
@@ -242,7 +243,7 @@ static void on_sent(void *ctx, json_t *r, const char *err)
 	}
 	record_put(a, rec);
 	json_decref(rec);
-	fprintf(stderr, "cairn daemon: anchoring checkpoint %" PRIu64 ": sent %s\n", a->size, a->tx);
+	log_info("anchoring checkpoint %" PRIu64 ": sent %s", a->size, a->tx);
 	a->sent++;
 	ok_next(a, S_RECEIPT, POLL_MS);
 }
@@ -277,7 +278,7 @@ static void on_receipt(void *ctx, json_t *r, const char *err)
 	a->rx = 0;
 	const char *status = json_string_value(json_object_get(r, "status"));
 	if (!status || chain_quantity(status) != 1) {
-		fprintf(stderr, "cairn daemon: anchoring: %s failed on chain; sending again\n", a->tx);
+		log_warn("anchoring: %s failed on chain; sending again", a->tx);
 		a->failed++;
 		a->have_nonce = 0; /* the failed transaction used it */
 		a->ntxs = 0;
@@ -298,8 +299,8 @@ static void on_check_tx(void *ctx, json_t *r, const char *err)
 		return;
 	}
 	if (json_is_null(r)) {
-		fprintf(stderr, "cairn daemon: anchoring: %s is unknown to the chain node (dropped); "
-		        "sending again\n", a->tx);
+		log_warn("anchoring: %s is unknown to the chain node (dropped); "
+		         "sending again", a->tx);
 		ok_next(a, S_SEND, 0);
 		return;
 	}
@@ -330,8 +331,8 @@ static void on_block(void *ctx, json_t *r, const char *err)
 	const char *hash = json_string_value(json_object_get(r, "hash"));
 	if (!hash || strcmp(hash, a->block_hash) != 0) {
 		/* the block was replaced (a reorganisation): look at the receipt again */
-		fprintf(stderr, "cairn daemon: anchoring: block %" PRIu64 " changed; checking %s again\n",
-		        a->block, a->tx);
+		log_info("anchoring: block %" PRIu64 " changed; checking %s again",
+		         a->block, a->tx);
 		ok_next(a, S_RECEIPT, 0);
 		return;
 	}
@@ -345,8 +346,8 @@ static void on_block(void *ctx, json_t *r, const char *err)
 	                        when, "confirmed", 1);
 	record_put(a, rec);
 	json_decref(rec);
-	fprintf(stderr, "cairn daemon: checkpoint %" PRIu64 " anchored: %s in block %" PRIu64 " (%s)\n",
-	        a->size, a->tx, a->block, a->chain_id);
+	log_info("checkpoint %" PRIu64 " anchored: %s in block %" PRIu64 " (%s)",
+	         a->size, a->tx, a->block, a->chain_id);
 	a->last_anchor = time(NULL);
 	a->last_size = a->size;
 	a->last_time = t;
@@ -422,8 +423,8 @@ static void on_wait_head(void *ctx, json_t *r, const char *err)
  * the ones sent are waited for again, for another replace_after blocks. */
 static void replace_later(anchorer *a, const char *why)
 {
-	fprintf(stderr, "cairn daemon: anchoring checkpoint %" PRIu64 ": not replaced (%s); waiting %u "
-	        "more blocks\n", a->size, why, a->o.replace_after);
+	log_warn("anchoring checkpoint %" PRIu64 ": not replaced (%s); waiting %u "
+	         "more blocks", a->size, why, a->o.replace_after);
 	a->replacing = 0;
 	a->sent_block = 0;
 	if (a->ntxs)
@@ -473,10 +474,10 @@ static void send_raw(anchorer *a)
 		time_t now = time(NULL);
 		a->over_cap++;
 		if (now - a->fee_logged >= 60) {
-			fprintf(stderr, "cairn daemon: anchoring checkpoint %" PRIu64 ": not sent: the fee now "
-			        "(base %.3f + tip %.3f gwei) is above --chain-max-fee-gwei %llu; asking again "
-			        "every %d s\n", a->size, a->base_fee / 1e9, a->tip / 1e9, a->o.max_fee_gwei,
-			        FEE_RETRY_SECS);
+			log_warn("anchoring checkpoint %" PRIu64 ": not sent: the fee now "
+			         "(base %.3f + tip %.3f gwei) is above --chain-max-fee-gwei %llu; asking again "
+			         "every %d s", a->size, a->base_fee / 1e9, a->tip / 1e9, a->o.max_fee_gwei,
+			         FEE_RETRY_SECS);
 			a->fee_logged = now;
 		}
 		ok_next(a, S_TIP, FEE_RETRY_SECS * 1000);
@@ -547,9 +548,9 @@ static void on_balance(void *ctx, json_t *r, const char *err)
 	 * gas alone at the base fee is unknown: no warning */
 	double per = (double)(a->gas ? a->gas : ANCHOR_GAS_GUESS) * (double)(a->base_fee * 2 + a->tip);
 	if (a->o.key && a->base_fee && b < LOW_BALANCE_ANCHORS * per && a->balance_at - a->low_logged >= 3600) {
-		fprintf(stderr, "cairn daemon: anchoring: warning: %s has %.6f ETH, less than %d anchors "
-		        "cost at the current fee (%.6f ETH each): fund it\n", a->from, b / 1e18,
-		        LOW_BALANCE_ANCHORS, per / 1e18);
+		log_warn("anchoring: %s has %.6f ETH, less than %d anchors "
+		         "cost at the current fee (%.6f ETH each): fund it", a->from, b / 1e18,
+		         LOW_BALANCE_ANCHORS, per / 1e18);
 		a->low_logged = a->balance_at;
 	}
 	ok_next(a, S_IDLE, 0);
@@ -595,7 +596,7 @@ static void idle(anchorer *a)
 	int pending = anchors_pending(a->r, &a->size, &rec, err);
 	int confirmed = pending < 0 ? -1 : anchors_newest_confirmed(a->r, &done, err);
 	if (pending < 0 || confirmed < 0) {
-		fprintf(stderr, "cairn daemon: anchoring: reading the anchor records: %s\n", err);
+		log_error("anchoring: reading the anchor records: %s", err);
 		a->size = 0;
 		schedule(a, 1000);
 		return;
@@ -629,7 +630,7 @@ static void idle(anchorer *a)
 		a->size = 0;
 	}
 	if (anchorlog_size(a->r, &size, err) != 0) {
-		fprintf(stderr, "cairn daemon: anchoring: %s\n", err);
+		log_error("anchoring: %s", err);
 		schedule(a, 1000);
 		return;
 	}
@@ -648,7 +649,7 @@ static void idle(anchorer *a)
 	}
 	checkpoint *cp = malloc(sizeof *cp);
 	if (!cp || checkpoint_make(a->r, cp, NULL, err) != 0) {
-		fprintf(stderr, "cairn daemon: anchoring: %s\n", cp ? err : "out of memory");
+		log_error("anchoring: %s", cp ? err : "out of memory");
 		free(cp);
 		schedule(a, 1000);
 		return;

@@ -1,4 +1,5 @@
 #include "peers.h"
+#include "log.h"
 #include "server.h"
 
 #include "car_io.h"
@@ -386,8 +387,8 @@ static void on_done(void *arg, const http_result *res)
 	if (f->lied) {
 		COUNT(e->bad, 1);
 		penalise(h, PEER_BAD_SECS);
-		fprintf(stderr, "cairn daemon: peer %s sent bad data (%s); not asked again for %d s\n",
-		        e->url, f->ci.err, PEER_BAD_SECS);
+		log_warn("peer %s sent bad data (%s); not asked again for %d s",
+		         e->url, f->ci.err, PEER_BAD_SECS);
 		note(f, "sent data that is not what it claims (%s)", f->ci.err);
 	} else if (res->error == HTTP_CALL_OK && status == 200 && f->ci.blocks > 0 &&
 	           car_import_finish(&f->ci) == 0) {
@@ -418,7 +419,7 @@ static void on_done(void *arg, const http_result *res)
 			snprintf(detail, sizeof detail, "timed out after %u s", f->p->timeout);
 		} else if (f->tls) {
 			snprintf(detail, sizeof detail, "TLS: %.600s", res->why ? res->why : "failed");
-			fprintf(stderr, "cairn daemon: peer %s: %s\n", e->url, detail);
+			log_warn("peer %s: %s", e->url, detail);
 		} else if (res->error != HTTP_CALL_OK && res->error != HTTP_CALL_STOPPED) {
 			snprintf(detail, sizeof detail, "could not be reached, or the transfer broke (%.500s)",
 			         res->why ? res->why : "?");

@@ -1,4 +1,5 @@
 #include "pgmirror.h"
+#include "log.h"
 
 #include "anchors.h"
 #include "anchorlog.h"
@@ -80,23 +81,21 @@ static void schedule(pgmirror *m, unsigned ms)
 	evtimer_add(m->timer, &tv);
 }
 
-/* libpq's messages end in a newline; logs want one line. */
+/* libpq's messages end in a newline, and some span lines (a hint on the
+ * next, indented): the log joins those (common/log.h). */
 static void set_err(pgmirror *m, const char *msg)
 {
 	snprintf(m->err, sizeof m->err, "%s", msg && *msg ? msg : "unknown error");
 	size_t len = strlen(m->err);
 	while (len && (m->err[len - 1] == '\n' || m->err[len - 1] == ' '))
 		m->err[--len] = '\0';
-	for (char *p = m->err; *p; p++)
-		if (*p == '\n')
-			*p = ' ';
 }
 
 /* Drop the connection (an open transaction rolls back with it) and try
  * again later. State is re-read from PostgreSQL on the next connection. */
 static void fail(pgmirror *m)
 {
-	fprintf(stderr, "cairn daemon: pg mirror: %s; retrying in %u s\n", m->err, m->backoff);
+	log_warn("pg mirror: %s; retrying in %u s", m->err, m->backoff);
 	if (m->io) {
 		event_free(m->io);
 		m->io = NULL;
@@ -140,8 +139,8 @@ static void connected(pgmirror *m)
 {
 	char sql[sizeof schema_sql + 512];
 	PQsetnonblocking(m->conn, 1);
-	fprintf(stderr, "cairn daemon: pg mirror: connected to database %s on %s\n", PQdb(m->conn),
-	        PQhost(m->conn));
+	log_info("pg mirror: connected to database %s on %s", PQdb(m->conn),
+	         PQhost(m->conn));
 	m->backoff = 1;
 	m->got_state = 0;
 	/* mirror_state is read last: the one result with a row */
@@ -220,7 +219,7 @@ static void committed(pgmirror *m)
 	case Q_PINS:
 		m->pg_gen = (int64_t)m->next_gen;
 		if (pinstore_journal_trim(m->r, m->next_gen, err) != 0)
-			fprintf(stderr, "cairn daemon: pg mirror: %s\n", err);
+			log_error("pg mirror: %s", err);
 		break;
 	case Q_RESYNC_BEGIN:
 	case Q_RESYNC_PAGE:
@@ -228,10 +227,10 @@ static void committed(pgmirror *m)
 	case Q_RESYNC_END:
 		m->resyncing = 0;
 		m->pg_gen = (int64_t)m->resync_gen;
-		fprintf(stderr, "cairn daemon: pg mirror: pins resynced at generation %" PRIu64 "\n",
-		        m->resync_gen);
+		log_info("pg mirror: pins resynced at generation %" PRIu64 "",
+		         m->resync_gen);
 		if (pinstore_journal_trim(m->r, m->resync_gen, err) != 0)
-			fprintf(stderr, "cairn daemon: pg mirror: %s\n", err);
+			log_error("pg mirror: %s", err);
 		break;
 	case Q_ANCHORS:
 		m->pg_anchored = m->next_anchored;
@@ -487,8 +486,8 @@ static void work(pgmirror *m)
 			m->resyncing = 1;
 			m->resync_started = 0;
 			m->resync_gen = gen;
-			fprintf(stderr, "cairn daemon: pg mirror: resyncing pins (PostgreSQL has generation "
-			                "%" PRId64 ", the repo %" PRIu64 ")\n", m->pg_gen, gen);
+			log_info("pg mirror: resyncing pins (PostgreSQL has generation "
+			         "%" PRId64 ", the repo %" PRIu64 ")", m->pg_gen, gen);
 			rc = send_resync(m);
 		}
 	} else {
@@ -496,7 +495,7 @@ static void work(pgmirror *m)
 	}
 	if (rc < 0) {
 		/* a local failure: log it, keep the connection, try again later */
-		fprintf(stderr, "cairn daemon: pg mirror: %s\n", m->err);
+		log_warn("pg mirror: %s", m->err);
 		if (m->stage == ST_IDLE)
 			schedule(m, m->backoff * 1000);
 		return;

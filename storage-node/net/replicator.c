@@ -1,4 +1,5 @@
 #include "replicator.h"
+#include "log.h"
 
 #include "client.h"
 #include "http_util.h"
@@ -80,7 +81,7 @@ static void entry_put(repo *r, const uint8_t *key, size_t klen, json_t *j)
 	MDB_val k = {klen, (void *)key};
 	if (!j) {
 		if (repo_index_del(r, r->replicas, &k, err) < 0)
-			fprintf(stderr, "cairn daemon: replication: %s\n", err);
+			log_warn("replication: %s", err);
 		return;
 	}
 	char *text = json_dumps(j, JSON_COMPACT);
@@ -88,7 +89,7 @@ static void entry_put(repo *r, const uint8_t *key, size_t klen, json_t *j)
 		return;
 	MDB_val v = {strlen(text), text};
 	if (repo_index_put(r, r->replicas, &k, &v, 0, err) < 0)
-		fprintf(stderr, "cairn daemon: replication: %s\n", err);
+		log_warn("replication: %s", err);
 	free(text);
 }
 
@@ -109,8 +110,8 @@ static void entry_retry(struct call *c, json_t *j, const char *state, const char
 		json_object_del(j, "requestid");
 	c->t->failures++;
 	if (tries == 1 || tries % 10 == 0)
-		fprintf(stderr, "cairn daemon: replication to %s: %s; retrying in %" PRIu64 " s\n",
-		        c->t->url, detail, secs);
+		log_warn("replication to %s: %s; retrying in %" PRIu64 " s",
+		         c->t->url, detail, secs);
 }
 
 static void on_reply(void *arg, const http_result *res)

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE 1
 
 #include "blockstore.h"
+#include "log.h"
 
 #include "bcache.h"
 #include "mhset.h"
@@ -95,8 +96,8 @@ int blockstore_open(blockstore *bs, const char *root, int compress, char *err)
 		uint64_t files, bytes;
 		blockstore_clean_temp(bs, &files, &bytes);
 		if (files)
-			fprintf(stderr, "cairn: removed %llu temporary files (%llu bytes) left by an interrupted "
-			        "write\n", (unsigned long long)files, (unsigned long long)bytes);
+			log_info("removed %llu temporary files (%llu bytes) left by an interrupted "
+			         "write", (unsigned long long)files, (unsigned long long)bytes);
 		unlink(mark);
 	}
 	return 0;
@@ -524,7 +525,7 @@ int blockstore_get_disk(blockstore *bs, const cairn_cid *cid, uint8_t **data, si
 	free(out);
 report:
 	if (rc == BS_CORRUPT)
-		fprintf(stderr, "cairn: block %s is corrupt; treating it as missing\n", path);
+		log_error("block %s is corrupt; treating it as missing", path);
 	return rc;
 }
 

@@ -1,4 +1,5 @@
 #include "bs_writer.h"
+#include "log.h"
 
 #include "cairn/error.h"
 
@@ -92,7 +93,7 @@ static void wake(bs_writer *w)
 	uint64_t one = 1;
 	/* an eventfd counter cannot overflow at this rate; EAGAIN is harmless */
 	if (write(w->efd, &one, sizeof one) < 0 && errno != EAGAIN)
-		fprintf(stderr, "cairn: writer wake-up: %s\n", strerror(errno));
+		log_error("writer wake-up: %s", strerror(errno));
 }
 
 static void complete(bs_writer *w, struct job *j)
@@ -213,7 +214,7 @@ void bs_writer_reap(bs_writer *w)
 {
 	uint64_t n;
 	if (read(w->efd, &n, sizeof n) < 0 && errno != EAGAIN)
-		fprintf(stderr, "cairn: writer wake-up: %s\n", strerror(errno));
+		log_error("writer wake-up: %s", strerror(errno));
 	pthread_mutex_lock(&w->mu);
 	struct job *j = w->done;
 	w->done = NULL;

@@ -112,8 +112,8 @@ daemon_start "" --chain-rpc "$RPC" --chain-key "$scratch/key.json" --chain-key-p
 	--anchor-interval 3600 --confirmations 1 || not_ok "restart"
 add 10 12
 cu "$API/api/v0/anchor/flush" >/dev/null
-for _ in $(seq 20); do grep -q "warning: $addr has" "$scratch/daemon.log" && break; sleep 0.5; done
-grep -q "warning: $addr has 0.000[0-9]* ETH, less than 10 anchors cost" "$scratch/daemon.log" &&
+for _ in $(seq 20); do grep -q "level=warn msg=\"anchoring: $addr has" "$scratch/daemon.log" && break; sleep 0.5; done
+grep -q "level=warn msg=\"anchoring: $addr has 0.000[0-9]* ETH, less than 10 anchors cost" "$scratch/daemon.log" &&
 	ok "a low balance is logged as a warning" || not_ok "log: $(tail -3 "$scratch/daemon.log")"
 daemon_stop
 echo "1..$n"

@@ -83,7 +83,7 @@ big=$("$CAIRN" add -nQ "$scratch/big")
 check "it is pinned" "$big recursive" "$("$CAIRN" pin ls "$big")"
 "$CAIRN" cat "$big" | cmp -s - "$scratch/big" && ok "and reads back" || not_ok "big cat"
 sleep 0.3 # the daemon's log is flushed every 250 ms
-imports=$(grep -c 'uri="/api/v0/dag/import?pin-roots=false" status=200' "$scratch/daemon.log")
+imports=$(grep -c 'path="/api/v0/dag/import?pin-roots=false" status=200' "$scratch/daemon.log")
 [ "$imports" -ge 10 ] && ok "it went as $imports CAR imports of under 3 MB" || not_ok "dag/import requests: $imports"
 # plain messages for plain mistakes, through the daemon as without it
 mkdir -p "$scratch/tree/sub" && echo one >"$scratch/tree/a" && echo two >"$scratch/tree/sub/b"

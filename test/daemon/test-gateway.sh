@@ -146,7 +146,7 @@ kill $slow 2>/dev/null; wait $slow 2>/dev/null
 curl -sS --max-time 5 "$GW/ipfs/$big" 2>/dev/null | head -c 1000 >/dev/null
 check "daemon alive after a client hung up mid-stream" "200" "$(status "$GW/ipfs/$small")"
 
-grep -q 'level=info server=gateway method=GET uri="/ipfs/' "$scratch/daemon.log" && ok "one log line per request" || not_ok "request log"
+grep -q 'level=info server=gateway client=127.0.0.1:[0-9]* method=GET path="/ipfs/' "$scratch/daemon.log" && ok "one log line per request" || not_ok "request log"
 
 # operations endpoints
 check "/healthz on the gateway" "ok" "$(cu "$GW/healthz")"

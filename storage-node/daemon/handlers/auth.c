@@ -119,7 +119,6 @@ int auth_gate(node *n, struct http_req *req)
 	case AUTH_FAULT:
 		break;
 	}
-	fprintf(stderr, "cairn daemon: reading tokens: %s\n", err);
 	http_reply_rpc_error(req, 500, "cannot check the API token: %s", err);
 	return 0;
 }

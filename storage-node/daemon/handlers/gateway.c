@@ -91,7 +91,7 @@ static void serve_raw(struct http_req *req, node *n, const struct target *t, int
 		return;
 	}
 	if (rc != 0) {
-		fprintf(stderr, "cairn daemon: %s\n", err);
+		http_req_set_fault(req, err);
 		http_reply_text(req, 500, "could not read the block");
 		return;
 	}
@@ -460,7 +460,7 @@ static void resolve_error(struct http_req *req, int rc, const cairn_cid *where,
 		                "path is too deep)", text);
 		break;
 	default:
-		fprintf(stderr, "cairn daemon: %s\n", err);
+		http_req_set_fault(req, err);
 		http_reply_text(req, 500, "could not resolve the path");
 	}
 }

@@ -238,8 +238,10 @@ static void stream_done(void *ctx, int outcome, const char *msg)
 		http_reply_end(g->req);
 	} else {
 		/* short of Content-Length: close, so the client sees a broken transfer */
-		fprintf(stderr, "cairn daemon: %s: streamed %" PRIu64 " of %" PRIu64 " bytes, then: %s\n",
-		        g->root_text, g->sent, g->size, outcome == FETCH_OK ? "blocks missing" : msg);
+		char fault[CAIRN_ERR_MAX + 256];
+		snprintf(fault, sizeof fault, "%s: streamed %" PRIu64 " of %" PRIu64 " bytes, then: %s",
+		         g->root_text, g->sent, g->size, outcome == FETCH_OK ? "blocks missing" : msg);
+		http_req_set_fault(g->req, fault);
 		http_req_cut(g->req);
 	}
 	stream_free(g);

@@ -1,5 +1,6 @@
 /* repo/stat|gc|verify. */
 #include "kubo_util.h"
+#include "log.h"
 
 #include "cairn/error.h"
 #include "http_util.h"
@@ -81,7 +82,7 @@ static void verify_bad(void *ctx, const cairn_cid *cid, const char *why)
 	cairn_cid_to_string(cid, text, sizeof text, NULL);
 	if (kubo_add_line(v->out, json_pack("{s:s+++}", "Msg", "block ", text, ": ", why)) != 0)
 		v->failed = 1; /* verify_next ends the body short: never a report that hides a block */
-	fprintf(stderr, "cairn daemon: repo verify: block %s: %s\n", text, why);
+	log_error("repo verify: block %s: %s", text, why);
 }
 
 static int verify_next(stream_source *s, struct evbuffer *out, cairn_cid *where, char *err)

@@ -1,6 +1,7 @@
 /* The Pinning Service's requests whose DAG is missing blocks: fetched
  * from their origins, then the node's peers, then pinned (pinsvc.c). */
 #include "pinsvc_job.h"
+#include "log.h"
 
 #include "dag.h"
 #include "peers.h"
@@ -97,7 +98,7 @@ static void job_record(struct job *j, pinreq_status st, json_t *info_update)
 	if (st != PINREQ_FAILED)
 		json_object_del(info, "status_details");
 	if (pinreq_update(&j->n->repo, j->id, st, r.doc, err) < 0)
-		fprintf(stderr, "cairn daemon: pin request: %s\n", err);
+		log_error("pin request: %s", err);
 	json_decref(r.doc);
 }
 
@@ -146,7 +147,7 @@ static void job_step(struct job *j)
 	if (rc == 0)
 		job_record(j, st, info);
 	else
-		fprintf(stderr, "cairn daemon: pin request: %s\n", err);
+		log_error("pin request: %s", err);
 done:
 	json_decref(info);
 	job_end(j);
@@ -172,7 +173,7 @@ void pinsvc_job_start(node *n, const pinreq *r)
 		}
 	}
 	if (count && !(j->origins = peers_new(n->base, &n->repo, urls, count, 0, n->ca_file, err)))
-		fprintf(stderr, "cairn daemon: pin request origins: %s\n", err);
+		log_error("pin request origins: %s", err);
 	job_record(j, PINREQ_PINNING, NULL);
 	job_step(j);
 }
@@ -188,5 +189,5 @@ void pinsvc_resume(node *n)
 {
 	char err[CAIRN_ERR_MAX];
 	if (pinreq_foreach(&n->repo, UINT64_MAX, resume_one, n, err) < 0)
-		fprintf(stderr, "cairn daemon: pin requests: %s\n", err);
+		log_error("pin requests: %s", err);
 }

@@ -72,7 +72,7 @@ static void error_reply(struct http_req *req, int rpc, int rc, const cairn_cid *
 	                   ? "block does not decode as UnixFS"
 	                   : rc == DAG_NOT_FILE ? "not a UnixFS file" : err;
 	if (rc < 0)
-		fprintf(stderr, "cairn daemon: %s\n", err);
+		http_req_set_fault(req, err);
 	strip_body_headers(req);
 	if (rpc)
 		http_reply_rpc_error(req, code, "%s%s%s", what, text[0] ? ": " : "", text);
@@ -87,8 +87,9 @@ static void cut(struct stream *s, const cairn_cid *where, const char *why)
 	char text[CAIRN_CID_TEXT_MAX] = "?";
 	if (where)
 		cairn_cid_to_string(where, text, sizeof text, NULL);
-	fprintf(stderr, "cairn daemon: block %s failed mid-stream (%s); closing the connection\n",
-	        text, why);
+	char fault[CAIRN_ERR_MAX + CAIRN_CID_TEXT_MAX + 64];
+	snprintf(fault, sizeof fault, "block %s failed mid-stream (%s); connection closed", text, why);
+	http_req_set_fault(s->req, fault);
 	http_req_cut(s->req);
 	stream_free(s);
 }
