@@ -66,6 +66,7 @@ struct anchorer {
 	uint64_t replaced;      /* for /metrics */
 	/* for /metrics (read on this loop) */
 	uint64_t sent, failed, over_cap; /* transactions sent, failed on chain; sends the cap held back */
+	uint64_t chain_errors;  /* steps that failed (the chain unreachable or refusing) and are retried */
 	double balance;         /* wei; < 0 before the first answer */
 	time_t balance_at, low_logged;
 	uint64_t last_size;     /* the newest checkpoint confirmed, and its block's time */
@@ -161,6 +162,7 @@ static void tick(evutil_socket_t fd, short what, void *arg);
 static void fail(anchorer *a, const char *why)
 {
 	log_warn("anchoring: %s; retrying in %u s", why, a->backoff);
+	a->chain_errors++;
 	a->busy = 0;
 	schedule(a, a->backoff * 1000);
 	a->backoff = a->backoff * 2 > BACKOFF_MAX_SECS ? BACKOFF_MAX_SECS : a->backoff * 2;
@@ -567,8 +569,18 @@ void anchorer_metrics(const anchorer *a, struct evbuffer *b)
 	                    "cairn_anchor_transactions_total{result=\"failed\"} %" PRIu64 "\n"
 	                    "cairn_anchor_transactions_total{result=\"replaced\"} %" PRIu64 "\n"
 	                    "# HELP cairn_anchor_fee_over_cap_total Sends held back because the fee was above --chain-max-fee-gwei.\n"
-	                    "# TYPE cairn_anchor_fee_over_cap_total counter\ncairn_anchor_fee_over_cap_total %" PRIu64 "\n",
-	                    a->o.key != NULL, a->sent, a->failed, a->replaced, a->over_cap);
+	                    "# TYPE cairn_anchor_fee_over_cap_total counter\ncairn_anchor_fee_over_cap_total %" PRIu64 "\n"
+	                    "# HELP cairn_anchor_chain_errors_total Anchoring steps that failed (the chain RPC unreachable or refusing) and are retried.\n"
+	                    "# TYPE cairn_anchor_chain_errors_total counter\ncairn_anchor_chain_errors_total %" PRIu64 "\n",
+	                    a->o.key != NULL, a->sent, a->failed, a->replaced, a->over_cap, a->chain_errors);
+	/* what the log holds that no confirmed anchor covers yet */
+	char err[CAIRN_ERR_MAX];
+	uint64_t log_size, done = 0;
+	int confirmed = anchors_newest_confirmed(a->r, &done, err);
+	if (anchorlog_size(a->r, &log_size, err) == 0 && confirmed >= 0)
+		evbuffer_add_printf(b, "# HELP cairn_anchor_leaves_waiting Leaves of the log that no checkpoint confirmed on chain covers yet.\n"
+		                       "# TYPE cairn_anchor_leaves_waiting gauge\ncairn_anchor_leaves_waiting %" PRIu64 "\n",
+		                    confirmed == 0 && done <= log_size ? log_size - done : log_size);
 	if (a->balance >= 0)
 		evbuffer_add_printf(b, "# HELP cairn_anchor_balance_wei The sending account's balance, in wei.\n"
 		                       "# TYPE cairn_anchor_balance_wei gauge\ncairn_anchor_balance_wei %.17g\n",

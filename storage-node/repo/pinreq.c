@@ -74,8 +74,26 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* A request moved from status from to status to (0: none), once counted. */
+static void count_move(repo *rp, int from, int to)
+{
+	if (!__atomic_load_n(&rp->pinreq_counted, __ATOMIC_ACQUIRE))
+		return;
+	if (from >= PINREQ_QUEUED && from <= PINREQ_FAILED)
+		__atomic_sub_fetch(&rp->pinreq_count[from], 1, __ATOMIC_RELAXED);
+	if (to >= PINREQ_QUEUED && to <= PINREQ_FAILED)
+		__atomic_add_fetch(&rp->pinreq_count[to], 1, __ATOMIC_RELAXED);
+}
+
+/* The status byte of a stored record (0 if it has none). */
+static int stored_status(const MDB_val *v)
+{
+	return v->mv_size >= 1 ? ((const uint8_t *)v->mv_data)[0] : 0;
+}
+
 int pinreq_create(repo *rp, pinreq *r, const uint8_t *replace, char *err)
 {
+	int old_status = 0;
 	MDB_txn *txn;
 	MDB_cursor *cur;
 	MDB_val k, v;
@@ -125,7 +143,9 @@ int pinreq_create(repo *rp, pinreq *r, const uint8_t *replace, char *err)
 	}
 	r->created_ms = t;
 	if (replace) {
-		MDB_val old = {PINREQ_ID_LEN, (void *)replace};
+		MDB_val old = {PINREQ_ID_LEN, (void *)replace}, ov;
+		if (mdb_get(txn, rp->pinreqs, &old, &ov) == 0)
+			old_status = stored_status(&ov);
 		rc = mdb_del(txn, rp->pinreqs, &old, NULL);
 		if (rc == MDB_NOTFOUND) {
 			mdb_txn_abort(txn);
@@ -147,6 +167,7 @@ int pinreq_create(repo *rp, pinreq *r, const uint8_t *replace, char *err)
 		ERR("index: %s", mdb_strerror(rc));
 		return -1;
 	}
+	count_move(rp, old_status, r->status);
 	return 0;
 fail_txn:
 	mdb_txn_abort(txn);
@@ -188,6 +209,7 @@ int pinreq_update(repo *rp, const uint8_t id[PINREQ_ID_LEN], pinreq_status statu
 		}
 		goto fail;
 	}
+	int old_status = stored_status(&v);
 	v.mv_size = 1 + jn;
 	v.mv_data = val;
 	if ((rc = mdb_put(txn, rp->pinreqs, &k, &v, 0)) != 0) {
@@ -197,6 +219,7 @@ int pinreq_update(repo *rp, const uint8_t id[PINREQ_ID_LEN], pinreq_status statu
 	if ((rc = mdb_txn_commit(txn)) != 0)
 		goto fail;
 	free(val);
+	count_move(rp, old_status, (int)status);
 	return 0;
 fail:
 	free(val);
@@ -223,8 +246,47 @@ int pinreq_get(repo *rp, const uint8_t id[PINREQ_ID_LEN], pinreq *r, char *err)
 
 int pinreq_del(repo *rp, const uint8_t id[PINREQ_ID_LEN], char *err)
 {
-	MDB_val k = {PINREQ_ID_LEN, (void *)id};
-	return repo_index_del(rp, rp->pinreqs, &k, err);
+	MDB_txn *txn;
+	MDB_val k = {PINREQ_ID_LEN, (void *)id}, v;
+	int old_status = 0, rc = mdb_txn_begin(rp->env, NULL, 0, &txn);
+	if (rc == 0) {
+		if ((rc = mdb_get(txn, rp->pinreqs, &k, &v)) == 0) {
+			old_status = stored_status(&v);
+			rc = mdb_del(txn, rp->pinreqs, &k, NULL);
+		}
+		if (rc != 0)
+			mdb_txn_abort(txn);
+		else if ((rc = mdb_txn_commit(txn)) == 0)
+			count_move(rp, old_status, 0);
+	}
+	return repo_index_result(rc, MDB_NOTFOUND, "index", err);
+}
+
+static int count_one(void *ctx, const MDB_val *k, const MDB_val *v)
+{
+	int64_t *n = ctx;
+	int s = stored_status(v);
+	(void)k;
+	if (s >= PINREQ_QUEUED && s <= PINREQ_FAILED)
+		n[s]++;
+	return 0;
+}
+
+int pinreq_counts(repo *rp, uint64_t n[5], char *err)
+{
+	if (!__atomic_load_n(&rp->pinreq_counted, __ATOMIC_ACQUIRE)) {
+		int64_t c[5] = {0};
+		if (repo_index_foreach(rp, rp->pinreqs, REPO_FORWARD, NULL, count_one, c, err) < 0)
+			return -1;
+		for (int s = 0; s < 5; s++)
+			__atomic_store_n(&rp->pinreq_count[s], c[s], __ATOMIC_RELAXED);
+		__atomic_store_n(&rp->pinreq_counted, 1, __ATOMIC_RELEASE);
+	}
+	for (int s = 0; s < 5; s++) {
+		int64_t x = __atomic_load_n(&rp->pinreq_count[s], __ATOMIC_RELAXED);
+		n[s] = x > 0 ? (uint64_t)x : 0;
+	}
+	return 0;
 }
 
 struct visit {

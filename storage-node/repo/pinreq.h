@@ -77,4 +77,10 @@ int pinreq_del(repo *rp, const uint8_t id[PINREQ_ID_LEN], char *err);
 typedef int (*pinreq_fn)(void *ctx, const pinreq *r);
 int pinreq_foreach(repo *rp, uint64_t before_ms, pinreq_fn fn, void *ctx, char *err);
 
+/* How many requests have each status: n[s] for s in PINREQ_QUEUED ..
+ * PINREQ_FAILED (n[0] unused). The first call counts the index; later
+ * ones read counts that this process's create, update and delete keep
+ * (one process writes pin requests: the daemon). 0, or -1 with err. */
+int pinreq_counts(repo *rp, uint64_t n[5], char *err);
+
 #endif

@@ -60,6 +60,10 @@ typedef struct repo {
 		size_t ntargets;
 	} outbox;
 	char peer_id[128];
+	/* Pin requests by status (pinreq.h), kept by this process from the
+	 * first pinreq_counts on (pinreq_counted); for /metrics. */
+	int64_t pinreq_count[5];
+	int pinreq_counted;
 } repo;
 
 /* $CAIRN_PATH, else $HOME/.cairn. Returns 0, or -1 if neither is set. */

@@ -21,9 +21,13 @@ add() { cu "$API/api/v0/anchor/add?$(cids "$1" "$2" | sed 's/^/arg=/' | paste -s
 
 start || { echo "not ok 1 - daemon start"; cat "$scratch/daemon.log"; exit 1; }
 peer=$(cu "$API/api/v0/id" | sed -n 's/.*"ID":"\([^"]*\)".*/\1/p')
+metric() { curl -sS --max-time 10 "$GW/metrics" | awk -v k="$1" '$1 == k {print $2}'; }
 add 1 10
+check "/metrics before the flush: log size 10, all 10 waiting, no chain error" "10 10 0" \
+	"$(metric cairn_anchor_log_size) $(metric cairn_anchor_leaves_waiting) $(metric cairn_anchor_chain_errors_total)"
 cu "$API/api/v0/anchor/flush" >"$scratch/flush.json"
 grep -q '"tx":"0x[0-9a-f]\{64\}"' "$scratch/flush.json" && ok "flush answers once the checkpoint is on chain" || not_ok "flush: $(cat "$scratch/flush.json")"
+check "…then none waiting" "10 0" "$(metric cairn_anchor_log_size) $(metric cairn_anchor_leaves_waiting)"
 c3=$(cids 3 3)
 cu "$API/api/v0/anchor/proof?arg=$c3" >"$scratch/p.json"
 check "the proof verifies (log and checkpoint)" "ok" "$(node "$here/anchor-verify.mjs" proof "$peer" <"$scratch/p.json")"
@@ -60,7 +64,7 @@ check "audit refuses a changed time (exit 1), naming both times" "1 1" \
 audit_refuses "another checkpoint's root" "p.root=JSON.parse(require('fs').readFileSync('$scratch/p2.json')).root"
 check "audit --signer with another node → refused" "1" "$("$CAIRN" audit --chain-rpc "$RPC" --signer 12D3KooWPBeYQeLGrmxMUYkshfnE43YXoLDJGHT9Wzd3Tyg6zhF3 "$scratch/p.json" >/dev/null; echo $?)"
 check "audit without --chain-rpc: usage, exit 2" "2" "$("$CAIRN" audit "$scratch/p.json" 2>/dev/null; echo $?)"
-check "audit of ndjson on stdin: two proofs" "2" "$(cat "$scratch/p.json" <(echo) "$scratch/p2.json" | "$CAIRN" audit --chain-rpc "$RPC" --format csv | grep -c ',verified,')"
+check "audit of ndjson on stdin: two proofs" "2" "$(cat "$scratch/p.json" <(echo) "$scratch/p2.json" | "$CAIRN" audit --chain-rpc "$RPC" --format csv 2>/dev/null | grep -c ',verified,')"
 tamper "a transaction carrying another root" "p.tx=JSON.parse(require('fs').readFileSync('$scratch/p2.json')).tx"
 tamper "another block" "p.block=p.block+1"
 tamper "another block hash" "p.block_hash=p.block_hash.replace(/.\$/,c=>c==='0'?'1':'0')"
@@ -90,6 +94,7 @@ anvil_start || { not_ok "anvil restart"; exit 1; }
 wait "$FLUSH"
 grep -q '"tx"' "$scratch/f4.json" && ok "chain down then up: the flush is answered once anchored" || not_ok "chain down/up: $(cat "$scratch/f4.json")"
 grep -q "anchoring: .*retrying" "$scratch/daemon.log" && ok "…after retries logged" || not_ok "no retry logged"
+check "…and counted in /metrics as chain errors, as many as logged" "$(grep -c 'anchoring: .*retrying' "$scratch/daemon.log")" "$(metric cairn_anchor_chain_errors_total)"
 check "…and the proof verifies against the restarted chain" "ok" \
 	"$(cu "$API/api/v0/anchor/proof?arg=$(cids 28 28)" | node "$here/chain-verify.mjs" "$RPC" 2)"
 

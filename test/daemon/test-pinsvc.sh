@@ -88,11 +88,19 @@ check "offsets in before/after are honoured" "0" "$(cu "${A[@]}" "$API/pins?befo
 # GC keeps what a pinned request holds; deleting the request frees it
 cu "${A[@]}" -X POST "$API/api/v0/repo/gc" >/dev/null
 check "after GC the pinned request's file is served" "$(sha256sum <"$scratch/f" | cut -c1-64)" "$(cu "$GW/ipfs/$cid" | sha256sum | cut -c1-64)"
+# /metrics counts requests by status, as the API lists them
+metric() { curl -sS "$GW/metrics" | awk -v k="$1" '$1 == k {print $2}'; }
+listed() { cu "$@" "$API/pins?status=pinned&limit=1000" | sed -n 's/.*"count":\([0-9]*\).*/\1/p'; }
+pinned=$(($(listed "${A[@]}") + $(listed "${B[@]}")))
+[ "$pinned" -gt 1 ] && ok "$pinned requests pinned" || not_ok "pinned: $pinned"
+check "/metrics: cairn_pin_requests{status=pinned} is what the API lists, queued 0" "$pinned 0" \
+	"$(metric 'cairn_pin_requests{status="pinned"}') $(metric 'cairn_pin_requests{status="queued"}')"
 # remove every request of alice's, then GC
 for id in $(cu "${A[@]}" "$API/pins?limit=1000" | grep -o '"requestid":"[^"]*"' | cut -d'"' -f4); do
 	cu "${A[@]}" -X DELETE "$API/pins/$id" >/dev/null
 done
 check "every request deleted" '{"count":0,"results":[]}' "$(cu "${A[@]}" "$API/pins")"
+check "…and /metrics counts only bob's" "$(listed "${B[@]}")" "$(metric 'cairn_pin_requests{status="pinned"}')"
 cu "${A[@]}" -X POST "$API/api/v0/repo/gc" >/dev/null
 check "then GC removes the file" "404" "$(code "$GW/ipfs/$cid")"
 
@@ -103,6 +111,7 @@ rid2=$(field requestid <"$scratch/body")
 daemon_stop
 daemon_start || { not_ok "daemon restart"; exit 1; }
 check "a request survives a restart" "pinned" "$(cu "${B[@]}" "$API/pins/$rid2" | field status)"
+check "…counted again after the restart" "$(listed "${B[@]}")" "$(metric 'cairn_pin_requests{status="pinned"}')"
 "$CAIRN" token rm bob
 check "a revoked token → 401 (daemon running)" "401" "$(code "${B[@]}" "$API/pins/$rid2")"
 bob2=$("$CAIRN" token add bob --scope pins)

@@ -2,11 +2,13 @@
  * and the repo's totals, which /metrics and repo/stat report. */
 #include "node.h"
 #include "anchorer.h"
+#include "anchorlog.h"
 #include "bcache.h"
 #include "http_util.h"
 #include "server.h"
 #include "peers.h"
 #include "pgmirror.h"
+#include "pinreq.h"
 #include "pinstore.h"
 #include "replicator.h"
 
@@ -64,8 +66,21 @@ static void render_metrics(void *arg)
 	}
 	if (n->replicator)
 		replicator_metrics(n->replicator, b);
+	uint64_t log_size, pr[5];
+	if (anchorlog_size(&n->repo, &log_size, err) == 0)
+		evbuffer_add_printf(b, "# HELP cairn_anchor_log_size Leaves in the anchoring log.\n"
+		                       "# TYPE cairn_anchor_log_size gauge\ncairn_anchor_log_size %" PRIu64 "\n",
+		                    log_size);
 	if (n->anchor)
 		anchorer_metrics(n->anchor, b);
+	if (pinreq_counts(&n->repo, pr, err) == 0)
+		evbuffer_add_printf(b, "# HELP cairn_pin_requests Pinning Service pin requests, by status.\n"
+		                       "# TYPE cairn_pin_requests gauge\n"
+		                       "cairn_pin_requests{status=\"queued\"} %" PRIu64 "\n"
+		                       "cairn_pin_requests{status=\"pinning\"} %" PRIu64 "\n"
+		                       "cairn_pin_requests{status=\"pinned\"} %" PRIu64 "\n"
+		                       "cairn_pin_requests{status=\"failed\"} %" PRIu64 "\n",
+		                    pr[PINREQ_QUEUED], pr[PINREQ_PINNING], pr[PINREQ_PINNED], pr[PINREQ_FAILED]);
 	if (n->mirror) {
 		int up;
 		uint64_t pins_behind, leaves_behind;
