@@ -383,8 +383,9 @@ static void arg_name(const char *path, char *out, size_t cap)
 	snprintf(out, cap, "%.*s", (int)(n < cap ? n : cap - 1), start);
 }
 
-/* Print one result line, as Kubo: "added <cid> <name>" (-q: the CID). */
-static void print_added(const struct add_args *a, sink *sk, const cairn_cid *cid,
+/* Print one result line to out, as Kubo: "added <cid> <name>" (-q: the
+ * CID). */
+static void print_added(const struct add_args *a, FILE *out, const cairn_cid *cid,
                         const char *name, char *last)
 {
 	char text[CAIRN_CID_TEXT_MAX];
@@ -393,11 +394,41 @@ static void print_added(const struct add_args *a, sink *sk, const cairn_cid *cid
 	if (a->quieter)
 		return;
 	if (a->quiet)
-		fprintf(sk->out, "%s\n", text);
+		fprintf(out, "%s\n", text);
 	else if (name[0])
-		fprintf(sk->out, "added %s %s\n", text, name);
+		fprintf(out, "added %s %s\n", text, name);
 	else
-		fprintf(sk->out, "added %s\n", text);
+		fprintf(out, "added %s\n", text);
+}
+
+/* A tree's result lines wait in a spool (a temporary file: constant
+ * memory however many files) until the tree is whole, stored and pinned;
+ * a tree that fails prints none, so no line names a DAG that was not
+ * kept. release: copy to out and empty; drop: empty. */
+static int spool_release(FILE *spool, FILE *out)
+{
+	char buf[8192];
+	size_t n;
+	int rc = 0;
+	fflush(spool);
+	rewind(spool);
+	while ((n = fread(buf, 1, sizeof buf, spool)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			rc = -1;
+	if (ferror(spool))
+		rc = -1;
+	rewind(spool);
+	if (ftruncate(fileno(spool), 0) != 0)
+		rc = -1;
+	return rc;
+}
+
+static void spool_drop(FILE *spool)
+{
+	fflush(spool);
+	rewind(spool);
+	if (ftruncate(fileno(spool), 0) != 0)
+		clearerr(spool); /* a temporary file that cannot shrink only grows */
 }
 
 struct tree_ctx {
@@ -406,6 +437,7 @@ struct tree_ctx {
 	struct add_bufs *b;
 	dirbuild *d;
 	char *last;
+	FILE *out; /* where its result lines go: the spool */
 };
 
 static int tree_store(void *ctx, const cairn_cid *cid, const cairn_iov *iov, size_t n)
@@ -418,7 +450,7 @@ static void tree_emit(void *ctx, const char *path, const cairn_cid *cid, uint64_
 {
 	struct tree_ctx *t = ctx;
 	(void)tsize;
-	print_added(t->a, t->sk, cid, path, t->last);
+	print_added(t->a, t->out, cid, path, t->last);
 }
 
 static int by_name(const void *x, const void *y)
@@ -512,7 +544,7 @@ static int add_dir(struct tree_ctx *t, const char *fs, const char *rel, const ch
 				cli_error("add", "%s", err);
 				rc = EXIT_FAIL;
 			} else {
-				print_added(t->a, t->sk, &cid, cdisp, t->last);
+				print_added(t->a, t->out, &cid, cdisp, t->last);
 			}
 		} else {
 			cli_error("add", "%s: not a regular file, directory or symlink", cfs);
@@ -540,6 +572,10 @@ static int finish_tree(struct tree_ctx *t)
 	}
 	if (sk->commit(sk) != 0 || sink_root(t->a, sk, &root) != 0) {
 		sink_error(sk, "add");
+		return EXIT_FAIL;
+	}
+	if (spool_release(t->out, sk->out) != 0) {
+		cli_error("add", "writing output: %s", strerror(errno));
 		return EXIT_FAIL;
 	}
 	print_anchored(t->a, sk, &root);
@@ -576,12 +612,18 @@ int cmd_add(int argc, char **argv)
 	struct add_bufs b = {malloc(sizeof *b.im), parfor_new(parfor_cpus() - 1),
 	                     malloc(a.opts.chunk_size), NULL, read_size(a.opts.chunk_size)};
 	b.rbuf = malloc(b.rsize);
-	char last[CAIRN_CID_TEXT_MAX] = "";
+	char last[CAIRN_CID_TEXT_MAX] = "", last_before[CAIRN_CID_TEXT_MAX];
+	FILE *spool = NULL;
 	rc = 0;
 	if (a.wrap)
 		wrap = dirbuild_new("");
 	if (!b.im || !b.chunk_buf || !b.rbuf || (a.wrap && !wrap)) {
 		cli_error("add", "out of memory");
+		rc = EXIT_FAIL;
+		goto done;
+	}
+	if ((a.recursive || wrap) && !(spool = tmpfile())) {
+		cli_error("add", "a temporary file for the result lines: %s", strerror(errno));
 		rc = EXIT_FAIL;
 		goto done;
 	}
@@ -596,18 +638,27 @@ int cmd_add(int argc, char **argv)
 				rc = EXIT_FAIL;
 				continue;
 			}
-			struct tree_ctx t = {&a, &sk, &b, wrap ? wrap : dirbuild_new(name), last};
+			struct tree_ctx t = {&a, &sk, &b, wrap ? wrap : dirbuild_new(name), last, spool};
 			if (!t.d) {
 				cli_error("add", "out of memory");
 				rc = EXIT_FAIL;
 				continue;
 			}
+			memcpy(last_before, last, sizeof last);
 			/* Without -w the tree's root is the directory itself ("" below it). */
 			int r1 = add_dir(&t, files[i], wrap ? name : "", name, 0);
 			if (r1 == 0 && !wrap)
 				r1 = finish_tree(&t);
 			if (!wrap)
 				dirbuild_free(t.d);
+			if (r1 && !wrap) {
+				/* nothing of it was pinned: none of its lines is shown */
+				spool_drop(spool);
+				memcpy(last, last_before, sizeof last);
+				if (!cli_stop)
+					cli_error("add", "%s was not added: nothing of it is pinned%s", files[i],
+					          a.pin ? "; the blocks stored so far go at the next 'cairn repo gc'" : "");
+			}
 			if (r1)
 				rc = EXIT_FAIL;
 			continue;
@@ -625,7 +676,7 @@ int cmd_add(int argc, char **argv)
 		}
 		char text[CAIRN_CID_TEXT_MAX];
 		cairn_cid_to_string(&cid, text, sizeof text, NULL);
-		print_added(&a, &sk, &cid, is_stdin ? (wrap ? "stdin" : text) : name, last);
+		print_added(&a, wrap ? spool : sk.out, &cid, is_stdin ? (wrap ? "stdin" : text) : name, last);
 		print_anchored(&a, &sk, &cid);
 		if (!a.pin && sk.commit(&sk) != 0) { /* unpinned: durable all the same */
 			sink_error(&sk, name);
@@ -644,8 +695,12 @@ int cmd_add(int argc, char **argv)
 		goto done;
 	}
 	if (wrap && rc == 0) {
-		struct tree_ctx t = {&a, &sk, &b, wrap, last};
+		struct tree_ctx t = {&a, &sk, &b, wrap, last, spool};
 		rc = finish_tree(&t);
+	}
+	if (wrap && rc != 0) {
+		last[0] = '\0'; /* no wrapping directory: no line for anything in it */
+		cli_error("add", "nothing was added under a wrapping directory: nothing of it is pinned");
 	}
 	/* whatever is still queued (unpinned adds) must land before we say so */
 	if (sk.commit(&sk) != 0) {
@@ -659,6 +714,8 @@ int cmd_add(int argc, char **argv)
 		rc = EXIT_FAIL;
 	}
 done:
+	if (spool)
+		fclose(spool);
 	sink_close(&sk);
 	dirbuild_free(wrap);
 	free(b.im);

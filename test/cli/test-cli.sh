@@ -108,6 +108,15 @@ export CAIRN_PATH=$scratch/msgs
 "$CAIRN" init >/dev/null
 mkdir -p "$scratch/tree/sub" && echo one >"$scratch/tree/a" && echo two >"$scratch/tree/sub/b"
 dir=$("$CAIRN" add -rQ "$scratch/tree") file=$("$CAIRN" add -Q "$scratch/tree/a")
+# a failed add -r: no line for a DAG that was not pinned; the good tree beside it is
+mkdir -p "$scratch/bad/sub" && echo one >"$scratch/bad/a" && echo two >"$scratch/bad/sub/z" && mkfifo "$scratch/bad/sub/fifo"
+out=$("$CAIRN" add -r "$scratch/bad" "$scratch/tree" 2>"$scratch/err"); rc=$?
+check "add -r of a tree with a FIFO beside a good one: exit 1, only the good tree's lines" \
+	"1 $("$CAIRN" add -nr "$scratch/tree")" "$rc $out"
+grep -q "$scratch/bad was not added: nothing of it is pinned" "$scratch/err" && ok "…saying the bad one was not added" || not_ok "stderr: $(cat "$scratch/err")"
+check "…and only the good tree is pinned" "$dir" "$("$CAIRN" pin ls --type recursive -q | sort -u | grep -x "$dir")$("$CAIRN" pin ls --type recursive -q | grep -vx "$dir" | grep -v "$file")"
+check "add -rQ of the bad tree prints no CID" "1 " "$("$CAIRN" add -rQ "$scratch/bad" 2>/dev/null; echo "$? ")"
+check "add -w with the bad tree: no line at all" "1 " "$("$CAIRN" add -rw "$scratch/tree/a" "$scratch/bad" 2>/dev/null; echo "$? ")"
 expect_fail "cat of a directory: says it is one, and what saves it" 1 "$dir is a directory, not a file: 'cairn get $dir' saves it whole" "$CAIRN" cat "$dir"
 : >"$scratch/exists"
 expect_fail "get -o over a file: no '(use -o)' when -o was given" 1 "exists; not overwriting it (remove it, or give -o another path)" "$CAIRN" get "$file" -o "$scratch/exists"

@@ -42,6 +42,7 @@ grep -q "and 1 temporary files of interrupted writes (7 bytes)" "$scratch/gc.err
 daemon_start || { not_ok "daemon"; echo "1..$n"; exit 1; }
 slow_add INT
 check "through the daemon, SIGINT: exit 130" "130" "$rc"
+[ "$rc" = 130 ] || { echo "# the daemon on $API; its api file: $(cat "$CAIRN_PATH/api")"; tail -5 "$scratch/daemon.log" | sed 's/^/# /'; }
 grep -q "blocks already sent stay on the daemon unpinned; 'cairn repo gc' frees them" "$scratch/add.err" && ok "…saying what stays and how to free it" || not_ok "stderr: $(cat "$scratch/add.err")"
 daemon_stop
 echo "1..$n"

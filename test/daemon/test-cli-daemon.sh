@@ -67,6 +67,10 @@ for mode in "" "--cid-version 0" "-w" "--hidden" "--cid-version 1 --hash sha2-25
 done
 check "add -w of files through the daemon" "$("$CAIRN" add -nw "$scratch/t/one.txt" "$scratch/f")" "$("$CAIRN" add -w "$scratch/t/one.txt" "$scratch/f")"
 troot=$("$CAIRN" add -rQ "$scratch/t")
+mkdir -p "$scratch/bad" && echo one >"$scratch/bad/a" && mkfifo "$scratch/bad/fifo"
+out=$("$CAIRN" add -r "$scratch/bad" "$scratch/t" 2>"$scratch/err"); rc=$?
+check "a failed add -r through the daemon: exit 1, only the good tree's lines" "1 $("$CAIRN" add -nr "$scratch/t")" "$rc $out"
+grep -q "was not added: nothing of it is pinned" "$scratch/err" && ok "…saying the bad tree was not added" || not_ok "stderr: $(cat "$scratch/err")"
 check "the tree is pinned" "$troot recursive" "$("$CAIRN" pin ls "$troot")"
 check "and served by path" "x" "$(curl -sS --max-time 10 "$GW/ipfs/$troot/sub/deeper/x%20y.txt")"
 out=$("$CAIRN" add "$scratch/t" 2>&1); rc=$?
