@@ -2,6 +2,7 @@
  * Helpers every subcommand uses: error messages, booleans, opening the
  * repo, parsing CID arguments.
  */
+#define _GNU_SOURCE 1 /* fopencookie */
 #include "cli.h"
 
 #include "api_client.h"
@@ -264,4 +265,52 @@ int cli_parse_cid(const char *cmd, const char *text, struct cairn_cid *cid)
 		return EXIT_FAIL;
 	}
 	return 0;
+}
+
+struct line_stream {
+	void (*fn)(void *ctx, char *line);
+	void *ctx;
+	size_t len;
+	char line[CLI_LINE_MAX];
+};
+
+static ssize_t line_write(void *cookie, const char *buf, size_t size)
+{
+	struct line_stream *ls = cookie;
+	for (size_t i = 0; i < size; i++) {
+		if (buf[i] == '\n') {
+			ls->line[ls->len] = '\0';
+			ls->len = 0;
+			ls->fn(ls->ctx, ls->line);
+		} else if (ls->len < sizeof ls->line - 1) {
+			ls->line[ls->len++] = buf[i];
+		}
+	}
+	return (ssize_t)size;
+}
+
+static int line_close(void *cookie)
+{
+	struct line_stream *ls = cookie;
+	if (ls->len) {
+		ls->line[ls->len] = '\0';
+		ls->fn(ls->ctx, ls->line);
+	}
+	free(ls);
+	return 0;
+}
+
+FILE *cli_line_stream(void (*fn)(void *ctx, char *line), void *ctx)
+{
+	struct line_stream *ls = malloc(sizeof *ls);
+	cookie_io_functions_t io = {.write = line_write, .close = line_close};
+	FILE *f = ls ? fopencookie(ls, "w", io) : NULL;
+	if (!f) {
+		free(ls);
+		return NULL;
+	}
+	ls->fn = fn;
+	ls->ctx = ctx;
+	ls->len = 0;
+	return f;
 }

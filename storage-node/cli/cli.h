@@ -75,6 +75,13 @@ void cli_query_add(cli_query *q, const char *key, const char *value);
 const char *cli_query_str(const cli_query *q);
 void cli_query_free(cli_query *q);
 
+/* A stream for a streamed (ndjson) answer: each line written to it is
+ * handed to fn (without its newline, NUL-terminated, cut at
+ * CLI_LINE_MAX - 1 bytes) as it arrives; closing it hands on a last line
+ * that has no newline. NULL when out of memory. */
+#define CLI_LINE_MAX 16384
+FILE *cli_line_stream(void (*fn)(void *ctx, char *line), void *ctx);
+
 /* cli_api with the query "arg=<arg, escaped>" (see cli_api). */
 struct api_client;
 int cli_api_arg(const struct api_client *c, const char *cmd, const char *endpoint, const char *arg,
@@ -122,12 +129,24 @@ int cli_parse_cid(const char *cmd, const char *text, struct cairn_cid *cid);
 typedef struct progress {
 	int enabled;
 	const char *label;
-	uint64_t total; /* 0 if unknown */
+	const char *unit; /* NULL: bytes (shown in KiB, MiB, ...) */
+	uint64_t total;   /* 0 if unknown */
+	uint64_t done;    /* for progress_wrap */
 	uint64_t last_ns;
 } progress;
 
+/* Bytes: shown for inputs of PROGRESS_MIN_BYTES or more, or of unknown
+ * size. allowed: the command's own condition (not -q, output not on the
+ * terminal, ...). */
 void progress_start(progress *p, const char *label, uint64_t total, int allowed);
+/* A count of unit ("blocks"; total 0 if unknown): shown whatever the size. */
+void progress_start_count(progress *p, const char *label, const char *unit, uint64_t total,
+                          int allowed);
 void progress_update(progress *p, uint64_t done);
 void progress_end(progress *p);
+/* A stream writing through to out that adds what it writes to p->done
+ * and shows it. Closing it flushes but does not close out. NULL when out
+ * of memory. */
+FILE *progress_wrap(progress *p, FILE *out);
 
 #endif

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char anchor_usage[] =
 	"usage: cairn anchor add CID...           append CIDs to the anchoring log\n"
@@ -23,6 +24,45 @@ static const char anchor_usage[] =
 	"                                         anchoring on a chain: wait until it is on chain)\n"
 	"       cairn anchor proof CID [--size N] print the CID's proof (JSON)\n"
 	"       cairn anchor ls                   list checkpoints and their anchors\n";
+
+/* The columns of anchor ls and flush, named on a terminal (a script
+ * reading the output gets the rows alone). */
+static void print_header(void)
+{
+	if (isatty(STDOUT_FILENO))
+		printf("SIZE\tROOT\tTIME\tTX\n");
+}
+
+/* anchor/flush?progress=true as it arrives: the "Waiting" line said on a
+ * terminal, the last line kept. */
+struct flush_view {
+	int shown;
+	json_t *last;
+};
+
+static void flush_view_line(void *ctx, char *line)
+{
+	struct flush_view *fv = ctx;
+	json_t *j = json_loads(line, 0, NULL), *w = json_object_get(j, "Waiting");
+	if (!w) {
+		json_decref(fv->last);
+		fv->last = j;
+		return;
+	}
+	if (isatty(STDERR_FILENO)) {
+		const char *chain = json_string_value(json_object_get(w, "Chain"));
+		fprintf(stderr, "waiting for the chain %s (%s) to confirm the log's %lld leaves "
+		        "(%lld are on chain) with %lld confirmations; at most %lld s",
+		        chain ? chain : "", json_string_value(json_object_get(w, "RPC")),
+		        (long long)json_integer_value(json_object_get(w, "Size")),
+		        (long long)json_integer_value(json_object_get(w, "Confirmed")),
+		        (long long)json_integer_value(json_object_get(w, "Confirmations")),
+		        (long long)json_integer_value(json_object_get(w, "TimeoutSeconds")));
+		fflush(stderr);
+		fv->shown = 1;
+	}
+	json_decref(j);
+}
 
 static void print_checkpoint_line(json_t *j)
 {
@@ -78,11 +118,31 @@ static int via_daemon(const api_client *c, int argc, char **argv)
 			json_decref(j);
 		}
 	} else if (!strcmp(sub, "flush")) {
-		if ((rc = cli_api(c, "anchor flush", "anchor/flush", NULL, NULL, NULL, &body)) == 0) {
-			json_t *j = json_loads(body, 0, NULL);
-			print_checkpoint_line(j);
-			json_decref(j);
+		/* ndjson: what the daemon waits for, at once (shown on a
+		 * terminal), then the checkpoint or an error */
+		struct flush_view fv = {0};
+		FILE *out = cli_line_stream(flush_view_line, &fv);
+		rc = out ? cli_api(c, "anchor flush", "anchor/flush", "progress=true", NULL, out, NULL)
+		         : (cli_error("anchor flush", "out of memory"), EXIT_FAIL);
+		if (out)
+			fclose(out);
+		if (fv.shown)
+			fputs("\r\033[K", stderr);
+		if (rc == 0) {
+			json_t *last = fv.last;
+			const char *type = json_string_value(json_object_get(last, "Type"));
+			if (type && !strcmp(type, "error")) {
+				cli_error("anchor flush", "%s", json_string_value(json_object_get(last, "Message")));
+				rc = EXIT_FAIL;
+			} else if (!json_is_integer(json_object_get(last, "size"))) {
+				cli_error("anchor flush", "the daemon's answer ended before the checkpoint");
+				rc = EXIT_FAIL;
+			} else {
+				print_header();
+				print_checkpoint_line(last);
+			}
 		}
+		json_decref(fv.last);
 	} else if (!strcmp(sub, "proof")) {
 		cli_query q = {0};
 		cli_query_add(&q, "arg", argv[1]);
@@ -93,6 +153,8 @@ static int via_daemon(const api_client *c, int argc, char **argv)
 		cli_query_free(&q);
 	} else {
 		if ((rc = cli_api(c, "anchor ls", "anchor/checkpoints", NULL, NULL, NULL, &body)) == 0)
+			print_header();
+		if (rc == 0)
 			for (char *line = body, *nl; line && *line; line = nl ? nl + 1 : NULL) {
 				nl = strchr(line, '\n');
 				if (nl)
@@ -189,6 +251,7 @@ static int anchor_run(int argc, char **argv)
 			rc = EXIT_FAIL;
 		} else {
 			json_t *j = proof_checkpoint_json(cp);
+			print_header();
 			print_checkpoint_line(j);
 			json_decref(j);
 		}
@@ -207,6 +270,7 @@ static int anchor_run(int argc, char **argv)
 		}
 	} else {
 		struct ls_ctx l = {&r, err};
+		print_header();
 		if (checkpoint_foreach(&r, ls_one, &l, err) < 0) {
 			cli_error("anchor ls", "%s", err);
 			rc = EXIT_FAIL;

@@ -10,6 +10,8 @@
 #include "dir.h"
 #include "cairn/error.h"
 #include "repo.h"
+#include "cairn/dagpb.h"
+#include "cairn/unixfs.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -22,6 +24,29 @@
 static int write_out(void *ctx, const uint8_t *p, size_t n)
 {
 	return fwrite(p, 1, n, (FILE *)ctx) == n ? 0 : -1;
+}
+
+/* The size of the file a root block starts (a raw block's length, a
+ * UnixFS file's filesize), or 0 when it is not one: for progress only. */
+static uint64_t file_size_of(const cairn_cid *cid, const uint8_t *data, size_t len)
+{
+	cairn_pbnode pb;
+	cairn_unixfs u;
+	if (cid->codec == CAIRN_CODEC_RAW)
+		return len;
+	if (cid->codec == CAIRN_CODEC_DAG_PB && cairn_pbnode_decode(data, len, &pb) == 0 && pb.has_data &&
+	    cairn_unixfs_decode(pb.data, pb.data_len, &u) == 0 &&
+	    (u.type == CAIRN_UNIXFS_FILE || u.type == CAIRN_UNIXFS_RAW))
+		return u.has_filesize ? u.filesize : u.data_len;
+	return 0;
+}
+
+/* out, through a progress line when stderr is a terminal and out is not
+ * (cat to a file, get): *w is what to write to (out itself otherwise). */
+static FILE *progress_for(progress *pr, FILE *out)
+{
+	FILE *w = pr->enabled ? progress_wrap(pr, out) : NULL;
+	return w ? w : out;
 }
 
 /* Resolve arg (CID[/path], /ipfs/ optional) in the repo; errors printed. */
@@ -95,17 +120,40 @@ int cmd_cat(int argc, char **argv)
 	rc = cli_repo_open_or_daemon(&r, &api, "cat");
 	if (rc == CLI_USE_DAEMON) {
 		rc = 0;
-		for (int i = 1; i < argc && rc == 0; i++)
-			rc = cli_api_arg(&api, "cat", "cat", argv[i], stdout, NULL);
+		for (int i = 1; i < argc && rc == 0; i++) {
+			progress pr;
+			progress_start(&pr, "cat", 0, !isatty(STDOUT_FILENO));
+			FILE *w = progress_for(&pr, stdout);
+			rc = cli_api_arg(&api, "cat", "cat", argv[i], w, NULL);
+			if (w != stdout && fclose(w) != 0 && rc == 0) {
+				cli_error("cat", "writing: %s", strerror(errno));
+				rc = EXIT_FAIL;
+			}
+			progress_end(&pr);
+		}
 		return rc;
 	}
 	if (rc != 0)
 		return rc;
 	for (int i = 1; i < argc && rc == 0; i++) {
 		cairn_cid cid;
+		uint8_t *root = NULL;
+		size_t rl = 0;
+		char err[CAIRN_ERR_MAX];
+		progress pr;
 		rc = resolve(&r, "cat", argv[i], &cid);
-		if (rc == 0)
-			rc = cat_cid(&r, "cat", argv[i], &cid, stdout);
+		if (rc != 0)
+			break;
+		uint64_t total = blockstore_get(&r.bs, &cid, &root, &rl, err) == 0 ? file_size_of(&cid, root, rl) : 0;
+		free(root);
+		progress_start(&pr, "cat", total, !isatty(STDOUT_FILENO));
+		FILE *w = progress_for(&pr, stdout);
+		rc = cat_cid(&r, "cat", argv[i], &cid, w);
+		if (w != stdout && fclose(w) != 0 && rc == 0) {
+			cli_error("cat", "writing: %s", strerror(errno));
+			rc = EXIT_FAIL;
+		}
+		progress_end(&pr);
 	}
 	repo_close(&r);
 	return rc;
@@ -118,6 +166,7 @@ int cmd_cat(int argc, char **argv)
 typedef struct source {
 	repo *r;             /* the repo, or NULL for the API */
 	const api_client *api;
+	progress *pr;        /* bytes saved so far, over every file */
 } source;
 
 /* The block's bytes (malloc'd). 0 or EXIT_FAIL (printed). */
@@ -254,6 +303,8 @@ static int get_to(const source *s, const cairn_cid *cid, const char *out, const 
 	if ((rc = src_block(s, cid, &data, &len)) != 0)
 		return rc;
 	dir_kind k = dir_kind_of_block(cid, data, len, &target, &tlen);
+	if (depth == 0 && k == KIND_FILE) /* one file: its size is known */
+		progress_start(s->pr, "saving", file_size_of(cid, data, len), s->pr->enabled);
 	if (k == KIND_SYMLINK) {
 		char *t = strndup(target, tlen);
 		rc = t && symlink(t, out) == 0 ? 0 : EXIT_FAIL;
@@ -273,7 +324,12 @@ static int get_to(const source *s, const cairn_cid *cid, const char *out, const 
 			cli_error("get", "%s: %s", tmp, strerror(errno));
 			return EXIT_FAIL;
 		}
-		rc = src_cat(s, cid, shown, f);
+		FILE *w = progress_for(s->pr, f);
+		rc = src_cat(s, cid, shown, w);
+		if (w != f && fclose(w) != 0 && rc == 0) {
+			cli_error("get", "%s: %s", tmp, strerror(errno));
+			rc = EXIT_FAIL;
+		}
 		if (fclose(f) != 0 && rc == 0) {
 			cli_error("get", "%s: %s", tmp, strerror(errno));
 			rc = EXIT_FAIL;
@@ -360,7 +416,9 @@ int cmd_get(int argc, char **argv)
 		out = def;
 	}
 	api_client api;
-	source s = {NULL, &api};
+	progress pr;
+	progress_start(&pr, "saving", 0, 1);
+	source s = {NULL, &api, &pr};
 	cairn_cid cid;
 	rc = cli_repo_open_or_daemon(&r, &api, "get");
 	if (rc == CLI_USE_DAEMON) {
@@ -397,6 +455,7 @@ int cmd_get(int argc, char **argv)
 	} else {
 		rc = get_to(&s, &cid, out, arg, 0);
 	}
+	progress_end(&pr);
 	if (rc == 0)
 		printf("saved %s\n", out);
 	if (s.r)

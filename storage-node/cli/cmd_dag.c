@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char dag_usage[] =
@@ -70,8 +71,13 @@ static int import_one(repo *r, const char *path, int pin_roots)
 		cli_error("dag import", "%s: %s", path, strerror(errno));
 		return EXIT_FAIL;
 	}
+	struct stat st;
+	progress pr;
+	uint64_t done_bytes = 0;
+	progress_start(&pr, "importing", fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0, 1);
 	car_import_init(&ci, r);
 	for (;;) {
+		progress_update(&pr, done_bytes);
 		ssize_t n = read(fd, buf, sizeof buf);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -81,11 +87,13 @@ static int import_one(repo *r, const char *path, int pin_roots)
 		}
 		if (n == 0)
 			break;
+		done_bytes += (uint64_t)n;
 		if (car_import_feed(&ci, buf, (size_t)n) != 0) {
 			cli_error("dag import", "%s: %s", path, ci.err);
 			goto done;
 		}
 	}
+	progress_end(&pr);
 	if (car_import_finish(&ci) != 0) {
 		cli_error("dag import", "%s: %s", path, ci.err);
 		goto done;
@@ -102,6 +110,7 @@ static int import_one(repo *r, const char *path, int pin_roots)
 		}
 	}
 done:
+	progress_end(&pr);
 	if (fd > STDIN_FILENO)
 		close(fd);
 	car_import_free(&ci);

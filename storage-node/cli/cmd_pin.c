@@ -3,7 +3,6 @@
  * parsed once (pin_parse); then the repo or the daemon that holds it does
  * the work.
  */
-#define _GNU_SOURCE /* fopencookie */
 #include "api_client.h"
 #include "cli.h"
 #include "http_util.h"
@@ -216,16 +215,14 @@ static int rm_local(repo *r, const struct pin_args *a)
 /* The ndjson of pin/add?progress=true, as it arrives: {"Progress": n}
  * lines shown on standard error, an error line kept for the caller. */
 struct progress_sink {
-	char line[4096];
-	size_t len;
 	int shown;
 	char error[1024];
 };
 
-static void progress_line(struct progress_sink *ps)
+static void progress_line(void *ctx, char *line)
 {
-	ps->line[ps->len] = '\0';
-	json_t *j = json_loads(ps->line, 0, NULL);
+	struct progress_sink *ps = ctx;
+	json_t *j = json_loads(line, 0, NULL);
 	const char *type = json_string_value(json_object_get(j, "Type"));
 	json_t *prog = json_object_get(j, "Progress");
 	if (type && !strcmp(type, "error")) {
@@ -235,19 +232,6 @@ static void progress_line(struct progress_sink *ps)
 		ps->shown = 1;
 	}
 	json_decref(j);
-	ps->len = 0;
-}
-
-static ssize_t progress_write(void *cookie, const char *buf, size_t size)
-{
-	struct progress_sink *ps = cookie;
-	for (size_t i = 0; i < size; i++) {
-		if (buf[i] == '\n')
-			progress_line(ps);
-		else if (ps->len < sizeof ps->line - 1)
-			ps->line[ps->len++] = buf[i];
-	}
-	return (ssize_t)size;
 }
 
 static int ls_daemon(const api_client *c, const struct pin_args *a)
@@ -287,8 +271,7 @@ static int ls_daemon(const api_client *c, const struct pin_args *a)
 static int add_with_progress(const api_client *c, const struct pin_args *a, const char *query)
 {
 	struct progress_sink ps = {0};
-	cookie_io_functions_t io = {.write = progress_write};
-	FILE *out = fopencookie(&ps, "w", io);
+	FILE *out = cli_line_stream(progress_line, &ps);
 	int r = out ? cli_api(c, a->cmd, "pin/add", query, NULL, out, NULL) : EXIT_FAIL;
 	if (out)
 		fclose(out);

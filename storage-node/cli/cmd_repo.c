@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char repo_usage[] =
 	"usage: cairn repo gc [-q]     remove blocks no pin reaches\n"
@@ -48,21 +49,56 @@ int cmd_init(int argc, char **argv)
 	return 0;
 }
 
+struct gc_view {
+	int quiet;
+	progress marking, sweeping;
+	int swept_started;
+};
+
 static void print_removed(void *ctx, const cairn_multihash *mh)
 {
+	struct gc_view *g = ctx;
 	cairn_cid cid = {.version = 1, .codec = CAIRN_CODEC_RAW, .mh = *mh};
 	char text[CAIRN_CID_TEXT_MAX];
-	(void)ctx;
+	if (g->quiet)
+		return;
 	cairn_cid_to_string(&cid, text, sizeof text, NULL);
+	if (g->sweeping.enabled && isatty(STDOUT_FILENO))
+		fputs("\r\033[K", stderr); /* the progress line, out of the way */
 	printf("removed %s\n", text);
+	if (g->sweeping.enabled && isatty(STDOUT_FILENO))
+		fflush(stdout);
+}
+
+/* Where the GC is: blocks marked live, then blocks looked at. */
+static void gc_progress(void *ctx, uint64_t marked, uint64_t swept)
+{
+	struct gc_view *g = ctx;
+	if (!swept) {
+		progress_update(&g->marking, marked);
+		return;
+	}
+	if (!g->swept_started) {
+		progress_end(&g->marking);
+		g->swept_started = 1;
+	}
+	progress_update(&g->sweeping, swept);
 }
 
 static int repo_gc_cmd(repo *r, int quiet)
 {
 	gc_result res;
 	char err[CAIRN_ERR_MAX];
-
-	if (repo_gc(r, quiet ? NULL : print_removed, NULL, &res, err) != 0) {
+	uint64_t total = 0, bytes;
+	struct gc_view g = {.quiet = quiet};
+	if (blockstore_totals(&r->bs, &total, &bytes, err) != 0)
+		total = 0;
+	progress_start_count(&g.marking, "gc: marking live blocks:", "blocks", 0, 1);
+	progress_start_count(&g.sweeping, "gc: sweeping", "blocks", total, 1);
+	int rc = repo_gc(r, print_removed, gc_progress, &g, &res, err);
+	progress_end(&g.marking);
+	progress_end(&g.sweeping);
+	if (rc != 0) {
 		cli_error("repo gc", "%s", err);
 		return EXIT_FAIL;
 	}
@@ -95,10 +131,16 @@ static int repo_verify_cmd(repo *r)
 	char err[CAIRN_ERR_MAX];
 	int rc;
 
+	uint64_t total = 0, bytes;
+	progress pr;
+	if (blockstore_totals(&r->bs, &total, &bytes, err) != 0)
+		total = 0; /* progress without a total */
+	progress_start_count(&pr, "verifying", "blocks", total, 1);
 	verify_start(&v, &r->bs, print_bad, NULL);
 	while ((rc = verify_step(&v, VERIFY_STEP_BYTES, err)) == 1)
-		;
+		progress_update(&pr, v.ok + v.bad);
 	verify_end(&v);
+	progress_end(&pr);
 	if (rc < 0) {
 		cli_error("repo verify", "%s", err);
 		return EXIT_FAIL;

@@ -13,6 +13,7 @@ struct gc {
 	mhset live;
 	gc_result *res;
 	void (*on_removed)(void *, const cairn_multihash *);
+	void (*on_progress)(void *, uint64_t, uint64_t);
 	void *ctx;
 	char *err;
 };
@@ -28,6 +29,8 @@ static int add_mark(void *ctx, const cairn_cid *cid, const uint8_t *data, size_t
 		snprintf(g->err, CAIRN_ERR_MAX, "out of memory marking live blocks");
 		return -1;
 	}
+	if (g->on_progress)
+		g->on_progress(g->ctx, g->live.n, 0);
 	return 0;
 }
 
@@ -52,6 +55,8 @@ static int mark_request(void *ctx, const pinreq *r)
 static int sweep(void *ctx, const cairn_multihash *mh, uint64_t size)
 {
 	struct gc *g = ctx;
+	if (g->on_progress)
+		g->on_progress(g->ctx, 0, g->res->kept + g->res->removed + 1);
 	if (mhset_has(&g->live, mh)) {
 		g->res->kept++;
 		return 0;
@@ -68,10 +73,11 @@ static int sweep(void *ctx, const cairn_multihash *mh, uint64_t size)
 	return 0;
 }
 
-int repo_gc(repo *r, void (*on_removed)(void *ctx, const cairn_multihash *mh), void *ctx,
+int repo_gc(repo *r, void (*on_removed)(void *ctx, const cairn_multihash *mh),
+            void (*on_progress)(void *ctx, uint64_t marked, uint64_t swept), void *ctx,
             gc_result *res, char *err)
 {
-	struct gc g = {r, {NULL, 0, 0}, res, on_removed, ctx, err};
+	struct gc g = {r, {NULL, 0, 0}, res, on_removed, on_progress, ctx, err};
 	int rc;
 
 	memset(res, 0, sizeof *res);

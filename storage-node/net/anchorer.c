@@ -5,6 +5,7 @@
 
 #include "anchorlog.h"
 #include "chain.h"
+#include "client.h"
 #include "checkpoint.h"
 #include "ethtx.h"
 #include "http_util.h"
@@ -40,6 +41,7 @@ struct waiter {
 	struct http_req *req;
 	uint64_t size;
 	time_t deadline;
+	int streamed;           /* progress=true: ndjson, a "Waiting" line first */
 	struct waiter *next;
 };
 
@@ -51,6 +53,7 @@ struct anchorer {
 	enum step step;
 	int busy;               /* a call is in flight */
 	char chain_id[64];      /* "eip155:<id>" */
+	char shown_rpc[256];    /* the RPC's URL without its path (a provider's key) */
 	uint64_t chain_num;
 	char from[64];
 	/* signing (o.key set) */
@@ -114,14 +117,50 @@ static void record_put(anchorer *a, json_t *rec)
 /* --- answering anchor/flush -------------------------------------------- */
 
 /* Answer req with the anchored checkpoint of this size. */
-static void answer(anchorer *a, struct http_req *req, uint64_t size)
+/* One ndjson line of a streamed flush (j: taken). 0, or -1. */
+static int flush_line(struct http_req *req, json_t *j)
+{
+	char *t = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	struct evbuffer *b = t ? evbuffer_new() : NULL;
+	int rc = b && evbuffer_add_printf(b, "%s\n", t) > 0 ? 0 : -1;
+	if (rc == 0)
+		http_reply_chunk(req, b, NULL, NULL);
+	if (b)
+		evbuffer_free(b);
+	free(t);
+	json_decref(j);
+	return rc;
+}
+
+/* The last line of a streamed flush, then its end; without that line the
+ * answer says nothing, so the connection is cut rather than ended. */
+static void flush_last(struct http_req *req, json_t *j)
+{
+	if (flush_line(req, j) == 0)
+		http_reply_end(req);
+	else
+		http_req_cut(req);
+}
+
+/* A flush that cannot be answered with the checkpoint: code and why. */
+static void flush_fail(struct http_req *req, int streamed, int code, const char *msg)
+{
+	if (streamed)
+		flush_last(req, json_pack("{s:s, s:i, s:s}", "Message", msg, "Code", 0, "Type", "error"));
+	else
+		http_reply_rpc_error(req, code, "%s", msg);
+}
+
+/* The checkpoint of size, with its anchor: the flush's answer. */
+static void answer(anchorer *a, struct http_req *req, int streamed, uint64_t size)
 {
 	char err[CAIRN_ERR_MAX];
 	checkpoint *cp = malloc(sizeof *cp);
 	json_t *rec = NULL;
 	if (!cp || checkpoint_get(a->r, size, cp, err) != 0 ||
 	    anchors_confirmed(a->r, size, &rec, err) != 0) {
-		http_reply_rpc_error(req, 500, "the anchor of checkpoint %" PRIu64 " cannot be read", size);
+		snprintf(err, sizeof err, "the anchor of checkpoint %" PRIu64 " cannot be read", size);
+		flush_fail(req, streamed, 500, err);
 		json_decref(rec);
 		free(cp);
 		return;
@@ -130,7 +169,9 @@ static void answer(anchorer *a, struct http_req *req, uint64_t size)
 	cairn_base_encode(CAIRN_BASE16, cp->root, 32, root, sizeof root, NULL);
 	json_t *j = json_pack("{s:I, s:s, s:s, s:o}", "size", (json_int_t)cp->size, "root", root,
 	                      "checkpoint", cp->note, "anchor", rec);
-	if (http_reply_json(req, 200, j) != 0)
+	if (streamed)
+		flush_last(req, j);
+	else if (http_reply_json(req, 200, j) != 0)
 		http_reply_rpc_error(req, 500, "out of memory");
 	free(cp);
 }
@@ -142,10 +183,12 @@ static void settle_waiters(anchorer *a, int confirmed_now)
 	for (struct waiter **p = &a->waiters; *p;) {
 		struct waiter *w = *p;
 		if (confirmed_now && w->size <= a->size) {
-			answer(a, w->req, a->size);
+			answer(a, w->req, w->streamed, a->size);
 		} else if (now >= w->deadline) {
-			http_reply_rpc_error(w->req, 504, "not confirmed on chain within %d s; it goes on "
-			                     "being anchored", ANCHOR_FLUSH_TIMEOUT_SECS);
+			char msg[128];
+			snprintf(msg, sizeof msg, "not confirmed on chain within %d s; it goes on being anchored",
+			         ANCHOR_FLUSH_TIMEOUT_SECS);
+			flush_fail(w->req, w->streamed, 504, msg);
 		} else {
 			p = &w->next;
 			continue;
@@ -817,6 +860,7 @@ anchorer *anchorer_new(struct event_base *base, repo *r, const anchor_opts *o, c
 	a->last_anchor = time(NULL);
 	a->balance = -1;
 	newest_anchor(a);
+	http_url_redact(o->rpc, a->shown_rpc, sizeof a->shown_rpc);
 	a->c = chain_new(base, o->rpc, o->rpc_headers, o->ca_file, err);
 	a->timer = a->c ? evtimer_new(base, tick, a) : NULL;
 	if (!a->timer) {
@@ -827,7 +871,7 @@ anchorer *anchorer_new(struct event_base *base, repo *r, const anchor_opts *o, c
 	return a;
 }
 
-void anchorer_flush(anchorer *a, struct http_req *req)
+void anchorer_flush(anchorer *a, struct http_req *req, int progress)
 {
 	struct waiter *w = malloc(sizeof *w);
 	char err[CAIRN_ERR_MAX];
@@ -846,7 +890,7 @@ void anchorer_flush(anchorer *a, struct http_req *req)
 	}
 	if (rc == 0 && size <= done) { /* already on chain */
 		free(w);
-		answer(a, req, done);
+		answer(a, req, 0, done);
 		return;
 	}
 	if (size == 0) {
@@ -857,6 +901,20 @@ void anchorer_flush(anchorer *a, struct http_req *req)
 	w->req = req;
 	w->size = size;
 	w->deadline = time(NULL) + ANCHOR_FLUSH_TIMEOUT_SECS;
+	w->streamed = 0;
+	if (progress) {
+		/* say at once what the answer waits for */
+		struct evkeyvalq *h = http_req_out(req);
+		evhttp_add_header(h, "Content-Type", "application/json");
+		evhttp_add_header(h, "X-Chunked-Output", "1");
+		http_reply_start(req, 200, "OK");
+		w->streamed = 1;
+		flush_line(req, json_pack("{s:{s:I, s:I, s:s?, s:s, s:i, s:i}}", "Waiting", "Size", (json_int_t)size,
+		                          "Confirmed", (json_int_t)(rc == 0 ? done : 0), "Chain",
+		                          a->chain_id[0] ? a->chain_id : NULL, "RPC", a->shown_rpc,
+		                          "Confirmations", (int)a->o.confirmations, "TimeoutSeconds",
+		                          ANCHOR_FLUSH_TIMEOUT_SECS));
+	}
 	w->next = a->waiters;
 	a->waiters = w;
 	a->want = 1;
@@ -871,7 +929,7 @@ void anchorer_free(anchorer *a)
 	while (a->waiters) {
 		struct waiter *w = a->waiters;
 		a->waiters = w->next;
-		http_reply_rpc_error(w->req, 503, "the daemon is stopping");
+		flush_fail(w->req, w->streamed, 503, "the daemon is stopping");
 		free(w);
 	}
 	if (a->timer)

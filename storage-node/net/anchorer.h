@@ -65,8 +65,11 @@ anchorer *anchorer_new(struct event_base *base, repo *r, const anchor_opts *o, c
 void anchorer_free(anchorer *a);
 
 /* Anchor now, and answer req (an anchor/flush) once a checkpoint covering
- * the log as it is now is confirmed on chain. */
-void anchorer_flush(anchorer *a, struct http_req *req);
+ * the log as it is now is confirmed on chain. With progress, the answer
+ * is ndjson: at once {"Waiting": {Size, Confirmed, Chain, RPC,
+ * Confirmations, TimeoutSeconds}}, then the checkpoint, or an error line
+ * {"Message", "Code": 0, "Type": "error"}. */
+void anchorer_flush(anchorer *a, struct http_req *req, int progress);
 
 /* Prometheus lines: transactions sent and failed, sends the fee cap held
  * back, the account's balance, the nonce in use, the newest anchor. On

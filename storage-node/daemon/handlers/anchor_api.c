@@ -154,8 +154,13 @@ done:
 void anchor_api_flush(struct http_req *req, node *n, struct evkeyvalq *q)
 {
 	if (n->anchor) { /* answered once the checkpoint is confirmed on chain */
-		(void)q;
-		anchorer_flush(n->anchor, req);
+		int progress = 0;
+		const char *pv = evhttp_find_header(q, "progress");
+		if (pv && http_parse_bool(pv, &progress) != 0) {
+			http_reply_rpc_error(req, 400, "progress: a boolean, not '%.40s'", pv);
+			return;
+		}
+		anchorer_flush(n->anchor, req, progress);
 		return;
 	}
 	checkpoint *cp = malloc(sizeof *cp);

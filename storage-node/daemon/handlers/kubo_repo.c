@@ -50,7 +50,7 @@ void kubo_repo_gc(struct http_req *req, node *n, struct evkeyvalq *q)
 	char err[CAIRN_ERR_MAX];
 	struct evbuffer *b = evbuffer_new();
 	(void)q;
-	if (repo_gc(&n->repo, gc_line, b, &res, err) != 0) {
+	if (repo_gc(&n->repo, gc_line, NULL, b, &res, err) != 0) {
 		evbuffer_free(b);
 		http_reply_rpc_error(req, 500, "%s", err);
 		return;
