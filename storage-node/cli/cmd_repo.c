@@ -169,29 +169,48 @@ static int repo_stat_cmd(repo *r)
 	return 0;
 }
 
+/* repo/verify's ndjson as it arrives: damaged blocks printed, progress
+ * shown on a terminal, the totals kept. */
+struct verify_view {
+	progress pr;
+	long long verified, damaged;
+};
+
+static void verify_line(void *ctx, char *line)
+{
+	struct verify_view *vv = ctx;
+	json_t *j = json_loads(line, 0, NULL);
+	const char *msg = json_string_value(json_object_get(j, "Msg"));
+	json_t *prog = json_object_get(j, "Progress");
+	if (json_is_integer(json_object_get(j, "Damaged"))) {
+		vv->verified = json_integer_value(json_object_get(j, "Verified"));
+		vv->damaged = json_integer_value(json_object_get(j, "Damaged"));
+	} else if (msg) {
+		progress_end(&vv->pr);
+		printf("%s\n", msg);
+		fflush(stdout);
+	} else if (json_is_integer(prog)) {
+		progress_update(&vv->pr, (uint64_t)json_integer_value(prog));
+	}
+	json_decref(j);
+}
+
 /* repo stat|gc|verify through the running daemon's API. */
 static int repo_via_daemon(const api_client *c, const char *sub, int quiet)
 {
 	char *body = NULL;
 	if (!strcmp(sub, "verify")) {
-		if (cli_api(c, "repo verify", "repo/verify", NULL, NULL, NULL, &body) != 0)
+		struct verify_view vv = {.verified = -1, .damaged = -1};
+		progress_start_count(&vv.pr, "verifying", "blocks", 0, 1);
+		FILE *out = cli_line_stream(verify_line, &vv);
+		int rc = out ? cli_api(c, "repo verify", "repo/verify", NULL, NULL, out, NULL)
+		             : (cli_error("repo verify", "out of memory"), EXIT_FAIL);
+		if (out)
+			fclose(out);
+		progress_end(&vv.pr);
+		if (rc != 0)
 			return EXIT_FAIL;
-		long long verified = -1, damaged = -1;
-		for (char *line = body, *nl; line && *line; line = nl ? nl + 1 : NULL) {
-			nl = strchr(line, '\n');
-			if (nl)
-				*nl = '\0';
-			json_t *j = json_loads(line, 0, NULL);
-			const char *msg = json_string_value(json_object_get(j, "Msg"));
-			if (json_is_integer(json_object_get(j, "Damaged"))) {
-				verified = json_integer_value(json_object_get(j, "Verified"));
-				damaged = json_integer_value(json_object_get(j, "Damaged"));
-			} else if (msg) {
-				printf("%s\n", msg);
-			}
-			json_decref(j);
-		}
-		free(body);
+		long long verified = vv.verified, damaged = vv.damaged;
 		if (damaged < 0) {
 			cli_error("repo verify", "the daemon's answer ended before the verify did");
 			return EXIT_FAIL;

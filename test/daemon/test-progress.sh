@@ -47,6 +47,9 @@ check "…none when stderr is not a terminal" "0" "$(grep -c $'\033' "$scratch/e
 # anchoring: headers on a terminal, and what a flush waits for
 anvil_start || { not_ok "anvil start"; echo "1..$n"; exit 1; }
 daemon_start "" --chain-rpc "$RPC" --anchor-interval 3600 --confirmations 2 || { not_ok "daemon start"; cat "$scratch/daemon.log"; exit 1; }
+tty "'$CAIRN' repo verify"
+check "repo verify through the daemon: its progress, then the result" "0 yes yes" \
+	"$? $(grep -q $'\r\033\[Kverifying [0-9]* blocks' "$scratch/tty" && echo yes) $(grep -q 'verified [0-9]* blocks: all ok' "$scratch/tty" && echo yes)"
 "$CAIRN" anchor add "$big" >/dev/null
 tty "'$CAIRN' anchor flush"
 check "anchor flush on a terminal: exit 0, says what it waits for" "0 yes" \
