@@ -104,8 +104,20 @@ grep -qi '^content-type: application/json' "$scratch/h" && grep -qi '^cache-cont
 curl -sS -D "$scratch/h" -o "$scratch/body" -H 'Accept: application/x-ndjson' "$A_GW/routing/v1/providers/$cid"
 check "…one object per line with Accept: application/x-ndjson" "application/x-ndjson 1" \
 	"$(sed -n 's/^[Cc]ontent-[Tt]ype: \([^;[:space:]]*\).*/\1/p' "$scratch/h" | tr -d '\r') $(grep -c '"Schema":"peer"' "$scratch/body")"
-check "…404 for what it lacks, cached 15 s" "404 max-age=15" \
-	"$(curl -sS -D "$scratch/h" -o /dev/null -w '%{http_code}' "$A_GW/routing/v1/providers/bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy") $(grep -io 'max-age=[0-9]*' "$scratch/h")"
+lacks=bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy
+check "…200 with no provider for what it lacks (IPIP-513), cached 15 s and nothing else" '200 {"Providers":[]} max-age=15 0' \
+	"$(curl -sS -D "$scratch/h" -o "$scratch/body" -w '%{http_code}' "$A_GW/routing/v1/providers/$lacks") $(cat "$scratch/body") $(grep -io 'max-age=[0-9]*' "$scratch/h") $(grep -ic 'no-store' "$scratch/h")"
+check "…and an empty stream as ndjson" "200 0" "$(curl -sS -o "$scratch/body" -w '%{http_code}' -H 'Accept: application/x-ndjson' "$A_GW/routing/v1/providers/$lacks") $(wc -c <"$scratch/body")"
+# IPIP-484 filters, each answered as the IPIP says for A's one gateway address
+providers() { curl -sS "$A_GW/routing/v1/providers/$cid?$1" | node -e 'console.log(JSON.parse(require("fs").readFileSync(0)).Providers.length)'; }
+for f in "filter-protocols=transport-ipfs-gateway-http 1" "filter-protocols=TRANSPORT-IPFS-GATEWAY-HTTP 1" "filter-protocols=transport-bitswap 0" \
+	"filter-protocols=transport-bitswap,transport-ipfs-gateway-http 1" "filter-protocols=!transport-ipfs-gateway-http 0" \
+	"filter-protocols=!transport-bitswap 1" "filter-protocols=unknown 0" "filter-addrs=http 1" "filter-addrs=tcp 1" \
+	"filter-addrs=webtransport 0" "filter-addrs=!tcp 0" "filter-addrs=!quic-v1 1" "filter-addrs=webtransport,tcp 1" \
+	"filter-addrs=unknown 0" "filter-addrs=http&filter-protocols=!transport-ipfs-gateway-http 0"; do
+	check "…?${f% *}: ${f##* } provider" "${f##* }" "$(providers "${f% *}")"
+done
+check "…a filter name longer than 63 characters: 400" "400" "$(get "$A_GW/routing/v1/providers/$cid?filter-protocols=$(printf 'x%.0s' $(seq 64))")"
 check "…400 for a malformed CID" "400" "$(get "$A_GW/routing/v1/providers/nope")"
 check "…405 for a POST" "405" "$(curl -sS -o /dev/null -w '%{http_code}' -X POST "$A_GW/routing/v1/providers/$cid")"
 check "…501 for the other routing v1 endpoints" "501" "$(get "$A_GW/routing/v1/peers/$A_ID")"

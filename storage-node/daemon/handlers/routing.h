@@ -8,8 +8,10 @@
  *                   "Protocols": ["transport-ipfs-gateway-http"]}]}
  *
  * (or one such object per line, with Accept: application/x-ndjson).
- * 404 when this node does not have the CID's block, 400 for a malformed
- * CID; cached for ROUTING_TTL_FOUND or ROUTING_TTL_NONE seconds.
+ * filter-protocols and filter-addrs (IPIP-484) keep or drop it; none is
+ * 200 with {"Providers": []} (or no line), as IPIP-513 says. 400 for a
+ * malformed CID or filter; cached for ROUTING_TTL_FOUND seconds, or
+ * ROUTING_TTL_NONE when there is none.
  */
 #ifndef CAIRN_ROUTING_H
 #define CAIRN_ROUTING_H
@@ -19,6 +21,10 @@
 #define ROUTING_PREFIX "/routing/v1/providers/"
 #define ROUTING_TTL_FOUND 300
 #define ROUTING_TTL_NONE 15
+/* A filter holds at most this many names, each at most this long (IPIP-484:
+ * transfer protocol names are at most 63 characters). */
+#define ROUTING_FILTER_MAX 16
+#define ROUTING_FILTER_NAME_MAX 63
 
 /* Answer req if its path is under /routing/v1/: 1 if it was (answered), 0. */
 int routing_handle(struct http_req *req, node *n, const char *path);
