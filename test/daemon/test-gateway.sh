@@ -142,6 +142,21 @@ sleep 0.3
 cu "$GW/ipfs/$multi" | cmp -s - "$scratch/multi" && ok "served while a slow client downloads" || not_ok "blocked by slow client"
 kill $slow 2>/dev/null; wait $slow 2>/dev/null
 
+# CORS, as the Fetch standard has a browser check it: a preflight for a
+# Range request from another origin passes, and a script may read the
+# headers a verifying client needs; the API sends no CORS at all
+hdr() { tr -d '\r' <"$scratch/h" | sed -n "s/^$1: //Ip"; }
+pre=$(cu -o /dev/null -D "$scratch/h" -w '%{http_code}' -X OPTIONS -H 'Origin: https://app.example' \
+	-H 'Access-Control-Request-Method: GET' -H 'Access-Control-Request-Headers: range' "$GW/ipfs/$multi")
+case "$pre $(hdr Access-Control-Allow-Origin) $(hdr Access-Control-Allow-Methods | grep -c GET) $(hdr Access-Control-Allow-Headers | grep -ic range)" in
+"204 * 1 1") ok "CORS preflight: 204, any origin, GET, the Range header" ;; *) not_ok "preflight: $pre $(cat "$scratch/h")" ;; esac
+cu -o /dev/null -D "$scratch/h" -H 'Origin: https://app.example' -H 'Range: bytes=0-9' "$GW/ipfs/$multi"
+exp=$(hdr Access-Control-Expose-Headers)
+check "…a cross-origin GET: allowed, the headers verified-fetch reads exposed" "* Content-Range X-Ipfs-Path X-Ipfs-Roots X-Content-Type-Options" \
+	"$(hdr Access-Control-Allow-Origin) $(for k in Content-Range X-Ipfs-Path X-Ipfs-Roots X-Content-Type-Options; do echo "$exp" | tr -d ' ' | tr ',' '\n' | grep -ix "$k"; done | xargs)"
+check "…and a preflight to routing v1" "204 *" "$(cu -o /dev/null -D "$scratch/h" -w '%{http_code}' -X OPTIONS "$GW/routing/v1/providers/$multi") $(hdr Access-Control-Allow-Origin)"
+check "…the API: no CORS header" "0" "$(cu -o /dev/null -D - -X POST -H 'Origin: https://app.example' "$API/api/v0/id" | grep -ic '^access-control-')"
+
 # a client that disconnects mid-stream leaves the daemon healthy
 curl -sS --max-time 5 "$GW/ipfs/$big" 2>/dev/null | head -c 1000 >/dev/null
 check "daemon alive after a client hung up mid-stream" "200" "$(status "$GW/ipfs/$small")"

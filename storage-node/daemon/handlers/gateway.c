@@ -691,6 +691,25 @@ static void serve_path(struct gw_req *g)
 		serve_unixfs(g);
 }
 
+/* CORS (Fetch standard): the gateway serves public, content-addressed
+ * data to any origin, as Kubo's does, and lets scripts read the headers a
+ * verifying client needs. The API has none of this: it is authenticated. */
+#define GATEWAY_CORS_METHODS "GET, HEAD, OPTIONS"
+#define GATEWAY_CORS_HEADERS "Content-Type, Range, User-Agent, X-Requested-With"
+#define GATEWAY_CORS_EXPOSE                                                                      \
+	"Content-Length, Content-Range, Content-Disposition, ETag, Accept-Ranges, X-Ipfs-Path, "      \
+	"X-Ipfs-Roots, X-Content-Type-Options, X-Chunked-Output, X-Stream-Output"
+#define GATEWAY_CORS_MAX_AGE "86400"
+
+static void cors_headers(struct http_req *req)
+{
+	struct evkeyvalq *h = http_req_out(req);
+	evhttp_add_header(h, "Access-Control-Allow-Origin", "*");
+	evhttp_add_header(h, "Access-Control-Allow-Methods", GATEWAY_CORS_METHODS);
+	evhttp_add_header(h, "Access-Control-Allow-Headers", GATEWAY_CORS_HEADERS);
+	evhttp_add_header(h, "Access-Control-Expose-Headers", GATEWAY_CORS_EXPOSE);
+}
+
 void gateway_serve(struct http_req *req, node *n, int round)
 {
 	enum http_method cmd = http_req_method(req);
@@ -702,10 +721,18 @@ void gateway_serve(struct http_req *req, node *n, int round)
 	                   .uri_path = uri_path, .t = {.raw_path = uri_path}};
 
 	TAILQ_INIT(&q);
+	if (round == 0) /* a later round (after a fetch) has them already */
+		cors_headers(req);
+	if (cmd == HTTP_METHOD_OPTIONS) { /* a preflight, for the gateway and routing v1 */
+		evhttp_add_header(http_req_out(req), "Access-Control-Max-Age", GATEWAY_CORS_MAX_AGE);
+		evhttp_add_header(http_req_out(req), "Allow", GATEWAY_CORS_METHODS);
+		http_reply(req, 204, "No Content", NULL);
+		goto done;
+	}
 	if (path && routing_handle(req, n, path))
 		goto done;
 	if (cmd != HTTP_METHOD_GET && cmd != HTTP_METHOD_HEAD) {
-		evhttp_add_header(http_req_out(req), "Allow", "GET, HEAD");
+		evhttp_add_header(http_req_out(req), "Allow", GATEWAY_CORS_METHODS);
 		http_reply_text(req, 405, "method not allowed: the gateway is read-only");
 		goto done;
 	}
