@@ -28,6 +28,7 @@ static const char usage[] =
 	"  anchor    add, flush, proof, ls: the anchoring log and its checkpoints\n"
 	"  audit     check anchoring proofs against a chain, trusting nothing else\n"
 	"  chain     key new, key address: the keystore the daemon signs anchors with\n"
+	"  id        the node's PeerID, public key and addresses\n"
 	"  daemon    run the node: read-only gateway :8080, Kubo RPC API :5001\n"
 	"  version   print the version\n"
 	"\n"
@@ -56,7 +57,7 @@ int main(int argc, char **argv)
 		{"pin", cmd_pin, NULL},       {"block", cmd_block, NULL}, {"repo", cmd_repo, NULL},
 		{"dag", cmd_dag, NULL},       {"cid", cmd_cid, NULL},     {"init", cmd_init, NULL},
 		{"token", cmd_token, NULL},   {"anchor", cmd_anchor, NULL}, {"audit", cmd_audit, NULL},
-		{"chain", cmd_chain, NULL},
+		{"chain", cmd_chain, NULL},   {"id", cmd_id, NULL},
 		{"daemon", cmd_daemon, NULL}, {"version", version, NULL}, {"--version", version, NULL},
 	};
 	/* cairn --api ADDR <command> …: that daemon (cli.h) */

@@ -75,9 +75,15 @@ check "the tree is pinned" "$troot recursive" "$("$CAIRN" pin ls "$troot")"
 check "and served by path" "x" "$(curl -sS --max-time 10 "$GW/ipfs/$troot/sub/deeper/x%20y.txt")"
 out=$("$CAIRN" add "$scratch/t" 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$out" | grep -q "use -r" && ok "a directory without -r through the daemon: exit 1" || not_ok "no -r: $out"
+# cairn id: through the daemon, where it is; offline, no address
+idj=$("$CAIRN" id)
+check "cairn id through the daemon: its PeerID and the gateway's address" "1 /ip4/127.0.0.1/tcp/${GW##*:}/http/p2p/" \
+	"$(echo "$idj" | node -e 'const j=JSON.parse(require("fs").readFileSync(0));console.log(j.Addresses.length,j.Addresses[0].replace(j.ID,""))')"
 # a file far larger than the daemon's upload limit: the CLI hashes it and
 # sends its blocks in CARs under the limit, then pins the root
 daemon_stop
+check "…offline: the same PeerID and key, no address" "$(echo "$idj" | node -e 'const j=JSON.parse(require("fs").readFileSync(0));console.log(j.ID,j.PublicKey)') 0" \
+	"$("$CAIRN" id | node -e 'const j=JSON.parse(require("fs").readFileSync(0));console.log(j.ID,j.PublicKey,j.Addresses.length)')"
 node -e 'const f=process.argv[1],c=JSON.parse(require("fs").readFileSync(f));c.Limits={MaxUploadBytes:3000000};require("fs").writeFileSync(f,JSON.stringify(c))' "$CAIRN_PATH/config"
 daemon_start || { not_ok "daemon restart"; exit 1; }
 config_api

@@ -3,6 +3,7 @@
 import { readFile, readdir } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { create } from 'kubo-rpc-client'
+import { base58btc } from 'multiformats/bases/base58'
 
 const [url, file, wantV0, wantB3, tree, wantTree] = process.argv.slice(2)
 async function * walk (dir, rel) {
@@ -30,6 +31,13 @@ try {
   ok(v.version === '0.1.0', 'version', v)
   const id = await ipfs.id()
   ok(String(id.id).startsWith('12D3KooW'), 'id is an Ed25519 PeerID', String(id.id))
+  ok(await ipfs.isOnline(), 'isOnline: the node lists where it is', id.addresses.map(String))
+  ok(id.addresses.some(a => /^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/http\/p2p\//.test(String(a)) && String(a).endsWith(String(id.id))),
+    'id: the gateway as /ip4/…/tcp/PORT/http/p2p/ID', id.addresses.map(String))
+  const pk = Buffer.from(String(id.publicKey), 'base64')
+  ok(pk.length === 36 && pk.subarray(0, 4).equals(Buffer.from([8, 1, 18, 32])) &&
+    base58btc.encode(Buffer.concat([Buffer.from([0, pk.length]), pk])).slice(1) === String(id.id),
+  'id: publicKey is the Ed25519 key the PeerID carries', String(id.publicKey))
 
   const a0 = await ipfs.add(data, { cidVersion: 0 })
   ok(a0.cid.toString() === wantV0, 'add (Kubo defaults) = cairn add --cid-version 0', a0.cid.toString())

@@ -8,6 +8,7 @@
 #include "kubo.h"
 #include "cairn_commit.h"
 #include "kubo_util.h"
+#include "cairn/multibase.h"
 
 #include "cairn/error.h"
 #include "http_util.h"
@@ -40,12 +41,25 @@ static void kubo_version(struct http_req *req, node *n, struct evkeyvalq *q)
 	                              "Repo", REPO_VERSION, "System", sys));
 }
 
+/* As Kubo's: the PeerID, its public key (the libp2p PublicKey protobuf
+ * that an Ed25519 PeerID carries inline, in base64), and where the node
+ * is: the gateway, as a trustless gateway (routing v1 announces the same
+ * address), so clients see it online and may take it as a pin origin. */
 static void kubo_id(struct http_req *req, node *n, struct evkeyvalq *q)
 {
+	uint8_t mh[64];
+	size_t ml = 0;
+	char pub[96] = "";
 	(void)q;
-	kubo_reply(req, json_pack("{s:s, s:[], s:s, s:s}", "ID", n->repo.peer_id, "Addresses",
-	                              "AgentVersion", "cairn/" CAIRN_VERSION, "ProtocolVersion",
-	                              "ipfs/0.1.0"));
+	if (cairn_base_decode(CAIRN_BASE58BTC, n->repo.peer_id, strlen(n->repo.peer_id), mh, sizeof mh, &ml) == 0 &&
+	    ml > 2 && mh[0] == 0x00 && mh[1] == ml - 2)
+		cairn_base_encode(CAIRN_BASE64PAD, mh + 2, ml - 2, pub, sizeof pub, NULL);
+	json_t *addrs = json_array();
+	if (addrs && n->delegate[0])
+		json_array_append_new(addrs, json_string(n->delegate));
+	kubo_reply(req, json_pack("{s:s, s:s, s:o, s:s, s:s, s:[]}", "ID", n->repo.peer_id, "PublicKey", pub,
+	                              "Addresses", addrs ? addrs : json_array(), "AgentVersion",
+	                              "cairn/" CAIRN_VERSION, "ProtocolVersion", "ipfs/0.1.0", "Protocols"));
 }
 
 /* An endpoint that reads its body as it arrives (KUBO_STREAMS) runs at the
