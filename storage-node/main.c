@@ -18,6 +18,7 @@ static const char usage[] =
 	"  add       import files as UnixFS DAGs, store and pin them; print root CIDs\n"
 	"  cat       write a file's bytes to standard output\n"
 	"  get       save a file\n"
+	"  ls        list a directory: CID, size and name of each entry\n"
 	"  pin       add, ls, rm: keep DAGs from garbage collection\n"
 	"  block     get, put, stat, rm single blocks\n"
 	"  repo      gc, verify, stat\n"
@@ -57,7 +58,7 @@ int main(int argc, char **argv)
 		{"pin", cmd_pin, NULL},       {"block", cmd_block, NULL}, {"repo", cmd_repo, NULL},
 		{"dag", cmd_dag, NULL},       {"cid", cmd_cid, NULL},     {"init", cmd_init, NULL},
 		{"token", cmd_token, NULL},   {"anchor", cmd_anchor, NULL}, {"audit", cmd_audit, NULL},
-		{"chain", cmd_chain, NULL},   {"id", cmd_id, NULL},
+		{"chain", cmd_chain, NULL},   {"id", cmd_id, NULL},         {"ls", cmd_ls, NULL},
 		{"daemon", cmd_daemon, NULL}, {"version", version, NULL}, {"--version", version, NULL},
 	};
 	/* cairn --api ADDR <command> …: that daemon (cli.h) */

@@ -38,6 +38,7 @@ int cmd_anchor(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_chain(int argc, char **argv);
 int cmd_id(int argc, char **argv);
+int cmd_ls(int argc, char **argv);
 
 /*
  * A (sub)command table: `cairn pin add ...` runs pin's entry "add" with

@@ -84,15 +84,26 @@ dir_kind dir_kind_of_block(const cairn_cid *cid, const uint8_t *data, size_t len
 
 int dir_kind_of(blockstore *bs, const cairn_cid *cid, dir_kind *kind, cairn_cid *where, char *err)
 {
+	uint64_t size;
+	return dir_entry_info(bs, cid, kind, &size, where, err);
+}
+
+int dir_entry_info(blockstore *bs, const cairn_cid *cid, dir_kind *kind, uint64_t *size, cairn_cid *where,
+                   char *err)
+{
 	loaded l;
+	*size = 0;
 	if (cid->mh.code == CAIRN_MH_IDENTITY && cid->codec == CAIRN_CODEC_RAW) {
 		*kind = KIND_FILE;
+		*size = cid->mh.len;
 		return 0;
 	}
 	int rc = load(bs, cid, &l, where, err);
 	if (rc != 0)
 		return rc;
 	*kind = kind_of(cid, &l);
+	if (*kind == KIND_FILE)
+		*size = cid->codec == CAIRN_CODEC_RAW ? l.len : l.u.has_filesize ? l.u.filesize : l.u.data_len;
 	free(l.data);
 	return 0;
 }
@@ -324,4 +335,32 @@ int dir_resolve(blockstore *bs, const cairn_cid *root, const char *path, cairn_c
 	}
 	*out = at;
 	return 0;
+}
+
+struct list_info {
+	blockstore *bs;
+	dir_info_fn fn;
+	void *ctx;
+	char *err;
+};
+
+static int with_info(void *ctx, const char *name, size_t len, const cairn_cid *cid, uint64_t tsize)
+{
+	struct list_info *li = ctx;
+	dir_kind kind;
+	uint64_t size;
+	cairn_cid where;
+	(void)tsize;
+	/* an entry whose block is missing or bad is listed all the same: its
+	 * name and CID are in the directory */
+	if (dir_entry_info(li->bs, cid, &kind, &size, &where, li->err) != 0)
+		kind = KIND_OTHER, size = 0;
+	return li->fn(li->ctx, name, len, cid, kind, size);
+}
+
+int dir_list_info(blockstore *bs, const cairn_cid *dir, dir_info_fn fn, void *ctx, cairn_cid *where,
+                  char *err)
+{
+	struct list_info li = {bs, fn, ctx, err};
+	return dir_list(bs, dir, with_info, &li, where, err);
 }

@@ -40,6 +40,12 @@ int dir_kind_of(blockstore *bs, const cairn_cid *cid, dir_kind *kind, cairn_cid 
 dir_kind dir_kind_of_block(const cairn_cid *cid, const uint8_t *data, size_t len,
                            const char **target, size_t *target_len);
 
+/* What a listing shows of an entry, from its own block alone: its kind
+ * and, for a file, its size (a raw block's length, a UnixFS file's
+ * filesize; 0 otherwise). 0, DAG_MISSING / DAG_INVALID (*where set), -1. */
+int dir_entry_info(blockstore *bs, const cairn_cid *cid, dir_kind *kind, uint64_t *size, cairn_cid *where,
+                   char *err);
+
 /* Called for each entry of a directory: its name (not NUL-terminated), CID
  * and cumulative size (Tsize). Non-zero stops the listing and is returned. */
 typedef int (*dir_entry_fn)(void *ctx, const char *name, size_t name_len, const cairn_cid *cid,
@@ -49,6 +55,13 @@ typedef int (*dir_entry_fn)(void *ctx, const char *name, size_t name_len, const 
  * DIR_NOT_DIR, DAG_MISSING / DAG_INVALID (*where set), or -1. */
 int dir_list(blockstore *bs, const cairn_cid *dir, dir_entry_fn fn, void *ctx, cairn_cid *where,
              char *err);
+
+/* dir_list, each entry with what dir_entry_info says of it (KIND_OTHER
+ * and size 0 when its block is missing or does not decode). */
+typedef int (*dir_info_fn)(void *ctx, const char *name, size_t len, const cairn_cid *cid, dir_kind kind,
+                           uint64_t size);
+int dir_list_info(blockstore *bs, const cairn_cid *dir, dir_info_fn fn, void *ctx, cairn_cid *where,
+                  char *err);
 
 /* What resolving a path passed through. */
 typedef struct dir_trail {

@@ -72,6 +72,11 @@ out=$("$CAIRN" add -r "$scratch/bad" "$scratch/t" 2>"$scratch/err"); rc=$?
 check "a failed add -r through the daemon: exit 1, only the good tree's lines" "1 $("$CAIRN" add -nr "$scratch/t")" "$rc $out"
 grep -q "was not added: nothing of it is pinned" "$scratch/err" && ok "…saying the bad tree was not added" || not_ok "stderr: $(cat "$scratch/err")"
 check "the tree is pinned" "$troot recursive" "$("$CAIRN" pin ls "$troot")"
+lsd=$("$CAIRN" ls "$troot")
+check "cairn ls through the daemon: a file's CID, its size in bytes, its name" "$("$CAIRN" add -nQ "$scratch/t/one.txt") $(stat -c %s "$scratch/t/one.txt") one.txt" "$(echo "$lsd" | grep ' one.txt$')"
+check "…a directory's CID, '-', its name with '/'" "$("$CAIRN" add -nrQ "$scratch/t/sub") - sub/" "$(echo "$lsd" | grep ' sub/$')"
+check "…every entry, in the directory's order" "empty/ link one.txt sub/" "$(echo "$lsd" | awk '{print $3}' | xargs)"
+check "…a path below the root" "$("$CAIRN" add -nQ "$scratch/t/sub/big.bin") 400000 big.bin" "$("$CAIRN" ls "/ipfs/$troot/sub" | grep ' big.bin$')"
 check "and served by path" "x" "$(curl -sS --max-time 10 "$GW/ipfs/$troot/sub/deeper/x%20y.txt")"
 out=$("$CAIRN" add "$scratch/t" 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$out" | grep -q "use -r" && ok "a directory without -r through the daemon: exit 1" || not_ok "no -r: $out"
@@ -82,6 +87,8 @@ check "cairn id through the daemon: its PeerID and the gateway's address" "1 /ip
 # a file far larger than the daemon's upload limit: the CLI hashes it and
 # sends its blocks in CARs under the limit, then pins the root
 daemon_stop
+check "cairn ls offline: the same lines as through the daemon" "$lsd" "$("$CAIRN" ls "$troot")"
+check "…a path that is not there: exit 1, saying so" "1 yes" "$("$CAIRN" ls "$troot/nope" 2>"$scratch/err"; echo "$? $(grep -q 'no such path' "$scratch/err" && echo yes)")"
 check "…offline: the same PeerID and key, no address" "$(echo "$idj" | node -e 'const j=JSON.parse(require("fs").readFileSync(0));console.log(j.ID,j.PublicKey)') 0" \
 	"$("$CAIRN" id | node -e 'const j=JSON.parse(require("fs").readFileSync(0));console.log(j.ID,j.PublicKey,j.Addresses.length)')"
 node -e 'const f=process.argv[1],c=JSON.parse(require("fs").readFileSync(f));c.Limits={MaxUploadBytes:3000000};require("fs").writeFileSync(f,JSON.stringify(c))' "$CAIRN_PATH/config"

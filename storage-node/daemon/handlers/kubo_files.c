@@ -67,27 +67,15 @@ static void cat_body(struct http_req *req, node *n, struct evkeyvalq *q)
  * [{"Name", "Hash", "Size", "Type", "Target"}]}]}; Type is the UnixFS type
  * (1 directory, 2 file, 4 symlink, 5 HAMT shard), Size a file's length. */
 struct ls_ctx {
-	node *n;
 	json_t *links;
 	char err[CAIRN_ERR_MAX];
 };
 
-static int ls_entry(void *ctx, const char *name, size_t len, const cairn_cid *cid, uint64_t tsize)
+static int ls_entry(void *ctx, const char *name, size_t len, const cairn_cid *cid, dir_kind kind,
+                    uint64_t size)
 {
 	struct ls_ctx *l = ctx;
 	char text[CAIRN_CID_TEXT_MAX];
-	cairn_cid where;
-	dir_kind kind = KIND_OTHER;
-	uint64_t size = 0;
-	(void)tsize;
-	dir_kind_of(&l->n->repo.bs, cid, &kind, &where, l->err); /* unknown if missing */
-	if (kind == KIND_FILE) {
-		dag_reader r;
-		if (dag_reader_open(&r, &l->n->repo.bs, cid, &where, l->err) == 0) {
-			size = r.size;
-			dag_reader_close(&r);
-		}
-	}
 	int type = kind == KIND_DIR ? 1 : kind == KIND_FILE ? 2 : kind == KIND_SYMLINK ? 4
 	         : kind == KIND_HAMT ? 5 : 0;
 	cairn_cid_to_string(cid, text, sizeof text, NULL);
@@ -100,14 +88,14 @@ static int ls_entry(void *ctx, const char *name, size_t len, const cairn_cid *ci
 static void ls_body(struct http_req *req, node *n, struct evkeyvalq *q)
 {
 	cairn_cid cid, where;
-	struct ls_ctx l = {.n = n, .links = json_array()};
+	struct ls_ctx l = {.links = json_array()};
 	char text[CAIRN_CID_TEXT_MAX];
 	if (kubo_arg_path(req, n, q, &cid) != 0) {
 		json_decref(l.links);
 		return;
 	}
 	cairn_cid_to_string(&cid, text, sizeof text, NULL);
-	int rc = dir_list(&n->repo.bs, &cid, ls_entry, &l, &where, l.err);
+	int rc = dir_list_info(&n->repo.bs, &cid, ls_entry, &l, &where, l.err);
 	if (rc == DIR_NOT_DIR) {
 		/* a file lists as itself, without links, as Kubo */
 		rc = 0;
