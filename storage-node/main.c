@@ -30,6 +30,7 @@ static const char usage[] =
 	"  audit     check anchoring proofs against a chain, trusting nothing else\n"
 	"  chain     key new, key address: the keystore the daemon signs anchors with\n"
 	"  id        the node's PeerID, public key and addresses\n"
+	"  config    show, get or set a value of the repo's config\n"
 	"  daemon    run the node: read-only gateway :8080, Kubo RPC API :5001\n"
 	"  version   print the version\n"
 	"\n"
@@ -59,6 +60,7 @@ int main(int argc, char **argv)
 		{"dag", cmd_dag, NULL},       {"cid", cmd_cid, NULL},     {"init", cmd_init, NULL},
 		{"token", cmd_token, NULL},   {"anchor", cmd_anchor, NULL}, {"audit", cmd_audit, NULL},
 		{"chain", cmd_chain, NULL},   {"id", cmd_id, NULL},         {"ls", cmd_ls, NULL},
+		{"config", cmd_config, NULL},
 		{"daemon", cmd_daemon, NULL}, {"version", version, NULL}, {"--version", version, NULL},
 	};
 	/* cairn --api ADDR <command> …: that daemon (cli.h) */

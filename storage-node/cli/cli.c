@@ -314,3 +314,15 @@ FILE *cli_line_stream(void (*fn)(void *ctx, char *line), void *ctx)
 	ls->len = 0;
 	return f;
 }
+
+int cli_print_json(const char *cmd, const json_t *j, size_t flags)
+{
+	char *t = j ? json_dumps(j, JSON_INDENT(2) | JSON_ENCODE_ANY | flags) : NULL;
+	if (!t) {
+		cli_error(cmd, "out of memory");
+		return EXIT_FAIL;
+	}
+	printf("%s\n", t);
+	free(t);
+	return 0;
+}

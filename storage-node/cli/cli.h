@@ -6,6 +6,7 @@
 #define CAIRN_CLI_H
 
 #include <stdint.h>
+#include <jansson.h>
 #include <stdio.h>
 
 #include "cairn/version.h"
@@ -39,6 +40,7 @@ int cmd_audit(int argc, char **argv);
 int cmd_chain(int argc, char **argv);
 int cmd_id(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
+int cmd_config(int argc, char **argv);
 
 /*
  * A (sub)command table: `cairn pin add ...` runs pin's entry "add" with
@@ -76,6 +78,11 @@ void cli_query_add(cli_query *q, const char *key, const char *value);
 /* The query ("" if empty), or NULL when out of memory (say so and fail). */
 const char *cli_query_str(const cli_query *q);
 void cli_query_free(cli_query *q);
+
+/* j (borrowed; any JSON) on standard output, indented, with a newline;
+ * flags: jansson's (JSON_SORT_KEYS, JSON_PRESERVE_ORDER). 0, or EXIT_FAIL
+ * after saying so for cmd. */
+int cli_print_json(const char *cmd, const json_t *j, size_t flags);
 
 /* A stream for a streamed (ndjson) answer: each line written to it is
  * handed to fn (without its newline, NUL-terminated, cut at

@@ -14,18 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int print_id(json_t *j)
-{
-	char *t = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-	if (!t) {
-		cli_error("id", "out of memory");
-		return EXIT_FAIL;
-	}
-	printf("%s\n", t);
-	free(t);
-	return 0;
-}
-
 int cmd_id(int argc, char **argv)
 {
 	repo r;
@@ -50,7 +38,7 @@ int cmd_id(int argc, char **argv)
 			cli_error("id", "the daemon's answer is not JSON");
 			return EXIT_FAIL;
 		}
-		rc = print_id(j);
+		rc = cli_print_json("id", j, JSON_PRESERVE_ORDER);
 		json_decref(j);
 		return rc;
 	}
@@ -65,7 +53,7 @@ int cmd_id(int argc, char **argv)
 		cairn_base_encode(CAIRN_BASE64PAD, mh + 2, ml - 2, pub, sizeof pub, NULL);
 	json_t *j = json_pack("{s:s, s:s, s:[], s:s, s:s, s:[]}", "ID", r.peer_id, "PublicKey", pub, "Addresses",
 	                      "AgentVersion", "cairn/" CAIRN_VERSION, "ProtocolVersion", "ipfs/0.1.0", "Protocols");
-	rc = print_id(j);
+	rc = cli_print_json("id", j, JSON_PRESERVE_ORDER);
 	json_decref(j);
 	repo_close(&r);
 	return rc;

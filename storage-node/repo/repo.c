@@ -2,6 +2,7 @@
 
 #include "cairn/multibase.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -338,6 +339,112 @@ void repo_close(repo *r)
 const char *repo_config_str(const repo *r, const char *section, const char *key)
 {
 	return json_string_value(json_object_get(json_object_get(r->config, section), key));
+}
+
+json_t *repo_config_load(const char *path, char *err)
+{
+	char p[4200];
+	json_error_t jerr;
+	snprintf(p, sizeof p, "%s/config", path);
+	json_t *cfg = json_load_file(p, 0, &jerr);
+	if (!cfg)
+		ERR("config %s: %s (line %d)", p, jerr.text, jerr.line);
+	else if (!json_is_object(cfg)) {
+		ERR("config %s: not a JSON object", p);
+		json_decref(cfg);
+		cfg = NULL;
+	}
+	return cfg;
+}
+
+int repo_config_save(const char *path, const json_t *cfg, char *err)
+{
+	char p[4200];
+	char *text = json_dumps(cfg, JSON_INDENT(2) | JSON_SORT_KEYS);
+	if (!text) {
+		ERR("out of memory");
+		return -1;
+	}
+	snprintf(p, sizeof p, "%s/config", path);
+	int rc = write_file(p, text, strlen(text), 0600, err);
+	free(text);
+	return rc;
+}
+
+/* Walk cfg along the dotted key; with make, create the objects on the
+ * way. The parent object and the last segment (NUL-terminated in buf). */
+static json_t *config_parent(json_t *cfg, const char *key, int make, char *buf, const char **last)
+{
+	snprintf(buf, REPO_CONFIG_KEY_MAX, "%s", key);
+	json_t *at = cfg;
+	char *seg = buf, *dot;
+	while ((dot = strchr(seg, '.'))) {
+		*dot = '\0';
+		json_t *next = json_object_get(at, seg);
+		if (!next && make) {
+			next = json_object();
+			if (!next || json_object_set_new(at, seg, next) != 0)
+				return NULL;
+		}
+		if (!json_is_object(next))
+			return NULL;
+		at = next;
+		seg = dot + 1;
+	}
+	*last = seg;
+	return at;
+}
+
+/* A dotted key: segments of letters, digits, '_' and '-', none empty. */
+static int config_key_ok(const char *key)
+{
+	size_t n = strlen(key);
+	if (n == 0 || n >= REPO_CONFIG_KEY_MAX || key[0] == '.' || key[n - 1] == '.' || strstr(key, ".."))
+		return 0;
+	for (const char *p = key; *p; p++)
+		if (!(isalnum((unsigned char)*p) || *p == '_' || *p == '-' || *p == '.'))
+			return 0;
+	return 1;
+}
+
+json_t *repo_config_get(json_t *cfg, const char *key)
+{
+	char buf[REPO_CONFIG_KEY_MAX];
+	const char *last;
+	if (!config_key_ok(key))
+		return NULL;
+	json_t *parent = config_parent(cfg, key, 0, buf, &last);
+	return parent ? json_object_get(parent, last) : NULL;
+}
+
+int repo_config_set(json_t *cfg, const char *key, json_t *value, char *err)
+{
+	char buf[REPO_CONFIG_KEY_MAX];
+	const char *last;
+	int rc = -1;
+	if (!value) {
+		ERR("out of memory");
+		return -1;
+	}
+	if (!config_key_ok(key)) {
+		ERR("'%.100s' is not a config key (dotted names: letters, digits, _ and -)", key);
+		goto done;
+	}
+	if (!strcmp(key, "Identity") || !strncmp(key, "Identity.", 9)) {
+		ERR("Identity is the repo's key pair's (identity.key): it cannot be set");
+		goto done;
+	}
+	json_t *parent = config_parent(cfg, key, 1, buf, &last);
+	if (!parent) {
+		ERR("%.100s: a part of it is not an object", key);
+		goto done;
+	}
+	rc = json_object_set(parent, last, value) == 0 ? 0 : -1;
+	if (rc)
+		ERR("out of memory");
+done:
+	json_decref(value);
+	return rc;
 }
 
 int repo_index_result(int rc, int absent, const char *what, char *err)

@@ -137,4 +137,20 @@ int repo_index_foreach(repo *r, MDB_dbi dbi, int direction, const MDB_val *start
 /* A config string, e.g. repo_config_str(r, "Addresses", "API"); NULL if absent. */
 const char *repo_config_str(const repo *r, const char *section, const char *key);
 
+/* Editing the config file (cairn config, api/v0/config): what a running
+ * daemon read at its start stays in effect until it restarts. */
+#define REPO_CONFIG_KEY_MAX 256
+/* The config file of the repo at path, read afresh: a new reference, or
+ * NULL with err set. */
+json_t *repo_config_load(const char *path, char *err);
+/* cfg (borrowed) as the config file of the repo at path, whole: a temporary
+ * file, fsync, rename; mode 0600. 0, or -1 with err set. */
+int repo_config_save(const char *path, const json_t *cfg, char *err);
+/* The value at a dotted key ("Addresses.API") of cfg: borrowed, or NULL. */
+json_t *repo_config_get(json_t *cfg, const char *key);
+/* Set the value at a dotted key (value: taken, also on failure), making
+ * the objects on the way. Identity is the key pair's: it cannot be set.
+ * 0, or -1 with err set. */
+int repo_config_set(json_t *cfg, const char *key, json_t *value, char *err);
+
 #endif

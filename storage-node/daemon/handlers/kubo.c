@@ -89,6 +89,8 @@ static const struct route {
 	{"/api/v0/block/stat", kubo_block_stat, 0},
 	{"/api/v0/pin/ls", kubo_pin_ls, 0},
 	{"/api/v0/repo/stat", kubo_repo_stat, 0},
+	{"/api/v0/config", kubo_config, 0},
+	{"/api/v0/config/show", kubo_config_show, 0},
 	{"/api/v0/anchor/add", anchor_api_add, 0},
 	{"/api/v0/anchor/flush", anchor_api_flush, 0},
 	{"/api/v0/anchor/proof", anchor_api_proof, 0},

@@ -88,5 +88,7 @@ void kubo_dag_import(struct http_req *req, node *n, struct evkeyvalq *q);
 void kubo_repo_stat(struct http_req *req, node *n, struct evkeyvalq *q);
 void kubo_repo_gc(struct http_req *req, node *n, struct evkeyvalq *q);
 void kubo_repo_verify(struct http_req *req, node *n, struct evkeyvalq *q);
+void kubo_config(struct http_req *req, node *n, struct evkeyvalq *q);
+void kubo_config_show(struct http_req *req, node *n, struct evkeyvalq *q);
 
 #endif
