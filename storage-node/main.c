@@ -19,6 +19,7 @@ static const char usage[] =
 	"  cat       write a file's bytes to standard output\n"
 	"  get       save a file\n"
 	"  ls        list a directory: CID, size and name of each entry\n"
+	"  refs      the CIDs a DAG links to (-r: all below it)\n"
 	"  pin       add, ls, rm: keep DAGs from garbage collection\n"
 	"  block     get, put, stat, rm single blocks\n"
 	"  repo      gc, verify, stat\n"
@@ -60,7 +61,7 @@ int main(int argc, char **argv)
 		{"dag", cmd_dag, NULL},       {"cid", cmd_cid, NULL},     {"init", cmd_init, NULL},
 		{"token", cmd_token, NULL},   {"anchor", cmd_anchor, NULL}, {"audit", cmd_audit, NULL},
 		{"chain", cmd_chain, NULL},   {"id", cmd_id, NULL},         {"ls", cmd_ls, NULL},
-		{"config", cmd_config, NULL},
+		{"config", cmd_config, NULL}, {"refs", cmd_refs, NULL},
 		{"daemon", cmd_daemon, NULL}, {"version", version, NULL}, {"--version", version, NULL},
 	};
 	/* cairn --api ADDR <command> …: that daemon (cli.h) */

@@ -9,6 +9,8 @@
 #include "cairn/cid.h"
 #include "cairn/error.h"
 #include "repo.h"
+#include "dag.h"
+#include "dir.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -325,4 +327,37 @@ int cli_print_json(const char *cmd, const json_t *j, size_t flags)
 	printf("%s\n", t);
 	free(t);
 	return 0;
+}
+
+void cli_dag_error(const char *cmd, const char *arg, int rc, const cairn_cid *where, const char *err)
+{
+	char text[CAIRN_CID_TEXT_MAX] = "";
+	if (rc > 0 && where)
+		cairn_cid_to_string(where, text, sizeof text, NULL);
+	if (rc == DIR_NOT_FOUND || rc == DIR_NOT_DIR)
+		cli_error(cmd, "%s: no such path (under %s)", arg, text);
+	else if (rc == DAG_MISSING)
+		cli_error(cmd, "%s: block %s is not in the repo", arg, text);
+	else if (rc == DAG_INVALID)
+		cli_error(cmd, "%s: block %s does not decode", arg, text);
+	else
+		cli_error(cmd, "%s: %s", arg, err && err[0] ? err : "failed");
+}
+
+int cli_resolve_path(struct repo *r, const char *cmd, const char *arg, cairn_cid *out)
+{
+	cairn_cid root, where;
+	char err[CAIRN_ERR_MAX] = "";
+	const char *a = strncmp(arg, "/ipfs/", 6) == 0 ? arg + 6 : arg;
+	size_t clen = strcspn(a, "/");
+	int rc = cairn_cid_parse(a, clen, &root);
+	if (rc != 0) {
+		cli_error(cmd, "invalid CID '%.*s': %s", (int)clen, a, cairn_strerror(rc));
+		return EXIT_FAIL;
+	}
+	rc = dir_resolve(&r->bs, &root, a + clen, out, NULL, &where, err);
+	if (rc == 0)
+		return 0;
+	cli_dag_error(cmd, arg, rc, &where, err);
+	return EXIT_FAIL;
 }

@@ -41,6 +41,7 @@ int cmd_chain(int argc, char **argv);
 int cmd_id(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_config(int argc, char **argv);
+int cmd_refs(int argc, char **argv);
 
 /*
  * A (sub)command table: `cairn pin add ...` runs pin's entry "add" with
@@ -78,6 +79,15 @@ void cli_query_add(cli_query *q, const char *key, const char *value);
 /* The query ("" if empty), or NULL when out of memory (say so and fail). */
 const char *cli_query_str(const cli_query *q);
 void cli_query_free(cli_query *q);
+
+/* PATH (CID[/a/b] or /ipfs/CID[/a/b]) resolved in the repo into *out: 0,
+ * or EXIT_FAIL after saying why for cmd. */
+struct repo;
+struct cairn_cid;
+int cli_resolve_path(struct repo *r, const char *cmd, const char *arg, struct cairn_cid *out);
+/* What a DAG walk's outcome (rc: DAG_* / DIR_*, or -1 with err) means,
+ * said for cmd and arg; where is the block concerned. */
+void cli_dag_error(const char *cmd, const char *arg, int rc, const struct cairn_cid *where, const char *err);
 
 /* j (borrowed; any JSON) on standard output, indented, with a newline;
  * flags: jansson's (JSON_SORT_KEYS, JSON_PRESERVE_ORDER). 0, or EXIT_FAIL

@@ -49,34 +49,6 @@ static FILE *progress_for(progress *pr, FILE *out)
 	return w ? w : out;
 }
 
-/* Resolve arg (CID[/path], /ipfs/ optional) in the repo; errors printed. */
-static int resolve(repo *r, const char *cmd, const char *arg, cairn_cid *out)
-{
-	cairn_cid root, where;
-	char err[CAIRN_ERR_MAX] = "", text[CAIRN_CID_TEXT_MAX] = "";
-	const char *a = strncmp(arg, "/ipfs/", 6) == 0 ? arg + 6 : arg;
-	size_t clen = strcspn(a, "/");
-	int rc = cairn_cid_parse(a, clen, &root);
-	if (rc != 0) {
-		cli_error(cmd, "invalid CID '%.*s': %s", (int)clen, a, cairn_strerror(rc));
-		return EXIT_FAIL;
-	}
-	rc = dir_resolve(&r->bs, &root, a + clen, out, NULL, &where, err);
-	if (rc == 0)
-		return 0;
-	if (rc > 0)
-		cairn_cid_to_string(&where, text, sizeof text, NULL);
-	if (rc == DIR_NOT_FOUND || rc == DIR_NOT_DIR)
-		cli_error(cmd, "%s: no such path (under %s)", arg, text);
-	else if (rc == DAG_MISSING)
-		cli_error(cmd, "%s: block %s is not in the repo", arg, text);
-	else if (rc == DAG_INVALID)
-		cli_error(cmd, "%s: block %s does not decode", arg, text);
-	else
-		cli_error(cmd, "%s: %s", arg, err);
-	return EXIT_FAIL;
-}
-
 /* Stream the file cid names into out. */
 static int cat_cid(repo *r, const char *cmd, const char *arg, const cairn_cid *cid, FILE *out)
 {
@@ -141,7 +113,7 @@ int cmd_cat(int argc, char **argv)
 		size_t rl = 0;
 		char err[CAIRN_ERR_MAX];
 		progress pr;
-		rc = resolve(&r, "cat", argv[i], &cid);
+		rc = cli_resolve_path(&r, "cat", argv[i], &cid);
 		if (rc != 0)
 			break;
 		uint64_t total = blockstore_get(&r.bs, &cid, &root, &rl, err) == 0 ? file_size_of(&cid, root, rl) : 0;
@@ -440,7 +412,7 @@ int cmd_get(int argc, char **argv)
 		return rc;
 	} else {
 		s.r = &r;
-		if ((rc = resolve(&r, "get", arg, &cid)) != 0) {
+		if ((rc = cli_resolve_path(&r, "get", arg, &cid)) != 0) {
 			repo_close(&r);
 			return rc;
 		}

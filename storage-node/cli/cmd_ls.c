@@ -35,30 +35,14 @@ static int ls_entry(void *ctx, const char *name, size_t len, const cairn_cid *ci
 
 static int ls_repo(repo *r, const char *arg)
 {
-	cairn_cid root, cid, where;
-	char text[CAIRN_CID_TEXT_MAX] = "", err[CAIRN_ERR_MAX] = "";
-	const char *a = strncmp(arg, "/ipfs/", 6) == 0 ? arg + 6 : arg;
-	size_t clen = strcspn(a, "/");
-	int rc = cairn_cid_parse(a, clen, &root);
-	if (rc != 0) {
-		cli_error("ls", "invalid CID '%.*s': %s", (int)clen, a, cairn_strerror(rc));
+	cairn_cid cid, where;
+	char err[CAIRN_ERR_MAX] = "";
+	if (cli_resolve_path(r, "ls", arg, &cid) != 0)
 		return EXIT_FAIL;
-	}
-	rc = dir_resolve(&r->bs, &root, a + clen, &cid, NULL, &where, err);
-	if (rc == 0)
-		rc = dir_list_info(&r->bs, &cid, ls_entry, NULL, &where, err);
+	int rc = dir_list_info(&r->bs, &cid, ls_entry, NULL, &where, err);
 	if (rc == 0 || rc == DIR_NOT_DIR) /* a file has no entries, as in Kubo */
 		return 0;
-	if (rc > 0)
-		cairn_cid_to_string(&where, text, sizeof text, NULL);
-	if (rc == DIR_NOT_FOUND)
-		cli_error("ls", "%s: no such path (under %s)", arg, text);
-	else if (rc == DAG_MISSING)
-		cli_error("ls", "%s: block %s is not in the repo", arg, text);
-	else if (rc == DAG_INVALID)
-		cli_error("ls", "%s: block %s does not decode", arg, text);
-	else
-		cli_error("ls", "%s: %s", arg, err);
+	cli_dag_error("ls", arg, rc, &where, err);
 	return EXIT_FAIL;
 }
 

@@ -4,6 +4,7 @@
 #include "cairn/dagpb.h"
 #include "cairn/error.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -352,4 +353,71 @@ int dag_find_missing(blockstore *bs, const cairn_cid *root, unsigned flags, cair
                      char *err)
 {
 	return dag_walk(bs, root, flags & DAG_RECURSIVE, NULL, NULL, where, NULL, err);
+}
+
+struct refs {
+	int started;            /* the walk's first block is the root itself */
+	int unique;
+	mhset seen;
+	dag_ref_fn fn;
+	void *ctx;
+	char *err;
+};
+
+/* Each block the walk reaches below the root is a link met on the way. */
+static int ref_block(void *ctx, const cairn_cid *cid, const uint8_t *data, size_t len)
+{
+	struct refs *r = ctx;
+	(void)data;
+	(void)len;
+	if (!r->started) {
+		r->started = 1;
+		return 0;
+	}
+	if (r->unique) {
+		int fresh = mhset_add(&r->seen, &cid->mh);
+		if (fresh < 0) {
+			snprintf(r->err, CAIRN_ERR_MAX, "out of memory");
+			return -1;
+		}
+		if (!fresh)
+			return 0;
+	}
+	return r->fn(r->ctx, cid);
+}
+
+/* The root's own links, from its block. */
+static int ref_links(void *ctx, const cairn_cid *cid, const uint8_t *data, size_t len)
+{
+	struct refs *r = ctx;
+	cairn_pbnode node;
+	cairn_pblink link;
+	cairn_cid to;
+	size_t cursor = 0;
+	int rc;
+	r->started = 1; /* every link below is one */
+	if (cid->codec != CAIRN_CODEC_DAG_PB)
+		return 0; /* a raw block links to nothing */
+	if (cairn_pbnode_decode(data, len, &node) != CAIRN_OK)
+		return DAG_INVALID;
+	while (cairn_pbnode_next_link(&node, &cursor, &link) == 1) {
+		if (cairn_cid_decode(link.hash, link.hash_len, &to, NULL) != CAIRN_OK)
+			return DAG_INVALID;
+		if ((rc = ref_block(r, &to, NULL, 0)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int dag_refs(blockstore *bs, const cairn_cid *root, int recursive, int unique, dag_ref_fn fn, void *ctx,
+             cairn_cid *where, char *err)
+{
+	struct refs r = {0, unique, {0}, fn, ctx, err};
+	mhset_init(&r.seen);
+	int rc = dag_walk(bs, root, recursive ? DAG_RECURSIVE : 0, recursive ? ref_block : ref_links, &r, where,
+	                  NULL, err);
+	if (rc == DAG_INVALID && where && !recursive)
+		*where = *root;
+	mhset_free(&r.seen);
+	return rc;
 }

@@ -41,6 +41,15 @@ typedef int (*dag_block_fn)(void *ctx, const cairn_cid *cid, const uint8_t *data
 int dag_walk(blockstore *bs, const cairn_cid *root, unsigned flags, dag_block_fn fn, void *ctx,
              cairn_cid *where, uint64_t *missing, char *err);
 
+/* The links of root, as Kubo's refs gives them: its own (recursive 0), or
+ * every link below it, depth first, each where the walk meets it (a
+ * repeated subtree repeats; unique: each CID once). fn gets each; its
+ * non-zero stops the walk and is returned. 0, DAG_MISSING / DAG_INVALID
+ * (*where set), or -1 with err. */
+typedef int (*dag_ref_fn)(void *ctx, const cairn_cid *cid);
+int dag_refs(blockstore *bs, const cairn_cid *root, int recursive, int unique, dag_ref_fn fn, void *ctx,
+             cairn_cid *where, char *err);
+
 /* Is every block below root here (with DAG_RECURSIVE; else root alone)?
  * 0 if so; DAG_MISSING with *where the first block missing, in depth-first
  * order (fetching from there down is what completes it); DAG_INVALID

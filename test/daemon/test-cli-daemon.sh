@@ -73,6 +73,11 @@ check "a failed add -r through the daemon: exit 1, only the good tree's lines" "
 grep -q "was not added: nothing of it is pinned" "$scratch/err" && ok "…saying the bad tree was not added" || not_ok "stderr: $(cat "$scratch/err")"
 check "the tree is pinned" "$troot recursive" "$("$CAIRN" pin ls "$troot")"
 lsd=$("$CAIRN" ls "$troot")
+refsd=$("$CAIRN" refs -r -u "$troot")
+"$CAIRN" dag export "$troot" >"$scratch/troot.car"
+check "cairn refs -r -u through the daemon: every block of the DAG but the root, as @ipld/car reads the CAR" \
+	"$(node "$here/car-verify.mjs" "$scratch/troot.car" | tail -n +3 | xargs)" "$(echo "$refsd" | xargs)"
+check "…refs: the root's own links, the entries ls lists" "$(echo "$lsd" | awk '{print $1}' | xargs)" "$("$CAIRN" refs "$troot" | xargs)"
 check "cairn ls through the daemon: a file's CID, its size in bytes, its name" "$("$CAIRN" add -nQ "$scratch/t/one.txt") $(stat -c %s "$scratch/t/one.txt") one.txt" "$(echo "$lsd" | grep ' one.txt$')"
 check "…a directory's CID, '-', its name with '/'" "$("$CAIRN" add -nrQ "$scratch/t/sub") - sub/" "$(echo "$lsd" | grep ' sub/$')"
 check "…every entry, in the directory's order" "empty/ link one.txt sub/" "$(echo "$lsd" | awk '{print $3}' | xargs)"
@@ -100,6 +105,7 @@ check "cairn config offline: the value the daemon wrote" "3000000" "$("$CAIRN" c
 "$CAIRN" config --bool Datastore.Compression true
 check "…--bool offline" "true" "$("$CAIRN" config Datastore.Compression)"
 check "cairn ls offline: the same lines as through the daemon" "$lsd" "$("$CAIRN" ls "$troot")"
+check "cairn refs -r -u offline: the same" "$refsd" "$("$CAIRN" refs -r --unique "$troot")"
 check "…a path that is not there: exit 1, saying so" "1 yes" "$("$CAIRN" ls "$troot/nope" 2>"$scratch/err"; echo "$? $(grep -q 'no such path' "$scratch/err" && echo yes)")"
 check "…offline: the same PeerID and key, no address" "$(echo "$idj" | node -e 'const j=JSON.parse(require("fs").readFileSync(0));console.log(j.ID,j.PublicKey)') 0" \
 	"$("$CAIRN" id | node -e 'const j=JSON.parse(require("fs").readFileSync(0));console.log(j.ID,j.PublicKey,j.Addresses.length)')"

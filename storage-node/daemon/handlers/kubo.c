@@ -85,6 +85,7 @@ static const struct route {
 	{"/api/v0/id", kubo_id, 0},
 	{"/api/v0/cat", kubo_cat, 0},
 	{"/api/v0/ls", kubo_ls, 0},
+	{"/api/v0/refs", kubo_refs, 0},
 	{"/api/v0/block/get", kubo_block_get, 0},
 	{"/api/v0/block/stat", kubo_block_stat, 0},
 	{"/api/v0/pin/ls", kubo_pin_ls, 0},

@@ -112,3 +112,38 @@ void kubo_ls(struct http_req *req, node *n, struct evkeyvalq *q)
 {
 	kubo_with_fetch(req, n, q, FETCH_SCOPE_ENTITY, ls_body);
 }
+
+/* refs: the links of arg's DAG as Kubo gives them, one line each,
+ * {"Ref": CID, "Err": ""}; recursive and unique as Kubo's flags. */
+static int refs_line(void *ctx, const cairn_cid *cid)
+{
+	char text[CAIRN_CID_TEXT_MAX];
+	cairn_cid_to_string(cid, text, sizeof text, NULL);
+	return kubo_add_line(ctx, json_pack("{s:s, s:s}", "Ref", text, "Err", ""));
+}
+
+void kubo_refs(struct http_req *req, node *n, struct evkeyvalq *q)
+{
+	cairn_cid cid, where;
+	char err[CAIRN_ERR_MAX] = "";
+	int recursive = kubo_flag(q, "recursive", 0), unique = kubo_flag(q, "unique", 0);
+	if (recursive < 0 || unique < 0) {
+		http_reply_rpc_error(req, 400, "recursive and unique are booleans");
+		return;
+	}
+	if (kubo_arg_path(req, n, q, &cid) != 0)
+		return;
+	struct evbuffer *b = evbuffer_new();
+	if (!b) {
+		http_reply_rpc_error(req, 500, "out of memory");
+		return;
+	}
+	int rc = dag_refs(&n->repo.bs, &cid, recursive, unique, refs_line, b, &where, err);
+	if (rc == 0)
+		kubo_reply_lines(req, b);
+	else if (rc < 0 && !err[0])
+		http_reply_rpc_error(req, 500, "out of memory");
+	else
+		kubo_dag_error(req, rc, &where, err);
+	evbuffer_free(b);
+}

@@ -76,6 +76,7 @@ void kubo_with_fetch(struct http_req *req, node *n, struct evkeyvalq *q, int sco
 void kubo_add(struct http_req *req, node *n, struct evkeyvalq *q);
 void kubo_cat(struct http_req *req, node *n, struct evkeyvalq *q);
 void kubo_ls(struct http_req *req, node *n, struct evkeyvalq *q);
+void kubo_refs(struct http_req *req, node *n, struct evkeyvalq *q);
 void kubo_block_get(struct http_req *req, node *n, struct evkeyvalq *q);
 void kubo_block_stat(struct http_req *req, node *n, struct evkeyvalq *q);
 void kubo_block_put(struct http_req *req, node *n, struct evkeyvalq *q);
