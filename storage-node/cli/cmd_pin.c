@@ -1,5 +1,5 @@
 /*
- * cairn pin add|ls|rm: keep DAGs from garbage collection. The options are
+ * cairn pin add|ls|rm|verify: keep DAGs from garbage collection. The options are
  * parsed once (pin_parse); then the repo or the daemon that holds it does
  * the work.
  */
@@ -20,6 +20,8 @@ static const char pin_usage[] =
 	"usage: cairn pin add [--recursive=BOOL] [--name NAME] [--progress[=BOOL]] CID...\n"
 	"       cairn pin ls [--type recursive|direct|all] [-q] [CID...]\n"
 	"       cairn pin rm CID...\n"
+	"       cairn pin verify [--verbose] [-q]   read and check every block of every\n"
+	"                                  pin: the broken ones and their bad blocks\n"
 	"\n"
 	"A recursive pin (the default) keeps a whole DAG, a direct pin one block.\n"
 	"On the repo, every block must already be in it; through a daemon with\n"
@@ -340,12 +342,129 @@ static int pin_run(int argc, char **argv)
 	return rc;
 }
 
+/* --- pin verify ---------------------------------------------------------- */
+
+/* What pin verify says, on the repo or from the daemon's lines: a broken
+ * pin and its bad blocks ("CID broken", then "  CID: why"), "CID ok" with
+ * --verbose; -q: the broken pins' CIDs alone. */
+struct verify_view {
+	int verbose, quiet;
+	uint64_t pins, broken;
+	json_t *bad; /* the current pin's, [{"Cid", "Err"}] */
+	char error[512];
+};
+
+static void verify_report(struct verify_view *v, const char *cid, int ok, json_t *bad)
+{
+	json_t *b;
+	size_t i;
+	v->pins++;
+	v->broken += !ok;
+	if (ok) {
+		if (v->verbose && !v->quiet)
+			printf("%s ok\n", cid);
+		return;
+	}
+	printf(v->quiet ? "%s\n" : "%s broken\n", cid);
+	if (!v->quiet)
+		json_array_foreach(bad, i, b)
+			printf("  %s: %s\n", json_string_value(json_object_get(b, "Cid")),
+			       json_string_value(json_object_get(b, "Err")));
+}
+
+static void verify_bad(void *ctx, const cairn_cid *cid, const char *why)
+{
+	struct verify_view *v = ctx;
+	char text[CAIRN_CID_TEXT_MAX];
+	cairn_cid_to_string(cid, text, sizeof text, NULL);
+	json_array_append_new(v->bad, json_pack("{s:s, s:s}", "Cid", text, "Err", why));
+}
+
+struct verify_local {
+	repo *r;
+	struct verify_view *v;
+	char *err;
+};
+
+static int verify_pin(void *ctx, const pin *p)
+{
+	struct verify_local *l = ctx;
+	uint64_t blocks, damaged;
+	char text[CAIRN_CID_TEXT_MAX];
+	if (!(l->v->bad = json_array())) {
+		snprintf(l->err, CAIRN_ERR_MAX, "out of memory");
+		return -1;
+	}
+	int rc = dag_check(&l->r->bs, &p->cid, p->type == PIN_RECURSIVE, verify_bad, l->v, &blocks, &damaged, l->err);
+	if (rc == 0) {
+		cairn_cid_to_string(&p->cid, text, sizeof text, NULL);
+		verify_report(l->v, text, damaged == 0, l->v->bad);
+	}
+	json_decref(l->v->bad);
+	l->v->bad = NULL;
+	return rc;
+}
+
+static void verify_line(void *ctx, char *line)
+{
+	struct verify_view *v = ctx;
+	json_t *j = json_loads(line, 0, NULL);
+	const char *cid = json_string_value(json_object_get(j, "Cid"));
+	const char *type = json_string_value(json_object_get(j, "Type"));
+	if (type && !strcmp(type, "error"))
+		snprintf(v->error, sizeof v->error, "%s", json_string_value(json_object_get(j, "Message")));
+	else if (cid)
+		verify_report(v, cid, json_is_true(json_object_get(j, "Ok")), json_object_get(j, "BadNodes"));
+	json_decref(j);
+}
+
+static int pin_verify_run(int argc, char **argv)
+{
+	struct verify_view v = {0};
+	char err[CAIRN_ERR_MAX] = "";
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--verbose") || !strcmp(argv[i], "-v"))
+			v.verbose = 1;
+		else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
+			v.quiet = 1;
+		else {
+			cli_error("pin verify", "unknown argument '%s'\n\n%s", argv[i], pin_usage);
+			return EXIT_USAGE;
+		}
+	}
+	repo r;
+	api_client api;
+	int rc = cli_repo_open_or_daemon(&r, &api, "pin verify");
+	if (rc == CLI_USE_DAEMON) {
+		FILE *out = cli_line_stream(verify_line, &v);
+		rc = out ? cli_api(&api, "pin verify", "pin/verify", v.verbose ? "verbose=true" : NULL, NULL, out, NULL)
+		         : (cli_error("pin verify", "out of memory"), EXIT_FAIL);
+		if (out)
+			fclose(out);
+		if (rc == 0 && v.error[0]) {
+			cli_error("pin verify", "%s", v.error);
+			rc = EXIT_FAIL;
+		}
+	} else if (rc == 0) {
+		struct verify_local l = {&r, &v, err};
+		if (pinstore_foreach(&r, verify_pin, &l, err) != 0) {
+			cli_error("pin verify", "%s", err);
+			rc = EXIT_FAIL;
+		}
+		repo_close(&r);
+	}
+	if (rc == 0 && v.broken)
+		rc = EXIT_FAIL;
+	return rc;
+}
+
 int cmd_pin(int argc, char **argv)
 {
 	static const cli_cmd subs[] = {
 		{"add", pin_run, pin_usage},
 		{"ls", pin_run, pin_usage},
 		{"rm", pin_run, pin_usage},
+		{"verify", pin_verify_run, pin_usage},
 	};
 	return cli_dispatch("pin", pin_usage, subs, sizeof subs / sizeof subs[0], argc - 1, argv + 1);
 }

@@ -12,6 +12,7 @@ struct walk {
 	blockstore *bs;
 	unsigned flags;
 	uint64_t *missing;
+	dag_bad_fn bad;         /* told each block skipped (dag_check) */
 	dag_block_fn block;
 	void *ctx;
 	cairn_cid *where;
@@ -37,6 +38,8 @@ static int visit(struct walk *w, const cairn_cid *cid, int depth)
 	if ((rc == BS_NOT_FOUND || rc == BS_CORRUPT) && (w->flags & DAG_SKIP_MISSING)) {
 		if (w->missing)
 			(*w->missing)++;
+		if (w->bad)
+			w->bad(w->ctx, cid, rc == BS_CORRUPT ? "corrupt: its bytes do not hash to its CID" : "missing");
 		return 0;
 	}
 	if (rc == BS_NOT_FOUND || rc == BS_CORRUPT)
@@ -70,7 +73,7 @@ done:
 int dag_walk(blockstore *bs, const cairn_cid *root, unsigned flags, dag_block_fn fn, void *ctx,
              cairn_cid *where, uint64_t *missing, char *err)
 {
-	struct walk w = {bs, flags, missing, fn, ctx, where, err};
+	struct walk w = {bs, flags, missing, NULL, fn, ctx, where, err};
 	return visit(&w, root, 0);
 }
 
@@ -419,5 +422,47 @@ int dag_refs(blockstore *bs, const cairn_cid *root, int recursive, int unique, d
 	if (rc == DAG_INVALID && where && !recursive)
 		*where = *root;
 	mhset_free(&r.seen);
+	return rc;
+}
+
+/* dag_check: blocks counted, and what is skipped told to the caller */
+struct check {
+	uint64_t *blocks;
+	dag_bad_fn bad;
+	void *ctx;
+};
+
+static int count_block(void *ctx, const cairn_cid *cid, const uint8_t *data, size_t len)
+{
+	struct check *c = ctx;
+	(void)cid;
+	(void)data;
+	(void)len;
+	(*c->blocks)++;
+	return 0;
+}
+
+static void relay_bad(void *ctx, const cairn_cid *cid, const char *why)
+{
+	struct check *c = ctx;
+	if (c->bad)
+		c->bad(c->ctx, cid, why);
+}
+
+int dag_check(blockstore *bs, const cairn_cid *root, int recursive, dag_bad_fn bad, void *ctx, uint64_t *blocks,
+              uint64_t *damaged, char *err)
+{
+	struct check c = {blocks, bad, ctx};
+	*blocks = 0;
+	*damaged = 0;
+	cairn_cid at;
+	struct walk w = {bs, DAG_SKIP_MISSING | (recursive ? DAG_RECURSIVE : 0), damaged, relay_bad, count_block,
+	                 &c, &at, err};
+	int rc = visit(&w, root, 0);
+	if (rc == DAG_INVALID) { /* what hangs below it cannot be reached: the walk ends there */
+		relay_bad(&c, &at, "does not decode");
+		(*damaged)++;
+		rc = 0;
+	}
 	return rc;
 }

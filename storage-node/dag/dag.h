@@ -41,6 +41,15 @@ typedef int (*dag_block_fn)(void *ctx, const cairn_cid *cid, const uint8_t *data
 int dag_walk(blockstore *bs, const cairn_cid *root, unsigned flags, dag_block_fn fn, void *ctx,
              cairn_cid *where, uint64_t *missing, char *err);
 
+/* Read (and so verify) every block of root's DAG (recursive; else root
+ * alone), going on past the bad ones: bad(ctx, cid, why) is told each
+ * block missing or corrupt, whose subtree cannot be walked. *blocks counts
+ * the good blocks, *damaged the bad; a block that does not decode is bad
+ * too, and ends the walk. 0 (see *damaged), or -1 with err. */
+typedef void (*dag_bad_fn)(void *ctx, const cairn_cid *cid, const char *why);
+int dag_check(blockstore *bs, const cairn_cid *root, int recursive, dag_bad_fn bad, void *ctx, uint64_t *blocks,
+              uint64_t *damaged, char *err);
+
 /* The links of root, as Kubo's refs gives them: its own (recursive 0), or
  * every link below it, depth first, each where the walk meets it (a
  * repeated subtree repeats; unique: each CID once). fn gets each; its

@@ -89,6 +89,7 @@ static const struct route {
 	{"/api/v0/block/get", kubo_block_get, 0},
 	{"/api/v0/block/stat", kubo_block_stat, 0},
 	{"/api/v0/pin/ls", kubo_pin_ls, 0},
+	{"/api/v0/pin/verify", kubo_pin_verify, 0},
 	{"/api/v0/repo/stat", kubo_repo_stat, 0},
 	{"/api/v0/config", kubo_config, 0},
 	{"/api/v0/config/show", kubo_config_show, 0},

@@ -135,3 +135,99 @@ void kubo_repo_verify(struct http_req *req, node *n, struct evkeyvalq *q)
 	http_stream(req, 200, &v->base, STREAM_BODY | STREAM_RPC_ERRORS, NULL);
 }
 
+
+/*
+ * pin/verify, as Kubo's: every block of every pin read and checked, one
+ * pin per event-loop turn (the pins listed first), ndjson
+ *   {"Cid": CID, "Ok": bool, "BadNodes": [{"Cid", "Err"}]}
+ * for each broken pin (verbose=true: each pin).
+ */
+struct pin_verify_source {
+	stream_source base;
+	blockstore *bs;
+	pin *pins;
+	size_t n, cap, next;
+	int verbose;
+	json_t *bad;          /* the current pin's bad nodes */
+};
+
+static int collect_pin(void *ctx, const pin *p)
+{
+	struct pin_verify_source *v = ctx;
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? 2 * v->cap : 64;
+		pin *np = realloc(v->pins, cap * sizeof *np);
+		if (!np)
+			return -1;
+		v->pins = np;
+		v->cap = cap;
+	}
+	v->pins[v->n++] = *p;
+	return 0;
+}
+
+static void pin_bad_node(void *ctx, const cairn_cid *cid, const char *why)
+{
+	struct pin_verify_source *v = ctx;
+	char text[CAIRN_CID_TEXT_MAX];
+	cairn_cid_to_string(cid, text, sizeof text, NULL);
+	json_array_append_new(v->bad, json_pack("{s:s, s:s}", "Cid", text, "Err", why));
+}
+
+static int pin_verify_next(stream_source *s, struct evbuffer *out, cairn_cid *where, char *err)
+{
+	struct pin_verify_source *v = (struct pin_verify_source *)s;
+	uint64_t blocks, damaged;
+	char text[CAIRN_CID_TEXT_MAX];
+	(void)where;
+	if (v->next == v->n)
+		return DAG_END;
+	const pin *p = &v->pins[v->next++];
+	if (!(v->bad = json_array())) {
+		snprintf(err, CAIRN_ERR_MAX, "out of memory");
+		return -1;
+	}
+	int rc = dag_check(v->bs, &p->cid, p->type == PIN_RECURSIVE, pin_bad_node, v, &blocks, &damaged, err);
+	if (rc == 0 && (damaged || v->verbose)) {
+		cairn_cid_to_string(&p->cid, text, sizeof text, NULL);
+		rc = kubo_add_line(out, json_pack("{s:s, s:b, s:O}", "Cid", text, "Ok", !damaged, "BadNodes", v->bad));
+		if (rc != 0)
+			snprintf(err, CAIRN_ERR_MAX, "out of memory");
+	}
+	json_decref(v->bad);
+	v->bad = NULL;
+	return rc < 0 ? -1 : 0;
+}
+
+static void pin_verify_close(stream_source *s)
+{
+	struct pin_verify_source *v = (struct pin_verify_source *)s;
+	free(v->pins);
+	free(v);
+}
+
+void kubo_pin_verify(struct http_req *req, node *n, struct evkeyvalq *q)
+{
+	char err[CAIRN_ERR_MAX] = "";
+	int verbose = kubo_flag(q, "verbose", 0);
+	struct pin_verify_source *v = verbose < 0 ? NULL : calloc(1, sizeof *v);
+	if (verbose < 0) {
+		http_reply_rpc_error(req, 400, "verbose is a boolean");
+		return;
+	}
+	if (!v || pinstore_foreach(&n->repo, collect_pin, v, err) != 0) {
+		http_reply_rpc_error(req, 500, "%s", v ? (err[0] ? err : "out of memory") : "out of memory");
+		if (v)
+			pin_verify_close(&v->base);
+		return;
+	}
+	v->base.next = pin_verify_next;
+	v->base.close = pin_verify_close;
+	v->base.length = -1;
+	v->base.batch = 1;
+	v->bs = &n->repo.bs;
+	v->verbose = verbose;
+	evhttp_add_header(http_req_out(req), "Content-Type", "application/json");
+	evhttp_add_header(http_req_out(req), "X-Chunked-Output", "1");
+	http_stream(req, 200, &v->base, STREAM_BODY | STREAM_RPC_ERRORS, NULL);
+}

@@ -84,6 +84,7 @@ void kubo_block_rm(struct http_req *req, node *n, struct evkeyvalq *q);
 void kubo_pin_add(struct http_req *req, node *n, struct evkeyvalq *q);
 void kubo_pin_ls(struct http_req *req, node *n, struct evkeyvalq *q);
 void kubo_pin_rm(struct http_req *req, node *n, struct evkeyvalq *q);
+void kubo_pin_verify(struct http_req *req, node *n, struct evkeyvalq *q);
 void kubo_dag_export(struct http_req *req, node *n, struct evkeyvalq *q);
 void kubo_dag_import(struct http_req *req, node *n, struct evkeyvalq *q);
 void kubo_repo_stat(struct http_req *req, node *n, struct evkeyvalq *q);
