@@ -18,7 +18,7 @@ rpc() { anvil_rpc "$@"; }
 result() { sed -n 's/.*"result":"\{0,1\}\([^",}]*\)"\{0,1\}.*/\1/p'; }
 cids() { for i in $(seq "$1" "$2"); do printf 'replaced doc %s' "$i" | "$CAIRN" add -nQ; done; }
 add() { cu "$API/api/v0/anchor/add?$(cids "$1" "$2" | sed 's/^/arg=/' | paste -sd'&')" >/dev/null; }
-sent_hashes() { sed -n 's/.*: sent \(0x[0-9a-f]\{64\}\)$/\1/p' "$scratch/daemon.log"; }
+sent_hashes() { sed -n 's/.*: sent \(0x[0-9a-f]\{64\}\)"\{0,1\}$/\1/p' "$scratch/daemon.log"; } # msg="…" in the log
 wait_sent() { # N: until the log has N sends
 	for _ in $(seq 100); do [ "$(sent_hashes | wc -l)" -ge "$1" ] && return 0; sleep 0.1; done
 	return 1
