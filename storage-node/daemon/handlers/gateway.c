@@ -16,6 +16,7 @@
  */
 #include "gateway.h"
 #include "gateway_headers.h"
+#include "gateway_host.h"
 #include "gateway_stream.h"
 
 #include "dag.h"
@@ -45,7 +46,8 @@
 
 /* What a request resolved to. */
 struct target {
-	const char *raw_path;      /* the request path as sent (still %-encoded) */
+	const char *raw_path;      /* the content path, /ipfs/{cid}[/path] (still %-encoded) */
+	const char *link_base;     /* links to other content: "" (this host), or "//{gateway}" from a subdomain */
 	cairn_cid root, cid;       /* the CID in the URL; the one the path ends at */
 	char cid_text[CAIRN_CID_TEXT_MAX];
 	const char *name;          /* last path segment (decoded), or NULL */
@@ -196,6 +198,7 @@ struct listing {
 	struct evbuffer *b;
 	blockstore *bs;
 	size_t count;
+	const char *link_base; /* target's */
 };
 
 /* An entry's size as a reader means it: a file's bytes (a raw leaf's
@@ -259,8 +262,8 @@ static int list_entry(void *ctx, const char *name, size_t len, const cairn_cid *
 	cairn_cid_to_string(cid, text, sizeof text, NULL);
 	evbuffer_add_printf(l->b, "<tr><td><a href=\"./%s\">", href ? href : "");
 	http_html_escape(l->b, name, len);
-	evbuffer_add_printf(l->b, "</a></td><td><a class=\"cid\" href=\"/ipfs/%s?filename=%s\">%s</a></td>",
-	                    text, href ? href : "", text);
+	evbuffer_add_printf(l->b, "</a></td><td><a class=\"cid\" href=\"%s/ipfs/%s?filename=%s\">%s</a></td>",
+	                    l->link_base, text, href ? href : "", text);
 	if (entry_size(l->bs, cid, tsize, &size)) {
 		human_size(size, human, sizeof human);
 		evbuffer_add_printf(l->b, "<td title=\"%" PRIu64 " bytes\">%s</td></tr>\n", size, human);
@@ -307,7 +310,7 @@ static void serve_dir(struct http_req *req, node *n, const struct target *t,
 		http_reply(req, 304, "Not Modified", NULL);
 		return;
 	}
-	struct listing l = {evbuffer_new(), &n->repo.bs, 0};
+	struct listing l = {evbuffer_new(), &n->repo.bs, 0, t->link_base};
 	if (!l.b) {
 		http_reply_text(req, 500, "out of memory");
 		return;
@@ -547,7 +550,8 @@ struct gw_req {
 	int round;              /* how many times peers were asked for it already */
 	int head;
 	struct evkeyvalq *q;
-	const char *uri_path;   /* as sent (still %-encoded) */
+	const char *uri_path;   /* the content path, /ipfs/{cid}... (still %-encoded) */
+	const char *req_path;   /* the path as sent: uri_path, or below the subdomain's root */
 	const char *rest;       /* the decoded path below the CID: "" or "/a/b" */
 	const char *raw_rest;   /* the same as sent, or NULL */
 	struct target t;
@@ -596,7 +600,7 @@ static void redirect_to_slash(struct gw_req *g)
 		http_reply_text(g->req, 500, "out of memory");
 		return;
 	}
-	evbuffer_add_printf(loc, "%s/%s%s", g->uri_path, query ? "?" : "", query ? query : "");
+	evbuffer_add_printf(loc, "%s/%s%s", g->req_path, query ? "?" : "", query ? query : "");
 	evbuffer_add(loc, "", 1);
 	evhttp_add_header(http_req_out(g->req), "Location",
 	                  (const char *)evbuffer_pullup(loc, -1));
@@ -715,10 +719,10 @@ void gateway_serve(struct http_req *req, node *n, int round)
 	enum http_method cmd = http_req_method(req);
 	struct evkeyvalq q;
 	const char *uri_path = http_req_path(req);
+	char *content = NULL, parent[300] = "", link_base[310] = "", *path = NULL;
 	size_t path_len = 0;
-	char *path = uri_path ? evhttp_uridecode(uri_path, 0, &path_len) : NULL;
 	struct gw_req g = {.req = req, .n = n, .round = round, .head = cmd == HTTP_METHOD_HEAD, .q = &q,
-	                   .uri_path = uri_path, .t = {.raw_path = uri_path}};
+	                   .uri_path = uri_path, .req_path = uri_path, .t = {.raw_path = uri_path, .link_base = ""}};
 
 	TAILQ_INIT(&q);
 	if (round == 0) /* a later round (after a fetch) has them already */
@@ -729,6 +733,18 @@ void gateway_serve(struct http_req *req, node *n, int round)
 		http_reply(req, 204, "No Content", NULL);
 		goto done;
 	}
+	switch (gateway_host(req, n, &content, parent, sizeof parent)) {
+	case GATEWAY_HOST_ANSWERED:
+		goto done;
+	case GATEWAY_HOST_SUBDOMAIN: /* the content path the Host names */
+		uri_path = g.uri_path = g.t.raw_path = content;
+		snprintf(link_base, sizeof link_base, "//%s", parent);
+		g.t.link_base = link_base;
+		break;
+	case GATEWAY_HOST_PATH:
+		break;
+	}
+	path = uri_path ? evhttp_uridecode(uri_path, 0, &path_len) : NULL;
 	if (path && routing_handle(req, n, path))
 		goto done;
 	if (cmd != HTTP_METHOD_GET && cmd != HTTP_METHOD_HEAD) {
@@ -776,4 +792,5 @@ done:
 	evhttp_clear_headers(&q);
 	free(g.t.trail);
 	free(path);
+	free(content);
 }
