@@ -1,4 +1,5 @@
 #include "routing.h"
+#include "routing_filter.h"
 
 #include "cairn/error.h"
 #include "http_util.h"
@@ -28,95 +29,6 @@ static void cache_headers(struct evkeyvalq *h, int ttl)
 	evhttp_add_header(h, "Vary", "Accept");
 }
 
-/* A filter of IPIP-484 (filter-protocols, filter-addrs): names, some
- * negated with '!', compared without case; "unknown" stands for a
- * provider that has none of what is filtered. */
-struct filter {
-	int given;                         /* the parameter was there */
-	int npos, nneg;
-	char pos[ROUTING_FILTER_MAX][ROUTING_FILTER_NAME_MAX + 1];
-	char neg[ROUTING_FILTER_MAX][ROUTING_FILTER_NAME_MAX + 1];
-};
-
-/* Parse a comma-separated filter value: 0, or -1 (too many or too long
- * names: a 400). Empty names are skipped. */
-static int filter_parse(const char *v, struct filter *f)
-{
-	memset(f, 0, sizeof *f);
-	if (!v)
-		return 0;
-	f->given = 1;
-	while (*v) {
-		size_t n = strcspn(v, ",");
-		int neg = n > 0 && v[0] == '!';
-		const char *name = v + neg;
-		size_t nl = n - (size_t)neg;
-		if (nl > ROUTING_FILTER_NAME_MAX)
-			return -1;
-		if (nl) {
-			int *cnt = neg ? &f->nneg : &f->npos;
-			char(*into)[ROUTING_FILTER_NAME_MAX + 1] = neg ? f->neg : f->pos;
-			if (*cnt == ROUTING_FILTER_MAX)
-				return -1;
-			memcpy(into[*cnt], name, nl);
-			into[*cnt][nl] = '\0';
-			(*cnt)++;
-		}
-		v += n + (v[n] == ',');
-	}
-	return 0;
-}
-
-static int in_list(char (*list)[ROUTING_FILTER_NAME_MAX + 1], int n, const char *name, size_t len)
-{
-	for (int i = 0; i < n; i++)
-		if (strlen(list[i]) == len && strncasecmp(list[i], name, len) == 0)
-			return 1;
-	return 0;
-}
-
-/* Does a set of names (names[0..n), each len[i] long; none: "unknown")
- * pass f? Kept if it has a wanted name (or nothing is wanted), and no
- * unwanted one. */
-static int filter_pass(struct filter *f, const char *const *names, const size_t *len, size_t n)
-{
-	int want = f->npos == 0, veto = 0;
-	if (n == 0) {
-		want = want || in_list(f->pos, f->npos, "unknown", 7);
-		veto = in_list(f->neg, f->nneg, "unknown", 7);
-	}
-	for (size_t i = 0; i < n; i++) {
-		want = want || in_list(f->pos, f->npos, names[i], len[i]);
-		veto = veto || in_list(f->neg, f->nneg, names[i], len[i]);
-	}
-	return want && !veto;
-}
-
-/* The protocol names of a multiaddr ("/ip4/1.2.3.4/tcp/80/http": ip4,
- * tcp, http): a protocol that takes a value is followed by it. */
-static size_t multiaddr_names(const char *ma, const char **names, size_t *len, size_t cap)
-{
-	static const char *const valued[] = {"ip4", "ip6", "tcp", "udp", "dns", "dns4", "dns6", "dnsaddr",
-	                                     "p2p", "ipfs", "sni", "ip6zone", "ipcidr"};
-	size_t n = 0;
-	const char *p = ma;
-	while (*p == '/' && n < cap) {
-		p++;
-		size_t l = strcspn(p, "/");
-		if (!l)
-			break;
-		names[n] = p;
-		len[n++] = l;
-		int takes = 0;
-		for (size_t i = 0; i < sizeof valued / sizeof *valued; i++)
-			takes = takes || (strlen(valued[i]) == l && strncmp(valued[i], p, l) == 0);
-		p += l;
-		if (takes && *p == '/')
-			p += 1 + strcspn(p + 1, "/");
-	}
-	return n;
-}
-
 int routing_handle(struct http_req *req, node *n, const char *path)
 {
 	if (strncmp(path, "/routing/v1/", 12) != 0)
@@ -140,15 +52,15 @@ int routing_handle(struct http_req *req, node *n, const char *path)
 		return 1;
 	}
 	struct evkeyvalq q;
-	struct filter fp, fa;
+	routing_filter fp, fa;
 	const char *query = http_req_query(req);
 	TAILQ_INIT(&q);
 	if (query && evhttp_parse_query_str(query, &q) != 0) {
 		http_reply_text(req, 400, "malformed query");
 		return 1;
 	}
-	int bad = filter_parse(evhttp_find_header(&q, "filter-protocols"), &fp) != 0 ||
-	          filter_parse(evhttp_find_header(&q, "filter-addrs"), &fa) != 0;
+	int bad = routing_filter_parse(evhttp_find_header(&q, "filter-protocols"), &fp) != 0 ||
+	          routing_filter_parse(evhttp_find_header(&q, "filter-addrs"), &fa) != 0;
 	evhttp_clear_headers(&q);
 	if (bad) {
 		http_reply_text(req, 400, "filter-protocols and filter-addrs take at most %d names of at most "
@@ -167,8 +79,8 @@ int routing_handle(struct http_req *req, node *n, const char *path)
 	static const char proto[] = "transport-ipfs-gateway-http";
 	const char *pnames[1] = {proto}, *anames[16];
 	size_t plen[1] = {sizeof proto - 1}, alen[16];
-	size_t na = multiaddr_names(addr, anames, alen, 16);
-	int listed = have && addr[0] && filter_pass(&fp, pnames, plen, 1) && (!fa.given || filter_pass(&fa, anames, alen, na));
+	size_t na = routing_multiaddr_names(addr, anames, alen, 16);
+	int listed = have && addr[0] && routing_filter_pass(&fp, pnames, plen, 1) && (!fa.given || routing_filter_pass(&fa, anames, alen, na));
 	json_t *prov = listed ? json_pack("{s:s, s:s, s:[s], s:[s]}", "Schema", "peer", "ID", n->repo.peer_id,
 	                                  "Addrs", addr, "Protocols", proto)
 	                      : NULL;

@@ -21,10 +21,7 @@
 #define ROUTING_PREFIX "/routing/v1/providers/"
 #define ROUTING_TTL_FOUND 300
 #define ROUTING_TTL_NONE 15
-/* A filter holds at most this many names, each at most this long (IPIP-484:
- * transfer protocol names are at most 63 characters). */
-#define ROUTING_FILTER_MAX 16
-#define ROUTING_FILTER_NAME_MAX 63
+
 
 /* Answer req if its path is under /routing/v1/: 1 if it was (answered), 0. */
 int routing_handle(struct http_req *req, node *n, const char *path);
