@@ -85,6 +85,15 @@ static void quoted(struct rec *r, const char *s)
 		n--;
 	put(r, "\"", 1);
 	for (size_t i = 0; i < n;) {
+		/* a run that needs no escape goes in at once */
+		size_t run = i;
+		while (run < n && p[run] >= 0x20 && p[run] < 0x7f && p[run] != '"' && p[run] != '\\')
+			run++;
+		if (run > i) {
+			put(r, (const char *)p + i, run - i);
+			i = run;
+			continue;
+		}
 		unsigned char c = p[i];
 		char esc[8];
 		if (c == '\n' || c == '\r') {
@@ -130,8 +139,17 @@ static void text_value(struct rec *r, const char *s)
 static void field(struct rec *r, const char *key, const char *s, double num, int prec)
 {
 	char nb[64];
-	if (!s)
+	if (!s && prec == 0 && num >= 0 && num < 1e18) { /* a count: digits by hand */
+		unsigned long long v = (unsigned long long)num;
+		size_t k = sizeof nb - 1;
+		nb[k] = '\0';
+		do
+			nb[--k] = (char)('0' + v % 10);
+		while ((v /= 10) != 0);
+		memmove(nb, nb + k, sizeof nb - k);
+	} else if (!s) {
 		snprintf(nb, sizeof nb, "%.*f", prec, num);
+	}
 	if (format == LOG_FORMAT_JSON) {
 		put(r, ",\"", 2);
 		puts_(r, key);
@@ -150,13 +168,27 @@ static void field(struct rec *r, const char *key, const char *s, double num, int
 
 static void begin(struct rec *r, enum log_level lv)
 {
+	/* the date and time to the second change once a second: formatted
+	 * then, per thread; a record adds its milliseconds by hand (the log is
+	 * on every request's path) */
+	static _Thread_local time_t last = -1;
+	static _Thread_local char t[40];
+	static _Thread_local size_t k;
 	struct timespec ts;
-	struct tm tm;
-	char t[40];
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	size_t k = strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(t + k, sizeof t - k, ".%03ldZ", ts.tv_nsec / 1000000);
+	if (ts.tv_sec != last) {
+		struct tm tm;
+		gmtime_r(&ts.tv_sec, &tm);
+		k = strftime(t, sizeof t - 6, "%Y-%m-%dT%H:%M:%S", &tm);
+		last = ts.tv_sec;
+	}
+	unsigned ms = (unsigned)(ts.tv_nsec / 1000000);
+	t[k] = '.';
+	t[k + 1] = (char)('0' + ms / 100);
+	t[k + 2] = (char)('0' + ms / 10 % 10);
+	t[k + 3] = (char)('0' + ms % 10);
+	t[k + 4] = 'Z';
+	t[k + 5] = '\0';
 	r->n = 0;
 	if (format == LOG_FORMAT_JSON) {
 		puts_(r, "{\"time\":\"");
