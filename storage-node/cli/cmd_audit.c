@@ -283,7 +283,6 @@ struct audit {
 	const char *signer;
 	enum fmt f;
 	unsigned long n[3]; /* rows by verdict */
-	unsigned long copy_escaped;
 	char why_unchecked[CAIRN_ERR_MAX]; /* the first reason a row was unchecked */
 };
 
@@ -369,6 +368,8 @@ static void report_row(struct audit *a, const char *record, json_t *p, enum verd
 		       dash(nb[2]), dash(s[3]), dash(signer), dash(s[2]), why);
 	}
 	a->n[v]++;
+	if (v == V_UNCHECKED && !a->why_unchecked[0]) /* said once, at the end */
+		snprintf(a->why_unchecked, sizeof a->why_unchecked, "%s", why);
 }
 
 static void report_close(struct audit *a)
@@ -397,20 +398,7 @@ static void audit_json(struct audit *a, const char *record, json_t *p, const cha
 	} else {
 		v = audit_one(&a->q, p, a->conf, a->signer, why, sizeof why);
 	}
-	if (v == V_UNCHECKED) {
-		if (!a->why_unchecked[0])
-			snprintf(a->why_unchecked, sizeof a->why_unchecked, "%s", why);
-		a->copy_escaped += strstr(why, "COPY-escaped") != NULL;
-	}
 	report_row(a, record, p, v, why);
-}
-
-/* A row that could not be read at all (a file, the database). */
-static void audit_unreadable(struct audit *a, const char *record, const char *why)
-{
-	if (!a->why_unchecked[0])
-		snprintf(a->why_unchecked, sizeof a->why_unchecked, "%s", why);
-	report_row(a, record, NULL, V_UNCHECKED, why);
 }
 
 /* The proofs a query returns, a row at a time (single-row mode), so a
@@ -575,7 +563,7 @@ static void audit_file(struct audit *a, const char *path)
 	int err = in ? proof_input_read(in, on_value, &fc) : errno;
 	if (err) {
 		snprintf(why, sizeof why, "%s: %s", path, strerror(err));
-		audit_unreadable(a, fc.name, why);
+		report_row(a, fc.name, NULL, V_UNCHECKED, why); /* a file that cannot be read */
 	}
 	if (in && in != stdin)
 		fclose(in);

@@ -31,10 +31,9 @@ static void reply(struct http_req *req, int code, const char *type, const char *
 /* A 5xx is a fault of the node's or of an upstream peer (the request was
  * fine): its reason goes on the request's log line (http_log). 501 (a
  * feature this node does not have) is not a fault. */
-static void log_fault(struct http_req *req, int code, const char *msg)
+static void log_fault(struct http_req *req, const char *msg)
 {
 	char why[512];
-	(void)code;
 	snprintf(why, sizeof why, "%.*s", (int)strcspn(msg, "\n"), msg);
 	http_req_set_fault(req, why);
 }
@@ -62,7 +61,7 @@ void http_reply_text(struct http_req *req, int code, const char *fmt, ...)
 	va_end(ap);
 	strcat(msg, "\n");
 	if (code >= 500 && code != 501)
-		log_fault(req, code, msg);
+		log_fault(req, msg);
 	/* Errors are not cached: a 404 may become a 200 when content arrives. */
 	evhttp_add_header(http_req_out(req), "Cache-Control", "no-store");
 	const char *accept = evhttp_find_header(http_req_in(req), "Accept");
@@ -93,7 +92,7 @@ void http_reply_rpc_error(struct http_req *req, int code, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	if (code >= 500 && code != 501)
-		log_fault(req, code, msg);
+		log_fault(req, msg);
 	if (http_reply_json(req, code, json_pack("{s:s, s:i, s:s}", "Message", msg, "Code", 0, "Type",
 	                                         "error")) != 0)
 		reply(req, code, "application/json", "{\"Type\":\"error\"}\n", 17);

@@ -719,7 +719,7 @@ void gateway_serve(struct http_req *req, node *n, int round)
 	enum http_method cmd = http_req_method(req);
 	struct evkeyvalq q;
 	const char *uri_path = http_req_path(req);
-	char *content = NULL, parent[300] = "", link_base[310] = "", *path = NULL;
+	char *content = NULL, link_base[310] = "", *path = NULL;
 	size_t path_len = 0;
 	struct gw_req g = {.req = req, .n = n, .round = round, .head = cmd == HTTP_METHOD_HEAD, .q = &q,
 	                   .uri_path = uri_path, .req_path = uri_path, .t = {.raw_path = uri_path, .link_base = ""}};
@@ -733,12 +733,11 @@ void gateway_serve(struct http_req *req, node *n, int round)
 		http_reply(req, 204, "No Content", NULL);
 		goto done;
 	}
-	switch (gateway_host(req, n, &content, parent, sizeof parent)) {
+	switch (gateway_host(req, n, &content, link_base, sizeof link_base)) {
 	case GATEWAY_HOST_ANSWERED:
 		goto done;
 	case GATEWAY_HOST_SUBDOMAIN: /* the content path the Host names */
 		uri_path = g.uri_path = g.t.raw_path = content;
-		snprintf(link_base, sizeof link_base, "//%s", parent);
 		g.t.link_base = link_base;
 		break;
 	case GATEWAY_HOST_PATH:

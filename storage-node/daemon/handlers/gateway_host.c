@@ -68,7 +68,7 @@ static void moved(struct http_req *req, char *location, const char *why)
 	http_reply_text(req, 301, "moved: %s", why);
 }
 
-enum gateway_host_kind gateway_host(struct http_req *req, node *n, char **content_path, char *parent,
+enum gateway_host_kind gateway_host(struct http_req *req, node *n, char **content_path, char *link_base,
                                     size_t cap)
 {
 	const char *host_h = evhttp_find_header(http_req_in(req), "Host");
@@ -92,7 +92,7 @@ enum gateway_host_kind gateway_host(struct http_req *req, node *n, char **conten
 	if (dot && (!strncmp(dot, ".ipfs.", 6) || !strncmp(dot, ".ipns.", 6)) &&
 	    subdomain_host(n, dot + 6, strlen(dot + 6))) {
 		size_t ll = (size_t)(dot - host);
-		snprintf(parent, cap, "%s%s", dot + 6, port);
+		snprintf(link_base, cap, "//%s%s", dot + 6, port);
 		if (dot[3] == 'n') {
 			http_reply_text(req, 501, "IPNS is not supported by this gateway");
 			return GATEWAY_HOST_ANSWERED;

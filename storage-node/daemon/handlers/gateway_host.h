@@ -28,9 +28,9 @@ enum gateway_host_kind {
 
 /* What req's Host makes of it. For a subdomain request: *content_path is
  * the content path as sent ("/ipfs/{cid}" and the request's path, still
- * %-encoded; malloc'd, the caller frees it) and parent (cap bytes) the
- * gateway's own host with its port, for links out of the origin. */
-enum gateway_host_kind gateway_host(struct http_req *req, node *n, char **content_path, char *parent,
+ * %-encoded; malloc'd, the caller frees it) and link_base (cap bytes)
+ * "//{gateway host}[:port]", for links out of the origin. */
+enum gateway_host_kind gateway_host(struct http_req *req, node *n, char **content_path, char *link_base,
                                     size_t cap);
 
 #endif
