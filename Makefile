@@ -182,7 +182,7 @@ $(CORE_LIB): $(CORE_OBJS) $(B3_OBJS)
 # a libFuzzer binary (clang, ASan + UBSan) in build/fuzz.
 FUZZ_TARGETS := varint multibase multihash cid_binary cid_text dagpb unixfs car \
                 range multipart note proof pg_input h1parse mpart server car_import keystore \
-                proof_input routing_filter
+                proof_input routing_filter dagcbor dagjson
 # http_util.o answers requests too: it links the server under it
 HTTP_SERVER_OBJS := $(BUILD)/node/http/http_util.o $(BUILD)/node/http/server.o \
                     $(BUILD)/node/http/h1parse.o $(LLHTTP_OBJS)

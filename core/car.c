@@ -1,60 +1,9 @@
 #include "cairn/car.h"
 #include "cairn/error.h"
 #include "cairn/varint.h"
+#include "cborwire.h"
 
 #include <string.h>
-
-/* CBOR major types used by the header. */
-#define CBOR_UINT 0
-#define CBOR_BYTES 2
-#define CBOR_TEXT 3
-#define CBOR_ARRAY 4
-#define CBOR_MAP 5
-#define CBOR_TAG 6
-#define CBOR_TAG_CID 42
-
-static size_t cbor_head_size(uint64_t v)
-{
-	return v < 24 ? 1 : v < 0x100 ? 2 : v < 0x10000 ? 3 : v < 0x100000000 ? 5 : 9;
-}
-
-static size_t cbor_put_head(uint8_t *out, unsigned major, uint64_t v)
-{
-	size_t n = cbor_head_size(v);
-	static const uint8_t info[] = {0, 0, 24, 25, 0, 26, 0, 0, 0, 27};
-	if (n == 1) {
-		out[0] = (uint8_t)(major << 5 | v);
-		return 1;
-	}
-	out[0] = (uint8_t)(major << 5 | info[n]);
-	for (size_t i = 1; i < n; i++)
-		out[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
-	return n;
-}
-
-/* Minimal-length CBOR head; returns bytes used or a negative error. */
-static int cbor_get_head(const uint8_t *p, size_t len, unsigned *major, uint64_t *v)
-{
-	if (len < 1)
-		return CAIRN_E_CAR;
-	*major = p[0] >> 5;
-	unsigned ai = p[0] & 31;
-	if (ai < 24) {
-		*v = ai;
-		return 1;
-	}
-	size_t n = ai == 24 ? 1 : ai == 25 ? 2 : ai == 26 ? 4 : ai == 27 ? 8 : 0;
-	if (n == 0 || len < 1 + n)
-		return CAIRN_E_CAR; /* indefinite lengths and reserved values */
-	uint64_t x = 0;
-	for (size_t i = 0; i < n; i++)
-		x = x << 8 | p[1 + i];
-	uint64_t min = n == 1 ? 24 : n == 2 ? 0x100 : n == 4 ? 0x10000 : 0x100000000;
-	if (x < min)
-		return CAIRN_E_CAR; /* dag-cbor requires the shortest form */
-	*v = x;
-	return (int)(1 + n);
-}
 
 static const char key_roots[] = "roots";
 static const char key_version[] = "version";

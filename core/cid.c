@@ -15,6 +15,7 @@ static const struct codec_def codecs[] = {
 	{CAIRN_CODEC_DAG_CBOR, "dag-cbor"},
 	{CAIRN_CODEC_LIBP2P_KEY, "libp2p-key"},
 	{CAIRN_CODEC_DAG_JSON, "dag-json"},
+	{CAIRN_CODEC_JSON, "json"},
 };
 
 const char *cairn_codec_name(uint64_t codec)
@@ -220,4 +221,31 @@ int cairn_cid_check_block(const cairn_cid *cid, const void *data, size_t len)
 	if (got.len != cid->mh.len || memcmp(got.digest, cid->mh.digest, got.len) != 0)
 		return CAIRN_E_MISMATCH;
 	return CAIRN_OK;
+}
+
+int cairn_cid_check_shape(const uint8_t *in, size_t len)
+{
+	if (len == 0)
+		return CAIRN_E_EMPTY;
+	if (len > CAIRN_CID_MAX_BYTES)
+		return CAIRN_E_LIMIT;
+	if (in[0] == CAIRN_MH_SHA2_256) {
+		/* v0: 0x12 0x20 and 32 digest bytes, nothing else */
+		if (len < 2 || in[1] != 32)
+			return CAIRN_E_CID_V0;
+		return len < 34 ? CAIRN_E_TRUNCATED : len > 34 ? CAIRN_E_TRAILING : CAIRN_OK;
+	}
+	uint64_t v[4]; /* version, codec, hash function, digest length */
+	size_t o = 0, n;
+	for (int i = 0; i < 4; i++) {
+		int rc = cairn_varint_decode(in + o, len - o, &v[i], &n);
+		if (rc)
+			return rc;
+		o += n;
+		if (i == 0 && v[0] != 1)
+			return CAIRN_E_CID_VERSION;
+	}
+	if (v[3] > len - o)
+		return CAIRN_E_TRUNCATED;
+	return v[3] < len - o ? CAIRN_E_TRAILING : CAIRN_OK;
 }

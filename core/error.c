@@ -27,6 +27,9 @@ const char *cairn_strerror(int err)
 	case CAIRN_E_CALLBACK: return "callback failed";
 	case CAIRN_E_EMPTY: return "empty input";
 	case CAIRN_E_MISMATCH: return "data does not match its CID";
+	case CAIRN_E_CBOR: return "invalid DAG-CBOR";
+	case CAIRN_E_JSON: return "invalid DAG-JSON";
+	case CAIRN_E_PATH: return "no such path segment";
 	}
 	return "unknown error";
 }

@@ -13,7 +13,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export CAIRN_PATH=$tmp/repo
 "$CAIRN" init >/dev/null
-for t in varint multibase multihash cid_binary cid_text dagpb unixfs car range multipart note proof pg_input h1parse mpart server car_import proof_input; do
+for t in varint multibase multihash cid_binary cid_text dagpb unixfs car range multipart note proof pg_input h1parse mpart server car_import proof_input dagcbor dagjson; do
 	mkdir -p "$C/$t"
 	rm -f "$C/$t"/seed-*
 done
@@ -137,6 +137,23 @@ printf 'PUT /x HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nabcG
 printf 'POST /x HTTP/1.1\r\nContent-Length: 99999\r\n\r\nabc' >"$h/seed-too-large"
 printf 'GET /%s HTTP/1.1\r\n\r\n' "$(head -c 600 /dev/zero | tr '\0' a)" >"$h/seed-long-url"
 printf 'POST /s HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc' >"$h/seed-truncated"
+
+# dagcbor: records @ipld/dag-cbor writes (a map of every kind, nesting,
+# links of v0, v1 and an unknown hash, the widest integers, a float)
+h=$C/dagcbor
+printf 'a56161f5626262a1617882f6fb3ff8000000000000616c83d82a582300122000000000000000000000000000000000000000000000000000000000000000d82a45000155000043010203627a7a3bffffffffffffffff' | hex "$h/seed-kinds"
+printf '1bffffffffffffffff' | hex "$h/seed-uint64"
+printf '8181818181818181818180' | hex "$h/seed-nested"
+printf 'a2616201616102' | hex "$h/seed-unsorted"
+printf '9f01ff' | hex "$h/seed-indefinite"
+printf 'a1612fd82a450001550000' | hex "$h/seed-slash-key"
+# dagjson: first byte 0 for DAG-JSON, 1 for plain JSON
+h=$C/dagjson
+printf '\000{"b":[1,2.5,-3,"x\\n\\u00e9\\ud834\\udd1e"],"a":{"/":{"bytes":"aGVsbG8"}},"aa":null,"l":{"/":"bafkqaaa"},"v0":{"/":"QmWfVY9y3xjsixTgbd9AorQxH7VtMpzfx2HaWtsoUYecaX"}}' >"$h/seed-kinds"
+printf '\000[1e21, 1e-7, 0.1, -0.0, 5e-324, 18446744073709551615, -18446744073709551616]' >"$h/seed-numbers"
+printf '\001{"/":"not a link in plain JSON","a":{"/":{"bytes":5}}}' >"$h/seed-plain"
+printf '\000{"a":1,"a":2}' >"$h/seed-duplicate"
+printf '\000 { "z" : { "y" : [ { } , [ ] , "" ] } , "\\u0000" : true } ' >"$h/seed-loose"
 
 # mpart: the multipart bodies (the two parsers are held to each other)
 cp "$C"/multipart/seed-* "$C/mpart/"

@@ -28,6 +28,7 @@
 #define CAIRN_CODEC_DAG_CBOR 0x71
 #define CAIRN_CODEC_LIBP2P_KEY 0x72
 #define CAIRN_CODEC_DAG_JSON 0x0129
+#define CAIRN_CODEC_JSON 0x0200
 
 /** Largest binary CID: version (1) + codec (at most 3) + multihash. */
 #define CAIRN_CID_MAX_BYTES (1 + 3 + CAIRN_MH_MAX_BYTES)
@@ -126,5 +127,21 @@ int cairn_cid_to_v0(const cairn_cid *in, cairn_cid *out);
  * @return <0, 0, >0.
  */
 int cairn_cid_compare(const cairn_cid *a, const cairn_cid *b);
+
+/**
+ * @brief Check that bytes are exactly one binary CID by structure alone: a
+ *        CIDv0 (a 32-byte sha2-256 multihash) or a CIDv1 of any codec and
+ *        any multihash function, with as many digest bytes as it states.
+ *
+ * Links inside DAG-CBOR and DAG-JSON may name content of codecs and hash
+ * functions this library does not implement; they are still valid links and
+ * must survive a round trip. Use cairn_cid_decode() to know whether a link is
+ * one the node can fetch.
+ * @param in  the bytes (not owned).
+ * @param len their length; at most CAIRN_CID_MAX_BYTES.
+ * @return CAIRN_OK, CAIRN_E_EMPTY, CAIRN_E_TRUNCATED, CAIRN_E_TRAILING,
+ *         CAIRN_E_CID_VERSION, CAIRN_E_CID_V0, CAIRN_E_LIMIT or a varint error.
+ */
+int cairn_cid_check_shape(const uint8_t *in, size_t len);
 
 #endif

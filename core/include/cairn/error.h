@@ -35,6 +35,9 @@ enum cairn_error {
 	CAIRN_E_CALLBACK = -21,      /**< a caller-supplied callback reported failure */
 	CAIRN_E_EMPTY = -22,         /**< empty input where a value was required */
 	CAIRN_E_MISMATCH = -23,      /**< bytes do not hash to the expected CID */
+	CAIRN_E_CBOR = -24,          /**< not strict DAG-CBOR (malformed or non-canonical) */
+	CAIRN_E_JSON = -25,          /**< not valid (DAG-)JSON, or a value JSON cannot hold */
+	CAIRN_E_PATH = -26,          /**< path segment names nothing in the node */
 };
 
 /**
