@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -360,4 +361,46 @@ int cli_resolve_path(struct repo *r, const char *cmd, const char *arg, cairn_cid
 		return 0;
 	cli_dag_error(cmd, arg, rc, &where, err);
 	return EXIT_FAIL;
+}
+
+/* Read all of fd, up to max bytes; -1 with errno EFBIG if larger. */
+int cli_read_all(int fd, size_t max, uint8_t **out, size_t *len)
+{
+	size_t cap = 65536, n = 0;
+	uint8_t *buf = malloc(cap);
+	while (buf) {
+		if (n == cap) {
+			if (cap > max) {
+				free(buf);
+				errno = EFBIG;
+				return -1;
+			}
+			uint8_t *nb = realloc(buf, cap * 2);
+			if (!nb)
+				break;
+			buf = nb;
+			cap *= 2;
+		}
+		ssize_t r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			free(buf);
+			return -1;
+		}
+		if (r == 0) {
+			if (n > max) {
+				free(buf);
+				errno = EFBIG;
+				return -1;
+			}
+			*out = buf;
+			*len = n;
+			return 0;
+		}
+		n += (size_t)r;
+	}
+	free(buf);
+	errno = ENOMEM;
+	return -1;
 }

@@ -136,6 +136,14 @@ struct api_upload;
 int cli_api(const struct api_client *c, const char *cmd, const char *endpoint, const char *query,
             const struct api_upload *up, FILE *out, char **body);
 
+/* Read all of fd into *out (malloc'd; the caller frees it), *len bytes,
+ * at most max: 0, or -1 with errno (EFBIG when larger). */
+int cli_read_all(int fd, size_t max, uint8_t **out, size_t *len);
+
+/* cairn dag put|get|stat (cmd_ipld.c), under cmd_dag's dispatch. */
+extern const char ipld_usage[];
+int ipld_run(int argc, char **argv);
+
 /* Parse a CID argument; prints an error and returns EXIT_FAIL if bad. */
 struct cairn_cid;
 int cli_parse_cid(const char *cmd, const char *text, struct cairn_cid *cid);

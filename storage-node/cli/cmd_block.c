@@ -26,48 +26,6 @@ static const char block_usage[] =
 	"\n"
 	"put prints the new block's CIDv1 (default codec raw, hash sha2-256, as Kubo).\n";
 
-/* Read all of fd, up to max bytes; -1 with errno EFBIG if larger. */
-static int read_all(int fd, size_t max, uint8_t **out, size_t *len)
-{
-	size_t cap = 65536, n = 0;
-	uint8_t *buf = malloc(cap);
-	while (buf) {
-		if (n == cap) {
-			if (cap > max) {
-				free(buf);
-				errno = EFBIG;
-				return -1;
-			}
-			uint8_t *nb = realloc(buf, cap * 2);
-			if (!nb)
-				break;
-			buf = nb;
-			cap *= 2;
-		}
-		ssize_t r = read(fd, buf + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			free(buf);
-			return -1;
-		}
-		if (r == 0) {
-			if (n > max) {
-				free(buf);
-				errno = EFBIG;
-				return -1;
-			}
-			*out = buf;
-			*len = n;
-			return 0;
-		}
-		n += (size_t)r;
-	}
-	free(buf);
-	errno = ENOMEM;
-	return -1;
-}
-
 struct block_args {
 	const char *sub, *cmd;   /* "put", "block put" */
 	const char *codec_name;  /* put: as given, for the daemon */
@@ -150,7 +108,7 @@ static int put_local(repo *r, const struct block_args *a)
 		cli_error(a->cmd, "%s: %s", a->file, strerror(errno));
 		return EXIT_FAIL;
 	}
-	if (read_all(fd, BLOCK_MAX, &data, &len) != 0) {
+	if (cli_read_all(fd, BLOCK_MAX, &data, &len) != 0) {
 		cli_error(a->cmd, "%s", errno == EFBIG ? "block larger than 2 MiB" : strerror(errno));
 		goto done;
 	}

@@ -1,5 +1,6 @@
 /*
  * cairn dag export CID > file.car, cairn dag import [--pin-roots=BOOL] FILE...
+ * (dag put|get|stat are in cmd_ipld.c)
  */
 #include "api_client.h"
 #include "car_io.h"
@@ -19,7 +20,8 @@ static const char dag_usage[] =
 	"usage: cairn dag export CID          write the DAG as a CARv1 to standard output\n"
 	"       cairn dag import [--pin-roots[=BOOL]] [FILE|-]...\n"
 	"                                     store the blocks of CARv1 files (each one\n"
-	"                                     re-hashed) and pin their roots (default)\n";
+	"                                     re-hashed) and pin their roots (default)\n"
+	"       cairn dag put|get|stat ...     IPLD records (cairn dag put --help)\n";
 
 static int dag_export(repo *r, const char *arg)
 {
@@ -221,6 +223,9 @@ int cmd_dag(int argc, char **argv)
 	static const cli_cmd subs[] = {
 		{"export", dag_run, dag_usage},
 		{"import", dag_run, dag_usage},
+		{"put", ipld_run, ipld_usage},
+		{"get", ipld_run, ipld_usage},
+		{"stat", ipld_run, ipld_usage},
 	};
 	return cli_dispatch("dag", dag_usage, subs, sizeof subs / sizeof subs[0], argc - 1, argv + 1);
 }

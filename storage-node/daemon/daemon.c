@@ -5,6 +5,7 @@
  */
 #include "anchorer.h"
 #include "log.h"
+#include "api_headers.h"
 #include "auth.h"
 #include "server.h"
 #include "peers.h"
@@ -92,6 +93,8 @@ static void on_head(struct http_req *req, void *arg)
 	struct listener *l = arg;
 	if (l->id != LISTENER_API)
 		return;
+	if (api_headers(req, l->n)) /* answered a CORS preflight */
+		return;
 	auth_head(l->n, req); /* answers a refusal */
 	if (!http_req_status(req))
 		kubo_head(req, l->n);
@@ -169,6 +172,7 @@ static struct http_server *server_for(struct listener *l, struct event_base *bas
 		.loop = loop,
 	};
 	if (l->id == LISTENER_GATEWAY) { /* its bodies are small and all collected */
+		so.fixed_headers = gateway_fixed_headers;
 		so.lim.max_body = GATEWAY_BODY_MAX;
 		so.lim.max_upload = 0;
 	}
@@ -413,6 +417,11 @@ static int start_services(node *n, const daemon_opts *o)
 	n->ca_file = ca_file;
 	if (ca_file && access(ca_file, R_OK) != 0) {
 		log_error("CA file %s: %s", ca_file, strerror(errno));
+		return DAEMON_BAD_CONFIG;
+	}
+	char herr[CAIRN_ERR_MAX];
+	if (api_headers_check(n->repo.config, herr) != 0) {
+		log_error("%s", herr);
 		return DAEMON_BAD_CONFIG;
 	}
 	if (o->anchor.rpc) {

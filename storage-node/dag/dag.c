@@ -1,12 +1,70 @@
 #include "dag.h"
 #include "mhset.h"
 
+#include "cairn/dagcbor.h"
+#include "cairn/dagjson.h"
 #include "cairn/dagpb.h"
 #include "cairn/error.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* dag_links for dag-cbor and dag-json: each binary CID the codec reports,
+ * as a cairn_cid; `stopped` tells the caller's own non-zero apart from a
+ * block that does not decode. */
+struct links {
+	dag_link_fn fn;
+	void *ctx;
+	int stopped;
+};
+
+static int relay_link(void *ctx, const uint8_t *bytes, size_t n)
+{
+	struct links *l = ctx;
+	cairn_cid c;
+	if (cairn_cid_decode(bytes, n, &c, NULL) != CAIRN_OK)
+		return 0; /* a link this node cannot hold: nothing to walk */
+	int rc = l->fn ? l->fn(l->ctx, &c) : 0;
+	if (rc)
+		l->stopped = rc;
+	return rc;
+}
+
+int dag_links(const cairn_cid *cid, const uint8_t *data, size_t len, dag_link_fn fn, void *ctx)
+{
+	struct links l = {fn, ctx, 0};
+	cairn_ipld_opts o = {.on_link = relay_link, .ctx = &l};
+	size_t n;
+	int rc;
+	switch (cid->codec) {
+	case CAIRN_CODEC_DAG_PB: {
+		cairn_pbnode node;
+		cairn_pblink link;
+		size_t cur = 0;
+		if (cairn_pbnode_decode(data, len, &node) != CAIRN_OK)
+			return DAG_INVALID;
+		while (cairn_pbnode_next_link(&node, &cur, &link) == 1) {
+			cairn_cid child;
+			cairn_cid_decode(link.hash, link.hash_len, &child, NULL); /* checked by decode */
+			if (fn && (rc = fn(ctx, &child)) != 0)
+				return rc;
+		}
+		return 0;
+	}
+	case CAIRN_CODEC_DAG_CBOR:
+		rc = cairn_dagcbor_check(data, len, &o);
+		break;
+	case CAIRN_CODEC_DAG_JSON:
+		rc = cairn_dagjson_decode((const char *)data, len, NULL, 0, &n, &o);
+		break;
+	default:
+		return 0; /* raw, json, identity: leaves */
+	}
+	if (l.stopped)
+		return l.stopped;
+	return rc == CAIRN_OK ? 0 : DAG_INVALID;
+}
 
 struct walk {
 	blockstore *bs;
@@ -23,6 +81,24 @@ static int fail(struct walk *w, const cairn_cid *cid, int rc)
 {
 	if (w->where)
 		*w->where = *cid;
+	return rc;
+}
+
+static int visit(struct walk *w, const cairn_cid *cid, int depth);
+
+/* One level down from a block, for dag_links. */
+struct visit_down {
+	struct walk *w;
+	int depth;
+	int below;  /* a child's own outcome is being returned */
+};
+
+static int visit_link(void *ctx, const cairn_cid *child)
+{
+	struct visit_down *d = ctx;
+	int rc = visit(d->w, child, d->depth + 1);
+	if (rc)
+		d->below = 1;
 	return rc;
 }
 
@@ -48,23 +124,10 @@ static int visit(struct walk *w, const cairn_cid *cid, int depth)
 		return -1;
 	if (w->block && (rc = w->block(w->ctx, cid, data, len)) != 0)
 		goto done;
-	if (cid->codec != CAIRN_CODEC_DAG_PB)
-		goto done; /* raw and other codecs: leaves */
-	cairn_pbnode node;
-	if (cairn_pbnode_decode(data, len, &node) != CAIRN_OK) {
-		rc = fail(w, cid, DAG_INVALID);
-		goto done;
-	}
-	if (!(w->flags & DAG_RECURSIVE))
-		goto done;
-	size_t cur = 0;
-	cairn_pblink l;
-	while (cairn_pbnode_next_link(&node, &cur, &l)) {
-		cairn_cid child;
-		cairn_cid_decode(l.hash, l.hash_len, &child, NULL); /* validated by decode */
-		if ((rc = visit(w, &child, depth + 1)) != 0)
-			break;
-	}
+	struct visit_down down = {w, depth, 0};
+	rc = dag_links(cid, data, len, (w->flags & DAG_RECURSIVE) ? visit_link : NULL, &down);
+	if (rc == DAG_INVALID && !down.below)
+		rc = fail(w, cid, DAG_INVALID); /* this block, not one below it */
 done:
 	free(data);
 	return rc;
@@ -261,6 +324,27 @@ void dag_iter_open(dag_iter *it, blockstore *bs, const cairn_cid *root, int scop
 	it->seen = seen;
 }
 
+/* A growing array of CIDs, for dag_links. */
+struct cid_list {
+	cairn_cid *v;
+	size_t n, cap;
+};
+
+static int cid_list_add(void *ctx, const cairn_cid *cid)
+{
+	struct cid_list *l = ctx;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 8;
+		cairn_cid *v = realloc(l->v, cap * sizeof *v);
+		if (!v)
+			return -1;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *cid;
+	return 0;
+}
+
 /* Load cid as the next frame and hand its block out. */
 static int iter_push(dag_iter *it, const cairn_cid *cid, uint64_t offset, cairn_cid *out,
                      const uint8_t **data, size_t *len, char *err)
@@ -295,7 +379,22 @@ static int iter_push(dag_iter *it, const cairn_cid *cid, uint64_t offset, cairn_
 			for (uint64_t m = f->u.fanout - 1; m; m >>= 4)
 				f->hamt_width++;
 	} else {
-		f->node.links_len = 0; /* leaves: no links to follow */
+		f->node.links_len = 0; /* no dag-pb links to follow */
+		if (cid->codec == CAIRN_CODEC_DAG_CBOR || cid->codec == CAIRN_CODEC_DAG_JSON) {
+			/* a record's links, collected now: the walk resumes between them */
+			struct cid_list l = {NULL, 0, 0};
+			rc = dag_links(cid, f->data, f->len, cid_list_add, &l);
+			if (rc != 0) {
+				free(l.v);
+				free(f->data);
+				*out = *cid;
+				if (rc == -1)
+					snprintf(err, CAIRN_ERR_MAX, "out of memory");
+				return rc == -1 ? -1 : DAG_INVALID;
+			}
+			f->ipld = l.v;
+			f->n_ipld = l.n;
+		}
 	}
 	it->depth++;
 	*out = *cid;
@@ -316,11 +415,16 @@ int dag_iter_next(dag_iter *it, cairn_cid *cid, const uint8_t **data, size_t *le
 		return DAG_END;
 	while (it->depth >= 0) {
 		struct dag_iter_frame *f = &it->st[it->depth];
-		cairn_pblink l;
-		if (f->node.links_len && cairn_pbnode_next_link(&f->node, &f->link_cursor, &l)) {
+		cairn_pblink l = {0};
+		int more = f->ipld ? f->link_cursor < f->n_ipld
+		                   : f->node.links_len && cairn_pbnode_next_link(&f->node, &f->link_cursor, &l);
+		if (more) {
 			cairn_cid child;
 			uint64_t start = f->next_offset, bsz;
-			cairn_cid_decode(l.hash, l.hash_len, &child, NULL);
+			if (f->ipld)
+				child = f->ipld[f->link_cursor++];
+			else
+				cairn_cid_decode(l.hash, l.hash_len, &child, NULL);
 			if (f->is_file && cairn_unixfs_next_blocksize(&f->u, &f->size_cursor, &bsz)) {
 				f->next_offset += bsz;
 				if (start + bsz <= it->from || start >= it->to)
@@ -340,6 +444,8 @@ int dag_iter_next(dag_iter *it, cairn_cid *cid, const uint8_t **data, size_t *le
 		}
 		free(f->data);
 		f->data = NULL;
+		free(f->ipld);
+		f->ipld = NULL;
 		it->depth--;
 	}
 	return DAG_END;
@@ -347,8 +453,10 @@ int dag_iter_next(dag_iter *it, cairn_cid *cid, const uint8_t **data, size_t *le
 
 void dag_iter_close(dag_iter *it)
 {
-	for (int i = 0; i <= it->depth; i++)
+	for (int i = 0; i <= it->depth; i++) {
 		free(it->st[i].data);
+		free(it->st[i].ipld);
+	}
 	it->depth = -1;
 }
 
@@ -389,27 +497,17 @@ static int ref_block(void *ctx, const cairn_cid *cid, const uint8_t *data, size_
 	return r->fn(r->ctx, cid);
 }
 
+static int ref_link(void *ctx, const cairn_cid *to)
+{
+	return ref_block(ctx, to, NULL, 0);
+}
+
 /* The root's own links, from its block. */
 static int ref_links(void *ctx, const cairn_cid *cid, const uint8_t *data, size_t len)
 {
 	struct refs *r = ctx;
-	cairn_pbnode node;
-	cairn_pblink link;
-	cairn_cid to;
-	size_t cursor = 0;
-	int rc;
 	r->started = 1; /* every link below is one */
-	if (cid->codec != CAIRN_CODEC_DAG_PB)
-		return 0; /* a raw block links to nothing */
-	if (cairn_pbnode_decode(data, len, &node) != CAIRN_OK)
-		return DAG_INVALID;
-	while (cairn_pbnode_next_link(&node, &cursor, &link) == 1) {
-		if (cairn_cid_decode(link.hash, link.hash_len, &to, NULL) != CAIRN_OK)
-			return DAG_INVALID;
-		if ((rc = ref_block(r, &to, NULL, 0)) != 0)
-			return rc;
-	}
-	return 0;
+	return dag_links(cid, data, len, ref_link, r);
 }
 
 int dag_refs(blockstore *bs, const cairn_cid *root, int recursive, int unique, dag_ref_fn fn, void *ctx,

@@ -1,8 +1,8 @@
 /*
  * Walking DAGs stored in the blockstore: the links of a block, a depth-first
  * walk of everything under a root, and reading a UnixFS file's bytes.
- * Only dag-pb blocks have links here; raw and identity blocks are leaves,
- * and other codecs (dag-cbor, dag-json) are treated as leaves too.
+ * dag-pb, dag-cbor and dag-json blocks have links (dag_links); raw, json
+ * and identity blocks are leaves.
  */
 #ifndef CAIRN_DAG_H
 #define CAIRN_DAG_H
@@ -26,11 +26,23 @@ enum dag_outcome {
 	DAG_END = 4,       /* a reader or source has nothing more */
 	DIR_NOT_FOUND = 5, /* a path segment names nothing in its directory */
 	DIR_NOT_DIR = 6,   /* a path goes through something that is not a directory */
+	DAG_BAD_INPUT = 7, /* a record given to store does not decode (err says why) */
 };
 
 /* Called for each block reached, parents before children, with the block's
  * bytes. Return non-zero to stop the walk (the value is returned). */
 typedef int (*dag_block_fn)(void *ctx, const cairn_cid *cid, const uint8_t *data, size_t len);
+
+/* Called with each link of a block, in the block's order; non-zero stops. */
+typedef int (*dag_link_fn)(void *ctx, const cairn_cid *cid);
+
+/* The links of one block by its codec: dag-pb's Links, and every link in
+ * a dag-cbor or dag-json record, in document order. Links to content this
+ * node cannot hold (a codec or hash function it does not know) are passed
+ * over: no block of theirs can be in the blockstore. 0, DAG_INVALID (the
+ * block does not decode as its codec), -1 (out of memory), or what fn
+ * returned. */
+int dag_links(const cairn_cid *cid, const uint8_t *data, size_t len, dag_link_fn fn, void *ctx);
 
 #define DAG_RECURSIVE 1     /* every block below root, not just root */
 #define DAG_SKIP_MISSING 2  /* step over missing blocks instead of stopping */
@@ -149,6 +161,8 @@ struct dag_iter_frame {
 	cairn_unixfs u;
 	size_t link_cursor, size_cursor;
 	uint64_t next_offset;  /* file offset of the next child's bytes */
+	cairn_cid *ipld;       /* dag-cbor / dag-json: the block's links (owned) */
+	size_t n_ipld;
 };
 
 typedef struct dag_iter {

@@ -605,6 +605,8 @@ static void write_head(struct http_req *r, int code, const char *reason, int64_t
 	hb_str(&hb, reason ? reason : http_reason(code));
 	HB_LITERAL(&hb, "\r\n");
 	add_date(&hb);
+	if (c->srv->o.fixed_headers)
+		hb_str(&hb, c->srv->o.fixed_headers);
 	TAILQ_FOREACH(h, &r->out, next) {
 		if (strcasecmp(h->key, "Connection") == 0 || strcasecmp(h->key, "Transfer-Encoding") == 0)
 			continue;

@@ -106,6 +106,10 @@ typedef struct http_server_opts {
 	/* text errors (http_reply_text) go as a small HTML page to clients
 	 * that take text/html (browsers); others keep text */
 	int html_errors;
+	/* Header lines ("Name: value\r\n" each) written into every reply's
+	 * head as they are, after Date: headers every reply of the listener
+	 * has (the gateway's CORS), at no cost per request. NULL: none. */
+	const char *fixed_headers;
 } http_server_opts;
 
 /* A listener served on several loops: the first server made with it

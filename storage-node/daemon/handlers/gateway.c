@@ -10,7 +10,14 @@
  *   ?format=car or     a CARv1 (order=dfs, dups=n): the blocks the path went
  *   Accept: application/vnd.ipld.car  through, then the DAG at its end, with
  *                      dag-scope=all|entity|block and entity-bytes=from:to
- * Paths go through basic and HAMT-sharded UnixFS directories (dir.h).
+ *   ?format=tar or     the UnixFS file or tree as a tar archive (tar.h)
+ *   Accept: application/x-tar
+ *   ?format=dag-json|dag-cbor|json|cbor (or their Accept types): the block
+ *                      in that IPLD codec, converted where it is another
+ *                      (IPIP-328); records (dag-cbor, dag-json, json) are
+ *                      served in their own codec by default
+ * Paths go through basic and HAMT-sharded UnixFS directories (dir.h), and
+ * through the maps, lists and links of records (ipld.h).
  * Immutable content: ETag is the CID, If-None-Match gives 304, and
  * Cache-Control says so for a year (29030400 s, as Kubo).
  */
@@ -21,6 +28,8 @@
 
 #include "dag.h"
 #include "dir.h"
+#include "ipld.h"
+#include "tar.h"
 #include "cairn/error.h"
 #include "stream.h"
 #include "car_io.h"
@@ -79,24 +88,34 @@ static void free_block(const void *data, size_t len, void *extra)
 	free((void *)data);
 }
 
-static void serve_raw(struct http_req *req, node *n, const struct target *t, int head)
+/* The block the path ends at (the caller frees it): 0, or a reply (404,
+ * 500) and -1. */
+static int read_block(struct http_req *req, node *n, const struct target *t, uint8_t **data, size_t *len)
 {
-	struct evkeyvalq *h = http_req_out(req);
-	char etag[CAIRN_CID_TEXT_MAX + 8], err[512], len[32];
-	uint8_t *data;
-	size_t dlen;
-
-	snprintf(etag, sizeof etag, "\"%s.raw\"", t->cid_text);
-	int rc = blockstore_get(&n->repo.bs, &t->cid, &data, &dlen, err);
+	char err[CAIRN_ERR_MAX] = "";
+	int rc = blockstore_get(&n->repo.bs, &t->cid, data, len, err);
 	if (rc == BS_NOT_FOUND || rc == BS_CORRUPT) {
 		http_reply_text(req, 404, "block not found: %s", t->cid_text);
-		return;
+		return -1;
 	}
 	if (rc != 0) {
 		http_req_set_fault(req, err);
 		http_reply_text(req, 500, "could not read the block");
-		return;
+		return -1;
 	}
+	return 0;
+}
+
+static void serve_raw(struct http_req *req, node *n, const struct target *t, int head)
+{
+	struct evkeyvalq *h = http_req_out(req);
+	char etag[CAIRN_CID_TEXT_MAX + 8], len[32];
+	uint8_t *data;
+	size_t dlen;
+
+	snprintf(etag, sizeof etag, "\"%s.raw\"", t->cid_text);
+	if (read_block(req, n, t, &data, &dlen) != 0)
+		return;
 	common_headers(h, t, etag);
 	gateway_binary_headers(h, "application/vnd.ipld.raw", t->cid_text, "bin");
 	if (gateway_not_modified(req, etag)) {
@@ -450,9 +469,15 @@ static void resolve_error(struct http_req *req, int rc, const cairn_cid *where,
 		cairn_cid_to_string(where, text, sizeof text, NULL);
 	switch (rc) {
 	case DIR_NOT_FOUND:
-		http_reply_text(req, 404, "no such path: %.300s (not in directory %s)", path, text);
-		break;
 	case DIR_NOT_DIR:
+		if (err && err[0]) { /* said by the walk through a record */
+			http_reply_text(req, 404, "no such path: %.300s (%s)", path, err);
+			break;
+		}
+		if (rc == DIR_NOT_FOUND) {
+			http_reply_text(req, 404, "no such path: %.300s (not in directory %s)", path, text);
+			break;
+		}
 		http_reply_text(req, 404, "no such path: %.300s (%s is not a directory)", path, text);
 		break;
 	case DAG_MISSING:
@@ -657,6 +682,134 @@ static void serve_unixfs(struct gw_req *g)
 		serve_dir(req, n, t, g->q, g->head);
 }
 
+/* ?format=tar (or Accept: application/x-tar): the UnixFS file or tree
+ * the path ends at as a tar archive (tar.h), streamed; with peers, what is
+ * missing is fetched first, so the archive never stops short. */
+static void serve_tar(struct gw_req *g)
+{
+	struct http_req *req = g->req;
+	struct target *t = &g->t;
+	struct evkeyvalq *h = http_req_out(req);
+	char etag[CAIRN_CID_TEXT_MAX + 16], fname[CAIRN_CID_TEXT_MAX + 8];
+	if (node_peers(g->n, req) && g->round < PEERS_FETCH_ROUNDS &&
+	    complete_dag(req, g->n, &t->cid, FETCH_SCOPE_ALL))
+		return;
+	if (!blockstore_has(&g->n->repo.bs, &t->cid) && t->cid.mh.code != CAIRN_MH_IDENTITY) {
+		http_reply_text(req, 404, "block not found: %s", t->cid_text);
+		return;
+	}
+	/* the archive's top entry: the name the path ends in, else the CID */
+	const char *name = t->name && strcmp(t->name, ".") != 0 && strcmp(t->name, "..") != 0 ? t->name
+	                                                                                    : t->cid_text;
+	snprintf(etag, sizeof etag, "\"%s.x-tar\"", t->cid_text);
+	common_headers(h, t, etag);
+	if (gateway_not_modified(req, etag))
+		return;
+	stream_source *src = stream_tar(&g->n->repo.bs, &t->cid, name);
+	if (!src) {
+		http_reply_text(req, 500, "out of memory");
+		return;
+	}
+	snprintf(fname, sizeof fname, "%.*s.tar", CAIRN_CID_TEXT_MAX - 1, name);
+	evhttp_add_header(h, "Content-Type", "application/x-tar");
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(h, "Vary", "Accept");
+	gateway_disposition(h, "attachment", fname);
+	http_stream(req, 200, src, g->head ? 0 : STREAM_BODY, NULL);
+}
+
+/* The IPLD formats (IPIP-328): ?format= name, codec written, Content-Type,
+ * file extension, and whether a browser shows it (inline) or saves it. */
+static const struct codec_format {
+	const char *name;
+	uint64_t codec;
+	const char *type, *ext;
+	int inline_;
+} codec_formats[] = {
+	{"dag-json", CAIRN_CODEC_DAG_JSON, "application/vnd.ipld.dag-json", "json", 1},
+	{"dag-cbor", CAIRN_CODEC_DAG_CBOR, "application/vnd.ipld.dag-cbor", "cbor", 0},
+	{"json", CAIRN_CODEC_JSON, "application/json", "json", 1},
+	/* DAG-CBOR is CBOR: what a CBOR client asks for, it reads */
+	{"cbor", CAIRN_CODEC_DAG_CBOR, "application/cbor", "cbor", 0},
+};
+
+static const struct codec_format *codec_format_named(const char *name)
+{
+	for (size_t i = 0; name && i < sizeof codec_formats / sizeof codec_formats[0]; i++)
+		if (strcmp(codec_formats[i].name, name) == 0)
+			return &codec_formats[i];
+	return NULL;
+}
+
+/* The format a record's own codec is served in when none is asked for. */
+static const struct codec_format *codec_format_of(uint64_t codec)
+{
+	return codec == CAIRN_CODEC_DAG_JSON ? &codec_formats[0]
+	     : codec == CAIRN_CODEC_DAG_CBOR ? &codec_formats[1]
+	     : codec == CAIRN_CODEC_JSON     ? &codec_formats[2] : NULL;
+}
+
+/* The block the path ends at in an IPLD format: as stored when that is its
+ * codec, else through the data model (dag-pb as {Data, Links}, raw as
+ * bytes); 406 when the format cannot hold the value (links or bytes in
+ * plain JSON). */
+static void serve_codec(struct gw_req *g, const struct codec_format *f)
+{
+	struct http_req *req = g->req;
+	struct target *t = &g->t;
+	struct evkeyvalq *h = http_req_out(req);
+	char etag[CAIRN_CID_TEXT_MAX + 16], err[CAIRN_ERR_MAX] = "", len[32], fname[CAIRN_CID_TEXT_MAX + 8];
+	uint8_t *data = NULL, *out = NULL;
+	size_t dlen, olen;
+	if (t->cid.mh.code != CAIRN_MH_IDENTITY && !blockstore_has(&g->n->repo.bs, &t->cid) &&
+	    fetch_missing(req, g->n, g->round, &t->cid, "", FETCH_SCOPE_BLOCK))
+		return;
+	int rc;
+	if (read_block(req, g->n, t, &data, &dlen) != 0)
+		return;
+	if (t->cid.codec == f->codec) {
+		out = data; /* as stored: its bytes are what the CID names */
+		olen = dlen;
+		data = NULL;
+	} else {
+		uint8_t *node = NULL;
+		size_t nlen;
+		rc = ipld_node(&t->cid, data, dlen, &node, &nlen, err);
+		if (rc == 0)
+			rc = ipld_encode(node, nlen, f->codec, &out, &olen, err);
+		free(node);
+		if (rc == DAG_BAD_INPUT || rc == DAG_INVALID) {
+			http_reply_text(req, rc == DAG_INVALID ? 422 : 406, "%s as %s: %s", t->cid_text, f->name, err);
+			goto done;
+		}
+		if (rc != 0) {
+			http_req_set_fault(req, err);
+			http_reply_text(req, 500, "could not convert the block");
+			goto done;
+		}
+	}
+	snprintf(etag, sizeof etag, "\"%s.%s\"", t->cid_text, f->name);
+	snprintf(fname, sizeof fname, "%s.%s", t->cid_text, f->ext);
+	common_headers(h, t, etag);
+	evhttp_add_header(h, "Content-Type", f->type);
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(h, "Vary", "Accept");
+	gateway_disposition(h, f->inline_ ? "inline" : "attachment", fname);
+	if (gateway_not_modified(req, etag))
+		goto done;
+	snprintf(len, sizeof len, "%zu", olen);
+	evhttp_add_header(h, "Content-Length", len);
+	struct evbuffer *b = evbuffer_new();
+	if (!g->head && b && evbuffer_add_reference(b, out, olen, free_block, NULL) == 0)
+		out = NULL;
+	http_reply(req, 200, "OK", b);
+	if (b)
+		evbuffer_free(b);
+done:
+	free(data);
+	free(out);
+}
+
 /* Resolve the path below the CID (asking the peers for what is missing on
  * the way), then serve it in the format asked. */
 static void serve_path(struct gw_req *g)
@@ -665,7 +818,12 @@ static void serve_path(struct gw_req *g)
 	node *n = g->n;
 	char err[CAIRN_ERR_MAX] = "";
 	cairn_cid where;
-	int rc = dir_resolve(&n->repo.bs, &g->t.root, g->rest, &g->t.cid, g->t.trail, &where, err);
+	/* UnixFS names below dag-pb and raw roots; below a record, its maps,
+	 * lists and links, then names again once in dag-pb (ipld.h) */
+	where = g->t.root;
+	int unixfs_root = g->t.root.codec == CAIRN_CODEC_DAG_PB || g->t.root.codec == CAIRN_CODEC_RAW;
+	int rc = unixfs_root ? dir_resolve(&n->repo.bs, &g->t.root, g->rest, &g->t.cid, g->t.trail, &where, err)
+	                     : ipld_resolve(&n->repo.bs, &g->t.root, g->rest, &g->t.cid, g->t.trail, &where, err);
 	/* The first time, peers are asked for the whole path (they resolve it
 	 * in one go); then for whatever block is still missing. */
 	if (rc == DAG_MISSING &&
@@ -687,32 +845,46 @@ static void serve_path(struct gw_req *g)
 	          (!format && accept && strstr(accept, "application/vnd.ipld.raw"));
 	int car = (format && strcmp(format, "car") == 0) ||
 	          (!format && accept && strstr(accept, "application/vnd.ipld.car"));
-	if (format && !raw && !car)
-		http_reply_text(req, 400, "unsupported format '%s' (use raw or car)", format);
+	int tar = (format && strcmp(format, "tar") == 0) ||
+	          (!format && accept && strstr(accept, "application/x-tar"));
+	const struct codec_format *f = codec_format_named(format);
+	int record = codec_format_of(g->t.cid.codec) != NULL;
+	if (!format && accept && !raw && !car && !tar) {
+		/* the explicit IPLD types always; application/json and
+		 * application/cbor only for records (a UnixFS file may be a JSON
+		 * document itself: it is served as the file, as Kubo does) */
+		f = strstr(accept, "application/vnd.ipld.dag-json") ? codec_format_named("dag-json")
+		  : strstr(accept, "application/vnd.ipld.dag-cbor") ? codec_format_named("dag-cbor")
+		  : record && strstr(accept, "application/json") ? codec_format_named("json")
+		  : record && strstr(accept, "application/cbor") ? codec_format_named("cbor") : NULL;
+	}
+	if (format && !raw && !car && !tar && !f)
+		http_reply_text(req, 400, "unsupported format '%s' (use raw, car, tar, dag-json, dag-cbor, json or cbor)",
+		                format);
+	else if (tar)
+		serve_tar(g);
 	else if (raw || car)
 		serve_verifiable(g, raw);
+	else if (f || record)
+		serve_codec(g, f ? f : codec_format_of(g->t.cid.codec));
 	else
 		serve_unixfs(g);
 }
 
 /* CORS (Fetch standard): the gateway serves public, content-addressed
  * data to any origin, as Kubo's does, and lets scripts read the headers a
- * verifying client needs. The API has none of this: it is authenticated. */
+ * verifying client needs. The API has none of this: it is authenticated.
+ * Every reply of the listener carries them, written by the server into
+ * each head as one constant (gateway.h), not added per request. */
 #define GATEWAY_CORS_METHODS "GET, HEAD, OPTIONS"
-#define GATEWAY_CORS_HEADERS "Content-Type, Range, User-Agent, X-Requested-With"
-#define GATEWAY_CORS_EXPOSE                                                                      \
-	"Content-Length, Content-Range, Content-Disposition, ETag, Accept-Ranges, X-Ipfs-Path, "      \
-	"X-Ipfs-Roots, X-Content-Type-Options, X-Chunked-Output, X-Stream-Output"
 #define GATEWAY_CORS_MAX_AGE "86400"
-
-static void cors_headers(struct http_req *req)
-{
-	struct evkeyvalq *h = http_req_out(req);
-	evhttp_add_header(h, "Access-Control-Allow-Origin", "*");
-	evhttp_add_header(h, "Access-Control-Allow-Methods", GATEWAY_CORS_METHODS);
-	evhttp_add_header(h, "Access-Control-Allow-Headers", GATEWAY_CORS_HEADERS);
-	evhttp_add_header(h, "Access-Control-Expose-Headers", GATEWAY_CORS_EXPOSE);
-}
+const char gateway_fixed_headers[] =
+	"Access-Control-Allow-Origin: *\r\n"
+	"Access-Control-Allow-Methods: " GATEWAY_CORS_METHODS "\r\n"
+	"Access-Control-Allow-Headers: Content-Type, Range, User-Agent, X-Requested-With\r\n"
+	"Access-Control-Expose-Headers: Content-Length, Content-Range, Content-Disposition, ETag, "
+	"Accept-Ranges, X-Ipfs-Path, X-Ipfs-Roots, X-Content-Type-Options, X-Chunked-Output, "
+	"X-Stream-Output\r\n";
 
 void gateway_serve(struct http_req *req, node *n, int round)
 {
@@ -725,8 +897,6 @@ void gateway_serve(struct http_req *req, node *n, int round)
 	                   .uri_path = uri_path, .req_path = uri_path, .t = {.raw_path = uri_path, .link_base = ""}};
 
 	TAILQ_INIT(&q);
-	if (round == 0) /* a later round (after a fetch) has them already */
-		cors_headers(req);
 	if (cmd == HTTP_METHOD_OPTIONS) { /* a preflight, for the gateway and routing v1 */
 		evhttp_add_header(http_req_out(req), "Access-Control-Max-Age", GATEWAY_CORS_MAX_AGE);
 		evhttp_add_header(http_req_out(req), "Allow", GATEWAY_CORS_METHODS);

@@ -4,6 +4,10 @@
 
 #include "node.h"
 
+/* The CORS header lines every gateway reply carries (routing v1's too,
+ * on the same listener): the listener's fixed_headers (server.h). */
+extern const char gateway_fixed_headers[];
+
 /* Answer req (exactly one reply); node is the node. */
 void gateway_handle(struct http_req *req, void *node);
 

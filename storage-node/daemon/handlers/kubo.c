@@ -2,7 +2,7 @@
  * The Kubo RPC API, /api/v0/..., on the API listener: POST only, as Kubo;
  * arguments in the query string (arg=...); JSON results; errors as
  * {"Message": ..., "Code": 0, "Type": "error"}. Endpoints: version, id,
- * add, cat, ls, block/get|put|stat|rm, pin/add|ls|rm, dag/export|import,
+ * add, cat, ls, block/get|put|stat|rm, pin/add|ls|rm, dag/export|import|put|get|stat,
  * repo/gc|stat|verify. The pinning service API (/pins) is pinsvc.c's.
  */
 #include "kubo.h"
@@ -81,6 +81,9 @@ static const struct route {
 	{"/api/v0/repo/verify", kubo_repo_verify, 0},
 	{"/api/v0/dag/export", kubo_dag_export, 0},
 	{"/api/v0/dag/import", kubo_dag_import, KUBO_STREAMS},
+	{"/api/v0/dag/put", kubo_dag_put, 0},
+	{"/api/v0/dag/get", kubo_dag_get, 0},
+	{"/api/v0/dag/stat", kubo_dag_stat, 0},
 	{"/api/v0/version", kubo_version, 0},
 	{"/api/v0/id", kubo_id, 0},
 	{"/api/v0/cat", kubo_cat, 0},

@@ -1,4 +1,4 @@
-/* dag/export|import: CARs. */
+/* dag/export|import: CARs; dag/put|get|stat: IPLD records. */
 #include "kubo_util.h"
 
 #include "cairn/error.h"
@@ -15,6 +15,9 @@
 #include <string.h>
 
 #include "car_io.h"
+#include "ipld.h"
+#include "multipart.h"
+#include "pinstore.h"
 #include "mpart.h"
 #include "stream.h"
 
@@ -193,4 +196,198 @@ void kubo_dag_import(struct http_req *req, node *n, struct evkeyvalq *q)
 void kubo_dag_export(struct http_req *req, node *n, struct evkeyvalq *q)
 {
 	kubo_with_fetch(req, n, q, FETCH_SCOPE_ALL, dag_export_body);
+}
+
+/* ---- dag/put|get|stat: IPLD records ---- */
+
+/* A codec named by a query parameter, or dflt; 0, or a 400 and -1. */
+static int codec_arg(struct http_req *req, struct evkeyvalq *q, const char *name, uint64_t dflt,
+                     uint64_t *codec)
+{
+	const char *v = evhttp_find_header(q, name);
+	*codec = dflt;
+	if (v && (cairn_codec_from_name(v, codec) != 0 || !ipld_codec_ok(*codec))) {
+		http_reply_rpc_error(req, 400, "unsupported %s '%.40s' (dag-cbor, dag-json or json)", name, v);
+		return -1;
+	}
+	return 0;
+}
+
+struct dag_put {
+	node *n;
+	ipld_put_opts o;
+	int pin;
+	struct evbuffer *lines;  /* one {"Cid":{"/":…}} per record */
+	enum kubo_fail_kind fail;
+	int io_errno;
+	char err[CAIRN_ERR_MAX];
+};
+
+/* Each file part is one record, as in Kubo. */
+static int put_record(void *ctx, const multipart_part *p)
+{
+	struct dag_put *d = ctx;
+	char text[CAIRN_CID_TEXT_MAX];
+	cairn_cid cid, where;
+	if (p->len > IPLD_INPUT_MAX) {
+		snprintf(d->err, sizeof d->err, "record larger than %u bytes", IPLD_INPUT_MAX);
+		d->fail = KUBO_FAIL_TOO_LARGE;
+		return -1;
+	}
+	uint8_t *in = malloc(p->len + 1);
+	if (!in || evbuffer_copyout_from(p->body, &p->start, in, p->len) != (ev_ssize_t)p->len) {
+		free(in);
+		snprintf(d->err, sizeof d->err, "out of memory");
+		d->fail = KUBO_FAIL_INTERNAL;
+		return -1;
+	}
+	int rc = ipld_put(&d->n->repo.bs, &d->o, in, p->len, &cid, d->err);
+	free(in);
+	if (rc == DAG_BAD_INPUT) {
+		d->fail = KUBO_FAIL_INPUT;
+		return -1;
+	}
+	if (rc != 0) {
+		d->fail = KUBO_FAIL_STORAGE;
+		d->io_errno = errno;
+		return -1;
+	}
+	if (d->pin) {
+		/* pinned as Kubo does, recursively: so everything it links to
+		 * must be here (nothing is pinned otherwise; the record stays) */
+		int w = dag_find_missing(&d->n->repo.bs, &cid, DAG_RECURSIVE, &where, d->err);
+		if (w == DAG_MISSING || w == DAG_INVALID) {
+			cairn_cid_to_string(&where, text, sizeof text, NULL);
+			snprintf(d->err, sizeof d->err, "cannot pin: block %s %s", text,
+			         w == DAG_MISSING ? "is not in the repo" : "does not decode");
+			d->fail = KUBO_FAIL_INPUT;
+			return -1;
+		}
+		pin pn = {.cid = cid, .type = PIN_RECURSIVE};
+		if (w != 0 || pinstore_put(&d->n->repo, &pn, d->err) != 0) {
+			d->fail = KUBO_FAIL_INTERNAL;
+			return -1;
+		}
+	}
+	cairn_cid_to_string(&cid, text, sizeof text, NULL);
+	if (kubo_add_line(d->lines, json_pack("{s:{s:s}}", "Cid", "/", text)) != 0) {
+		snprintf(d->err, sizeof d->err, "out of memory");
+		d->fail = KUBO_FAIL_INTERNAL;
+		return -1;
+	}
+	return 0;
+}
+
+void kubo_dag_put(struct http_req *req, node *n, struct evkeyvalq *q)
+{
+	struct dag_put d = {.n = n, .o = {.hash = CAIRN_MH_SHA2_256}};
+	const char *mh = evhttp_find_header(q, "hash");
+	char err[CAIRN_ERR_MAX];
+	if (codec_arg(req, q, "input-codec", CAIRN_CODEC_DAG_JSON, &d.o.input_codec) != 0 ||
+	    codec_arg(req, q, "store-codec", CAIRN_CODEC_DAG_CBOR, &d.o.store_codec) != 0)
+		return;
+	if (mh && (cairn_mh_from_name(mh, &d.o.hash) != 0 || d.o.hash == CAIRN_MH_IDENTITY)) {
+		http_reply_rpc_error(req, 400, "unsupported hash '%.40s'", mh);
+		return;
+	}
+	d.pin = kubo_flag(q, "pin", 0);
+	d.o.allow_big = kubo_flag(q, "allow-big-block", 0);
+	if (d.pin < 0 || d.o.allow_big < 0) {
+		http_reply_rpc_error(req, 400, "pin and allow-big-block must be true or false");
+		return;
+	}
+	if (!(d.lines = evbuffer_new())) {
+		http_reply_rpc_error(req, 500, "out of memory");
+		return;
+	}
+	const char *ct = evhttp_find_header(http_req_in(req), "Content-Type");
+	if (multipart_each(http_req_body(req), ct, put_record, &d, err) != 0)
+		kubo_fail_body(req, d.fail, d.io_errno, d.err, err);
+	else if (evbuffer_get_length(d.lines) == 0)
+		http_reply_rpc_error(req, 400, "argument \"object data\" is required");
+	else
+		kubo_reply_lines(req, d.lines);
+	evbuffer_free(d.lines);
+}
+
+/* The reply for an ipld_get / ipld_stat that failed. */
+static void ipld_error(struct http_req *req, int rc, const cairn_cid *where, const char *err)
+{
+	if (rc == DIR_NOT_FOUND || rc == DAG_BAD_INPUT)
+		http_reply_rpc_error(req, rc == DIR_NOT_FOUND ? 404 : 400, "%s", err);
+	else
+		kubo_dag_error(req, rc, where, err);
+}
+
+static void dag_get_body(struct http_req *req, node *n, struct evkeyvalq *q)
+{
+	cairn_cid root, where;
+	const char *path;
+	uint64_t codec;
+	uint8_t *out;
+	size_t len;
+	char err[CAIRN_ERR_MAX];
+	if (kubo_arg_root(req, q, "ref", &root, &path) != 0 ||
+	    codec_arg(req, q, "output-codec", CAIRN_CODEC_DAG_JSON, &codec) != 0)
+		return;
+	int rc = ipld_get(&n->repo.bs, &root, path, codec, &out, &len, &where, err);
+	if (rc != 0) {
+		ipld_error(req, rc, &where, err);
+		return;
+	}
+	struct evbuffer *b = evbuffer_new();
+	if (!b || evbuffer_add(b, out, len) != 0) {
+		http_reply_rpc_error(req, 500, "out of memory");
+	} else {
+		evhttp_add_header(http_req_out(req), "Content-Type",
+		                  codec == CAIRN_CODEC_DAG_CBOR ? "application/vnd.ipld.dag-cbor"
+		                                                : "application/json");
+		http_reply(req, 200, "OK", b);
+	}
+	if (b)
+		evbuffer_free(b);
+	free(out);
+}
+
+void kubo_dag_get(struct http_req *req, node *n, struct evkeyvalq *q)
+{
+	/* The peers resolve UnixFS paths only: a record's path is walked here,
+	 * from what the repo holds; a bare CID is fetched if missing. */
+	const char *arg = evhttp_find_header(q, "arg");
+	if (arg && strncmp(arg, "/ipfs/", 6) == 0)
+		arg += 6;
+	if (arg && strchr(arg, '/'))
+		dag_get_body(req, n, q);
+	else
+		kubo_with_fetch(req, n, q, FETCH_SCOPE_BLOCK, dag_get_body);
+}
+
+static void dag_stat_body(struct http_req *req, node *n, struct evkeyvalq *q)
+{
+	cairn_cid root, where;
+	const char *path;
+	uint64_t blocks, bytes;
+	char err[CAIRN_ERR_MAX], text[CAIRN_CID_TEXT_MAX];
+	if (kubo_arg_root(req, q, "ref", &root, &path) != 0)
+		return;
+	if (*path && strcmp(path, "/") != 0) {
+		http_reply_rpc_error(req, 400, "dag/stat takes a CID, not a path");
+		return;
+	}
+	int rc = ipld_stat(&n->repo.bs, &root, &blocks, &bytes, &where, err);
+	if (rc != 0) {
+		ipld_error(req, rc, &where, err);
+		return;
+	}
+	cairn_cid_to_string(&root, text, sizeof text, NULL);
+	/* Kubo's shape: one entry per DAG asked for, then the totals */
+	kubo_reply(req, json_pack("{s:[{s:{s:s}, s:I, s:I}], s:I, s:I, s:I, s:f}", "DagStats", "Cid", "/", text,
+	                          "Size", (json_int_t)bytes, "NumBlocks", (json_int_t)blocks, "TotalSize",
+	                          (json_int_t)bytes, "UniqueBlocks", (json_int_t)blocks, "SharedSize",
+	                          (json_int_t)0, "Ratio", 1.0));
+}
+
+void kubo_dag_stat(struct http_req *req, node *n, struct evkeyvalq *q)
+{
+	kubo_with_fetch(req, n, q, FETCH_SCOPE_ALL, dag_stat_body);
 }

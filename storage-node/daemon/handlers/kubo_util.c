@@ -91,31 +91,41 @@ void kubo_dag_error(struct http_req *req, int rc, const cairn_cid *where,
 		http_reply_rpc_error(req, 500, "%s", err);
 }
 
-/* The arg= path: CID[/path] or /ipfs/CID[/path], resolved through UnixFS
- * directories. 0, or an RPC error reply (then -1). */
-int kubo_arg_path(struct http_req *req, node *n, struct evkeyvalq *q, cairn_cid *cid)
+int kubo_arg_root(struct http_req *req, struct evkeyvalq *q, const char *what, cairn_cid *root,
+                  const char **rest)
 {
 	const char *arg = evhttp_find_header(q, "arg");
-	char err[CAIRN_ERR_MAX] = "", text[CAIRN_CID_TEXT_MAX] = "";
-	cairn_cid root, where;
 	if (!arg) {
-		http_reply_rpc_error(req, 400, "argument \"ipfs-path\" is required");
+		http_reply_rpc_error(req, 400, "argument \"%s\" is required", what);
 		return -1;
 	}
 	if (strncmp(arg, "/ipfs/", 6) == 0)
 		arg += 6;
 	size_t clen = strcspn(arg, "/");
-	int rc = cairn_cid_parse(arg, clen, &root);
+	int rc = cairn_cid_parse(arg, clen, root);
 	if (rc != 0) {
 		http_reply_rpc_error(req, 400, "invalid CID '%.*s': %s", (int)(clen > 200 ? 200 : clen), arg,
 		                     cairn_strerror(rc));
 		return -1;
 	}
-	rc = dir_resolve(&n->repo.bs, &root, arg + clen, cid, NULL, &where, err);
+	*rest = arg + clen;
+	return 0;
+}
+
+/* The arg= path: CID[/path] or /ipfs/CID[/path], resolved through UnixFS
+ * directories. 0, or an RPC error reply (then -1). */
+int kubo_arg_path(struct http_req *req, node *n, struct evkeyvalq *q, cairn_cid *cid)
+{
+	char err[CAIRN_ERR_MAX] = "", text[CAIRN_CID_TEXT_MAX] = "";
+	cairn_cid root, where;
+	const char *rest;
+	if (kubo_arg_root(req, q, "ipfs-path", &root, &rest) != 0)
+		return -1;
+	int rc = dir_resolve(&n->repo.bs, &root, rest, cid, NULL, &where, err);
 	if (rc > 0)
 		cairn_cid_to_string(&where, text, sizeof text, NULL);
 	if (rc == DIR_NOT_FOUND || rc == DIR_NOT_DIR)
-		http_reply_rpc_error(req, 404, "no link named %.200s under %s", arg + clen, text);
+		http_reply_rpc_error(req, 404, "no link named %.200s under %s", rest, text);
 	else if (rc != 0)
 		kubo_dag_error(req, rc, &where, err);
 	return rc == 0 ? 0 : -1;

@@ -33,6 +33,12 @@ int kubo_add_line(struct evbuffer *b, json_t *j);
 /* The arg= CID (a leading /ipfs/ allowed). 0, or an error reply and -1. */
 int kubo_arg_cid(struct http_req *req, struct evkeyvalq *q, cairn_cid *cid);
 
+/* The arg= CID[/path] or /ipfs/CID[/path], not resolved: the CID into
+ * *root, the path after it (into the query's storage) into *rest. what
+ * names the argument in the error. 0, or a 400 reply and -1. */
+int kubo_arg_root(struct http_req *req, struct evkeyvalq *q, const char *what, cairn_cid *root,
+                  const char **rest);
+
 /* The arg= path, CID[/path] or /ipfs/CID[/path], resolved through UnixFS
  * directories. 0, or an error reply and -1. */
 int kubo_arg_path(struct http_req *req, node *n, struct evkeyvalq *q, cairn_cid *cid);
@@ -87,6 +93,9 @@ void kubo_pin_rm(struct http_req *req, node *n, struct evkeyvalq *q);
 void kubo_pin_verify(struct http_req *req, node *n, struct evkeyvalq *q);
 void kubo_dag_export(struct http_req *req, node *n, struct evkeyvalq *q);
 void kubo_dag_import(struct http_req *req, node *n, struct evkeyvalq *q);
+void kubo_dag_put(struct http_req *req, node *n, struct evkeyvalq *q);
+void kubo_dag_get(struct http_req *req, node *n, struct evkeyvalq *q);
+void kubo_dag_stat(struct http_req *req, node *n, struct evkeyvalq *q);
 void kubo_repo_stat(struct http_req *req, node *n, struct evkeyvalq *q);
 void kubo_repo_gc(struct http_req *req, node *n, struct evkeyvalq *q);
 void kubo_repo_verify(struct http_req *req, node *n, struct evkeyvalq *q);
