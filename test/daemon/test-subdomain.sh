@@ -38,6 +38,8 @@ long=$(cd "$here" && node -e "import('multiformats').then(({CID})=>import('multi
 check "a CID longer than a DNS label ($(printf %s "$long" | wc -c) characters): 400 as a subdomain" "400" "$(req "$long.ipfs.localhost:$P" /)"
 check "…served by path, not redirected" "200 $(printf 'x%.0s' $(seq 45))" "$(req "localhost:$P" "/ipfs/$long") $(cat "$scratch/body")"
 check "{name}.ipns.localhost: 501, no IPNS here" "501" "$(req "k51qzi5uqu5dl.ipns.localhost:$P" /)"
+check "Host an IPv6 literal, or not a host at all: the path gateway" "200 200" \
+	"$(req "[::1]:$P" "/ipfs/$d/a.txt") $(req "bad host%:x" "/ipfs/$d/a.txt")"
 check "a label that is no CID: 400" "400" "$(req "nope.ipfs.localhost:$P" /)"
 check "127.0.0.1 stays a path gateway" "200 hello" "$(req "127.0.0.1:$P" "/ipfs/$d/a.txt") $(cat "$scratch/body")"
 

@@ -13,7 +13,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export CAIRN_PATH=$tmp/repo
 "$CAIRN" init >/dev/null
-for t in varint multibase multihash cid_binary cid_text dagpb unixfs car range multipart note proof pg_input h1parse mpart server car_import proof_input dagcbor dagjson; do
+for t in varint multibase multihash cid_binary cid_text dagpb unixfs car range multipart note proof pg_input h1parse mpart server car_import proof_input dagcbor dagjson http_host; do
 	mkdir -p "$C/$t"
 	rm -f "$C/$t"/seed-*
 done
@@ -154,6 +154,14 @@ printf '\000[1e21, 1e-7, 0.1, -0.0, 5e-324, 18446744073709551615, -1844674407370
 printf '\001{"/":"not a link in plain JSON","a":{"/":{"bytes":5}}}' >"$h/seed-plain"
 printf '\000{"a":1,"a":2}' >"$h/seed-duplicate"
 printf '\000 { "z" : { "y" : [ { } , [ ] , "" ] } , "\\u0000" : true } ' >"$h/seed-loose"
+
+# http_host: Host headers a gateway sees
+h=$C/http_host
+printf 'localhost:8080' >"$h/seed-localhost"
+printf 'bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi.ipfs.localhost:8080' >"$h/seed-subdomain"
+printf '[::1]:5001' >"$h/seed-ipv6"
+printf 'Gateway.Example.ORG' >"$h/seed-upper"
+printf 'a b:99999' >"$h/seed-bad"
 
 # mpart: the multipart bodies (the two parsers are held to each other)
 cp "$C"/multipart/seed-* "$C/mpart/"

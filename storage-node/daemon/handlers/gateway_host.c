@@ -4,9 +4,9 @@
 #include "cairn/cid.h"
 #include "cairn/error.h"
 #include "cairn/multibase.h"
+#include "host.h"
 #include "http_util.h"
 
-#include <ctype.h>
 #include <event2/buffer.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -75,16 +75,13 @@ enum gateway_host_kind gateway_host(struct http_req *req, node *n, char **conten
 	const char *fwd_host = evhttp_find_header(http_req_in(req), "X-Forwarded-Host");
 	const char *proto = evhttp_find_header(http_req_in(req), "X-Forwarded-Proto");
 	const char *path = http_req_path(req), *query = http_req_query(req);
-	char host[256], label[GATEWAY_LABEL_MAX + 2];
-	if (!host_h || !path)
+	char label[GATEWAY_LABEL_MAX + 2];
+	http_host hh;
+	/* a Host that names no host is not a subdomain: the path gateway */
+	if (!path || http_host_parse(host_h, &hh) != 0)
 		return GATEWAY_HOST_PATH;
-	size_t hl = strcspn(host_h, ":");
-	if (hl == 0 || hl >= sizeof host)
-		return GATEWAY_HOST_PATH;
-	for (size_t i = 0; i < hl; i++)
-		host[i] = (char)tolower((unsigned char)host_h[i]);
-	host[hl] = '\0';
-	const char *port = host_h + hl; /* ":PORT" or "" */
+	const char *host = hh.name, *port = hh.port;
+	size_t hl = hh.len;
 	const char *scheme = proto && !strcasecmp(proto, "https") ? "https" : "http";
 
 	/* {label}.ipfs.{gateway} or {label}.ipns.{gateway} */
