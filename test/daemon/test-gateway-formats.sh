@@ -58,6 +58,17 @@ check "?format=dag-json of a dag-pb directory: @ipld/dag-pb's data model" "$want
 	"$(curl -s "$GW/ipfs/$dir?format=dag-json")"
 check "?format=xml: 400 naming the formats" "400 yes" \
 	"$(get "$GW/ipfs/$rec?format=xml") $(grep -q 'dag-json, dag-cbor, json or cbor' "$scratch/body" && echo yes)"
+check "a browser (Accept: text/html) gets a record as a page" "200 text/html; charset=utf-8" \
+	"$(get -H 'Accept: text/html,application/xhtml+xml,*/*;q=0.8' "$GW/ipfs/$rec") $(hdr Content-Type)"
+check "...its links lead to the content they name" "2" \
+	"$(grep -c "<a href=\"/ipfs/$leaf\">$leaf</a>\|<a href=\"/ipfs/$dir\">$dir</a>" "$scratch/body")"
+check "...its text, tags aside, is the record's DAG-JSON" "$("$CAIRN" dag get "$rec")" \
+	"$(sed -n '/<pre>/,/<\/pre>/p' "$scratch/body" | sed 's/<[^>]*>//g' | python3 -c '
+import html, json, sys
+v = json.loads(html.unescape(sys.stdin.read()))
+print(json.dumps(v, separators=(",", ":"), sort_keys=True))')"
+check "...and names the formats to download it in" "4" \
+	"$(grep -o 'href="?format=[a-z-]*"' "$scratch/body" | sort -u | wc -l)"
 check "If-None-Match with the ETag: 304" "304" \
 	"$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: \"$rec.dag-json\"" "$GW/ipfs/$rec?format=dag-json")"
 

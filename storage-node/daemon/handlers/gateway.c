@@ -15,7 +15,8 @@
  *   ?format=dag-json|dag-cbor|json|cbor (or their Accept types): the block
  *                      in that IPLD codec, converted where it is another
  *                      (IPIP-328); records (dag-cbor, dag-json, json) are
- *                      served in their own codec by default
+ *                      served in their own codec by default, and to a
+ *                      browser (Accept: text/html) as a page
  * Paths go through basic and HAMT-sharded UnixFS directories (dir.h), and
  * through the maps, lists and links of records (ipld.h).
  * Immutable content: ETag is the CID, If-None-Match gives 304, and
@@ -810,6 +811,117 @@ done:
 	free(out);
 }
 
+/* Canonical DAG-JSON (s, n bytes) as HTML for reading: indented two
+ * spaces a level, escaped, each link {"/": CID} a link to that content. */
+static void json_html(struct evbuffer *b, const char *s, size_t n, const char *link_base)
+{
+	int depth = 0;
+	size_t i = 0;
+	while (i < n) {
+		char c = s[i];
+		if (c == '"') {
+			size_t j = i + 1;
+			while (j < n && s[j] != '"')
+				j += s[j] == '\\' ? 2 : 1;
+			j = j < n ? j + 1 : n;
+			http_html_escape(b, s + i, j - i);
+			i = j;
+			continue;
+		}
+		if (c == '{' && n - i > 6 && memcmp(s + i, "{\"/\":\"", 6) == 0) {
+			const char *q = memchr(s + i + 6, '"', n - i - 6);
+			cairn_cid cid;
+			if (q && (size_t)(q - s) + 1 < n && q[1] == '}' &&
+			    cairn_cid_parse(s + i + 6, (size_t)(q - s - i - 6), &cid) == CAIRN_OK) {
+				int len = (int)(q - s - i - 6);
+				evbuffer_add_printf(b, "{\"/\": \"<a href=\"%s/ipfs/%.*s\">%.*s</a>\"}", link_base, len,
+				                    s + i + 6, len, s + i + 6);
+				i = (size_t)(q - s) + 2;
+				continue;
+			}
+		}
+		if ((c == '{' || c == '[') && i + 1 < n && (s[i + 1] == '}' || s[i + 1] == ']')) {
+			evbuffer_add(b, s + i, 2); /* empty */
+			i += 2;
+			continue;
+		}
+		if (c == '{' || c == '[' || c == ',') {
+			depth += c != ',';
+			evbuffer_add_printf(b, "%c\n%*s", c, 2 * depth, "");
+		} else if (c == '}' || c == ']') {
+			depth -= depth > 0;
+			evbuffer_add_printf(b, "\n%*s%c", 2 * depth, "", c);
+		} else if (c == ':') {
+			evbuffer_add(b, ": ", 2);
+		} else {
+			evbuffer_add(b, &c, 1);
+		}
+		i++;
+	}
+}
+
+/* A record asked for by a browser (Accept: text/html, no format): a page
+ * with its DAG-JSON, every link clickable, and the formats to fetch it in,
+ * as Kubo's gateway shows records. */
+static void serve_record_html(struct gw_req *g)
+{
+	struct http_req *req = g->req;
+	struct target *t = &g->t;
+	struct evkeyvalq *h = http_req_out(req);
+	char etag[CAIRN_CID_TEXT_MAX + 40], err[CAIRN_ERR_MAX] = "";
+	uint8_t *data = NULL, *node = NULL, *json = NULL;
+	size_t dlen, nlen, jlen;
+	if (t->cid.mh.code != CAIRN_MH_IDENTITY && !blockstore_has(&g->n->repo.bs, &t->cid) &&
+	    fetch_missing(req, g->n, g->round, &t->cid, "", FETCH_SCOPE_BLOCK))
+		return;
+	if (read_block(req, g->n, t, &data, &dlen) != 0)
+		return;
+	int rc = ipld_node(&t->cid, data, dlen, &node, &nlen, err);
+	if (rc == 0)
+		rc = ipld_encode(node, nlen, CAIRN_CODEC_DAG_JSON, &json, &jlen, err);
+	if (rc != 0) {
+		if (rc < 0)
+			http_req_set_fault(req, err);
+		http_reply_text(req, rc < 0 ? 500 : 422, "%s: %s", t->cid_text, err);
+		goto done;
+	}
+	snprintf(etag, sizeof etag, "\"DagIndex-cairn1_CID-%s\"", t->cid_text);
+	common_headers(h, t, etag);
+	evhttp_remove_header(h, "Cache-Control");
+	evhttp_add_header(h, "Cache-Control", LISTING_CACHE); /* the page's template may change */
+	evhttp_add_header(h, "Vary", "Accept");
+	if (gateway_not_modified(req, etag))
+		goto done;
+	struct evbuffer *b = evbuffer_new();
+	if (!b) {
+		http_reply_text(req, 500, "out of memory");
+		goto done;
+	}
+	const char *codec = cairn_codec_name(t->cid.codec);
+	evbuffer_add_printf(b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>%s</title><style>"
+	                    "body{font-family:sans-serif;margin:2em}pre{font-size:.9em;white-space:pre-wrap}"
+	                    ".cid{font-family:monospace;font-size:.8em}</style></head><body>\n"
+	                    "<h1>%s record</h1>\n<p class=\"cid\">%s</p>\n<p>%zu bytes. Download: "
+	                    "<a href=\"?format=dag-json\">dag-json</a> <a href=\"?format=dag-cbor\">dag-cbor</a> "
+	                    "<a href=\"?format=raw\">raw block</a> <a href=\"?format=car\">CAR</a></p>\n<pre>",
+	                    t->cid_text, codec ? codec : "IPLD", t->cid_text, dlen);
+	json_html(b, (const char *)json, jlen, t->link_base);
+	evbuffer_add_printf(b, "</pre>\n</body></html>\n");
+	evhttp_add_header(h, "Content-Type", "text/html; charset=utf-8");
+	if (g->head) {
+		char len[32];
+		snprintf(len, sizeof len, "%zu", evbuffer_get_length(b));
+		evhttp_add_header(h, "Content-Length", len);
+		evbuffer_drain(b, evbuffer_get_length(b));
+	}
+	http_reply(req, 200, "OK", b);
+	evbuffer_free(b);
+done:
+	free(data);
+	free(node);
+	free(json);
+}
+
 /* Resolve the path below the CID (asking the peers for what is missing on
  * the way), then serve it in the format asked. */
 static void serve_path(struct gw_req *g)
@@ -865,6 +977,8 @@ static void serve_path(struct gw_req *g)
 		serve_tar(g);
 	else if (raw || car)
 		serve_verifiable(g, raw);
+	else if (!f && record && accept && strstr(accept, "text/html"))
+		serve_record_html(g);
 	else if (f || record)
 		serve_codec(g, f ? f : codec_format_of(g->t.cid.codec));
 	else
