@@ -12,6 +12,7 @@
 #include "repo.h"
 
 #include <jansson.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,20 +87,30 @@ static int refs_daemon(const api_client *c, const char *arg, int recursive, int 
 
 int cmd_refs(int argc, char **argv)
 {
-	int recursive = 0, unique = 0, i = 1;
-	for (; i < argc && argv[i][0] == '-'; i++) {
-		if (!strcmp(argv[i], "-r") || !strcmp(argv[i], "--recursive"))
+	static const struct option opts[] = {
+		{"recursive", no_argument, NULL, 'r'},
+		{"unique", no_argument, NULL, 'u'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int recursive = 0, unique = 0, c;
+	opterr = 0;
+	optind = 1;
+	/* getopt: short flags combine (-ru), as Kubo's do */
+	while ((c = getopt_long(argc, argv, "ruh", opts, NULL)) != -1) {
+		if (c == 'r') {
 			recursive = 1;
-		else if (!strcmp(argv[i], "-u") || !strcmp(argv[i], "--unique"))
+		} else if (c == 'u') {
 			unique = 1;
-		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+		} else if (c == 'h') {
 			fputs(refs_usage, stdout);
 			return 0;
 		} else {
-			cli_error("refs", "unknown option '%s'\n\n%s", argv[i], refs_usage);
+			cli_error("refs", "unknown option '%s'\n\n%s", argv[optind - 1], refs_usage);
 			return EXIT_USAGE;
 		}
 	}
+	int i = optind;
 	if (i == argc) {
 		fputs(refs_usage, stderr);
 		return EXIT_USAGE;

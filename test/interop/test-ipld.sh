@@ -109,6 +109,7 @@ check "dag stat: 3 blocks and their bytes" "$parent	3	$sizes" "$(echo "$st" | se
 check "dag stat: Kubo's summary" "Total Size: $sizes" "$(echo "$st" | grep 'Total Size')"
 refs=$("$CAIRN" refs -r "$parent" | tr '\n' ' ')
 check "refs -r follows dag-cbor and dag-json links" "$child $leaf " "$refs"
+check "refs -ru: short flags combine, as Kubo's" "$child $leaf " "$("$CAIRN" refs -ru "$parent" | tr '\n' ' ')"
 "$CAIRN" dag export "$parent" >"$scratch/p.car"
 check "dag export: a CAR of all three blocks (read by @ipld/car)" "3" \
 	"$(cd "$here" && node -e '
