@@ -7,15 +7,6 @@
 
 #include <string.h>
 
-static int fail(cairn_ipld_opts *o, size_t at, const char *why, int rc)
-{
-	if (o) {
-		o->err_at = at;
-		o->why = why;
-	}
-	return rc;
-}
-
 /* One open list or map while checking: items still to read, and for a map
  * the previous key, against which the next must sort strictly after. */
 struct level {
@@ -94,23 +85,23 @@ int cairn_dagcbor_check(const uint8_t *in, size_t len, cairn_ipld_opts *o)
 		int is_key = L->map && L->left % 2 == 0;
 		L->left--;
 		if (p >= len)
-			return fail(o, p, "input ends inside a value", CAIRN_E_TRUNCATED);
+			return ipld_fail(o, p, "input ends inside a value", CAIRN_E_TRUNCATED);
 		uint8_t ib = in[p];
 		if (ib >> 5 == CBOR_SIMPLE) {
 			if (is_key)
-				return fail(o, p, "map key is not a string", CAIRN_E_CBOR);
+				return ipld_fail(o, p, "map key is not a string", CAIRN_E_CBOR);
 			if (ib == CBOR_FALSE || ib == CBOR_TRUE || ib == CBOR_NULL) {
 				p++;
 				continue;
 			}
 			if (ib != CBOR_FLOAT64)
-				return fail(o, p, "only false, true, null and 64-bit floats are allowed",
+				return ipld_fail(o, p, "only false, true, null and 64-bit floats are allowed",
 				            CAIRN_E_CBOR);
 			if (len - p < 9)
-				return fail(o, p, "input ends inside a value", CAIRN_E_TRUNCATED);
+				return ipld_fail(o, p, "input ends inside a value", CAIRN_E_TRUNCATED);
 			/* exponent all ones: an infinity or NaN */
 			if ((in[p + 1] & 0x7f) == 0x7f && (in[p + 2] & 0xf0) == 0xf0)
-				return fail(o, p, "NaN and infinities are not allowed", CAIRN_E_CBOR);
+				return ipld_fail(o, p, "NaN and infinities are not allowed", CAIRN_E_CBOR);
 			p += 9;
 			continue;
 		}
@@ -118,9 +109,9 @@ int cairn_dagcbor_check(const uint8_t *in, size_t len, cairn_ipld_opts *o)
 		uint64_t v;
 		int h = cbor_get_head(in + p, len - p, &major, &v);
 		if (h < 0)
-			return fail(o, p, head_why(h), h == -1 ? CAIRN_E_TRUNCATED : CAIRN_E_CBOR);
+			return ipld_fail(o, p, head_why(h), h == -1 ? CAIRN_E_TRUNCATED : CAIRN_E_CBOR);
 		if (is_key && major != CBOR_TEXT)
-			return fail(o, p, "map key is not a string", CAIRN_E_CBOR);
+			return ipld_fail(o, p, "map key is not a string", CAIRN_E_CBOR);
 		size_t rest = len - p - (size_t)h; /* bytes after the head */
 		switch (major) {
 		case CBOR_UINT:
@@ -130,17 +121,17 @@ int cairn_dagcbor_check(const uint8_t *in, size_t len, cairn_ipld_opts *o)
 		case CBOR_BYTES:
 		case CBOR_TEXT:
 			if (v > rest)
-				return fail(o, p, "input ends inside a value", CAIRN_E_TRUNCATED);
+				return ipld_fail(o, p, "input ends inside a value", CAIRN_E_TRUNCATED);
 			if (major == CBOR_TEXT && !cairn_ipld_utf8_valid(in + p + h, (size_t)v))
-				return fail(o, p, "string is not valid UTF-8", CAIRN_E_CBOR);
+				return ipld_fail(o, p, "string is not valid UTF-8", CAIRN_E_CBOR);
 			if (is_key) {
 				const uint8_t *k = in + p + h;
 				if (L->prev) {
 					int c = cairn_ipld_key_cmp_cbor(L->prev, L->prev_len, k, (size_t)v);
 					if (c == 0)
-						return fail(o, p, "duplicate map key", CAIRN_E_CBOR);
+						return ipld_fail(o, p, "duplicate map key", CAIRN_E_CBOR);
 					if (c > 0)
-						return fail(o, p, "map keys not in length-first order",
+						return ipld_fail(o, p, "map keys not in length-first order",
 						            CAIRN_E_CBOR);
 				}
 				L->prev = k;
@@ -153,35 +144,35 @@ int cairn_dagcbor_check(const uint8_t *in, size_t len, cairn_ipld_opts *o)
 			/* every item takes at least one byte: a count beyond the
 			 * input is truncation, found before any work is spent */
 			if (v > rest || (major == CBOR_MAP && v > rest / 2))
-				return fail(o, p, "input ends inside a value", CAIRN_E_TRUNCATED);
+				return ipld_fail(o, p, "input ends inside a value", CAIRN_E_TRUNCATED);
 			if (depth > CAIRN_IPLD_MAX_DEPTH)
-				return fail(o, p, "nested deeper than 128 lists and maps", CAIRN_E_LIMIT);
+				return ipld_fail(o, p, "nested deeper than 128 lists and maps", CAIRN_E_LIMIT);
 			st[depth++] = (struct level){major == CBOR_MAP ? 2 * v : v, major == CBOR_MAP,
 			                             NULL, 0};
 			p += (size_t)h;
 			break;
 		case CBOR_TAG: {
 			if (v != CBOR_TAG_CID)
-				return fail(o, p, "only tag 42 (a link) is allowed", CAIRN_E_CBOR);
+				return ipld_fail(o, p, "only tag 42 (a link) is allowed", CAIRN_E_CBOR);
 			size_t at = p;
 			p += (size_t)h;
 			uint64_t blen;
 			h = cbor_get_head(in + p, len - p, &major, &blen);
 			if (h < 0)
-				return fail(o, p, head_why(h), h == -1 ? CAIRN_E_TRUNCATED : CAIRN_E_CBOR);
+				return ipld_fail(o, p, head_why(h), h == -1 ? CAIRN_E_TRUNCATED : CAIRN_E_CBOR);
 			if (major != CBOR_BYTES)
-				return fail(o, at, "tag 42 does not wrap bytes", CAIRN_E_CBOR);
+				return ipld_fail(o, at, "tag 42 does not wrap bytes", CAIRN_E_CBOR);
 			if (blen > len - p - (size_t)h)
-				return fail(o, p, "input ends inside a value", CAIRN_E_TRUNCATED);
+				return ipld_fail(o, p, "input ends inside a value", CAIRN_E_TRUNCATED);
 			const uint8_t *b = in + p + h;
 			if (blen < 1 || b[0] != 0x00)
-				return fail(o, at, "link bytes do not start with 0x00", CAIRN_E_CBOR);
+				return ipld_fail(o, at, "link bytes do not start with 0x00", CAIRN_E_CBOR);
 			if (cairn_cid_check_shape(b + 1, (size_t)blen - 1) != CAIRN_OK)
-				return fail(o, at, "link is not a CID", CAIRN_E_CBOR);
+				return ipld_fail(o, at, "link is not a CID", CAIRN_E_CBOR);
 			if (o && o->on_link) {
 				int rc = o->on_link(o->ctx, b + 1, (size_t)blen - 1);
 				if (rc)
-					return fail(o, at, "stopped by the link callback", rc);
+					return ipld_fail(o, at, "stopped by the link callback", rc);
 			}
 			p += (size_t)h + (size_t)blen;
 			break;
@@ -189,7 +180,7 @@ int cairn_dagcbor_check(const uint8_t *in, size_t len, cairn_ipld_opts *o)
 		}
 	}
 	if (p != len)
-		return fail(o, p, "bytes after the value", CAIRN_E_TRAILING);
+		return ipld_fail(o, p, "bytes after the value", CAIRN_E_TRAILING);
 	return CAIRN_OK;
 }
 
@@ -391,6 +382,15 @@ int cairn_dagpb_to_dagcbor(const uint8_t *in, size_t len, uint8_t *out, size_t c
 			cairn_ipld_out_head(&w, CBOR_UINT, l.tsize);
 		}
 	}
+	*outlen = w.n;
+	return w.full ? CAIRN_E_BUFFER : CAIRN_OK;
+}
+
+int cairn_raw_to_dagcbor(const uint8_t *in, size_t len, uint8_t *out, size_t cap, size_t *outlen)
+{
+	cairn_ipld_out w = {out, cap, 0, 0};
+	cairn_ipld_out_head(&w, CBOR_BYTES, len);
+	cairn_ipld_out_put(&w, in, len);
 	*outlen = w.n;
 	return w.full ? CAIRN_E_BUFFER : CAIRN_OK;
 }

@@ -10,15 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int fail(cairn_ipld_opts *o, size_t at, const char *why, int rc)
-{
-	if (o) {
-		o->err_at = at;
-		o->why = why;
-	}
-	return rc;
-}
-
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /* Sort records of `stride` size_t's, each starting with the offset in base of
@@ -316,7 +307,7 @@ static int enc_value(struct enc *e, const uint8_t *in, size_t len, size_t *used)
 	uint64_t v = 0;
 	int h = cbor_get_head(in, len, &major, &v);
 	if (h < 0)
-		return fail(e->o, at, "invalid DAG-CBOR", CAIRN_E_CBOR);
+		return ipld_fail(e->o, at, "invalid DAG-CBOR", CAIRN_E_CBOR);
 	size_t p = (size_t)h, u;
 	int rc;
 	switch (major) {
@@ -336,7 +327,7 @@ static int enc_value(struct enc *e, const uint8_t *in, size_t len, size_t *used)
 		break;
 	case CBOR_BYTES:
 		if (e->flags & CAIRN_IPLD_PLAIN_JSON)
-			return fail(e->o, at, "plain JSON cannot hold bytes", CAIRN_E_JSON);
+			return ipld_fail(e->o, at, "plain JSON cannot hold bytes", CAIRN_E_JSON);
 		put(e, "{\"/\":{\"bytes\":\"", 15);
 		put_base64(e, in + p, (size_t)v);
 		put(e, "\"}}", 3);
@@ -344,7 +335,7 @@ static int enc_value(struct enc *e, const uint8_t *in, size_t len, size_t *used)
 		break;
 	case CBOR_TAG: {
 		if (e->flags & CAIRN_IPLD_PLAIN_JSON)
-			return fail(e->o, at, "plain JSON cannot hold links", CAIRN_E_JSON);
+			return ipld_fail(e->o, at, "plain JSON cannot hold links", CAIRN_E_JSON);
 		const uint8_t *cid;
 		size_t clen, tlen;
 		cairn_dagcbor_link(in, len, &cid, &clen);
@@ -354,7 +345,7 @@ static int enc_value(struct enc *e, const uint8_t *in, size_t len, size_t *used)
 		else
 			rc = cairn_multibase_encode(CAIRN_BASE32, cid, clen, text, sizeof text, &tlen);
 		if (rc)
-			return fail(e->o, at, "link is not a CID", rc);
+			return ipld_fail(e->o, at, "link is not a CID", rc);
 		put(e, "{\"/\":\"", 6);
 		put(e, text, tlen);
 		put(e, "\"}", 2);
@@ -380,7 +371,7 @@ static int enc_value(struct enc *e, const uint8_t *in, size_t len, size_t *used)
 		size_t n = (size_t)v, first = e->stk_top, q;
 		int writing = e->w.out != NULL;
 		if (writing && n > e->stk_cap - e->stk_top)
-			return fail(e->o, at, "work area too small", CAIRN_E_BUFFER);
+			return ipld_fail(e->o, at, "work area too small", CAIRN_E_BUFFER);
 		for (size_t i = 0; i < n; i++) {
 			if (writing)
 				e->stk[first + i] = at + p;
@@ -396,7 +387,7 @@ static int enc_value(struct enc *e, const uint8_t *in, size_t len, size_t *used)
 		}
 		const uint8_t *end = in + len;
 		if (!(e->flags & CAIRN_IPLD_PLAIN_JSON) && reads_as_special(in, len))
-			return fail(e->o, at, "a map of the key \"/\" and a string (or bytes-shaped map) "
+			return ipld_fail(e->o, at, "a map of the key \"/\" and a string (or bytes-shaped map) "
 			                      "cannot be written as DAG-JSON: it would read back as a link or bytes",
 			            CAIRN_E_JSON);
 		put(e, "{", 1);
@@ -433,7 +424,7 @@ int cairn_dagjson_encode(const uint8_t *cbor, size_t len, char *out, size_t cap,
 	struct enc e = {{(uint8_t *)out, cap, 0, 0}, NULL, 0, 0, o ? o->flags : 0, o, cbor};
 	if (out) {
 		if (!o || !o->work)
-			return fail(o, 0, "work area missing", CAIRN_E_INVAL);
+			return ipld_fail(o, 0, "work area missing", CAIRN_E_INVAL);
 		e.stk = o->work;
 		e.stk_cap = o->work_len / sizeof(size_t);
 	}
@@ -442,7 +433,7 @@ int cairn_dagjson_encode(const uint8_t *cbor, size_t len, char *out, size_t cap,
 	if (rc)
 		return rc;
 	*outlen = e.w.n;
-	return e.w.full ? fail(o, 0, "output buffer too small", CAIRN_E_BUFFER) : CAIRN_OK;
+	return e.w.full ? ipld_fail(o, 0, "output buffer too small", CAIRN_E_BUFFER) : CAIRN_OK;
 }
 
 /* ==== DAG-JSON -> DAG-CBOR ==== */
@@ -463,7 +454,7 @@ struct dec {
 
 static int dfail(struct dec *d, const char *why, int rc)
 {
-	return fail(d->o, d->p, why, rc);
+	return ipld_fail(d->o, d->p, why, rc);
 }
 
 static void ws(struct dec *d)
@@ -745,7 +736,7 @@ static int slash_put(struct dec *d, size_t at, int form)
 		size_t sp = d->p;
 		rc = str_small(d, text, sizeof text, &tn);
 		if (rc)
-			return fail(d->o, sp, "link is not a CID", CAIRN_E_JSON);
+			return ipld_fail(d->o, sp, "link is not a CID", CAIRN_E_JSON);
 		if (tn == CAIRN_CIDV0_TEXT_LEN && text[0] == 'Q' && text[1] == 'm')
 			rc = cairn_base_decode(CAIRN_BASE58BTC, text, tn, cid, sizeof cid, &cn);
 		else
@@ -753,12 +744,12 @@ static int slash_put(struct dec *d, size_t at, int form)
 		if (rc == CAIRN_OK)
 			rc = cairn_cid_check_shape(cid, cn);
 		if (rc != CAIRN_OK)
-			return fail(d->o, sp, "link is not a CID", CAIRN_E_JSON);
+			return ipld_fail(d->o, sp, "link is not a CID", CAIRN_E_JSON);
 		if (d->o->on_link && (rc = d->o->on_link(d->o->ctx, cid, cn)) != 0)
-			return fail(d->o, sp, "stopped by the link callback", rc);
+			return ipld_fail(d->o, sp, "stopped by the link callback", rc);
 		cairn_ipld_out_link(&d->w, cid, cn);
 		if (expect(d, '}', "") != 0)
-			return fail(d->o, at, "a link {\"/\": CID} has no other keys", CAIRN_E_JSON);
+			return ipld_fail(d->o, at, "a link {\"/\": CID} has no other keys", CAIRN_E_JSON);
 		return CAIRN_OK;
 	}
 	d->p++; /* the inner map's brace; slash_form saw the rest */
@@ -772,7 +763,7 @@ static int slash_put(struct dec *d, size_t at, int form)
 	if ((rc = bytes_put(d)) != 0)
 		return rc;
 	if (expect(d, '}', "") != 0 || expect(d, '}', "") != 0)
-		return fail(d->o, at, "bytes {\"/\": {\"bytes\": BASE64}} have no other keys", CAIRN_E_JSON);
+		return ipld_fail(d->o, at, "bytes {\"/\": {\"bytes\": BASE64}} have no other keys", CAIRN_E_JSON);
 	return CAIRN_OK;
 }
 
@@ -873,6 +864,18 @@ static int number_put(struct dec *d)
 
 static int value_put(struct dec *d);
 
+/* After an item of a list (close ']') or an entry of a map ('}'): 0 at a
+ * ',' (another follows), 1 at the close, or an error. */
+static int after_item(struct dec *d, char close)
+{
+	ws(d);
+	if (d->p >= d->len)
+		return dfail(d, close == ']' ? "list not closed" : "map not closed", CAIRN_E_TRUNCATED);
+	if (d->s[d->p] != ',' && d->s[d->p] != close)
+		return dfail(d, close == ']' ? "expected ',' or ']'" : "expected ',' or '}'", CAIRN_E_JSON);
+	return d->s[d->p++] == close;
+}
+
 static int array_put(struct dec *d)
 {
 	size_t start = d->w.n;
@@ -883,21 +886,13 @@ static int array_put(struct dec *d)
 	if (d->p < d->len && d->s[d->p] == ']') {
 		d->p++;
 	} else {
-		for (;;) {
+		do {
 			if ((rc = value_put(d)) != 0)
 				return rc;
 			count++;
-			ws(d);
-			if (d->p >= d->len)
-				return dfail(d, "list not closed", CAIRN_E_TRUNCATED);
-			if (d->s[d->p] == ']') {
-				d->p++;
-				break;
-			}
-			if (d->s[d->p] != ',')
-				return dfail(d, "expected ',' or ']'", CAIRN_E_JSON);
-			d->p++;
-		}
+		} while ((rc = after_item(d, ']')) == 0);
+		if (rc < 0)
+			return rc;
 	}
 	head_before(d, start, CBOR_ARRAY, count);
 	return CAIRN_OK;
@@ -965,16 +960,11 @@ static int map_put(struct dec *d)
 			r[2] = kpos;
 		}
 		count++;
-		ws(d);
-		if (d->p >= d->len)
-			return dfail(d, "map not closed", CAIRN_E_TRUNCATED);
-		if (d->s[d->p] == '}') {
-			d->p++;
+		if ((rc = after_item(d, '}')) != 0) {
+			if (rc < 0)
+				return rc;
 			break;
 		}
-		if (d->s[d->p] != ',')
-			return dfail(d, "expected ',' or '}'", CAIRN_E_JSON);
-		d->p++;
 	}
 	if (writing && !d->w.full) {
 		/* Put the entries in DAG-CBOR order: sort their records, refuse
@@ -984,7 +974,7 @@ static int map_put(struct dec *d)
 		key_sort(&ks, (size_t)count);
 		for (size_t i = 1; i < count; i++)
 			if (key_equal(d->w.out + recs[3 * (i - 1)], d->w.out + recs[3 * i]))
-				return fail(d->o, recs[3 * i + 2], "duplicate map key", CAIRN_E_JSON);
+				return ipld_fail(d->o, recs[3 * i + 2], "duplicate map key", CAIRN_E_JSON);
 		if (end - start > d->tmp_cap)
 			return dfail(d, "work area too small", CAIRN_E_BUFFER);
 		memcpy(d->tmp, d->w.out + start, end - start);
@@ -1001,7 +991,7 @@ static int map_put(struct dec *d)
 	 * that what is accepted is what is written back */
 	if (writing && !d->w.full && !(d->flags & CAIRN_IPLD_PLAIN_JSON) &&
 	    reads_as_special(d->w.out + start, d->w.n - start))
-		return fail(d->o, at, "a map whose key \"/\" holds a string (or a bytes-shaped map) would read "
+		return ipld_fail(d->o, at, "a map whose key \"/\" holds a string (or a bytes-shaped map) would read "
 		                      "back as a link or bytes", CAIRN_E_JSON);
 	return CAIRN_OK;
 }
@@ -1052,7 +1042,7 @@ int cairn_dagjson_decode(const char *json, size_t len, uint8_t *out, size_t cap,
 	if (out) {
 		size_t tmp = (cap + 15) & ~(size_t)15;
 		if (!o->work || o->work_len < tmp)
-			return fail(o, 0, "work area too small", CAIRN_E_BUFFER);
+			return ipld_fail(o, 0, "work area too small", CAIRN_E_BUFFER);
 		d.tmp = o->work;
 		d.tmp_cap = cap;
 		d.stk = (size_t *)(void *)((uint8_t *)o->work + tmp);
@@ -1065,5 +1055,5 @@ int cairn_dagjson_decode(const char *json, size_t len, uint8_t *out, size_t cap,
 	if (d.p != len)
 		return dfail(&d, "bytes after the value", CAIRN_E_TRAILING);
 	*outlen = d.w.n;
-	return d.w.full ? fail(o, 0, "output buffer too small", CAIRN_E_BUFFER) : CAIRN_OK;
+	return d.w.full ? ipld_fail(o, 0, "output buffer too small", CAIRN_E_BUFFER) : CAIRN_OK;
 }

@@ -9,6 +9,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cairn/dagcbor.h"
+
+/* Report an error into o (if given): where in the input and which rule,
+ * a static text. Returns rc, so that `return ipld_fail(...)` says it all. */
+static inline int ipld_fail(cairn_ipld_opts *o, size_t at, const char *why, int rc)
+{
+	if (o) {
+		o->err_at = at;
+		o->why = why;
+	}
+	return rc;
+}
+
 /* Output into a caller's buffer. With out == NULL it only counts, so one
  * function serves both "how big" and "write"; past cap it stops writing and
  * sets full, still counting. */

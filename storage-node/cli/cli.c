@@ -345,18 +345,27 @@ void cli_dag_error(const char *cmd, const char *arg, int rc, const cairn_cid *wh
 		cli_error(cmd, "%s: %s", arg, err && err[0] ? err : "failed");
 }
 
-int cli_resolve_path(struct repo *r, const char *cmd, const char *arg, cairn_cid *out)
+int cli_parse_root(const char *cmd, const char *arg, cairn_cid *root, const char **rest)
 {
-	cairn_cid root, where;
-	char err[CAIRN_ERR_MAX] = "";
 	const char *a = strncmp(arg, "/ipfs/", 6) == 0 ? arg + 6 : arg;
 	size_t clen = strcspn(a, "/");
-	int rc = cairn_cid_parse(a, clen, &root);
+	int rc = cairn_cid_parse(a, clen, root);
 	if (rc != 0) {
 		cli_error(cmd, "invalid CID '%.*s': %s", (int)clen, a, cairn_strerror(rc));
 		return EXIT_FAIL;
 	}
-	rc = dir_resolve(&r->bs, &root, a + clen, out, NULL, &where, err);
+	*rest = a + clen;
+	return 0;
+}
+
+int cli_resolve_path(struct repo *r, const char *cmd, const char *arg, cairn_cid *out)
+{
+	cairn_cid root, where;
+	char err[CAIRN_ERR_MAX] = "";
+	const char *rest;
+	if (cli_parse_root(cmd, arg, &root, &rest) != 0)
+		return EXIT_FAIL;
+	int rc = dir_resolve(&r->bs, &root, rest, out, NULL, &where, err);
 	if (rc == 0)
 		return 0;
 	cli_dag_error(cmd, arg, rc, &where, err);

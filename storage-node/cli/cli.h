@@ -80,6 +80,12 @@ void cli_query_add(cli_query *q, const char *key, const char *value);
 const char *cli_query_str(const cli_query *q);
 void cli_query_free(cli_query *q);
 
+/* PATH (CID[/a/b] or /ipfs/CID[/a/b]) split, not resolved: its CID into
+ * *root, the path after it (a view into arg) into *rest. 0, or EXIT_FAIL
+ * after saying why for cmd. */
+struct cairn_cid;
+int cli_parse_root(const char *cmd, const char *arg, struct cairn_cid *root, const char **rest);
+
 /* PATH (CID[/a/b] or /ipfs/CID[/a/b]) resolved in the repo into *out: 0,
  * or EXIT_FAIL after saying why for cmd. */
 struct repo;

@@ -31,6 +31,7 @@ const char ipld_usage[] =
 
 struct ipld_args {
 	const char *cmd;               /* "dag put" */
+	int is_put, is_get;            /* which subcommand (else stat) */
 	ipld_put_opts put;
 	const char *in_name, *store_name, *hash_name, *out_name;
 	uint64_t out_codec;
@@ -63,6 +64,8 @@ static int ipld_parse(int argc, char **argv, struct ipld_args *a)
 	int put = !strcmp(argv[0], "put"), get = !strcmp(argv[0], "get"), c, rc;
 	*a = (struct ipld_args){
 		.cmd = put ? "dag put" : get ? "dag get" : "dag stat",
+		.is_put = put,
+		.is_get = get,
 		.put = {CAIRN_CODEC_DAG_JSON, CAIRN_CODEC_DAG_CBOR, CAIRN_MH_SHA2_256, 0},
 		.in_name = "dag-json", .store_name = "dag-cbor", .hash_name = "sha2-256",
 		.out_name = "dag-json", .out_codec = CAIRN_CODEC_DAG_JSON,
@@ -205,19 +208,14 @@ static int put_daemon(const api_client *c, const struct ipld_args *a)
 
 static int get_local(repo *r, const struct ipld_args *a)
 {
-	const char *arg = a->args[0];
-	const char *s = strncmp(arg, "/ipfs/", 6) == 0 ? arg + 6 : arg;
-	size_t clen = strcspn(s, "/");
+	const char *arg = a->args[0], *path;
 	cairn_cid root, where;
 	uint8_t *out;
 	size_t len;
 	char err[CAIRN_ERR_MAX] = "";
-	int rc = cairn_cid_parse(s, clen, &root);
-	if (rc != 0) {
-		cli_error(a->cmd, "invalid CID '%.*s': %s", (int)clen, s, cairn_strerror(rc));
+	if (cli_parse_root(a->cmd, arg, &root, &path) != 0)
 		return EXIT_FAIL;
-	}
-	rc = ipld_get(&r->bs, &root, s + clen, a->out_codec, &out, &len, &where, err);
+	int rc = ipld_get(&r->bs, &root, path, a->out_codec, &out, &len, &where, err);
 	if (rc == DIR_NOT_FOUND || rc == DAG_BAD_INPUT) {
 		cli_error(a->cmd, "%s: %s", arg, err);
 		return EXIT_FAIL;
@@ -288,7 +286,7 @@ int ipld_run(int argc, char **argv)
 	int rc = ipld_parse(argc, argv, &a);
 	if (rc)
 		return rc;
-	int put = a.cmd[4] == 'p', get = a.cmd[4] == 'g';
+	int put = a.is_put, get = a.is_get;
 	for (int i = 0; put && i < a.nargs; i++) {
 		if (strcmp(a.args[i], "-") != 0 && access(a.args[i], R_OK) != 0) {
 			cli_error(a.cmd, "%s: %s", a.args[i], strerror(errno));

@@ -11,16 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The CBOR head of a byte string of n bytes (major type 2, shortest form). */
-static size_t bytes_head(uint64_t n, uint8_t *h)
-{
-	size_t k = n < 24 ? 0 : n < 0x100 ? 1 : n < 0x10000 ? 2 : n < 0x100000000 ? 4 : 8;
-	h[0] = (uint8_t)(2 << 5 | (k == 0 ? n : k == 1 ? 24 : k == 2 ? 25 : k == 4 ? 26 : 27));
-	for (size_t i = 0; i < k; i++)
-		h[1 + i] = (uint8_t)(n >> (8 * (k - 1 - i)));
-	return 1 + k;
-}
-
 int ipld_codec_ok(uint64_t codec)
 {
 	return codec == CAIRN_CODEC_DAG_CBOR || codec == CAIRN_CODEC_DAG_JSON || codec == CAIRN_CODEC_JSON;
@@ -161,24 +151,17 @@ int ipld_node(const cairn_cid *cid, const uint8_t *data, size_t len, uint8_t **o
 		if (rc == CAIRN_E_BUFFER && !co.why)
 			return bad(err, -1, "out of memory");
 		break;
-	case CAIRN_CODEC_DAG_PB: {
-		size_t n;
-		if ((rc = cairn_dagpb_to_dagcbor(data, len, NULL, 0, &n)) != CAIRN_OK)
-			break;
-		if (!(*out = malloc(n)))
-			return bad(err, -1, "out of memory");
-		cairn_dagpb_to_dagcbor(data, len, *out, n, outlen);
-		return 0;
-	}
+	case CAIRN_CODEC_DAG_PB:
 	case CAIRN_CODEC_RAW: {
-		/* one bytes value: its CBOR head, then the block */
-		uint8_t h[9];
-		size_t hn = bytes_head(len, h);
-		if (!(*out = malloc(hn + len + 1)))
+		/* measured, then written: dag-pb as {Data, Links}, raw as bytes */
+		int (*conv)(const uint8_t *, size_t, uint8_t *, size_t, size_t *) =
+			cid->codec == CAIRN_CODEC_RAW ? cairn_raw_to_dagcbor : cairn_dagpb_to_dagcbor;
+		size_t n;
+		if ((rc = conv(data, len, NULL, 0, &n)) != CAIRN_OK)
+			break;
+		if (!(*out = malloc(n ? n : 1)))
 			return bad(err, -1, "out of memory");
-		memcpy(*out, h, hn);
-		memcpy(*out + hn, data, len);
-		*outlen = hn + len;
+		conv(data, len, *out, n, outlen);
 		return 0;
 	}
 	default:
@@ -187,6 +170,18 @@ int ipld_node(const cairn_cid *cid, const uint8_t *data, size_t len, uint8_t **o
 	}
 	return bad(err, DAG_INVALID, "block does not decode as %s: %s (at byte %zu)", cairn_codec_name(cid->codec),
 	           co.why ? co.why : cairn_strerror(rc), co.err_at);
+}
+
+int ipld_block_as(const cairn_cid *cid, const uint8_t *data, size_t len, uint64_t codec, uint8_t **out,
+                  size_t *outlen, char *err)
+{
+	uint8_t *node = NULL;
+	size_t nlen;
+	int rc = ipld_node(cid, data, len, &node, &nlen, err);
+	if (rc == 0)
+		rc = ipld_encode(node, nlen, codec, out, outlen, err);
+	free(node);
+	return rc;
 }
 
 /* Load cid's block as its data model into *node (replacing what was there). */
@@ -211,23 +206,29 @@ static int load_node(blockstore *bs, const cairn_cid *cid, uint8_t **node, size_
 	return rc;
 }
 
-/* Walk path from root (ipld_get's rules). On 0: *node is the data model of
- * the block the value is in (malloc'd), [*off, *off + *vlen) the value in
- * it, *at that block's CID. With unixfs, a path that goes on into a dag-pb
- * block is resolved there as UnixFS names (dir_resolve), as the gateway
- * does; *node is then NULL and *at the CID the names lead to. */
-/* Note a block read on the way (and, for a link followed, a root). */
-static int trail_add(dir_trail *t, const cairn_cid *cid, int is_root, cairn_cid *where)
+/* Note a root met on the way (a link followed): X-Ipfs-Roots. */
+static int trail_root(dir_trail *t, const cairn_cid *cid, cairn_cid *where)
 {
 	if (!t)
 		return 0;
-	if (t->nblocks == DIR_TRAIL_MAX || (is_root && t->nroots == DIR_PATH_MAX_SEGMENTS + 1)) {
+	if (t->nroots == DIR_PATH_MAX_SEGMENTS + 1) {
 		*where = *cid;
 		return DAG_INVALID; /* a path longer than anything resolves */
 	}
+	t->roots[t->nroots++] = *cid;
+	return 0;
+}
+
+/* Note a block read on the way (a CAR of the path holds it). */
+static int trail_block(dir_trail *t, const cairn_cid *cid, cairn_cid *where)
+{
+	if (!t)
+		return 0;
+	if (t->nblocks == DIR_TRAIL_MAX) {
+		*where = *cid;
+		return DAG_INVALID;
+	}
 	t->blocks[t->nblocks++] = *cid;
-	if (is_root)
-		t->roots[t->nroots++] = *cid;
 	return 0;
 }
 
@@ -241,19 +242,18 @@ static int unixfs_rest(blockstore *bs, const cairn_cid *dir, const char *p, cair
 		return bad(err, -1, "out of memory");
 	int rc = dir_resolve(bs, dir, p, at, t, where, err);
 	for (size_t i = 0; rc == 0 && t && i < t->nblocks; i++)
-		rc = trail_add(trail, &t->blocks[i], 0, where);
-	for (size_t i = 1; rc == 0 && t && i < t->nroots; i++) {
-		if (trail->nroots == DIR_PATH_MAX_SEGMENTS + 1) {
-			*where = t->roots[i];
-			rc = DAG_INVALID;
-		} else {
-			trail->roots[trail->nroots++] = t->roots[i];
-		}
-	}
+		rc = trail_block(trail, &t->blocks[i], where);
+	for (size_t i = 1; rc == 0 && t && i < t->nroots; i++)
+		rc = trail_root(trail, &t->roots[i], where);
 	free(t);
 	return rc;
 }
 
+/* Walk path from root (ipld_get's rules). On 0: *node is the data model of
+ * the block the value is in (malloc'd), [*off, *off + *vlen) the value in
+ * it, *at that block's CID. With unixfs, a path that goes on into a dag-pb
+ * block is resolved there as UnixFS names (dir_resolve), as the gateway
+ * does; *node is then NULL and *at the CID the names lead to. */
 static int walk(blockstore *bs, const cairn_cid *root, const char *path, int unixfs, dir_trail *trail,
                 uint8_t **node, size_t *len, size_t *off, size_t *vlen, cairn_cid *at, cairn_cid *where,
                 char *err)
@@ -272,7 +272,7 @@ static int walk(blockstore *bs, const cairn_cid *root, const char *path, int uni
 	}
 	if (unixfs && root->codec == CAIRN_CODEC_DAG_PB)
 		return dir_resolve(bs, root, p, at, trail, where, err);
-	if ((rc = trail_add(trail, root, 0, where)) != 0 || (rc = load_node(bs, root, node, len, where, err)) != 0)
+	if ((rc = trail_block(trail, root, where)) != 0 || (rc = load_node(bs, root, node, len, where, err)) != 0)
 		return rc;
 	*vlen = *len;
 	/* A link met on the way, or where the path ends, leads to the block it
@@ -302,15 +302,11 @@ static int walk(blockstore *bs, const cairn_cid *root, const char *path, int uni
 			if (unixfs && next.codec == CAIRN_CODEC_DAG_PB && *p) {
 				free(*node);
 				*node = NULL;
-				if (trail && trail->nroots == DIR_PATH_MAX_SEGMENTS + 1) {
-					*where = next;
-					return DAG_INVALID;
-				}
-				if (trail)
-					trail->roots[trail->nroots++] = next;
+				if ((rc = trail_root(trail, &next, where)) != 0)
+					return rc;
 				return unixfs_rest(bs, &next, p, at, trail, where, err);
 			}
-			if ((rc = trail_add(trail, &next, 1, where)) != 0 ||
+			if ((rc = trail_root(trail, &next, where)) != 0 || (rc = trail_block(trail, &next, where)) != 0 ||
 			    (rc = load_node(bs, &next, node, len, where, err)) != 0)
 				return rc;
 			*off = 0;
@@ -356,7 +352,9 @@ int ipld_resolve(blockstore *bs, const cairn_cid *root, const char *path, cairn_
 	if (rc == 0 && node && (off != 0 || vlen != len)) {
 		cairn_ipld_kind kind;
 		cairn_dagcbor_kind(node + off, vlen, &kind);
-		if (kind != CAIRN_IPLD_LINK) { /* a link kept as is (an unknown codec) is its CID */
+		/* the walk stopped short of the block's end: inside a record, or
+		 * at a link it could not follow (a codec or hash unknown here) */
+		if (kind != CAIRN_IPLD_LINK) {
 			char text[CAIRN_CID_TEXT_MAX];
 			cairn_cid_to_string(cid, text, sizeof text, NULL);
 			*where = *cid;

@@ -42,6 +42,13 @@ int ipld_put(blockstore *bs, const ipld_put_opts *o, const uint8_t *in, size_t l
 int ipld_node(const cairn_cid *cid, const uint8_t *data, size_t len, uint8_t **out, size_t *outlen,
               char *err);
 
+/* A block of any codec written in codec (dag-json, json, dag-cbor),
+ * through its data model (ipld_node, then ipld_encode). *out malloc'd.
+ * 0, DAG_INVALID (the block does not decode), DAG_BAD_INPUT (the codec
+ * cannot hold it), -1; err says why. */
+int ipld_block_as(const cairn_cid *cid, const uint8_t *data, size_t len, uint64_t codec, uint8_t **out,
+                  size_t *outlen, char *err);
+
 /* dag get: follow path ("" or "a/0/b", segments of map keys and list
  * indexes) from root, through links to other blocks (a value that is a
  * link at the end of the path is followed too, as in Kubo), and write the

@@ -121,4 +121,15 @@ int cairn_dagcbor_lookup(const uint8_t *in, size_t len, const char *seg, size_t 
 int cairn_dagpb_to_dagcbor(const uint8_t *in, size_t len, uint8_t *out, size_t cap,
                            size_t *outlen);
 
+/**
+ * @brief Write a raw block as its IPLD data model in DAG-CBOR: one bytes
+ *        value (its shortest head, then the block).
+ * @param in,len the raw block (not owned).
+ * @param out    caller-owned buffer, or NULL to learn the size.
+ * @param cap    size of @p out.
+ * @param outlen receives the encoded length.
+ * @return CAIRN_OK, CAIRN_E_BUFFER.
+ */
+int cairn_raw_to_dagcbor(const uint8_t *in, size_t len, uint8_t *out, size_t cap, size_t *outlen);
+
 #endif

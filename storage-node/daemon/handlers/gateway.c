@@ -303,6 +303,22 @@ static int at_content_root(const char *raw_path)
 	return !slash || slash[1] == '\0' || slash[1] == '?';
 }
 
+/* 200 with the generated HTML page in b (freed here); for HEAD, its
+ * length without it. */
+static void reply_page(struct http_req *req, struct evbuffer *b, int head)
+{
+	struct evkeyvalq *h = http_req_out(req);
+	evhttp_add_header(h, "Content-Type", "text/html; charset=utf-8");
+	if (head) {
+		char len[32];
+		snprintf(len, sizeof len, "%zu", evbuffer_get_length(b));
+		evhttp_add_header(h, "Content-Length", len);
+		evbuffer_drain(b, evbuffer_get_length(b));
+	}
+	http_reply(req, 200, "OK", b);
+	evbuffer_free(b);
+}
+
 /* A directory: its index.html if it has one, else a listing. The request
  * path ends in '/' here (the caller redirected otherwise). */
 static void serve_dir(struct http_req *req, node *n, const struct target *t,
@@ -360,15 +376,7 @@ static void serve_dir(struct http_req *req, node *n, const struct target *t,
 	common_headers(h, t, etag);
 	evhttp_remove_header(h, "Cache-Control");
 	evhttp_add_header(h, "Cache-Control", LISTING_CACHE);
-	evhttp_add_header(h, "Content-Type", "text/html; charset=utf-8");
-	if (head) {
-		char len[32];
-		snprintf(len, sizeof len, "%zu", evbuffer_get_length(l.b));
-		evhttp_add_header(h, "Content-Length", len);
-		evbuffer_drain(l.b, evbuffer_get_length(l.b));
-	}
-	http_reply(req, 200, "OK", l.b);
-	evbuffer_free(l.b);
+	reply_page(req, l.b, head);
 }
 
 /* entity-bytes=from:to (to inclusive, '*' for the end; negative values
@@ -683,6 +691,17 @@ static void serve_unixfs(struct gw_req *g)
 		serve_dir(req, n, t, g->q, g->head);
 }
 
+/* The block the path ends at, asked of the peers first if it is not
+ * here: 0 with it (the caller frees it), or -1 when a reply was given or
+ * the request now waits for the peers. */
+static int fetch_and_read(struct gw_req *g, uint8_t **data, size_t *len)
+{
+	if (g->t.cid.mh.code != CAIRN_MH_IDENTITY && !blockstore_has(&g->n->repo.bs, &g->t.cid) &&
+	    fetch_missing(g->req, g->n, g->round, &g->t.cid, "", FETCH_SCOPE_BLOCK))
+		return -1;
+	return read_block(g->req, g->n, &g->t, data, len);
+}
+
 /* ?format=tar (or Accept: application/x-tar): the UnixFS file or tree
  * the path ends at as a tar archive (tar.h), streamed; with peers, what is
  * missing is fetched first, so the archive never stops short. */
@@ -762,23 +781,14 @@ static void serve_codec(struct gw_req *g, const struct codec_format *f)
 	char etag[CAIRN_CID_TEXT_MAX + 16], err[CAIRN_ERR_MAX] = "", len[32], fname[CAIRN_CID_TEXT_MAX + 8];
 	uint8_t *data = NULL, *out = NULL;
 	size_t dlen, olen;
-	if (t->cid.mh.code != CAIRN_MH_IDENTITY && !blockstore_has(&g->n->repo.bs, &t->cid) &&
-	    fetch_missing(req, g->n, g->round, &t->cid, "", FETCH_SCOPE_BLOCK))
-		return;
-	int rc;
-	if (read_block(req, g->n, t, &data, &dlen) != 0)
+	if (fetch_and_read(g, &data, &dlen) != 0)
 		return;
 	if (t->cid.codec == f->codec) {
 		out = data; /* as stored: its bytes are what the CID names */
 		olen = dlen;
 		data = NULL;
 	} else {
-		uint8_t *node = NULL;
-		size_t nlen;
-		rc = ipld_node(&t->cid, data, dlen, &node, &nlen, err);
-		if (rc == 0)
-			rc = ipld_encode(node, nlen, f->codec, &out, &olen, err);
-		free(node);
+		int rc = ipld_block_as(&t->cid, data, dlen, f->codec, &out, &olen, err);
 		if (rc == DAG_BAD_INPUT || rc == DAG_INVALID) {
 			http_reply_text(req, rc == DAG_INVALID ? 422 : 406, "%s as %s: %s", t->cid_text, f->name, err);
 			goto done;
@@ -869,16 +879,12 @@ static void serve_record_html(struct gw_req *g)
 	struct target *t = &g->t;
 	struct evkeyvalq *h = http_req_out(req);
 	char etag[CAIRN_CID_TEXT_MAX + 40], err[CAIRN_ERR_MAX] = "";
-	uint8_t *data = NULL, *node = NULL, *json = NULL;
-	size_t dlen, nlen, jlen;
-	if (t->cid.mh.code != CAIRN_MH_IDENTITY && !blockstore_has(&g->n->repo.bs, &t->cid) &&
-	    fetch_missing(req, g->n, g->round, &t->cid, "", FETCH_SCOPE_BLOCK))
+	uint8_t *data = NULL, *json = NULL;
+	size_t dlen, jlen;
+	if (fetch_and_read(g, &data, &dlen) != 0)
 		return;
-	if (read_block(req, g->n, t, &data, &dlen) != 0)
-		return;
-	int rc = ipld_node(&t->cid, data, dlen, &node, &nlen, err);
-	if (rc == 0)
-		rc = ipld_encode(node, nlen, CAIRN_CODEC_DAG_JSON, &json, &jlen, err);
+	/* re-encoded even from dag-json: the page reads canonical text */
+	int rc = ipld_block_as(&t->cid, data, dlen, CAIRN_CODEC_DAG_JSON, &json, &jlen, err);
 	if (rc != 0) {
 		if (rc < 0)
 			http_req_set_fault(req, err);
@@ -907,18 +913,9 @@ static void serve_record_html(struct gw_req *g)
 	                    t->cid_text, codec ? codec : "IPLD", t->cid_text, dlen);
 	json_html(b, (const char *)json, jlen, t->link_base);
 	evbuffer_add_printf(b, "</pre>\n</body></html>\n");
-	evhttp_add_header(h, "Content-Type", "text/html; charset=utf-8");
-	if (g->head) {
-		char len[32];
-		snprintf(len, sizeof len, "%zu", evbuffer_get_length(b));
-		evhttp_add_header(h, "Content-Length", len);
-		evbuffer_drain(b, evbuffer_get_length(b));
-	}
-	http_reply(req, 200, "OK", b);
-	evbuffer_free(b);
+	reply_page(req, b, g->head);
 done:
 	free(data);
-	free(node);
 	free(json);
 }
 
