@@ -207,18 +207,20 @@ FUZZ_BINS   := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 
 # Unit tests (test/unit/test_*.c, cmocka): the core's link the library;
 # those of node modules link the objects they test, too.
+# the blockstore and its backends
+BS_OBJS := repo/blockstore repo/bs_backend repo/bs_flatfs repo/bcache repo/mhset
 UNIT_NODE_test_note      := anchor/note
 UNIT_NODE_test_log       := common/log
 UNIT_NODE_test_http_util := http/http_util http/server http/h1parse
 UNIT_NODE_test_multipart := http/multipart
 UNIT_NODE_test_mhset     := repo/mhset
 UNIT_NODE_test_dirbuild  := dag/dirbuild
-UNIT_NODE_test_pinstore  := repo/pinstore repo/repo repo/blockstore repo/bcache repo/mhset
+UNIT_NODE_test_pinstore  := repo/pinstore repo/repo $(BS_OBJS)
 UNIT_NODE_test_h1parse   := http/h1parse
 UNIT_NODE_test_mpart     := http/mpart http/multipart
 UNIT_NODE_test_parfor    := dag/parfor
 UNIT_NODE_test_bcache    := repo/bcache
-UNIT_NODE_test_bs_writer := repo/bs_writer repo/blockstore repo/bcache repo/mhset
+UNIT_NODE_test_bs_writer := repo/bs_writer $(BS_OBJS)
 UNIT_NODE_test_ethtx     := anchor/ethtx
 UNIT_NODE_test_keystore  := anchor/keystore anchor/ethtx
 UNIT_NODE_test_http_client := http/client http/server http/h1parse

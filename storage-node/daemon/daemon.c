@@ -582,7 +582,7 @@ done:
 	loops_free(workers);
 	workers = NULL;
 	/* cached blocks reach the disk before another process may pin them */
-	if (n->repo.bs.root[0] && blockstore_sync(&n->repo.bs, err) != 0)
+	if (n->repo.bs.be && blockstore_sync(&n->repo.bs, err) != 0)
 		log_error("%s", err);
 	/* connections first: their close hooks may reach the services */
 	for (int i = 0; i < LISTENER_COUNT; i++) {

@@ -69,7 +69,7 @@ static int change(repo *r, char op, const pin *p, char *err)
 	vb[0] = (uint8_t)p->type;
 	memcpy(vb + 1, p->name, nl);
 	/* a pin promises its blocks are durable: cached ones may not be yet */
-	if (op == '+' && r->bs.root[0] && blockstore_sync(&r->bs, err) != 0)
+	if (op == '+' && r->bs.be && blockstore_sync(&r->bs, err) != 0)
 		return -1;
 	if ((rc = mdb_txn_begin(r->env, NULL, 0, &txn)) != 0)
 		goto done;

@@ -1,4 +1,5 @@
 #include "repo.h"
+#include "bs_flatfs.h"
 
 #include "cairn/multibase.h"
 
@@ -158,7 +159,7 @@ int repo_init(const char *path, char *err)
 		ERR("create %s: %s", p, strerror(errno));
 		return -1;
 	}
-	if (blockstore_create_shards(p, err) != 0)
+	if (bs_flatfs_create(p, err) != 0)
 		return -1;
 	snprintf(p, sizeof p, "%s/index", path);
 	if (mkdir(p, 0755) != 0 && errno != EEXIST) {
@@ -312,7 +313,8 @@ int repo_open(repo *r, const char *path, int *holder, char *err)
 	int compress = !json_is_false(json_object_get(ds, "Compression"));
 
 	snprintf(p, sizeof p, "%s/blocks", path);
-	if (blockstore_open(&r->bs, p, compress, err) != 0 || open_index(r, err) != 0)
+	bs_backend *be = bs_flatfs_open(p, err);
+	if (!be || blockstore_open(&r->bs, be, compress, err) != 0 || open_index(r, err) != 0)
 		goto fail;
 	return 0;
 fail:

@@ -66,5 +66,7 @@ daemon_start || { not_ok "daemon restart"; echo "1..$n"; exit 1; }
 [ -z "$(metric cairn_block_cache_hits_total)" ] && [ -n "$(metric cairn_pins)" ] && ok "BlockCacheBytes 0: no cache metrics" || not_ok "cache metrics with the cache off"
 r=$(curl -sS --max-time 20 "$GW/ipfs/$leaf?format=raw" -o /dev/null -w '%{http_code}')
 [ "$r" != 200 ] && ok "…and the damaged leaf is refused ($r)" || not_ok "damaged leaf served: $r"
+c=$(metric cairn_blocks_corrupt_total)
+[ -n "$c" ] && [ "$c" -ge 1 ] && ok "…and counted in cairn_blocks_corrupt_total ($c)" || not_ok "corrupt count: '$c'"
 daemon_stop
 echo "1..$n"

@@ -5,6 +5,7 @@
  * to its stream and no other; the queue's wake-up comes. */
 #include "testutil.h"
 #include "bs_writer.h"
+#include "bs_flatfs.h"
 
 #include "cairn/cid.h"
 #include "cairn/error.h"
@@ -25,8 +26,9 @@ static int setup(void **state)
 	if (!mkdtemp(dir))
 		return -1;
 	snprintf(root, sizeof root, "%s/blocks", dir);
-	if (mkdir(root, 0755) != 0 || blockstore_create_shards(root, err) != 0 ||
-	    blockstore_open(&bs, root, 1, err) != 0) {
+	bs_backend *be = NULL;
+	if (mkdir(root, 0755) != 0 || bs_flatfs_create(root, err) != 0 ||
+	    !(be = bs_flatfs_open(root, err)) || blockstore_open(&bs, be, 1, err) != 0) {
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}

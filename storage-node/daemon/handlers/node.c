@@ -41,6 +41,10 @@ static void render_metrics(void *arg)
 	                    "# TYPE cairn_http_request_bytes_held gauge\n"
 	                    "cairn_http_request_bytes_held %llu\n",
 	                    (unsigned long long)(n->bytes_held ? __atomic_load_n(n->bytes_held, __ATOMIC_RELAXED) : 0));
+	evbuffer_add_printf(b, "# HELP cairn_blocks_corrupt_total Block reads that found the stored "
+	                       "bytes not matching the block's name (never served).\n"
+	                       "# TYPE cairn_blocks_corrupt_total counter\ncairn_blocks_corrupt_total %" PRIu64 "\n",
+	                    __atomic_load_n(&n->repo.bs.corrupt, __ATOMIC_RELAXED));
 	if (n->repo.bs.cache) {
 		bcache_stats cs;
 		bcache_get_stats(n->repo.bs.cache, &cs);
