@@ -110,7 +110,7 @@ CAIRN     := $(BUILD)/cairn
 NODE_WFLAGS ?= -Wno-format-truncation
 # libpq: the PostgreSQL mirror (net/pgmirror.c) and cairn audit --pg.
 PQ_CFLAGS := -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
-NODE_LIBS := -lzstd -llmdb -ljansson -levent -levent_pthreads -lcurl -lpq -lsecp256k1 -lcrypto -pthread
+NODE_LIBS := -lzstd -lrados -llmdb -ljansson -levent -levent_pthreads -lcurl -lpq -lsecp256k1 -lcrypto -pthread
 define node_layer_rule
 $$(OBJS_$(1)): $$(BUILD)/node/%.o: $$(NODE)/%.c
 	@mkdir -p $$(@D)
@@ -208,7 +208,7 @@ FUZZ_BINS   := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 # Unit tests (test/unit/test_*.c, cmocka): the core's link the library;
 # those of node modules link the objects they test, too.
 # the blockstore and its backends
-BS_OBJS := repo/blockstore repo/bs_backend repo/bs_flatfs repo/bcache repo/mhset
+BS_OBJS := repo/blockstore repo/bs_backend repo/bs_flatfs repo/bs_rados repo/prefetch repo/bcache repo/mhset
 UNIT_NODE_test_note      := anchor/note
 UNIT_NODE_test_log       := common/log
 UNIT_NODE_test_http_util := http/http_util http/server http/h1parse

@@ -200,8 +200,12 @@ int cli_repo_open_or_daemon(struct repo *r, struct api_client *c, const char *cm
 		cli_error(cmd, "set CAIRN_PATH or HOME to locate the repo");
 		return EXIT_FAIL;
 	}
-	if (repo_open(r, path, &holder, err) == 0)
+	if ((rc = repo_open(r, path, &holder, err)) == 0)
 		return 0;
+	if (rc == REPO_E_DATASTORE) { /* its config, or its cluster: not this command's fault */
+		cli_error(cmd, "%s", err);
+		return EXIT_USAGE;
+	}
 	if (c && holder > 0 && api_client_from_repo(c, path, &from, cerr, sizeof cerr) == 0) {
 		if ((rc = same_repo(c, path, from, cmd)) != 0)
 			return rc;

@@ -1,3 +1,4 @@
+#define _DEFAULT_SOURCE 1 /* realpath */
 /*
  * cairn init, cairn repo gc|verify|stat.
  */
@@ -8,7 +9,12 @@
 #include "repo.h"
 #include "verify.h"
 
+#include "bs_rados.h"
+
+#include <errno.h>
+#include <getopt.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,34 +25,97 @@ static const char repo_usage[] =
 	"       cairn repo verify      re-hash every block; exit 1 on damage\n"
 	"       cairn repo stat        objects, size, pins and location\n";
 
+static const char init_usage[] =
+	"usage: cairn init [--datastore flatfs|rados] [--ceph-conf FILE] [--rados-pool NAME]\n"
+	"                  [--ceph-client NAME]\n"
+	"\n"
+	"Create a repo at $CAIRN_PATH (default ~/.cairn). Blocks go to files under\n"
+	"it (flatfs, the default), or to a Ceph pool (rados: --ceph-conf and\n"
+	"--rados-pool required; the client defaults to client.admin). The cluster\n"
+	"must answer and the pool exist; exit 2 if not.\n";
+
 int cmd_init(int argc, char **argv)
 {
-	char path[4096], err[CAIRN_ERR_MAX];
+	enum { OPT_DATASTORE = 256, OPT_CEPH_CONF, OPT_POOL, OPT_CLIENT };
+	static const struct option longopts[] = {
+		{"datastore", required_argument, NULL, OPT_DATASTORE},
+		{"ceph-conf", required_argument, NULL, OPT_CEPH_CONF},
+		{"rados-pool", required_argument, NULL, OPT_POOL},
+		{"ceph-client", required_argument, NULL, OPT_CLIENT},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	char path[4096], err[CAIRN_ERR_MAX], conf[PATH_MAX];
+	const char *type = "flatfs", *conf_arg = NULL, *pool = NULL, *client = NULL;
+	json_t *ds = NULL;
 	repo r;
+	int c, rc = EXIT_FAIL;
 
-	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		puts("usage: cairn init\n\nCreate a repo at $CAIRN_PATH (default ~/.cairn).");
-		return 0;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_DATASTORE: type = optarg; break;
+		case OPT_CEPH_CONF: conf_arg = optarg; break;
+		case OPT_POOL: pool = optarg; break;
+		case OPT_CLIENT: client = optarg; break;
+		case 'h': fputs(init_usage, stdout); return 0;
+		case ':': cli_error("init", "%s needs a value", argv[optind - 1]); return EXIT_USAGE;
+		default: cli_error("init", "unknown option '%s'", argv[optind - 1]); return EXIT_USAGE;
+		}
 	}
-	if (argc > 1) {
-		cli_error("init", "unexpected argument '%s'", argv[1]);
+	if (optind < argc) {
+		cli_error("init", "unexpected argument '%s'", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (strcmp(type, "flatfs") == 0) {
+		if (conf_arg || pool || client) {
+			cli_error("init", "--ceph-conf, --rados-pool and --ceph-client go with --datastore rados");
+			return EXIT_USAGE;
+		}
+	} else if (strcmp(type, "rados") == 0) {
+		if (!conf_arg || !pool || !*pool) {
+			cli_error("init", "--datastore rados needs --ceph-conf FILE and --rados-pool NAME");
+			return EXIT_USAGE;
+		}
+		/* the daemon may start elsewhere than here: the file's full path */
+		if (!realpath(conf_arg, conf)) {
+			cli_error("init", "--ceph-conf %s: %s", conf_arg, strerror(errno));
+			return EXIT_USAGE;
+		}
+		ds = json_pack("{s:s, s:s, s:s, s:s, s:b}", "Type", "rados", "CephConf", conf, "Pool",
+		               pool, "Client", client ? client : BS_RADOS_DEFAULT_CLIENT, "Compression", 1);
+		if (!ds) {
+			cli_error("init", "out of memory");
+			return EXIT_FAIL;
+		}
+	} else {
+		cli_error("init", "--datastore '%s' is not flatfs or rados", type);
 		return EXIT_USAGE;
 	}
 	if (repo_default_path(path, sizeof path) != 0) {
 		cli_error("init", "set CAIRN_PATH or HOME to say where the repo goes");
-		return EXIT_FAIL;
+		goto done;
 	}
-	if (repo_init(path, err) != 0) {
+	int got = repo_init(path, ds, err);
+	if (got != 0) {
 		cli_error("init", "%s", err);
-		return EXIT_FAIL;
+		rc = got == REPO_E_DATASTORE ? EXIT_USAGE : EXIT_FAIL;
+		goto done;
 	}
-	if (repo_open(&r, path, NULL, err) != 0) {
+	if ((got = repo_open(&r, path, NULL, err)) != 0) {
 		cli_error("init", "%s", err);
-		return EXIT_FAIL;
+		rc = got == REPO_E_DATASTORE ? EXIT_USAGE : EXIT_FAIL;
+		goto done;
 	}
 	printf("initialized cairn repo at %s\npeer identity: %s\n", path, r.peer_id);
+	if (ds)
+		printf("blocks in ceph pool %s (%s)\n", pool, conf);
 	repo_close(&r);
-	return 0;
+	rc = 0;
+done:
+	json_decref(ds);
+	return rc;
 }
 
 struct gc_view {

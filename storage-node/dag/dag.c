@@ -219,6 +219,29 @@ void dag_reader_range(dag_reader *r, uint64_t offset, uint64_t length)
 	r->remaining = length;
 }
 
+/* Before loading f's next child: start reading it and the ones after it,
+ * DAG_READ_AHEAD in all, where the blockstore hides latency that way.
+ * Started in order, so the next one needed is always the oldest. */
+static void read_ahead(dag_reader *r, struct dag_frame *f)
+{
+	cairn_pblink l;
+	cairn_cid c;
+	if (!blockstore_reads_ahead(r->bs))
+		return;
+	if (f->ahead_index <= f->link_index) {
+		/* none started past this child (a range skipped them): from the
+		 * one after it; link_cursor is already there */
+		f->ahead_index = f->link_index + 1;
+		f->ahead_cursor = f->link_cursor;
+	}
+	while (f->ahead_index < f->link_index + DAG_READ_AHEAD &&
+	       cairn_pbnode_next_link(&f->node, &f->ahead_cursor, &l)) {
+		f->ahead_index++;
+		if (cairn_cid_decode(l.hash, l.hash_len, &c, NULL) == CAIRN_OK)
+			blockstore_prefetch(r->bs, &c);
+	}
+}
+
 int dag_reader_next(dag_reader *r, const uint8_t **p, size_t *n, cairn_cid *where, char *err)
 {
 	while (r->depth >= 0 && r->remaining > 0) {
@@ -255,6 +278,8 @@ int dag_reader_next(dag_reader *r, const uint8_t **p, size_t *n, cairn_cid *wher
 			}
 			cairn_cid child;
 			cairn_cid_decode(l.hash, l.hash_len, &child, NULL);
+			read_ahead(r, f);
+			f->link_index++;
 			if (r->depth >= DAG_MAX_DEPTH) {
 				if (where)
 					*where = child;
@@ -264,6 +289,7 @@ int dag_reader_next(dag_reader *r, const uint8_t **p, size_t *n, cairn_cid *wher
 			if (rc != 0) {
 				f->link_cursor = link_at;
 				f->size_cursor = size_at;
+				f->link_index--;
 				return rc;
 			}
 			r->depth++;

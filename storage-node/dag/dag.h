@@ -14,6 +14,9 @@
 /* Deeper DAGs are refused: cairn's own importer never builds more than a
  * dozen levels, and recursion must stay bounded on hostile input. */
 #define DAG_MAX_DEPTH 64
+/* Blocks of a file a reader has in flight ahead of the client, where the
+ * blockstore hides latency that way (blockstore_prefetch). */
+#define DAG_READ_AHEAD 16
 
 /* What reading a DAG (here) or resolving a path (dir.h) comes to: every
  * function of dag/ that reads blocks returns 0, -1 (an I/O error, err
@@ -101,6 +104,8 @@ struct dag_frame {
 	cairn_pbnode node;
 	cairn_unixfs u;
 	size_t link_cursor, size_cursor;
+	size_t link_index;                /* links taken so far */
+	size_t ahead_cursor, ahead_index; /* links whose reads were started ahead */
 };
 
 typedef struct dag_reader {

@@ -117,7 +117,12 @@ int http_reply_json(struct http_req *req, int code, json_t *j)
 
 int http_errno_status(int e)
 {
-	return e == ENOSPC || e == EDQUOT ? 507 : 500;
+	if (e == ENOSPC || e == EDQUOT)
+		return 507;
+	/* a store across the network that does not answer (RADOS): for now */
+	if (e == ETIMEDOUT || e == ECONNREFUSED || e == ENOTCONN || e == EHOSTUNREACH || e == ESHUTDOWN)
+		return 503;
+	return 500;
 }
 
 int http_parse_query(struct http_req *req, struct evkeyvalq *q)

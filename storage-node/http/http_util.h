@@ -31,8 +31,9 @@ void http_reply_rpc_error(struct http_req *req, int code, const char *fmt, ...)
 #include <jansson.h>
 int http_reply_json(struct http_req *req, int code, json_t *j);
 
-/* The status for a failed storage write: 507 Insufficient Storage when
- * the disk (or quota) is full, else 500. */
+/* The status for a failed storage operation: 507 Insufficient Storage
+ * when the disk (or quota) is full, 503 when the store does not answer
+ * (a timeout, a refused or lost connection), else 500. */
 int http_errno_status(int e);
 
 /* Parse the request URI's query into q (decoded; the caller clears it with

@@ -3,6 +3,7 @@
 
 #include "bcache.h"
 #include "mhset.h"
+#include "prefetch.h"
 
 #include "cairn/error.h"
 
@@ -35,6 +36,11 @@ int blockstore_open(blockstore *bs, bs_backend *be, int compress, char *err)
 	}
 	bs->be = be;
 	bs->compress = compress;
+	if (be->ops->read_ahead && !(bs->prefetch = prefetch_new(be))) {
+		blockstore_close(bs);
+		ERR("out of memory");
+		return -1;
+	}
 	return 0;
 }
 
@@ -85,6 +91,8 @@ void blockstore_close(blockstore *bs)
 	if (!bs->be)
 		return;
 	bs_batch_free(bs, &bs->batch);
+	prefetch_free(bs->prefetch); /* waits for reads in flight */
+	bs->prefetch = NULL;
 	bs->be->ops->close(bs->be);
 	bs->be = NULL;
 }
@@ -267,7 +275,14 @@ int blockstore_get(blockstore *bs, const cairn_cid *cid, uint8_t **data, size_t 
 {
 	if (bs->cache && cid->mh.code != CAIRN_MH_IDENTITY && bcache_get(bs->cache, &cid->mh, data, len))
 		return 0;
-	int rc = blockstore_get_disk(bs, cid, data, len, err);
+	int rc;
+	uint8_t format, *raw;
+	size_t rlen;
+	if (bs->prefetch && cid->mh.code != CAIRN_MH_IDENTITY &&
+	    prefetch_take(bs->prefetch, &cid->mh, &format, &raw, &rlen))
+		rc = blockstore_decode(bs, cid, 0, format, raw, rlen, data, len);
+	else
+		rc = blockstore_get_disk(bs, cid, data, len, err);
 	if (rc == 0 && bs->cache && cid->mh.code != CAIRN_MH_IDENTITY)
 		bcache_put(bs->cache, &cid->mh, *data, *len);
 	return rc;
@@ -348,7 +363,25 @@ int blockstore_has(blockstore *bs, const cairn_cid *cid)
 	/* a cached block is in the store (removal drops it from the cache) */
 	if (bs->cache && bcache_has(bs->cache, &cid->mh))
 		return 1;
-	return bs->be->ops->stat(bs->be, &cid->mh, NULL, err) == 1;
+	return bs->be->ops->stat(bs->be, &cid->mh, NULL, err);
+}
+
+void blockstore_prefetch(blockstore *bs, const cairn_cid *cid)
+{
+	if (!bs->prefetch || cid->mh.code == CAIRN_MH_IDENTITY ||
+	    (bs->cache && bcache_has(bs->cache, &cid->mh)))
+		return;
+	prefetch_start(bs->prefetch, &cid->mh);
+}
+
+int blockstore_reads_ahead(const blockstore *bs)
+{
+	return bs->prefetch != NULL;
+}
+
+int blockstore_available(const blockstore *bs)
+{
+	return !bs->be->ops->available || bs->be->ops->available(bs->be);
 }
 
 int blockstore_delete(blockstore *bs, const cairn_multihash *mh, char *err)

@@ -59,6 +59,7 @@ typedef struct blockstore {
 	 * own batch; read them with __atomic_load_n. */
 	uint64_t added_blocks, added_bytes, removed_blocks, removed_bytes;
 	uint64_t corrupt; /* reads that found a block not matching its name */
+	struct prefetch *prefetch; /* reads started ahead, when the backend wants them */
 } blockstore;
 
 /* Open a blockstore on backend be, which it owns from now on (closed by
@@ -124,8 +125,22 @@ int blockstore_get_disk(blockstore *bs, const cairn_cid *cid, uint8_t **data, si
 int blockstore_decode(blockstore *bs, const cairn_cid *cid, int rc, uint8_t format, uint8_t *raw,
                       size_t rlen, uint8_t **data, size_t *len);
 
-/* 1 if the block is stored (not verified), 0 if not or on errors. */
+/* Start reading cid now, as it will be asked for soon (a file's next
+ * blocks): only where the backend has latency to hide, and not for a
+ * block in the cache. blockstore_get then takes the result. */
+void blockstore_prefetch(blockstore *bs, const cairn_cid *cid);
+
+/* 1 if blockstore_prefetch does anything here. */
+int blockstore_reads_ahead(const blockstore *bs);
+
+/* 1 if the block is stored (not verified), 0 if not, -1 if the backend
+ * cannot tell now (a cluster unreachable): a caller that goes on to read
+ * the block then gets the error, rather than a false "not found". */
 int blockstore_has(blockstore *bs, const cairn_cid *cid);
+
+/* 0 while the backend is known to be unreachable (its operations fail at
+ * once: answer 503), else 1. */
+int blockstore_available(const blockstore *bs);
 
 /* Remove a block. 0, or BS_NOT_FOUND, or -1 with err set. */
 int blockstore_delete(blockstore *bs, const cairn_multihash *mh, char *err);

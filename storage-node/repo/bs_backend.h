@@ -60,6 +60,9 @@ typedef struct bs_backend bs_backend;
 
 typedef struct bs_backend_ops {
 	const char *name;
+	/* Reads are worth starting ahead of need (network latency): the
+	 * blockstore then keeps a table of them (prefetch.h). */
+	int read_ahead;
 	/* 1 if the object is surely stored, found without waiting on a
 	 * network (so a put of it can be skipped before it is compressed),
 	 * else 0. NULL in a backend that cannot tell cheaply. */
@@ -95,6 +98,9 @@ typedef struct bs_backend_ops {
 	/* Remove what interrupted writers of other processes left; how many
 	 * and their bytes. */
 	void (*clean)(bs_backend *be, uint64_t *files, uint64_t *bytes);
+	/* 0 while the store is known to be unreachable (operations fail at
+	 * once), else 1. NULL: always 1. */
+	int (*available)(bs_backend *be);
 	/* Release it (no batch may be pending). */
 	void (*close)(bs_backend *be);
 } bs_backend_ops;

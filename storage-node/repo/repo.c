@@ -1,5 +1,6 @@
 #include "repo.h"
 #include "bs_flatfs.h"
+#include "bs_rados.h"
 
 #include "cairn/multibase.h"
 
@@ -132,7 +133,39 @@ static int open_index(repo *r, char *err)
 	return 0;
 }
 
-int repo_init(const char *path, char *err)
+/* The blockstore's backend, as Datastore.Type says (docs/repo.md). */
+static bs_backend *open_backend(repo *r, const json_t *ds, char *err)
+{
+	char p[4200];
+	const char *type = json_string_value(json_object_get(ds, "Type"));
+
+	if (!type || strcmp(type, "flatfs") == 0) {
+		snprintf(p, sizeof p, "%s/blocks", r->path);
+		return bs_flatfs_open(p, err);
+	}
+	if (strcmp(type, "rados") == 0) {
+		json_t *t = json_object_get(ds, "TimeoutSeconds");
+		bs_rados_conf c = {
+			.conf_file = json_string_value(json_object_get(ds, "CephConf")),
+			.pool = json_string_value(json_object_get(ds, "Pool")),
+			.client = json_string_value(json_object_get(ds, "Client")),
+			.timeout_s = json_is_integer(t) ? (int)json_integer_value(t) : 0,
+		};
+		if (!c.conf_file || !c.pool || (t && (!json_is_integer(t) || json_integer_value(t) < 1 ||
+		                                      json_integer_value(t) > 3600))) {
+			ERR("config: Datastore of Type rados needs CephConf and Pool (strings), and "
+			    "TimeoutSeconds, if set, 1 to 3600");
+			errno = EINVAL;
+			return NULL;
+		}
+		return bs_rados_open(&c, err);
+	}
+	ERR("config: Datastore.Type '%s' is not flatfs or rados", type);
+	errno = EINVAL;
+	return NULL;
+}
+
+int repo_init(const char *path, const json_t *datastore, char *err)
 {
 	char p[4200], id[128];
 	EVP_PKEY *key = NULL;
@@ -150,16 +183,28 @@ int repo_init(const char *path, char *err)
 		ERR("a repo already exists at %s", path);
 		return -1;
 	}
+	const char *type = json_string_value(json_object_get(datastore, "Type"));
+	int flatfs = !type || strcmp(type, "flatfs") == 0;
+	if (!flatfs) {
+		/* a store elsewhere: reachable, and as configured, before any of
+		 * the repo is made */
+		repo probe;
+		memset(&probe, 0, sizeof probe);
+		bs_backend *be = open_backend(&probe, datastore, err);
+		if (!be)
+			return REPO_E_DATASTORE;
+		be->ops->close(be);
+	}
 	if (mkdir_p(path, 0700) != 0) {
 		ERR("create %s: %s", path, strerror(errno));
 		return -1;
 	}
 	snprintf(p, sizeof p, "%s/blocks", path);
-	if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+	if (flatfs && mkdir(p, 0755) != 0 && errno != EEXIST) {
 		ERR("create %s: %s", p, strerror(errno));
 		return -1;
 	}
-	if (bs_flatfs_create(p, err) != 0)
+	if (flatfs && bs_flatfs_create(p, err) != 0)
 		return -1;
 	snprintf(p, sizeof p, "%s/index", path);
 	if (mkdir(p, 0755) != 0 && errno != EEXIST) {
@@ -186,10 +231,11 @@ int repo_init(const char *path, char *err)
 		goto done;
 	}
 
-	cfg = json_pack("{s:{s:s}, s:{s:s, s:s}, s:{s:b}}",
+	json_t *ds = datastore ? json_deep_copy(datastore) : json_pack("{s:b}", "Compression", 1);
+	cfg = json_pack("{s:{s:s}, s:{s:s, s:s}, s:o}",
 	                "Identity", "PeerID", id,
 	                "Addresses", "API", REPO_DEFAULT_API, "Gateway", REPO_DEFAULT_GATEWAY,
-	                "Datastore", "Compression", 1);
+	                "Datastore", ds);
 	text = cfg ? json_dumps(cfg, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 	snprintf(p, sizeof p, "%s/config", path);
 	if (!text || write_file(p, text, strlen(text), 0600, err) != 0)
@@ -312,9 +358,12 @@ int repo_open(repo *r, const char *path, int *holder, char *err)
 	json_t *ds = json_object_get(r->config, "Datastore");
 	int compress = !json_is_false(json_object_get(ds, "Compression"));
 
-	snprintf(p, sizeof p, "%s/blocks", path);
-	bs_backend *be = bs_flatfs_open(p, err);
-	if (!be || blockstore_open(&r->bs, be, compress, err) != 0 || open_index(r, err) != 0)
+	bs_backend *be = open_backend(r, ds, err);
+	if (!be) {
+		repo_close(r);
+		return REPO_E_DATASTORE;
+	}
+	if (blockstore_open(&r->bs, be, compress, err) != 0 || open_index(r, err) != 0)
 		goto fail;
 	return 0;
 fail:

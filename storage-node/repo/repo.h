@@ -69,13 +69,19 @@ typedef struct repo {
 /* $CAIRN_PATH, else $HOME/.cairn. Returns 0, or -1 if neither is set. */
 int repo_default_path(char *buf, size_t cap);
 
-/* Create a repo at path (which must not hold one). Returns 0, or -1 with
- * a message in err. */
-int repo_init(const char *path, char *err);
+/* Create a repo at path (which must not hold one), its config's Datastore
+ * (docs/repo.md) a copy of datastore, or {"Compression": true} (flatfs)
+ * when NULL. A backend elsewhere (rados) is opened first, so a repo is
+ * made only on a store that answers. Returns 0, REPO_E_DATASTORE (as
+ * repo_open), or -1 with a message in err. */
+int repo_init(const char *path, const json_t *datastore, char *err);
 
 /* Open an initialised repo and take its lock. If another process holds the
  * lock, fails and, when holder is not NULL, stores that process's pid there
- * (0 if unknown). Returns 0 or -1 with a message in err. */
+ * (0 if unknown). Returns 0, REPO_E_DATASTORE when the blockstore's backend
+ * could not be opened (its config, or a Ceph cluster unreachable: errno
+ * says which), or -1, with a message in err. */
+#define REPO_E_DATASTORE (-2)
 int repo_open(repo *r, const char *path, int *holder, char *err);
 
 /* Open only the repo's index, without the lock: for state that LMDB keeps

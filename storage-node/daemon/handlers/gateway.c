@@ -101,7 +101,7 @@ static int read_block(struct http_req *req, node *n, const struct target *t, uin
 	}
 	if (rc != 0) {
 		http_req_set_fault(req, err);
-		http_reply_text(req, 500, "could not read the block");
+		http_reply_text(req, node_store_status(req, n), "could not read the block");
 		return -1;
 	}
 	return 0;
@@ -335,7 +335,7 @@ static void serve_dir(struct http_req *req, node *n, const struct target *t,
 	}
 	if (rc != DIR_NOT_FOUND) {
 		cairn_cid_to_string(&where, wtext, sizeof wtext, NULL);
-		http_reply_text(req, rc == DAG_MISSING ? 404 : rc == DAG_INVALID ? 422 : 500,
+		http_reply_text(req, rc == DAG_MISSING ? 404 : rc == DAG_INVALID ? 422 : node_store_status(req, n),
 		                "%s: %s", rc == DAG_MISSING ? "block not found" : "cannot read the directory",
 		                rc > 0 ? wtext : err);
 		return;
@@ -364,7 +364,7 @@ static void serve_dir(struct http_req *req, node *n, const struct target *t,
 	if (rc != 0) {
 		evbuffer_free(l.b);
 		cairn_cid_to_string(&where, wtext, sizeof wtext, NULL);
-		http_reply_text(req, rc == DAG_MISSING ? 404 : rc < 0 ? 500 : 422, "%s: %s",
+		http_reply_text(req, rc == DAG_MISSING ? 404 : rc < 0 ? node_store_status(req, n) : 422, "%s: %s",
 		                rc == DAG_MISSING ? "block not found" : "cannot list the directory",
 		                rc > 0 ? wtext : err);
 		return;
@@ -454,8 +454,10 @@ static void serve_car(struct http_req *req, node *n, const struct target *t,
 		return;
 	}
 	/* The path's end must exist before a 200 goes out. */
-	if (!blockstore_has(&n->repo.bs, &t->cid) && t->cid.mh.code != CAIRN_MH_IDENTITY) {
-		http_reply_text(req, 404, "block not found: %s", t->cid_text);
+	int have = blockstore_has(&n->repo.bs, &t->cid);
+	if (have != 1) {
+		http_reply_text(req, have == 0 ? 404 : node_store_status(req, n),
+		                have == 0 ? "block not found: %s" : "could not look up %s", t->cid_text);
 		return;
 	}
 	stream_source *src = stream_car(&n->repo.bs, &t->root, t->trail->blocks, t->trail->nblocks,
@@ -470,7 +472,7 @@ static void serve_car(struct http_req *req, node *n, const struct target *t,
 }
 
 /* Resolution failed: the status and a short text body. */
-static void resolve_error(struct http_req *req, int rc, const cairn_cid *where,
+static void resolve_error(struct http_req *req, node *n, int rc, const cairn_cid *where,
                           const char *path, const char *err)
 {
 	char text[CAIRN_CID_TEXT_MAX] = "";
@@ -498,7 +500,7 @@ static void resolve_error(struct http_req *req, int rc, const cairn_cid *where,
 		break;
 	default:
 		http_req_set_fault(req, err);
-		http_reply_text(req, 500, "could not resolve the path");
+		http_reply_text(req, node_store_status(req, n), "could not resolve the path");
 	}
 }
 
@@ -676,7 +678,7 @@ static void serve_unixfs(struct gw_req *g)
 	if (rc != DAG_NOT_FILE || (rc = dir_kind_of(&n->repo.bs, &t->cid, &kind, &where, err)) != 0) {
 		if (rc == DAG_MISSING && fetch_missing(req, n, g->round, &where, "", FETCH_SCOPE_ENTITY))
 			return;
-		resolve_error(req, rc, &where, g->rest, err);
+		resolve_error(req, g->n, rc, &where, g->rest, err);
 		return;
 	}
 	if (kind != KIND_DIR && kind != KIND_HAMT) {
@@ -714,8 +716,10 @@ static void serve_tar(struct gw_req *g)
 	if (node_peers(g->n, req) && g->round < PEERS_FETCH_ROUNDS &&
 	    complete_dag(req, g->n, &t->cid, FETCH_SCOPE_ALL))
 		return;
-	if (!blockstore_has(&g->n->repo.bs, &t->cid) && t->cid.mh.code != CAIRN_MH_IDENTITY) {
-		http_reply_text(req, 404, "block not found: %s", t->cid_text);
+	int have = blockstore_has(&g->n->repo.bs, &t->cid);
+	if (have != 1) {
+		http_reply_text(req, have == 0 ? 404 : node_store_status(req, g->n),
+		                have == 0 ? "block not found: %s" : "could not look up %s", t->cid_text);
 		return;
 	}
 	/* the archive's top entry: the name the path ends in, else the CID */
@@ -941,7 +945,7 @@ static void serve_path(struct gw_req *g)
 	         : fetch_missing(req, n, g->round, &where, "", FETCH_SCOPE_ENTITY)))
 		return;
 	if (rc != 0) {
-		resolve_error(req, rc, &where, g->rest, err);
+		resolve_error(req, g->n, rc, &where, g->rest, err);
 		return;
 	}
 	cairn_cid_to_string(&g->t.cid, g->t.cid_text, sizeof g->t.cid_text, NULL);
@@ -1056,10 +1060,16 @@ void gateway_serve(struct http_req *req, node *n, int round)
 		                cairn_strerror(rc));
 		goto done;
 	}
+	/* The blockstore's cluster is known to be away: say so now rather
+	 * than after a timeout (it is tried again within seconds). */
+	if (!blockstore_available(&n->repo.bs)) {
+		http_reply_text(req, node_store_status(req, n), "the blockstore is unreachable");
+		goto done;
+	}
 	/* Cache-Control: only-if-cached asks whether the root is here at all. */
 	const char *cc = evhttp_find_header(http_req_in(req), "Cache-Control");
 	if (cc && strstr(cc, "only-if-cached") && g.t.root.mh.code != CAIRN_MH_IDENTITY &&
-	    !blockstore_has(&n->repo.bs, &g.t.root)) {
+	    blockstore_has(&n->repo.bs, &g.t.root) != 1) {
 		http_reply_text(req, 412, "not in this node's blockstore");
 		goto done;
 	}

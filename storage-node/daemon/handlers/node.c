@@ -155,3 +155,11 @@ void node_totals(const node *n, uint64_t *blocks, uint64_t *bytes)
 	*bytes = n->metrics.repo_bytes + __atomic_load_n(&bs->added_bytes, __ATOMIC_RELAXED) -
 	         __atomic_load_n(&bs->removed_bytes, __ATOMIC_RELAXED);
 }
+
+int node_store_status(struct http_req *req, node *n)
+{
+	if (blockstore_available(&n->repo.bs))
+		return 500;
+	evhttp_add_header(http_req_out(req), "Retry-After", "2");
+	return 503;
+}

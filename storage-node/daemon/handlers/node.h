@@ -70,4 +70,8 @@ void node_totals(const node *n, uint64_t *blocks, uint64_t *bytes);
  * has been answered), 0 otherwise. */
 int node_serve_ops(struct http_req *req, node *n);
 
+/* The status for a read of the blockstore that failed: 503 (with a
+ * Retry-After) while its backend is unreachable, else 500. */
+int node_store_status(struct http_req *req, node *n);
+
 #endif

@@ -69,7 +69,7 @@ int routing_handle(struct http_req *req, node *n, const char *path)
 	}
 	const char *accept = evhttp_find_header(http_req_in(req), "Accept");
 	int ndjson = accept && strstr(accept, "application/x-ndjson");
-	int have = cid.mh.code == CAIRN_MH_IDENTITY || blockstore_has(&n->repo.bs, &cid);
+	int have = cid.mh.code == CAIRN_MH_IDENTITY || blockstore_has(&n->repo.bs, &cid) == 1;
 	/* The gateway's address, without the /p2p/<ID> the delegate ends in. */
 	char addr[sizeof n->delegate];
 	snprintf(addr, sizeof addr, "%s", n->delegate);
