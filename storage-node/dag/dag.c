@@ -219,26 +219,29 @@ void dag_reader_range(dag_reader *r, uint64_t offset, uint64_t length)
 	r->remaining = length;
 }
 
-/* Before loading f's next child: start reading it and the ones after it,
- * DAG_READ_AHEAD in all, where the blockstore hides latency that way.
- * Started in order, so the next one needed is always the oldest. */
-static void read_ahead(dag_reader *r, struct dag_frame *f)
+/* Before a dag-pb node's child is loaded (link_index links taken, the
+ * child's link just read, link_cursor past it): start reading the ones
+ * after it, so that DAG_READ_AHEAD are in flight, where the blockstore
+ * hides latency that way. In order, so the next one needed is always the
+ * oldest. *ahead_index, *ahead_cursor: how far reads were started. */
+static void links_ahead(blockstore *bs, const cairn_pbnode *node, size_t link_index,
+                        size_t link_cursor, size_t *ahead_index, size_t *ahead_cursor)
 {
 	cairn_pblink l;
 	cairn_cid c;
-	if (!blockstore_reads_ahead(r->bs))
+	if (!blockstore_reads_ahead(bs))
 		return;
-	if (f->ahead_index <= f->link_index) {
-		/* none started past this child (a range skipped them): from the
-		 * one after it; link_cursor is already there */
-		f->ahead_index = f->link_index + 1;
-		f->ahead_cursor = f->link_cursor;
+	if (*ahead_index <= link_index) {
+		/* none started past this child (the first, or a range skipped
+		 * them): from the one after it */
+		*ahead_index = link_index + 1;
+		*ahead_cursor = link_cursor;
 	}
-	while (f->ahead_index < f->link_index + DAG_READ_AHEAD &&
-	       cairn_pbnode_next_link(&f->node, &f->ahead_cursor, &l)) {
-		f->ahead_index++;
+	while (*ahead_index < link_index + DAG_READ_AHEAD &&
+	       cairn_pbnode_next_link(node, ahead_cursor, &l)) {
+		(*ahead_index)++;
 		if (cairn_cid_decode(l.hash, l.hash_len, &c, NULL) == CAIRN_OK)
-			blockstore_prefetch(r->bs, &c);
+			blockstore_prefetch(bs, &c);
 	}
 }
 
@@ -278,7 +281,8 @@ int dag_reader_next(dag_reader *r, const uint8_t **p, size_t *n, cairn_cid *wher
 			}
 			cairn_cid child;
 			cairn_cid_decode(l.hash, l.hash_len, &child, NULL);
-			read_ahead(r, f);
+			links_ahead(r->bs, &f->node, f->link_index, f->link_cursor, &f->ahead_index,
+			            &f->ahead_cursor);
 			f->link_index++;
 			if (r->depth >= DAG_MAX_DEPTH) {
 				if (where)
@@ -447,10 +451,16 @@ int dag_iter_next(dag_iter *it, cairn_cid *cid, const uint8_t **data, size_t *le
 		if (more) {
 			cairn_cid child;
 			uint64_t start = f->next_offset, bsz;
-			if (f->ipld)
+			if (f->ipld) {
 				child = f->ipld[f->link_cursor++];
-			else
+			} else {
 				cairn_cid_decode(l.hash, l.hash_len, &child, NULL);
+				/* a whole file's blocks all go out: read them ahead */
+				if (f->is_file && it->from == 0 && it->to == UINT64_MAX)
+					links_ahead(it->bs, &f->node, f->link_index, f->link_cursor,
+					            &f->ahead_index, &f->ahead_cursor);
+				f->link_index++;
+			}
 			if (f->is_file && cairn_unixfs_next_blocksize(&f->u, &f->size_cursor, &bsz)) {
 				f->next_offset += bsz;
 				if (start + bsz <= it->from || start >= it->to)

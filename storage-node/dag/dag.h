@@ -168,6 +168,8 @@ struct dag_iter_frame {
 	uint64_t next_offset;  /* file offset of the next child's bytes */
 	cairn_cid *ipld;       /* dag-cbor / dag-json: the block's links (owned) */
 	size_t n_ipld;
+	size_t link_index;                /* dag-pb links taken so far */
+	size_t ahead_cursor, ahead_index; /* links whose reads were started ahead */
 };
 
 typedef struct dag_iter {

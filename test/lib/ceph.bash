@@ -3,7 +3,8 @@
 # $scratch/ceph and its ceph.conf (nothing in /etc/ceph), started as root
 # without systemd and stopped when the suite exits (at_exit.bash). Needs
 # $scratch, Debian's ceph-mon, ceph-osd, ceph-common and python3-rados.
-#   ceph_start        sets CEPH_CONF and CEPH_POOL (a pool of 8 PGs, size 1);
+#   ceph_start        sets CEPH_CONF and CEPH_POOL (a pool of 8 PGs, size 1;
+#                     the OSD holds CEPH_MEMSTORE_BYTES, default 2 GiB, in memory);
 #                     0 once an object can be written and read back, 1 if
 #                     not by then (the logs: $scratch/ceph/*.log)
 #   ceph_osd_stop     stop the OSD cleanly (memstore keeps its objects,
@@ -132,7 +133,7 @@ mon data = $d/mon
 [osd]
 osd data = $d/osd
 osd objectstore = memstore
-memstore device bytes = 2147483648
+memstore device bytes = ${CEPH_MEMSTORE_BYTES:-2147483648}
 osd fast shutdown = false
 osd max object name len = 460
 osd max object namespace len = 64
