@@ -430,9 +430,24 @@ static int rs_remove(bs_backend *be, const cairn_multihash *mh, uint64_t *size, 
 	return 0;
 }
 
+/* Listing: names from rados_nobjects_list, each object's size by a stat
+ * of its own, LIST_AHEAD of them in flight, so a pool of a million
+ * objects costs a million stats overlapped rather than one after another. */
+#define LIST_AHEAD 64
+
+typedef struct ls_entry {
+	cairn_multihash mh;
+	rados_completion_t c;
+	uint64_t size;
+	time_t mtime;
+} ls_entry;
+
 typedef struct rs_iter {
 	rados_store *rs;
 	rados_list_ctx_t ctx;
+	int listed_all;
+	ls_entry e[LIST_AHEAD];
+	size_t head, n; /* a ring: e[head] is the oldest of n */
 } rs_iter;
 
 static void *rs_list_open(bs_backend *be, char *err)
@@ -457,30 +472,72 @@ static void *rs_list_open(bs_backend *be, char *err)
 	return it;
 }
 
-/* Objects whose names are not keys (another user of the pool) are
- * skipped. The size costs a stat per object. */
-static int rs_list_next(void *arg, cairn_multihash *mh, uint64_t *size, char *err)
+/* Start stats until LIST_AHEAD are in flight or the listing ends. 0, or
+ * -1 with err set. Objects whose names are not keys (another user of the
+ * pool) are skipped. */
+static int list_fill(rs_iter *it, char *err)
 {
-	rs_iter *it = arg;
-	for (;;) {
+	while (!it->listed_all && it->n < LIST_AHEAD) {
 		const char *entry;
 		size_t len;
+		char oid[OID_MAX];
 		int rv = rados_nobjects_list_next2(it->ctx, &entry, NULL, NULL, &len, NULL, NULL);
-		if (rv == -ENOENT)
-			return 0;
+		if (rv == -ENOENT) {
+			it->listed_all = 1;
+			break;
+		}
 		outcome(it->rs, rv);
 		if (rv < 0) {
 			ERR("ceph list %s: %s", it->rs->pool, strerror(-rv));
 			errno = -rv;
 			return -1;
 		}
-		if (len >= OID_MAX || bs_backend_key_parse(entry, len, mh) != 0)
+		ls_entry *e = &it->e[(it->head + it->n) % LIST_AHEAD];
+		if (len >= OID_MAX || bs_backend_key_parse(entry, len, &e->mh) != 0)
 			continue;
-		int st = rs_stat(&it->rs->base, mh, size, err);
-		if (st < 0)
+		memcpy(oid, entry, len);
+		oid[len] = '\0';
+		e->c = NULL;
+		rv = rados_aio_create_completion2(NULL, NULL, &e->c);
+		if (rv == 0)
+			rv = rados_aio_stat(it->rs->io, oid, e->c, &e->size, &e->mtime);
+		if (rv < 0) {
+			if (e->c)
+				rados_aio_release(e->c);
+			rados_err(it->rs, rv, "stat", oid, err);
 			return -1;
-		if (st == 1)
-			return 1; /* else removed since it was listed */
+		}
+		it->n++;
+	}
+	return 0;
+}
+
+static int rs_list_next(void *arg, cairn_multihash *mh, uint64_t *size, char *err)
+{
+	rs_iter *it = arg;
+	for (;;) {
+		if (list_fill(it, err) != 0)
+			return -1;
+		if (it->n == 0)
+			return 0;
+		ls_entry *e = &it->e[it->head];
+		rados_aio_wait_for_complete(e->c);
+		int rv = rados_aio_get_return_value(e->c);
+		rados_aio_release(e->c);
+		it->head = (it->head + 1) % LIST_AHEAD;
+		it->n--;
+		outcome(it->rs, rv);
+		if (rv == -ENOENT)
+			continue; /* removed since it was listed */
+		if (rv < 0) {
+			char oid[OID_MAX];
+			bs_backend_key(&e->mh, oid, sizeof oid);
+			rados_err(it->rs, rv, "stat", oid, err);
+			return -1;
+		}
+		*mh = e->mh;
+		*size = e->size;
+		return 1;
 	}
 }
 
@@ -489,6 +546,10 @@ static void rs_list_close(void *arg)
 	rs_iter *it = arg;
 	if (!it)
 		return;
+	for (; it->n; it->n--, it->head = (it->head + 1) % LIST_AHEAD) {
+		rados_aio_wait_for_complete(it->e[it->head].c);
+		rados_aio_release(it->e[it->head].c);
+	}
 	rados_nobjects_list_close(it->ctx);
 	free(it);
 }
