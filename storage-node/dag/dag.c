@@ -91,11 +91,25 @@ struct visit_down {
 	struct walk *w;
 	int depth;
 	int below;  /* a child's own outcome is being returned */
+	/* a dag-pb node's children read ahead (links_ahead), where the
+	 * blockstore does that: the node, and how far */
+	int ahead;
+	cairn_pbnode node;
+	size_t index, ahead_index, ahead_cursor;
 };
+
+static void links_ahead(blockstore *bs, const cairn_pbnode *node, size_t link_index,
+                        size_t link_cursor, size_t *ahead_index, size_t *ahead_cursor);
 
 static int visit_link(void *ctx, const cairn_cid *child)
 {
 	struct visit_down *d = ctx;
+	if (d->ahead) {
+		/* the walk skips no child, so links_ahead never needs the cursor
+		 * past this one */
+		links_ahead(d->w->bs, &d->node, d->index, 0, &d->ahead_index, &d->ahead_cursor);
+		d->index++;
+	}
 	int rc = visit(d->w, child, d->depth + 1);
 	if (rc)
 		d->below = 1;
@@ -124,7 +138,9 @@ static int visit(struct walk *w, const cairn_cid *cid, int depth)
 		return -1;
 	if (w->block && (rc = w->block(w->ctx, cid, data, len)) != 0)
 		goto done;
-	struct visit_down down = {w, depth, 0};
+	struct visit_down down = {.w = w, .depth = depth};
+	down.ahead = (w->flags & DAG_RECURSIVE) && cid->codec == CAIRN_CODEC_DAG_PB &&
+	             blockstore_reads_ahead(w->bs) && cairn_pbnode_decode(data, len, &down.node) == CAIRN_OK;
 	rc = dag_links(cid, data, len, (w->flags & DAG_RECURSIVE) ? visit_link : NULL, &down);
 	if (rc == DAG_INVALID && !down.below)
 		rc = fail(w, cid, DAG_INVALID); /* this block, not one below it */
@@ -219,11 +235,11 @@ void dag_reader_range(dag_reader *r, uint64_t offset, uint64_t length)
 	r->remaining = length;
 }
 
-/* Before a dag-pb node's child is loaded (link_index links taken, the
- * child's link just read, link_cursor past it): start reading the ones
- * after it, so that DAG_READ_AHEAD are in flight, where the blockstore
- * hides latency that way. In order, so the next one needed is always the
- * oldest. *ahead_index, *ahead_cursor: how far reads were started. */
+/* Before a dag-pb node's child is loaded (link_index links taken before
+ * it, link_cursor past its link): have it and the ones after it,
+ * DAG_READ_AHEAD in all, read ahead, where the blockstore hides latency
+ * that way. In order, so the next one needed is always the oldest.
+ * *ahead_index, *ahead_cursor: how far reads were started (0, 0 at first). */
 static void links_ahead(blockstore *bs, const cairn_pbnode *node, size_t link_index,
                         size_t link_cursor, size_t *ahead_index, size_t *ahead_cursor)
 {
@@ -231,9 +247,9 @@ static void links_ahead(blockstore *bs, const cairn_pbnode *node, size_t link_in
 	cairn_cid c;
 	if (!blockstore_reads_ahead(bs))
 		return;
-	if (*ahead_index <= link_index) {
-		/* none started past this child (the first, or a range skipped
-		 * them): from the one after it */
+	if (*ahead_index < link_index) {
+		/* a range skipped past them: from the one after this child (which
+		 * is read the plain way) */
 		*ahead_index = link_index + 1;
 		*ahead_cursor = link_cursor;
 	}

@@ -271,18 +271,24 @@ int blockstore_sync(blockstore *bs, char *err)
 	return bs->be->ops->sync(bs->be, err);
 }
 
-int blockstore_get(blockstore *bs, const cairn_cid *cid, uint8_t **data, size_t *len, char *err)
+/* Past the cache: the read started ahead, if this block's was, else one
+ * now. */
+static int get_uncached(blockstore *bs, const cairn_cid *cid, uint8_t **data, size_t *len,
+                        char *err)
 {
-	if (bs->cache && cid->mh.code != CAIRN_MH_IDENTITY && bcache_get(bs->cache, &cid->mh, data, len))
-		return 0;
-	int rc;
 	uint8_t format, *raw;
 	size_t rlen;
 	if (bs->prefetch && cid->mh.code != CAIRN_MH_IDENTITY &&
 	    prefetch_take(bs->prefetch, &cid->mh, &format, &raw, &rlen))
-		rc = blockstore_decode(bs, cid, 0, format, raw, rlen, data, len);
-	else
-		rc = blockstore_get_disk(bs, cid, data, len, err);
+		return blockstore_decode(bs, cid, 0, format, raw, rlen, data, len);
+	return blockstore_get_disk(bs, cid, data, len, err);
+}
+
+int blockstore_get(blockstore *bs, const cairn_cid *cid, uint8_t **data, size_t *len, char *err)
+{
+	if (bs->cache && cid->mh.code != CAIRN_MH_IDENTITY && bcache_get(bs->cache, &cid->mh, data, len))
+		return 0;
+	int rc = get_uncached(bs, cid, data, len, err);
 	if (rc == 0 && bs->cache && cid->mh.code != CAIRN_MH_IDENTITY)
 		bcache_put(bs->cache, &cid->mh, *data, *len);
 	return rc;
@@ -293,7 +299,7 @@ int blockstore_get_scan(blockstore *bs, const cairn_cid *cid, uint8_t **data, si
 {
 	if (bs->cache && cid->mh.code != CAIRN_MH_IDENTITY && bcache_get(bs->cache, &cid->mh, data, len))
 		return 0;
-	return blockstore_get_disk(bs, cid, data, len, err);
+	return get_uncached(bs, cid, data, len, err);
 }
 
 int blockstore_decode(blockstore *bs, const cairn_cid *cid, int rc, uint8_t format, uint8_t *raw,
