@@ -22,6 +22,7 @@
 #include "parfor.h"
 #include "loops.h"
 #include "pinstore.h"
+#include "stream.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -261,6 +262,11 @@ static struct http_server *make_worker(struct event_base *base, unsigned loop, v
 {
 	struct listener *l = arg;
 	node *n = l->n;
+	if (blockstore_reads_ahead(&n->repo.bs) && !n->loop_streams[loop] &&
+	    !(n->loop_streams[loop] = stream_loop_new(base, &n->repo.bs))) {
+		errno = ENOMEM;
+		return NULL;
+	}
 	if (n->peers && !n->loop_peers[loop]) {
 		char err[CAIRN_ERR_MAX];
 		if (!(n->loop_peers[loop] = peers_new_like(n->peers, base, n->ca_file, err))) {
@@ -280,6 +286,8 @@ static void unmake_worker(struct event_base *base, unsigned loop, void *arg)
 	(void)base;
 	peers_free(l->n->loop_peers[loop]);
 	l->n->loop_peers[loop] = NULL;
+	stream_loop_free(l->n->loop_streams[loop]);
+	l->n->loop_streams[loop] = NULL;
 }
 
 /* Daemon.Threads: event loops, 1 to LOOPS_MAX; by default one per CPU. */
@@ -521,6 +529,10 @@ int daemon_run(node *n, const daemon_opts *o)
 		n->repo.bs.cache = bcache_new(cache_cap);
 	if (!n->base)
 		goto done;
+	/* loop 0's streams park rather than wait for blocks read ahead */
+	if (blockstore_reads_ahead(&n->repo.bs) &&
+	    !(n->loop_streams[0] = stream_loop_new(n->base, &n->repo.bs)))
+		goto done;
 	if ((rc = listen_on(n, &listeners[LISTENER_API], api_addr ? api_addr : REPO_DEFAULT_API)) != 0 ||
 	    (rc = listen_on(n, &listeners[LISTENER_GATEWAY], gw_addr ? gw_addr : REPO_DEFAULT_GATEWAY)) != 0)
 		goto done;
@@ -609,6 +621,8 @@ done:
 		event_free(sigint);
 	if (sigterm)
 		event_free(sigterm);
+	stream_loop_free(n->loop_streams[0]); /* its streams went with the servers */
+	n->loop_streams[0] = NULL;
 	if (n->base)
 		event_base_free(n->base);
 	repo_close(&n->repo);

@@ -201,6 +201,7 @@ bad:
 int dag_reader_open(dag_reader *r, blockstore *bs, const cairn_cid *root, cairn_cid *where, char *err)
 {
 	r->bs = bs;
+	r->waker = NULL;
 	r->depth = -1;
 	r->last = -1;
 	int rc = frame_load(r, &r->st[0], root, where, err);
@@ -223,6 +224,11 @@ int dag_reader_open(dag_reader *r, blockstore *bs, const cairn_cid *root, cairn_
 	r->skip = 0;
 	r->remaining = r->size;
 	return 0;
+}
+
+void dag_reader_wake_with(dag_reader *r, const prefetch_waker *w)
+{
+	r->waker = w;
 }
 
 void dag_reader_range(dag_reader *r, uint64_t offset, uint64_t length)
@@ -305,7 +311,11 @@ int dag_reader_next(dag_reader *r, const uint8_t **p, size_t *n, cairn_cid *wher
 					*where = child;
 				return DAG_INVALID;
 			}
-			int rc = frame_load(r, &r->st[r->depth + 1], &child, where, err);
+			int rc = r->waker && blockstore_watch(r->bs, &child, r->waker)
+			       ? DAG_AGAIN
+			       : frame_load(r, &r->st[r->depth + 1], &child, where, err);
+			if (rc == DAG_AGAIN && where)
+				*where = child;
 			if (rc != 0) {
 				f->link_cursor = link_at;
 				f->size_cursor = size_at;

@@ -30,6 +30,8 @@ enum dag_outcome {
 	DIR_NOT_FOUND = 5, /* a path segment names nothing in its directory */
 	DIR_NOT_DIR = 6,   /* a path goes through something that is not a directory */
 	DAG_BAD_INPUT = 7, /* a record given to store does not decode (err says why) */
+	DAG_AGAIN = 8,     /* a block's read is in flight: call again once woken
+	                    * (dag_reader_wake_with) */
 };
 
 /* Called for each block reached, parents before children, with the block's
@@ -115,12 +117,19 @@ typedef struct dag_reader {
 	uint64_t remaining;    /* bytes still to emit */
 	uint64_t size;         /* the file's size, from the root */
 	int last;              /* the frame the last piece came from */
+	/* not NULL: a block whose read is in flight is not waited for; next()
+	 * returns DAG_AGAIN and w is called once it is done */
+	const prefetch_waker *waker;
 	struct dag_frame st[DAG_MAX_DEPTH + 1];
 } dag_reader;
 
 /* Open root; *size (from the root block alone) is the file's length.
  * 0, or DAG_MISSING / DAG_INVALID / DAG_NOT_FILE (*where set), or -1. */
 int dag_reader_open(dag_reader *r, blockstore *bs, const cairn_cid *root, cairn_cid *where, char *err);
+
+/* From now on, never wait for a block read ahead (see DAG_AGAIN): w is
+ * called, on another thread, when the one asked for is done. NULL: wait. */
+void dag_reader_wake_with(dag_reader *r, const prefetch_waker *w);
 
 /* Restrict output to [offset, offset + length) (clipped to the file). */
 void dag_reader_range(dag_reader *r, uint64_t offset, uint64_t length);

@@ -32,6 +32,11 @@ static int file_next(stream_source *s, struct evbuffer *out, cairn_cid *where, c
 	return rc;
 }
 
+static void file_wake_with(stream_source *s, const prefetch_waker *w)
+{
+	dag_reader_wake_with(((struct file_source *)s)->r, w);
+}
+
 static void file_close(stream_source *s)
 {
 	struct file_source *f = (struct file_source *)s;
@@ -47,6 +52,7 @@ stream_source *stream_file(dag_reader *r)
 		return NULL;
 	f->base.next = file_next;
 	f->base.close = file_close;
+	f->base.wake_with = file_wake_with;
 	f->base.length = (int64_t)r->remaining;
 	f->r = r;
 	return &f->base;

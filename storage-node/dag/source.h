@@ -15,8 +15,12 @@
 typedef struct stream_source stream_source;
 struct stream_source {
 	/* Append the next piece to out: 0, DAG_END when done, DAG_MISSING /
-	 * DAG_INVALID / DAG_NOT_FILE with *where set, or -1 with err set. */
+	 * DAG_INVALID / DAG_NOT_FILE with *where set, DAG_AGAIN (only after
+	 * wake_with: call again once woken), or -1 with err set. */
 	int (*next)(stream_source *s, struct evbuffer *out, cairn_cid *where, char *err);
+	/* Optional: never wait for a block read ahead; w is called (on another
+	 * thread) when the one next() returned DAG_AGAIN for is done. */
+	void (*wake_with)(stream_source *s, const prefetch_waker *w);
 	void (*close)(stream_source *s); /* frees s */
 	int64_t length;                  /* body length, or -1 if unknown (chunked) */
 	/* Bytes to queue per round before yielding to the event loop; 0 means

@@ -380,6 +380,17 @@ void blockstore_prefetch(blockstore *bs, const cairn_cid *cid)
 	prefetch_start(bs->prefetch, &cid->mh);
 }
 
+int blockstore_watch(blockstore *bs, const cairn_cid *cid, const prefetch_waker *w)
+{
+	return bs->prefetch && cid->mh.code != CAIRN_MH_IDENTITY && prefetch_watch(bs->prefetch, &cid->mh, w);
+}
+
+void blockstore_forget(blockstore *bs, const prefetch_waker *w)
+{
+	if (bs->prefetch)
+		prefetch_forget(bs->prefetch, w);
+}
+
 int blockstore_reads_ahead(const blockstore *bs)
 {
 	return bs->prefetch != NULL;

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "bs_backend.h"
+#include "prefetch.h" /* prefetch_waker */
 #include "cairn/cid.h"
 #include "cairn/importer.h"
 
@@ -132,6 +133,14 @@ void blockstore_prefetch(blockstore *bs, const cairn_cid *cid);
 
 /* 1 if blockstore_prefetch does anything here. */
 int blockstore_reads_ahead(const blockstore *bs);
+
+/* 1 if cid's read, started ahead, is still in flight: w is called (on the
+ * backend's thread, prefetch.h) once it is done, and blockstore_get then
+ * does not wait. 0 if blockstore_get can be called now. */
+int blockstore_watch(blockstore *bs, const cairn_cid *cid, const prefetch_waker *w);
+
+/* w goes away: no read calls it from now on. */
+void blockstore_forget(blockstore *bs, const prefetch_waker *w);
 
 /* 1 if the block is stored (not verified), 0 if not, -1 if the backend
  * cannot tell now (a cluster unreachable): a caller that goes on to read

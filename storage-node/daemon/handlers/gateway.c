@@ -211,7 +211,8 @@ static void serve_file(struct http_req *req, node *n, const struct target *t,
 		return;
 	}
 	/* a block of a cached file that GC (or block/rm) took: ask again */
-	http_stream(req, range > 0 ? 206 : 200, src, head ? 0 : STREAM_BODY, node_peers(n, req));
+	http_stream(req, range > 0 ? 206 : 200, src, head ? 0 : STREAM_BODY, node_peers(n, req),
+	            node_stream_loop(n, req));
 }
 
 struct listing {
@@ -468,7 +469,7 @@ static void serve_car(struct http_req *req, node *n, const struct target *t,
 	}
 	common_headers(h, t, etag);
 	gateway_binary_headers(h, "application/vnd.ipld.car; version=1; order=dfs; dups=n", t->cid_text, "car");
-	http_stream(req, 200, src, head ? 0 : STREAM_BODY, NULL);
+	http_stream(req, 200, src, head ? 0 : STREAM_BODY, NULL, NULL);
 }
 
 /* Resolution failed: the status and a short text body. */
@@ -739,7 +740,7 @@ static void serve_tar(struct gw_req *g)
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
 	evhttp_add_header(h, "Vary", "Accept");
 	gateway_disposition(h, "attachment", fname);
-	http_stream(req, 200, src, g->head ? 0 : STREAM_BODY, NULL);
+	http_stream(req, 200, src, g->head ? 0 : STREAM_BODY, NULL, NULL);
 }
 
 /* The IPLD formats (IPIP-328): ?format= name, codec written, Content-Type,

@@ -30,7 +30,7 @@ static int get_block(struct http_req *req, node *n, struct evkeyvalq *q, cairn_c
 	if (rc == BS_NOT_FOUND || rc == BS_CORRUPT)
 		http_reply_rpc_error(req, 404, "block not found: %s", text);
 	else
-		http_reply_rpc_error(req, 500, "%s", err);
+		http_reply_rpc_error(req, node_store_status(req, n), "%s", err);
 	return -1;
 }
 

@@ -38,7 +38,7 @@ static void dag_export_body(struct http_req *req, node *n, struct evkeyvalq *q)
 		return;
 	}
 	evhttp_add_header(http_req_out(req), "Content-Type", "application/vnd.ipld.car");
-	http_stream(req, 200, src, STREAM_BODY | STREAM_RPC_ERRORS, NULL);
+	http_stream(req, 200, src, STREAM_BODY | STREAM_RPC_ERRORS, NULL, NULL);
 }
 
 /* dag/import reads its body as it arrives: each multipart part is one CAR,

@@ -60,7 +60,7 @@ static void cat_body(struct http_req *req, node *n, struct evkeyvalq *q)
 		return;
 	}
 	evhttp_add_header(http_req_out(req), "Content-Type", "text/plain");
-	http_stream(req, 200, src, STREAM_BODY | STREAM_RPC_ERRORS, n->peers);
+	http_stream(req, 200, src, STREAM_BODY | STREAM_RPC_ERRORS, n->peers, node_stream_loop(n, req));
 }
 
 /* ls: a directory's entries, as Kubo: {"Objects": [{"Hash", "Links":

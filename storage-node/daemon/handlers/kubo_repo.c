@@ -132,7 +132,7 @@ void kubo_repo_verify(struct http_req *req, node *n, struct evkeyvalq *q)
 	verify_start(&v->run, &n->repo.bs, verify_bad, v);
 	evhttp_add_header(http_req_out(req), "Content-Type", "application/json");
 	evhttp_add_header(http_req_out(req), "X-Chunked-Output", "1");
-	http_stream(req, 200, &v->base, STREAM_BODY | STREAM_RPC_ERRORS, NULL);
+	http_stream(req, 200, &v->base, STREAM_BODY | STREAM_RPC_ERRORS, NULL, NULL);
 }
 
 
@@ -229,5 +229,5 @@ void kubo_pin_verify(struct http_req *req, node *n, struct evkeyvalq *q)
 	v->verbose = verbose;
 	evhttp_add_header(http_req_out(req), "Content-Type", "application/json");
 	evhttp_add_header(http_req_out(req), "X-Chunked-Output", "1");
-	http_stream(req, 200, &v->base, STREAM_BODY | STREAM_RPC_ERRORS, NULL);
+	http_stream(req, 200, &v->base, STREAM_BODY | STREAM_RPC_ERRORS, NULL, NULL);
 }

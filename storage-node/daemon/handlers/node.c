@@ -163,3 +163,9 @@ int node_store_status(struct http_req *req, node *n)
 	evhttp_add_header(http_req_out(req), "Retry-After", "2");
 	return 503;
 }
+
+struct stream_loop *node_stream_loop(node *n, struct http_req *req)
+{
+	unsigned l = req ? http_req_loop(req) : 0;
+	return l < NODE_LOOPS_MAX ? n->loop_streams[l] : NULL;
+}

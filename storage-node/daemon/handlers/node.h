@@ -36,6 +36,9 @@ typedef struct node {
 	 * loops): node_peers() picks a request's. */
 	struct peers *peers;
 	struct peers *loop_peers[NODE_LOOPS_MAX]; /* [0] unused */
+	/* each loop's parked streams (stream.h), [0] included; NULL where
+	 * none is needed (no blockstore reading ahead) */
+	struct stream_loop *loop_streams[NODE_LOOPS_MAX];
 	/* a CA trusted beside the system's for every https:// dialled
 	 * (--ca-file, TLS.CAFile), or NULL */
 	const char *ca_file;
@@ -73,5 +76,8 @@ int node_serve_ops(struct http_req *req, node *n);
 /* The status for a read of the blockstore that failed: 503 (with a
  * Retry-After) while its backend is unreachable, else 500. */
 int node_store_status(struct http_req *req, node *n);
+
+/* The stream_loop of req's loop (NULL: streams wait for their blocks). */
+struct stream_loop *node_stream_loop(node *n, struct http_req *req);
 
 #endif

@@ -5,6 +5,9 @@
 #include "http_util.h"
 
 #include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <sys/queue.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +25,18 @@ struct stream {
 	peer_fetch *fetch;      /* a missing block being fetched */
 	int refetches;
 	int orphaned;           /* the client left during a fetch */
+	stream_loop *loop;      /* where it parks for a block in flight, or NULL */
+	int parked;
+	LIST_ENTRY(stream) link;
+};
+
+LIST_HEAD(stream_list, stream);
+
+struct stream_loop {
+	struct event *ready;         /* made active by a read's completion */
+	blockstore *bs;
+	prefetch_waker waker;        /* activates ready */
+	struct stream_list parked;
 };
 
 static void stream_free(struct stream *s)
@@ -31,6 +46,8 @@ static void stream_free(struct stream *s)
 		s->orphaned = 1;
 		return;
 	}
+	if (s->parked)
+		LIST_REMOVE(s, link);
 	s->src->close(s->src);
 	if (s->whole)
 		evbuffer_free(s->whole);
@@ -66,8 +83,10 @@ static void error_reply(struct http_req *req, int rpc, int rc, const cairn_cid *
 	 * FETCH_* below); a DAG that does not decode is 422; a node that is not
 	 * a UnixFS file is 501 on the gateway (which sends directories
 	 * elsewhere first) and a bad argument (400) on the API. */
+	/* A read that failed: errno is the store's (a blockstore across the
+	 * network that does not answer is 503, http_errno_status). */
 	int code = rc == DAG_MISSING ? 404 : rc == DAG_INVALID ? 422
-	         : rc == DAG_NOT_FILE ? (rpc ? 400 : 501) : 500;
+	         : rc == DAG_NOT_FILE ? (rpc ? 400 : 501) : http_errno_status(errno);
 	const char *what = rc == DAG_MISSING ? "block not found" : rc == DAG_INVALID
 	                   ? "block does not decode as UnixFS"
 	                   : rc == DAG_NOT_FILE ? "not a UnixFS file" : err;
@@ -95,6 +114,63 @@ static void cut(struct stream *s, const cairn_cid *where, const char *why)
 }
 
 static void pump(struct stream *s);
+
+/* Wait for the block in flight: the loop's ready event resumes s. */
+static void park(struct stream *s)
+{
+	s->parked = 1;
+	LIST_INSERT_HEAD(&s->loop->parked, s, link);
+}
+
+/* On librados's thread, with the read-ahead table's mutex held: only post. */
+static void wake(void *arg)
+{
+	event_active(arg, EV_READ, 0);
+}
+
+/* On the loop: every parked stream tries again (those whose block is still
+ * in flight park again). */
+static void on_ready(evutil_socket_t fd, short what, void *arg)
+{
+	stream_loop *sl = arg;
+	struct stream_list now = LIST_HEAD_INITIALIZER(now);
+	(void)fd;
+	(void)what;
+	while (!LIST_EMPTY(&sl->parked)) { /* move them: a retry may park anew */
+		struct stream *s = LIST_FIRST(&sl->parked);
+		LIST_REMOVE(s, link);
+		LIST_INSERT_HEAD(&now, s, link);
+	}
+	while (!LIST_EMPTY(&now)) {
+		struct stream *s = LIST_FIRST(&now);
+		LIST_REMOVE(s, link);
+		s->parked = 0;
+		pump(s);
+	}
+}
+
+stream_loop *stream_loop_new(struct event_base *base, blockstore *bs)
+{
+	stream_loop *sl = calloc(1, sizeof *sl);
+	if (!sl || !(sl->ready = event_new(base, -1, 0, on_ready, sl))) {
+		free(sl);
+		return NULL;
+	}
+	sl->bs = bs;
+	sl->waker.fn = wake;
+	sl->waker.arg = sl->ready;
+	LIST_INIT(&sl->parked);
+	return sl;
+}
+
+void stream_loop_free(stream_loop *sl)
+{
+	if (!sl)
+		return;
+	blockstore_forget(sl->bs, &sl->waker); /* no read posts to it after this */
+	event_free(sl->ready);
+	free(sl);
+}
 
 static void refetched(void *ctx, int outcome, const char *msg)
 {
@@ -143,6 +219,10 @@ static void pump_whole(struct stream *s)
 	int rc = 0;
 	while (rc == 0)
 		rc = s->src->next(s->src, s->whole, &where, err);
+	if (rc == DAG_AGAIN) {
+		park(s);
+		return;
+	}
 	if (rc == DAG_MISSING && refetch(s, &where) == 0)
 		return;
 	struct http_req *req = s->req;
@@ -168,9 +248,13 @@ static void send_next(void *arg)
 	while (rc == 0 && evbuffer_get_length(b) < batch)
 		rc = s->src->next(s->src, b, &where, err);
 	int can_refetch = s->peers && s->refetches < STREAM_REFETCH_MAX;
-	if ((rc == DAG_END || (rc == DAG_MISSING && can_refetch)) && evbuffer_get_length(b) > 0) {
+	if (rc == DAG_AGAIN && evbuffer_get_length(b) == 0) {
+		park(s); /* nothing to send until the block comes */
+	} else if ((rc == DAG_END || rc == DAG_AGAIN || (rc == DAG_MISSING && can_refetch)) &&
+	           evbuffer_get_length(b) > 0) {
 		/* send what was queued; the next round meets the end (or the
-		 * missing block: a source with peers resumes there) again */
+		 * block in flight, or the missing block: a source with peers
+		 * resumes there) again */
 		http_reply_chunk(s->req, b, send_next, s);
 	} else if (rc == 0) {
 		http_reply_chunk(s->req, b, send_next, s);
@@ -196,7 +280,7 @@ static void pump(struct stream *s)
 }
 
 void http_stream(struct http_req *req, int code, stream_source *src, unsigned flags,
-                 peers *peers)
+                 peers *peers, stream_loop *sl)
 {
 	int send_body = (flags & STREAM_BODY) != 0, rpc_errors = (flags & STREAM_RPC_ERRORS) != 0;
 	struct evkeyvalq *h = http_req_out(req);
@@ -238,6 +322,10 @@ void http_stream(struct http_req *req, int code, stream_source *src, unsigned fl
 	s->code = code;
 	s->rpc = rpc_errors;
 	s->peers = peers;
+	if (sl && src->wake_with) {
+		s->loop = sl;
+		src->wake_with(src, &sl->waker);
+	}
 	http_req_on_close(req, on_close, s);
 	if (!whole)
 		http_reply_start(req, code, NULL);

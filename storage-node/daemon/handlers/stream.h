@@ -27,14 +27,26 @@
 #define STREAM_BODY 1        /* send the body (not for HEAD) */
 #define STREAM_RPC_ERRORS 2  /* errors as Kubo RPC JSON, not text (gateway) */
 
+/* An event loop's streams that wait for blocks read ahead (a blockstore
+ * on RADOS): instead of waiting on the loop, a stream whose next block is
+ * still in flight parks here, and the read's completion (on librados's
+ * thread) wakes the loop, which resumes every stream parked. One per loop,
+ * made with it; freed once its connections are gone, before its base. */
+typedef struct stream_loop stream_loop;
+/* NULL when out of memory. */
+stream_loop *stream_loop_new(struct event_base *base, blockstore *bs);
+void stream_loop_free(stream_loop *sl);
+
 /* Reply with code and the source's body, taking ownership of src. Headers
  * other than Content-Length must already be set. Exactly one reply is
  * sent. A block missing before the status went out is 404; with peers
  * (may be NULL) it is first fetched from them (502/504 if in vain, and a
  * block missing mid-body is fetched too, up to STREAM_REFETCH_MAX times);
- * after the status, the connection is cut short. */
+ * after the status, the connection is cut short. With sl (the request's
+ * loop's, or NULL), a body that streams never waits for a block read
+ * ahead (a source that can, wake_with). */
 void http_stream(struct http_req *req, int code, stream_source *src, unsigned flags,
-                 peers *peers);
+                 peers *peers, stream_loop *sl);
 
 /* Open a reader on the file cid names, or send the error reply (text, or
  * with rpc_errors Kubo RPC JSON) and return NULL. The reader is malloc'd;
