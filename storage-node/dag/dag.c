@@ -86,6 +86,32 @@ static int fail(struct walk *w, const cairn_cid *cid, int rc)
 
 static int visit(struct walk *w, const cairn_cid *cid, int depth);
 
+/* Before a dag-pb node's child is loaded (link_index links taken before
+ * it, link_cursor past its link): have it and the ones after it,
+ * DAG_READ_AHEAD in all, read ahead, where the blockstore hides latency
+ * that way. In order, so the next one needed is always the oldest.
+ * *ahead_index, *ahead_cursor: how far reads were started (0, 0 at first). */
+static void links_ahead(blockstore *bs, const cairn_pbnode *node, size_t link_index,
+                        size_t link_cursor, size_t *ahead_index, size_t *ahead_cursor)
+{
+	cairn_pblink l;
+	cairn_cid c;
+	if (!blockstore_reads_ahead(bs))
+		return;
+	if (*ahead_index < link_index) {
+		/* a range skipped past them: from the one after this child (which
+		 * is read the plain way) */
+		*ahead_index = link_index + 1;
+		*ahead_cursor = link_cursor;
+	}
+	while (*ahead_index < link_index + DAG_READ_AHEAD &&
+	       cairn_pbnode_next_link(node, ahead_cursor, &l)) {
+		(*ahead_index)++;
+		if (cairn_cid_decode(l.hash, l.hash_len, &c, NULL) == CAIRN_OK)
+			blockstore_prefetch(bs, &c);
+	}
+}
+
 /* One level down from a block, for dag_links. */
 struct visit_down {
 	struct walk *w;
@@ -97,9 +123,6 @@ struct visit_down {
 	cairn_pbnode node;
 	size_t index, ahead_index, ahead_cursor;
 };
-
-static void links_ahead(blockstore *bs, const cairn_pbnode *node, size_t link_index,
-                        size_t link_cursor, size_t *ahead_index, size_t *ahead_cursor);
 
 static int visit_link(void *ctx, const cairn_cid *child)
 {
@@ -239,32 +262,6 @@ void dag_reader_range(dag_reader *r, uint64_t offset, uint64_t length)
 		length = r->size - offset;
 	r->skip = offset;
 	r->remaining = length;
-}
-
-/* Before a dag-pb node's child is loaded (link_index links taken before
- * it, link_cursor past its link): have it and the ones after it,
- * DAG_READ_AHEAD in all, read ahead, where the blockstore hides latency
- * that way. In order, so the next one needed is always the oldest.
- * *ahead_index, *ahead_cursor: how far reads were started (0, 0 at first). */
-static void links_ahead(blockstore *bs, const cairn_pbnode *node, size_t link_index,
-                        size_t link_cursor, size_t *ahead_index, size_t *ahead_cursor)
-{
-	cairn_pblink l;
-	cairn_cid c;
-	if (!blockstore_reads_ahead(bs))
-		return;
-	if (*ahead_index < link_index) {
-		/* a range skipped past them: from the one after this child (which
-		 * is read the plain way) */
-		*ahead_index = link_index + 1;
-		*ahead_cursor = link_cursor;
-	}
-	while (*ahead_index < link_index + DAG_READ_AHEAD &&
-	       cairn_pbnode_next_link(node, ahead_cursor, &l)) {
-		(*ahead_index)++;
-		if (cairn_cid_decode(l.hash, l.hash_len, &c, NULL) == CAIRN_OK)
-			blockstore_prefetch(bs, &c);
-	}
 }
 
 int dag_reader_next(dag_reader *r, const uint8_t **p, size_t *n, cairn_cid *where, char *err)

@@ -21,11 +21,6 @@
  * trying zstd on incompressible data costs as much as hashing it. */
 #define ZSTD_SAMPLE 4096
 
-void blockstore_key(const cairn_multihash *mh, char *out, size_t cap)
-{
-	bs_backend_key(mh, out, cap);
-}
-
 int blockstore_open(blockstore *bs, bs_backend *be, int compress, char *err)
 {
 	memset(bs, 0, sizeof *bs);

@@ -49,12 +49,18 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Fail at once while the cluster is known to be away (see bs_rados.h).
- * 0 to go on, or -1 with err and errno (ETIMEDOUT) set. */
-static int gone(rados_store *rs, char *err)
+/* 1 while the cluster is known to be away: the back-off of bs_rados.h. */
+static int away(rados_store *rs)
 {
 	int64_t until = __atomic_load_n(&rs->down_until, __ATOMIC_RELAXED);
-	if (until == 0 || now_ms() >= until)
+	return until != 0 && now_ms() < until;
+}
+
+/* Fail at once while the cluster is away. 0 to go on, or -1 with err and
+ * errno (ETIMEDOUT) set. */
+static int gone(rados_store *rs, char *err)
+{
+	if (!away(rs))
 		return 0;
 	ERR("ceph cluster unreachable (an operation on pool %s timed out; retrying shortly)",
 	    rs->pool);
@@ -563,9 +569,7 @@ static void rs_clean(bs_backend *be, uint64_t *files, uint64_t *bytes)
 
 static int rs_available(bs_backend *be)
 {
-	rados_store *rs = (rados_store *)be;
-	int64_t until = __atomic_load_n(&rs->down_until, __ATOMIC_RELAXED);
-	return until == 0 || now_ms() >= until;
+	return !away((rados_store *)be);
 }
 
 static void rs_close(bs_backend *be)
