@@ -215,7 +215,7 @@ UNIT_NODE_test_http_util := http/http_util http/server http/h1parse
 UNIT_NODE_test_multipart := http/multipart
 UNIT_NODE_test_mhset     := repo/mhset
 UNIT_NODE_test_dirbuild  := dag/dirbuild
-UNIT_NODE_test_pinstore  := repo/pinstore repo/repo $(BS_OBJS)
+UNIT_NODE_test_pinstore  := repo/pinstore repo/repo repo/pgindex $(BS_OBJS)
 UNIT_NODE_test_h1parse   := http/h1parse
 UNIT_NODE_test_mpart     := http/mpart http/multipart
 UNIT_NODE_test_parfor    := dag/parfor
@@ -231,7 +231,7 @@ unit_objs = $(sort $(foreach o,$(UNIT_NODE_$(1)),$(BUILD)/node/$(o).o) \
                   $(if $(UNIT_NODE_$(1)),$(OBJS_common))) $(UNIT_EXTRA_$(1))
 $(BUILD)/test/%: test/unit/%.c $(CORE_LIB) $$(call unit_objs,$$*)
 	@mkdir -p $(@D)
-	$(COMPILE) $(B3_CFLAGS) $(LLHTTP_CFLAGS) $(addprefix -I,$(INC_cli)) -Icore $< $(call unit_objs,$*) -o $@ \
+	$(COMPILE) $(B3_CFLAGS) $(PQ_CFLAGS) $(LLHTTP_CFLAGS) $(addprefix -I,$(INC_cli)) -Icore $< $(call unit_objs,$*) -o $@ \
 	    $(CAIRN_LDFLAGS) $(USER_LDFLAGS) $(CORE_LIB) $(CORE_LIBS) $(NODE_LIBS) -lcmocka
 
 $(BUILD)/fuzz/replay_%: test/fuzz/fuzz_%.c test/fuzz/replay.c $(CORE_LIB) $$(FUZZ_OBJS_$$*) $(OBJS_common)

@@ -13,16 +13,57 @@ static void node_key(unsigned level, uint64_t index, uint8_t key[9])
 	repo_put_be64(index, key + 1);
 }
 
-/* A read of the tree inside one transaction, for core/merkle.c. */
+/* A read of the tree inside one transaction (LMDB) or on one connection
+ * (PostgreSQL: the nodes a read asks for never change once written), for
+ * core/merkle.c. */
 struct reader {
 	repo *r;
 	MDB_txn *txn;
-	int rc; /* the first LMDB error */
+	PGconn *c;
+	int rc;                   /* the first LMDB error */
+	char pgerr[CAIRN_ERR_MAX]; /* the first PostgreSQL one */
 };
+
+/* PostgreSQL: one node's hash, 0 or -1 (with rd->pgerr set). */
+static int pg_node(struct reader *rd, unsigned level, uint64_t index, uint8_t out[32])
+{
+	pgp a = {0};
+	pgp_i64(&a, level);
+	pgp_i64(&a, (int64_t)index);
+	PGresult *res = pgindex_run(rd->r->pg, rd->c, "anchor log",
+	                            "SELECT hash FROM cairn.log_nodes WHERE level = $1 AND idx = $2", &a,
+	                            rd->pgerr);
+	if (!res)
+		return -1;
+	size_t n = 0;
+	const char *h = PQntuples(res) == 1 ? pgr_bytes(res, 0, 0, &n) : NULL;
+	if (n == 32)
+		memcpy(out, h, 32);
+	else
+		snprintf(rd->pgerr, sizeof rd->pgerr, "anchor log: node %u/%llu is missing", level,
+		         (unsigned long long)index);
+	PQclear(res);
+	return n == 32 ? 0 : -1;
+}
+
+/* PostgreSQL: the number of leaves, or -1 (with rd->pgerr set). */
+static int64_t pg_count(struct reader *rd)
+{
+	PGresult *res = pgindex_run(rd->r->pg, rd->c, "anchor log",
+	                            "SELECT coalesce(max(leaf_index) + 1, 0) FROM cairn.log_leaves", NULL,
+	                            rd->pgerr);
+	if (!res)
+		return -1;
+	int64_t n = pgr_i64(res, 0, 0);
+	PQclear(res);
+	return n;
+}
 
 static int read_node(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
 {
 	struct reader *rd = ctx;
+	if (rd->c)
+		return pg_node(rd, level, index, out);
 	uint8_t kb[9];
 	node_key(level, index, kb);
 	MDB_val k = {sizeof kb, kb}, v;
@@ -44,16 +85,109 @@ static uint64_t count(repo *r, MDB_txn *txn)
 	return mdb_stat(txn, r->log_leaves, &st) == 0 ? st.ms_entries : 0;
 }
 
+/* PostgreSQL: the append in one transaction, under the log's advisory
+ * lock, so the nodes of a cluster append one after another and a CID
+ * keeps the first index any of them gave it. */
+static int pg_append(repo *r, const cairn_cid *cids, size_t n, uint64_t *index, size_t *added,
+                     char *err)
+{
+	struct reader rd = {.r = r};
+	PGresult *res = NULL;
+	size_t fresh = 0;
+	int rc = -1;
+	if (!(rd.c = pgindex_take(r->pg, err)))
+		return -1;
+	pgp a = {0};
+	pgp_i64(&a, PGINDEX_LOCK_LOG);
+	if (pgindex_script(r->pg, rd.c, "anchor log", "BEGIN", err) != 0 ||
+	    !(res = pgindex_run(r->pg, rd.c, "anchor log", "SELECT pg_advisory_xact_lock($1::bigint)",
+	                        &a, err)))
+		goto done;
+	PQclear(res);
+	res = NULL;
+	int64_t size = pg_count(&rd);
+	if (size < 0)
+		goto pgfail;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t cb[CAIRN_CID_MAX_BYTES], h[32];
+		size_t cl;
+		cairn_cid_encode(&cids[i], cb, sizeof cb, &cl);
+		pgp f = {0};
+		pgp_bytes(&f, cb, cl);
+		if (!(res = pgindex_run(r->pg, rd.c, "anchor log",
+		                        "SELECT leaf_index FROM cairn.log_leaves WHERE cid = ipfs_cid($1::bytea)",
+		                        &f, err)))
+			goto done;
+		int known = PQntuples(res) == 1;
+		if (known && index)
+			index[i] = (uint64_t)pgr_i64(res, 0, 0);
+		PQclear(res);
+		res = NULL;
+		if (known)
+			continue;
+		uint64_t at = (uint64_t)size++;
+		cairn_merkle_leaf_hash(cb, cl, h);
+		pgp w = {0};
+		pgp_i64(&w, (int64_t)at);
+		pgp_bytes(&w, cb, cl);
+		pgp_bytes(&w, h, 32);
+		if (!(res = pgindex_run(r->pg, rd.c, "anchor log",
+		                        "WITH l AS (INSERT INTO cairn.log_leaves (leaf_index, cid)"
+		                        " VALUES ($1, ipfs_cid($2::bytea)))"
+		                        " INSERT INTO cairn.log_nodes VALUES (0, $1, $3::bytea)",
+		                        &w, err)))
+			goto done;
+		PQclear(res);
+		res = NULL;
+		/* each trailing 1 bit of at completes a perfect subtree one level up */
+		for (unsigned level = 1; level < 64 && ((at + 1) & ((1ull << level) - 1)) == 0; level++) {
+			uint8_t left[32];
+			uint64_t idx = ((at + 1) >> level) - 1;
+			if (pg_node(&rd, level - 1, 2 * idx, left) != 0)
+				goto pgfail;
+			cairn_merkle_node_hash(left, h, h);
+			pgp u = {0};
+			pgp_i64(&u, level);
+			pgp_i64(&u, (int64_t)idx);
+			pgp_bytes(&u, h, 32);
+			if (!(res = pgindex_run(r->pg, rd.c, "anchor log",
+			                        "INSERT INTO cairn.log_nodes VALUES ($1, $2, $3::bytea)", &u, err)))
+				goto done;
+			PQclear(res);
+			res = NULL;
+		}
+		if (index)
+			index[i] = at;
+		fresh++;
+	}
+	if (pgindex_script(r->pg, rd.c, "anchor log", "COMMIT", err) != 0)
+		goto done;
+	if (added)
+		*added = fresh;
+	rc = 0;
+	goto done;
+pgfail:
+	snprintf(err, CAIRN_ERR_MAX, "%s", rd.pgerr);
+done:
+	PQclear(res);
+	if (rc != 0 && PQtransactionStatus(rd.c) != PQTRANS_IDLE)
+		PQclear(PQexec(rd.c, "ROLLBACK"));
+	pgindex_give(r->pg, rd.c);
+	return rc;
+}
+
 int anchorlog_append(repo *r, const cairn_cid *cids, size_t n, uint64_t *index, size_t *added,
                      char *err)
 {
+	if (r->pg)
+		return pg_append(r, cids, n, index, added, err);
 	MDB_txn *txn;
 	int rc = mdb_txn_begin(r->env, NULL, 0, &txn);
 	size_t fresh = 0;
 	if (rc != 0)
 		goto fail;
 	uint64_t size = count(r, txn);
-	struct reader rd = {r, txn, 0};
+	struct reader rd = {.r = r, .txn = txn};
 	for (size_t i = 0; i < n; i++) {
 		uint8_t cb[CAIRN_CID_MAX_BYTES], ib[8], kb[9], h[32];
 		size_t cl;
@@ -107,11 +241,16 @@ fail:
 	return -1;
 }
 
-/* Open a read transaction into rd. 0 or -1. */
+/* Open a read transaction into rd (or take a connection). 0 or -1. */
 static int begin(repo *r, struct reader *rd, char *err)
 {
 	rd->r = r;
 	rd->rc = 0;
+	rd->c = NULL;
+	rd->txn = NULL;
+	rd->pgerr[0] = '\0';
+	if (r->pg)
+		return (rd->c = pgindex_take(r->pg, err)) ? 0 : -1;
 	int rc = mdb_txn_begin(r->env, NULL, MDB_RDONLY, &rd->txn);
 	if (rc != 0) {
 		ERR("anchor log: %s", mdb_strerror(rc));
@@ -120,13 +259,23 @@ static int begin(repo *r, struct reader *rd, char *err)
 	return 0;
 }
 
+static void finish(struct reader *rd)
+{
+	if (rd->c)
+		pgindex_give(rd->r->pg, rd->c);
+	else
+		mdb_txn_abort(rd->txn);
+}
+
 /* Close rd; turn a core result into 0 or -1 with err. */
 static int end(struct reader *rd, int core_rc, char *err)
 {
-	mdb_txn_abort(rd->txn);
+	finish(rd);
 	if (core_rc == CAIRN_OK)
 		return 0;
-	if (rd->rc)
+	if (rd->pgerr[0])
+		snprintf(err, CAIRN_ERR_MAX, "%s", rd->pgerr);
+	else if (rd->rc)
 		ERR("anchor log: %s", mdb_strerror(rd->rc));
 	else
 		ERR("anchor log: %s", cairn_strerror(core_rc));
@@ -138,6 +287,11 @@ int anchorlog_size(repo *r, uint64_t *size, char *err)
 	struct reader rd;
 	if (begin(r, &rd, err) != 0)
 		return -1;
+	if (rd.c) {
+		int64_t n = pg_count(&rd);
+		*size = n > 0 ? (uint64_t)n : 0;
+		return end(&rd, n < 0 ? CAIRN_E_INVAL : CAIRN_OK, err);
+	}
 	*size = count(r, rd.txn);
 	return end(&rd, CAIRN_OK, err);
 }
@@ -150,6 +304,19 @@ int anchorlog_find(repo *r, const cairn_cid *cid, uint64_t *index, char *err)
 	if (begin(r, &rd, err) != 0)
 		return -1;
 	cairn_cid_encode(cid, cb, sizeof cb, &cl);
+	if (rd.c) {
+		pgp a = {0};
+		pgp_bytes(&a, cb, cl);
+		PGresult *res = pgindex_run(r->pg, rd.c, "anchor log",
+		                            "SELECT leaf_index FROM cairn.log_leaves"
+		                            " WHERE cid = ipfs_cid($1::bytea)", &a, err);
+		int rc = !res ? -1 : PQntuples(res) == 1 ? 0 : 1;
+		if (rc == 0)
+			*index = (uint64_t)pgr_i64(res, 0, 0);
+		PQclear(res);
+		finish(&rd);
+		return rc;
+	}
 	MDB_val k = {cl, cb}, v;
 	int rc = mdb_get(rd.txn, r->log_cids, &k, &v);
 	if (rc == 0 && v.mv_size == 8)
@@ -164,6 +331,24 @@ int anchorlog_leaf(repo *r, uint64_t index, cairn_cid *cid, char *err)
 	uint8_t kb[8];
 	if (begin(r, &rd, err) != 0)
 		return -1;
+	if (rd.c) {
+		pgp a = {0};
+		pgp_i64(&a, (int64_t)index);
+		PGresult *res = pgindex_run(r->pg, rd.c, "anchor log",
+		                            "SELECT bytea(cid) FROM cairn.log_leaves WHERE leaf_index = $1",
+		                            &a, err);
+		int rc = !res ? -1 : PQntuples(res) == 1 ? 0 : 1;
+		size_t n;
+		const char *b = rc == 0 ? pgr_bytes(res, 0, 0, &n) : NULL;
+		if (b && cairn_cid_decode((const uint8_t *)b, n, cid, NULL) != CAIRN_OK) {
+			snprintf(err, CAIRN_ERR_MAX, "anchor log: leaf %llu is not a CID",
+			         (unsigned long long)index);
+			rc = -1;
+		}
+		PQclear(res);
+		finish(&rd);
+		return rc;
+	}
 	repo_put_be64(index, kb);
 	MDB_val k = {8, kb}, v;
 	int rc = mdb_get(rd.txn, r->log_leaves, &k, &v);
@@ -178,8 +363,14 @@ static int begin_tree(repo *r, struct reader *rd, uint64_t size, char *err)
 {
 	if (begin(r, rd, err) != 0)
 		return -1;
-	if (size > count(r, rd->txn)) {
-		mdb_txn_abort(rd->txn);
+	int64_t have = rd->c ? pg_count(rd) : (int64_t)count(r, rd->txn);
+	if (have < 0) {
+		snprintf(err, CAIRN_ERR_MAX, "%s", rd->pgerr);
+		finish(rd);
+		return -1;
+	}
+	if (size > (uint64_t)have) {
+		finish(rd);
 		ERR("the log has fewer than %llu leaves", (unsigned long long)size);
 		return -1;
 	}

@@ -37,4 +37,13 @@ int anchors_newest_confirmed(repo *r, uint64_t *size, char *err);
  * record (the caller decrefs), 1 (none pending), or -1. */
 int anchors_pending(repo *r, uint64_t *size, json_t **rec, char *err);
 
+/* A flush asked for the log up to size to be anchored: with a PostgreSQL
+ * index, recorded (index_meta "anchor_wanted", the largest asked) for the
+ * cluster's anchorer, whichever node it runs on. 0 or -1; nothing to do
+ * (0) with LMDB, where the anchorer is in the process that asks. */
+int anchors_want(repo *r, uint64_t size, char *err);
+
+/* The largest size a flush asked for: 0 with *size set, 1 (none), -1. */
+int anchors_wanted(repo *r, uint64_t *size, char *err);
+
 #endif

@@ -12,7 +12,91 @@
 
 void checkpoint_origin(const repo *r, char *out, size_t cap)
 {
-	snprintf(out, cap, "cairn/%s", r->peer_id);
+	snprintf(out, cap, "cairn/%s", r->log_id);
+}
+
+/*
+ * The PostgreSQL index (pgindex.h): table cairn.checkpoints. The first
+ * node to store a size's checkpoint wins (ON CONFLICT DO NOTHING); the
+ * others read and use that one, so a size has one checkpoint cluster-wide.
+ */
+#define PG_COLS "tree_size, extract(epoch FROM made_at)::bigint, root, note"
+#define PG_PAGE 500
+
+static int pg_row(const PGresult *res, int i, checkpoint *cp)
+{
+	size_t rn, nn;
+	const char *root = pgr_bytes(res, i, 2, &rn), *note = pgr_bytes(res, i, 3, &nn);
+	if (rn != 32 || nn >= CHECKPOINT_NOTE_MAX)
+		return -1;
+	cp->size = (uint64_t)pgr_i64(res, i, 0);
+	cp->time = pgr_i64(res, i, 1);
+	memcpy(cp->root, root, 32);
+	memcpy(cp->note, note, nn);
+	cp->note[nn] = '\0';
+	return 0;
+}
+
+/* The checkpoint of a size (latest: the newest). 0, 1, -1. */
+static int pg_lookup(repo *r, int latest, uint64_t size, checkpoint *cp, char *err)
+{
+	pgp a = {0};
+	if (!latest)
+		pgp_i64(&a, (int64_t)size);
+	PGresult *res = pgindex_exec(r->pg, "checkpoints",
+	                             latest ? "SELECT " PG_COLS " FROM cairn.checkpoints"
+	                                      " ORDER BY tree_size DESC LIMIT 1"
+	                                    : "SELECT " PG_COLS " FROM cairn.checkpoints"
+	                                      " WHERE tree_size = $1",
+	                             &a, err);
+	if (!res)
+		return -1;
+	int rc = PQntuples(res) == 0 ? 1 : pg_row(res, 0, cp) == 0 ? 0 : -1;
+	if (rc < 0)
+		ERR("checkpoints: a stored checkpoint does not decode");
+	PQclear(res);
+	return rc;
+}
+
+/* Store cp unless its size has one: 0 (stored), 1 (there was one), -1. */
+static int pg_store(repo *r, const checkpoint *cp, char *err)
+{
+	pgp a = {0};
+	pgp_i64(&a, (int64_t)cp->size);
+	pgp_bytes(&a, cp->root, 32);
+	pgp_i64(&a, cp->time);
+	pgp_text(&a, cp->note);
+	int64_t n = pgindex_command(r->pg, "checkpoints",
+	                            "INSERT INTO cairn.checkpoints VALUES ($1, $2::bytea,"
+	                            " to_timestamp($3::bigint), $4) ON CONFLICT (tree_size) DO NOTHING",
+	                            &a, err);
+	return n < 0 ? -1 : n == 0 ? 1 : 0;
+}
+
+static int pg_foreach(repo *r, int (*fn)(void *ctx, const checkpoint *cp), void *ctx,
+                      checkpoint *cp, char *err)
+{
+	int64_t after = -1;
+	int rc = 0, more = 1;
+	while (rc == 0 && more) {
+		pgp a = {0};
+		pgp_i64(&a, after);
+		pgp_i64(&a, PG_PAGE);
+		PGresult *res = pgindex_exec(r->pg, "checkpoints",
+		                             "SELECT " PG_COLS " FROM cairn.checkpoints WHERE tree_size > $1"
+		                             " ORDER BY tree_size LIMIT $2",
+		                             &a, err);
+		if (!res)
+			return -1;
+		more = PQntuples(res) == PG_PAGE;
+		for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
+			after = pgr_i64(res, i, 0);
+			if (pg_row(res, i, cp) == 0)
+				rc = fn(ctx, cp);
+		}
+		PQclear(res);
+	}
+	return rc;
 }
 
 /* A stored record into cp: 0, or -1 if it does not decode. */
@@ -55,11 +139,15 @@ static int lookup(repo *r, MDB_cursor_op op, uint64_t size, checkpoint *cp, char
 
 int checkpoint_get(repo *r, uint64_t size, checkpoint *cp, char *err)
 {
+	if (r->pg)
+		return pg_lookup(r, 0, size, cp, err);
 	return lookup(r, MDB_SET_KEY, size, cp, err);
 }
 
 int checkpoint_latest(repo *r, checkpoint *cp, char *err)
 {
+	if (r->pg)
+		return pg_lookup(r, 1, 0, cp, err);
 	return lookup(r, MDB_LAST, 0, cp, err);
 }
 
@@ -85,7 +173,7 @@ int checkpoint_make(repo *r, checkpoint *cp, int *fresh, char *err)
 	cairn_base_encode(CAIRN_BASE64PAD, cp->root, 32, b64, sizeof b64, NULL);
 	checkpoint_origin(r, origin, sizeof origin);
 	snprintf(text, sizeof text, "%s\n%llu\n%s\n%s\n", origin, (unsigned long long)size, b64, when);
-	EVP_PKEY *key = repo_identity_key(r, err);
+	EVP_PKEY *key = repo_log_key(r, err);
 	if (!key)
 		return -1;
 	char nerr[CAIRN_ERR_MAX];
@@ -95,14 +183,18 @@ int checkpoint_make(repo *r, checkpoint *cp, int *fresh, char *err)
 		ERR("signing the checkpoint: %s", nerr);
 		return -1;
 	}
-	uint8_t kb[8], vb[40 + CHECKPOINT_NOTE_MAX];
-	size_t nl = strlen(cp->note);
-	repo_put_be64(size, kb);
-	repo_put_be64((uint64_t)cp->time, vb);
-	memcpy(vb + 8, cp->root, 32);
-	memcpy(vb + 40, cp->note, nl);
-	MDB_val k = {8, kb}, v = {40 + nl, vb};
-	rc = repo_index_put(r, r->checkpoints, &k, &v, MDB_NOOVERWRITE, err);
+	if (r->pg) {
+		rc = pg_store(r, cp, err);
+	} else {
+		uint8_t kb[8], vb[40 + CHECKPOINT_NOTE_MAX];
+		size_t nl = strlen(cp->note);
+		repo_put_be64(size, kb);
+		repo_put_be64((uint64_t)cp->time, vb);
+		memcpy(vb + 8, cp->root, 32);
+		memcpy(vb + 40, cp->note, nl);
+		MDB_val k = {8, kb}, v = {40 + nl, vb};
+		rc = repo_index_put(r, r->checkpoints, &k, &v, MDB_NOOVERWRITE, err);
+	}
 	if (rc < 0)
 		return -1;
 	if (rc > 0) /* made meanwhile by another writer: read that one */
@@ -133,7 +225,7 @@ int checkpoint_foreach(repo *r, int (*fn)(void *ctx, const checkpoint *cp), void
 	}
 	w->fn = fn;
 	w->ctx = ctx;
-	int rc = repo_index_foreach(r, r->checkpoints, REPO_FORWARD, NULL, visit_checkpoint, w, err);
+	int rc = r->pg ? pg_foreach(r, fn, ctx, &w->cp, err) : repo_index_foreach(r, r->checkpoints, REPO_FORWARD, NULL, visit_checkpoint, w, err);
 	free(w);
 	return rc;
 }

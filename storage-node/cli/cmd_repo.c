@@ -27,27 +27,37 @@ static const char repo_usage[] =
 
 static const char init_usage[] =
 	"usage: cairn init [--datastore flatfs|rados] [--ceph-conf FILE] [--rados-pool NAME]\n"
-	"                  [--ceph-client NAME]\n"
+	"                  [--ceph-client NAME] [--index DSN [--log-key FILE]]\n"
 	"\n"
 	"Create a repo at $CAIRN_PATH (default ~/.cairn). Blocks go to files under\n"
 	"it (flatfs, the default), or to a Ceph pool (rados: --ceph-conf and\n"
 	"--rados-pool required; the client defaults to client.admin). The cluster\n"
-	"must answer and the pool exist; exit 2 if not.\n";
+	"must answer and the pool exist; exit 2 if not.\n"
+	"\n"
+	"The index (pins, pin requests, tokens, the anchoring log) is LMDB under\n"
+	"the repo, or with --index the PostgreSQL database DSN names (a libpq\n"
+	"connection string or URI), shared by the nodes of a cluster\n"
+	"(docs/cluster.md). The database needs CREATE EXTENSION cairn. The first\n"
+	"node makes the schema and the cluster's log key (log.key in the repo);\n"
+	"every other node is given a copy of that file with --log-key.\n";
 
 int cmd_init(int argc, char **argv)
 {
-	enum { OPT_DATASTORE = 256, OPT_CEPH_CONF, OPT_POOL, OPT_CLIENT };
+	enum { OPT_DATASTORE = 256, OPT_CEPH_CONF, OPT_POOL, OPT_CLIENT, OPT_INDEX, OPT_LOG_KEY };
 	static const struct option longopts[] = {
 		{"datastore", required_argument, NULL, OPT_DATASTORE},
 		{"ceph-conf", required_argument, NULL, OPT_CEPH_CONF},
 		{"rados-pool", required_argument, NULL, OPT_POOL},
 		{"ceph-client", required_argument, NULL, OPT_CLIENT},
+		{"index", required_argument, NULL, OPT_INDEX},
+		{"log-key", required_argument, NULL, OPT_LOG_KEY},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	char path[4096], err[CAIRN_ERR_MAX], conf[PATH_MAX];
 	const char *type = "flatfs", *conf_arg = NULL, *pool = NULL, *client = NULL;
-	json_t *ds = NULL;
+	const char *dsn = NULL, *log_key = NULL;
+	json_t *ds = NULL, *index = NULL;
 	repo r;
 	int c, rc = EXIT_FAIL;
 
@@ -59,6 +69,8 @@ int cmd_init(int argc, char **argv)
 		case OPT_CEPH_CONF: conf_arg = optarg; break;
 		case OPT_POOL: pool = optarg; break;
 		case OPT_CLIENT: client = optarg; break;
+		case OPT_INDEX: dsn = optarg; break;
+		case OPT_LOG_KEY: log_key = optarg; break;
 		case 'h': fputs(init_usage, stdout); return 0;
 		case ':': cli_error("init", "%s needs a value", argv[optind - 1]); return EXIT_USAGE;
 		default: cli_error("init", "unknown option '%s'", argv[optind - 1]); return EXIT_USAGE;
@@ -93,11 +105,19 @@ int cmd_init(int argc, char **argv)
 		cli_error("init", "--datastore '%s' is not flatfs or rados", type);
 		return EXIT_USAGE;
 	}
+	if (log_key && !dsn) {
+		cli_error("init", "--log-key goes with --index");
+		goto usage;
+	}
+	if (dsn && (!*dsn || !(index = json_pack("{s:s, s:s}", "Type", "postgres", "DSN", dsn)))) {
+		cli_error("init", "--index needs a DSN");
+		goto usage;
+	}
 	if (repo_default_path(path, sizeof path) != 0) {
 		cli_error("init", "set CAIRN_PATH or HOME to say where the repo goes");
 		goto done;
 	}
-	int got = repo_init(path, ds, err);
+	int got = repo_init(path, ds, index, log_key, err);
 	if (got != 0) {
 		cli_error("init", "%s", err);
 		rc = got == REPO_E_DATASTORE ? EXIT_USAGE : EXIT_FAIL;
@@ -111,10 +131,16 @@ int cmd_init(int argc, char **argv)
 	printf("initialized cairn repo at %s\npeer identity: %s\n", path, r.peer_id);
 	if (ds)
 		printf("blocks in ceph pool %s (%s)\n", pool, conf);
+	if (index)
+		printf("index in PostgreSQL, cluster %s (its key: %s/log.key)\n", r.log_id, path);
 	repo_close(&r);
 	rc = 0;
+	goto done;
+usage:
+	rc = EXIT_USAGE;
 done:
 	json_decref(ds);
+	json_decref(index);
 	return rc;
 }
 

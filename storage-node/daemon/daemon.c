@@ -464,6 +464,17 @@ static int start_services(node *n, const daemon_opts *o)
 		for (size_t k = 0; k < nrouters; k++)
 			printf("router: %s\n", router_urls[k]);
 	}
+	if (n->repo.pg && o->pg_dsn && *o->pg_dsn) {
+		log_error("--pg: this repo's index is in PostgreSQL already (its tables are the truth; "
+		          "docs/cluster.md): no mirror is needed");
+		return DAEMON_BAD_CONFIG;
+	}
+	if (n->repo.pg && o->nreplicate) {
+		/* its queue is in LMDB (replicator.h); a cluster's nodes share one
+		 * pool instead */
+		log_error("--replicate: not with an index in PostgreSQL yet (docs/cluster.md)");
+		return DAEMON_BAD_CONFIG;
+	}
 	if (o->nreplicate) {
 		char rerr[CAIRN_ERR_MAX];
 		if (!(n->replicator = replicator_new(n->base, &n->repo, n->delegate, o->replicate, o->nreplicate, ca_file, rerr))) {

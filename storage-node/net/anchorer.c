@@ -82,6 +82,10 @@ struct anchorer {
 	unsigned backoff;
 	int want;               /* a flush asked to anchor now */
 	struct waiter *waiters;
+	/* With a cluster's index (PostgreSQL): anchoring only while holding
+	 * this lease, so one node at a time sends; NULL: always. */
+	pgindex_lease *lease;
+	int leading;
 };
 
 static void schedule(anchorer *a, unsigned ms)
@@ -257,6 +261,24 @@ static void on_accounts(void *ctx, json_t *r, const char *err)
 	ok_next(a, S_IDLE, 0);
 }
 
+/* The record of a transaction sent (or about to be: its hash and nonce
+ * are known before it goes), so whoever anchors next, after a restart or
+ * on another node, looks for it before sending anything. */
+static void record_sent(anchorer *a)
+{
+	json_t *rec = json_pack("{s:s, s:s, s:b}", "chain", a->chain_id, "tx", a->tx, "confirmed", 0);
+	if (rec && a->o.key) {
+		json_t *txs = json_array();
+		for (size_t i = 0; i < a->ntxs; i++)
+			json_array_append_new(txs, json_string(a->txs[i]));
+		json_object_set_new(rec, "from", json_string(a->from));
+		json_object_set_new(rec, "nonce", json_integer((json_int_t)a->nonce));
+		json_object_set_new(rec, "txs", txs);
+	}
+	record_put(a, rec);
+	json_decref(rec);
+}
+
 static void on_sent(void *ctx, json_t *r, const char *err)
 {
 	anchorer *a = ctx;
@@ -270,24 +292,14 @@ static void on_sent(void *ctx, json_t *r, const char *err)
 		if (a->replacing)
 			log_info("anchoring checkpoint %" PRIu64 ": %s not mined after %u "
 			         "blocks; replaced (nonce %" PRIu64 ", max fee %.3f gwei, tip %.3f gwei)",
-			         a->size, a->ntxs ? a->txs[a->ntxs - 1] : "?", a->o.replace_after, a->nonce,
+			         a->size, a->ntxs >= 2 ? a->txs[a->ntxs - 2] : "?", a->o.replace_after, a->nonce,
 			         a->last_max / 1e9, a->last_tip / 1e9);
 		a->replaced += a->replacing;
 		a->replacing = 0;
 		a->sent_block = 0;
 		add_tx(a, a->tx);
 	}
-	json_t *rec = json_pack("{s:s, s:s, s:b}", "chain", a->chain_id, "tx", a->tx, "confirmed", 0);
-	if (rec && a->o.key) {
-		json_t *txs = json_array();
-		for (size_t i = 0; i < a->ntxs; i++)
-			json_array_append_new(txs, json_string(a->txs[i]));
-		json_object_set_new(rec, "from", json_string(a->from));
-		json_object_set_new(rec, "nonce", json_integer((json_int_t)a->nonce));
-		json_object_set_new(rec, "txs", txs);
-	}
-	record_put(a, rec);
-	json_decref(rec);
+	record_sent(a);
 	log_info("anchoring checkpoint %" PRIu64 ": sent %s", a->size, a->tx);
 	a->sent++;
 	ok_next(a, S_RECEIPT, POLL_MS);
@@ -557,6 +569,15 @@ static void send_raw(anchorer *a)
 	/* its hash, should the answer say "already known" */
 	snprintf(a->tx, sizeof a->tx, "0x");
 	cairn_base_encode(CAIRN_BASE16, hash, sizeof hash, a->tx + 2, sizeof a->tx - 2, NULL);
+	/* written ahead: a crash (or a lost lease) between sending and hearing
+	 * back leaves a record naming this hash and nonce, so the next sender
+	 * finds the transaction or replaces it with the same nonce, and at
+	 * most one is ever mined for the checkpoint */
+	char keep[80];
+	snprintf(keep, sizeof keep, "%s", a->tx);
+	add_tx(a, a->tx);
+	record_sent(a);
+	snprintf(a->tx, sizeof a->tx, "%s", keep);
 	a->busy = 1;
 	chain_call(a->c, "eth_sendRawTransaction", json_pack("[s]", hex), on_sent_raw, a);
 }
@@ -616,6 +637,10 @@ void anchorer_metrics(const anchorer *a, struct evbuffer *b)
 	                    "# HELP cairn_anchor_chain_errors_total Anchoring steps that failed (the chain RPC unreachable or refusing) and are retried.\n"
 	                    "# TYPE cairn_anchor_chain_errors_total counter\ncairn_anchor_chain_errors_total %" PRIu64 "\n",
 	                    a->o.key != NULL, a->sent, a->failed, a->replaced, a->over_cap, a->chain_errors);
+	evbuffer_add_printf(b, "# HELP cairn_anchor_leader Whether this node is the one that anchors "
+	                       "(1 on a single node; in a cluster, the holder of the lease).\n"
+	                       "# TYPE cairn_anchor_leader gauge\ncairn_anchor_leader %d\n",
+	                    a->lease ? a->leading : 1);
 	/* what the log holds that no confirmed anchor covers yet */
 	char err[CAIRN_ERR_MAX];
 	uint64_t log_size, done = 0;
@@ -695,7 +720,9 @@ static void idle(anchorer *a)
 		schedule(a, 0);
 		return;
 	}
-	int due = size > done && (a->want || (a->o.batch && size - done >= a->o.batch) ||
+	uint64_t wanted = 0; /* what flushes on the cluster's other nodes asked for */
+	int asked = a->lease && anchors_wanted(a->r, &wanted, err) == 0 && wanted > done;
+	int due = size > done && (a->want || asked || (a->o.batch && size - done >= a->o.batch) ||
 	                          now - a->last_anchor >= (time_t)a->o.interval);
 	if (!due) {
 		settle_waiters(a, 0);
@@ -717,6 +744,67 @@ static void idle(anchorer *a)
 	schedule(a, 0);
 }
 
+/* Not the cluster's anchorer: answer this node's flushes from the
+ * records the one that anchors writes, and pass their wish on to it. */
+static void follow(anchorer *a)
+{
+	char err[CAIRN_ERR_MAX];
+	uint64_t done = 0, want = 0;
+	time_t now = time(NULL);
+	if (!a->waiters)
+		return;
+	int rc = anchors_newest_confirmed(a->r, &done, err);
+	for (struct waiter **p = &a->waiters; *p;) {
+		struct waiter *w = *p;
+		if (rc == 0 && w->size <= done) {
+			answer(a, w->req, w->streamed, done);
+		} else if (now >= w->deadline) {
+			char msg[128];
+			snprintf(msg, sizeof msg, "not confirmed on chain within %d s; it goes on being anchored",
+			         ANCHOR_FLUSH_TIMEOUT_SECS);
+			flush_fail(w->req, w->streamed, 504, msg);
+		} else {
+			want = w->size > want ? w->size : want;
+			p = &w->next;
+			continue;
+		}
+		*p = w->next;
+		free(w);
+	}
+	if (a->want && want && anchors_want(a->r, want, err) == 0)
+		a->want = 0;
+}
+
+/* With a cluster's index: 1 while this node holds the anchoring lease
+ * (taking it when it is free); else follow and look again in a second. */
+static int lead(anchorer *a)
+{
+	char err[CAIRN_ERR_MAX];
+	int held = pgindex_lease_hold(a->lease, err);
+	if (held == 1) {
+		if (!a->leading) {
+			/* start from the records: a transaction the last anchorer
+			 * sent is resumed, never sent twice */
+			log_info("anchoring: this node anchors for the cluster now");
+			a->leading = 1;
+			a->step = S_IDLE;
+			a->size = 0;
+			a->ntxs = a->rx = 0;
+			a->have_nonce = 0;
+			a->replacing = 0;
+		}
+		return 1;
+	}
+	if (a->leading)
+		log_warn("anchoring: no longer the cluster's anchorer (%s)",
+		         held < 0 ? err : "another node holds the lease");
+	a->leading = 0;
+	a->step = S_IDLE;
+	follow(a);
+	schedule(a, 1000);
+	return 0;
+}
+
 static void tick(evutil_socket_t fd, short what, void *arg)
 {
 	anchorer *a = arg;
@@ -734,6 +822,8 @@ static void tick(evutil_socket_t fd, short what, void *arg)
 		chain_call(a->c, "eth_accounts", NULL, on_accounts, a);
 		return;
 	}
+	if (a->lease && !lead(a))
+		return;
 	char q[80];
 	if (a->step == S_SEND && a->o.key)
 		a->step = a->have_nonce ? S_TIP : S_NONCE;
@@ -859,6 +949,11 @@ anchorer *anchorer_new(struct event_base *base, repo *r, const anchor_opts *o, c
 	a->backoff = 1;
 	a->last_anchor = time(NULL);
 	a->balance = -1;
+	if (r->pg && !(a->lease = pgindex_lease_new(r->pg, PGINDEX_LOCK_ANCHORER))) {
+		snprintf(err, CAIRN_ERR_MAX, "out of memory");
+		free(a);
+		return NULL;
+	}
 	newest_anchor(a);
 	http_url_redact(o->rpc, a->shown_rpc, sizeof a->shown_rpc);
 	a->c = chain_new(base, o->rpc, o->rpc_headers, o->ca_file, err);
@@ -935,5 +1030,6 @@ void anchorer_free(anchorer *a)
 	if (a->timer)
 		event_free(a->timer);
 	chain_free(a->c);
+	pgindex_lease_free(a->lease);
 	free(a);
 }

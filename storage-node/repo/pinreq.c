@@ -74,6 +74,205 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/*
+ * The PostgreSQL index (pgindex.h): table cairn.pin_requests. Ids are
+ * made under an advisory lock, so creation times stay unique across the
+ * nodes of a cluster as they do in one process; listings go newest first
+ * by pages of ids.
+ */
+#define PG_PAGE 500
+#define PG_COLS "id, status, doc::text"
+
+/* Row i (id, status, doc) into r: 0, or -1 if it does not decode. r->doc is new. */
+static int pg_row(const PGresult *res, int i, pinreq *r)
+{
+	size_t in, sn, dn;
+	const char *id = pgr_bytes(res, i, 0, &in), *st = pgr_bytes(res, i, 1, &sn),
+	           *doc = pgr_bytes(res, i, 2, &dn);
+	uint8_t vb[1];
+	if (in != PINREQ_ID_LEN || !(vb[0] = (uint8_t)pinreq_status_parse(st, sn)))
+		return -1;
+	/* the record as LMDB keeps it, for one decoder */
+	MDB_val k = {PINREQ_ID_LEN, (void *)id};
+	size_t total = 1 + dn;
+	uint8_t *v = malloc(total);
+	if (!v)
+		return -1;
+	v[0] = vb[0];
+	memcpy(v + 1, doc, dn);
+	MDB_val val = {total, v};
+	int rc = decode(&k, &val, r);
+	free(v);
+	return rc;
+}
+
+static int pg_end(PGconn *c, int ok)
+{
+	PQclear(PQexec(c, ok ? "COMMIT" : "ROLLBACK"));
+	return 0;
+}
+
+static int pg_create(repo *rp, pinreq *r, const uint8_t *replace, const char *json, char *err)
+{
+	PGconn *c = pgindex_take(rp->pg, err);
+	PGresult *res = NULL;
+	int rc = -1;
+	pgp a = {0};
+	if (!c)
+		return -1;
+	if (pgindex_script(rp->pg, c, "pin requests", "BEGIN", err) != 0)
+		goto done;
+	pgp_i64(&a, PGINDEX_LOCK_PINREQ);
+	if (!(res = pgindex_run(rp->pg, c, "pin requests", "SELECT pg_advisory_xact_lock($1::bigint)",
+	                        &a, err)))
+		goto done;
+	PQclear(res);
+	if (!(res = pgindex_run(rp->pg, c, "pin requests",
+	                        "SELECT id FROM cairn.pin_requests ORDER BY id DESC LIMIT 1", NULL, err)))
+		goto done;
+	uint64_t t = now_ms();
+	size_t n;
+	const char *last = PQntuples(res) == 1 ? pgr_bytes(res, 0, 0, &n) : NULL;
+	if (last && n == PINREQ_ID_LEN && id_time((const uint8_t *)last) >= t)
+		t = id_time((const uint8_t *)last) + 1;
+	PQclear(res);
+	res = NULL;
+	repo_put_be64(t, r->id);
+	if (RAND_bytes(r->id + 8, PINREQ_ID_LEN - 8) != 1) {
+		ERR("no randomness for a request id");
+		goto done;
+	}
+	r->created_ms = t;
+	if (replace) {
+		pgp d = {0};
+		pgp_bytes(&d, replace, PINREQ_ID_LEN);
+		if (!(res = pgindex_run(rp->pg, c, "pin requests",
+		                        "DELETE FROM cairn.pin_requests WHERE id = $1::bytea", &d, err)))
+			goto done;
+		if (atoll(PQcmdTuples(res)) == 0) {
+			rc = 1;
+			goto done;
+		}
+		PQclear(res);
+	}
+	pgp w = {0};
+	pgp_bytes(&w, r->id, PINREQ_ID_LEN);
+	pgp_text(&w, pinreq_status_name(r->status));
+	pgp_text(&w, json);
+	pgp_i64(&w, (int64_t)t);
+	if (!(res = pgindex_run(rp->pg, c, "pin requests",
+	                        "INSERT INTO cairn.pin_requests (id, status, cid, doc, created_at)"
+	                        " VALUES ($1::bytea, $2, ($3::jsonb->'pin'->>'cid')::ipfs_cid, $3::jsonb,"
+	                        " timestamptz 'epoch' + $4::bigint * interval '1 millisecond')",
+	                        &w, err)))
+		goto done;
+	PQclear(res);
+	res = NULL;
+	if (pgindex_script(rp->pg, c, "pin requests", "COMMIT", err) != 0)
+		goto done;
+	rc = 0;
+done:
+	PQclear(res);
+	if (rc != 0 && PQtransactionStatus(c) != PQTRANS_IDLE)
+		pg_end(c, 0);
+	pgindex_give(rp->pg, c);
+	return rc;
+}
+
+static int pg_update(repo *rp, const uint8_t id[PINREQ_ID_LEN], pinreq_status status,
+                     const char *json, char *err)
+{
+	pgp a = {0};
+	pgp_bytes(&a, id, PINREQ_ID_LEN);
+	pgp_text(&a, pinreq_status_name(status));
+	pgp_text(&a, json);
+	int64_t n = pgindex_command(rp->pg, "pin requests",
+	                            "UPDATE cairn.pin_requests SET status = $2, doc = $3::jsonb"
+	                            " WHERE id = $1::bytea", &a, err);
+	return n < 0 ? -1 : n == 0 ? 1 : 0;
+}
+
+static int pg_get(repo *rp, const uint8_t id[PINREQ_ID_LEN], pinreq *r, char *err)
+{
+	pgp a = {0};
+	pgp_bytes(&a, id, PINREQ_ID_LEN);
+	PGresult *res = pgindex_exec(rp->pg, "pin requests",
+	                             "SELECT " PG_COLS " FROM cairn.pin_requests WHERE id = $1::bytea",
+	                             &a, err);
+	if (!res)
+		return -1;
+	int rc = PQntuples(res) == 1 && pg_row(res, 0, r) == 0 ? 0 : 1;
+	PQclear(res);
+	return rc;
+}
+
+static int pg_del(repo *rp, const uint8_t id[PINREQ_ID_LEN], char *err)
+{
+	pgp a = {0};
+	pgp_bytes(&a, id, PINREQ_ID_LEN);
+	int64_t n = pgindex_command(rp->pg, "pin requests",
+	                            "DELETE FROM cairn.pin_requests WHERE id = $1::bytea", &a, err);
+	return n < 0 ? -1 : n == 0 ? 1 : 0;
+}
+
+/* Every node changes requests: the counts are the table's, not a process's. */
+static int pg_counts(repo *rp, uint64_t n[5], char *err)
+{
+	PGresult *res = pgindex_exec(rp->pg, "pin requests",
+	                             "SELECT status, count(*) FROM cairn.pin_requests GROUP BY status",
+	                             NULL, err);
+	if (!res)
+		return -1;
+	memset(n, 0, 5 * sizeof *n);
+	for (int i = 0; i < PQntuples(res); i++) {
+		size_t sl;
+		const char *st = pgr_bytes(res, i, 0, &sl);
+		int s = pinreq_status_parse(st, sl);
+		if (s)
+			n[s] = (uint64_t)pgr_i64(res, i, 1);
+	}
+	PQclear(res);
+	return 0;
+}
+
+static int pg_foreach(repo *rp, uint64_t before_ms, pinreq_fn fn, void *ctx, char *err)
+{
+	uint8_t bound[PINREQ_ID_LEN] = {0};
+	/* UINT64_MAX: no bound on the first page (ids start with a time) */
+	int rc = 0, more = 1, bounded = before_ms != UINT64_MAX;
+	repo_put_be64(before_ms, bound);
+	while (rc == 0 && more) {
+		pgp a = {0};
+		pgp_i64(&a, PG_PAGE);
+		if (bounded)
+			pgp_bytes(&a, bound, sizeof bound);
+		PGresult *res = pgindex_exec(rp->pg, "pin requests",
+		                             bounded ? "SELECT " PG_COLS " FROM cairn.pin_requests"
+		                                       " WHERE id < $2::bytea ORDER BY id DESC LIMIT $1"
+		                                     : "SELECT " PG_COLS " FROM cairn.pin_requests"
+		                                       " ORDER BY id DESC LIMIT $1",
+		                             &a, err);
+		bounded = 1;
+		if (!res)
+			return -1;
+		int rows = PQntuples(res);
+		more = rows == PG_PAGE;
+		for (int i = 0; i < rows && rc == 0; i++) {
+			pinreq r;
+			size_t in;
+			const char *id = pgr_bytes(res, i, 0, &in);
+			if (in == PINREQ_ID_LEN)
+				memcpy(bound, id, PINREQ_ID_LEN);
+			if (pg_row(res, i, &r) != 0)
+				continue;
+			rc = fn(ctx, &r);
+			json_decref(r.doc);
+		}
+		PQclear(res);
+	}
+	return rc;
+}
+
 /* A request moved from status from to status to (0: none), once counted. */
 static void count_move(repo *rp, int from, int to)
 {
@@ -103,6 +302,13 @@ int pinreq_create(repo *rp, pinreq *r, const uint8_t *replace, char *err)
 	if (!json) {
 		ERR("out of memory");
 		return -1;
+	}
+	if (rp->pg) {
+		/* pinned promises durable blocks: cached ones may not be yet */
+		int rc = r->status == PINREQ_PINNED && blockstore_sync(&rp->bs, err) != 0
+		             ? -1 : pg_create(rp, r, replace, json, err);
+		free(json);
+		return rc;
 	}
 	size_t jn = strlen(json);
 	uint8_t *val = malloc(1 + jn);
@@ -184,6 +390,12 @@ int pinreq_update(repo *rp, const uint8_t id[PINREQ_ID_LEN], pinreq_status statu
 	MDB_val k = {PINREQ_ID_LEN, (void *)id}, v;
 	int rc;
 	char *json = json_dumps(doc, JSON_COMPACT);
+	if (json && rp->pg) {
+		rc = status == PINREQ_PINNED && blockstore_sync(&rp->bs, err) != 0
+		         ? -1 : pg_update(rp, id, status, json, err);
+		free(json);
+		return rc;
+	}
 	size_t jn = json ? strlen(json) : 0;
 	uint8_t *val = json ? malloc(1 + jn) : NULL;
 	if (!val) {
@@ -233,6 +445,8 @@ int pinreq_get(repo *rp, const uint8_t id[PINREQ_ID_LEN], pinreq *r, char *err)
 	MDB_val k = {PINREQ_ID_LEN, (void *)id}, v;
 	int rc;
 
+	if (rp->pg)
+		return pg_get(rp, id, r, err);
 	if ((rc = mdb_txn_begin(rp->env, NULL, MDB_RDONLY, &txn)) != 0) {
 		ERR("index: %s", mdb_strerror(rc));
 		return -1;
@@ -248,6 +462,8 @@ int pinreq_del(repo *rp, const uint8_t id[PINREQ_ID_LEN], char *err)
 {
 	MDB_txn *txn;
 	MDB_val k = {PINREQ_ID_LEN, (void *)id}, v;
+	if (rp->pg)
+		return pg_del(rp, id, err);
 	int old_status = 0, rc = mdb_txn_begin(rp->env, NULL, 0, &txn);
 	if (rc == 0) {
 		if ((rc = mdb_get(txn, rp->pinreqs, &k, &v)) == 0) {
@@ -274,6 +490,8 @@ static int count_one(void *ctx, const MDB_val *k, const MDB_val *v)
 
 int pinreq_counts(repo *rp, uint64_t n[5], char *err)
 {
+	if (rp->pg)
+		return pg_counts(rp, n, err);
 	if (!__atomic_load_n(&rp->pinreq_counted, __ATOMIC_ACQUIRE)) {
 		int64_t c[5] = {0};
 		if (repo_index_foreach(rp, rp->pinreqs, REPO_FORWARD, NULL, count_one, c, err) < 0)
@@ -307,6 +525,8 @@ static int visit_pinreq(void *ctx, const MDB_val *k, const MDB_val *v)
 
 int pinreq_foreach(repo *rp, uint64_t before_ms, pinreq_fn fn, void *ctx, char *err)
 {
+	if (rp->pg)
+		return pg_foreach(rp, before_ms, fn, ctx, err);
 	struct visit w = {fn, ctx};
 	uint8_t start[PINREQ_ID_LEN] = {0};
 	MDB_val from = {sizeof start, start};

@@ -1,6 +1,7 @@
 #include "pinstore.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define ERR(...) snprintf(err, CAIRN_ERR_MAX, __VA_ARGS__)
@@ -14,6 +15,152 @@ static void key_of(const cairn_cid *cid, uint8_t *buf, MDB_val *k)
 }
 
 #define GEN_KEY "pin_gen"
+
+/*
+ * The PostgreSQL index (pgindex.h): table cairn.pins. Listing goes by
+ * pages in key order, so it holds one page at a time however many pins
+ * there are.
+ */
+#define PG_PAGE 1000
+
+static const char *pg_type_name(char t)
+{
+	return t == PIN_DIRECT ? "direct" : "recursive";
+}
+
+/* A row (cid bytes, pin_type, name) into p: 0, or -1 if it does not decode. */
+static int pg_row(const PGresult *res, int i, pin *p)
+{
+	size_t n, tn, nn;
+	const char *c = pgr_bytes(res, i, 0, &n), *t = pgr_bytes(res, i, 1, &tn),
+	           *name = pgr_bytes(res, i, 2, &nn);
+	if (cairn_cid_decode((const uint8_t *)c, n, &p->cid, NULL) != 0)
+		return -1;
+	p->type = tn == 6 && memcmp(t, "direct", 6) == 0 ? PIN_DIRECT : PIN_RECURSIVE;
+	if (nn > PIN_NAME_MAX)
+		nn = PIN_NAME_MAX;
+	memcpy(p->name, name, nn);
+	p->name[nn] = '\0';
+	return 0;
+}
+
+static int pg_put(repo *r, const pin *p, char *err)
+{
+	uint8_t kb[CAIRN_CID_MAX_BYTES];
+	char name[PIN_NAME_MAX + 1];
+	size_t kn;
+	pgp a = {0};
+	if (r->bs.be && blockstore_sync(&r->bs, err) != 0)
+		return -1;
+	cairn_cid_encode(&p->cid, kb, sizeof kb, &kn);
+	snprintf(name, sizeof name, "%s", p->name);
+	pgp_bytes(&a, kb, kn);
+	pgp_text(&a, pg_type_name(p->type));
+	pgp_text(&a, name);
+	return pgindex_command(r->pg, "pins",
+	                       "INSERT INTO cairn.pins (cid, pin_type, name)"
+	                       " VALUES (ipfs_cid($1::bytea), $2, $3) ON CONFLICT (cid) DO UPDATE"
+	                       " SET pin_type = EXCLUDED.pin_type, name = EXCLUDED.name",
+	                       &a, err) < 0 ? -1 : 0;
+}
+
+static int pg_get(repo *r, const cairn_cid *cid, pin *p, char *err)
+{
+	uint8_t kb[CAIRN_CID_MAX_BYTES];
+	size_t kn;
+	pgp a = {0};
+	cairn_cid_encode(cid, kb, sizeof kb, &kn);
+	pgp_bytes(&a, kb, kn);
+	PGresult *res = pgindex_exec(r->pg, "pins",
+	                             "SELECT bytea(cid), pin_type, name FROM cairn.pins"
+	                             " WHERE cid = ipfs_cid($1::bytea)", &a, err);
+	if (!res)
+		return -1;
+	int rc = PQntuples(res) == 1 && pg_row(res, 0, p) == 0 ? 0 : 1;
+	PQclear(res);
+	return rc;
+}
+
+static int pg_del(repo *r, const cairn_cid *cid, char *err)
+{
+	uint8_t kb[CAIRN_CID_MAX_BYTES];
+	size_t kn;
+	pgp a = {0};
+	cairn_cid_encode(cid, kb, sizeof kb, &kn);
+	pgp_bytes(&a, kb, kn);
+	int64_t n = pgindex_command(r->pg, "pins", "DELETE FROM cairn.pins WHERE cid = ipfs_cid($1::bytea)",
+	                            &a, err);
+	return n < 0 ? -1 : n == 0 ? 1 : 0;
+}
+
+static int pg_page(repo *r, const cairn_cid *after, pin *out, size_t max, size_t *n, char *err)
+{
+	uint8_t kb[CAIRN_CID_MAX_BYTES];
+	size_t kn;
+	pgp a = {0};
+	*n = 0;
+	pgp_i64(&a, (int64_t)max);
+	if (after) {
+		cairn_cid_encode(after, kb, sizeof kb, &kn);
+		pgp_bytes(&a, kb, kn);
+	}
+	PGresult *res = pgindex_exec(r->pg, "pins",
+	                             after ? "SELECT bytea(cid), pin_type, name FROM cairn.pins"
+	                                     " WHERE cid > ipfs_cid($2::bytea) ORDER BY cid LIMIT $1"
+	                                   : "SELECT bytea(cid), pin_type, name FROM cairn.pins"
+	                                     " ORDER BY cid LIMIT $1",
+	                             &a, err);
+	if (!res)
+		return -1;
+	for (int i = 0; i < PQntuples(res) && *n < max; i++)
+		if (pg_row(res, i, &out[*n]) == 0)
+			(*n)++;
+	PQclear(res);
+	return 0;
+}
+
+static int pg_foreach(repo *r, pinstore_fn fn, void *ctx, char *err)
+{
+	pin *page = malloc(PG_PAGE * sizeof *page);
+	size_t n;
+	int rc = 0;
+	if (!page) {
+		ERR("pins: out of memory");
+		return -1;
+	}
+	for (const cairn_cid *after = NULL;; after = &page[n - 1].cid) {
+		cairn_cid last;
+		if (after)
+			last = *after;
+		if ((rc = pg_page(r, after ? &last : NULL, page, PG_PAGE, &n, err)) != 0)
+			break;
+		for (size_t i = 0; i < n && rc == 0; i++)
+			rc = fn(ctx, &page[i]);
+		if (rc != 0 || n < PG_PAGE)
+			break;
+	}
+	free(page);
+	return rc;
+}
+
+static int pg_count(repo *r, uint64_t *n, char *err)
+{
+	PGresult *res = pgindex_exec(r->pg, "pins", "SELECT count(*) FROM cairn.pins", NULL, err);
+	if (!res)
+		return -1;
+	*n = (uint64_t)pgr_i64(res, 0, 0);
+	PQclear(res);
+	return 0;
+}
+
+/* The pin generation and journal feed the mirror into PostgreSQL, which a
+ * node whose index is PostgreSQL has no use for (its tables are read
+ * directly): asking is a mistake of the caller's. */
+static int pg_no_journal(char *err)
+{
+	ERR("pins: no pin journal with the index in PostgreSQL (its tables are the truth)");
+	return -1;
+}
 
 /* Bump the generation and, when journaling, record the change, inside
  * txn. 0 or an LMDB error. */
@@ -86,6 +233,8 @@ done:
 
 int pinstore_put(repo *r, const pin *p, char *err)
 {
+	if (r->pg)
+		return pg_put(r, p, err);
 	return change(r, '+', p, err) == 0 ? 0 : -1;
 }
 
@@ -102,6 +251,8 @@ static void decode_value(const MDB_val *v, pin *p)
 
 int pinstore_get(repo *r, const cairn_cid *cid, pin *p, char *err)
 {
+	if (r->pg)
+		return pg_get(r, cid, p, err);
 	uint8_t kb[CAIRN_CID_MAX_BYTES];
 	MDB_val k, v;
 	MDB_txn *txn;
@@ -123,12 +274,16 @@ int pinstore_get(repo *r, const cairn_cid *cid, pin *p, char *err)
 
 int pinstore_del(repo *r, const cairn_cid *cid, char *err)
 {
+	if (r->pg)
+		return pg_del(r, cid, err);
 	pin p = {.cid = *cid};
 	return change(r, '-', &p, err);
 }
 
 int pinstore_gen(repo *r, uint64_t *gen, char *err)
 {
+	if (r->pg)
+		return pg_no_journal(err);
 	MDB_val gk = {sizeof GEN_KEY - 1, GEN_KEY}, gv;
 	MDB_txn *txn;
 	int rc = mdb_txn_begin(r->env, NULL, MDB_RDONLY, &txn);
@@ -149,6 +304,8 @@ int pinstore_gen(repo *r, uint64_t *gen, char *err)
 int pinstore_journal_read(repo *r, uint64_t from, pin_change *out, size_t max, size_t *n,
                           char *err)
 {
+	if (r->pg)
+		return pg_no_journal(err);
 	MDB_txn *txn;
 	MDB_cursor *cur;
 	MDB_val k, v;
@@ -196,6 +353,8 @@ int pinstore_journal_read(repo *r, uint64_t from, pin_change *out, size_t max, s
 
 int pinstore_journal_trim(repo *r, uint64_t upto, char *err)
 {
+	if (r->pg)
+		return pg_no_journal(err);
 	MDB_txn *txn;
 	MDB_cursor *cur;
 	MDB_val k, v;
@@ -240,12 +399,16 @@ static int visit_pin(void *ctx, const MDB_val *k, const MDB_val *v)
 
 int pinstore_foreach(repo *r, pinstore_fn fn, void *ctx, char *err)
 {
+	if (r->pg)
+		return pg_foreach(r, fn, ctx, err);
 	struct visit w = {fn, ctx};
 	return repo_index_foreach(r, r->pins, REPO_FORWARD, NULL, visit_pin, &w, err);
 }
 
 int pinstore_page(repo *r, const cairn_cid *after, pin *out, size_t max, size_t *n, char *err)
 {
+	if (r->pg)
+		return pg_page(r, after, out, max, n, err);
 	uint8_t kb[CAIRN_CID_MAX_BYTES];
 	MDB_txn *txn;
 	MDB_cursor *cur;
@@ -285,6 +448,8 @@ int pinstore_page(repo *r, const cairn_cid *after, pin *out, size_t max, size_t 
 
 int pinstore_count(repo *r, uint64_t *n, char *err)
 {
+	if (r->pg)
+		return pg_count(r, n, err);
 	MDB_txn *txn;
 	MDB_stat st;
 	int rc = mdb_txn_begin(r->env, NULL, MDB_RDONLY, &txn);

@@ -88,6 +88,10 @@ static int peer_id(EVP_PKEY *key, char *out, size_t cap)
 	return cairn_base_encode(CAIRN_BASE58BTC, mhb, mn, out, cap, NULL) == 0 ? 0 : -1;
 }
 
+static EVP_PKEY *load_key(const char *p, char *err);
+static int index_dsn(const json_t *index, const char **dsn, char *err);
+static int open_pg(repo *r, const char *dsn, char *err);
+
 static int open_index(repo *r, char *err)
 {
 	char dir[4200];
@@ -165,11 +169,33 @@ static bs_backend *open_backend(repo *r, const json_t *ds, char *err)
 	return NULL;
 }
 
-int repo_init(const char *path, const json_t *datastore, char *err)
+/* Write key as a PEM file at p, mode 0600, which must not exist. 0 or -1. */
+static int write_key(const char *p, EVP_PKEY *key, char *err)
 {
-	char p[4200], id[128];
-	EVP_PKEY *key = NULL;
 	FILE *f = NULL;
+	int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		ERR("create %s: %s", p, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	int ok = PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL) == 1 && fflush(f) == 0 &&
+	         fsync(fileno(f)) == 0;
+	if (fclose(f) != 0)
+		ok = 0;
+	if (!ok)
+		ERR("write %s failed", p);
+	return ok ? 0 : -1;
+}
+
+int repo_init(const char *path, const json_t *datastore, const json_t *index, const char *log_key,
+              char *err)
+{
+	char p[4200], id[128], log_id[128] = "", cluster[128] = "";
+	EVP_PKEY *key = NULL, *lkey = NULL;
+	pgindex *pg = NULL;
+	const char *dsn = NULL;
 	json_t *cfg = NULL;
 	char *text = NULL;
 	int rc = -1;
@@ -183,33 +209,81 @@ int repo_init(const char *path, const json_t *datastore, char *err)
 		ERR("a repo already exists at %s", path);
 		return -1;
 	}
+	int lmdb = index_dsn(index, &dsn, err);
+	if (lmdb < 0)
+		return -1;
+	if (lmdb && log_key) {
+		ERR("a log key goes with an index in PostgreSQL");
+		return -1;
+	}
 	const char *type = json_string_value(json_object_get(datastore, "Type"));
 	int flatfs = !type || strcmp(type, "flatfs") == 0;
+	if (!lmdb) {
+		/* the index first: a database of another cluster, or one that
+		 * does not answer, is refused before anything is made */
+		if (!(pg = pgindex_open(dsn, 1, cluster, sizeof cluster, err)))
+			return REPO_E_DATASTORE;
+		if (log_key) {
+			lkey = load_key(log_key, err);
+			if (!lkey || peer_id(lkey, log_id, sizeof log_id) != 0)
+				goto done;
+		}
+		if (*cluster && !log_key) {
+			ERR("the index holds cluster %s: copy log.key from one of its nodes and pass "
+			    "--log-key FILE", cluster);
+			goto done;
+		}
+		if (*cluster && strcmp(cluster, log_id) != 0) {
+			ERR("%s is the key of %s, but the index holds cluster %s", log_key, log_id, cluster);
+			goto done;
+		}
+	}
 	if (!flatfs) {
 		/* a store elsewhere: reachable, and as configured, before any of
 		 * the repo is made */
 		repo probe;
 		memset(&probe, 0, sizeof probe);
 		bs_backend *be = open_backend(&probe, datastore, err);
-		if (!be)
-			return REPO_E_DATASTORE;
+		if (!be) {
+			rc = REPO_E_DATASTORE;
+			goto done;
+		}
 		be->ops->close(be);
 	}
 	if (mkdir_p(path, 0700) != 0) {
 		ERR("create %s: %s", path, strerror(errno));
-		return -1;
+		goto done;
 	}
 	snprintf(p, sizeof p, "%s/blocks", path);
 	if (flatfs && mkdir(p, 0755) != 0 && errno != EEXIST) {
 		ERR("create %s: %s", p, strerror(errno));
-		return -1;
+		goto done;
 	}
 	if (flatfs && bs_flatfs_create(p, err) != 0)
-		return -1;
+		goto done;
 	snprintf(p, sizeof p, "%s/index", path);
-	if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+	if (lmdb && mkdir(p, 0755) != 0 && errno != EEXIST) {
 		ERR("create %s: %s", p, strerror(errno));
-		return -1;
+		goto done;
+	}
+	if (!lmdb) {
+		/* the cluster's checkpoint key: the one given, or a new one */
+		if (!lkey && (!(lkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")) ||
+		              peer_id(lkey, log_id, sizeof log_id) != 0)) {
+			ERR("generating the log's Ed25519 key failed");
+			goto done;
+		}
+		snprintf(p, sizeof p, "%s/" REPO_LOG_KEY, path);
+		if (write_key(p, lkey, err) != 0)
+			goto done;
+		int claimed = pgindex_claim(pg, log_id, cluster, sizeof cluster, err);
+		if (claimed < 0)
+			goto done;
+		if (claimed > 0) { /* another first node won the race */
+			ERR("the index was claimed meanwhile by cluster %s: remove %s and init again with "
+			    "--log-key (its log.key)", cluster, path);
+			goto done;
+		}
 	}
 
 	key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
@@ -218,31 +292,25 @@ int repo_init(const char *path, const json_t *datastore, char *err)
 		goto done;
 	}
 	snprintf(p, sizeof p, "%s/identity.key", path);
-	int kfd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (kfd < 0 || !(f = fdopen(kfd, "w"))) {
-		ERR("create %s: %s", p, strerror(errno));
-		if (kfd >= 0)
-			close(kfd);
+	if (write_key(p, key, err) != 0)
 		goto done;
-	}
-	if (PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL) != 1 || fflush(f) != 0 ||
-	    fsync(fileno(f)) != 0) {
-		ERR("write %s failed", p);
-		goto done;
-	}
 
 	json_t *ds = datastore ? json_deep_copy(datastore) : json_pack("{s:b}", "Compression", 1);
 	cfg = json_pack("{s:{s:s}, s:{s:s, s:s}, s:o}",
 	                "Identity", "PeerID", id,
 	                "Addresses", "API", REPO_DEFAULT_API, "Gateway", REPO_DEFAULT_GATEWAY,
 	                "Datastore", ds);
+	if (cfg && !lmdb && json_object_set_new(cfg, "Index", json_deep_copy(index)) != 0) {
+		json_decref(cfg);
+		cfg = NULL;
+	}
 	text = cfg ? json_dumps(cfg, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 	snprintf(p, sizeof p, "%s/config", path);
 	if (!text || write_file(p, text, strlen(text), 0600, err) != 0)
 		goto done;
 
 	/* The index is created now so that opening never has to. */
-	{
+	if (lmdb) {
 		repo tmp;
 		memset(&tmp, 0, sizeof tmp);
 		snprintf(tmp.path, sizeof tmp.path, "%s", path);
@@ -256,9 +324,9 @@ int repo_init(const char *path, const json_t *datastore, char *err)
 		goto done;
 	rc = 0;
 done:
-	if (f)
-		fclose(f);
 	EVP_PKEY_free(key);
+	EVP_PKEY_free(lkey);
+	pgindex_close(pg);
 	json_decref(cfg);
 	free(text);
 	return rc;
@@ -301,7 +369,12 @@ int repo_open_index(repo *r, const char *path, char *err)
 	if (check_version(path, err) != 0)
 		return -1;
 	snprintf(r->path, sizeof r->path, "%s", path);
-	if (open_index(r, err) != 0) {
+	/* which index: the config says */
+	const char *dsn;
+	if (!(r->config = repo_config_load(path, err)))
+		return -1;
+	int lmdb = index_dsn(json_object_get(r->config, "Index"), &dsn, err);
+	if (lmdb < 0 || (lmdb ? open_index(r, err) : open_pg(r, dsn, err)) != 0) {
 		repo_close(r);
 		return -1;
 	}
@@ -355,15 +428,24 @@ int repo_open(repo *r, const char *path, int *holder, char *err)
 	}
 	const char *id = repo_config_str(r, "Identity", "PeerID");
 	snprintf(r->peer_id, sizeof r->peer_id, "%s", id ? id : "");
+	snprintf(r->log_id, sizeof r->log_id, "%s", r->peer_id);
 	json_t *ds = json_object_get(r->config, "Datastore");
 	int compress = !json_is_false(json_object_get(ds, "Compression"));
+	const char *dsn;
+	int lmdb = index_dsn(json_object_get(r->config, "Index"), &dsn, err);
+	if (lmdb < 0)
+		goto fail;
+	if (!lmdb && open_pg(r, dsn, err) != 0) {
+		repo_close(r);
+		return REPO_E_DATASTORE;
+	}
 
 	bs_backend *be = open_backend(r, ds, err);
 	if (!be) {
 		repo_close(r);
 		return REPO_E_DATASTORE;
 	}
-	if (blockstore_open(&r->bs, be, compress, err) != 0 || open_index(r, err) != 0)
+	if (blockstore_open(&r->bs, be, compress, err) != 0 || (lmdb && open_index(r, err) != 0))
 		goto fail;
 	return 0;
 fail:
@@ -377,6 +459,8 @@ void repo_close(repo *r)
 	if (r->env)
 		mdb_env_close(r->env);
 	r->env = NULL;
+	pgindex_close(r->pg);
+	r->pg = NULL;
 	json_decref(r->config);
 	r->config = NULL;
 	if (r->lock_fd >= 0) {
@@ -595,10 +679,10 @@ done:
 	return repo_index_result(rc, MDB_NOTFOUND, "index", err) < 0 ? -1 : 0;
 }
 
-EVP_PKEY *repo_identity_key(const repo *r, char *err)
+/* An Ed25519 private key from a PEM file: the caller frees it. NULL with
+ * err set. */
+static EVP_PKEY *load_key(const char *p, char *err)
 {
-	char p[4200];
-	snprintf(p, sizeof p, "%s/identity.key", r->path);
 	FILE *f = fopen(p, "r");
 	if (!f) {
 		ERR("open %s: %s", p, strerror(errno));
@@ -612,4 +696,68 @@ EVP_PKEY *repo_identity_key(const repo *r, char *err)
 		return NULL;
 	}
 	return k;
+}
+
+EVP_PKEY *repo_identity_key(const repo *r, char *err)
+{
+	char p[4200];
+	snprintf(p, sizeof p, "%s/identity.key", r->path);
+	return load_key(p, err);
+}
+
+EVP_PKEY *repo_log_key(const repo *r, char *err)
+{
+	char p[4200];
+	if (!r->pg)
+		return repo_identity_key(r, err);
+	snprintf(p, sizeof p, "%s/" REPO_LOG_KEY, r->path);
+	return load_key(p, err);
+}
+
+/* The PeerID of the key in a PEM file: 0 or -1 with err set. */
+static int key_file_id(const char *p, char *id, size_t cap, char *err)
+{
+	EVP_PKEY *k = load_key(p, err);
+	int rc = k && peer_id(k, id, cap) == 0 ? 0 : -1;
+	if (k && rc)
+		ERR("%s: cannot derive its PeerID", p);
+	EVP_PKEY_free(k);
+	return rc;
+}
+
+/* The PostgreSQL index of config Index (NULL: LMDB), its DSN in *dsn. 0,
+ * 1 (LMDB), or -1 with err set (errno EINVAL). */
+static int index_dsn(const json_t *index, const char **dsn, char *err)
+{
+	const char *type = json_string_value(json_object_get(index, "Type"));
+	*dsn = json_string_value(json_object_get(index, "DSN"));
+	if (!index || (type && strcmp(type, "lmdb") == 0))
+		return 1;
+	if (!type || strcmp(type, "postgres") != 0 || !*dsn || !**dsn) {
+		ERR("config: Index must be {\"Type\": \"postgres\", \"DSN\": \"...\"} or absent (LMDB)");
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Open the PostgreSQL index named by the config and check that it is the
+ * cluster whose log key this repo holds. 0, or -1 with err set. */
+static int open_pg(repo *r, const char *dsn, char *err)
+{
+	char p[4200], cluster[128];
+	snprintf(p, sizeof p, "%s/" REPO_LOG_KEY, r->path);
+	if (key_file_id(p, r->log_id, sizeof r->log_id, err) != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (!(r->pg = pgindex_open(dsn, 0, cluster, sizeof cluster, err)))
+		return -1;
+	if (strcmp(cluster, r->log_id) != 0) {
+		ERR("index: the database holds cluster %s's index, but this repo's log.key is %s's",
+		    *cluster ? cluster : "(none)", r->log_id);
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
 }

@@ -10,6 +10,12 @@
  *                  (pinreq.h), API tokens (tokens.h), the anchoring log
  *                  (anchorlog.h), the pin journal (pinstore.h)
  *   repo.lock      flock()ed by whoever has the repo open; holds its pid
+ *
+ * With the index in PostgreSQL (config Index {Type "postgres", DSN}, made
+ * by `cairn init --index DSN`; pgindex.h) there is no index/ directory:
+ * the tables are shared by every node of a cluster, and
+ *   log.key        the cluster's Ed25519 key for checkpoints, PKCS#8 PEM,
+ *                  mode 0600: the same file on every node
  */
 #ifndef CAIRN_REPO_H
 #define CAIRN_REPO_H
@@ -19,6 +25,7 @@
 
 #include "blockstore.h"
 #include "cairn/error.h" /* CAIRN_ERR_MAX */
+#include "pgindex.h"
 
 #define REPO_VERSION "1"
 /* Longest repo path accepted: leaves room in every 4 KiB path buffer for
@@ -30,6 +37,8 @@
  * "api"): one line, the multiaddr /ip4/HOST/tcp/PORT. The CLI reads it
  * to find the daemon that holds the repo. */
 #define REPO_API_FILE "api"
+/* The cluster's checkpoint key, with a PostgreSQL index. */
+#define REPO_LOG_KEY "log.key"
 /* LMDB reserves address space, not disk: 1 TiB of index is plenty. (A
  * ThreadSanitizer build, whose shadow memory leaves no room for 1 TiB,
  * passes a smaller one: -DREPO_MAP_SIZE=...) */
@@ -60,6 +69,11 @@ typedef struct repo {
 		size_t ntargets;
 	} outbox;
 	char peer_id[128];
+	/* The index in PostgreSQL (pgindex.h), or NULL: LMDB (env). */
+	pgindex *pg;
+	/* Whose key signs checkpoints: the PeerID of log.key with a
+	 * PostgreSQL index (the cluster's), else peer_id. */
+	char log_id[128];
 	/* Pin requests by status (pinreq.h), kept by this process from the
 	 * first pinreq_counts on (pinreq_counted); for /metrics. */
 	int64_t pinreq_count[5];
@@ -72,15 +86,24 @@ int repo_default_path(char *buf, size_t cap);
 /* Create a repo at path (which must not hold one), its config's Datastore
  * (docs/repo.md) a copy of datastore, or {"Compression": true} (flatfs)
  * when NULL. A backend elsewhere (rados) is opened first, so a repo is
- * made only on a store that answers. Returns 0, REPO_E_DATASTORE (as
- * repo_open), or -1 with a message in err. */
-int repo_init(const char *path, const json_t *datastore, char *err);
+ * made only on a store that answers.
+ *
+ * index NULL: the index is LMDB, under path. Else {"Type": "postgres",
+ * "DSN": ...}: the schema is made there if it is not yet (pgindex.h), and
+ * the checkpoint key is log_key (a PEM file, copied to log.key) or, for
+ * the first node of a cluster, a new one; a database that already holds
+ * another cluster's index is refused.
+ *
+ * Returns 0, REPO_E_DATASTORE (as repo_open), or -1 with a message in
+ * err. */
+int repo_init(const char *path, const json_t *datastore, const json_t *index, const char *log_key,
+              char *err);
 
 /* Open an initialised repo and take its lock. If another process holds the
  * lock, fails and, when holder is not NULL, stores that process's pid there
  * (0 if unknown). Returns 0, REPO_E_DATASTORE when the blockstore's backend
- * could not be opened (its config, or a Ceph cluster unreachable: errno
- * says which), or -1, with a message in err. */
+ * or a PostgreSQL index could not be opened (their config, or a cluster or
+ * server unreachable: errno says which), or -1, with a message in err. */
 #define REPO_E_DATASTORE (-2)
 int repo_open(repo *r, const char *path, int *holder, char *err);
 
@@ -110,6 +133,10 @@ static inline uint64_t repo_get_be64(const uint8_t *p)
  * with EVP_PKEY_free. NULL with err set. */
 #include <openssl/evp.h>
 EVP_PKEY *repo_identity_key(const repo *r, char *err);
+
+/* The key that signs checkpoints (r->log_id's): log.key with a PostgreSQL
+ * index, else the identity key. As repo_identity_key. */
+EVP_PKEY *repo_log_key(const repo *r, char *err);
 
 /* The usual end of an index call: LMDB's rc as 0 (success), 1 (rc is
  * `absent`: MDB_NOTFOUND or MDB_KEYEXIST, as the call means it), or -1

@@ -39,6 +39,94 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/*
+ * The PostgreSQL index (pgindex.h): table cairn.tokens, the hash of each
+ * secret in a UNIQUE column, so checking one is an index lookup. (The
+ * lookup's timing can only tell whether some token's hash starts like the
+ * hash of what was sent: nothing about a secret.)
+ */
+#define PG_MS(col) "(extract(epoch FROM " col ") * 1000)::bigint"
+
+static int pg_add(repo *r, const char *name, const uint8_t *val, char *err)
+{
+	pgp a = {0};
+	pgp_text(&a, name);
+	pgp_bytes(&a, val, CAIRN_HASH_LEN);
+	pgp_text(&a, token_scope_name(val[CAIRN_HASH_LEN + 8]));
+	pgp_i64(&a, (int64_t)repo_get_be64(val + CAIRN_HASH_LEN));
+	int64_t n = pgindex_command(r->pg, "tokens",
+	                            "INSERT INTO cairn.tokens (name, secret_sha256, scope, created_at)"
+	                            " VALUES ($1, $2::bytea, $3,"
+	                            " timestamptz 'epoch' + $4::bigint * interval '1 millisecond')"
+	                            " ON CONFLICT (name) DO NOTHING",
+	                            &a, err);
+	return n < 0 ? -1 : n == 0 ? 1 : 0;
+}
+
+static int pg_rm(repo *r, const char *name, char *err)
+{
+	pgp a = {0};
+	pgp_text(&a, name);
+	int64_t n = pgindex_command(r->pg, "tokens", "DELETE FROM cairn.tokens WHERE name = $1", &a, err);
+	return n < 0 ? -1 : n == 0 ? 1 : 0;
+}
+
+/* Row i (name, created ms, scope) into t: 0, or -1 if it is not ours. */
+static int pg_row(const PGresult *res, int i, token *t)
+{
+	size_t n, sn;
+	const char *name = pgr_bytes(res, i, 0, &n), *scope = pgr_bytes(res, i, 2, &sn);
+	if (n == 0 || n > TOKEN_NAME_MAX)
+		return -1;
+	memcpy(t->name, name, n);
+	t->name[n] = '\0';
+	t->created_ms = (uint64_t)pgr_i64(res, i, 1);
+	t->scope = sn == 3 && memcmp(scope, "api", 3) == 0 ? TOKEN_SCOPE_API : TOKEN_SCOPE_PINS;
+	return 0;
+}
+
+static int pg_foreach(repo *r, int (*fn)(void *ctx, const token *t), void *ctx, char *err)
+{
+	PGresult *res = pgindex_exec(r->pg, "tokens",
+	                             "SELECT name, " PG_MS("created_at") ", scope FROM cairn.tokens"
+	                             " ORDER BY name COLLATE \"C\"", NULL, err);
+	int rc = 0;
+	if (!res)
+		return -1;
+	for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
+		token t;
+		if (pg_row(res, i, &t) == 0)
+			rc = fn(ctx, &t);
+	}
+	PQclear(res);
+	return rc;
+}
+
+static int pg_check(repo *r, const uint8_t hash[CAIRN_HASH_LEN], token *t, char *err)
+{
+	pgp a = {0};
+	pgp_bytes(&a, hash, CAIRN_HASH_LEN);
+	PGresult *res = pgindex_exec(r->pg, "tokens",
+	                             "SELECT name, " PG_MS("created_at") ", scope FROM cairn.tokens"
+	                             " WHERE secret_sha256 = $1::bytea", &a, err);
+	if (!res)
+		return -1;
+	int rc = PQntuples(res) == 1 && pg_row(res, 0, t) == 0 ? 0 : 1;
+	PQclear(res);
+	return rc;
+}
+
+static int pg_any(repo *r, char *err)
+{
+	PGresult *res = pgindex_exec(r->pg, "tokens", "SELECT EXISTS (SELECT 1 FROM cairn.tokens)",
+	                             NULL, err);
+	if (!res)
+		return -1;
+	int rc = pgr_bool(res, 0, 0);
+	PQclear(res);
+	return rc;
+}
+
 int tokens_add(repo *r, const char *name, int scope, char *secret, char *err)
 {
 	uint8_t raw[TOKEN_SECRET_BYTES], val[VALUE_LEN];
@@ -66,6 +154,8 @@ int tokens_add(repo *r, const char *name, int scope, char *secret, char *err)
 		val[CAIRN_HASH_LEN + i] = (uint8_t)(t >> (56 - 8 * i));
 	val[CAIRN_HASH_LEN + 8] = (uint8_t)scope;
 
+	if (r->pg)
+		return pg_add(r, name, val, err);
 	MDB_val k = {strlen(name), (void *)name}, v = {sizeof val, val};
 	return repo_index_put(r, r->tokens, &k, &v, MDB_NOOVERWRITE, err);
 }
@@ -75,6 +165,8 @@ int tokens_rm(repo *r, const char *name, char *err)
 	MDB_val k = {strlen(name), (void *)name};
 	if (!token_name_valid(name))
 		return 1;
+	if (r->pg)
+		return pg_rm(r, name, err);
 	return repo_index_del(r, r->tokens, &k, err);
 }
 
@@ -133,6 +225,8 @@ static int foreach_one(void *ctx, const token *t, const uint8_t *hash)
 int tokens_foreach(repo *r, int (*fn)(void *ctx, const token *t), void *ctx, char *err)
 {
 	struct foreach_ctx f = {fn, ctx};
+	if (r->pg)
+		return pg_foreach(r, fn, ctx, err);
 	return walk(r, foreach_one, &f, err);
 }
 
@@ -158,6 +252,8 @@ int tokens_check(repo *r, const char *secret, size_t len, token *t, char *err)
 {
 	struct check_ctx c = {.found = t};
 	cairn_sha256(secret, len, c.hash);
+	if (r->pg)
+		return pg_check(r, c.hash, t, err);
 	if (walk(r, check_one, &c, err) < 0)
 		return -1;
 	return c.hit ? 0 : 1;
@@ -173,5 +269,7 @@ static int any_one(void *ctx, const token *t, const uint8_t *hash)
 
 int tokens_any(repo *r, char *err)
 {
+	if (r->pg)
+		return pg_any(r, err);
 	return walk(r, any_one, NULL, err);
 }

@@ -29,7 +29,7 @@ static void open_repo(void)
 {
 	char err[CAIRN_ERR_MAX];
 	snprintf(dir, sizeof dir, "%s/cairn-fuzz-XXXXXX", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-	if (!mkdtemp(dir) || repo_init(dir, NULL, err) != 0 || repo_open(&r, dir, NULL, err) != 0) {
+	if (!mkdtemp(dir) || repo_init(dir, NULL, NULL, NULL, err) != 0 || repo_open(&r, dir, NULL, err) != 0) {
 		fprintf(stderr, "fuzz repo: %s\n", err);
 		abort();
 	}

@@ -22,7 +22,7 @@ static int setup(void **state)
 	if (!mkdtemp(dir))
 		return -1;
 	strcat(dir, "/repo");
-	if (repo_init(dir, NULL, err) != 0 || repo_open(&r, dir, NULL, err) != 0) {
+	if (repo_init(dir, NULL, NULL, NULL, err) != 0 || repo_open(&r, dir, NULL, err) != 0) {
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}

@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# A cluster of stateless nodes (docs/cluster.md): three daemons on one
+# machine, their blocks in one Ceph pool (test/lib/ceph.bash), their index
+# in one PostgreSQL database (test/lib/pg.bash), anchoring on anvil with a
+# key the nodes hold (--chain-key). A file added to one is served by the
+# others; pins, tokens and pin requests are one set; the log is one log
+# with one key, whoever appends; one node anchors at a time, and when it
+# is SIGKILLed (with another) a survivor takes over and every proof still
+# verifies with code that is not cairn's (test/interop/anchor-verify.mjs,
+# chain-verify.mjs).
+. "$(dirname "$0")/../lib/tap.bash"
+. "$(dirname "$0")/../lib/daemon.bash"
+. "$(dirname "$0")/../lib/ceph.bash"
+. "$(dirname "$0")/../lib/pg.bash"
+. "$(dirname "$0")/../lib/anvil.bash"
+ceph_start || { not_ok "ceph starts"; tail -20 "$scratch"/ceph/*.log; echo "1..$n"; exit 1; }
+pg_start || { not_ok "PostgreSQL starts"; echo "1..$n"; exit 1; }
+anvil_start || { not_ok "anvil starts"; echo "1..$n"; exit 1; }
+cu() { curl -sS --max-time 60 "$@"; }
+code() { curl -s --max-time 60 -o /dev/null -w '%{http_code}' "$@"; }
+api() { local node=$1 path=$2; shift 2; local v="${node}_API"; cu -X POST ${TOKEN:+-H "Authorization: Bearer $TOKEN"} "$@" "${!v}$path"; }
+gw() { local v="${1}_GW"; echo "${!v}"; }
+metric() { local v="${1}_API"; cu ${TOKEN:+-H "Authorization: Bearer $TOKEN"} "${!v}/metrics" | sed -n "s/^$2 //p"; }
+psql -X -q -c "CREATE DATABASE bare" -c "CREATE DATABASE idx" >/dev/null
+DSN="host=$PGHOST port=$PGPORT user=postgres dbname=idx"
+iq() { q "$1" idx; }
+rados_init() { # NODE [more init options]
+	local node=$1; shift
+	CAIRN_PATH=$scratch/$node "$CAIRN" init --datastore rados --ceph-conf "$CEPH_CONF" \
+		--rados-pool "$CEPH_POOL" "$@"
+}
+
+# --- init ------------------------------------------------------------------
+out=$(rados_init bad --index "host=$PGHOST port=$PGPORT user=postgres dbname=bare" 2>&1); rc=$?
+check "init on a database without the extension: exit 2, saying CREATE EXTENSION cairn, no repo" \
+	"2 yes no" "$rc $(echo "$out" | grep -q 'CREATE EXTENSION cairn' && echo yes) $([ -e "$scratch/bad" ] && echo yes || echo no)"
+out=$(rados_init bad --index "host=$PGHOST port=1 user=postgres dbname=idx" 2>&1); rc=$?
+check "init on a server that does not answer: exit 2, said" "2 yes" \
+	"$rc $(echo "$out" | grep -qi 'postgresql' && echo yes)"
+iq "CREATE EXTENSION cairn"
+rados_init n1 --index "$DSN" >"$scratch/n1.init" 2>&1
+cluster=$(sed -n 's/^index in PostgreSQL, cluster \([^ ]*\) .*/\1/p' "$scratch/n1.init")
+check "the first node makes the schema and the cluster's key" "0600 $cluster" \
+	"0$(stat -c %a "$scratch/n1/log.key") $(iq "SELECT value FROM cairn.index_meta WHERE key = 'cluster'")"
+check "…no index directory on local disk" "absent" "$([ -e "$scratch/n1/index" ] && echo present || echo absent)"
+out=$(rados_init n2 --index "$DSN" 2>&1); rc=$?
+check "a second node without the cluster's key is refused, told to copy log.key" "1 yes no" \
+	"$rc $(echo "$out" | grep -q "holds cluster $cluster: copy log.key" && echo yes) $([ -e "$scratch/n2/version" ] && echo yes || echo no)"
+rm -rf "$scratch/n2"
+openssl genpkey -algorithm ed25519 -out "$scratch/other.key" 2>/dev/null
+out=$(rados_init n2 --index "$DSN" --log-key "$scratch/other.key" 2>&1); rc=$?
+check "…and with another key too" "1 yes" "$rc $(echo "$out" | grep -q "but the index holds cluster $cluster" && echo yes)"
+rm -rf "$scratch/n2"
+for node in n2 n3; do rados_init $node --index "$DSN" --log-key "$scratch/n1/log.key" >/dev/null || not_ok "init $node"; done
+check "nodes 2 and 3 join with a copy of log.key: one cluster, three node identities" "3 1" \
+	"$(for node in n1 n2 n3; do jq -r .Identity.PeerID "$scratch/$node/config"; done | sort -u | wc -l) $(iq "SELECT count(*) FROM cairn.index_meta WHERE key = 'cluster'")"
+check "the tables use the extension's types" "ipfs_cid ipfs_cid ipfs_cid" \
+	"$(iq "SELECT format_type(atttypid, NULL) FROM pg_attribute WHERE attname = 'cid' AND attrelid IN ('cairn.pins'::regclass, 'cairn.pin_requests'::regclass, 'cairn.log_leaves'::regclass) ORDER BY attrelid" | xargs)"
+
+# --- three daemons ---------------------------------------------------------
+printf 'cluster key pw\n' >"$scratch/pw"
+anvil_key "$scratch/key.json" 'cluster key pw' || { not_ok "ethers wrote no keystore"; echo "1..$n"; exit 1; }
+start() { daemon_start "$1" --chain-rpc "$RPC" --chain-key "$scratch/key.json" \
+	--chain-key-password-file "$scratch/pw" --anchor-interval 3600; }
+for node in n1 n2 n3; do start $node || { not_ok "$node starts: $(tail -3 "$scratch/$node.log")"; echo "1..$n"; exit 1; }; done
+ok "three daemons on one pool and one database"
+
+head -c 20000000 /dev/urandom >"$scratch/big"
+c=$(api n1 "/api/v0/add?cid-version=1&quieter=true" -F "file=@$scratch/big" | jq -r .Hash)
+for node in n2 n3; do
+	check "a file added to node 1 is served by $node, byte for byte" "same" \
+		"$(cu "$(gw $node)/ipfs/$c" | cmp -s - "$scratch/big" && echo same)"
+done
+check "…and pinned for the whole cluster: node 3 lists node 1's pin" "recursive" \
+	"$(api n3 "/api/v0/pin/ls?arg=$c" | jq -r ".Keys[\"$c\"].Type")"
+check "cairn.objects (the mirror's view) shows it, named by the cluster" "$cluster" \
+	"$(iq "SELECT node FROM cairn.objects WHERE cid = '$c'")"
+api n2 "/api/v0/pin/rm?arg=$c" >/dev/null
+check "a pin removed through node 2 is gone on node 1" "0" \
+	"$(api n1 "/api/v0/pin/ls?type=recursive" | jq ".Keys | length")"
+api n3 "/api/v0/pin/add?arg=$c" >/dev/null
+
+# --- one log, one key, one anchorer ----------------------------------------
+cids() { for i in $(seq "$1" "$2"); do printf 'cluster doc %s' "$i" | "$CAIRN" add -nQ --cid-version 1; done; }
+anchor_add() { api "$1" "/api/v0/anchor/add?$(cids "$2" "$3" | sed 's/^/arg=/' | paste -sd'&')" >/dev/null; }
+anchor_add n1 1 5
+anchor_add n2 6 10
+anchor_add n3 3 7 # logged already, through other nodes: they keep their index
+check "appends through three nodes make one log; a CID keeps the first index it got" "10 10" \
+	"$(iq "SELECT count(*) FROM cairn.log_leaves") $(iq "SELECT max(leaf_index) + 1 FROM cairn.log_leaves")"
+leaders=$(for node in n1 n2 n3; do metric $node cairn_anchor_leader; done | paste -sd+ | bc)
+check "exactly one node anchors (cairn_anchor_leader)" "1" "$leaders"
+api n3 "/api/v0/anchor/flush" >"$scratch/flush.json"
+check "anchoring asked on node 2, flushed through node 3: answered once confirmed, 10 leaves" "10 yes" \
+	"$(jq -r .size "$scratch/flush.json") $(jq -e '.anchor.block > 0' "$scratch/flush.json" >/dev/null && echo yes)"
+check "…the checkpoint is the cluster's: origin cairn/<cluster>" "cairn/$cluster" \
+	"$(jq -r .checkpoint "$scratch/flush.json" | head -1)"
+c7=$(cids 7 7)
+for node in n1 n2; do
+	api $node "/api/v0/anchor/proof?arg=$c7" >"$scratch/p-$node.json"
+done
+check "a proof from node 1 and node 2 is the same proof" "same" \
+	"$(cmp -s "$scratch/p-n1.json" "$scratch/p-n2.json" && echo same)"
+check "…it verifies (RFC 9162 and the checkpoint's signature, code not cairn's)" "ok" \
+	"$(node "$here/anchor-verify.mjs" proof "$cluster" <"$scratch/p-n1.json")"
+check "…and its anchor against the chain" "ok" "$(node "$here/chain-verify.mjs" "$RPC" 1 <"$scratch/p-n1.json")"
+sent=$(for node in n1 n2 n3; do metric $node 'cairn_anchor_transactions_total{result="sent"}'; done | paste -sd+ | bc)
+check "one transaction was sent for it, by one node" "1" "$sent"
+
+# --- the anchorer and another node die -------------------------------------
+# The anchorer is killed with its transaction sent and not yet mined (the
+# chain stops mining for a moment): the survivor must find it from the
+# record and wait for it, never sign a second one for the checkpoint.
+leader=
+for node in n1 n2 n3; do [ "$(metric $node cairn_anchor_leader)" = 1 ] && leader=$node; done
+other=n1; [ "$leader" = n1 ] && other=n2
+survivor=$(printf '%s\n' n1 n2 n3 | grep -v -e "^$leader$" -e "^$other$")
+nonce() { anvil_rpc eth_getTransactionCount "\"$KEY_ADDR\",\"latest\"" | jq -r .result; }
+n0=$(($(nonce)))
+anvil_rpc evm_setIntervalMining 0 >/dev/null
+anchor_add "$leader" 11 15
+api "$leader" "/api/v0/anchor/flush" >/dev/null 2>&1 &
+flusher=$!
+pending=
+for _ in $(seq 200); do
+	pending=$(iq "SELECT record->>'tx' FROM cairn.chain_anchors WHERE tree_size = 15 AND NOT confirmed")
+	[ -n "$pending" ] && [ "$(anvil_rpc eth_getTransactionByHash "\"$pending\"" | jq -r '.result.hash')" = "$pending" ] && break
+	sleep 0.1
+done
+check "the anchorer ($leader) sent checkpoint 15's transaction, recorded, in the chain's pool" "yes" \
+	"$([ -n "$pending" ] && echo yes)"
+daemon_kill "$leader"
+daemon_kill "$other"
+wait $flusher 2>/dev/null
+anvil_rpc evm_setIntervalMining 1 >/dev/null
+anchor_add "$survivor" 16 20
+t0=$(date +%s)
+api "$survivor" "/api/v0/anchor/flush" >"$scratch/flush2.json"
+t1=$(date +%s)
+check "with the anchorer and $other SIGKILLed, a flush through $survivor is confirmed: 20 leaves" "20" \
+	"$(jq -r .size "$scratch/flush2.json")"
+check "…checkpoint 15 is anchored by the transaction the dead node sent" "$pending" \
+	"$(iq "SELECT record->>'tx' FROM cairn.chain_anchors WHERE tree_size = 15 AND confirmed")"
+check "…and the account sent two transactions since, no more: 15's and 20's" "2" "$(($(nonce) - n0))"
+check "…within 30 s (took $((t1 - t0)) s)" "yes" "$([ $((t1 - t0)) -le 30 ] && echo yes)"
+check "…$survivor anchors now" "1" "$(metric "$survivor" cairn_anchor_leader)"
+bad=0
+for i in 1 9 11 16 20; do
+	api "$survivor" "/api/v0/anchor/proof?arg=$(cids $i $i)" >"$scratch/p.json"
+	[ "$(node "$here/anchor-verify.mjs" proof "$cluster" <"$scratch/p.json")" = ok ] &&
+		[ "$(node "$here/chain-verify.mjs" "$RPC" 1 <"$scratch/p.json")" = ok ] || { bad=$((bad + 1)); sed 's/^/# /' "$scratch/p.json"; }
+done
+check "every proof verifies, the log's and the chain's, across the takeover" "0" "$bad"
+check "each checkpoint was put on chain once" "$(iq "SELECT count(*) FROM cairn.chain_anchors WHERE confirmed")" \
+	"$(iq "SELECT count(DISTINCT record->>'tx') FROM cairn.chain_anchors WHERE confirmed")"
+start "$leader" && start "$other" || not_ok "restart the killed nodes"
+check "the killed nodes come back and serve the file" "same same" \
+	"$(cu "$(gw "$leader")/ipfs/$c" | cmp -s - "$scratch/big" && echo same) $(cu "$(gw "$other")/ipfs/$c" | cmp -s - "$scratch/big" && echo same)"
+
+# --- tokens and the Pinning Service ----------------------------------------
+TOKEN=$(CAIRN_PATH=$scratch/n1 "$CAIRN" token add admin | tail -1)
+check "a token made on node 1 is required by node 3" "401" "$(code -X POST "$n3_API/api/v0/id")"
+check "…and accepted there" "200" "$(code -X POST -H "Authorization: Bearer $TOKEN" "$n3_API/api/v0/id")"
+PINS=$(CAIRN_PATH=$scratch/n2 "$CAIRN" token add shop --scope pins | tail -1)
+small=$(printf 'pinned through the service' | api n1 "/api/v0/add?cid-version=1" -F "file=@-" | jq -r .Hash)
+cu -X POST -H "Authorization: Bearer $PINS" -H 'Content-Type: application/json' \
+	-d "{\"cid\":\"$small\",\"name\":\"invoice-7\"}" "$n3_API/pins" >"$scratch/req.json"
+rid=$(jq -r .requestid "$scratch/req.json")
+check "a pins token made on node 2 pins through node 3's Pinning Service" "pinned" "$(jq -r .status "$scratch/req.json")"
+check "…node 1 lists the request, by its id and name" "$rid invoice-7" \
+	"$(cu -H "Authorization: Bearer $PINS" "$n1_API/pins?name=invoice-7" | jq -r '.results[0] | .requestid + " " + .pin.name')"
+check "…and node 2 deletes it" "202 404" \
+	"$(code -X DELETE -H "Authorization: Bearer $PINS" "$n2_API/pins/$rid") $(code -H "Authorization: Bearer $PINS" "$n1_API/pins/$rid")"
+
+for node in n1 n2 n3; do daemon_stop $node; done
+grep -h -i 'error\|sanitizer' "$scratch"/n?.log | grep -v 'anchoring: \|retrying' | head -5 | sed 's/^/# /'
+echo "1..$n"
