@@ -186,7 +186,7 @@ static int rm_local(repo *r, const struct block_args *a)
 			rc = EXIT_FAIL;
 			continue;
 		}
-		int d = blockstore_delete(&r->bs, &cid.mh, err);
+		int d = blockstore_delete(&r->bs, &cid.mh, 0, err);
 		if (d != 0) {
 			cli_error(a->cmd, "%s: %s", a->cids[i], d > 0 ? "block not found" : err);
 			rc = EXIT_FAIL;

@@ -209,6 +209,9 @@ static int repo_gc_cmd(repo *r, int quiet)
 		fprintf(stderr, "removed %llu blocks (%llu bytes), kept %llu\n",
 		        (unsigned long long)res.removed, (unsigned long long)res.freed_bytes,
 		        (unsigned long long)res.kept);
+	if (!quiet && res.young)
+		fprintf(stderr, "kept %llu unpinned blocks stored within the last %lld s (Datastore.GCGraceSeconds)\n",
+		        (unsigned long long)res.young, (long long)gc_grace_seconds(r));
 	return 0;
 }
 

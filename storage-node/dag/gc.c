@@ -5,8 +5,10 @@
 #include "pinreq.h"
 #include "pinstore.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 struct gc {
 	repo *r;
@@ -16,7 +18,16 @@ struct gc {
 	void (*on_progress)(void *, uint64_t, uint64_t);
 	void *ctx;
 	char *err;
+	int64_t older_than; /* the grace window's start (0: none) */
 };
+
+int64_t gc_grace_seconds(const repo *r)
+{
+	json_t *v = json_object_get(json_object_get(r->config, "Datastore"), "GCGraceSeconds");
+	if (json_is_integer(v) && json_integer_value(v) >= 0)
+		return (int64_t)json_integer_value(v);
+	return r->pg ? GC_GRACE_CLUSTER : 0;
+}
 
 static int add_mark(void *ctx, const cairn_cid *cid, const uint8_t *data, size_t len)
 {
@@ -61,9 +72,11 @@ static int sweep(void *ctx, const cairn_multihash *mh, uint64_t size)
 		g->res->kept++;
 		return 0;
 	}
-	int rc = blockstore_delete(&g->r->bs, mh, g->err);
+	int rc = blockstore_delete(&g->r->bs, mh, g->older_than, g->err);
 	if (rc < 0)
 		return -1;
+	if (rc == BS_YOUNG)
+		g->res->young++;
 	if (rc == 0) {
 		g->res->removed++;
 		g->res->freed_bytes += size;
@@ -77,10 +90,29 @@ int repo_gc(repo *r, void (*on_removed)(void *ctx, const cairn_multihash *mh),
             void (*on_progress)(void *ctx, uint64_t marked, uint64_t swept), void *ctx,
             gc_result *res, char *err)
 {
-	struct gc g = {r, {NULL, 0, 0}, res, on_removed, on_progress, ctx, err};
+	struct gc g = {r, {NULL, 0, 0}, res, on_removed, on_progress, ctx, err, 0};
+	pgindex_lease *lease = NULL;
 	int rc;
 
 	memset(res, 0, sizeof *res);
+	int64_t grace = gc_grace_seconds(r);
+	if (grace > 0)
+		g.older_than = (int64_t)time(NULL) - grace;
+	/* a cluster: one GC at a time, whichever node runs it */
+	if (r->pg) {
+		char lerr[CAIRN_ERR_MAX];
+		int held = (lease = pgindex_lease_new(r->pg, PGINDEX_LOCK_GC)) ? pgindex_lease_hold(lease, lerr) : -1;
+		if (held != 1) {
+			if (held == 0)
+				snprintf(err, CAIRN_ERR_MAX, "another node of the cluster is collecting garbage");
+			else
+				snprintf(err, CAIRN_ERR_MAX, "%s", lease ? lerr : "out of memory");
+			int e = held == 0 ? EBUSY : errno;
+			pgindex_lease_free(lease);
+			errno = e;
+			return -1;
+		}
+	}
 	mhset_init(&g.live);
 	rc = pinstore_foreach(r, mark_pin, &g, err);
 	if (rc == 0)
@@ -91,5 +123,6 @@ int repo_gc(repo *r, void (*on_removed)(void *ctx, const cairn_multihash *mh),
 	if (rc == 0)
 		blockstore_clean_temp(&r->bs, &res->temp_files, &res->temp_bytes);
 	mhset_free(&g.live);
+	pgindex_lease_free(lease);
 	return rc == 0 ? 0 : -1;
 }

@@ -396,10 +396,10 @@ int blockstore_available(const blockstore *bs)
 	return !bs->be->ops->available || bs->be->ops->available(bs->be);
 }
 
-int blockstore_delete(blockstore *bs, const cairn_multihash *mh, char *err)
+int blockstore_delete(blockstore *bs, const cairn_multihash *mh, int64_t older_than, char *err)
 {
 	uint64_t size = 0;
-	int rc = bs->be->ops->remove(bs->be, mh, &size, err);
+	int rc = bs->be->ops->remove(bs->be, mh, older_than, &size, err);
 	if (rc != 0)
 		return rc;
 	__atomic_fetch_add(&bs->removed_blocks, 1, __ATOMIC_RELAXED);

@@ -37,6 +37,9 @@
 /* Results of blockstore_get besides 0 (found): */
 #define BS_NOT_FOUND 1
 #define BS_CORRUPT 2
+/* blockstore_delete's: the block was stored, or seen by a writer, too
+ * recently to be removed (the GC's grace window) */
+#define BS_YOUNG 3
 
 /* A write batch: blocks put, not yet committed. Writers that interleave
  * (uploads streaming side by side, fetches from peers) each keep their
@@ -151,8 +154,11 @@ int blockstore_has(blockstore *bs, const cairn_cid *cid);
  * once: answer 503), else 1. */
 int blockstore_available(const blockstore *bs);
 
-/* Remove a block. 0, or BS_NOT_FOUND, or -1 with err set. */
-int blockstore_delete(blockstore *bs, const cairn_multihash *mh, char *err);
+/* Remove a block; with older_than > 0 (Unix seconds), only if it was
+ * last stored or seen by a writer before then, in one step (a writer
+ * that meets it meanwhile keeps it). 0, BS_NOT_FOUND, BS_YOUNG, or -1
+ * with err set. */
+int blockstore_delete(blockstore *bs, const cairn_multihash *mh, int64_t older_than, char *err);
 
 /* Count stored blocks and their bytes stored (a walk of every object).
  * 0 or -1 with err set. */

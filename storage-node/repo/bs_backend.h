@@ -87,8 +87,12 @@ typedef struct bs_backend_ops {
 	                  char *err);
 	/* 1 (*size set, may be NULL) if stored, 0 if not, -1 on errors. */
 	int (*stat)(bs_backend *be, const cairn_multihash *mh, uint64_t *size, char *err);
-	/* 0 (*size: its bytes), BS_NOT_FOUND, or -1. */
-	int (*remove)(bs_backend *be, const cairn_multihash *mh, uint64_t *size, char *err);
+	/* Remove an object; with older_than > 0, only one last written or
+	 * met by a put (KNOWN) before that Unix time, atomically with
+	 * respect to puts. 0 (*size: its bytes), BS_NOT_FOUND, BS_YOUNG, or
+	 * -1. */
+	int (*remove)(bs_backend *be, const cairn_multihash *mh, int64_t older_than, uint64_t *size,
+	              char *err);
 	/* Every stored object, in no order: open an iterator (NULL on
 	 * errors, err set), then next() gives 1 (*mh, *size set), 0 at the
 	 * end or -1; close() at the end or before. */

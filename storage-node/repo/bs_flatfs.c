@@ -81,11 +81,14 @@ static void mark_dirty(flatfs *fs)
 		close(fd);
 }
 
+/* A block stored already: its file's mtime becomes now, as a put's
+ * would, so a GC with a grace window (gc.h) keeps it for the writer that
+ * met it. */
 static int ff_known(bs_backend *be, const cairn_multihash *mh)
 {
 	char path[4400];
 	object_path((flatfs *)be, mh, path, sizeof path);
-	return access(path, F_OK) == 0;
+	return utimensat(AT_FDCWD, path, NULL, 0) == 0;
 }
 
 static int write_all(int fd, const cairn_iov *obj, size_t n)
@@ -297,13 +300,19 @@ static int ff_stat(bs_backend *be, const cairn_multihash *mh, uint64_t *size, ch
 	return 1;
 }
 
-static int ff_remove(bs_backend *be, const cairn_multihash *mh, uint64_t *size, char *err)
+static int ff_remove(bs_backend *be, const cairn_multihash *mh, int64_t older_than, uint64_t *size,
+                     char *err)
 {
 	char path[4400];
 	struct stat st;
 
 	object_path((flatfs *)be, mh, path, sizeof path);
-	*size = stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+	int have = stat(path, &st) == 0;
+	*size = have ? (uint64_t)st.st_size : 0;
+	/* (a put between this stat and the unlink is not excluded here: one
+	 * node's GC and writers are kept apart by the daemon itself) */
+	if (have && older_than > 0 && st.st_mtim.tv_sec >= older_than)
+		return BS_YOUNG;
 	if (unlink(path) != 0) {
 		if (errno == ENOENT)
 			return BS_NOT_FOUND;

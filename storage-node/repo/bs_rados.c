@@ -100,6 +100,20 @@ static void write_done(rados_completion_t c, void *arg)
 	pthread_mutex_unlock(&w->rs->mu);
 }
 
+/* The "seen" mark (bs_rados.h) for now: Unix seconds, SEEN_LEN decimal
+ * digits with leading zeros, so that the OSD's string comparison of two
+ * marks orders them by time. */
+#define SEEN_LEN 12
+static void seen_at(int64_t t, char out[SEEN_LEN + 1])
+{
+	snprintf(out, SEEN_LEN + 1, "%012lld", (long long)(t > 0 ? t : 0));
+}
+
+static void seen_now(char out[SEEN_LEN + 1])
+{
+	seen_at((int64_t)time(NULL), out);
+}
+
 static int rs_put(bs_backend *be, bs_pending *p, const cairn_iov *obj, size_t n, char *err)
 {
 	rados_store *rs = (rados_store *)be;
@@ -119,10 +133,13 @@ static int rs_put(bs_backend *be, bs_pending *p, const cairn_iov *obj, size_t n,
 	/* One op, applied whole or not at all: fails with EEXIST if the
 	 * object is there, else writes it. The pieces are copied into the
 	 * op here, so the caller's buffers are free on return. */
+	char seen[SEEN_LEN + 1];
+	seen_now(seen);
 	rados_write_op_create(w->op, LIBRADOS_CREATE_EXCLUSIVE, NULL);
 	rados_write_op_write_full(w->op, (const char *)obj[0].base, obj[0].len);
 	for (size_t i = 1; i < n; i++)
 		rados_write_op_append(w->op, (const char *)obj[i].base, obj[i].len);
+	rados_write_op_setxattr(w->op, BS_RADOS_XATTR_SEEN, seen, SEEN_LEN);
 	pthread_mutex_lock(&rs->mu);
 	while (rs->inflight >= BS_RADOS_INFLIGHT)
 		pthread_cond_wait(&rs->room, &rs->mu);
@@ -166,15 +183,78 @@ static int settle(bs_pending *p)
 
 /* RADOS acknowledges a write once it is durable on every replica: waiting
  * for the acks is the flush. durable changes nothing. */
+/* Mark objects that puts found stored (KNOWN) as seen now, all in
+ * flight at once, so that a GC with a grace window keeps them for the
+ * writer that acknowledged them (its conditional remove and this mark
+ * are each one op on the object: whichever comes first wins). An object
+ * removed in between fails its entry: the writer must store it again. */
+static int touch_known(rados_store *rs, bs_pending *p, size_t n, char *err)
+{
+	char seen[SEEN_LEN + 1], oid[OID_MAX];
+	rados_completion_t c[64];
+	rados_write_op_t ops[64];
+	size_t idx[64];
+	int rc = 0;
+	seen_now(seen);
+	for (size_t i = 0; i < n;) {
+		size_t k = 0;
+		for (; i < n && k < 64; i++) {
+			if (p[i].state != BS_PENDING_KNOWN)
+				continue;
+			rados_write_op_t op = rados_create_write_op();
+			if (!op || rados_aio_create_completion2(NULL, NULL, &c[k]) != 0) {
+				if (op)
+					rados_release_write_op(op);
+				p[i].state = BS_PENDING_FAILED;
+				continue;
+			}
+			rados_write_op_assert_exists(op);
+			rados_write_op_setxattr(op, BS_RADOS_XATTR_SEEN, seen, SEEN_LEN);
+			bs_backend_key(&p[i].mh, oid, sizeof oid);
+			int rv = rados_aio_write_op_operate(op, rs->io, c[k], oid, NULL, FULL_TRY);
+			if (rv < 0) {
+				rados_release_write_op(op);
+				rados_aio_release(c[k]);
+				p[i].state = BS_PENDING_FAILED;
+				continue;
+			}
+			ops[k] = op;
+			idx[k++] = i;
+		}
+		for (size_t j = 0; j < k; j++) {
+			rados_aio_wait_for_complete(c[j]);
+			int rv = rados_aio_get_return_value(c[j]);
+			rados_aio_release(c[j]);
+			rados_release_write_op(ops[j]);
+			outcome(rs, rv);
+			if (rv < 0) {
+				p[idx[j]].state = BS_PENDING_FAILED;
+				if (rc == 0) {
+					bs_backend_key(&p[idx[j]].mh, oid, sizeof oid);
+					if (rv == -ENOENT) {
+						ERR("block %s was removed by a GC as this write found it: store it again", oid);
+						errno = EAGAIN;
+					} else {
+						rados_err(rs, rv, "mark", oid, err);
+					}
+					rc = -1;
+				}
+			}
+		}
+	}
+	return rc;
+}
+
 static int rs_commit(bs_backend *be, bs_pending *p, size_t n, int durable, char *err)
 {
 	rados_store *rs = (rados_store *)be;
-	int rc = 0, saved = 0;
+	int rc = 0, saved = 0, known = 0;
 	(void)durable;
 	for (size_t i = 0; i < n; i++) {
 		if (p[i].state != BS_PENDING_STAGED || !p[i].op)
 			continue;
 		int rv = settle(&p[i]);
+		known |= p[i].state == BS_PENDING_KNOWN;
 		if (p[i].state == BS_PENDING_FAILED && rc == 0) {
 			char oid[OID_MAX];
 			bs_backend_key(&p[i].mh, oid, sizeof oid);
@@ -182,6 +262,10 @@ static int rs_commit(bs_backend *be, bs_pending *p, size_t n, int durable, char 
 			saved = errno;
 			rc = -1;
 		}
+	}
+	if (rc == 0 && known && touch_known(rs, p, n, err) != 0) {
+		saved = errno;
+		rc = -1;
 	}
 	if (rc)
 		errno = saved;
@@ -408,10 +492,11 @@ static int rs_stat(bs_backend *be, const cairn_multihash *mh, uint64_t *size, ch
 	return 1;
 }
 
-static int rs_remove(bs_backend *be, const cairn_multihash *mh, uint64_t *size, char *err)
+static int rs_remove(bs_backend *be, const cairn_multihash *mh, int64_t older_than, uint64_t *size,
+                     char *err)
 {
 	rados_store *rs = (rados_store *)be;
-	char oid[OID_MAX];
+	char oid[OID_MAX], cutoff[SEEN_LEN + 1];
 
 	int st = rs_stat(be, mh, size, err);
 	if (st <= 0)
@@ -423,9 +508,19 @@ static int rs_remove(bs_backend *be, const cairn_multihash *mh, uint64_t *size, 
 		ERR("out of memory");
 		return -1;
 	}
+	if (older_than > 0) {
+		/* removed only if cutoff > its mark, in the same op: the OSD
+		 * compares the op's value with the object's (GT: value > mark).
+		 * An object with no mark (stored before marks) compares as
+		 * empty: old. */
+		seen_at(older_than, cutoff);
+		rados_write_op_cmpxattr(op, BS_RADOS_XATTR_SEEN, LIBRADOS_CMPXATTR_OP_GT, cutoff, SEEN_LEN);
+	}
 	rados_write_op_remove(op);
 	int rv = rados_write_op_operate2(op, rs->io, oid, NULL, FULL_TRY);
 	rados_release_write_op(op);
+	if (rv == -ECANCELED)
+		return BS_YOUNG;
 	outcome(rs, rv);
 	if (rv == -ENOENT)
 		return BS_NOT_FOUND;

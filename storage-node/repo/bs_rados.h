@@ -17,6 +17,12 @@
  * for one to finish beyond that, bounding memory (each holds a copy of
  * its object until RADOS has it).
  *
+ * Each object carries an xattr BS_RADOS_XATTR_SEEN: when it was stored,
+ * or last met by a put that found it stored (KNOWN), as 12 decimal digits
+ * of Unix seconds. A GC with a grace window removes an object in one op
+ * that first compares that mark with its cutoff (gc.h), so a block that a
+ * writer on another node has just been told exists is never taken.
+ *
  * Every operation has a timeout (TimeoutSeconds): a cluster that stops
  * answering fails operations with ETIMEDOUT instead of hanging them. After
  * one times out, the store fails new operations at once for
@@ -30,6 +36,7 @@
 #include "bs_backend.h"
 
 #define BS_RADOS_INFLIGHT 32
+#define BS_RADOS_XATTR_SEEN "cairn.seen"
 #define BS_RADOS_BACKOFF_MS 2000
 /* Most blocks fit in this many bytes (a 256 KiB chunk and its dag-pb
  * wrapping): a read asks for this much with the object's size in one

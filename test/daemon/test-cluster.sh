@@ -52,6 +52,8 @@ out=$(rados_init n2 --index "$DSN" --log-key "$scratch/other.key" 2>&1); rc=$?
 check "…and with another key too" "1 yes" "$rc $(echo "$out" | grep -q "but the index holds cluster $cluster" && echo yes)"
 rm -rf "$scratch/n2"
 for node in n2 n3; do rados_init $node --index "$DSN" --log-key "$scratch/n1/log.key" >/dev/null || not_ok "init $node"; done
+# a grace window longer than any upload here, shorter than the default hour
+for node in n1 n2 n3; do CAIRN_PATH=$scratch/$node "$CAIRN" config --json Datastore.GCGraceSeconds 120; done
 check "nodes 2 and 3 join with a copy of log.key: one cluster, three node identities" "3 1" \
 	"$(for node in n1 n2 n3; do jq -r .Identity.PeerID "$scratch/$node/config"; done | sort -u | wc -l) $(iq "SELECT count(*) FROM cairn.index_meta WHERE key = 'cluster'")"
 check "the tables use the extension's types" "ipfs_cid ipfs_cid ipfs_cid" \
@@ -171,6 +173,79 @@ check "…node 1 lists the request, by its id and name" "$rid invoice-7" \
 	"$(cu -H "Authorization: Bearer $PINS" "$n1_API/pins?name=invoice-7" | jq -r '.results[0] | .requestid + " " + .pin.name')"
 check "…and node 2 deletes it" "202 404" \
 	"$(code -X DELETE -H "Authorization: Bearer $PINS" "$n2_API/pins/$rid") $(code -H "Authorization: Bearer $PINS" "$n1_API/pins/$rid")"
+
+# --- GC across nodes -------------------------------------------------------
+# garbage: blocks no pin reaches
+for i in 1 2 3; do printf 'garbage %s' $i | api n1 "/api/v0/block/put" -F "data=@-" | jq -r .Key; done >"$scratch/garbage"
+objects() { timeout 30 rados -c "$CEPH_CONF" -p "$CEPH_POOL" ls | sort; }
+has_block() { [ "$(code -X POST -H "Authorization: Bearer $TOKEN" "$1/api/v0/block/stat?arg=$2")" = 200 ]; }
+# one GC at a time: while another session holds the lock, a GC is refused
+psql -X -q -d idx -c "SELECT pg_advisory_lock($(printf '%d' 0x636169726e000005)); SELECT pg_sleep(4)" >/dev/null &
+holder=$!
+sleep 1
+check "one GC at a time in the cluster: 409 while another holds the lock, saying so" "409 yes" \
+	"$(code -X POST -H "Authorization: Bearer $TOKEN" "$n1_API/api/v0/repo/gc") $(api n1 /api/v0/repo/gc | grep -q 'another node of the cluster is collecting' && echo yes)"
+wait $holder
+# a 200 MiB upload to node 2, slowed to last several seconds, while node
+# 1 collects garbage three times
+head -c $((200 * 1024 * 1024)) /dev/urandom >"$scratch/huge"
+want=$(sha256sum <"$scratch/huge" | cut -d' ' -f1)
+cu -X POST -H "Authorization: Bearer $TOKEN" --limit-rate 25M -F "file=@$scratch/huge" \
+	"$n2_API/api/v0/add?cid-version=1&quieter=true" >"$scratch/huge.add" &
+uploader=$!
+gcs=0
+for _ in 1 2 3; do sleep 2; api n1 /api/v0/repo/gc >>"$scratch/gc.out" && gcs=$((gcs + 1)); done
+wait $uploader
+hc=$(jq -r .Hash "$scratch/huge.add")
+check "GC ran on node 1 three times during a 200 MiB upload to node 2" "3" "$gcs"
+check "…the upload lost nothing: node 3 serves it whole" "$want" "$(cu "$(gw n3)/ipfs/$hc" | sha256sum | cut -d' ' -f1)"
+check "…the garbage is still there, inside the grace window" "3" \
+	"$(n=0; while read -r g; do has_block "$n1_API" "$g" && n=$((n + 1)); done <"$scratch/garbage"; echo $n)"
+# node 3 with a grace window of 2 s
+daemon_stop n3
+CAIRN_PATH=$scratch/n3 "$CAIRN" config --json Datastore.GCGraceSeconds 2
+start n3 || not_ok "restart n3"
+sleep 3
+# a put that finds a stored block marks it as seen: the next GC keeps it
+g1=$(head -1 "$scratch/garbage")
+printf 'garbage 1' | api n1 "/api/v0/block/put" -F "data=@-" >/dev/null
+api n3 /api/v0/repo/gc >"$scratch/gc3.out"
+check "with a 2 s window, GC on node 3 removes the two old garbage blocks, keeps the one a put just met" "1 2" \
+	"$(has_block "$n3_API" "$g1" && echo 1) $(grep -c '"Key"' "$scratch/gc3.out")"
+sleep 3
+api n3 /api/v0/repo/gc >/dev/null
+check "…and removes it once that is 2 s old too" "gone" "$(has_block "$n3_API" "$g1" || echo gone)"
+check "…pinned files stay whole" "$want same" \
+	"$(cu "$(gw n1)/ipfs/$hc" | sha256sum | cut -d' ' -f1) $(cu "$(gw n2)/ipfs/$c" | cmp -s - "$scratch/big" && echo same)"
+
+# --- a node killed mid-upload ------------------------------------------------
+pins0=$(iq "SELECT count(*) FROM cairn.pins")
+cu -X POST -H "Authorization: Bearer $TOKEN" --limit-rate 10M -F "file=@$scratch/huge" \
+	"$n2_API/api/v0/add?cid-version=1&quieter=true" >/dev/null 2>&1 &
+uploader=$!
+sleep 3
+daemon_kill n2
+wait $uploader 2>/dev/null
+check "node 2 SIGKILLed mid-upload: no pin, no row of it anywhere" "$pins0" "$(iq "SELECT count(*) FROM cairn.pins")"
+start n2 || not_ok "restart n2"
+
+# --- PostgreSQL stopped and started -----------------------------------------
+pg_pause
+check "PostgreSQL stopped: a pinned file is still served, byte for byte" "same" \
+	"$(cu "$(gw n2)/ipfs/$c" | cmp -s - "$scratch/big" && echo same)"
+printf 'during the outage' >"$scratch/late"
+st=$(code -X POST -H "Authorization: Bearer $TOKEN" -F "file=@$scratch/late" "$n1_API/api/v0/add")
+st2=$(code -X POST -H "Authorization: Bearer $TOKEN" -F "file=@$scratch/late" "$n1_API/api/v0/add")
+check "…writes answer 503 (the first, and the next within the back-off)" "503 503" "$st $st2"
+cu "$(gw n3)/healthz" >"$scratch/health" 
+check "…/healthz says degraded, the index away, the blocks up (200: reads go on)" "degraded yes yes 200" \
+	"$(head -1 "$scratch/health") $(grep -q '^index: postgresql away' "$scratch/health" && echo yes) $(grep -q '^blocks: rados up' "$scratch/health" && echo yes) $(code "$(gw n3)/healthz")"
+pg_resume
+sleep 2.5 # past the back-off
+late=$(api n1 "/api/v0/add?cid-version=1&quieter=true" -F "file=@$scratch/late" | jq -r .Hash)
+check "PostgreSQL back: writes work again, and what was acknowledged before is all there" "$((pins0 + 1)) ok" \
+	"$(iq "SELECT count(*) FROM cairn.pins") $(head -1 <(cu "$(gw n3)/healthz"))"
+check "…the new file served by another node" "during the outage" "$(cu "$(gw n2)/ipfs/$late")"
 
 for node in n1 n2 n3; do daemon_stop $node; done
 grep -h -i 'error\|sanitizer' "$scratch"/n?.log | grep -v 'anchoring: \|retrying' | head -5 | sed 's/^/# /'

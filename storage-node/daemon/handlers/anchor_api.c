@@ -131,7 +131,7 @@ void anchor_api_add(struct http_req *req, node *n, struct evkeyvalq *q)
 	}
 	/* all or nothing: one transaction */
 	if (anchorlog_append(&n->repo, cids, count, idx, &added, err) != 0) {
-		http_reply_rpc_error(req, 500, "%s", err);
+		http_reply_rpc_error(req, node_store_status(req, n), "%s", err);
 		goto done;
 	}
 	for (i = 0; i < count; i++) {
@@ -172,7 +172,7 @@ void anchor_api_flush(struct http_req *req, node *n, struct evkeyvalq *q)
 		return;
 	}
 	if (checkpoint_make(&n->repo, cp, &fresh, err) != 0) {
-		http_reply_rpc_error(req, 500, "%s", err);
+		http_reply_rpc_error(req, node_store_status(req, n), "%s", err);
 	} else {
 		json_t *j = proof_checkpoint_json(cp);
 		json_object_set_new(j, "new", json_boolean(fresh));
@@ -251,7 +251,7 @@ void anchor_api_consistency(struct http_req *req, node *n, struct evkeyvalq *q)
 	if (arg_u64(req, q, "old", 1, &oldn) != 0 || arg_u64(req, q, "new", 1, &newn) != 0)
 		return;
 	if (anchorlog_size(&n->repo, &size, err) != 0) {
-		http_reply_rpc_error(req, 500, "%s", err);
+		http_reply_rpc_error(req, node_store_status(req, n), "%s", err);
 		return;
 	}
 	if (oldn == 0 || oldn > newn || newn > size) {
@@ -263,7 +263,7 @@ void anchor_api_consistency(struct http_req *req, node *n, struct evkeyvalq *q)
 	size_t np;
 	if (anchorlog_consistency(&n->repo, oldn, newn, path, &np, err) != 0 ||
 	    anchorlog_root(&n->repo, oldn, r1, err) != 0 || anchorlog_root(&n->repo, newn, r2, err) != 0) {
-		http_reply_rpc_error(req, 500, "%s", err);
+		http_reply_rpc_error(req, node_store_status(req, n), "%s", err);
 		return;
 	}
 	char h1[65], h2[65];

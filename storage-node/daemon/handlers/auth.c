@@ -119,7 +119,7 @@ int auth_gate(node *n, struct http_req *req)
 	case AUTH_FAULT:
 		break;
 	}
-	http_reply_rpc_error(req, 500, "cannot check the API token: %s", err);
+	http_reply_rpc_error(req, node_store_status(req, n), "cannot check the API token: %s", err);
 	return 0;
 }
 

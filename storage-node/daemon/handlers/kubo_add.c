@@ -382,7 +382,8 @@ static int pin_files(struct add_req *a)
 	for (size_t i = 0; i < a->nroots; i++) {
 		pin pn = {.cid = a->roots[i], .type = PIN_RECURSIVE};
 		if (pinstore_put(&a->n->repo, &pn, a->err) != 0) {
-			a->fail = KUBO_FAIL_INTERNAL;
+			a->fail = KUBO_FAIL_STORAGE; /* the index: 503 while it is away */
+			a->io_errno = errno;
 			return -1;
 		}
 	}
@@ -418,7 +419,8 @@ static int finish_trees(struct add_req *a)
 		}
 		pin pn = {.cid = root, .type = PIN_RECURSIVE};
 		if (a->pin && pinstore_put(&a->n->repo, &pn, a->err) != 0) {
-			a->fail = KUBO_FAIL_INTERNAL;
+			a->fail = KUBO_FAIL_STORAGE;
+			a->io_errno = errno;
 			return -1;
 		}
 	}
@@ -525,7 +527,7 @@ static void add_end(void *ctx)
 		goto done;
 	}
 	if (a->anchor && add_anchor(a) != 0) {
-		kubo_fail(req, KUBO_FAIL_INTERNAL, 0, a->err);
+		kubo_fail(req, KUBO_FAIL_STORAGE, errno, a->err);
 		goto done;
 	}
 	struct evbuffer *b = evbuffer_new();

@@ -138,7 +138,7 @@ void kubo_block_put(struct http_req *req, node *n, struct evkeyvalq *q)
 	if (pinit) {
 		pin p = {.cid = b.cid, .type = PIN_DIRECT};
 		if (pinstore_put(&n->repo, &p, err) != 0) {
-			http_reply_rpc_error(req, 500, "%s", err);
+			http_reply_rpc_error(req, node_store_status(req, n), "%s", err);
 			return;
 		}
 	}
@@ -176,7 +176,7 @@ void kubo_block_rm(struct http_req *req, node *n, struct evkeyvalq *q)
 				snprintf(err, sizeof err, "pinned: %s (unpin it first)",
 				         p.type == PIN_DIRECT ? "direct" : "recursive");
 			else if (pg == 1) {
-				int d = blockstore_delete(&n->repo.bs, &cid.mh, err);
+				int d = blockstore_delete(&n->repo.bs, &cid.mh, 0, err);
 				if (d > 0)
 					snprintf(err, sizeof err, "block not found");
 			}

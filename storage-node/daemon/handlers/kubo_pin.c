@@ -69,13 +69,13 @@ void kubo_pin_ls(struct http_req *req, node *n, struct evkeyvalq *q)
 				http_reply_rpc_error(req, 404, "path '%s' is not pinned",
 				                     evhttp_find_header(q, "arg"));
 			else
-				http_reply_rpc_error(req, 500, "%s", err);
+				http_reply_rpc_error(req, node_store_status(req, n), "%s", err);
 			return;
 		}
 		add_pin_json(&l, &p);
 	} else if (pinstore_foreach(&n->repo, add_pin_json, &l, err) < 0) {
 		json_decref(l.keys);
-		http_reply_rpc_error(req, 500, "%s", err);
+		http_reply_rpc_error(req, node_store_status(req, n), "%s", err);
 		return;
 	}
 	kubo_reply(req, json_pack("{s:o}", "Keys", l.keys));
@@ -281,7 +281,7 @@ void kubo_pin_rm(struct http_req *req, node *n, struct evkeyvalq *q)
 		return;
 	}
 	if (rc < 0) {
-		http_reply_rpc_error(req, 500, "%s", err);
+		http_reply_rpc_error(req, node_store_status(req, n), "%s", err);
 		return;
 	}
 	kubo_reply(req, json_pack("{s:[s]}", "Pins", text));

@@ -26,7 +26,7 @@ void kubo_repo_stat(struct http_req *req, node *n, struct evkeyvalq *q)
 	char err[CAIRN_ERR_MAX];
 	(void)q;
 	if (pinstore_count(&n->repo, &pins, err) != 0) {
-		http_reply_rpc_error(req, 500, "%s", err);
+		http_reply_rpc_error(req, node_store_status(req, n), "%s", err);
 		return;
 	}
 	node_totals(n, &blocks, &bytes);
@@ -51,8 +51,9 @@ void kubo_repo_gc(struct http_req *req, node *n, struct evkeyvalq *q)
 	struct evbuffer *b = evbuffer_new();
 	(void)q;
 	if (repo_gc(&n->repo, gc_line, NULL, b, &res, err) != 0) {
+		int busy = errno == EBUSY; /* another node of the cluster collects */
 		evbuffer_free(b);
-		http_reply_rpc_error(req, 500, "%s", err);
+		http_reply_rpc_error(req, busy ? 409 : node_store_status(req, n), "%s", err);
 		return;
 	}
 	kubo_reply_lines(req, b);

@@ -17,6 +17,44 @@
 #include <inttypes.h>
 #include <string.h>
 
+/*
+ * /healthz: "ok" for a node whose stores are its own disk. A node whose
+ * blocks or index are elsewhere (Ceph, PostgreSQL) says how each is, one
+ * line each after the first:
+ *   ok         everything answers                       200
+ *   degraded   the index does not: reads of what is     200
+ *              stored go on, writes answer 503
+ *   down       the blockstore does not: nothing can     503
+ *              be served (a load balancer should send
+ *              requests to another node)
+ * The index is asked (SELECT 1) at each probe; the blockstore is "away"
+ * during its back-off after an operation timed out (bs_rados.h).
+ */
+static int health(node *n, struct evbuffer *b)
+{
+	const char *type = json_string_value(json_object_get(json_object_get(n->repo.config, "Datastore"), "Type"));
+	int remote = type && strcmp(type, "flatfs") != 0;
+	if (!remote && !n->repo.pg) {
+		evbuffer_add_printf(b, "ok\n");
+		return 200;
+	}
+	int blocks = blockstore_available(&n->repo.bs), index = 1;
+	char err[CAIRN_ERR_MAX] = "";
+	if (n->repo.pg) {
+		PGresult *res = pgindex_exec(n->repo.pg, "index", "SELECT 1", NULL, err);
+		index = res != NULL;
+		PQclear(res);
+	}
+	evbuffer_add_printf(b, "%s\n", !blocks ? "down" : !index ? "degraded" : "ok");
+	evbuffer_add_printf(b, "blocks: %s %s\n", remote ? type : "flatfs", blocks ? "up" : "away");
+	if (n->repo.pg)
+		evbuffer_add_printf(b, "index: postgresql %s%s%s\n", index ? "up" : "away", index ? "" : ": ",
+		                    index ? "" : err);
+	else
+		evbuffer_add_printf(b, "index: lmdb up\n");
+	return blocks ? 200 : 503;
+}
+
 /* What /metrics reports (on loop 0: the services' state is read there). */
 struct render {
 	node *n;
@@ -107,10 +145,10 @@ int node_serve_ops(struct http_req *req, node *n)
 		return 0;
 	if (strcmp(path, "/healthz") == 0) {
 		struct evbuffer *b = evbuffer_new();
-		evbuffer_add_printf(b, "ok\n");
+		int code = health(n, b);
 		evhttp_add_header(http_req_out(req), "Content-Type", "text/plain");
 		evhttp_add_header(http_req_out(req), "Cache-Control", "no-store");
-		http_reply(req, 200, "OK", b);
+		http_reply(req, code, code == 200 ? "OK" : "Service Unavailable", b);
 		evbuffer_free(b);
 		return 1;
 	}
@@ -158,7 +196,7 @@ void node_totals(const node *n, uint64_t *blocks, uint64_t *bytes)
 
 int node_store_status(struct http_req *req, node *n)
 {
-	if (blockstore_available(&n->repo.bs))
+	if (blockstore_available(&n->repo.bs) && (!n->repo.pg || pgindex_available(n->repo.pg)))
 		return 500;
 	evhttp_add_header(http_req_out(req), "Retry-After", "2");
 	return 503;

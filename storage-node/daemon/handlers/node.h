@@ -73,8 +73,9 @@ void node_totals(const node *n, uint64_t *blocks, uint64_t *bytes);
  * has been answered), 0 otherwise. */
 int node_serve_ops(struct http_req *req, node *n);
 
-/* The status for a read of the blockstore that failed: 503 (with a
- * Retry-After) while its backend is unreachable, else 500. */
+/* The status for a failed use of the blockstore or the index: 503 (with
+ * a Retry-After) while the blockstore's backend or a PostgreSQL index is
+ * known to be unreachable, else 500. */
 int node_store_status(struct http_req *req, node *n);
 
 /* The stream_loop of req's loop (NULL: streams wait for their blocks). */

@@ -87,6 +87,14 @@ void pinsvc_fail(struct http_req *req, int code, const char *details)
 	fail(req, code, reason, "%s", details);
 }
 
+/* A failure of the index or the store: 503 while one is known to be away
+ * (node_store_status), else 500. */
+static void fail_index(struct http_req *req, node *n, const char *err)
+{
+	int code = node_store_status(req, n);
+	fail(req, code, code == 503 ? "SERVICE_UNAVAILABLE" : "INTERNAL_SERVER_ERROR", "%s", err);
+}
+
 static void reply(struct http_req *req, int code, json_t *j)
 {
 	if (http_reply_json(req, code, j) != 0)
@@ -115,7 +123,7 @@ static int authorize(struct http_req *req, node *n, token *who)
 	case AUTH_FAULT:
 		break;
 	}
-	fail(req, 500, "INTERNAL_SERVER_ERROR", "%s", err);
+	fail_index(req, n, err);
 	return -1;
 }
 
@@ -313,7 +321,7 @@ static void pin_create(struct http_req *req, node *n, const token *who,
 		pinreq old;
 		int rc = pinreq_get(&n->repo, replace, &old, err);
 		if (rc < 0) {
-			fail(req, 500, "INTERNAL_SERVER_ERROR", "%s", err);
+			fail_index(req, n, err);
 			goto done;
 		}
 		const char *owner = rc == 0 ? json_string_value(json_object_get(old.doc, "owner")) : NULL;
@@ -343,7 +351,7 @@ static void pin_create(struct http_req *req, node *n, const token *who,
 		if (rc > 0)
 			fail(req, 404, "NOT_FOUND", "no pin request with that requestid");
 		else
-			fail(req, 500, "INTERNAL_SERVER_ERROR", "%s", err);
+			fail_index(req, n, err);
 		goto done;
 	}
 	reply(req, 202, status_json(n, &r));
@@ -588,7 +596,7 @@ static void pin_one(struct http_req *req, node *n, const token *who, const char 
 	/* An id that is not one of ours is simply not found. */
 	int rc = pinreq_id_parse(idtext, id) == 0 ? pinreq_get(&n->repo, id, &r, err) : 1;
 	if (rc < 0) {
-		fail(req, 500, "INTERNAL_SERVER_ERROR", "%s", err);
+		fail_index(req, n, err);
 		return;
 	}
 	if (rc == 0) {
@@ -614,7 +622,7 @@ static void pin_one(struct http_req *req, node *n, const token *who, const char 
 	}
 	rc = pinreq_del(&n->repo, id, err);
 	if (rc < 0)
-		fail(req, 500, "INTERNAL_SERVER_ERROR", "%s", err);
+		fail_index(req, n, err);
 	else if (rc > 0)
 		fail(req, 404, "NOT_FOUND", "no pin request with that requestid");
 	else
