@@ -14,6 +14,11 @@
  * completes (one per trailing 1 bit of i + 1), so each node is computed
  * once and never changes. A CID already in the log keeps its first index:
  * nothing is logged (or later anchored) twice.
+ *
+ * With the index in PostgreSQL (pgindex.h) the same in cairn.log_leaves
+ * (leaf_index, cid UNIQUE) and cairn.log_nodes (level, idx, hash); an
+ * append is one transaction under an advisory lock, so a cluster's nodes
+ * append to one log one after another.
  */
 #ifndef CAIRN_ANCHORLOG_H
 #define CAIRN_ANCHORLOG_H

@@ -7,6 +7,7 @@
  *          "from", "nonce" and "txs", every hash sent for the checkpoint
  *          (replacements share the nonce: one of them is mined)}
  *
+ * With the index in PostgreSQL: rows of cairn.chain_anchors (pgindex.h).
  * The anchorer (net/anchorer.c) writes them; proofs, the anchoring API, the
  * CLI and the PostgreSQL mirror read them. Every function returns 0, 1
  * (nothing there) or -1 with err (CAIRN_ERR_MAX bytes) set: a failed read is

@@ -1,7 +1,8 @@
 /*
  * Signed checkpoints of the anchoring log (anchorlog.h), in the C2SP
  * tlog-checkpoint format as a signed note (note.h), signed with the node's
- * Ed25519 identity key:
+ * Ed25519 identity key (a cluster's: log.key, repo_log_key; the origin
+ * then names its PeerID, the cluster's):
  *
  *   cairn/<PeerID>              origin (also the key name)
  *   <tree size, decimal>

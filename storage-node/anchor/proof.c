@@ -143,3 +143,43 @@ done:
 	free(cp);
 	return rc;
 }
+
+int proof_publish(repo *r, uint64_t size, size_t max, size_t *written, char *err)
+{
+	*written = 0;
+	if (!r->pg)
+		return 0;
+	PGresult *res = pgindex_exec(r->pg, "anchor proofs",
+	                             "SELECT coalesce(max(leaf_index) + 1, 0) FROM cairn.anchor_proofs",
+	                             NULL, err);
+	if (!res)
+		return -1;
+	uint64_t next = (uint64_t)pgr_i64(res, 0, 0);
+	PQclear(res);
+	for (; next < size && *written < max; next++) {
+		cairn_cid cid;
+		json_t *j = NULL;
+		char *text = NULL;
+		if (anchorlog_leaf(r, next, &cid, err) != 0 || proof_build(r, &cid, 1, size, &j, err) != 0 ||
+		    !(text = json_dumps(j, JSON_COMPACT))) {
+			json_decref(j);
+			if (!text && j)
+				snprintf(err, CAIRN_ERR_MAX, "out of memory");
+			return -1;
+		}
+		json_decref(j);
+		pgp a = {0};
+		pgp_i64(&a, (int64_t)next);
+		pgp_text(&a, text);
+		/* another node's publisher may have written it meanwhile: the
+		 * same proof, kept */
+		int64_t n = pgindex_command(r->pg, "anchor proofs",
+		                            "INSERT INTO cairn.anchor_proofs VALUES ($1, $2::anchored_cid)"
+		                            " ON CONFLICT (leaf_index) DO NOTHING", &a, err);
+		free(text);
+		if (n < 0)
+			return -1;
+		(*written)++;
+	}
+	return 0;
+}

@@ -29,4 +29,11 @@ json_t *proof_checkpoint_json(const checkpoint *cp);
  * (CAIRN_ERR_MAX bytes) set. */
 int proof_checkpoint_anchored(repo *r, const checkpoint *cp, json_t **out, char *err);
 
+/* With the index in PostgreSQL: write the proofs of up to max anchored
+ * leaves that have none yet into cairn.anchor_proofs (the cairn.anchors
+ * view), oldest first, each against the checkpoint of size (the newest
+ * confirmed one). *written says how many (0: none behind). 0 or -1 with
+ * err set; nothing to do (0) with LMDB. */
+int proof_publish(repo *r, uint64_t size, size_t max, size_t *written, char *err);
+
 #endif

@@ -525,6 +525,29 @@ int dag_find_missing(blockstore *bs, const cairn_cid *root, unsigned flags, cair
 	return dag_walk(bs, root, flags & DAG_RECURSIVE, NULL, NULL, where, NULL, err);
 }
 
+struct touch {
+	blockstore *bs;
+	char *err;
+};
+
+static int touch_block(void *ctx, const cairn_cid *cid, const uint8_t *data, size_t len)
+{
+	struct touch *t = ctx;
+	(void)data;
+	(void)len;
+	int rc = blockstore_touch(t->bs, &cid->mh, t->err);
+	if (rc == BS_NOT_FOUND)
+		snprintf(t->err, CAIRN_ERR_MAX, "a block of the DAG was removed (by a GC) as it was pinned: "
+		         "add it again");
+	return rc == 0 ? 0 : -1;
+}
+
+int dag_touch(blockstore *bs, const cairn_cid *root, unsigned flags, cairn_cid *where, char *err)
+{
+	struct touch t = {bs, err};
+	return dag_walk(bs, root, flags & DAG_RECURSIVE, touch_block, &t, where, NULL, err);
+}
+
 struct refs {
 	int started;            /* the walk's first block is the root itself */
 	int unique;

@@ -80,6 +80,12 @@ int dag_refs(blockstore *bs, const cairn_cid *root, int recursive, int unique, d
  * 0 if so; DAG_MISSING with *where the first block missing, in depth-first
  * order (fetching from there down is what completes it); DAG_INVALID
  * (*where set); or -1 with err set. Reads (and verifies) every block. */
+/* The same walk, marking every block as just met by a writer
+ * (blockstore_touch), so that a GC with a grace window keeps the DAG
+ * while its pin is being written (gc.h). As dag_find_missing; -1 also
+ * when a block went away between its read and its mark. */
+int dag_touch(blockstore *bs, const cairn_cid *root, unsigned flags, cairn_cid *where, char *err);
+
 int dag_find_missing(blockstore *bs, const cairn_cid *root, unsigned flags, cairn_cid *where,
                      char *err);
 

@@ -1,6 +1,7 @@
 #include "anchorer.h"
 #include "log.h"
 #include "anchors.h"
+#include "proof.h"
 #include "cairn/multibase.h"
 
 #include "anchorlog.h"
@@ -22,6 +23,9 @@
 #define DROP_CHECK_SECS 30
 #define BACKOFF_MAX_SECS 30
 #define POLL_MS 250
+/* With a cluster's index: proofs written to cairn.anchor_proofs per turn
+ * (each some tens of queries) */
+#define ANCHOR_PUBLISH_STEP 16
 
 /* A fee above the cap: asked again this often (and logged once a minute). */
 #define FEE_RETRY_SECS 15
@@ -180,26 +184,37 @@ static void answer(anchorer *a, struct http_req *req, int streamed, uint64_t siz
 	free(cp);
 }
 
-/* Answer the flushes this confirmation satisfies (or that timed out). */
-static void settle_waiters(anchorer *a, int confirmed_now)
+/* Answer the flushes that a confirmed checkpoint of size covers (when
+ * confirmed), and those that timed out. The largest size still waited
+ * for (0: none). */
+static uint64_t settle_upto(anchorer *a, int confirmed, uint64_t size)
 {
 	time_t now = time(NULL);
+	uint64_t want = 0;
 	for (struct waiter **p = &a->waiters; *p;) {
 		struct waiter *w = *p;
-		if (confirmed_now && w->size <= a->size) {
-			answer(a, w->req, w->streamed, a->size);
+		if (confirmed && w->size <= size) {
+			answer(a, w->req, w->streamed, size);
 		} else if (now >= w->deadline) {
 			char msg[128];
 			snprintf(msg, sizeof msg, "not confirmed on chain within %d s; it goes on being anchored",
 			         ANCHOR_FLUSH_TIMEOUT_SECS);
 			flush_fail(w->req, w->streamed, 504, msg);
 		} else {
+			want = w->size > want ? w->size : want;
 			p = &w->next;
 			continue;
 		}
 		*p = w->next;
 		free(w);
 	}
+	return want;
+}
+
+/* Answer the flushes this confirmation satisfies (or that timed out). */
+static void settle_waiters(anchorer *a, int confirmed_now)
+{
+	settle_upto(a, confirmed_now, a->size);
 }
 
 /* --- the steps ----------------------------------------------------------- */
@@ -683,6 +698,18 @@ static void idle(anchorer *a)
 	}
 	if (confirmed == 1)
 		done = 0;
+	/* a cluster's anchorer also keeps cairn.anchors (a view of the
+	 * proofs) up with what is confirmed, a few proofs per turn so the
+	 * loop is not held */
+	if (a->lease && done > 0) {
+		size_t wrote = 0;
+		if (proof_publish(a->r, done, ANCHOR_PUBLISH_STEP, &wrote, err) != 0)
+			log_warn("anchoring: writing proofs to cairn.anchor_proofs: %s", err);
+		else if (wrote > 0 && pending != 0) {
+			schedule(a, 10);
+			return;
+		}
+	}
 	if (pending == 0) {
 		checkpoint cp;
 		json_t *n = json_object_get(rec, "nonce"), *h;
@@ -749,28 +776,11 @@ static void idle(anchorer *a)
 static void follow(anchorer *a)
 {
 	char err[CAIRN_ERR_MAX];
-	uint64_t done = 0, want = 0;
-	time_t now = time(NULL);
+	uint64_t done = 0;
 	if (!a->waiters)
 		return;
 	int rc = anchors_newest_confirmed(a->r, &done, err);
-	for (struct waiter **p = &a->waiters; *p;) {
-		struct waiter *w = *p;
-		if (rc == 0 && w->size <= done) {
-			answer(a, w->req, w->streamed, done);
-		} else if (now >= w->deadline) {
-			char msg[128];
-			snprintf(msg, sizeof msg, "not confirmed on chain within %d s; it goes on being anchored",
-			         ANCHOR_FLUSH_TIMEOUT_SECS);
-			flush_fail(w->req, w->streamed, 504, msg);
-		} else {
-			want = w->size > want ? w->size : want;
-			p = &w->next;
-			continue;
-		}
-		*p = w->next;
-		free(w);
-	}
+	uint64_t want = settle_upto(a, rc == 0, done);
 	if (a->want && want && anchors_want(a->r, want, err) == 0)
 		a->want = 0;
 }

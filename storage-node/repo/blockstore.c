@@ -409,6 +409,13 @@ int blockstore_delete(blockstore *bs, const cairn_multihash *mh, int64_t older_t
 	return 0;
 }
 
+int blockstore_touch(blockstore *bs, const cairn_multihash *mh, char *err)
+{
+	if (mh->code == CAIRN_MH_IDENTITY)
+		return 0;
+	return bs->be->ops->touch(bs->be, mh, err);
+}
+
 void blockstore_iter_init(blockstore_iter *it, blockstore *bs)
 {
 	it->bs = bs;

@@ -160,6 +160,11 @@ int blockstore_available(const blockstore *bs);
  * with err set. */
 int blockstore_delete(blockstore *bs, const cairn_multihash *mh, int64_t older_than, char *err);
 
+/* Mark a stored block as just met by a writer (a pin that reaches it), so
+ * that a GC with a grace window keeps it (gc.h). 0, BS_NOT_FOUND, or -1
+ * with err set. */
+int blockstore_touch(blockstore *bs, const cairn_multihash *mh, char *err);
+
 /* Count stored blocks and their bytes stored (a walk of every object).
  * 0 or -1 with err set. */
 int blockstore_totals(blockstore *bs, uint64_t *blocks, uint64_t *bytes, char *err);

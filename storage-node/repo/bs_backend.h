@@ -93,6 +93,9 @@ typedef struct bs_backend_ops {
 	 * -1. */
 	int (*remove)(bs_backend *be, const cairn_multihash *mh, int64_t older_than, uint64_t *size,
 	              char *err);
+	/* Mark a stored object as just seen by a writer, as a put that found
+	 * it (KNOWN) does: 0, BS_NOT_FOUND, or -1. */
+	int (*touch)(bs_backend *be, const cairn_multihash *mh, char *err);
 	/* Every stored object, in no order: open an iterator (NULL on
 	 * errors, err set), then next() gives 1 (*mh, *size set), 0 at the
 	 * end or -1; close() at the end or before. */

@@ -91,6 +91,18 @@ static int ff_known(bs_backend *be, const cairn_multihash *mh)
 	return utimensat(AT_FDCWD, path, NULL, 0) == 0;
 }
 
+static int ff_touch(bs_backend *be, const cairn_multihash *mh, char *err)
+{
+	char path[4400];
+	object_path((flatfs *)be, mh, path, sizeof path);
+	if (utimensat(AT_FDCWD, path, NULL, 0) == 0)
+		return 0;
+	if (errno == ENOENT)
+		return BS_NOT_FOUND;
+	ERR("touch %s: %s", path, strerror(errno));
+	return -1;
+}
+
 static int write_all(int fd, const cairn_iov *obj, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -443,6 +455,7 @@ static const bs_backend_ops flatfs_ops = {
 	.remove = ff_remove,
 	.list_open = ff_list_open,
 	.list_next = ff_list_next,
+	.touch = ff_touch,
 	.list_close = ff_list_close,
 	.clean = ff_clean,
 	.close = ff_close,

@@ -531,6 +531,34 @@ static int rs_remove(bs_backend *be, const cairn_multihash *mh, int64_t older_th
 	return 0;
 }
 
+static int rs_touch(bs_backend *be, const cairn_multihash *mh, char *err)
+{
+	rados_store *rs = (rados_store *)be;
+	char oid[OID_MAX], seen[SEEN_LEN + 1];
+	if (gone(rs, err) != 0)
+		return -1;
+	rados_write_op_t op = rados_create_write_op();
+	if (!op) {
+		errno = ENOMEM;
+		ERR("out of memory");
+		return -1;
+	}
+	bs_backend_key(mh, oid, sizeof oid);
+	seen_now(seen);
+	rados_write_op_assert_exists(op);
+	rados_write_op_setxattr(op, BS_RADOS_XATTR_SEEN, seen, SEEN_LEN);
+	int rv = rados_write_op_operate2(op, rs->io, oid, NULL, FULL_TRY);
+	rados_release_write_op(op);
+	outcome(rs, rv);
+	if (rv == -ENOENT)
+		return BS_NOT_FOUND;
+	if (rv < 0) {
+		rados_err(rs, rv, "mark", oid, err);
+		return -1;
+	}
+	return 0;
+}
+
 /* Listing: names from rados_nobjects_list, each object's size by a stat
  * of its own, LIST_AHEAD of them in flight, so a pool of a million
  * objects costs a million stats overlapped rather than one after another. */
@@ -689,6 +717,7 @@ static const bs_backend_ops rados_ops = {
 	.read_async = rs_read_async,
 	.stat = rs_stat,
 	.remove = rs_remove,
+	.touch = rs_touch,
 	.list_open = rs_list_open,
 	.list_next = rs_list_next,
 	.list_close = rs_list_close,

@@ -65,6 +65,14 @@ static const char schema_v1[] =
 	" confirmed boolean GENERATED ALWAYS AS"
 	"  (coalesce(jsonb_typeof(record->'confirmed') = 'boolean' AND (record->>'confirmed')::boolean,"
 	"   false)) STORED);"
+	"CREATE TABLE cairn.anchor_proofs ("
+	" leaf_index bigint PRIMARY KEY,"
+	" proof anchored_cid NOT NULL);"
+	"CREATE VIEW cairn.anchors AS"
+	" SELECT (SELECT value FROM cairn.index_meta WHERE key = 'cluster') AS node, proof,"
+	"  anchor_cid(proof) AS cid, leaf_index, anchor_size(proof) AS tree_size,"
+	"  anchor_chain(proof) AS chain, anchor_tx(proof) AS tx, anchor_block(proof) AS block,"
+	"  anchor_time(proof) AS anchored_at FROM cairn.anchor_proofs;"
 	"CREATE VIEW cairn.objects AS"
 	" SELECT (SELECT value FROM cairn.index_meta WHERE key = 'cluster') AS node,"
 	"  cid, pin_type, name, pinned_at FROM cairn.pins;"
@@ -200,14 +208,11 @@ void pgp_i64(pgp *p, int64_t v)
 	pgp_text(p, p->num[p->n]);
 }
 
-PGresult *pgindex_run(pgindex *x, PGconn *c, const char *what, const char *sql, const pgp *p,
-                      char *err)
+/* A statement failed: err says why (the server's message), res is
+ * cleared, and errno is ENOTCONN (the connection broke: the back-off
+ * starts) or EIO (the server refused the statement). */
+static void failed(pgindex *x, PGconn *c, PGresult *res, const char *what, char *err)
 {
-	PGresult *res = PQexecParams(c, sql, p ? p->n : 0, NULL, p ? p->v : NULL, p ? p->l : NULL,
-	                             p ? p->f : NULL, 1);
-	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
-		return res;
 	const char *m = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 	if (!m)
 		m = PQerrorMessage(c);
@@ -222,6 +227,17 @@ PGresult *pgindex_run(pgindex *x, PGconn *c, const char *what, const char *sql, 
 	} else {
 		errno = EIO;
 	}
+}
+
+PGresult *pgindex_run(pgindex *x, PGconn *c, const char *what, const char *sql, const pgp *p,
+                      char *err)
+{
+	PGresult *res = PQexecParams(c, sql, p ? p->n : 0, NULL, p ? p->v : NULL, p ? p->l : NULL,
+	                             p ? p->f : NULL, 1);
+	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+		return res;
+	failed(x, c, res, what, err);
 	return NULL;
 }
 
@@ -234,20 +250,7 @@ int pgindex_script(pgindex *x, PGconn *c, const char *what, const char *sql, cha
 		PQclear(res);
 		return 0;
 	}
-	const char *m = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-	if (!m)
-		m = PQerrorMessage(c);
-	size_t l = strlen(m);
-	while (l > 0 && (m[l - 1] == '\n' || m[l - 1] == ' '))
-		l--;
-	ERR("%s: PostgreSQL: %.*s", what, (int)(l < 400 ? l : 400), m);
-	PQclear(res);
-	if (PQstatus(c) != CONNECTION_OK) {
-		gone(x);
-		errno = ENOTCONN;
-	} else {
-		errno = EIO;
-	}
+	failed(x, c, res, what, err);
 	return -1;
 }
 

@@ -13,7 +13,11 @@
  *   log_nodes      (level, idx) PK, hash bytea(32): anchorlog.h's subtrees
  *   checkpoints    tree_size PK, root bytea(32), made_at, note text
  *   chain_anchors  tree_size PK, record jsonb (anchors.h), confirmed
+ *   anchor_proofs  leaf_index PK, proof anchored_cid: each anchored leaf's
+ *                  proof, against the newest confirmed checkpoint when it
+ *                  was written, by the anchorer (proof_publish)
  *   objects        a view of pins with the mirror's columns (pgmirror.h),
+ *   anchors        and one of anchor_proofs with the mirror's columns,
  *                  so queries written against a mirror keep working
  *
  * The tables are the truth: a row is there once its transaction has

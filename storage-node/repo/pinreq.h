@@ -13,6 +13,10 @@
  *   value status (1 byte, pinreq_status)
  *         ‖ JSON {"owner": token name, "pin": Pin object, "info": {...}}
  *
+ * With the index in PostgreSQL (pgindex.h): rows of cairn.pin_requests,
+ * ids made under an advisory lock so that creation times stay unique
+ * across nodes, and counts read from the table.
+ *
  * A request whose status is PINREQ_PINNED keeps its DAG from garbage
  * collection (gc.c) like a recursive pin; requests are separate from the
  * Kubo RPC pins, so removing one never unpins what the other holds.

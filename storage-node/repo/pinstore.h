@@ -17,6 +17,11 @@
  *         (binary) ‖ name (the rest)
  * The mirror replays entries in order and deletes them once PostgreSQL has
  * them; a gap (changes made while nobody journaled) makes it resync.
+ *
+ * With the index in PostgreSQL (r->pg, pgindex.h) pins are rows of
+ * cairn.pins, shared by a cluster's nodes; there is no generation or
+ * journal (the tables are read directly: pinstore_gen and the journal
+ * calls fail), and listing goes by pages in CID order.
  */
 #ifndef CAIRN_PINSTORE_H
 #define CAIRN_PINSTORE_H

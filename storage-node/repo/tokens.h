@@ -14,6 +14,10 @@
  * service requests belong to it, and rotating a secret (rm, then add with
  * the same name) keeps them.
  *
+ * With the index in PostgreSQL (pgindex.h): rows of cairn.tokens, the
+ * hash UNIQUE, so checking a secret is one index lookup; every node of a
+ * cluster sees a token once it is made.
+ *
  * LMDB keeps the database consistent between processes, so tokens can be
  * added and removed while a daemon runs and it sees the change at the next
  * request.

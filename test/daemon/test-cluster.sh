@@ -155,6 +155,11 @@ done
 check "every proof verifies, the log's and the chain's, across the takeover" "0" "$bad"
 check "each checkpoint was put on chain once" "$(iq "SELECT count(*) FROM cairn.chain_anchors WHERE confirmed")" \
 	"$(iq "SELECT count(DISTINCT record->>'tx') FROM cairn.chain_anchors WHERE confirmed")"
+for _ in $(seq 300); do [ "$(iq "SELECT count(*) FROM cairn.anchors")" = 20 ] && break; sleep 0.1; done
+check "cairn.anchors (the mirror's view) has every anchored leaf's proof, each verifying in SQL" "20 20" \
+	"$(iq "SELECT count(*) FROM cairn.anchors") $(iq "SELECT count(*) FROM cairn.anchors WHERE anchor_verify(proof) AND node = '$cluster'")"
+check "…its columns read the proofs: leaves 0-19, each anchored by a confirmed checkpoint's transaction" "0 19 0" \
+	"$(iq "SELECT min(leaf_index), max(leaf_index), count(*) FILTER (WHERE tx NOT IN (SELECT record->>'tx' FROM cairn.chain_anchors WHERE confirmed)) FROM cairn.anchors" | tr '|' ' ')"
 start "$leader" && start "$other" || not_ok "restart the killed nodes"
 check "the killed nodes come back and serve the file" "same same" \
 	"$(cu "$(gw "$leader")/ipfs/$c" | cmp -s - "$scratch/big" && echo same) $(cu "$(gw "$other")/ipfs/$c" | cmp -s - "$scratch/big" && echo same)"

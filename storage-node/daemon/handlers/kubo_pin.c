@@ -2,6 +2,7 @@
 #include "kubo_util.h"
 
 #include "cairn/error.h"
+#include "gc.h"
 #include "http_util.h"
 
 #include <event2/buffer.h>
@@ -216,7 +217,11 @@ static void pin_add_run(struct pin_job *j)
 			return;
 		}
 	}
-	int w = dag_find_missing(&n->repo.bs, &j->cid, j->recursive ? DAG_RECURSIVE : 0, &where, err);
+	/* with a GC grace window (a cluster), a pin of blocks stored long ago
+	 * marks them first: a GC on another node keeps them from then on */
+	int w = gc_grace_seconds(&n->repo) > 0
+	        ? dag_touch(&n->repo.bs, &j->cid, j->recursive ? DAG_RECURSIVE : 0, &where, err)
+	        : dag_find_missing(&n->repo.bs, &j->cid, j->recursive ? DAG_RECURSIVE : 0, &where, err);
 	if (w != 0) {
 		if (w > 0)
 			cairn_cid_to_string(&where, wtext, sizeof wtext, NULL);
@@ -225,13 +230,13 @@ static void pin_add_run(struct pin_job *j)
 		else if (w > 0)
 			pin_answer(j, 400, "block %s does not decode", wtext);
 		else
-			pin_answer(j, 500, "%s", err);
+			pin_answer(j, node_store_status(j->req, n), "%s", err);
 		goto done;
 	}
 	pin p = {.cid = j->cid, .type = j->recursive ? PIN_RECURSIVE : PIN_DIRECT};
 	snprintf(p.name, sizeof p.name, "%s", j->name);
 	if (pinstore_put(&n->repo, &p, err) != 0) {
-		pin_answer(j, 500, "%s", err);
+		pin_answer(j, node_store_status(j->req, n), "%s", err);
 		goto done;
 	}
 	pin_answer(j, 200, NULL);

@@ -4,6 +4,7 @@
 #include "log.h"
 
 #include "dag.h"
+#include "gc.h"
 #include "peers.h"
 #include "pinstore.h"
 
@@ -12,11 +13,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+struct settle_walk {
+	blockstore *bs;
+	int touch;     /* mark each block met (a GC grace window: gc.h) */
+	uint64_t size;
+	char *err;
+};
+
 static int count_block(void *ctx, const cairn_cid *cid, const uint8_t *data, size_t len)
 {
-	(void)cid;
+	struct settle_walk *s = ctx;
 	(void)data;
-	*(uint64_t *)ctx += len;
+	s->size += len;
+	if (s->touch && cid->mh.code != CAIRN_MH_IDENTITY &&
+	    blockstore_touch(s->bs, &cid->mh, s->err) != 0)
+		return -1;
 	return 0;
 }
 
@@ -29,8 +40,9 @@ int pinsvc_settle(node *n, const cairn_cid *cid, int fetch, const char *why_not,
 {
 	cairn_cid where;
 	char text[CAIRN_CID_TEXT_MAX], num[32];
-	uint64_t size = 0;
-	int w = dag_walk(&n->repo.bs, cid, DAG_RECURSIVE, count_block, &size, &where, NULL, err);
+	struct settle_walk s = {&n->repo.bs, gc_grace_seconds(&n->repo) > 0, 0, err};
+	int w = dag_walk(&n->repo.bs, cid, DAG_RECURSIVE, count_block, &s, &where, NULL, err);
+	uint64_t size = s.size;
 	if (w < 0)
 		return -1;
 	if (w == 0) {
