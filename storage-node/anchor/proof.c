@@ -70,6 +70,22 @@ static int consider(void *ctx, const checkpoint *cp)
  * anchored one that covers it, else the newest. 0, 1 (none), -1. */
 static int newest_anchored(repo *r, uint64_t index, checkpoint *cp, char *err)
 {
+	if (r->pg) {
+		/* one query, not one per checkpoint: a cluster makes many */
+		pgp a = {0};
+		pgp_i64(&a, (int64_t)index);
+		PGresult *res = pgindex_exec(r->pg, "checkpoints",
+		                             "SELECT c.tree_size FROM cairn.checkpoints c"
+		                             " JOIN cairn.chain_anchors a USING (tree_size)"
+		                             " WHERE c.tree_size > $1 AND a.confirmed"
+		                             " ORDER BY c.tree_size DESC LIMIT 1", &a, err);
+		if (!res)
+			return -1;
+		int have = PQntuples(res) == 1;
+		uint64_t size = have ? (uint64_t)pgr_i64(res, 0, 0) : 0;
+		PQclear(res);
+		return have ? checkpoint_get(r, size, cp, err) : checkpoint_latest(r, cp, err);
+	}
 	struct newest w = {r, index, cp, 0, 0, err};
 	int rc = checkpoint_foreach(r, consider, &w, err);
 	if (rc < 0)
