@@ -160,6 +160,9 @@ check "cairn.anchors (the mirror's view) has every anchored leaf's proof, each v
 	"$(iq "SELECT count(*) FROM cairn.anchors") $(iq "SELECT count(*) FROM cairn.anchors WHERE anchor_verify(proof) AND node = '$cluster'")"
 check "…its columns read the proofs: leaves 0-19, each anchored by a confirmed checkpoint's transaction" "0 19 0" \
 	"$(iq "SELECT min(leaf_index), max(leaf_index), count(*) FILTER (WHERE tx NOT IN (SELECT record->>'tx' FROM cairn.chain_anchors WHERE confirmed)) FROM cairn.anchors" | tr '|' ' ')"
+out=$("$CAIRN" audit --chain-rpc "$RPC" --signer "$cluster" --format csv --pg "$DSN" 2>&1); rc=$?
+check "cairn audit --pg reads the cluster's database as it reads a mirror: 20 proofs verified, the cluster's" "0 20" \
+	"$rc $(echo "$out" | grep -c ',verified,')"
 start "$leader" && start "$other" || not_ok "restart the killed nodes"
 check "the killed nodes come back and serve the file" "same same" \
 	"$(cu "$(gw "$leader")/ipfs/$c" | cmp -s - "$scratch/big" && echo same) $(cu "$(gw "$other")/ipfs/$c" | cmp -s - "$scratch/big" && echo same)"
