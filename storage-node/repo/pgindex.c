@@ -139,8 +139,10 @@ static PGconn *dial(const char *dsn, char *err)
 	return c;
 }
 
-PGconn *pgindex_take(pgindex *x, char *err)
+/* A connection: an idle one (*pooled = 1) or a new one. */
+static PGconn *take(pgindex *x, int *pooled, char *err)
 {
+	*pooled = 0;
 	if (!pgindex_available(x)) {
 		ERR("index: PostgreSQL is not answering (retrying shortly)");
 		errno = ENOTCONN;
@@ -152,6 +154,7 @@ PGconn *pgindex_take(pgindex *x, char *err)
 	if (x->nidle > 0) {
 		PGconn *c = x->idle[--x->nidle];
 		pthread_mutex_unlock(&x->mu);
+		*pooled = 1;
 		return c;
 	}
 	x->nopen++;
@@ -166,6 +169,12 @@ PGconn *pgindex_take(pgindex *x, char *err)
 		errno = ENOTCONN;
 	}
 	return c;
+}
+
+PGconn *pgindex_take(pgindex *x, char *err)
+{
+	int pooled;
+	return take(x, &pooled, err);
 }
 
 void pgindex_give(pgindex *x, PGconn *c)
@@ -256,10 +265,23 @@ int pgindex_script(pgindex *x, PGconn *c, const char *what, const char *sql, cha
 
 PGresult *pgindex_exec(pgindex *x, const char *what, const char *sql, const pgp *p, char *err)
 {
-	PGconn *c = pgindex_take(x, err);
+	int pooled;
+	PGconn *c = take(x, &pooled, err);
 	if (!c)
 		return NULL;
 	PGresult *res = pgindex_run(x, c, what, sql, p, err);
+	if (!res && pooled && PQstatus(c) != CONNECTION_OK) {
+		/* An idle connection that the server closed meanwhile (it
+		 * restarted, or failed over): the statement went out on a
+		 * socket the server had already left, so it did not run. Once
+		 * more on a new connection, past the back-off that started: if
+		 * the server is back, nobody sees its restart. */
+		pgindex_give(x, c);
+		__atomic_store_n(&x->down_until, 0, __ATOMIC_RELAXED);
+		if (!(c = take(x, &pooled, err)))
+			return NULL;
+		res = pgindex_run(x, c, what, sql, p, err);
+	}
 	int saved = errno;
 	pgindex_give(x, c);
 	errno = saved;
