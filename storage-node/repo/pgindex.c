@@ -17,7 +17,11 @@ struct pgindex {
 	pthread_cond_t back; /* a connection came back to the pool */
 	PGconn *idle[PGINDEX_POOL_MAX];
 	int nidle, nopen;
-	int64_t down_until; /* ms, CLOCK_MONOTONIC; 0: not away */
+	/* ms, CLOCK_MONOTONIC; 0: none. down_until: a connection failed,
+	 * so the server is reported away (503, /healthz) until then or until
+	 * a connection succeeds. hold_until: one failed slowly (a timeout),
+	 * so calls fail at once until then instead of waiting again. */
+	int64_t down_until, hold_until;
 };
 
 /* The schema (pgindex.h), version 1. The extension's types make the
@@ -91,13 +95,32 @@ int pgindex_available(pgindex *x)
 	return until == 0 || now_ms() >= until;
 }
 
-/* The server went away: fail fast for a while, and drop idle connections
- * (they went with it). Called with x->mu not held. */
-static void gone(pgindex *x)
+/* Calls may try the server (no slow failure holds them back). */
+static int may_try(pgindex *x)
+{
+	int64_t until = __atomic_load_n(&x->hold_until, __ATOMIC_RELAXED);
+	return until == 0 || now_ms() >= until;
+}
+
+/* A connection was made: the server answers. */
+static void back(pgindex *x)
+{
+	__atomic_store_n(&x->down_until, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&x->hold_until, 0, __ATOMIC_RELAXED);
+}
+
+/* The server went away (a connection failed or broke; since started, in
+ * ms): report it away for a while, hold calls back if finding out was
+ * slow (a refused connection costs nothing to try again; a timeout does),
+ * and drop idle connections (they went with it). x->mu not held. */
+static void gone(pgindex *x, int64_t since)
 {
 	PGconn *drop[PGINDEX_POOL_MAX];
 	int n;
-	__atomic_store_n(&x->down_until, now_ms() + PGINDEX_BACKOFF_MS, __ATOMIC_RELAXED);
+	int64_t now = now_ms();
+	__atomic_store_n(&x->down_until, now + PGINDEX_BACKOFF_MS, __ATOMIC_RELAXED);
+	if (now - since >= PGINDEX_SLOW_MS)
+		__atomic_store_n(&x->hold_until, now + PGINDEX_BACKOFF_MS, __ATOMIC_RELAXED);
 	pthread_mutex_lock(&x->mu);
 	n = x->nidle;
 	memcpy(drop, x->idle, sizeof(PGconn *) * (size_t)n);
@@ -143,7 +166,7 @@ static PGconn *dial(const char *dsn, char *err)
 static PGconn *take(pgindex *x, int *pooled, char *err)
 {
 	*pooled = 0;
-	if (!pgindex_available(x)) {
+	if (!may_try(x)) {
 		ERR("index: PostgreSQL is not answering (retrying shortly)");
 		errno = ENOTCONN;
 		return NULL;
@@ -159,14 +182,17 @@ static PGconn *take(pgindex *x, int *pooled, char *err)
 	}
 	x->nopen++;
 	pthread_mutex_unlock(&x->mu);
+	int64_t t0 = now_ms();
 	PGconn *c = dial(x->dsn, err);
 	if (!c) {
 		pthread_mutex_lock(&x->mu);
 		x->nopen--;
 		pthread_cond_signal(&x->back);
 		pthread_mutex_unlock(&x->mu);
-		gone(x);
+		gone(x, t0);
 		errno = ENOTCONN;
+	} else {
+		back(x);
 	}
 	return c;
 }
@@ -220,7 +246,7 @@ void pgp_i64(pgp *p, int64_t v)
 /* A statement failed: err says why (the server's message), res is
  * cleared, and errno is ENOTCONN (the connection broke: the back-off
  * starts) or EIO (the server refused the statement). */
-static void failed(pgindex *x, PGconn *c, PGresult *res, const char *what, char *err)
+static void failed(pgindex *x, PGconn *c, PGresult *res, int64_t t0, const char *what, char *err)
 {
 	const char *m = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 	if (!m)
@@ -231,7 +257,7 @@ static void failed(pgindex *x, PGconn *c, PGresult *res, const char *what, char 
 	ERR("%s: PostgreSQL: %.*s", what, (int)(l < 400 ? l : 400), m);
 	PQclear(res);
 	if (PQstatus(c) != CONNECTION_OK) {
-		gone(x);
+		gone(x, t0);
 		errno = ENOTCONN;
 	} else {
 		errno = EIO;
@@ -241,25 +267,27 @@ static void failed(pgindex *x, PGconn *c, PGresult *res, const char *what, char 
 PGresult *pgindex_run(pgindex *x, PGconn *c, const char *what, const char *sql, const pgp *p,
                       char *err)
 {
+	int64_t t0 = now_ms();
 	PGresult *res = PQexecParams(c, sql, p ? p->n : 0, NULL, p ? p->v : NULL, p ? p->l : NULL,
 	                             p ? p->f : NULL, 1);
 	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
 		return res;
-	failed(x, c, res, what, err);
+	failed(x, c, res, t0, what, err);
 	return NULL;
 }
 
 int pgindex_script(pgindex *x, PGconn *c, const char *what, const char *sql, char *err)
 {
 	/* PQexec, not PQexecParams: only it runs several statements */
+	int64_t t0 = now_ms();
 	PGresult *res = PQexec(c, sql);
 	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
 		PQclear(res);
 		return 0;
 	}
-	failed(x, c, res, what, err);
+	failed(x, c, res, t0, what, err);
 	return -1;
 }
 
@@ -277,7 +305,7 @@ PGresult *pgindex_exec(pgindex *x, const char *what, const char *sql, const pgp 
 		 * more on a new connection, past the back-off that started: if
 		 * the server is back, nobody sees its restart. */
 		pgindex_give(x, c);
-		__atomic_store_n(&x->down_until, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&x->hold_until, 0, __ATOMIC_RELAXED);
 		if (!(c = take(x, &pooled, err)))
 			return NULL;
 		res = pgindex_run(x, c, what, sql, p, err);
@@ -434,7 +462,7 @@ pgindex *pgindex_open(const char *dsn, int create, char *cluster, size_t cap, ch
 		goto fail;
 	}
 	/* a failure at open says nothing of later calls: no back-off held */
-	x->down_until = 0;
+	back(x);
 	return x;
 fail:
 	saved = errno;
@@ -488,14 +516,16 @@ int pgindex_lease_hold(pgindex_lease *l, char *err)
 		l->held = 0;
 	}
 	if (!l->c) {
-		if (!pgindex_available(l->x)) {
+		if (!may_try(l->x)) {
 			ERR("index: PostgreSQL is not answering (retrying shortly)");
 			return -1;
 		}
+		int64_t t0 = now_ms();
 		if (!(l->c = dial(l->x->dsn, err))) {
-			gone(l->x);
+			gone(l->x, t0);
 			return -1;
 		}
+		back(l->x);
 	}
 	pgp p = {0};
 	pgp_i64(&p, l->key);

@@ -23,10 +23,12 @@
  * The tables are the truth: a row is there once its transaction has
  * committed, and PostgreSQL makes that durable. Every function here is
  * synchronous; a query on a healthy server takes a fraction of a
- * millisecond, and one that is down fails fast: a connection that broke
- * makes the index fail every call at once for PGINDEX_BACKOFF_MS (errno
- * ENOTCONN, which the daemon answers with 503) before trying again, as
- * the RADOS store does (bs_rados.h).
+ * millisecond, and one that is down fails fast. A connection that fails
+ * or breaks marks the server away for PGINDEX_BACKOFF_MS, or until a
+ * connection succeeds (pgindex_available: the daemon answers 503 and
+ * /healthz says so; calls fail with errno ENOTCONN). If finding that out
+ * was slow (a timeout, not a refusal), calls also fail at once for that
+ * long instead of waiting again, as the RADOS store does (bs_rados.h).
  *
  * Connections are pooled, one per concurrent caller (loops, workers), up
  * to PGINDEX_POOL_MAX; a caller beyond that waits for one to come back.
@@ -43,6 +45,8 @@
 #define PGINDEX_SCHEMA 1
 #define PGINDEX_POOL_MAX 16
 #define PGINDEX_BACKOFF_MS 2000
+/* A failure that took this long holds calls back (PGINDEX_BACKOFF_MS) */
+#define PGINDEX_SLOW_MS 500
 /* connect_timeout when the DSN sets none, seconds */
 #define PGINDEX_CONNECT_TIMEOUT 3
 
@@ -69,7 +73,8 @@ void pgindex_close(pgindex *x);
  * index names another cluster: its name in cluster), or -1 with err set. */
 int pgindex_claim(pgindex *x, const char *name, char *cluster, size_t cap, char *err);
 
-/* 0 while the server is known to be away (the back-off), else 1. */
+/* 0 while the server is known to be away (a connection failed within
+ * PGINDEX_BACKOFF_MS and none succeeded since), else 1. */
 int pgindex_available(pgindex *x);
 
 /* A connection for one caller, which gives it back with pgindex_give; a
