@@ -530,16 +530,21 @@ struct touch {
 	char *err;
 };
 
+int dag_mark(blockstore *bs, const cairn_cid *cid, char *err)
+{
+	int rc = blockstore_touch(bs, &cid->mh, err);
+	if (rc == BS_NOT_FOUND)
+		snprintf(err, CAIRN_ERR_MAX, "a block of the DAG was removed (by a GC) as it was pinned: "
+		         "add it again");
+	return rc == 0 ? 0 : -1;
+}
+
 static int touch_block(void *ctx, const cairn_cid *cid, const uint8_t *data, size_t len)
 {
 	struct touch *t = ctx;
 	(void)data;
 	(void)len;
-	int rc = blockstore_touch(t->bs, &cid->mh, t->err);
-	if (rc == BS_NOT_FOUND)
-		snprintf(t->err, CAIRN_ERR_MAX, "a block of the DAG was removed (by a GC) as it was pinned: "
-		         "add it again");
-	return rc == 0 ? 0 : -1;
+	return dag_mark(t->bs, cid, t->err);
 }
 
 int dag_touch(blockstore *bs, const cairn_cid *root, unsigned flags, cairn_cid *where, char *err)

@@ -85,6 +85,9 @@ int dag_refs(blockstore *bs, const cairn_cid *root, int recursive, int unique, d
  * while its pin is being written (gc.h). As dag_find_missing; -1 also
  * when a block went away between its read and its mark. */
 int dag_touch(blockstore *bs, const cairn_cid *root, unsigned flags, cairn_cid *where, char *err);
+/* Mark one block of a DAG being pinned that way, inside a walk of one's
+ * own: 0, or -1 with err set (also when the block went away). */
+int dag_mark(blockstore *bs, const cairn_cid *cid, char *err);
 
 int dag_find_missing(blockstore *bs, const cairn_cid *root, unsigned flags, cairn_cid *where,
                      char *err);

@@ -25,10 +25,7 @@ static int count_block(void *ctx, const cairn_cid *cid, const uint8_t *data, siz
 	struct settle_walk *s = ctx;
 	(void)data;
 	s->size += len;
-	if (s->touch && cid->mh.code != CAIRN_MH_IDENTITY &&
-	    blockstore_touch(s->bs, &cid->mh, s->err) != 0)
-		return -1;
-	return 0;
+	return s->touch ? dag_mark(s->bs, cid, s->err) : 0;
 }
 
 /* Pin the DAG if this node has all of it: the request's status and info.
