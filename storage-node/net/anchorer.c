@@ -588,11 +588,8 @@ static void send_raw(anchorer *a)
 	 * back leaves a record naming this hash and nonce, so the next sender
 	 * finds the transaction or replaces it with the same nonce, and at
 	 * most one is ever mined for the checkpoint */
-	char keep[80];
-	snprintf(keep, sizeof keep, "%s", a->tx);
 	add_tx(a, a->tx);
 	record_sent(a);
-	snprintf(a->tx, sizeof a->tx, "%s", keep);
 	a->busy = 1;
 	chain_call(a->c, "eth_sendRawTransaction", json_pack("[s]", hex), on_sent_raw, a);
 }
