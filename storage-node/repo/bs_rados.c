@@ -114,6 +114,20 @@ static void seen_now(char out[SEEN_LEN + 1])
 	seen_at((int64_t)time(NULL), out);
 }
 
+/* An op that marks a stored object as seen now (it fails with ENOENT if
+ * the object is gone); the caller releases it. NULL when out of memory. */
+static rados_write_op_t mark_op(void)
+{
+	char seen[SEEN_LEN + 1];
+	rados_write_op_t op = rados_create_write_op();
+	if (op) {
+		seen_now(seen);
+		rados_write_op_assert_exists(op);
+		rados_write_op_setxattr(op, BS_RADOS_XATTR_SEEN, seen, SEEN_LEN);
+	}
+	return op;
+}
+
 static int rs_put(bs_backend *be, bs_pending *p, const cairn_iov *obj, size_t n, char *err)
 {
 	rados_store *rs = (rados_store *)be;
@@ -190,26 +204,23 @@ static int settle(bs_pending *p)
  * removed in between fails its entry: the writer must store it again. */
 static int touch_known(rados_store *rs, bs_pending *p, size_t n, char *err)
 {
-	char seen[SEEN_LEN + 1], oid[OID_MAX];
+	char oid[OID_MAX];
 	rados_completion_t c[64];
 	rados_write_op_t ops[64];
 	size_t idx[64];
 	int rc = 0;
-	seen_now(seen);
 	for (size_t i = 0; i < n;) {
 		size_t k = 0;
 		for (; i < n && k < 64; i++) {
 			if (p[i].state != BS_PENDING_KNOWN)
 				continue;
-			rados_write_op_t op = rados_create_write_op();
+			rados_write_op_t op = mark_op();
 			if (!op || rados_aio_create_completion2(NULL, NULL, &c[k]) != 0) {
 				if (op)
 					rados_release_write_op(op);
 				p[i].state = BS_PENDING_FAILED;
 				continue;
 			}
-			rados_write_op_assert_exists(op);
-			rados_write_op_setxattr(op, BS_RADOS_XATTR_SEEN, seen, SEEN_LEN);
 			bs_backend_key(&p[i].mh, oid, sizeof oid);
 			int rv = rados_aio_write_op_operate(op, rs->io, c[k], oid, NULL, FULL_TRY);
 			if (rv < 0) {
@@ -534,19 +545,16 @@ static int rs_remove(bs_backend *be, const cairn_multihash *mh, int64_t older_th
 static int rs_touch(bs_backend *be, const cairn_multihash *mh, char *err)
 {
 	rados_store *rs = (rados_store *)be;
-	char oid[OID_MAX], seen[SEEN_LEN + 1];
+	char oid[OID_MAX];
 	if (gone(rs, err) != 0)
 		return -1;
-	rados_write_op_t op = rados_create_write_op();
+	rados_write_op_t op = mark_op();
 	if (!op) {
 		errno = ENOMEM;
 		ERR("out of memory");
 		return -1;
 	}
 	bs_backend_key(mh, oid, sizeof oid);
-	seen_now(seen);
-	rados_write_op_assert_exists(op);
-	rados_write_op_setxattr(op, BS_RADOS_XATTR_SEEN, seen, SEEN_LEN);
 	int rv = rados_write_op_operate2(op, rs->io, oid, NULL, FULL_TRY);
 	rados_release_write_op(op);
 	outcome(rs, rv);
