@@ -32,7 +32,7 @@
  */
 static int health(node *n, struct evbuffer *b)
 {
-	const char *type = json_string_value(json_object_get(json_object_get(n->repo.config, "Datastore"), "Type"));
+	const char *type = repo_config_str(&n->repo, "Datastore", "Type");
 	int remote = type && strcmp(type, "flatfs") != 0;
 	if (!remote && !n->repo.pg) {
 		evbuffer_add_printf(b, "ok\n");
