@@ -46,6 +46,22 @@ static int pg_node(struct reader *rd, unsigned level, uint64_t index, uint8_t ou
 	return n == 32 ? 0 : -1;
 }
 
+/* PostgreSQL: the leaf index of a CID (its binary bytes) on rd's
+ * connection: 0, 1 (not in the log), or -1 with err set. */
+static int pg_find(struct reader *rd, const uint8_t *cb, size_t cl, uint64_t *index, char *err)
+{
+	pgp a = {0};
+	pgp_bytes(&a, cb, cl);
+	PGresult *res = pgindex_run(rd->r->pg, rd->c, "anchor log",
+	                            "SELECT leaf_index FROM cairn.log_leaves WHERE cid = ipfs_cid($1::bytea)",
+	                            &a, err);
+	int rc = !res ? -1 : PQntuples(res) == 1 ? 0 : 1;
+	if (rc == 0)
+		*index = (uint64_t)pgr_i64(res, 0, 0);
+	PQclear(res);
+	return rc;
+}
+
 /* PostgreSQL: the number of leaves, or -1 (with rd->pgerr set). */
 static int64_t pg_count(struct reader *rd)
 {
@@ -97,14 +113,8 @@ static int pg_append(repo *r, const cairn_cid *cids, size_t n, uint64_t *index, 
 	int rc = -1;
 	if (!(rd.c = pgindex_take(r->pg, err)))
 		return -1;
-	pgp a = {0};
-	pgp_i64(&a, PGINDEX_LOCK_LOG);
-	if (pgindex_script(r->pg, rd.c, "anchor log", "BEGIN", err) != 0 ||
-	    !(res = pgindex_run(r->pg, rd.c, "anchor log", "SELECT pg_advisory_xact_lock($1::bigint)",
-	                        &a, err)))
+	if (pgindex_begin_locked(r->pg, rd.c, PGINDEX_LOCK_LOG, "anchor log", err) != 0)
 		goto done;
-	PQclear(res);
-	res = NULL;
 	int64_t size = pg_count(&rd);
 	if (size < 0)
 		goto pgfail;
@@ -112,19 +122,15 @@ static int pg_append(repo *r, const cairn_cid *cids, size_t n, uint64_t *index, 
 		uint8_t cb[CAIRN_CID_MAX_BYTES], h[32];
 		size_t cl;
 		cairn_cid_encode(&cids[i], cb, sizeof cb, &cl);
-		pgp f = {0};
-		pgp_bytes(&f, cb, cl);
-		if (!(res = pgindex_run(r->pg, rd.c, "anchor log",
-		                        "SELECT leaf_index FROM cairn.log_leaves WHERE cid = ipfs_cid($1::bytea)",
-		                        &f, err)))
+		uint64_t had;
+		int found = pg_find(&rd, cb, cl, &had, err);
+		if (found < 0)
 			goto done;
-		int known = PQntuples(res) == 1;
-		if (known && index)
-			index[i] = (uint64_t)pgr_i64(res, 0, 0);
-		PQclear(res);
-		res = NULL;
-		if (known)
+		if (found == 0) {
+			if (index)
+				index[i] = had;
 			continue;
+		}
 		uint64_t at = (uint64_t)size++;
 		cairn_merkle_leaf_hash(cb, cl, h);
 		pgp w = {0};
@@ -170,8 +176,8 @@ pgfail:
 	snprintf(err, CAIRN_ERR_MAX, "%s", rd.pgerr);
 done:
 	PQclear(res);
-	if (rc != 0 && PQtransactionStatus(rd.c) != PQTRANS_IDLE)
-		PQclear(PQexec(rd.c, "ROLLBACK"));
+	if (rc != 0)
+		pgindex_rollback(rd.c);
 	pgindex_give(r->pg, rd.c);
 	return rc;
 }
@@ -305,15 +311,7 @@ int anchorlog_find(repo *r, const cairn_cid *cid, uint64_t *index, char *err)
 		return -1;
 	cairn_cid_encode(cid, cb, sizeof cb, &cl);
 	if (rd.c) {
-		pgp a = {0};
-		pgp_bytes(&a, cb, cl);
-		PGresult *res = pgindex_run(r->pg, rd.c, "anchor log",
-		                            "SELECT leaf_index FROM cairn.log_leaves"
-		                            " WHERE cid = ipfs_cid($1::bytea)", &a, err);
-		int rc = !res ? -1 : PQntuples(res) == 1 ? 0 : 1;
-		if (rc == 0)
-			*index = (uint64_t)pgr_i64(res, 0, 0);
-		PQclear(res);
+		int rc = pg_find(&rd, cb, cl, index, err);
 		finish(&rd);
 		return rc;
 	}

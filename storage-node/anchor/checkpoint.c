@@ -66,11 +66,10 @@ static int pg_store(repo *r, const checkpoint *cp, char *err)
 	pgp_bytes(&a, cp->root, 32);
 	pgp_i64(&a, cp->time);
 	pgp_text(&a, cp->note);
-	int64_t n = pgindex_command(r->pg, "checkpoints",
-	                            "INSERT INTO cairn.checkpoints VALUES ($1, $2::bytea,"
-	                            " to_timestamp($3::bigint), $4) ON CONFLICT (tree_size) DO NOTHING",
-	                            &a, err);
-	return n < 0 ? -1 : n == 0 ? 1 : 0;
+	return pgindex_change(r->pg, "checkpoints",
+	                      "INSERT INTO cairn.checkpoints VALUES ($1, $2::bytea,"
+	                      " to_timestamp($3::bigint), $4) ON CONFLICT (tree_size) DO NOTHING",
+	                      &a, err);
 }
 
 static int pg_foreach(repo *r, int (*fn)(void *ctx, const checkpoint *cp), void *ctx,

@@ -132,6 +132,16 @@ static void gone(pgindex *x, int64_t since)
 		PQfinish(drop[i]);
 }
 
+/* "<what>: PostgreSQL: <m>" into err, without m's trailing newline, at
+ * most 400 bytes of it. */
+static void server_message(const char *what, const char *m, char *err)
+{
+	size_t l = strlen(m);
+	while (l > 0 && (m[l - 1] == '\n' || m[l - 1] == ' '))
+		l--;
+	ERR("%s: PostgreSQL: %.*s", what, (int)(l < 400 ? l : 400), m);
+}
+
 /* A new connection: the DSN, with our connect_timeout and
  * application_name where it names none. NULL with err set. */
 static PGconn *dial(const char *dsn, char *err)
@@ -151,11 +161,7 @@ static PGconn *dial(const char *dsn, char *err)
 		return NULL;
 	}
 	if (PQstatus(c) != CONNECTION_OK) {
-		const char *m = PQerrorMessage(c);
-		size_t l = strlen(m);
-		while (l > 0 && (m[l - 1] == '\n' || m[l - 1] == ' '))
-			l--;
-		ERR("index: PostgreSQL: %.*s", (int)(l < 400 ? l : 400), m);
+		server_message("index", PQerrorMessage(c), err);
 		PQfinish(c);
 		return NULL;
 	}
@@ -249,12 +255,7 @@ void pgp_i64(pgp *p, int64_t v)
 static void failed(pgindex *x, PGconn *c, PGresult *res, int64_t t0, const char *what, char *err)
 {
 	const char *m = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-	if (!m)
-		m = PQerrorMessage(c);
-	size_t l = strlen(m);
-	while (l > 0 && (m[l - 1] == '\n' || m[l - 1] == ' '))
-		l--;
-	ERR("%s: PostgreSQL: %.*s", what, (int)(l < 400 ? l : 400), m);
+	server_message(what, m ? m : PQerrorMessage(c), err);
 	PQclear(res);
 	if (PQstatus(c) != CONNECTION_OK) {
 		gone(x, t0);
@@ -289,6 +290,23 @@ int pgindex_script(pgindex *x, PGconn *c, const char *what, const char *sql, cha
 	}
 	failed(x, c, res, t0, what, err);
 	return -1;
+}
+
+int pgindex_begin_locked(pgindex *x, PGconn *c, int64_t key, const char *what, char *err)
+{
+	pgp p = {0};
+	pgp_i64(&p, key);
+	if (pgindex_script(x, c, what, "BEGIN", err) != 0)
+		return -1;
+	PGresult *res = pgindex_run(x, c, what, "SELECT pg_advisory_xact_lock($1::bigint)", &p, err);
+	PQclear(res);
+	return res ? 0 : -1;
+}
+
+void pgindex_rollback(PGconn *c)
+{
+	if (PQstatus(c) == CONNECTION_OK && PQtransactionStatus(c) != PQTRANS_IDLE)
+		PQclear(PQexec(c, "ROLLBACK"));
 }
 
 PGresult *pgindex_exec(pgindex *x, const char *what, const char *sql, const pgp *p, char *err)
@@ -326,22 +344,21 @@ int64_t pgindex_command(pgindex *x, const char *what, const char *sql, const pgp
 	return n;
 }
 
-static uint64_t be(const char *p, int n)
+int pgindex_change(pgindex *x, const char *what, const char *sql, const pgp *p, char *err)
 {
-	uint64_t v = 0;
-	for (int i = 0; i < n; i++)
-		v = v << 8 | (uint8_t)p[i];
-	return v;
+	int64_t n = pgindex_command(x, what, sql, p, err);
+	return n < 0 ? -1 : n == 0 ? 1 : 0;
 }
 
 int64_t pgr_i64(const PGresult *r, int row, int col)
 {
-	return PQgetlength(r, row, col) == 8 ? (int64_t)be(PQgetvalue(r, row, col), 8) : 0;
-}
-
-int pgr_i16(const PGresult *r, int row, int col)
-{
-	return PQgetlength(r, row, col) == 2 ? (int16_t)be(PQgetvalue(r, row, col), 2) : 0;
+	const char *p = PQgetvalue(r, row, col);
+	uint64_t v = 0;
+	if (PQgetlength(r, row, col) != 8)
+		return 0;
+	for (int i = 0; i < 8; i++) /* int8's binary form: big-endian */
+		v = v << 8 | (uint8_t)p[i];
+	return (int64_t)v;
 }
 
 int pgr_bool(const PGresult *r, int row, int col)
@@ -379,13 +396,9 @@ static int schema(pgindex *x, PGconn *c, int create, char *err)
 	}
 	PQclear(res);
 	res = NULL;
-	if (pgindex_script(x, c, "index", "BEGIN; SET LOCAL client_min_messages = warning", err) != 0)
-		return -1;
-	pgp p = {0};
-	pgp_i64(&p, PGINDEX_LOCK_SCHEMA);
-	if (!(res = pgindex_run(x, c, "index", "SELECT pg_advisory_xact_lock($1::bigint)", &p, err)))
+	if (pgindex_begin_locked(x, c, PGINDEX_LOCK_SCHEMA, "index", err) != 0 ||
+	    pgindex_script(x, c, "index", "SET LOCAL client_min_messages = warning", err) != 0)
 		goto done;
-	PQclear(res);
 	if (!(res = pgindex_run(x, c, "index", "SELECT to_regclass('cairn.index_meta') IS NOT NULL",
 	                        NULL, err)))
 		goto done;
@@ -422,8 +435,8 @@ static int schema(pgindex *x, PGconn *c, int create, char *err)
 	rc = 0;
 done:
 	PQclear(res);
-	if (rc != 0 && PQtransactionStatus(c) != PQTRANS_IDLE)
-		PQclear(PQexec(c, "ROLLBACK"));
+	if (rc != 0)
+		pgindex_rollback(c);
 	return rc;
 }
 

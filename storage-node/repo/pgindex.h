@@ -125,6 +125,13 @@ PGresult *pgindex_run(pgindex *x, PGconn *c, const char *what, const char *sql, 
  * or -1 with err and errno as pgindex_run. */
 int pgindex_script(pgindex *x, PGconn *c, const char *what, const char *sql, char *err);
 
+/* Begin a transaction on c that holds the advisory lock key (one of
+ * PGINDEX_LOCK_*) until it ends, so that its work is serialised with
+ * every node's: 0, or -1 with err and errno as pgindex_run. */
+int pgindex_begin_locked(pgindex *x, PGconn *c, int64_t key, const char *what, char *err);
+/* Roll back the transaction open on c, if one is (a failed step's end). */
+void pgindex_rollback(PGconn *c);
+
 /* One statement on a connection of its own: pgindex_run between take and
  * give. */
 PGresult *pgindex_exec(pgindex *x, const char *what, const char *sql, const pgp *p, char *err);
@@ -132,9 +139,13 @@ PGresult *pgindex_exec(pgindex *x, const char *what, const char *sql, const pgp 
 /* A statement whose outcome is a row count: the count, or -1 with err. */
 int64_t pgindex_command(pgindex *x, const char *what, const char *sql, const pgp *p, char *err);
 
+/* A statement that changes rows where found (an UPDATE, a DELETE, an
+ * INSERT … ON CONFLICT DO NOTHING): 0 if it changed one or more, 1 if
+ * none, -1 with err set. */
+int pgindex_change(pgindex *x, const char *what, const char *sql, const pgp *p, char *err);
+
 /* Binary result fields. */
 int64_t pgr_i64(const PGresult *r, int row, int col); /* bigint */
-int pgr_i16(const PGresult *r, int row, int col);     /* smallint */
 int pgr_bool(const PGresult *r, int row, int col);
 /* The field's bytes (bytea, text; jsonb without its version byte) and length. */
 const char *pgr_bytes(const PGresult *r, int row, int col, size_t *n);

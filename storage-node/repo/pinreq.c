@@ -47,17 +47,18 @@ static uint64_t id_time(const uint8_t *id)
 	return repo_get_be64(id);
 }
 
-/* A stored record into r; 0, or -1 if it does not decode (then skipped:
- * a damaged record must not hide the others). r->doc is new. */
-static int decode(const MDB_val *k, const MDB_val *v, pinreq *r)
+/* A record from its id, status and JSON into r; 0, or -1 if it does not
+ * decode (then skipped: a damaged record must not hide the others).
+ * r->doc is new. */
+static int decode_parts(const uint8_t *id, size_t idlen, int status, const char *doc, size_t len,
+                        pinreq *r)
 {
-	const uint8_t *d = v->mv_data;
-	if (k->mv_size != PINREQ_ID_LEN || v->mv_size < 2 || !pinreq_status_name(d[0]))
+	if (idlen != PINREQ_ID_LEN || len < 1 || !pinreq_status_name(status))
 		return -1;
-	memcpy(r->id, k->mv_data, PINREQ_ID_LEN);
+	memcpy(r->id, id, PINREQ_ID_LEN);
 	r->created_ms = id_time(r->id);
-	r->status = d[0];
-	r->doc = json_loadb((const char *)d + 1, v->mv_size - 1, 0, NULL);
+	r->status = status;
+	r->doc = json_loadb(doc, len, 0, NULL);
 	const char *cid = json_string_value(json_object_get(json_object_get(r->doc, "pin"), "cid"));
 	if (!cid || cairn_cid_parse(cid, strlen(cid), &r->cid) != 0) {
 		json_decref(r->doc);
@@ -65,6 +66,15 @@ static int decode(const MDB_val *k, const MDB_val *v, pinreq *r)
 		return -1;
 	}
 	return 0;
+}
+
+/* A record as LMDB keeps it (pinreq.h). */
+static int decode(const MDB_val *k, const MDB_val *v, pinreq *r)
+{
+	const uint8_t *d = v->mv_data;
+	if (v->mv_size < 1)
+		return -1;
+	return decode_parts(k->mv_data, k->mv_size, d[0], (const char *)d + 1, v->mv_size - 1, r);
 }
 
 static uint64_t now_ms(void)
@@ -89,27 +99,7 @@ static int pg_row(const PGresult *res, int i, pinreq *r)
 	size_t in, sn, dn;
 	const char *id = pgr_bytes(res, i, 0, &in), *st = pgr_bytes(res, i, 1, &sn),
 	           *doc = pgr_bytes(res, i, 2, &dn);
-	uint8_t vb[1];
-	if (in != PINREQ_ID_LEN || !(vb[0] = (uint8_t)pinreq_status_parse(st, sn)))
-		return -1;
-	/* the record as LMDB keeps it, for one decoder */
-	MDB_val k = {PINREQ_ID_LEN, (void *)id};
-	size_t total = 1 + dn;
-	uint8_t *v = malloc(total);
-	if (!v)
-		return -1;
-	v[0] = vb[0];
-	memcpy(v + 1, doc, dn);
-	MDB_val val = {total, v};
-	int rc = decode(&k, &val, r);
-	free(v);
-	return rc;
-}
-
-static int pg_end(PGconn *c, int ok)
-{
-	PQclear(PQexec(c, ok ? "COMMIT" : "ROLLBACK"));
-	return 0;
+	return decode_parts((const uint8_t *)id, in, pinreq_status_parse(st, sn), doc, dn, r);
 }
 
 static int pg_create(repo *rp, pinreq *r, const uint8_t *replace, const char *json, char *err)
@@ -117,16 +107,10 @@ static int pg_create(repo *rp, pinreq *r, const uint8_t *replace, const char *js
 	PGconn *c = pgindex_take(rp->pg, err);
 	PGresult *res = NULL;
 	int rc = -1;
-	pgp a = {0};
 	if (!c)
 		return -1;
-	if (pgindex_script(rp->pg, c, "pin requests", "BEGIN", err) != 0)
+	if (pgindex_begin_locked(rp->pg, c, PGINDEX_LOCK_PINREQ, "pin requests", err) != 0)
 		goto done;
-	pgp_i64(&a, PGINDEX_LOCK_PINREQ);
-	if (!(res = pgindex_run(rp->pg, c, "pin requests", "SELECT pg_advisory_xact_lock($1::bigint)",
-	                        &a, err)))
-		goto done;
-	PQclear(res);
 	if (!(res = pgindex_run(rp->pg, c, "pin requests",
 	                        "SELECT id FROM cairn.pin_requests ORDER BY id DESC LIMIT 1", NULL, err)))
 		goto done;
@@ -173,8 +157,8 @@ static int pg_create(repo *rp, pinreq *r, const uint8_t *replace, const char *js
 	rc = 0;
 done:
 	PQclear(res);
-	if (rc != 0 && PQtransactionStatus(c) != PQTRANS_IDLE)
-		pg_end(c, 0);
+	if (rc != 0)
+		pgindex_rollback(c);
 	pgindex_give(rp->pg, c);
 	return rc;
 }
@@ -186,10 +170,9 @@ static int pg_update(repo *rp, const uint8_t id[PINREQ_ID_LEN], pinreq_status st
 	pgp_bytes(&a, id, PINREQ_ID_LEN);
 	pgp_text(&a, pinreq_status_name(status));
 	pgp_text(&a, json);
-	int64_t n = pgindex_command(rp->pg, "pin requests",
-	                            "UPDATE cairn.pin_requests SET status = $2, doc = $3::jsonb"
-	                            " WHERE id = $1::bytea", &a, err);
-	return n < 0 ? -1 : n == 0 ? 1 : 0;
+	return pgindex_change(rp->pg, "pin requests",
+	                      "UPDATE cairn.pin_requests SET status = $2, doc = $3::jsonb"
+	                      " WHERE id = $1::bytea", &a, err);
 }
 
 static int pg_get(repo *rp, const uint8_t id[PINREQ_ID_LEN], pinreq *r, char *err)
@@ -210,9 +193,8 @@ static int pg_del(repo *rp, const uint8_t id[PINREQ_ID_LEN], char *err)
 {
 	pgp a = {0};
 	pgp_bytes(&a, id, PINREQ_ID_LEN);
-	int64_t n = pgindex_command(rp->pg, "pin requests",
-	                            "DELETE FROM cairn.pin_requests WHERE id = $1::bytea", &a, err);
-	return n < 0 ? -1 : n == 0 ? 1 : 0;
+	return pgindex_change(rp->pg, "pin requests",
+	                      "DELETE FROM cairn.pin_requests WHERE id = $1::bytea", &a, err);
 }
 
 /* Every node changes requests: the counts are the table's, not a process's. */

@@ -88,9 +88,8 @@ static int pg_del(repo *r, const cairn_cid *cid, char *err)
 	pgp a = {0};
 	cairn_cid_encode(cid, kb, sizeof kb, &kn);
 	pgp_bytes(&a, kb, kn);
-	int64_t n = pgindex_command(r->pg, "pins", "DELETE FROM cairn.pins WHERE cid = ipfs_cid($1::bytea)",
-	                            &a, err);
-	return n < 0 ? -1 : n == 0 ? 1 : 0;
+	return pgindex_change(r->pg, "pins", "DELETE FROM cairn.pins WHERE cid = ipfs_cid($1::bytea)",
+	                      &a, err);
 }
 
 static int pg_page(repo *r, const cairn_cid *after, pin *out, size_t max, size_t *n, char *err)
@@ -128,16 +127,15 @@ static int pg_foreach(repo *r, pinstore_fn fn, void *ctx, char *err)
 		ERR("pins: out of memory");
 		return -1;
 	}
-	for (const cairn_cid *after = NULL;; after = &page[n - 1].cid) {
-		cairn_cid last;
-		if (after)
-			last = *after;
-		if ((rc = pg_page(r, after ? &last : NULL, page, PG_PAGE, &n, err)) != 0)
+	cairn_cid last; /* the previous page's last key */
+	for (int first = 1;; first = 0) {
+		if ((rc = pg_page(r, first ? NULL : &last, page, PG_PAGE, &n, err)) != 0)
 			break;
 		for (size_t i = 0; i < n && rc == 0; i++)
 			rc = fn(ctx, &page[i]);
 		if (rc != 0 || n < PG_PAGE)
 			break;
+		last = page[n - 1].cid;
 	}
 	free(page);
 	return rc;

@@ -54,21 +54,19 @@ static int pg_add(repo *r, const char *name, const uint8_t *val, char *err)
 	pgp_bytes(&a, val, CAIRN_HASH_LEN);
 	pgp_text(&a, token_scope_name(val[CAIRN_HASH_LEN + 8]));
 	pgp_i64(&a, (int64_t)repo_get_be64(val + CAIRN_HASH_LEN));
-	int64_t n = pgindex_command(r->pg, "tokens",
-	                            "INSERT INTO cairn.tokens (name, secret_sha256, scope, created_at)"
-	                            " VALUES ($1, $2::bytea, $3,"
-	                            " timestamptz 'epoch' + $4::bigint * interval '1 millisecond')"
-	                            " ON CONFLICT (name) DO NOTHING",
-	                            &a, err);
-	return n < 0 ? -1 : n == 0 ? 1 : 0;
+	return pgindex_change(r->pg, "tokens",
+	                      "INSERT INTO cairn.tokens (name, secret_sha256, scope, created_at)"
+	                      " VALUES ($1, $2::bytea, $3,"
+	                      " timestamptz 'epoch' + $4::bigint * interval '1 millisecond')"
+	                      " ON CONFLICT (name) DO NOTHING",
+	                      &a, err);
 }
 
 static int pg_rm(repo *r, const char *name, char *err)
 {
 	pgp a = {0};
 	pgp_text(&a, name);
-	int64_t n = pgindex_command(r->pg, "tokens", "DELETE FROM cairn.tokens WHERE name = $1", &a, err);
-	return n < 0 ? -1 : n == 0 ? 1 : 0;
+	return pgindex_change(r->pg, "tokens", "DELETE FROM cairn.tokens WHERE name = $1", &a, err);
 }
 
 /* Row i (name, created ms, scope) into t: 0, or -1 if it is not ours. */
