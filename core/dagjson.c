@@ -914,9 +914,13 @@ static int map_put(struct dec *d)
 	int writing = d->w.out != NULL;
 	uint64_t count = 0;
 	int rc;
+	/* value_put counted this map already: the limit is DAG-CBOR's */
+	int deep = d->depth > CAIRN_IPLD_MAX_DEPTH;
 	d->p++;
 	ws(d);
 	if (d->p < d->len && d->s[d->p] == '}') {
+		if (deep)
+			return ipld_fail(d->o, at, "nested deeper than 128 lists and maps", CAIRN_E_LIMIT);
 		d->p++;
 		head_before(d, start, CBOR_MAP, 0);
 		return CAIRN_OK;
@@ -943,6 +947,8 @@ static int map_put(struct dec *d)
 			}
 			d->p = after;
 		}
+		if (count == 0 && deep)
+			return ipld_fail(d->o, at, "nested deeper than 128 lists and maps", CAIRN_E_LIMIT);
 		d->p = kpos;
 		size_t entry = d->w.n;
 		if ((rc = str_put(d, CBOR_TEXT)) != 0)
@@ -1016,7 +1022,9 @@ static int value_put(struct dec *d)
 	switch (c) {
 	case '{':
 	case '[':
-		if (d->depth >= CAIRN_IPLD_MAX_DEPTH)
+		/* a '{' may be a link or bytes ({"/": ...}), no map of the data
+		 * model: map_put checks the depth once it knows */
+		if (c == '[' && d->depth >= CAIRN_IPLD_MAX_DEPTH)
 			return dfail(d, "nested deeper than 128 lists and maps", CAIRN_E_LIMIT);
 		d->depth++;
 		rc = c == '{' ? map_put(d) : array_put(d);

@@ -248,6 +248,20 @@ static void json_rules(void **state)
 	cairn_ipld_opts o = {0};
 	assert_int_equal(cairn_dagjson_decode(deep, 400, NULL, 0, &n, &o), CAIRN_E_LIMIT);
 	assert_int_equal(cairn_dagjson_decode(deep + 72, 256, NULL, 0, &n, &o), CAIRN_OK);
+	/* bytes and links are no lists or maps: inside 128 lists they are
+	 * as DAG-CBOR nests them (found by the fuzzer: CBOR 81^128 41 00) */
+	char deepb[600];
+	size_t dn = 0;
+	memset(deepb, '[', 128);
+	dn = 128;
+	dn += (size_t)sprintf(deepb + dn, "{\"/\":{\"bytes\":\"AA\"}}");
+	memset(deepb + dn, ']', 128);
+	dn += 128;
+	assert_int_equal(cairn_dagjson_decode(deepb, dn, NULL, 0, &n, &o), CAIRN_OK);
+	deepb[128 + 2] = 'x'; /* {"x": ...}: a map, one too deep */
+	assert_int_equal(cairn_dagjson_decode(deepb, dn, NULL, 0, &n, &o), CAIRN_E_LIMIT);
+	memcpy(deepb + 128, "{}", 2);
+	assert_int_equal(cairn_dagjson_decode(deepb, 130, NULL, 0, &n, &o), CAIRN_E_LIMIT);
 	/* maps that merely have a "/" key are maps, as @ipld/dag-json reads
 	 * them, and are written back the same */
 	static const char *maps[] = {"{\"/\":5}", "{\"/\":{\"bytes\":5}}", "{\"/\":{\"x\":\"y\"}}",
