@@ -182,7 +182,7 @@ $(CORE_LIB): $(CORE_OBJS) $(B3_OBJS)
 # a libFuzzer binary (clang, ASan + UBSan) in build/fuzz.
 FUZZ_TARGETS := varint multibase multihash cid_binary cid_text dagpb unixfs car \
                 range multipart note proof pg_input h1parse mpart server car_import keystore \
-                proof_input routing_filter dagcbor dagjson http_host
+                proof_input routing_filter dagcbor dagjson http_host tile
 # http_util.o answers requests too: it links the server under it
 HTTP_SERVER_OBJS := $(BUILD)/node/http/http_util.o $(BUILD)/node/http/server.o \
                     $(BUILD)/node/http/h1parse.o $(LLHTTP_OBJS)
@@ -198,6 +198,7 @@ FUZZ_OBJS_keystore  := $(BUILD)/node/anchor/ethtx.o
 FUZZ_OBJS_proof_input := $(BUILD)/node/anchor/proof_input.o
 FUZZ_OBJS_routing_filter := $(BUILD)/node/daemon/handlers/routing_filter.o
 FUZZ_OBJS_http_host := $(BUILD)/node/http/host.o
+FUZZ_OBJS_tile      := $(BUILD)/node/anchor/tile.o
 FUZZ_CFLAGS = $(COMPILE) $(B3_CFLAGS) $(PQ_CFLAGS) $(LLHTTP_CFLAGS) \
               -Icore/include -I$(NODE)/common -I$(NODE)/repo -I$(NODE)/dag -I$(NODE)/http \
               -I$(NODE)/anchor -I$(NODE)/daemon/handlers -Itest/fuzz
@@ -210,6 +211,7 @@ FUZZ_BINS   := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 # the blockstore and its backends
 BS_OBJS := repo/blockstore repo/bs_backend repo/bs_flatfs repo/bs_rados repo/prefetch repo/bcache repo/mhset
 UNIT_NODE_test_note      := anchor/note
+UNIT_NODE_test_tile      := anchor/tile
 UNIT_NODE_test_log       := common/log
 UNIT_NODE_test_http_util := http/http_util http/server http/h1parse
 UNIT_NODE_test_multipart := http/multipart

@@ -47,6 +47,19 @@ int anchorlog_leaf(repo *r, uint64_t index, cairn_cid *cid, char *err);
  * 0 or -1. */
 int anchorlog_root(repo *r, uint64_t size, uint8_t root[32], char *err);
 
+/* The stored hashes of the perfect subtrees of 2^level leaves at indexes
+ * [first, first + n), in order, into out[0..n) (caller-owned): one range
+ * read, which is what a tlog tile (tile.h) is. 0, 1 (not all of them
+ * exist: the log is too small), or -1 with err set. */
+int anchorlog_nodes(repo *r, unsigned level, uint64_t first, size_t n, uint8_t (*out)[32], char *err);
+
+/* The leaves [first, first + n) in order, each passed to fn as the CID's
+ * binary bytes (valid during the call only); fn returns non-zero to stop
+ * (then that value is returned). 0, 1 (not all of them exist), fn's
+ * value, or -1 with err set. */
+int anchorlog_entries(repo *r, uint64_t first, size_t n,
+                      int (*fn)(void *ctx, const uint8_t *cid, size_t len), void *ctx, char *err);
+
 /* RFC 9162 inclusion path of leaf index in the tree of size leaves, leaf
  * level first (CAIRN_MERKLE_MAX_PATH entries suffice). 0 or -1. */
 int anchorlog_inclusion(repo *r, uint64_t index, uint64_t size, uint8_t (*path)[32], size_t *n,

@@ -36,6 +36,13 @@ typedef struct checkpoint {
 /* "cairn/<PeerID>": the log's origin line and key name. */
 void checkpoint_origin(const repo *r, char *out, size_t cap);
 
+/* The log's verifier key, as Go's note package and C2SP signed-note
+ * write it: "cairn/<PeerID>+<key ID, 8 hex>+<base64(0x01 ‖ public key)>",
+ * the public key being the one inside the PeerID. Witnesses and auditors
+ * configure it. out: CHECKPOINT_VKEY_MAX bytes. 0, or -1 with err set. */
+#define CHECKPOINT_VKEY_MAX 512
+int checkpoint_vkey(const repo *r, char *out, char *err);
+
 /* A checkpoint of the log as it is now: the existing one if the log has
  * not grown since, else a new one, signed and stored. *fresh (may be NULL)
  * says which. 0 or -1 with err set. */

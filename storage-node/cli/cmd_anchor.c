@@ -1,5 +1,5 @@
 /*
- * cairn anchor add|flush|proof|ls: the anchoring log (docs/anchoring.md),
+ * cairn anchor add|flush|proof|ls|key: the anchoring log (docs/anchoring.md),
  * on the repo, or through the running daemon's API (which also puts
  * checkpoints on chain when started with --chain-rpc).
  */
@@ -23,7 +23,9 @@ static const char anchor_usage[] =
 	"       cairn anchor flush                make a signed checkpoint now (with a daemon\n"
 	"                                         anchoring on a chain: wait until it is on chain)\n"
 	"       cairn anchor proof CID [--size N] print the CID's proof (JSON)\n"
-	"       cairn anchor ls                   list checkpoints and their anchors\n";
+	"       cairn anchor ls                   list checkpoints and their anchors\n"
+	"       cairn anchor key                  print the log's verifier key (for witnesses\n"
+	"                                         and auditors: note.NewVerifier, --witness)\n";
 
 /* The columns of anchor ls and flush, named on a terminal (a script
  * reading the output gets the rows alone). */
@@ -151,6 +153,16 @@ static int via_daemon(const api_client *c, int argc, char **argv)
 		rc = cli_query_str(&q) ? cli_api(c, "anchor proof", "anchor/proof", cli_query_str(&q), NULL, stdout, NULL)
 		                       : (cli_error("anchor proof", "out of memory"), EXIT_FAIL);
 		cli_query_free(&q);
+	} else if (!strcmp(sub, "key")) {
+		if ((rc = cli_api(c, "anchor key", "anchor/key", NULL, NULL, NULL, &body)) == 0) {
+			json_t *j = json_loads(body ? body : "", 0, NULL);
+			const char *vkey = json_string_value(json_object_get(j, "vkey"));
+			if (vkey)
+				printf("%s\n", vkey);
+			else
+				rc = (cli_error("anchor key", "the daemon's answer has no vkey"), EXIT_FAIL);
+			json_decref(j);
+		}
 	} else {
 		if ((rc = cli_api(c, "anchor ls", "anchor/checkpoints", NULL, NULL, NULL, &body)) == 0)
 			print_header();
@@ -184,7 +196,7 @@ static int ls_one(void *ctx, const checkpoint *cp)
 	return 0;
 }
 
-/* anchor add|flush|proof|ls (argv[0]) */
+/* anchor add|flush|proof|ls|key (argv[0]) */
 static int anchor_run(int argc, char **argv)
 {
 	const char *sub = argv[0];
@@ -193,7 +205,7 @@ static int anchor_run(int argc, char **argv)
 	int rc;
 	if ((!strcmp(sub, "add") && argc < 2) ||
 	    (!strcmp(sub, "proof") && argc != 2 && !(argc == 4 && !strcmp(argv[2], "--size"))) ||
-	    ((!strcmp(sub, "flush") || !strcmp(sub, "ls")) && argc != 1)) {
+	    ((!strcmp(sub, "flush") || !strcmp(sub, "ls") || !strcmp(sub, "key")) && argc != 1)) {
 		cli_error("anchor", "wrong arguments for '%s'", sub);
 		fputs(anchor_usage, stderr);
 		return EXIT_USAGE;
@@ -268,6 +280,14 @@ static int anchor_run(int argc, char **argv)
 			free(t);
 			json_decref(j);
 		}
+	} else if (!strcmp(sub, "key")) {
+		char vkey[CHECKPOINT_VKEY_MAX];
+		if (checkpoint_vkey(&r, vkey, err) != 0) {
+			cli_error("anchor key", "%s", err);
+			rc = EXIT_FAIL;
+		} else {
+			printf("%s\n", vkey);
+		}
 	} else {
 		struct ls_ctx l = {&r, err};
 		print_header();
@@ -288,6 +308,7 @@ int cmd_anchor(int argc, char **argv)
 		{"flush", anchor_run, anchor_usage},
 		{"proof", anchor_run, anchor_usage},
 		{"ls", anchor_run, anchor_usage},
+		{"key", anchor_run, anchor_usage},
 	};
 	return cli_dispatch("anchor", anchor_usage, subs, sizeof subs / sizeof subs[0], argc - 1, argv + 1);
 }

@@ -10,6 +10,8 @@
  *   anchor/checkpoints           every checkpoint, oldest first, with its anchor
  *                                if it has one (ndjson)
  *   anchor/consistency?old=N&new=M  RFC 9162 consistency proof
+ *   anchor/key                   {"origin", "vkey"}: the log's name and the
+ *                                verifier key its checkpoints are signed with
  *
  * Hashes are lower-case hex. Putting checkpoints on a chain comes with
  * the chain client; until then a proof has no chain fields.
@@ -277,4 +279,16 @@ void anchor_api_consistency(struct http_req *req, node *n, struct evkeyvalq *q)
 	}
 	kubo_reply(req, json_pack("{s:I, s:I, s:s, s:s, s:o}", "old", (json_int_t)oldn, "new",
 	                     (json_int_t)newn, "old_root", h1, "new_root", h2, "path", pa));
+}
+
+void anchor_api_key(struct http_req *req, node *n, struct evkeyvalq *q)
+{
+	char origin[160], vkey[CHECKPOINT_VKEY_MAX], err[CAIRN_ERR_MAX];
+	(void)q;
+	if (checkpoint_vkey(&n->repo, vkey, err) != 0) {
+		http_reply_rpc_error(req, 500, "%s", err);
+		return;
+	}
+	checkpoint_origin(&n->repo, origin, sizeof origin);
+	kubo_reply(req, json_pack("{s:s, s:s}", "origin", origin, "vkey", vkey));
 }

@@ -10,5 +10,6 @@ void anchor_api_flush(struct http_req *req, node *n, struct evkeyvalq *q);
 void anchor_api_proof(struct http_req *req, node *n, struct evkeyvalq *q);
 void anchor_api_checkpoints(struct http_req *req, node *n, struct evkeyvalq *q);
 void anchor_api_consistency(struct http_req *req, node *n, struct evkeyvalq *q);
+void anchor_api_key(struct http_req *req, node *n, struct evkeyvalq *q);
 
 #endif

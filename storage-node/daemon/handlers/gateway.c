@@ -37,6 +37,7 @@
 #include "http_util.h"
 #include "peers.h"
 #include "routing.h"
+#include "tlog.h"
 #include "cairn/dagpb.h"
 #include "cairn/unixfs.h"
 
@@ -1031,6 +1032,8 @@ void gateway_serve(struct http_req *req, node *n, int round)
 	}
 	path = uri_path ? evhttp_uridecode(uri_path, 0, &path_len) : NULL;
 	if (path && routing_handle(req, n, path))
+		goto done;
+	if (path && strlen(path) == path_len && tlog_handle(req, n, path))
 		goto done;
 	if (cmd != HTTP_METHOD_GET && cmd != HTTP_METHOD_HEAD) {
 		evhttp_add_header(http_req_out(req), "Allow", GATEWAY_CORS_METHODS);

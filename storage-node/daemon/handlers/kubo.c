@@ -101,6 +101,7 @@ static const struct route {
 	{"/api/v0/anchor/proof", anchor_api_proof, 0},
 	{"/api/v0/anchor/checkpoints", anchor_api_checkpoints, 0},
 	{"/api/v0/anchor/consistency", anchor_api_consistency, 0},
+	{"/api/v0/anchor/key", anchor_api_key, 0},
 };
 
 static const struct route *route_of(const char *path)

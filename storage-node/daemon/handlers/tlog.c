@@ -1,0 +1,128 @@
+#include "tlog.h"
+
+#include "anchorlog.h"
+#include "checkpoint.h"
+#include "tile.h"
+#include "http_util.h"
+
+#include <event2/buffer.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+static void cache_for(struct http_req *req, int seconds)
+{
+	char cc[80];
+	if (seconds >= TLOG_TTL_FULL)
+		snprintf(cc, sizeof cc, "public, max-age=%d, immutable", seconds);
+	else
+		snprintf(cc, sizeof cc, "public, max-age=%d", seconds);
+	evhttp_add_header(http_req_out(req), "Cache-Control", cc);
+}
+
+/* The newest checkpoint into cp: 0, or -1 with req answered. */
+static int newest(struct http_req *req, node *n, checkpoint *cp)
+{
+	char err[CAIRN_ERR_MAX];
+	int rc = checkpoint_latest(&n->repo, cp, err);
+	if (rc < 0)
+		http_reply_text(req, node_store_status(req, n), "%s", err);
+	else if (rc == 1)
+		http_reply_text(req, 404, "the log has no checkpoint yet (anchor/flush makes one)");
+	return rc == 0 ? 0 : -1;
+}
+
+static void serve_checkpoint(struct http_req *req, node *n)
+{
+	checkpoint cp;
+	if (newest(req, n, &cp) != 0)
+		return;
+	struct evbuffer *b = evbuffer_new();
+	if (!b) {
+		http_reply_text(req, 500, "out of memory");
+		return;
+	}
+	evbuffer_add(b, cp.note, strlen(cp.note));
+	evhttp_add_header(http_req_out(req), "Content-Type", "text/plain; charset=utf-8");
+	cache_for(req, TLOG_TTL_CHECKPOINT);
+	http_reply(req, 200, "OK", b);
+	evbuffer_free(b);
+}
+
+/* An entry: uint16 length (big-endian) ‖ the CID's bytes. */
+static int add_entry(void *ctx, const uint8_t *cid, size_t len)
+{
+	struct evbuffer *b = ctx;
+	uint8_t be[2] = {(uint8_t)(len >> 8), (uint8_t)len};
+	return len > 0xffff || evbuffer_add(b, be, 2) != 0 || evbuffer_add(b, cid, len) != 0 ? -1 : 0;
+}
+
+static void serve_tile(struct http_req *req, node *n, const char *tpath)
+{
+	char err[CAIRN_ERR_MAX];
+	struct evbuffer *b = NULL;
+	checkpoint cp;
+	tile t;
+	int rc;
+	if (tile_parse(tpath, strlen(tpath), &t, err) != 0) {
+		http_reply_text(req, 400, "%s", err);
+		return;
+	}
+	uint64_t needs = tile_needs(&t);
+	if (newest(req, n, &cp) != 0)
+		return;
+	if (needs == 0 || needs > cp.size) {
+		char p[TILE_PATH_MAX];
+		tile_path(&t, p);
+		http_reply_text(req, 404, "tile %s is not in the log's newest checkpoint (%llu leaves)", p,
+		                (unsigned long long)cp.size);
+		return;
+	}
+	if (!(b = evbuffer_new())) {
+		http_reply_text(req, 500, "out of memory");
+		return;
+	}
+	if (t.level == TILE_ENTRIES) {
+		rc = anchorlog_entries(&n->repo, tile_first(&t), t.width, add_entry, b, err);
+		if (rc == -1 && !err[0])
+			snprintf(err, sizeof err, "out of memory");
+	} else {
+		uint8_t hashes[TILE_WIDTH][32];
+		err[0] = '\0';
+		rc = anchorlog_nodes(&n->repo, tile_tree_level(&t), tile_first(&t), t.width, hashes, err);
+		if (rc == 0 && evbuffer_add(b, hashes, (size_t)t.width * 32) != 0)
+			rc = -1, snprintf(err, sizeof err, "out of memory");
+	}
+	if (rc == 1) /* the checkpoint covers it: the index lost what it held */
+		snprintf(err, sizeof err, "the log's index lacks part of a tile its checkpoint covers");
+	if (rc != 0) {
+		http_reply_text(req, rc == 1 ? 500 : node_store_status(req, n), "%s", err);
+		goto done;
+	}
+	evhttp_add_header(http_req_out(req), "Content-Type", "application/octet-stream");
+	cache_for(req, t.width == TILE_WIDTH ? TLOG_TTL_FULL : TLOG_TTL_PARTIAL);
+	http_reply(req, 200, "OK", b);
+done:
+	evbuffer_free(b);
+}
+
+int tlog_handle(struct http_req *req, node *n, const char *path)
+{
+	if (strncmp(path, TLOG_PREFIX, strlen(TLOG_PREFIX)) != 0)
+		return 0;
+	const char *rest = path + strlen(TLOG_PREFIX);
+	enum http_method cmd = http_req_method(req);
+	if (cmd != HTTP_METHOD_GET && cmd != HTTP_METHOD_HEAD) {
+		evhttp_add_header(http_req_out(req), "Allow", "GET, HEAD");
+		http_reply_text(req, 405, "method not allowed: the log is read-only here");
+	} else if (strcmp(rest, "checkpoint") == 0) {
+		serve_checkpoint(req, n);
+	} else if (strncmp(rest, "tile/", 5) == 0) {
+		serve_tile(req, n, rest + 5);
+	} else {
+		http_reply_text(req, 404, "not found: the log serves /log/checkpoint and /log/tile/...");
+	}
+	return 1;
+}

@@ -1,0 +1,32 @@
+/*
+ * The anchoring log, read-only, as C2SP tlog-tiles (tile.h) on the
+ * gateway listener, so that auditors' tools read it as they read the Go
+ * checksum database or a Tessera log:
+ *
+ *   GET /log/checkpoint          the newest signed checkpoint (checkpoint.h),
+ *                                text/plain; cached TLOG_TTL_CHECKPOINT s
+ *   GET /log/tile/<L>/<N>[.p/<W>]        hash tile
+ *   GET /log/tile/entries/<N>[.p/<W>]    entry bundle
+ *
+ * Tiles are application/octet-stream, read from the stored subtree hashes
+ * and leaves (anchorlog_nodes, anchorlog_entries): nothing is written to
+ * serve them, and every node of a cluster serves the same bytes. Only
+ * tiles the newest checkpoint covers exist here (404 otherwise), so every
+ * byte served is under a signed tree head. A full tile never changes:
+ * cached for a year, immutable; a partial one TLOG_TTL_PARTIAL s (the spec
+ * lets a log drop it once the full tile exists). A malformed path is 400.
+ */
+#ifndef CAIRN_TLOG_H
+#define CAIRN_TLOG_H
+
+#include "node.h"
+
+#define TLOG_PREFIX "/log/"
+#define TLOG_TTL_CHECKPOINT 2
+#define TLOG_TTL_PARTIAL 60
+#define TLOG_TTL_FULL 31536000
+
+/* Answer req if its path is under /log/: 1 if it was (answered), 0. */
+int tlog_handle(struct http_req *req, node *n, const char *path);
+
+#endif

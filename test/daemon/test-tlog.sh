@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# The anchoring log as C2SP tlog-tiles under the gateway's /log/, read by
+# an auditor's tool that is not cairn: test/interop/tlog-check.go, Go's own
+# golang.org/x/mod/sumdb/note and sumdb/tlog (Debian's
+# golang-golang-x-mod-dev), built here offline in GOPATH mode. For logs of
+# 1, 255, 256, 257, a random size and 65,537 leaves (CIDs made by the Go
+# program, not by cairn): the checkpoint opens with the key inside its
+# origin's PeerID; tlog.TileHashReader checks every tile against it;
+# TreeHash gives its root; every entry bundle holds the CIDs in order, each
+# hashing to its level-0 hash; ProveRecord/CheckRecord for a spread of
+# leaves; ProveTree/CheckTree from the checkpoint before. Then the same on
+# two nodes sharing a PostgreSQL index (identical tiles from both), and
+# the HTTP edges: caching, 404 beyond the checkpoint, 400 for malformed
+# paths, 405 for writes.
+. "$(dirname "$0")/../lib/tap.bash"
+. "$(dirname "$0")/../lib/daemon.bash"
+. "$(dirname "$0")/../lib/pg.bash"
+cd "$here/../.." || exit 1
+export CAIRN_PATH=$scratch/repo
+"$CAIRN" init >/dev/null
+daemon_start || { not_ok "daemon start"; cat "$scratch/daemon.log"; echo "1..$n"; exit 1; }
+post() { curl -sS --max-time 60 -X POST "$@"; }
+status() { curl -s --max-time 20 -o "$scratch/body" -D "$scratch/head" -w '%{http_code}' "$@"; }
+header() { sed -n "s/^$1: //Ip" "$scratch/head" | tr -d '\r'; }
+
+export GO111MODULE=off GOPATH=/usr/share/gocode GOFLAGS= GOCACHE=$scratch/gocache
+if go build -o "$scratch/tlog-check" test/interop/tlog-check.go 2>"$scratch/go.log"; then
+	ok "the Go checker builds offline against Debian's golang.org/x/mod"
+else
+	not_ok "the Go checker builds"; cat "$scratch/go.log"; echo "1..$n"; exit 1
+fi
+tc() { "$scratch/tlog-check" "$@"; }
+tc gen 65537 cairn-tlog >"$scratch/all"
+
+check "no checkpoint yet: /log/checkpoint is 404" "404" "$(status "$GW/log/checkpoint")"
+
+# grow the log to SIZE (appending CIDs from the list), make its checkpoint
+grow() { # NODE-API FROM TO
+	local api=$1 from=$2 to=$3
+	sed -n "$((from + 1)),${to}p" "$scratch/all" | split -l 10000 - "$scratch/chunk."
+	for c in "$scratch"/chunk.*; do post --data-binary @"$c" "$api/api/v0/anchor/add" >/dev/null; rm -f "$c"; done
+	post "$api/api/v0/anchor/flush" >"$scratch/flush.json"
+	sed -n 's/.*"size":\([0-9]*\).*/\1/p' "$scratch/flush.json"
+}
+# the checkpoint's root, base64, from its note
+root_b64() { curl -sS --max-time 20 "$1/log/checkpoint" | sed -n 3p; }
+
+declare -A roots
+rnd=$((258 + (RANDOM * 32768 + RANDOM) % 65000))
+prev=0 old=()
+for size in 1 255 256 257 $rnd 65537; do
+	got=$(grow "$API" "$prev" "$size")
+	head -n "$size" "$scratch/all" >"$scratch/cids"
+	out=$(tc tiles "$GW/log" "$scratch/cids" "${old[@]}")
+	case $out in
+	"ok size=$size "*) ok "log of $size leaves (checkpoint $got): read by Go's sumdb/tlog from the tiles${old:+, consistent with $prev} ($out)" ;;
+	*) not_ok "log of $size leaves read by Go's sumdb/tlog"; echo "#   $out" ;;
+	esac
+	old=("$size" "$(root_b64 "$GW")")
+	roots[$size]=${old[1]}
+	prev=$size
+done
+
+# the verifier key: as cairn prints it, and as Go's note package makes it
+# from the PeerID
+check "cairn anchor key is the verifier key Go's note.NewEd25519VerifierKey makes from the origin" \
+	"$(tc vkey "$GW/log")" "$("$CAIRN" anchor key)"
+
+# HTTP: headers, existence, malformed paths
+check "checkpoint: text/plain, cached a few seconds" "200|text/plain; charset=utf-8|public, max-age=2" \
+	"$(status "$GW/log/checkpoint")|$(header Content-Type)|$(header Cache-Control)"
+check "a full tile: 8,192 bytes, immutable for a year" "200|8192|public, max-age=31536000, immutable" \
+	"$(status "$GW/log/tile/0/000")|$(stat -c %s "$scratch/body")|$(header Cache-Control)"
+check "a partial tile (65,537 = 256·256 + 1: level 0 tile 256 of width 1): short-lived" \
+	"200|32|public, max-age=60" "$(status "$GW/log/tile/0/256.p/1")|$(stat -c %s "$scratch/body")|$(header Cache-Control)"
+check "level 2 partial tile of width 1 (the root of the first 65,536)" "200|32" \
+	"$(status "$GW/log/tile/2/000.p/1")|$(stat -c %s "$scratch/body")"
+check "HEAD: the headers, no body" "200|0|8192" \
+	"$(curl -s --max-time 20 -I -D "$scratch/head" -o /dev/null -w '%{http_code}|%{size_download}' "$GW/log/tile/1/000")|$(header Content-Length)"
+post --data-binary @<(tc gen 3 beyond) "$API/api/v0/anchor/add" >/dev/null
+check "leaves appended but not checkpointed yet: their partial tile is 404" "404" \
+	"$(status "$GW/log/tile/0/256.p/2")"
+check "…a wider entry bundle too" "404" "$(status "$GW/log/tile/entries/256.p/4")"
+check "a tile beyond the log: 404, saying why" "404 yes" \
+	"$(status "$GW/log/tile/0/x001/000") $(grep -q "newest checkpoint (65537 leaves)" "$scratch/body" && echo yes)"
+check "level 63 (in no tree of 2^64 leaves): 404" "404" "$(status "$GW/log/tile/63/000.p/1")"
+for p in "tile/0/0000" "tile/0/x000/001" "tile/0/001.p/256" "tile/0/001.p/045" "tile/64/000" "tile/entries/x1/000" "tile/0/000.p/" "tile/00/000"; do
+	c=$(status "$GW/log/$p")
+	[ "$c" = 400 ] && [ -s "$scratch/body" ] && ok "malformed /log/$p: 400 ($(head -c 80 "$scratch/body"))" ||
+		not_ok "malformed /log/$p: $c"
+done
+check "an unknown /log/ path: 404" "404" "$(status "$GW/log/tiles/0/000")"
+check "writes: 405, Allow GET, HEAD" "405|GET, HEAD" \
+	"$(status -X POST "$GW/log/checkpoint")|$(header Allow)"
+
+# --- two nodes over one PostgreSQL index: the same tiles from each ----------
+if pg_start; then
+	psql -X -q -c "CREATE DATABASE idx" >/dev/null && q "CREATE EXTENSION cairn" idx
+	DSN="host=$PGHOST port=$PGPORT user=postgres dbname=idx"
+	CAIRN_PATH=$scratch/p1 "$CAIRN" init --index "$DSN" >/dev/null 2>"$scratch/p1.init" &&
+		CAIRN_PATH=$scratch/p2 "$CAIRN" init --index "$DSN" --log-key "$scratch/p1/log.key" >/dev/null 2>"$scratch/p2.init" ||
+		{ not_ok "init two nodes on a PostgreSQL index"; cat "$scratch"/p?.init; }
+	daemon_start p1 && daemon_start p2 || not_ok "start the PostgreSQL-indexed nodes"
+	prev=0 old=() pg257=
+	for size in 257 1300; do
+		# the log grows through both nodes
+		half=$(((prev + size) / 2))
+		grow "$p1_API" "$prev" "$half" >/dev/null
+		got=$(grow "$p2_API" "$half" "$size")
+		head -n "$size" "$scratch/all" >"$scratch/cids"
+		for node in p1 p2; do
+			v="${node}_GW"
+			out=$(tc tiles "${!v}/log" "$scratch/cids" "${old[@]}")
+			case $out in
+			"ok size=$size "*) ok "PostgreSQL index, $node: a log of $size leaves read by Go's sumdb/tlog ($out)" ;;
+			*) not_ok "PostgreSQL index, $node: a log of $size leaves read by Go's sumdb/tlog"; echo "#   $out" ;;
+			esac
+		done
+		old=("$size" "$(root_b64 "$p1_GW")")
+		[ "$size" != 257 ] || pg257=${old[1]}
+		prev=$size
+	done
+	check "the same 257 leaves make the same root with either index" "${roots[257]}" "$pg257"
+	same=0
+	for p in checkpoint tile/0/000 tile/0/005.p/20 tile/1/000.p/5 tile/entries/002 tile/entries/005.p/20; do
+		cmp -s <(curl -sS --max-time 20 "$p1_GW/log/$p") <(curl -sS --max-time 20 "$p2_GW/log/$p") && same=$((same + 1))
+	done
+	check "both nodes serve the same checkpoint, tiles and bundles, byte for byte" "6" "$same"
+	check "the cluster's key, from either node" "$(CAIRN_PATH=$scratch/p1 "$CAIRN" anchor key)" \
+		"$(tc vkey "$p2_GW/log")"
+else
+	not_ok "PostgreSQL starts"
+fi
+echo "1..$n"
