@@ -66,6 +66,20 @@ done
 check "cairn anchor key is the verifier key Go's note.NewEd25519VerifierKey makes from the origin" \
 	"$(tc vkey "$GW/log")" "$("$CAIRN" anchor key)"
 
+# the program docs/anchoring.md gives auditors, as written there
+mkdir -p "$scratch/audit"
+sed -n '/^```go$/,/^```$/p' docs/anchoring.md | sed '1d;$d' >"$scratch/audit/audit.go"
+if (cd "$scratch/audit" && go build audit.go 2>"$scratch/go.log"); then
+	vk=$("$CAIRN" anchor key)
+	out=$("$scratch/audit/audit" "$GW/log" "$vk" "$(sed -n 40000p "$scratch/all")" 39999)
+	check "docs/anchoring.md's audit program proves leaf 39,999 from the tiles" \
+		"$(sed -n 40000p "$scratch/all") is leaf 39999 of the log of 65537 leaves signed by ${vk%%+*}" "$out"
+	"$scratch/audit/audit" "$GW/log" "$vk" "$(sed -n 40000p "$scratch/all")" 40000 >/dev/null &&
+		not_ok "…and refuses it at another index" || ok "…and refuses it at another index"
+else
+	not_ok "docs/anchoring.md's audit program builds"; cat "$scratch/go.log"
+fi
+
 # HTTP: headers, existence, malformed paths
 check "checkpoint: text/plain, cached a few seconds" "200|text/plain; charset=utf-8|public, max-age=2" \
 	"$(status "$GW/log/checkpoint")|$(header Content-Type)|$(header Cache-Control)"
