@@ -182,7 +182,7 @@ $(CORE_LIB): $(CORE_OBJS) $(B3_OBJS)
 # a libFuzzer binary (clang, ASan + UBSan) in build/fuzz.
 FUZZ_TARGETS := varint multibase multihash cid_binary cid_text dagpb unixfs car \
                 range multipart note proof pg_input h1parse mpart server car_import keystore \
-                proof_input routing_filter dagcbor dagjson http_host tile
+                proof_input routing_filter dagcbor dagjson http_host tile tlog_proof
 # http_util.o answers requests too: it links the server under it
 HTTP_SERVER_OBJS := $(BUILD)/node/http/http_util.o $(BUILD)/node/http/server.o \
                     $(BUILD)/node/http/h1parse.o $(LLHTTP_OBJS)
@@ -195,7 +195,8 @@ FUZZ_OBJS_mpart     := $(BUILD)/node/http/mpart.o $(BUILD)/node/http/multipart.o
 FUZZ_OBJS_server    := $(BUILD)/node/http/server.o $(BUILD)/node/http/h1parse.o $(LLHTTP_OBJS)
 FUZZ_OBJS_car_import := $(OBJS_dag) $(OBJS_repo)
 FUZZ_OBJS_keystore  := $(BUILD)/node/anchor/ethtx.o
-FUZZ_OBJS_proof_input := $(BUILD)/node/anchor/proof_input.o
+FUZZ_OBJS_proof_input := $(BUILD)/node/anchor/proof_input.o $(BUILD)/node/anchor/proof_bundle.o \
+                         $(BUILD)/node/anchor/proof_check.o $(BUILD)/node/anchor/note.o
 FUZZ_OBJS_routing_filter := $(BUILD)/node/daemon/handlers/routing_filter.o
 FUZZ_OBJS_http_host := $(BUILD)/node/http/host.o
 FUZZ_OBJS_tile      := $(BUILD)/node/anchor/tile.o

@@ -30,6 +30,7 @@ const char *cairn_strerror(int err)
 	case CAIRN_E_CBOR: return "invalid DAG-CBOR";
 	case CAIRN_E_JSON: return "invalid DAG-JSON";
 	case CAIRN_E_PATH: return "no such path segment";
+	case CAIRN_E_TLOG: return "malformed tlog-proof or checkpoint";
 	}
 	return "unknown error";
 }

@@ -1,7 +1,8 @@
 /*
  * anchored_cid: a CID with its anchoring proof (docs/anchoring.md). Text
- * form: the proof's JSON object; output is canonical JSON, fields in a
- * fixed order. Stored in binary, all integers big-endian:
+ * form: the proof's JSON object, or the same as a C2SP tlog-proof bundle
+ * (as anchor/proof?format=tlog-proof writes it); output is canonical JSON,
+ * fields in a fixed order, and anchor_tlog_proof() gives the bundle. Stored in binary, all integers big-endian:
  *
  *   u8  ANCHORED_VERSION
  *   u8  flags                 bit 0: anchored on a chain
@@ -22,6 +23,7 @@
 #include "cairn/error.h"
 #include "cairn/merkle.h"
 #include "cairn/multibase.h"
+#include "cairn/tlog.h"
 
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
@@ -53,6 +55,7 @@ PG_FUNCTION_INFO_V1(anchor_tx);
 PG_FUNCTION_INFO_V1(anchor_block);
 PG_FUNCTION_INFO_V1(anchor_time);
 PG_FUNCTION_INFO_V1(anchor_checkpoint);
+PG_FUNCTION_INFO_V1(anchor_tlog_proof);
 
 typedef struct proof {
 	uint64 index, size;
@@ -259,22 +262,97 @@ static int64 parse_time(const char *s)
 	return (int64) timegm(&tm);
 }
 
+/* The CID: "cid", required. */
+static void read_cid(Jsonb *j, proof *p)
+{
+	char	   *cid = string_field(j, "cid", true);
+	int			rc = cairn_cid_parse(cid, strlen(cid), &p->cid);
+
+	if (rc != CAIRN_OK)
+		cairn_ereport(rc, CAIRN_CTX_TEXT, "anchored_cid", cid);
+}
+
+/* The chain fields: all or none. */
+static void read_anchor(Jsonb *j, proof *p)
+{
+	char	   *chain = string_field(j, "chain", false);
+	char	   *tx = string_field(j, "tx", false);
+	char	   *bh = string_field(j, "block_hash", false);
+	char	   *t = string_field(j, "time", false);
+	bool		has_block;
+
+	p->block = uint_field(j, "block", false, &has_block);
+	if (!chain && !tx && !bh && !has_block)
+		return;
+	if (!chain || !tx || !bh || !t || !has_block)
+		bad(ERRCODE_INVALID_TEXT_REPRESENTATION,
+		    "an anchor needs all of \"chain\", \"tx\", \"block\", \"block_hash\" and \"time\"", NULL);
+	if (strlen(chain) > ANCHORED_CHAIN_MAX || strncmp(chain, "eip155:", 7) != 0 || !chain[7] ||
+	    strspn(chain + 7, "0123456789") != strlen(chain + 7))
+		bad(ERRCODE_INVALID_TEXT_REPRESENTATION, "\"chain\" must be eip155:<chain id>", chain);
+	strcpy(p->chain, chain);
+	hex_field(tx, "tx", true, p->tx);
+	hex_field(bh, "block_hash", true, p->block_hash);
+	p->time = parse_time(t);
+	p->anchored = true;
+}
+
+/* A C2SP tlog-proof bundle (core's cairn/tlog.h), as cairn writes it: the
+ * CID and the anchor in its extra line's JSON, size and root the
+ * checkpoint's own lines. */
+static void from_bundle(const char *s, proof *p)
+{
+	cairn_tlog_proof *b = palloc(sizeof *b);
+	const char *origin;
+	size_t		ol, xl;
+	uint8	   *x;
+	Jsonb	   *j;
+
+	if (cairn_tlog_proof_parse(s, strlen(s), b) != CAIRN_OK)
+		bad(ERRCODE_INVALID_TEXT_REPRESENTATION, "not a well-formed c2sp.org/tlog-proof@v1 bundle",
+		    "expected the header line, an optional extra line, an index line, base64 hashes, "
+		    "a blank line, then the checkpoint");
+	x = palloc(b->extra_len + 1);
+	if (!b->extra ||
+	    cairn_base_decode(CAIRN_BASE64PAD, b->extra, b->extra_len, x, b->extra_len, &xl) != CAIRN_OK)
+		bad(ERRCODE_INVALID_TEXT_REPRESENTATION,
+		    "the bundle's extra line must be base64 JSON naming the \"cid\"", NULL);
+	x[xl] = '\0';
+	j = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum((char *) x)));
+	if (!JB_ROOT_IS_OBJECT(j))
+		bad(ERRCODE_INVALID_TEXT_REPRESENTATION, "the bundle's extra JSON is not an object", NULL);
+	read_cid(j, p);
+	read_anchor(j, p);
+	p->index = b->index;
+	p->npath = (int) b->npath;
+	memcpy(p->path, b->path, 32 * b->npath);
+	p->note_len = b->note_len;
+	if (p->note_len > ANCHORED_NOTE_MAX)
+		bad(ERRCODE_INVALID_TEXT_REPRESENTATION, "the bundle's checkpoint is too long", NULL);
+	p->note = pnstrdup(b->note, b->note_len);
+	if (cairn_tlog_checkpoint_parse(p->note, p->note_len, &origin, &ol, &p->size, p->root) != CAIRN_OK)
+		bad(ERRCODE_INVALID_TEXT_REPRESENTATION,
+		    "the bundle's checkpoint does not start with origin, size and base64 root", NULL);
+	if (p->index >= p->size)
+		bad(ERRCODE_INVALID_TEXT_REPRESENTATION, "the bundle's index is not below the checkpoint's size", NULL);
+}
+
 Datum anchored_cid_in(PG_FUNCTION_ARGS)
 {
 	char	   *s = PG_GETARG_CSTRING(0);
-	Jsonb	   *j = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(s)));
 	proof	   *p = palloc0(sizeof *p);
-	bool		has_block;
-	char	   *cid, *chain, *tx, *bh, *t;
+	Jsonb	   *j;
 	JsonbValue *pa;
-	int			rc, n;
+	int			n;
 
+	if (strncmp(s, "c2sp.org/tlog-proof", 19) == 0) { /* a bundle, of a version or not */
+		from_bundle(s, p);
+		PG_RETURN_POINTER(encode(p));
+	}
+	j = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(s)));
 	if (!JB_ROOT_IS_OBJECT(j))
 		bad(ERRCODE_INVALID_TEXT_REPRESENTATION, "not a JSON object", NULL);
-	cid = string_field(j, "cid", true);
-	rc = cairn_cid_parse(cid, strlen(cid), &p->cid);
-	if (rc != CAIRN_OK)
-		cairn_ereport(rc, CAIRN_CTX_TEXT, "anchored_cid", cid);
+	read_cid(j, p);
 	p->index = uint_field(j, "index", true, NULL);
 	p->size = uint_field(j, "size", true, NULL);
 	if (p->index >= p->size)
@@ -298,25 +376,7 @@ Datum anchored_cid_in(PG_FUNCTION_ARGS)
 	p->note_len = strlen(p->note);
 	if (p->note_len > ANCHORED_NOTE_MAX)
 		bad(ERRCODE_INVALID_TEXT_REPRESENTATION, "\"checkpoint\" is too long", NULL);
-	/* the chain fields: all or none */
-	chain = string_field(j, "chain", false);
-	tx = string_field(j, "tx", false);
-	bh = string_field(j, "block_hash", false);
-	t = string_field(j, "time", false);
-	p->block = uint_field(j, "block", false, &has_block);
-	if (chain || tx || bh || has_block) {
-		if (!chain || !tx || !bh || !t || !has_block)
-			bad(ERRCODE_INVALID_TEXT_REPRESENTATION,
-			    "an anchor needs all of \"chain\", \"tx\", \"block\", \"block_hash\" and \"time\"", NULL);
-		if (strlen(chain) > ANCHORED_CHAIN_MAX || strncmp(chain, "eip155:", 7) != 0 || !chain[7] ||
-		    strspn(chain + 7, "0123456789") != strlen(chain + 7))
-			bad(ERRCODE_INVALID_TEXT_REPRESENTATION, "\"chain\" must be eip155:<chain id>", chain);
-		strcpy(p->chain, chain);
-		hex_field(tx, "tx", true, p->tx);
-		hex_field(bh, "block_hash", true, p->block_hash);
-		p->time = parse_time(t);
-		p->anchored = true;
-	}
+	read_anchor(j, p);
 	PG_RETURN_POINTER(encode(p));
 }
 
@@ -521,4 +581,38 @@ Datum anchor_checkpoint(PG_FUNCTION_ARGS)
 	proof p;
 	ARG_PROOF(0, &p);
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(p.note, (int) p.note_len));
+}
+
+/* The proof as a C2SP tlog-proof bundle, the extra line's JSON written as
+ * cairn writes it ({"cid", then the anchor's fields}), so a bundle from
+ * cairn comes back byte for byte. */
+Datum anchor_tlog_proof(PG_FUNCTION_ARGS)
+{
+	proof p;
+	StringInfoData x;
+	char cid[CAIRN_CID_TEXT_MAX];
+	char *out;
+	size_t cap, n;
+
+	ARG_PROOF(0, &p);
+	cairn_cid_to_string(&p.cid, cid, sizeof cid, NULL);
+	initStringInfo(&x);
+	appendStringInfo(&x, "{\"cid\":\"%s\"", cid);
+	if (p.anchored) {
+		char when[32];
+		format_time(p.time, when);
+		appendStringInfo(&x, ",\"chain\":\"%s\",\"tx\":\"0x", p.chain);
+		hex32(&x, p.tx);
+		appendStringInfo(&x, "\",\"block\":" UINT64_FORMAT ",\"block_hash\":\"0x", p.block);
+		hex32(&x, p.block_hash);
+		appendStringInfo(&x, "\",\"time\":\"%s\"", when);
+	}
+	appendStringInfoChar(&x, '}');
+	cap = cairn_tlog_proof_size((size_t) x.len, (size_t) p.npath, p.note_len);
+	out = palloc(cap);
+	if (cairn_tlog_proof_write((const uint8_t *) x.data, (size_t) x.len, p.index,
+	                           (const uint8_t(*)[32]) p.path, (size_t) p.npath, p.note, p.note_len,
+	                           out, cap, &n) != CAIRN_OK)
+		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not write the tlog-proof bundle")));
+	PG_RETURN_TEXT_P(cstring_to_text_with_len(out, (int) n));
 }

@@ -314,8 +314,8 @@ CREATE TYPE anchored_cid (
 	INTERNALLENGTH = VARIABLE,
 	STORAGE = extended
 );
-COMMENT ON TYPE anchored_cid IS 'a CID with its anchoring proof: leaf index, tree size, root, audit path, signed checkpoint and chain anchor; text is the proof''s JSON';
-COMMENT ON FUNCTION anchored_cid_in(cstring) IS 'parse a proof (JSON object, as api/v0/anchor/proof and cairn anchor proof give it)';
+COMMENT ON TYPE anchored_cid IS 'a CID with its anchoring proof: leaf index, tree size, root, audit path, signed checkpoint and chain anchor; text is the proof''s JSON (a C2SP tlog-proof bundle is accepted too)';
+COMMENT ON FUNCTION anchored_cid_in(cstring) IS 'parse a proof: a JSON object, or a C2SP tlog-proof bundle, as api/v0/anchor/proof and cairn anchor proof give them';
 COMMENT ON FUNCTION anchored_cid_out(anchored_cid) IS 'the proof as canonical JSON (fields in a fixed order)';
 COMMENT ON FUNCTION anchored_cid_recv(internal) IS 'binary input (see extension/anchored_cid.c)';
 COMMENT ON FUNCTION anchored_cid_send(anchored_cid) IS 'binary output (see extension/anchored_cid.c)';
@@ -365,6 +365,8 @@ CREATE FUNCTION anchor_time(anchored_cid) RETURNS timestamptz
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION anchor_checkpoint(anchored_cid) RETURNS text
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION anchor_tlog_proof(anchored_cid) RETURNS text
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION anchor_verify(anchored_cid) IS 'true iff the audit path leads from the CID''s leaf to the root and the checkpoint states that size and root (the signature and the chain are checked by cairn audit)';
 COMMENT ON FUNCTION anchor_verify(anchored_cid, bytea) IS 'anchor_verify(proof), and the data is what the CID names (as cid_verify)';
 COMMENT ON FUNCTION anchor_cid(anchored_cid) IS 'the anchored CID';
@@ -376,6 +378,7 @@ COMMENT ON FUNCTION anchor_tx(anchored_cid) IS 'the anchoring transaction hash; 
 COMMENT ON FUNCTION anchor_block(anchored_cid) IS 'the block holding the transaction; NULL if not anchored';
 COMMENT ON FUNCTION anchor_time(anchored_cid) IS 'the block''s time; NULL if not anchored';
 COMMENT ON FUNCTION anchor_checkpoint(anchored_cid) IS 'the signed checkpoint (a C2SP signed note)';
+COMMENT ON FUNCTION anchor_tlog_proof(anchored_cid) IS 'the proof as a C2SP tlog-proof bundle (c2sp.org/tlog-proof), its extra line the JSON of the CID and the anchor';
 
 CREATE CAST (text AS anchored_cid) WITH INOUT;
 CREATE CAST (anchored_cid AS text) WITH INOUT;

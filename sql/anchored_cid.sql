@@ -46,3 +46,24 @@ SELECT jsonb_set(:'proof'::jsonb, '{time}', '"yesterday"')::text::anchored_cid;
 SELECT ((:'proof'::jsonb) - 'tx')::text::anchored_cid;
 SELECT ((:'proof'::jsonb) - 'checkpoint')::text::anchored_cid;
 SELECT ((:'proof'::jsonb) - 'path')::text::anchored_cid;
+-- the same proof as a C2SP tlog-proof bundle (c2sp.org/tlog-proof)
+SELECT anchor_tlog_proof(:'proof'::anchored_cid);
+SELECT anchor_tlog_proof(:'proof'::anchored_cid)::anchored_cid = :'proof'::anchored_cid AS bundle_round_trip;
+SELECT anchor_verify(anchor_tlog_proof(:'proof'::anchored_cid)::anchored_cid) AS bundle_verifies;
+SELECT anchor_tlog_proof(anchor_tlog_proof(:'proof'::anchored_cid)::anchored_cid) = anchor_tlog_proof(:'proof'::anchored_cid) AS bundle_stable;
+SELECT convert_from(decode(substr(split_part(anchor_tlog_proof(:'proof'::anchored_cid), E'\n', 2), 7), 'base64'), 'UTF8') AS extra;
+-- unanchored: the extra line names the CID alone
+SELECT split_part(anchor_tlog_proof(((:'proof'::jsonb) - 'chain' - 'tx' - 'block' - 'block_hash' - 'time')::text::anchored_cid), E'\n', 2) AS unanchored_extra;
+-- a tampered bundle parses and does not verify
+SELECT anchor_verify(replace(anchor_tlog_proof(:'proof'::anchored_cid), E'index 2\n', E'index 3\n')::anchored_cid) AS bundle_other_index;
+-- malformed bundles: a clear error each
+\set bundle `printf 'c2sp.org/tlog-proof@v1\nindex 0\n\nlog\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n\xe2\x80\x94 log AAAA\n'`
+SELECT :'bundle'::anchored_cid;
+SELECT replace(anchor_tlog_proof(:'proof'::anchored_cid), 'tlog-proof@v1', 'tlog-proof@v2')::anchored_cid;
+SELECT replace(anchor_tlog_proof(:'proof'::anchored_cid), E'index 2\n', E'index 02\n')::anchored_cid;
+SELECT replace(anchor_tlog_proof(:'proof'::anchored_cid), E'index 2\n', E'index 5\n')::anchored_cid;
+SELECT regexp_replace(anchor_tlog_proof(:'proof'::anchored_cid), E'\nextra [^\n]*', E'\nextra bm90IGpzb24=')::anchored_cid;
+SELECT regexp_replace(anchor_tlog_proof(:'proof'::anchored_cid), E'\nextra [^\n]*', E'\nextra eyJjaWQiOiJub3BlIn0=')::anchored_cid;
+SELECT regexp_replace(anchor_tlog_proof(:'proof'::anchored_cid), E'\nLL9u[^\n]*', E'\nLL9u')::anchored_cid;
+SELECT regexp_replace(anchor_tlog_proof(:'proof'::anchored_cid), E'\n\ncairn/', E'\ncairn/')::anchored_cid;
+SELECT regexp_replace(anchor_tlog_proof(:'proof'::anchored_cid), E'\n5\nwZt', E'\nfive\nwZt')::anchored_cid;

@@ -1,6 +1,7 @@
 #include "checkpoint.h"
 
 #include "anchorlog.h"
+#include "proof_check.h"
 #include "cairn/multibase.h"
 
 #include <stdio.h>
@@ -18,17 +19,13 @@ void checkpoint_origin(const repo *r, char *out, size_t cap)
 int checkpoint_vkey(const repo *r, char *out, char *err)
 {
 	char origin[160];
-	uint8_t mh[64];
-	size_t ml = 0;
-	/* identity multihash (00 24) of PublicKey{Type: Ed25519 (08 01), Data (12 20)} */
-	static const uint8_t ed25519_peer[6] = {0x00, 0x24, 0x08, 0x01, 0x12, 0x20};
-	if (cairn_base_decode(CAIRN_BASE58BTC, r->log_id, strlen(r->log_id), mh, sizeof mh, &ml) != 0 ||
-	    ml != 38 || memcmp(mh, ed25519_peer, sizeof ed25519_peer) != 0) {
+	uint8_t pub[32];
+	if (proof_peer_key(r->log_id, pub) != 0) {
 		ERR("the log's id %s is not an Ed25519 PeerID", r->log_id);
 		return -1;
 	}
 	checkpoint_origin(r, origin, sizeof origin);
-	note_verifier_key(origin, mh + 6, out, CHECKPOINT_VKEY_MAX);
+	note_verifier_key(origin, pub, out, CHECKPOINT_VKEY_MAX);
 	return 0;
 }
 

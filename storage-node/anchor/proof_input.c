@@ -1,4 +1,5 @@
 #include "proof_input.h"
+#include "proof_bundle.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -87,6 +88,33 @@ static int read_rest(FILE *in, const char *head, size_t hlen, unsigned long firs
 	return rc;
 }
 
+/* The state of a bundle being read (proof_bundle.h): its lines up to the
+ * checkpoint's signatures, which end it. */
+struct bundle {
+	FILE *m;
+	char *text;
+	size_t len;
+	unsigned long line; /* where it starts */
+	int blanks;         /* blank lines seen: the second opens the signatures */
+	int sigs;           /* signature lines seen */
+};
+
+/* Hand the bundle on (as the proof it holds, or why not). */
+static void bundle_end(struct bundle *b, proof_input_fn fn, void *arg)
+{
+	char why[WHY_MAX];
+	if (fclose(b->m) != 0) {
+		fn(arg, b->line, NULL, "out of memory reading a tlog-proof");
+	} else {
+		json_t *p = proof_bundle_json(b->text, b->len, why, sizeof why);
+		fn(arg, b->line, p, p ? NULL : why);
+		json_decref(p);
+	}
+	free(b->text);
+	b->m = NULL;
+	b->text = NULL;
+}
+
 int proof_input_read(FILE *in, proof_input_fn fn, void *arg)
 {
 	char *line = NULL, why[WHY_MAX];
@@ -94,10 +122,34 @@ int proof_input_read(FILE *in, proof_input_fn fn, void *arg)
 	ssize_t n;
 	unsigned long lno = 0;
 	int per_line = 0, rc = 0;
+	struct bundle b = {0};
 	errno = 0;
 	while ((n = getline(&line, &cap, in)) > 0) {
 		lno++;
 		size_t l = (size_t)n, s = skip_space(line, l, 0);
+		/* a tlog-proof: its lines as they are, to the end of its
+		 * checkpoint's signatures (the first line that is not one) */
+		if (b.m) {
+			int blank = line[0] == '\n' || (line[0] == '\r' && line[1] == '\n');
+			int sig = strncmp(line, "\xe2\x80\x94 ", 4) == 0;
+			if (b.blanks < 2 || sig || (blank && b.sigs == 0)) {
+				b.blanks += blank;
+				b.sigs += sig && b.blanks >= 2;
+				fwrite(line, 1, (size_t)n, b.m);
+				continue;
+			}
+			bundle_end(&b, fn, arg);
+		}
+		if (proof_bundle_is(line + s, (size_t)n - s)) {
+			per_line = 1;
+			b = (struct bundle){.line = lno};
+			if (!(b.m = open_memstream(&b.text, &b.len))) {
+				rc = ENOMEM;
+				goto done;
+			}
+			fwrite(line + s, 1, (size_t)n - s, b.m);
+			continue;
+		}
 		while (l > s && strchr(" \t\r\n", line[l - 1]))
 			l--;
 		if (s == l)
@@ -123,7 +175,13 @@ int proof_input_read(FILE *in, proof_input_fn fn, void *arg)
 	}
 	if (ferror(in))
 		rc = errno ? errno : EIO;
+	if (b.m)
+		bundle_end(&b, fn, arg);
 done:
+	if (b.m) {
+		fclose(b.m);
+		free(b.text);
+	}
 	free(line);
 	return rc;
 }

@@ -1,7 +1,9 @@
 /*
  * Reading anchoring proofs the way auditors hand them over: one proof per
  * line (psql -At, the usual export), one JSON array of proofs, or proofs
- * one after another, possibly pretty-printed (anchor/proof's own output).
+ * one after another, possibly pretty-printed (anchor/proof's own output);
+ * and C2SP tlog-proof bundles (proof_bundle.h), one after another or
+ * between proofs one per line, each handed on as the JSON proof it holds.
  * Every value is handed on with the line it starts at, including the ones
  * that are not JSON, so a report can name each by its true line and no
  * proof after a bad one goes unchecked (docs/anchoring.md, "cairn audit").

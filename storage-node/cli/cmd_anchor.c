@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "cairn/error.h"
 #include "proof.h"
+#include "proof_bundle.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -22,7 +23,9 @@ static const char anchor_usage[] =
 	"usage: cairn anchor add CID...           append CIDs to the anchoring log\n"
 	"       cairn anchor flush                make a signed checkpoint now (with a daemon\n"
 	"                                         anchoring on a chain: wait until it is on chain)\n"
-	"       cairn anchor proof CID [--size N] print the CID's proof (JSON)\n"
+	"       cairn anchor proof CID [--size N] [--format json|tlog-proof]\n"
+	"                                         print the CID's proof: JSON, or a C2SP\n"
+	"                                         tlog-proof bundle\n"
 	"       cairn anchor ls                   list checkpoints and their anchors\n"
 	"       cairn anchor key                  print the log's verifier key (for witnesses\n"
 	"                                         and auditors: note.NewVerifier, --witness)\n";
@@ -74,6 +77,47 @@ static void print_checkpoint_line(json_t *j)
 	       json_string_value(json_object_get(j, "root")) ? json_string_value(json_object_get(j, "root")) : "",
 	       json_string_value(json_object_get(j, "time")) ? json_string_value(json_object_get(j, "time")) : "",
 	       tx ? tx : "-");
+}
+
+/* anchor proof's options, in any order around its CID */
+struct proof_opts {
+	const char *cid, *size, *format;
+	int bundle;
+};
+static struct proof_opts popt;
+
+/* Parse anchor proof's arguments into popt: 0, or EXIT_USAGE (said). */
+static int proof_args(int argc, char **argv)
+{
+	memset(&popt, 0, sizeof popt);
+	for (int i = 1; i < argc; i++) {
+		const char **slot = !strncmp(argv[i], "--size", 6) ? &popt.size
+		                    : !strncmp(argv[i], "--format", 8) ? &popt.format : NULL;
+		const char *eq = slot ? strchr(argv[i], '=') : NULL;
+		size_t nl = slot == &popt.size ? 6 : 8;
+		if (slot && (argv[i][nl] == '\0' || eq == argv[i] + nl)) {
+			if (!eq && i + 1 == argc) {
+				cli_error("anchor proof", "%s needs a value", argv[i]);
+				return EXIT_USAGE;
+			}
+			*slot = eq ? eq + 1 : argv[++i];
+		} else if (argv[i][0] == '-' || popt.cid) {
+			cli_error("anchor proof", "unexpected argument '%s'", argv[i]);
+			return EXIT_USAGE;
+		} else {
+			popt.cid = argv[i];
+		}
+	}
+	if (!popt.cid) {
+		cli_error("anchor proof", "a CID is required");
+		return EXIT_USAGE;
+	}
+	if (popt.format && strcmp(popt.format, "json") && strcmp(popt.format, "tlog-proof")) {
+		cli_error("anchor proof", "--format: json or tlog-proof, not '%s'", popt.format);
+		return EXIT_USAGE;
+	}
+	popt.bundle = popt.format && !strcmp(popt.format, "tlog-proof");
+	return 0;
 }
 
 static int via_daemon(const api_client *c, int argc, char **argv)
@@ -147,9 +191,11 @@ static int via_daemon(const api_client *c, int argc, char **argv)
 		json_decref(fv.last);
 	} else if (!strcmp(sub, "proof")) {
 		cli_query q = {0};
-		cli_query_add(&q, "arg", argv[1]);
-		if (argc > 3)
-			cli_query_add(&q, "size", argv[3]);
+		cli_query_add(&q, "arg", popt.cid);
+		if (popt.size)
+			cli_query_add(&q, "size", popt.size);
+		if (popt.format)
+			cli_query_add(&q, "format", popt.format);
 		rc = cli_query_str(&q) ? cli_api(c, "anchor proof", "anchor/proof", cli_query_str(&q), NULL, stdout, NULL)
 		                       : (cli_error("anchor proof", "out of memory"), EXIT_FAIL);
 		cli_query_free(&q);
@@ -204,20 +250,29 @@ static int anchor_run(int argc, char **argv)
 	repo r;
 	int rc;
 	if ((!strcmp(sub, "add") && argc < 2) ||
-	    (!strcmp(sub, "proof") && argc != 2 && !(argc == 4 && !strcmp(argv[2], "--size"))) ||
 	    ((!strcmp(sub, "flush") || !strcmp(sub, "ls") || !strcmp(sub, "key")) && argc != 1)) {
 		cli_error("anchor", "wrong arguments for '%s'", sub);
 		fputs(anchor_usage, stderr);
 		return EXIT_USAGE;
 	}
 	uint64_t size = 0;
-	if (argc == 4) {
-		char *end;
-		size = strtoull(argv[3], &end, 10);
-		if (*end || argv[3][0] == '-' || !argv[3][0]) {
-			cli_error("anchor proof", "--size takes a number, not '%s'", argv[3]);
-			return EXIT_USAGE;
+	char *cid_argv[2] = {argv[0], NULL};
+	if (!strcmp(sub, "proof")) {
+		if ((rc = proof_args(argc, argv)) != 0) {
+			fputs(anchor_usage, stderr);
+			return rc;
 		}
+		if (popt.size) {
+			char *end;
+			size = strtoull(popt.size, &end, 10);
+			if (*end || popt.size[0] == '-' || !popt.size[0]) {
+				cli_error("anchor proof", "--size takes a number, not '%s'", popt.size);
+				return EXIT_USAGE;
+			}
+		}
+		cid_argv[1] = (char *)popt.cid;
+		argc = 2;
+		argv = cid_argv;
 	}
 	/* CIDs are checked here, whichever way the command goes */
 	cairn_cid *cids = NULL;
@@ -270,10 +325,18 @@ static int anchor_run(int argc, char **argv)
 		free(cp);
 	} else if (!strcmp(sub, "proof")) {
 		json_t *j;
-		int pr = proof_build(&r, &cids[0], argc == 4, size, &j, err);
+		int pr = proof_build(&r, &cids[0], popt.size != NULL, size, &j, err);
 		if (pr != 0) {
 			cli_error("anchor proof", "%s", err);
 			rc = EXIT_FAIL;
+		} else if (popt.bundle) {
+			char *t = proof_bundle_text(j, err, sizeof err);
+			if (t)
+				fputs(t, stdout);
+			else
+				rc = (cli_error("anchor proof", "%s", err), EXIT_FAIL);
+			free(t);
+			json_decref(j);
 		} else {
 			char *t = json_dumps(j, JSON_COMPACT);
 			printf("%s\n", t ? t : "");

@@ -16,6 +16,7 @@
 #include "note.h"
 #include "proof_check.h"
 #include "proof_input.h"
+#include "proof_bundle.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -436,10 +437,15 @@ static int audit_pg(struct audit *a, const char *dsn, const char *sql)
 			if (PQgetisnull(res, 0, pc)) {
 				audit_json(a, rec, NULL, "malformed proof: NULL");
 			} else {
+				/* a proof's JSON (anchored_cid, jsonb, text) or a tlog-proof bundle */
+				const char *v = PQgetvalue(res, 0, pc);
+				size_t vl = (size_t)PQgetlength(res, 0, pc);
 				json_error_t jerr;
-				json_t *p = json_loads(PQgetvalue(res, 0, pc), 0, &jerr);
 				char why[300];
-				snprintf(why, sizeof why, "malformed proof: not JSON: %s", jerr.text);
+				json_t *p = proof_bundle_is(v, vl) ? proof_bundle_json(v, vl, why, sizeof why)
+				                                   : json_loads(v, 0, &jerr);
+				if (!p && !proof_bundle_is(v, vl))
+					snprintf(why, sizeof why, "malformed proof: not JSON: %s", jerr.text);
 				audit_json(a, rec, p, p ? NULL : why);
 				json_decref(p);
 			}

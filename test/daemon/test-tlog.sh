@@ -66,6 +66,24 @@ done
 check "cairn anchor key is the verifier key Go's note.NewEd25519VerifierKey makes from the origin" \
 	"$(tc vkey "$GW/log")" "$("$CAIRN" anchor key)"
 
+# tlog-proof bundles (c2sp.org/tlog-proof), read by the same Go code: the
+# spec's layout parsed, note.Open, tlog.CheckRecord
+good=0
+for i in 0 255 256 40000 65536; do
+	c=$(sed -n "$((i + 1))p" "$scratch/all")
+	"$CAIRN" anchor proof "$c" --format tlog-proof >"$scratch/b$i.tlog-proof"
+	out=$(tc bundle "$scratch/b$i.tlog-proof" "$c")
+	case $out in "ok index=$i size=65537 cid=$c "*) good=$((good + 1)) ;; *) echo "# leaf $i: $out" ;; esac
+done
+check "5 bundles from 'cairn anchor proof --format tlog-proof' pass Go's note.Open and tlog.CheckRecord" "5" "$good"
+sed 's/^index 40000$/index 40001/' "$scratch/b40000.tlog-proof" >"$scratch/bad.tlog-proof"
+out=$(tc bundle "$scratch/bad.tlog-proof")
+check "…one with another index fails CheckRecord" "FAIL: CheckRecord: invalid transparency proof" "$out"
+check "api/v0/anchor/proof?format=tlog-proof: the same bundle, text/plain" "200|text/plain; charset=utf-8|same" \
+	"$(curl -s --max-time 20 -X POST -o "$scratch/body" -D "$scratch/head" -w '%{http_code}' "$API/api/v0/anchor/proof?arg=$(sed -n 40001p "$scratch/all")&format=tlog-proof")|$(header Content-Type)|$(cmp -s "$scratch/body" "$scratch/b40000.tlog-proof" && echo same)"
+check "…format=xml: 400, saying which formats there are" "400 yes" \
+	"$(curl -s --max-time 20 -X POST -o "$scratch/body" -w '%{http_code}' "$API/api/v0/anchor/proof?arg=$(sed -n 1p "$scratch/all")&format=xml") $(grep -q 'json or tlog-proof' "$scratch/body" && echo yes)"
+
 # the program docs/anchoring.md gives auditors, as written there
 mkdir -p "$scratch/audit"
 sed -n '/^```go$/,/^```$/p' docs/anchoring.md | sed '1d;$d' >"$scratch/audit/audit.go"

@@ -19,6 +19,12 @@
 //	    headers are checked on the way: full tiles immutable, partial not.
 //	    Prints "ok size=N root=B64 tiles=T" and exits 0, or the first
 //	    failure and exits 1.
+//	tlog-check bundle FILE [CID]
+//	    FILE is a c2sp.org/tlog-proof bundle, parsed here from the spec:
+//	    its checkpoint opened with note.Open (the key from the PeerID in
+//	    its origin), its inclusion path checked with tlog.CheckRecord
+//	    against the leaf of the CID its extra JSON names (which must be CID,
+//	    if given). Prints "ok index=I size=N cid=C extra=JSON".
 //	tlog-check vkey PREFIX
 //	    the verifier key of the log at PREFIX, as note.NewEd25519VerifierKey
 //	    makes it from the PeerID in the checkpoint's origin
@@ -33,6 +39,8 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/base32"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -120,40 +128,17 @@ func fetchCheckpoint(prefix string) (checkpoint, note.Verifier) {
 	if ct := resp.Header.Get("Content-Type"); ct != "text/plain; charset=utf-8" {
 		fail("checkpoint: Content-Type %q", ct)
 	}
-	origin := string(body[:bytes.IndexByte(body, '\n')])
-	if !strings.HasPrefix(origin, "cairn/") {
-		fail("checkpoint origin %q", origin)
+	cp := openNote(body)
+	if !strings.HasPrefix(cp.origin, "cairn/") {
+		fail("checkpoint origin %q", cp.origin)
 	}
-	pub, err := peerKey(strings.TrimPrefix(origin, "cairn/"))
-	if err != nil {
-		fail("checkpoint origin %q: %v", origin, err)
-	}
-	vkey, err := note.NewEd25519VerifierKey(origin, pub)
-	if err != nil {
-		fail("verifier key: %v", err)
-	}
+	pub, _ := peerKey(strings.TrimPrefix(cp.origin, "cairn/"))
+	vkey, _ := note.NewEd25519VerifierKey(cp.origin, pub)
 	v, err := note.NewVerifier(vkey)
 	if err != nil {
 		fail("verifier: %v", err)
 	}
-	n, err := note.Open(body, note.VerifierList(v))
-	if err != nil {
-		fail("note.Open: %v", err)
-	}
-	// tlog-checkpoint: origin, size, base64 root, then extension lines
-	lines := strings.Split(n.Text, "\n")
-	if len(lines) < 4 || lines[0] != origin {
-		fail("checkpoint text %q", n.Text)
-	}
-	size, err := strconv.ParseInt(lines[1], 10, 64)
-	if err != nil || size < 0 || strconv.FormatInt(size, 10) != lines[1] {
-		fail("checkpoint size %q", lines[1])
-	}
-	root, err := tlog.ParseHash(lines[2])
-	if err != nil {
-		fail("checkpoint root %q: %v", lines[2], err)
-	}
-	return checkpoint{origin, size, root, body}, v
+	return cp, v
 }
 
 // tiles reads hash tiles over HTTP for tlog.TileHashReader, mapping Go's
@@ -336,6 +321,99 @@ func checkTiles(prefix, cidfile string, old []string) {
 	fmt.Printf("ok size=%d root=%s tiles=%d proofs=%d\n", tree.N, tree.Hash, tr.read, len(picks))
 }
 
+// openNote opens a signed note with the key inside its origin's PeerID and
+// returns the checkpoint it holds.
+func openNote(msg []byte) checkpoint {
+	origin := string(msg[:bytes.IndexByte(msg, '\n')])
+	pub, err := peerKey(strings.TrimPrefix(origin, "cairn/"))
+	if err != nil {
+		fail("origin %q: %v", origin, err)
+	}
+	vkey, err := note.NewEd25519VerifierKey(origin, pub)
+	if err != nil {
+		fail("verifier key: %v", err)
+	}
+	v, err := note.NewVerifier(vkey)
+	if err != nil {
+		fail("verifier: %v", err)
+	}
+	n, err := note.Open(msg, note.VerifierList(v))
+	if err != nil {
+		fail("note.Open: %v", err)
+	}
+	// tlog-checkpoint: origin, size, base64 root, then extension lines
+	lines := strings.Split(n.Text, "\n")
+	if len(lines) < 4 || lines[0] != origin {
+		fail("checkpoint text %q", n.Text)
+	}
+	size, err := strconv.ParseInt(lines[1], 10, 64)
+	if err != nil || size < 0 || strconv.FormatInt(size, 10) != lines[1] {
+		fail("checkpoint size %q", lines[1])
+	}
+	root, err := tlog.ParseHash(lines[2])
+	if err != nil {
+		fail("checkpoint root %q: %v", lines[2], err)
+	}
+	return checkpoint{origin, size, root, msg}
+}
+
+// checkBundle reads a c2sp.org/tlog-proof bundle as its spec says.
+func checkBundle(file, want string) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		fail("%v", err)
+	}
+	rest := string(data)
+	line := func() string {
+		i := strings.IndexByte(rest, '\n')
+		if i < 0 {
+			fail("bundle ends early")
+		}
+		l := rest[:i]
+		rest = rest[i+1:]
+		return l
+	}
+	if line() != "c2sp.org/tlog-proof@v1" {
+		fail("not a c2sp.org/tlog-proof@v1 bundle")
+	}
+	l := line()
+	var extra []byte
+	if strings.HasPrefix(l, "extra ") {
+		if extra, err = base64.StdEncoding.DecodeString(l[6:]); err != nil {
+			fail("extra: %v", err)
+		}
+		l = line()
+	}
+	if !strings.HasPrefix(l, "index ") {
+		fail("no index line: %q", l)
+	}
+	index, err := strconv.ParseInt(l[6:], 10, 64)
+	if err != nil || strconv.FormatInt(index, 10) != l[6:] {
+		fail("index %q", l[6:])
+	}
+	var proof tlog.RecordProof
+	for l = line(); l != ""; l = line() {
+		h, err := tlog.ParseHash(l)
+		if err != nil {
+			fail("path hash %q: %v", l, err)
+		}
+		proof = append(proof, h)
+	}
+	cp := openNote([]byte(rest))
+	var x map[string]interface{}
+	if err := json.Unmarshal(extra, &x); err != nil {
+		fail("extra is not JSON: %v", err)
+	}
+	cid, _ := x["cid"].(string)
+	if want != "" && cid != want {
+		fail("the bundle is for %q, not %q", cid, want)
+	}
+	if err := tlog.CheckRecord(proof, cp.size, cp.root, index, tlog.RecordHash(cidBytes(cid))); err != nil {
+		fail("CheckRecord: %v", err)
+	}
+	fmt.Printf("ok index=%d size=%d cid=%s extra=%s\n", index, cp.size, cid, extra)
+}
+
 func main() {
 	args := os.Args[1:]
 	switch {
@@ -347,6 +425,12 @@ func main() {
 		gen(n, args[2])
 	case (len(args) == 3 || len(args) == 5) && args[0] == "tiles":
 		checkTiles(strings.TrimSuffix(args[1], "/"), args[2], args[3:])
+	case (len(args) == 2 || len(args) == 3) && args[0] == "bundle":
+		want := ""
+		if len(args) == 3 {
+			want = args[2]
+		}
+		checkBundle(args[1], want)
 	case len(args) == 2 && args[0] == "vkey":
 		cp, v := fetchCheckpoint(strings.TrimSuffix(args[1], "/"))
 		_ = cp
@@ -354,7 +438,7 @@ func main() {
 		vkey, _ := note.NewEd25519VerifierKey(v.Name(), pub)
 		fmt.Println(vkey)
 	default:
-		fmt.Fprintln(os.Stderr, "usage: tlog-check gen N SEED | tiles PREFIX CIDFILE [OLDSIZE OLDROOT] | vkey PREFIX")
+		fmt.Fprintln(os.Stderr, "usage: tlog-check gen N SEED | tiles PREFIX CIDFILE [OLDSIZE OLDROOT] | bundle FILE [CID] | vkey PREFIX")
 		os.Exit(2)
 	}
 }

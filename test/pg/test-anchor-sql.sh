@@ -57,6 +57,33 @@ echo "$out" | grep -q "invalid binary input for type anchored_cid" && ok "a corr
 q "SELECT proof::text FROM docs ORDER BY id" >"$scratch/all.ndjson"
 "$CAIRN" audit --chain-rpc "$RPC" --confirmations 2 --format csv "$scratch/all.ndjson" >"$scratch/audit.csv" 2>/dev/null; rc=$?
 check "cairn audit passes all 40 proofs read back from SQL" "0 40" "$rc $(grep -c ',verified,' "$scratch/audit.csv")"
+# the same proofs as C2SP tlog-proof bundles: from the API, into SQL, into audit
+q "CREATE TABLE bundles (id int PRIMARY KEY, b text)" >/dev/null
+: >"$scratch/all.tlog-proof"
+for i in $(seq 1 40); do
+	cu "$API/api/v0/anchor/proof?arg=$(cat "$scratch/cid$i")&format=tlog-proof" >"$scratch/b$i.tlog-proof"
+	cat "$scratch/b$i.tlog-proof" >>"$scratch/all.tlog-proof"
+	chmod 644 "$scratch/b$i.tlog-proof"
+	q "INSERT INTO bundles VALUES ($i, pg_read_file('$scratch/b$i.tlog-proof'))" >/dev/null
+done
+check "every bundle is the same anchored_cid as its JSON proof" "40" \
+	"$(q "SELECT count(*) FROM docs JOIN bundles USING (id) WHERE b::anchored_cid = proof")"
+check "…verifies with its document" "40" "$(q "SELECT count(*) FROM docs JOIN bundles USING (id) WHERE anchor_verify(b::anchored_cid, body)")"
+check "anchor_tlog_proof() writes the node's bundle byte for byte" "40" \
+	"$(q "SELECT count(*) FROM docs JOIN bundles USING (id) WHERE anchor_tlog_proof(proof) = b")"
+"$CAIRN" audit --chain-rpc "$RPC" --confirmations 2 --format csv "$scratch/all.tlog-proof" >"$scratch/audit.csv" 2>/dev/null; rc=$?
+check "cairn audit passes a file of 40 bundles, one after another, each at its first line" "0 40 1 $(( $(wc -l <"$scratch/b1.tlog-proof") + 1 ))" \
+	"$rc $(grep -c ',verified,' "$scratch/audit.csv") $(sed -n '2p' "$scratch/audit.csv" | cut -d, -f1 | sed 's/.*://') $(sed -n '3p' "$scratch/audit.csv" | cut -d, -f1 | sed 's/.*://')"
+"$CAIRN" audit --chain-rpc "$RPC" --confirmations 2 --format csv --pg "host=$PGHOST port=$PGPORT user=$PGUSER dbname=$PGDATABASE" \
+	--query "SELECT id, b FROM bundles ORDER BY id" >"$scratch/audit.csv" 2>/dev/null; rc=$?
+check "…and 40 bundles read as SQL rows (text), named by id" "0 40 1" \
+	"$rc $(grep -c ',verified,' "$scratch/audit.csv") $(sed -n 2p "$scratch/audit.csv" | cut -d, -f1)"
+sed 's/^index \(.*\)$/index 0\1/' "$scratch/b5.tlog-proof" >"$scratch/bad.tlog-proof"
+{ cat "$scratch/b1.tlog-proof"; cat "$scratch/bad.tlog-proof"; sed '3s/^index [0-9]*$/index 39/' "$scratch/b2.tlog-proof"; cat "$scratch/b3.tlog-proof"; } >"$scratch/mixed.tlog-proof"
+"$CAIRN" audit --chain-rpc "$RPC" --confirmations 2 --format csv "$scratch/mixed.tlog-proof" >"$scratch/audit.csv" 2>/dev/null; rc=$?
+check "a file with a malformed and a tampered bundle: exit 1; verified, false (malformed), false (inclusion), verified" \
+	"1 verified false false verified" "$rc $(tail -n +2 "$scratch/audit.csv" | awk -F, '{print $10}' | paste -sd' ')"
+
 # the recipe docs/sql.md gives, run as written: its sh block, line by line
 q "CREATE VIEW records AS SELECT id, body, proof FROM docs" >/dev/null
 export RPC DSN="host=$PGHOST port=$PGPORT user=$PGUSER dbname=$PGDATABASE"

@@ -38,6 +38,7 @@ enum cairn_error {
 	CAIRN_E_CBOR = -24,          /**< not strict DAG-CBOR (malformed or non-canonical) */
 	CAIRN_E_JSON = -25,          /**< not valid (DAG-)JSON, or a value JSON cannot hold */
 	CAIRN_E_PATH = -26,          /**< path segment names nothing in the node */
+	CAIRN_E_TLOG = -27,          /**< malformed tlog-proof bundle or checkpoint */
 };
 
 /**

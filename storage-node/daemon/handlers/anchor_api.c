@@ -5,8 +5,10 @@
  *   anchor/add?arg=CID...        append CIDs to the log (idempotent):
  *                                ndjson {"Cid", "Index"} per CID
  *   anchor/flush                 a signed checkpoint of the log as it is now
- *   anchor/proof?arg=CID[&size=N]  the proof of the CID against the newest
- *                                checkpoint (or the one of size N)
+ *   anchor/proof?arg=CID[&size=N][&format=json|tlog-proof]  the proof of the
+ *                                CID against the newest checkpoint (or the
+ *                                one of size N): JSON, or a C2SP tlog-proof
+ *                                bundle (text/plain; proof_bundle.h)
  *   anchor/checkpoints           every checkpoint, oldest first, with its anchor
  *                                if it has one (ndjson)
  *   anchor/consistency?old=N&new=M  RFC 9162 consistency proof
@@ -25,6 +27,7 @@
 #include "anchorlog.h"
 #include "checkpoint.h"
 #include "proof.h"
+#include "proof_bundle.h"
 #include "cairn/error.h"
 #include "http_util.h"
 
@@ -204,8 +207,28 @@ void anchor_api_proof(struct http_req *req, node *n, struct evkeyvalq *q)
 	int has_size = arg_u64(req, q, "size", 0, &size);
 	if (has_size < 0)
 		return;
+	const char *format = evhttp_find_header(q, "format");
+	int bundle = format && strcmp(format, "tlog-proof") == 0;
+	if (format && !bundle && strcmp(format, "json") != 0) {
+		http_reply_rpc_error(req, 400, "format: json or tlog-proof, not '%.40s'", format);
+		return;
+	}
 	rc = proof_build(&n->repo, &cid, has_size == 0, size, &j, msg);
-	if (rc == 0)
+	if (rc == 0 && bundle) {
+		char *text = proof_bundle_text(j, msg, sizeof msg);
+		struct evbuffer *b = text ? evbuffer_new() : NULL;
+		json_decref(j);
+		if (!b) {
+			free(text);
+			http_reply_rpc_error(req, 500, "%s", text ? "out of memory" : msg);
+			return;
+		}
+		evbuffer_add(b, text, strlen(text));
+		free(text);
+		evhttp_add_header(http_req_out(req), "Content-Type", "text/plain; charset=utf-8");
+		http_reply(req, 200, "OK", b);
+		evbuffer_free(b);
+	} else if (rc == 0)
 		kubo_reply(req, j);
 	else
 		http_reply_rpc_error(req, rc == PROOF_NOT_LOGGED || rc == PROOF_NO_CHECKPOINT ? 404
