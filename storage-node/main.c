@@ -29,6 +29,7 @@ static const char usage[] =
 	"            every API call needs one; scope pins: only the Pinning Service API)\n"
 	"  anchor    add, flush, proof, ls: the anchoring log and its checkpoints\n"
 	"  audit     check anchoring proofs against a chain, trusting nothing else\n"
+	"  witness   key: this node as a witness of other logs (c2sp.org/tlog-witness)\n"
 	"  chain     key new, key address: the keystore the daemon signs anchors with\n"
 	"  id        the node's PeerID, public key and addresses\n"
 	"  config    show, get or set a value of the repo's config\n"
@@ -61,7 +62,7 @@ int main(int argc, char **argv)
 		{"dag", cmd_dag, NULL},       {"cid", cmd_cid, NULL},     {"init", cmd_init, NULL},
 		{"token", cmd_token, NULL},   {"anchor", cmd_anchor, NULL}, {"audit", cmd_audit, NULL},
 		{"chain", cmd_chain, NULL},   {"id", cmd_id, NULL},         {"ls", cmd_ls, NULL},
-		{"config", cmd_config, NULL}, {"refs", cmd_refs, NULL},
+		{"config", cmd_config, NULL}, {"refs", cmd_refs, NULL},     {"witness", cmd_witness, NULL},
 		{"daemon", cmd_daemon, NULL}, {"version", version, NULL}, {"--version", version, NULL},
 	};
 	/* cairn --api ADDR <command> …: that daemon (cli.h) */

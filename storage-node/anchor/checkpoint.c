@@ -242,3 +242,98 @@ int checkpoint_foreach(repo *r, int (*fn)(void *ctx, const checkpoint *cp), void
 	free(w);
 	return rc;
 }
+
+/* The "\n— <name> " a cosignature line starts with, into out. */
+static int line_name(const char *line, size_t len, char *out, size_t cap)
+{
+	const char *sp = len > 4 ? memchr(line + 4, ' ', len - 4) : NULL;
+	if (!sp || memcmp(line, "\xe2\x80\x94 ", 4) != 0 || (size_t)(sp - line) + 2 > cap)
+		return -1;
+	out[0] = '\n';
+	memcpy(out + 1, line, (size_t)(sp - line) + 1);
+	out[sp - line + 2] = '\0';
+	return 0;
+}
+
+/* Whether note (len bytes) holds prefix. */
+static int has_line(const char *note, size_t len, const char *prefix)
+{
+	size_t pl = strlen(prefix);
+	for (size_t i = 0; i + pl <= len; i++)
+		if (note[i] == '\n' && memcmp(note + i, prefix, pl) == 0)
+			return 1;
+	return 0;
+}
+
+int checkpoint_cosign(repo *r, uint64_t size, const char *line, size_t len, char *err)
+{
+	char prefix[400];
+	if (len == 0 || line[len - 1] != '\n' || memchr(line, '\0', len) ||
+	    line_name(line, len, prefix, sizeof prefix) != 0) {
+		ERR("checkpoints: not a signature line");
+		return -1;
+	}
+	if (r->pg) {
+		pgp a = {0};
+		char *l = strndup(line, len);
+		if (!l) {
+			ERR("out of memory");
+			return -1;
+		}
+		pgp_i64(&a, (int64_t)size);
+		pgp_text(&a, l);
+		pgp_text(&a, prefix);
+		pgp_i64(&a, CHECKPOINT_NOTE_MAX);
+		/* one statement: two nodes adding the same witness's line at once
+		 * leave one */
+		int rc = pgindex_change(r->pg, "checkpoints",
+		                        "UPDATE cairn.checkpoints SET note = note || $2 WHERE tree_size = $1"
+		                        " AND strpos(note, $3) = 0 AND octet_length(note) + octet_length($2) < $4",
+		                        &a, err);
+		free(l);
+		if (rc != 1)
+			return rc;
+		checkpoint cp; /* nothing changed: there already, or no room? */
+		int have = pg_lookup(r, 0, size, &cp, err);
+		return have != 0 ? have : strstr(cp.note, prefix) ? 0 : 1;
+	}
+	MDB_txn *txn;
+	uint8_t kb[8], *nv = NULL;
+	MDB_val k = {8, kb}, v;
+	repo_put_be64(size, kb);
+	int rc = mdb_txn_begin(r->env, NULL, 0, &txn), out = -1;
+	if (rc != 0)
+		goto fail;
+	rc = mdb_get(txn, r->checkpoints, &k, &v);
+	if (rc == MDB_NOTFOUND || (rc == 0 && v.mv_size - 40 + len >= CHECKPOINT_NOTE_MAX)) {
+		mdb_txn_abort(txn);
+		return 1;
+	}
+	if (rc != 0)
+		goto fail_txn;
+	if (has_line((const char *)v.mv_data + 40, v.mv_size - 40, prefix)) {
+		mdb_txn_abort(txn);
+		return 0;
+	}
+	if (!(nv = malloc(v.mv_size + len))) {
+		mdb_txn_abort(txn);
+		ERR("out of memory");
+		return -1;
+	}
+	memcpy(nv, v.mv_data, v.mv_size);
+	memcpy(nv + v.mv_size, line, len);
+	MDB_val w = {v.mv_size + len, nv};
+	if ((rc = mdb_put(txn, r->checkpoints, &k, &w, 0)) != 0)
+		goto fail_txn;
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		goto fail;
+	out = 0;
+	goto done;
+fail_txn:
+	mdb_txn_abort(txn);
+fail:
+	ERR("checkpoints: %s", mdb_strerror(rc));
+done:
+	free(nv);
+	return out;
+}

@@ -10,6 +10,8 @@
  *   <time, RFC 3339 UTC>        an extension line: when it was made
  *
  *   — cairn/<PeerID> <base64(key ID ‖ Ed25519 signature)>
+ *   — <witness> <base64(key ID ‖ time ‖ signature)>   (cosignatures, as witnesses
+ *                                                      return them: witnesser.h)
  *
  * Stored in the repo's index (database "checkpoints"):
  *   key   tree size (8 bytes, BE)
@@ -24,7 +26,9 @@
 
 #include <stdint.h>
 
-#define CHECKPOINT_NOTE_MAX 1024
+/* the note with its signature and up to 16 witnesses' cosignatures
+ * (each line "— <name> <104 base64 characters>\n") */
+#define CHECKPOINT_NOTE_MAX 4096
 
 typedef struct checkpoint {
 	uint64_t size;
@@ -47,6 +51,13 @@ int checkpoint_vkey(const repo *r, char *out, char *err);
  * not grown since, else a new one, signed and stored. *fresh (may be NULL)
  * says which. 0 or -1 with err set. */
 int checkpoint_make(repo *r, checkpoint *cp, int *fresh, char *err);
+
+/* Add a witness's cosignature line (line, len bytes, ending in "\n") to
+ * the stored checkpoint of size, unless its note has a line by the same
+ * key name already. 0 (added or there), 1 (no such checkpoint, or no room
+ * under CHECKPOINT_NOTE_MAX), -1 with err. The caller checks the
+ * cosignature first (note_cosig_find). */
+int checkpoint_cosign(repo *r, uint64_t size, const char *line, size_t len, char *err);
 
 /* The checkpoint of a tree size: 0, 1 (none), -1. */
 int checkpoint_get(repo *r, uint64_t size, checkpoint *cp, char *err);

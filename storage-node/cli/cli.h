@@ -37,6 +37,7 @@ int cmd_dag(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_anchor(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_witness(int argc, char **argv);
 int cmd_chain(int argc, char **argv);
 int cmd_id(int argc, char **argv);
 int cmd_ls(int argc, char **argv);

@@ -47,6 +47,11 @@ static const char daemon_usage[] =
 	"  --anchor-batch N     anchor as soon as N leaves wait\n"
 	"  --confirmations K    blocks to wait for, the transaction's own included\n"
 	"                       (default 1)\n"
+	"  --witness URL,VKEY   ask this witness (c2sp.org/tlog-witness; a cairn node's\n"
+	"                       URL is http://HOST:PORT/log/witness) to cosign each new\n"
+	"                       checkpoint; VKEY is its verifier key; repeatable\n"
+	"  --witness-quorum K   anchor a checkpoint only once K witnesses cosigned it\n"
+	"                       (default: all of them)\n"
 	"  --peer URL           fetch missing content from this node or trustless\n"
 	"                       gateway (http:// or https://); repeatable, tried in order\n"
 	"                       (default: config Peers)\n"
@@ -217,6 +222,21 @@ int cmd_daemon(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			o.replicate[o.nreplicate++] = v;
+		} else if ((v = opt_value(argc, argv, &i, "--witness"))) {
+			if (o.nwitnesses == WITNESSER_MAX) {
+				cli_error("daemon", "at most %d witnesses", WITNESSER_MAX);
+				return EXIT_USAGE;
+			}
+			o.witnesses[o.nwitnesses++] = v;
+		} else if ((v = opt_value(argc, argv, &i, "--witness-quorum"))) {
+			char *end;
+			unsigned long k = strtoul(v, &end, 10);
+			if (*end || !*v || k == 0 || k > WITNESSER_MAX) {
+				cli_error("daemon", "--witness-quorum takes a number of witnesses (1 to %d), not '%s'",
+				          WITNESSER_MAX, v);
+				return EXIT_USAGE;
+			}
+			o.witness_quorum = (unsigned)k;
 		} else if ((v = opt_value(argc, argv, &i, "--router"))) {
 			if (o.nrouters == PEERS_MAX) {
 				cli_error("daemon", "at most %d routers", PEERS_MAX);
@@ -276,6 +296,11 @@ int cmd_daemon(int argc, char **argv)
 	}
 	if (o.gw_addr && daemon_split_addr(o.gw_addr, host, sizeof host, &port) != 0) {
 		cli_error("daemon", "invalid Gateway address '%s' (use HOST:PORT)", o.gw_addr);
+		return EXIT_USAGE;
+	}
+	if (o.witness_quorum > o.nwitnesses) {
+		cli_error("daemon", "--witness-quorum %u: more than the %zu --witness given", o.witness_quorum,
+		          o.nwitnesses);
 		return EXIT_USAGE;
 	}
 	if (chain_key && !o.anchor.rpc) {

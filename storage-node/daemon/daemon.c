@@ -23,6 +23,8 @@
 #include "loops.h"
 #include "pinstore.h"
 #include "stream.h"
+#include "checkpoint.h"
+#include "witness.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -46,7 +48,7 @@
  * Request line and headers together (Limits.MaxHeaderBytes): 431 past
  * this. Kubo clients put every argument in the URL. */
 #define HEADERS_MAX_DEFAULT (64 * 1024)
-#define GATEWAY_BODY_MAX 1024
+#define GATEWAY_BODY_MAX WITNESS_BODY_MAX /* its one POST: a witness's add-checkpoint */
 /* Bodies that their handlers take whole (block/put: a 2 MiB block and its
  * multipart framing; anchor/add: 10,000 CIDs; /pins JSON) are held in
  * memory, up to this (or Limits.MaxUploadBytes if lower); larger ones get
@@ -432,10 +434,38 @@ static int start_services(node *n, const daemon_opts *o)
 		log_error("%s", herr);
 		return DAEMON_BAD_CONFIG;
 	}
+	if (o->nwitnesses) {
+		char werr[CAIRN_ERR_MAX];
+		unsigned k = o->witness_quorum ? o->witness_quorum : (unsigned)o->nwitnesses;
+		if (!(n->witnesser = witnesser_new(n->base, &n->repo, o->witnesses, o->nwitnesses, k, ca_file, werr))) {
+			log_error("%s", werr);
+			return DAEMON_BAD_CONFIG;
+		}
+		printf("witnesses: %zu, a checkpoint is anchored once %u cosigned it\n", o->nwitnesses, k);
+	}
+	json_t *wcfg = json_object_get(n->repo.config, "Witness");
+	if (wcfg) {
+		char werr[CAIRN_ERR_MAX];
+		witness *w = calloc(1, sizeof *w);
+		if (!w || witness_open(w, &n->repo, wcfg, werr) != 0) {
+			log_error("%s", w ? werr : "out of memory");
+			free(w);
+			return DAEMON_BAD_CONFIG;
+		}
+		if (w->nlogs) {
+			char vk[CHECKPOINT_VKEY_MAX];
+			witness_vkey(w, vk, sizeof vk);
+			printf("witness of %zu log%s, key %s\n", w->nlogs, w->nlogs == 1 ? "" : "s", vk);
+			n->witness = w;
+		} else {
+			free(w);
+		}
+	}
 	if (o->anchor.rpc) {
 		char aerr[CAIRN_ERR_MAX], shown[256];
 		anchor_opts ao = o->anchor;
 		ao.ca_file = ca_file;
+		ao.witnesses = n->witnesser;
 		n->anchor = anchorer_new(n->base, &n->repo, &ao, aerr);
 		if (!n->anchor) {
 			log_error("%s", aerr);
@@ -622,6 +652,11 @@ done:
 	pgmirror_free(n->mirror);
 	peers_free(n->peers);
 	anchorer_free(n->anchor);
+	witnesser_free(n->witnesser);
+	if (n->witness) {
+		witness_close(n->witness);
+		free(n->witness);
+	}
 	if (flusher)
 		event_free(flusher);
 	if (trim)

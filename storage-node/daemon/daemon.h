@@ -12,6 +12,7 @@
 #include "node.h"
 #include "peers.h"
 #include "replicator.h"
+#include "witnesser.h"
 
 typedef struct daemon_opts {
 	const char *api_addr, *gw_addr; /* HOST:PORT; NULL: the config's, else the default */
@@ -26,6 +27,9 @@ typedef struct daemon_opts {
 	anchor_opts anchor;             /* anchor.rpc NULL: no anchoring */
 	const char *ca_file;            /* trusted beside the system's CAs for every
 	                                 * https:// dialled; NULL: the config's TLS.CAFile */
+	const char *witnesses[WITNESSER_MAX]; /* "URL,VKEY": witnesses to cosign checkpoints */
+	size_t nwitnesses;
+	unsigned witness_quorum;        /* 0: all of them */
 } daemon_opts;
 
 /* How daemon_run ends (the process's exit status). */

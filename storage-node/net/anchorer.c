@@ -10,6 +10,7 @@
 #include "checkpoint.h"
 #include "ethtx.h"
 #include "http_util.h"
+#include "witnesser.h"
 
 #include <event2/buffer.h>
 #include <inttypes.h>
@@ -37,7 +38,7 @@
 /* An anchor's gas before the first estimate: 21,000 and 40 bytes of data. */
 #define ANCHOR_GAS_GUESS 21640
 
-enum step { S_IDLE, S_CHAIN_ID, S_ACCOUNTS, S_SEND, S_RECEIPT, S_CHECK_TX, S_HEAD, S_BLOCK, S_BALANCE,
+enum step { S_IDLE, S_CHAIN_ID, S_ACCOUNTS, S_WITNESS, S_SEND, S_RECEIPT, S_CHECK_TX, S_HEAD, S_BLOCK, S_BALANCE,
             /* signing: what a transaction needs, then the transaction */
             S_NONCE, S_TIP, S_BASE_FEE, S_GAS, S_SEND_RAW, S_WAIT_HEAD };
 
@@ -85,6 +86,7 @@ struct anchorer {
 	time_t sent_at, last_anchor;
 	unsigned backoff;
 	int want;               /* a flush asked to anchor now */
+	uint64_t waits_logged;  /* the checkpoint whose wait for witnesses was logged */
 	struct waiter *waiters;
 	/* With a cluster's index (PostgreSQL): anchoring only while holding
 	 * this lease, so one node at a time sends; NULL: always. */
@@ -764,8 +766,43 @@ static void idle(anchorer *a)
 	a->size = cp->size;
 	memcpy(a->root, cp->root, 32);
 	free(cp);
-	a->step = S_SEND;
+	a->step = a->o.witnesses ? S_WITNESS : S_SEND;
 	schedule(a, 0);
+}
+
+/* Before a checkpoint goes on chain: its witnesses' quorum. The
+ * witnesser asks them about the newest checkpoint, so that is the one
+ * waited for. */
+static void witnessed(anchorer *a)
+{
+	char err[CAIRN_ERR_MAX];
+	checkpoint *cp = malloc(sizeof *cp);
+	int rc = cp ? checkpoint_latest(a->r, cp, err) : -1;
+	if (rc != 0) {
+		log_error("anchoring: %s", !cp ? "out of memory" : rc > 0 ? "the checkpoint is gone" : err);
+		free(cp);
+		schedule(a, 1000);
+		return;
+	}
+	if (cp->size > a->size) {
+		a->size = cp->size;
+		memcpy(a->root, cp->root, 32);
+	}
+	unsigned have = witnesser_count(a->o.witnesses, cp->note, strlen(cp->note));
+	unsigned want = witnesser_quorum(a->o.witnesses);
+	free(cp);
+	if (have >= want) {
+		a->step = S_SEND;
+		schedule(a, 0);
+		return;
+	}
+	if (a->waits_logged != a->size) {
+		log_info("anchoring: checkpoint %llu waits for its witnesses: %u of %u cosignatures",
+		         (unsigned long long)a->size, have, want);
+		a->waits_logged = a->size;
+	}
+	settle_waiters(a, 0);
+	schedule(a, 250);
 }
 
 /* Not the cluster's anchorer: answer this node's flushes from the
@@ -839,6 +876,9 @@ static void tick(evutil_socket_t fd, short what, void *arg)
 	case S_CHAIN_ID:
 	case S_ACCOUNTS:
 		idle(a);
+		return;
+	case S_WITNESS:
+		witnessed(a);
 		return;
 	case S_SEND: {
 		uint8_t data[40];

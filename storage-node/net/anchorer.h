@@ -16,7 +16,10 @@
  * resumes a pending transaction instead of sending another; a transaction
  * the chain has forgotten (dropped) is sent again; an unreachable chain
  * is retried with backoff (1 s doubling to 30 s). Nothing is lost, and a
- * checkpoint is confirmed on chain once.
+ * checkpoint is confirmed on chain once. With witnesses, the checkpoint
+ * waits for --witness-quorum cosignatures before its transaction (moving
+ * on to a newer checkpoint if one is made meanwhile): a witness that is
+ * away delays anchoring, and nothing else.
  */
 #ifndef CAIRN_ANCHORER_H
 #define CAIRN_ANCHORER_H
@@ -47,6 +50,9 @@ typedef struct anchor_opts {
 	unsigned interval;          /* seconds between anchors of a growing log */
 	unsigned long long batch;   /* anchor as soon as this many leaves wait (0: off) */
 	unsigned confirmations;     /* blocks, counting the transaction's own */
+	/* With witnesses (witnesser.h): a checkpoint goes on chain only once
+	 * it carries their quorum of cosignatures; NULL: at once. Not owned. */
+	struct witnesser *witnesses;
 } anchor_opts;
 
 #define ANCHOR_INTERVAL_DEFAULT 60

@@ -82,6 +82,15 @@ static const char schema_v1[] =
 	"  cid, pin_type, name, pinned_at FROM cairn.pins;"
 	"INSERT INTO cairn.index_meta VALUES ('schema', '1');";
 
+/* Version 2: the state of the logs the cluster witnesses (witness.h). */
+static const char schema_v2[] =
+	"CREATE TABLE cairn.witness_state ("
+	" origin text PRIMARY KEY,"
+	" tree_size bigint NOT NULL CHECK (tree_size >= 0),"
+	" root bytea NOT NULL CHECK (length(root) = 32),"
+	" updated_at timestamptz NOT NULL DEFAULT now());"
+	"UPDATE cairn.index_meta SET value = '2' WHERE key = 'schema';";
+
 static int64_t now_ms(void)
 {
 	struct timespec ts;
@@ -428,8 +437,11 @@ static int schema(pgindex *x, PGconn *c, int create, char *err)
 	if (!exists) {
 		if (pgindex_script(x, c, "index: creating the schema", schema_v1, err) != 0)
 			goto done;
+		have = 1;
 	}
-	/* Later versions migrate here, one step at a time: if (have < 2) ... */
+	/* then each later version, one step at a time */
+	if (have < 2 && pgindex_script(x, c, "index: migrating the schema to version 2", schema_v2, err) != 0)
+		goto done;
 	if (!(res = pgindex_run(x, c, "index", "COMMIT", NULL, err)))
 		goto done;
 	rc = 0;

@@ -16,6 +16,9 @@
  *   anchor_proofs  leaf_index PK, proof anchored_cid: each anchored leaf's
  *                  proof, against the newest confirmed checkpoint when it
  *                  was written, by the anchorer (proof_publish)
+ *   witness_state  origin PK, tree_size, root bytea(32), updated_at: the
+ *                  newest checkpoint cosigned of each log this cluster
+ *                  witnesses (witness.h; schema version 2)
  *   objects        a view of pins with the mirror's columns (pgmirror.h),
  *   anchors        and one of anchor_proofs with the mirror's columns,
  *                  so queries written against a mirror keep working
@@ -42,7 +45,7 @@
 
 /* The schema this cairn writes; an index of a newer one is refused, an
  * older one is migrated step by step when a node opens it. */
-#define PGINDEX_SCHEMA 1
+#define PGINDEX_SCHEMA 2
 #define PGINDEX_POOL_MAX 16
 #define PGINDEX_BACKOFF_MS 2000
 /* A failure that took this long holds calls back (PGINDEX_BACKOFF_MS) */

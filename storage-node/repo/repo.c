@@ -125,7 +125,8 @@ static int open_index(repo *r, char *err)
 	    (rc = mdb_dbi_open(txn, "anchors", MDB_CREATE, &r->anchors)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &r->meta)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "pinjournal", MDB_CREATE, &r->pinjournal)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "replicas", MDB_CREATE, &r->replicas)) != 0) {
+	    (rc = mdb_dbi_open(txn, "replicas", MDB_CREATE, &r->replicas)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "witness", MDB_CREATE, &r->witness)) != 0) {
 		mdb_txn_abort(txn);
 		ERR("index: %s", mdb_strerror(rc));
 		return -1;
@@ -711,6 +712,21 @@ EVP_PKEY *repo_log_key(const repo *r, char *err)
 	if (!r->pg)
 		return repo_identity_key(r, err);
 	snprintf(p, sizeof p, "%s/" REPO_LOG_KEY, r->path);
+	return load_key(p, err);
+}
+
+EVP_PKEY *repo_witness_key(const repo *r, int create, char *err)
+{
+	char p[4200];
+	snprintf(p, sizeof p, "%s/" REPO_WITNESS_KEY, r->path);
+	if (create && access(p, F_OK) != 0) {
+		EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+		/* two processes at once: the second finds the first's file */
+		int rc = k ? write_key(p, k, err) : -1;
+		EVP_PKEY_free(k);
+		if (rc != 0 && errno != EEXIST)
+			return NULL;
+	}
 	return load_key(p, err);
 }
 

@@ -61,6 +61,7 @@ typedef struct repo {
 	MDB_dbi meta;                            /* counters: "pin_gen" (pinstore.h) */
 	MDB_dbi pinjournal;                      /* pin changes for a mirror (pinstore.h) */
 	MDB_dbi replicas;                        /* replication queue (replicator.h) */
+	MDB_dbi witness;                         /* logs this node witnesses (witness.h) */
 	/* Who hears of pin changes, in the change's own transaction; set only
 	 * through pinstore_outbox_* by the services that register. */
 	struct pin_outbox {
@@ -137,6 +138,13 @@ EVP_PKEY *repo_identity_key(const repo *r, char *err);
 /* The key that signs checkpoints (r->log_id's): log.key with a PostgreSQL
  * index, else the identity key. As repo_identity_key. */
 EVP_PKEY *repo_log_key(const repo *r, char *err);
+
+/* The key this node cosigns checkpoints with as a witness (witness.h):
+ * REPO_WITNESS_KEY, made (mode 0600) if create and there is none. As
+ * repo_identity_key. A key of its own: cosignatures and the log's note
+ * signatures never share one. */
+#define REPO_WITNESS_KEY "witness.key"
+EVP_PKEY *repo_witness_key(const repo *r, int create, char *err);
 
 /* The usual end of an index call: LMDB's rc as 0 (success), 1 (rc is
  * `absent`: MDB_NOTFOUND or MDB_KEYEXIST, as the call means it), or -1

@@ -2,6 +2,7 @@
  * and the repo's totals, which /metrics and repo/stat report. */
 #include "node.h"
 #include "anchorer.h"
+#include "witnesser.h"
 #include "anchorlog.h"
 #include "bcache.h"
 #include "http_util.h"
@@ -115,6 +116,8 @@ static void render_metrics(void *arg)
 		                    log_size);
 	if (n->anchor)
 		anchorer_metrics(n->anchor, b);
+	if (n->witnesser)
+		witnesser_metrics(n->witnesser, b);
 	if (pinreq_counts(&n->repo, pr, err) == 0)
 		evbuffer_add_printf(b, "# HELP cairn_pin_requests Pinning Service pin requests, by status.\n"
 		                       "# TYPE cairn_pin_requests gauge\n"

@@ -29,6 +29,11 @@ typedef struct node {
 	char delegate[256];
 	/* putting checkpoints on a chain; NULL without --chain-rpc */
 	struct anchorer *anchor;
+	/* asking witnesses to cosign checkpoints; NULL without --witness */
+	struct witnesser *witnesser;
+	/* this node as a witness of other logs (config Witness.Logs); NULL:
+	 * it witnesses none */
+	struct witness *witness;
 	/* mirroring pins and proofs into PostgreSQL; NULL without --pg */
 	struct pgmirror *mirror;
 	/* where missing content is fetched from; NULL without --peer. The

@@ -3,6 +3,7 @@
 #include "anchorlog.h"
 #include "checkpoint.h"
 #include "tile.h"
+#include "witness.h"
 #include "http_util.h"
 
 #include <event2/buffer.h>
@@ -108,13 +109,44 @@ done:
 	evbuffer_free(b);
 }
 
+/* POST /log/witness/add-checkpoint (witness.h). */
+static void serve_witness(struct http_req *req, node *n)
+{
+	char out[WITNESS_REPLY_MAX];
+	if (http_req_method(req) != HTTP_METHOD_POST) {
+		evhttp_add_header(http_req_out(req), "Allow", "POST");
+		http_reply_text(req, 405, "add-checkpoint is a POST");
+		return;
+	}
+	if (!n->witness) {
+		http_reply_text(req, 404, "this node witnesses no log (config Witness.Logs)");
+		return;
+	}
+	struct evbuffer *in = http_req_body(req), *b = evbuffer_new();
+	size_t len = evbuffer_get_length(in);
+	const char *body = len ? (const char *)evbuffer_pullup(in, -1) : "";
+	if (!b) {
+		http_reply_text(req, 500, "out of memory");
+		return;
+	}
+	int code = witness_add_checkpoint(n->witness, body, len, out, sizeof out);
+	evbuffer_add(b, out, strlen(out));
+	evhttp_add_header(http_req_out(req), "Content-Type",
+	                  code == 409 ? "text/x.tlog.size" : "text/plain; charset=utf-8");
+	evhttp_add_header(http_req_out(req), "Cache-Control", "no-store");
+	http_reply(req, code, NULL, b);
+	evbuffer_free(b);
+}
+
 int tlog_handle(struct http_req *req, node *n, const char *path)
 {
 	if (strncmp(path, TLOG_PREFIX, strlen(TLOG_PREFIX)) != 0)
 		return 0;
 	const char *rest = path + strlen(TLOG_PREFIX);
 	enum http_method cmd = http_req_method(req);
-	if (cmd != HTTP_METHOD_GET && cmd != HTTP_METHOD_HEAD) {
+	if (strcmp(rest, TLOG_WITNESS_PATH) == 0) {
+		serve_witness(req, n);
+	} else if (cmd != HTTP_METHOD_GET && cmd != HTTP_METHOD_HEAD) {
 		evhttp_add_header(http_req_out(req), "Allow", "GET, HEAD");
 		http_reply_text(req, 405, "method not allowed: the log is read-only here");
 	} else if (strcmp(rest, "checkpoint") == 0) {

@@ -15,6 +15,9 @@
  * byte served is under a signed tree head. A full tile never changes:
  * cached for a year, immutable; a partial one TLOG_TTL_PARTIAL s (the spec
  * lets a log drop it once the full tile exists). A malformed path is 400.
+ *
+ *   POST /log/witness/add-checkpoint   this node as a witness (witness.h),
+ *                                      when its config lists logs
  */
 #ifndef CAIRN_TLOG_H
 #define CAIRN_TLOG_H
@@ -25,6 +28,7 @@
 #define TLOG_TTL_CHECKPOINT 2
 #define TLOG_TTL_PARTIAL 60
 #define TLOG_TTL_FULL 31536000
+#define TLOG_WITNESS_PATH "witness/add-checkpoint"
 
 /* Answer req if its path is under /log/: 1 if it was (answered), 0. */
 int tlog_handle(struct http_req *req, node *n, const char *path);
