@@ -17,6 +17,8 @@
 #include "proof_check.h"
 #include "proof_input.h"
 #include "proof_bundle.h"
+#include "note.h"
+#include "witnesser.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -36,16 +38,20 @@
 
 static const char audit_usage[] =
 	"usage: cairn audit --chain-rpc URL [--ca-file FILE] [--confirmations K] [--signer PEERID]\n"
+	"                   [--witness VKEY]... [--quorum N]\n"
 	"                   [--format table|csv|json] [FILE|-]... | --pg DSN [--query SQL]\n"
 	"\n"
 	"Check anchoring proofs against the chain at URL (http:// or https://; with\n"
 	"--ca-file, that CA is trusted beside the system's), trusting nothing else:\n"
 	"inclusion in the log, the checkpoint's signature, the transaction's input,\n"
 	"block, chain id and confirmations (K, default 1). With --signer, the\n"
-	"checkpoint must be signed by that node.\n"
+	"checkpoint must be signed by that node. With --witness VKEY (repeatable:\n"
+	"witnesses' cosignature keys, as 'cairn witness key' prints them), the\n"
+	"checkpoint must carry valid cosignatures of --quorum N of them (default:\n"
+	"all): what shows the log gave auditors no split view.\n"
 	"\n"
 	"A FILE holds one proof per line, one JSON array of proofs, or proofs one\n"
-	"after another; standard input when no FILE is given. Every proof is\n"
+	"after another, or C2SP tlog-proof bundles; standard input when no FILE is given. Every proof is\n"
 	"checked, and reported as a row: record (FILE:LINE), cid, index, size,\n"
 	"chain, tx, block, block_time, signer, result (verified, false or\n"
 	"unchecked) and the reason; a summary line closes the report (on stderr\n"
@@ -282,6 +288,9 @@ struct audit {
 	struct chainq q;
 	unsigned conf;
 	const char *signer;
+	note_vkey witnesses[WITNESSER_MAX]; /* --witness: cosigners required */
+	size_t nwitnesses;
+	unsigned quorum;                     /* of them, on each proof's checkpoint */
 	enum fmt f;
 	unsigned long n[3]; /* rows by verdict */
 	char why_unchecked[CAIRN_ERR_MAX]; /* the first reason a row was unchecked */
@@ -399,6 +408,25 @@ static void audit_json(struct audit *a, const char *record, json_t *p, const cha
 	} else {
 		v = audit_one(&a->q, p, a->conf, a->signer, why, sizeof why);
 	}
+	/* witnesses: a quorum of their cosignatures on the checkpoint, or
+	 * the proof is false (a finding outranks what the chain left open) */
+	const char *note = json_string_value(json_object_get(p, "checkpoint"));
+	if (v != V_FALSE && a->nwitnesses && note) {
+		unsigned have = 0;
+		char names[256] = "";
+		for (size_t i = 0; i < a->nwitnesses; i++) {
+			if (note_cosig_find(note, strlen(note), &a->witnesses[i], NULL, NULL, NULL) == 0)
+				have++;
+			else if (strlen(names) + strlen(a->witnesses[i].name) + 3 < sizeof names)
+				snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", names[0] ? ", " : "",
+				         a->witnesses[i].name);
+		}
+		if (have < a->quorum) {
+			snprintf(why, sizeof why, "witnesses: %u of the %u cosignatures required (none valid by %s)",
+			         have, a->quorum, names);
+			v = V_FALSE;
+		}
+	}
 	report_row(a, record, p, v, why);
 }
 
@@ -463,6 +491,9 @@ done:
 struct audit_opts {
 	const char *url, *signer, *dsn, *sql, *ca_file;
 	unsigned conf;
+	note_vkey witnesses[WITNESSER_MAX];
+	size_t nwitnesses;
+	unsigned quorum;
 	enum fmt f;
 	char **files;
 	int nfiles;
@@ -471,7 +502,8 @@ struct audit_opts {
 /* The options, once: 0, -1 (--help was printed), or EXIT_USAGE. */
 static int audit_parse(int argc, char **argv, struct audit_opts *o)
 {
-	enum { OPT_RPC = 256, OPT_CONF, OPT_SIGNER, OPT_FORMAT, OPT_PG, OPT_QUERY, OPT_CA };
+	enum { OPT_RPC = 256, OPT_CONF, OPT_SIGNER, OPT_FORMAT, OPT_PG, OPT_QUERY, OPT_CA, OPT_WITNESS,
+	       OPT_QUORUM };
 	static const struct option longopts[] = {
 		{"chain-rpc", required_argument, NULL, OPT_RPC},
 		{"confirmations", required_argument, NULL, OPT_CONF},
@@ -480,6 +512,8 @@ static int audit_parse(int argc, char **argv, struct audit_opts *o)
 		{"pg", required_argument, NULL, OPT_PG},
 		{"query", required_argument, NULL, OPT_QUERY},
 		{"ca-file", required_argument, NULL, OPT_CA},
+		{"witness", required_argument, NULL, OPT_WITNESS},
+		{"quorum", required_argument, NULL, OPT_QUORUM},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -497,6 +531,30 @@ static int audit_parse(int argc, char **argv, struct audit_opts *o)
 		case OPT_PG: o->dsn = optarg; break;
 		case OPT_QUERY: o->sql = optarg; break;
 		case OPT_CA: o->ca_file = optarg; break;
+		case OPT_WITNESS: {
+			char kerr[CAIRN_ERR_MAX];
+			if (o->nwitnesses == WITNESSER_MAX) {
+				cli_error("audit", "at most %d --witness", WITNESSER_MAX);
+				return EXIT_USAGE;
+			}
+			note_vkey *wk = &o->witnesses[o->nwitnesses];
+			if (note_vkey_parse(optarg, wk, kerr) != 0 || wk->type != NOTE_KEY_COSIGNATURE) {
+				cli_error("audit", "--witness '%s': %s", optarg,
+				          wk->type != NOTE_KEY_COSIGNATURE && !strstr(kerr, "verifier")
+				              ? "not a cosignature key (type 4): 'cairn witness key' prints one" : kerr);
+				return EXIT_USAGE;
+			}
+			o->nwitnesses++;
+			break;
+		}
+		case OPT_QUORUM:
+			k = strtoul(optarg, &end, 10);
+			if (*end || !*optarg || k == 0 || k > WITNESSER_MAX) {
+				cli_error("audit", "--quorum takes a number of witnesses, not '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			o->quorum = (unsigned)k;
+			break;
 		case OPT_CONF:
 			k = strtoul(optarg, &end, 10);
 			if (*end || !*optarg || k == 0 || k > 1000000) {
@@ -534,6 +592,12 @@ static int audit_parse(int argc, char **argv, struct audit_opts *o)
 		cli_error("audit", "--chain-rpc URL is required: the chain is the only thing trusted");
 		return EXIT_USAGE;
 	}
+	if (o->quorum > o->nwitnesses) {
+		cli_error("audit", "--quorum %u: more than the %zu --witness given", o->quorum, o->nwitnesses);
+		return EXIT_USAGE;
+	}
+	if (!o->quorum)
+		o->quorum = (unsigned)o->nwitnesses;
 	if (o->sql && !o->dsn) {
 		cli_error("audit", "--query needs --pg DSN");
 		return EXIT_USAGE;
@@ -581,7 +645,10 @@ int cmd_audit(int argc, char **argv)
 	int rc = audit_parse(argc, argv, &o);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	struct audit a = {.q = {.chain_id = -1}, .conf = o.conf, .signer = o.signer, .f = o.f};
+	static struct audit a;
+	a = (struct audit){.q = {.chain_id = -1}, .conf = o.conf, .signer = o.signer, .f = o.f,
+	                   .nwitnesses = o.nwitnesses, .quorum = o.quorum};
+	memcpy(a.witnesses, o.witnesses, sizeof a.witnesses);
 	struct chainq *q = &a.q;
 	http_url_redact(o.url, q->shown, sizeof q->shown);
 	if (!http_url_ok(o.url)) {

@@ -25,6 +25,15 @@
 //	    its origin), its inclusion path checked with tlog.CheckRecord
 //	    against the leaf of the CID its extra JSON names (which must be CID,
 //	    if given). Prints "ok index=I size=N cid=C extra=JSON".
+//	tlog-check cosig NOTEFILE VKEY
+//	    the C2SP tlog-cosignature v1 (Ed25519) by the witness key VKEY
+//	    (name+hash+base64(0x04 ‖ key)) on the signed note in NOTEFILE,
+//	    checked from the spec: the key hash, then Ed25519 over
+//	    "cosignature/v1\ntime T\n" ‖ the note's text. Prints "ok time=T".
+//	tlog-check forge KEYPEM SIZE
+//	    a checkpoint of SIZE with a random root, signed (note.Sign) with the
+//	    Ed25519 key in KEYPEM (PKCS #8) under its origin cairn/<PeerID>:
+//	    the fork a log that lies would show a witness
 //	tlog-check vkey PREFIX
 //	    the verifier key of the log at PREFIX, as note.NewEd25519VerifierKey
 //	    makes it from the PeerID in the checkpoint's origin
@@ -37,6 +46,10 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/binary"
+	"encoding/pem"
 	"crypto/sha256"
 	"encoding/base32"
 	"encoding/base64"
@@ -45,7 +58,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
-	"math/rand"
+	mrand "math/rand"
 	"net/http"
 	"os"
 	"strconv"
@@ -288,7 +301,7 @@ func checkTiles(prefix, cidfile string, old []string) {
 			picks[i] = true
 		}
 	}
-	rng := rand.New(rand.NewSource(tree.N))
+	rng := mrand.New(mrand.NewSource(tree.N))
 	for k := 0; k < 64; k++ {
 		picks[rng.Int63n(tree.N)] = true
 	}
@@ -414,6 +427,110 @@ func checkBundle(file, want string) {
 	fmt.Printf("ok index=%d size=%d cid=%s extra=%s\n", index, cp.size, cid, extra)
 }
 
+// checkCosig verifies a tlog-cosignature v1 line by vkey on a note.
+func checkCosig(file, vkey string) {
+	msg, err := os.ReadFile(file)
+	if err != nil {
+		fail("%v", err)
+	}
+	parts := strings.SplitN(vkey, "+", 3)
+	if len(parts) != 3 {
+		fail("vkey %q", vkey)
+	}
+	name := parts[0]
+	key, err := base64.StdEncoding.DecodeString(parts[2])
+	if err != nil || len(key) != 33 || key[0] != 0x04 {
+		fail("vkey %q: not a cosignature key (type 4)", vkey)
+	}
+	h := sha256.Sum256(append([]byte(name+"\n"), key...))
+	if fmt.Sprintf("%08x", binary.BigEndian.Uint32(h[:4])) != parts[1] {
+		fail("vkey %q: its key hash does not match", vkey)
+	}
+	text, sigs, found := strings.Cut(string(msg), "\n\n")
+	if !found {
+		fail("not a note")
+	}
+	text += "\n"
+	for _, line := range strings.Split(sigs, "\n") {
+		if !strings.HasPrefix(line, "\u2014 "+name+" ") {
+			continue
+		}
+		blob, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(line, "\u2014 "+name+" "))
+		if err != nil || len(blob) != 76 || !bytes.Equal(blob[:4], h[:4]) {
+			continue
+		}
+		t := binary.BigEndian.Uint64(blob[4:12])
+		m := fmt.Sprintf("cosignature/v1\ntime %d\n%s", t, text)
+		if ed25519.Verify(ed25519.PublicKey(key[1:]), []byte(m), blob[12:]) {
+			fmt.Printf("ok time=%d\n", t)
+			return
+		}
+		fail("the cosignature by %s does not verify", name)
+	}
+	fail("no cosignature by %s", name)
+}
+
+// base58btc, for a PeerID.
+func base58enc(b []byte) string {
+	const alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+	n := new(big.Int).SetBytes(b)
+	var out []byte
+	mod := new(big.Int)
+	for n.Sign() > 0 {
+		n.DivMod(n, big.NewInt(58), mod)
+		out = append([]byte{alphabet[mod.Int64()]}, out...)
+	}
+	for _, c := range b {
+		if c != 0 {
+			break
+		}
+		out = append([]byte{'1'}, out...)
+	}
+	return string(out)
+}
+
+// forge signs a checkpoint of size with a random root with the key in a PEM.
+func forge(keyfile string, size string) {
+	data, err := os.ReadFile(keyfile)
+	if err != nil {
+		fail("%v", err)
+	}
+	blk, _ := pem.Decode(data)
+	if blk == nil {
+		fail("%s: not PEM", keyfile)
+	}
+	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
+	if err != nil {
+		fail("%s: %v", keyfile, err)
+	}
+	priv, ok := k.(ed25519.PrivateKey)
+	if !ok {
+		fail("%s: not an Ed25519 key", keyfile)
+	}
+	pub := priv.Public().(ed25519.PublicKey)
+	origin := "cairn/" + base58enc(append([]byte{0x00, 0x24, 0x08, 0x01, 0x12, 0x20}, pub...))
+	vkey, err := note.NewEd25519VerifierKey(origin, pub)
+	if err != nil {
+		fail("%v", err)
+	}
+	hash := strings.SplitN(vkey, "+", 3)[1]
+	skey := "PRIVATE+KEY+" + origin + "+" + hash + "+" +
+		base64.StdEncoding.EncodeToString(append([]byte{0x01}, priv.Seed()...))
+	signer, err := note.NewSigner(skey)
+	if err != nil {
+		fail("signer: %v", err)
+	}
+	var root [32]byte
+	rand.Read(root[:])
+	text := fmt.Sprintf("%s\n%s\n%s\n%s\n", origin, size, base64.StdEncoding.EncodeToString(root[:]),
+		time.Now().UTC().Format("2006-01-02T15:04:05Z"))
+	msg, err := note.Sign(&note.Note{Text: text}, signer)
+	if err != nil {
+		fail("note.Sign: %v", err)
+	}
+	os.Stdout.Write(msg)
+}
+
 func main() {
 	args := os.Args[1:]
 	switch {
@@ -431,6 +548,10 @@ func main() {
 			want = args[2]
 		}
 		checkBundle(args[1], want)
+	case len(args) == 3 && args[0] == "cosig":
+		checkCosig(args[1], args[2])
+	case len(args) == 3 && args[0] == "forge":
+		forge(args[1], args[2])
 	case len(args) == 2 && args[0] == "vkey":
 		cp, v := fetchCheckpoint(strings.TrimSuffix(args[1], "/"))
 		_ = cp
@@ -438,7 +559,7 @@ func main() {
 		vkey, _ := note.NewEd25519VerifierKey(v.Name(), pub)
 		fmt.Println(vkey)
 	default:
-		fmt.Fprintln(os.Stderr, "usage: tlog-check gen N SEED | tiles PREFIX CIDFILE [OLDSIZE OLDROOT] | bundle FILE [CID] | vkey PREFIX")
+		fmt.Fprintln(os.Stderr, "usage: tlog-check gen N SEED | tiles PREFIX CIDFILE [OLDSIZE OLDROOT] | bundle FILE [CID] | cosig NOTEFILE VKEY | forge KEYPEM SIZE | vkey PREFIX")
 		os.Exit(2)
 	}
 }
