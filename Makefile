@@ -182,7 +182,7 @@ $(CORE_LIB): $(CORE_OBJS) $(B3_OBJS)
 # a libFuzzer binary (clang, ASan + UBSan) in build/fuzz.
 FUZZ_TARGETS := varint multibase multihash cid_binary cid_text dagpb unixfs car \
                 range multipart note proof pg_input h1parse mpart server car_import keystore \
-                proof_input routing_filter dagcbor dagjson http_host tile tlog_proof
+                proof_input routing_filter dagcbor dagjson http_host tile tlog_proof witness
 # http_util.o answers requests too: it links the server under it
 HTTP_SERVER_OBJS := $(BUILD)/node/http/http_util.o $(BUILD)/node/http/server.o \
                     $(BUILD)/node/http/h1parse.o $(LLHTTP_OBJS)
@@ -200,6 +200,7 @@ FUZZ_OBJS_proof_input := $(BUILD)/node/anchor/proof_input.o $(BUILD)/node/anchor
 FUZZ_OBJS_routing_filter := $(BUILD)/node/daemon/handlers/routing_filter.o
 FUZZ_OBJS_http_host := $(BUILD)/node/http/host.o
 FUZZ_OBJS_tile      := $(BUILD)/node/anchor/tile.o
+FUZZ_OBJS_witness   := $(BUILD)/node/anchor/witness.o $(BUILD)/node/anchor/note.o $(OBJS_repo)
 FUZZ_CFLAGS = $(COMPILE) $(B3_CFLAGS) $(PQ_CFLAGS) $(LLHTTP_CFLAGS) \
               -Icore/include -I$(NODE)/common -I$(NODE)/repo -I$(NODE)/dag -I$(NODE)/http \
               -I$(NODE)/anchor -I$(NODE)/daemon/handlers -Itest/fuzz

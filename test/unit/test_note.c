@@ -75,11 +75,62 @@ static void tampering(void **state)
 	EVP_PKEY_free(k);
 }
 
+/* Verifier keys: Go's vector parses to its name and key; a changed key
+ * ID, name or key type is refused. Cosignatures (tlog-cosignature v1):
+ * one made here is found by its key, at its time, and by no other key;
+ * a flipped byte of the text or of the signature makes it invalid (2). */
+static void vkeys_and_cosignatures(void **state)
+{
+	(void)state;
+	uint8_t pub[32];
+	char err[CAIRN_ERR_MAX], line[NOTE_COSIG_LINE_MAX], vk[512], note2[2048];
+	note_vkey k, w, other;
+	EVP_PKEY *key = go_key(pub);
+	assert_int_equal(note_vkey_parse(vkey, &k, err), 0);
+	assert_string_equal(k.name, "PeterNeumann");
+	assert_int_equal(k.type, NOTE_KEY_ED25519);
+	assert_memory_equal(k.pub, pub, 32);
+	assert_int_equal(note_vkey_parse("PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", &k, err), -1);
+	assert_int_equal(note_vkey_parse("PeterNeumanX+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", &k, err), -1);
+	assert_int_equal(note_vkey_parse("PeterNeumann+c74f20a3+Ahpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", &k, err), -1);
+	assert_int_equal(note_vkey_parse("PeterNeumann", &k, err), -1);
+	/* the same key as a witness's */
+	note_vkey_text("witness.example/w1", NOTE_KEY_COSIGNATURE, pub, vk, sizeof vk);
+	assert_int_equal(note_vkey_parse(vk, &w, err), 0);
+	assert_int_equal(w.type, NOTE_KEY_COSIGNATURE);
+	note_vkey_text("witness.example/w2", NOTE_KEY_COSIGNATURE, pub, vk, sizeof vk);
+	assert_int_equal(note_vkey_parse(vk, &other, err), 0);
+	assert_int_equal(note_cosign(note, strlen(note), "witness.example/w1", key, 1679315147, line, sizeof line, err), 0);
+	assert_true(strncmp(line, "\xe2\x80\x94 witness.example/w1 ", 22) == 0);
+	snprintf(note2, sizeof note2, "%s%s", note, line);
+	uint64_t t = 0;
+	size_t at, ll;
+	assert_int_equal(note_cosig_find(note2, strlen(note2), &w, &t, &at, &ll), 0);
+	assert_true(t == 1679315147);
+	assert_int_equal(at, strlen(note));
+	assert_int_equal(ll, strlen(line));
+	assert_int_equal(note_cosig_find(note2, strlen(note2), &other, &t, NULL, NULL), 1);
+	assert_int_equal(note_cosig_find(note, strlen(note), &w, &t, NULL, NULL), 1);
+	assert_int_equal(note_cosig_find(note2, strlen(note2), &k, &t, NULL, NULL), -1); /* a note key */
+	/* the log's signature still verifies beside the cosignature */
+	size_t tl;
+	assert_int_equal(note_verify(note2, strlen(note2), "PeterNeumann", pub, &tl, err), 0);
+	char bad[2048];
+	strcpy(bad, note2);
+	bad[3] ^= 1; /* the text */
+	assert_int_equal(note_cosig_find(bad, strlen(bad), &w, &t, NULL, NULL), 2);
+	strcpy(bad, note2);
+	bad[strlen(bad) - 10] = bad[strlen(bad) - 10] == 'A' ? 'B' : 'A'; /* the signature */
+	assert_int_equal(note_cosig_find(bad, strlen(bad), &w, &t, NULL, NULL), 2);
+	EVP_PKEY_free(key);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(go_vector),
 		cmocka_unit_test(tampering),
+		cmocka_unit_test(vkeys_and_cosignatures),
 	};
 	return RUN(tests);
 }
