@@ -139,6 +139,10 @@ int cairn_tlog_checkpoint_parse(const char *note, size_t len, const char **origi
 	const char *l;
 	if (next_line(note, len, &at, &l, &n) != 0 || n == 0)
 		return CAIRN_E_TLOG;
+	/* a note's text has no control characters but its newlines */
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)l[i] < 0x20 || l[i] == 0x7f)
+			return CAIRN_E_TLOG;
 	*origin = l;
 	*origin_len = n;
 	if (next_line(note, len, &at, &l, &n) != 0 || decimal(l, n, size) != 0)

@@ -78,7 +78,8 @@ static void malformed(void **state)
 	uint64_t size;
 	uint8_t root[32];
 	static const char *badcp[] = {"log\n01\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n", "\n1\nAAAA\n",
-	                              "log\n1\nAAAA\n", "log\n1\n"};
+	                              "log\n1\nAAAA\n", "log\n1\n",
+	                              "l\x01g\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"};
 	for (size_t i = 0; i < sizeof badcp / sizeof badcp[0]; i++)
 		if (cairn_tlog_checkpoint_parse(badcp[i], strlen(badcp[i]), &o, &ol, &size, root) != CAIRN_E_TLOG)
 			fail_msg("accepted checkpoint %zu", i);

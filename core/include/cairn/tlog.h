@@ -82,7 +82,8 @@ size_t cairn_tlog_proof_size(size_t extra_len, size_t npath, size_t note_len);
  * @brief Read a checkpoint's first three lines.
  * @param note   the checkpoint text or the whole signed note (not owned).
  * @param len    its length.
- * @param origin receives where the origin line starts (in @p note).
+ * @param origin receives where the origin line starts (in @p note): a
+ *               non-empty line without control characters.
  * @param origin_len its length, without the newline.
  * @param size   receives the tree size.
  * @param root   receives the root hash.
