@@ -397,6 +397,23 @@ static void format_time(int64 t, char *out)
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* The anchor's fields, when there is one, as JSON members after others:
+ * sep between members, colon after names (", "/": " in the type's text,
+ * ","/":" in a bundle's compact extra line). */
+static void anchor_fields(StringInfo b, const proof *p, const char *sep, const char *colon)
+{
+	char when[32];
+	if (!p->anchored)
+		return;
+	format_time(p->time, when);
+	appendStringInfo(b, "%s\"chain\"%s\"%s\"%s\"tx\"%s\"0x", sep, colon, p->chain, sep, colon);
+	hex32(b, p->tx);
+	appendStringInfo(b, "\"%s\"block\"%s" UINT64_FORMAT "%s\"block_hash\"%s\"0x", sep, colon, p->block, sep,
+	                 colon);
+	hex32(b, p->block_hash);
+	appendStringInfo(b, "\"%s\"time\"%s\"%s\"", sep, colon, when);
+}
+
 Datum anchored_cid_out(PG_FUNCTION_ARGS)
 {
 	proof p;
@@ -416,15 +433,7 @@ Datum anchored_cid_out(PG_FUNCTION_ARGS)
 		appendStringInfoChar(&b, '"');
 	}
 	appendStringInfoChar(&b, ']');
-	if (p.anchored) {
-		char when[32];
-		format_time(p.time, when);
-		appendStringInfo(&b, ", \"chain\": \"%s\", \"tx\": \"0x", p.chain);
-		hex32(&b, p.tx);
-		appendStringInfo(&b, "\", \"block\": " UINT64_FORMAT ", \"block_hash\": \"0x", p.block);
-		hex32(&b, p.block_hash);
-		appendStringInfo(&b, "\", \"time\": \"%s\"", when);
-	}
+	anchor_fields(&b, &p, ", ", ": ");
 	appendStringInfoString(&b, ", \"checkpoint\": ");
 	escape_json(&b, pnstrdup(p.note, p.note_len));
 	appendStringInfoChar(&b, '}');
@@ -598,15 +607,7 @@ Datum anchor_tlog_proof(PG_FUNCTION_ARGS)
 	cairn_cid_to_string(&p.cid, cid, sizeof cid, NULL);
 	initStringInfo(&x);
 	appendStringInfo(&x, "{\"cid\":\"%s\"", cid);
-	if (p.anchored) {
-		char when[32];
-		format_time(p.time, when);
-		appendStringInfo(&x, ",\"chain\":\"%s\",\"tx\":\"0x", p.chain);
-		hex32(&x, p.tx);
-		appendStringInfo(&x, "\",\"block\":" UINT64_FORMAT ",\"block_hash\":\"0x", p.block);
-		hex32(&x, p.block_hash);
-		appendStringInfo(&x, "\",\"time\":\"%s\"", when);
-	}
+	anchor_fields(&x, &p, ",", ":");
 	appendStringInfoChar(&x, '}');
 	cap = cairn_tlog_proof_size((size_t) x.len, (size_t) p.npath, p.note_len);
 	out = palloc(cap);

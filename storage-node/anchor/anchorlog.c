@@ -403,7 +403,12 @@ int anchorlog_consistency(repo *r, uint64_t m, uint64_t size, uint8_t (*path)[32
 	                                               CAIRN_MERKLE_MAX_PATH, n), err);
 }
 
-int anchorlog_nodes(repo *r, unsigned level, uint64_t first, size_t n, uint8_t (*out)[32], char *err)
+/* A run of stored values, in order: the leaves [first, first + n)
+ * (leaves), or the subtree hashes of that level at those indexes; each to
+ * fn. 0, 1 (the run stops short: not all of it is stored), fn's non-zero
+ * value, or -1 with err. */
+static int stored_run(repo *r, int leaves, unsigned level, uint64_t first, size_t n,
+                      int (*fn)(void *ctx, const uint8_t *v, size_t len), void *ctx, char *err)
 {
 	struct reader rd;
 	size_t got = 0;
@@ -412,102 +417,47 @@ int anchorlog_nodes(repo *r, unsigned level, uint64_t first, size_t n, uint8_t (
 		return -1;
 	if (rd.c) {
 		pgp a = {0};
-		pgp_i64(&a, level);
+		if (!leaves)
+			pgp_i64(&a, level);
 		pgp_i64(&a, (int64_t)first);
 		pgp_i64(&a, (int64_t)(first + n));
 		PGresult *res = pgindex_run(r->pg, rd.c, "anchor log",
-		                            "SELECT hash FROM cairn.log_nodes WHERE level = $1 AND idx >= $2"
-		                            " AND idx < $3 ORDER BY idx",
+		                            leaves ? "SELECT bytea(cid) FROM cairn.log_leaves WHERE leaf_index >= $1"
+		                                     " AND leaf_index < $2 ORDER BY leaf_index"
+		                                   : "SELECT hash FROM cairn.log_nodes WHERE level = $1 AND idx >= $2"
+		                                     " AND idx < $3 ORDER BY idx",
 		                            &a, err);
 		if (!res) {
 			finish(&rd);
 			return -1;
 		}
-		for (int i = 0; i < PQntuples(res) && got < n; i++) {
-			size_t hl = 0;
-			const char *h = pgr_bytes(res, i, 0, &hl);
-			if (hl != 32) {
-				ERR("anchor log: node %u/%llu is not a hash", level, (unsigned long long)(first + got));
-				rc = -1;
-				break;
-			}
-			memcpy(out[got++], h, 32);
-		}
-		PQclear(res);
-		finish(&rd);
-		return rc < 0 ? -1 : got == n ? 0 : 1;
-	}
-	/* keys sort as level, then index: a cursor walks the run */
-	MDB_cursor *cur;
-	uint8_t kb[9];
-	node_key(level, first, kb);
-	MDB_val k = {sizeof kb, kb}, v;
-	if ((rc = mdb_cursor_open(rd.txn, r->log_nodes, &cur)) != 0)
-		goto fail;
-	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
-	while (rc == 0 && got < n) {
-		const uint8_t *kp = k.mv_data;
-		if (k.mv_size != 9 || kp[0] != level || repo_get_be64(kp + 1) != first + got)
-			break; /* a gap: the next subtree is not complete yet */
-		if (v.mv_size != 32) {
-			rc = MDB_CORRUPTED;
-			break;
-		}
-		memcpy(out[got++], v.mv_data, 32);
-		rc = got < n ? mdb_cursor_get(cur, &k, &v, MDB_NEXT) : 0;
-	}
-	mdb_cursor_close(cur);
-	if (rc != 0 && rc != MDB_NOTFOUND)
-		goto fail;
-	mdb_txn_abort(rd.txn);
-	return got == n ? 0 : 1;
-fail:
-	mdb_txn_abort(rd.txn);
-	ERR("anchor log: %s", mdb_strerror(rc));
-	return -1;
-}
-
-int anchorlog_entries(repo *r, uint64_t first, size_t n,
-                      int (*fn)(void *ctx, const uint8_t *cid, size_t len), void *ctx, char *err)
-{
-	struct reader rd;
-	size_t got = 0;
-	int rc = 0;
-	if (begin(r, &rd, err) != 0)
-		return -1;
-	if (rd.c) {
-		pgp a = {0};
-		pgp_i64(&a, (int64_t)first);
-		pgp_i64(&a, (int64_t)(first + n));
-		PGresult *res = pgindex_run(r->pg, rd.c, "anchor log",
-		                            "SELECT bytea(cid) FROM cairn.log_leaves WHERE leaf_index >= $1"
-		                            " AND leaf_index < $2 ORDER BY leaf_index",
-		                            &a, err);
-		if (!res) {
-			finish(&rd);
-			return -1;
-		}
-		/* leaf indexes are dense: the rows are the run or a prefix of it */
+		/* indexes are dense: the rows are the run or a prefix of it */
 		for (int i = 0; i < PQntuples(res) && got < n && rc == 0; i++, got++) {
-			size_t cl = 0;
-			const char *c = pgr_bytes(res, i, 0, &cl);
-			rc = fn(ctx, (const uint8_t *)c, cl);
+			size_t vl = 0;
+			const char *v = pgr_bytes(res, i, 0, &vl);
+			rc = fn(ctx, (const uint8_t *)v, vl);
 		}
 		PQclear(res);
 		finish(&rd);
 		return rc ? rc : got == n ? 0 : 1;
 	}
+	/* keys sort by index (nodes: by level, then index): a cursor walks the run */
 	MDB_cursor *cur;
-	uint8_t kb[8];
-	repo_put_be64(first, kb);
-	MDB_val k = {sizeof kb, kb}, v;
-	int mrc = mdb_cursor_open(rd.txn, r->log_leaves, &cur);
+	uint8_t kb[9];
+	size_t kl = leaves ? 8 : 9;
+	if (leaves)
+		repo_put_be64(first, kb);
+	else
+		node_key(level, first, kb);
+	MDB_val k = {kl, kb}, v;
+	int mrc = mdb_cursor_open(rd.txn, leaves ? r->log_leaves : r->log_nodes, &cur);
 	if (mrc != 0)
 		goto fail;
 	mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
 	while (mrc == 0 && got < n && rc == 0) {
-		if (k.mv_size != 8 || repo_get_be64(k.mv_data) != first + got)
-			break;
+		const uint8_t *kp = k.mv_data;
+		if (k.mv_size != kl || (!leaves && kp[0] != level) || repo_get_be64(kp + kl - 8) != first + got)
+			break; /* a gap: the rest is not stored yet */
 		rc = fn(ctx, v.mv_data, v.mv_size);
 		got++;
 		mrc = got < n && rc == 0 ? mdb_cursor_get(cur, &k, &v, MDB_NEXT) : 0;
@@ -521,4 +471,33 @@ fail:
 	mdb_txn_abort(rd.txn);
 	ERR("anchor log: %s", mdb_strerror(mrc));
 	return -1;
+}
+
+struct hashes {
+	uint8_t (*out)[32];
+	size_t at;
+};
+
+static int take_hash(void *ctx, const uint8_t *v, size_t len)
+{
+	struct hashes *h = ctx;
+	if (len != 32)
+		return -2;
+	memcpy(h->out[h->at++], v, 32);
+	return 0;
+}
+
+int anchorlog_nodes(repo *r, unsigned level, uint64_t first, size_t n, uint8_t (*out)[32], char *err)
+{
+	struct hashes h = {out, 0};
+	int rc = stored_run(r, 0, level, first, n, take_hash, &h, err);
+	if (rc == -2)
+		ERR("anchor log: node %u/%llu is not a hash", level, (unsigned long long)(first + h.at));
+	return rc < 0 ? -1 : rc;
+}
+
+int anchorlog_entries(repo *r, uint64_t first, size_t n,
+                      int (*fn)(void *ctx, const uint8_t *cid, size_t len), void *ctx, char *err)
+{
+	return stored_run(r, 1, 0, first, n, fn, ctx, err);
 }
