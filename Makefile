@@ -317,6 +317,7 @@ bench:
 	@bench/pg
 	@BUILD=$(BUILD) bench/node
 	@BUILD=$(BUILD) bench/anchor
+	@BUILD=$(BUILD) bench/tiles
 	@BUILD=$(BUILD) bench/peers
 	@BUILD=$(BUILD) bench/soak
 endif

@@ -25,6 +25,7 @@
 #include "stream.h"
 #include "checkpoint.h"
 #include "witness.h"
+#include "tlog.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -443,6 +444,7 @@ static int start_services(node *n, const daemon_opts *o)
 		}
 		printf("witnesses: %zu, a checkpoint is anchored once %u cosigned it\n", o->nwitnesses, k);
 	}
+	n->tile_cache = tlog_cache_new();
 	json_t *wcfg = json_object_get(n->repo.config, "Witness");
 	if (wcfg) {
 		char werr[CAIRN_ERR_MAX];
@@ -653,6 +655,7 @@ done:
 	peers_free(n->peers);
 	anchorer_free(n->anchor);
 	witnesser_free(n->witnesser);
+	tlog_cache_free(n->tile_cache);
 	if (n->witness) {
 		witness_close(n->witness);
 		free(n->witness);

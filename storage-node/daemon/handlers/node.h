@@ -34,6 +34,12 @@ typedef struct node {
 	/* this node as a witness of other logs (config Witness.Logs); NULL:
 	 * it witnesses none */
 	struct witness *witness;
+	/* the largest checkpoint size seen by the tile handler (tlog.h): a
+	 * checkpoint, once made, stays, so tiles below it need no look at the
+	 * newest (atomic; any loop) */
+	uint64_t log_covered;
+	/* full tiles served lately (tlog.h) */
+	struct tlog_cache *tile_cache;
 	/* mirroring pins and proofs into PostgreSQL; NULL without --pg */
 	struct pgmirror *mirror;
 	/* where missing content is fetched from; NULL without --peer. The

@@ -7,11 +7,86 @@
 #include "http_util.h"
 
 #include <event2/buffer.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/queue.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+
+struct tlog_slot {
+	int level;
+	uint64_t n;
+	size_t len;      /* 0: empty */
+	uint8_t *bytes;
+	uint64_t used;   /* the cache's clock when last used */
+};
+
+struct tlog_cache {
+	pthread_mutex_t mu; /* loops share it; held for a lookup or a copy */
+	uint64_t clock;
+	struct tlog_slot s[TLOG_CACHE_SLOTS];
+};
+
+struct tlog_cache *tlog_cache_new(void)
+{
+	struct tlog_cache *c = calloc(1, sizeof *c);
+	if (c)
+		pthread_mutex_init(&c->mu, NULL);
+	return c;
+}
+
+void tlog_cache_free(struct tlog_cache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < TLOG_CACHE_SLOTS; i++)
+		free(c->s[i].bytes);
+	pthread_mutex_destroy(&c->mu);
+	free(c);
+}
+
+/* Two ways per set: a tile's set is a hash of (level, index). */
+static struct tlog_slot *set_of(struct tlog_cache *c, const tile *t)
+{
+	uint64_t h = (t->n * 0x9e3779b97f4a7c15ull) ^ (uint64_t)(t->level + 1) * 0xc2b2ae3d27d4eb4full;
+	return &c->s[2 * ((h >> 32) % (TLOG_CACHE_SLOTS / 2))];
+}
+
+/* A full tile from the cache into b: 1, or 0 (not there). */
+static int cache_get(struct tlog_cache *c, const tile *t, struct evbuffer *b)
+{
+	int hit = 0;
+	if (!c || t->width != TILE_WIDTH)
+		return 0;
+	pthread_mutex_lock(&c->mu);
+	struct tlog_slot *set = set_of(c, t);
+	for (int w = 0; w < 2 && !hit; w++)
+		if (set[w].len && set[w].level == t->level && set[w].n == t->n) {
+			hit = evbuffer_add(b, set[w].bytes, set[w].len) == 0;
+			set[w].used = ++c->clock;
+		}
+	pthread_mutex_unlock(&c->mu);
+	return hit;
+}
+
+/* Keep a full tile's bytes (those of b), in place of its set's least
+ * recently used. */
+static void cache_put(struct tlog_cache *c, const tile *t, struct evbuffer *b)
+{
+	size_t len = evbuffer_get_length(b);
+	uint8_t *copy = c && t->width == TILE_WIDTH && len ? malloc(len) : NULL;
+	if (!copy)
+		return;
+	evbuffer_copyout(b, copy, len);
+	pthread_mutex_lock(&c->mu);
+	struct tlog_slot *set = set_of(c, t), *s = set[0].used <= set[1].used ? &set[0] : &set[1];
+	uint8_t *old = s->bytes;
+	*s = (struct tlog_slot){t->level, t->n, len, copy, ++c->clock};
+	pthread_mutex_unlock(&c->mu);
+	free(old);
+}
 
 static void cache_for(struct http_req *req, int seconds)
 {
@@ -72,20 +147,30 @@ static void serve_tile(struct http_req *req, node *n, const char *tpath)
 		return;
 	}
 	uint64_t needs = tile_needs(&t);
-	if (newest(req, n, &cp) != 0)
-		return;
-	if (needs == 0 || needs > cp.size) {
-		char p[TILE_PATH_MAX];
-		tile_path(&t, p);
-		http_reply_text(req, 404, "tile %s is not in the log's newest checkpoint (%llu leaves)", p,
-		                (unsigned long long)cp.size);
-		return;
+	/* checkpoints stay once made: a tile under one seen before exists */
+	if (needs == 0 || needs > __atomic_load_n(&n->log_covered, __ATOMIC_RELAXED)) {
+		if (newest(req, n, &cp) != 0)
+			return;
+		uint64_t seen = __atomic_load_n(&n->log_covered, __ATOMIC_RELAXED);
+		while (seen < cp.size &&
+		       !__atomic_compare_exchange_n(&n->log_covered, &seen, cp.size, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			;
+		if (needs == 0 || needs > cp.size) {
+			char p[TILE_PATH_MAX];
+			tile_path(&t, p);
+			http_reply_text(req, 404, "tile %s is not in the log's newest checkpoint (%llu leaves)", p,
+			                (unsigned long long)cp.size);
+			return;
+		}
 	}
 	if (!(b = evbuffer_new())) {
 		http_reply_text(req, 500, "out of memory");
 		return;
 	}
-	if (t.level == TILE_ENTRIES) {
+	int hit = cache_get(n->tile_cache, &t, b);
+	if (hit) {
+		rc = 0;
+	} else if (t.level == TILE_ENTRIES) {
 		rc = anchorlog_entries(&n->repo, tile_first(&t), t.width, add_entry, b, err);
 		if (rc == -1 && !err[0])
 			snprintf(err, sizeof err, "out of memory");
@@ -102,6 +187,8 @@ static void serve_tile(struct http_req *req, node *n, const char *tpath)
 		http_reply_text(req, rc == 1 ? 500 : node_store_status(req, n), "%s", err);
 		goto done;
 	}
+	if (!hit)
+		cache_put(n->tile_cache, &t, b);
 	evhttp_add_header(http_req_out(req), "Content-Type", "application/octet-stream");
 	cache_for(req, t.width == TILE_WIDTH ? TLOG_TTL_FULL : TLOG_TTL_PARTIAL);
 	http_reply(req, 200, "OK", b);
