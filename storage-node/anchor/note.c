@@ -204,6 +204,21 @@ int note_vkey_parse(const char *vkey, note_vkey *k, char *err)
 	return 0;
 }
 
+int note_vkey_parse_as(const char *vkey, uint8_t type, note_vkey *k, char *err)
+{
+	if (note_vkey_parse(vkey, k, err) != 0)
+		return -1;
+	if (k->type != type) {
+		ERR("%s", type == NOTE_KEY_COSIGNATURE
+		              ? "a witness's cosignature key (type 4; 'cairn witness key' prints one) is "
+		                "needed, not a log's note key (type 1)"
+		              : "a log's note key (type 1; 'cairn anchor key' prints one) is needed, not a "
+		                "witness's cosignature key (type 4)");
+		return -1;
+	}
+	return 0;
+}
+
 /* The text of a note: up to its blank line, that line's first newline
  * included. 0 if there is none. */
 static size_t text_of(const char *note, size_t len)

@@ -45,6 +45,9 @@ void note_vkey_text(const char *name, uint8_t type, const uint8_t pub[32], char 
  * name and key. 0, or -1 with err set. */
 int note_vkey_parse(const char *vkey, note_vkey *k, char *err);
 
+/* note_vkey_parse, and the key must be of type (NOTE_KEY_*). */
+int note_vkey_parse_as(const char *vkey, uint8_t type, note_vkey *k, char *err);
+
 /* A C2SP tlog-cosignature v1 (Ed25519) of a note's text at time t (Unix
  * seconds): Ed25519 over "cosignature/v1\ntime <t>\n" ‖ the text, written
  * as the signature line "— <name> base64(key ID ‖ t (8 bytes BE) ‖ sig)\n"

@@ -75,10 +75,8 @@ int witness_open(witness *w, repo *r, const json_t *cfg, char *err)
 		const char *origin = json_string_value(json_object_get(l, "Origin"));
 		witness_log *wl = &w->logs[w->nlogs];
 		char kerr[CAIRN_ERR_MAX];
-		if (!vk || note_vkey_parse(vk, &wl->key, kerr) != 0 || wl->key.type != NOTE_KEY_ED25519) {
-			ERR("config Witness.Logs[%zu].Key: %s", i,
-			    !vk ? "missing" : wl->key.type != NOTE_KEY_ED25519 && !strstr(kerr, "verifier")
-			                          ? "a log's note key (type 1), not a cosignature key" : kerr);
+		if (!vk || note_vkey_parse_as(vk, NOTE_KEY_ED25519, &wl->key, kerr) != 0) {
+			ERR("config Witness.Logs[%zu].Key: %s", i, vk ? kerr : "missing");
 			return -1;
 		}
 		snprintf(wl->origin, sizeof wl->origin, "%s", origin && *origin ? origin : wl->key.name);

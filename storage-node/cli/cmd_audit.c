@@ -538,10 +538,8 @@ static int audit_parse(int argc, char **argv, struct audit_opts *o)
 				return EXIT_USAGE;
 			}
 			note_vkey *wk = &o->witnesses[o->nwitnesses];
-			if (note_vkey_parse(optarg, wk, kerr) != 0 || wk->type != NOTE_KEY_COSIGNATURE) {
-				cli_error("audit", "--witness '%s': %s", optarg,
-				          wk->type != NOTE_KEY_COSIGNATURE && !strstr(kerr, "verifier")
-				              ? "not a cosignature key (type 4): 'cairn witness key' prints one" : kerr);
+			if (note_vkey_parse_as(optarg, NOTE_KEY_COSIGNATURE, wk, kerr) != 0) {
+				cli_error("audit", "--witness '%s': %s", optarg, kerr);
 				return EXIT_USAGE;
 			}
 			o->nwitnesses++;

@@ -257,10 +257,8 @@ witnesser *witnesser_new(struct event_base *base, repo *r, const char *const *sp
 			         "submission prefix, and its verifier key)", specs[i]);
 			goto fail;
 		}
-		if (note_vkey_parse(comma + 1, &p->key, kerr) != 0 || p->key.type != NOTE_KEY_COSIGNATURE) {
-			snprintf(err, CAIRN_ERR_MAX, "--witness '%s': %s", specs[i],
-			         p->key.type != NOTE_KEY_COSIGNATURE && !strstr(kerr, "verifier")
-			             ? "the key is not a cosignature key (type 4)" : kerr);
+		if (note_vkey_parse_as(comma + 1, NOTE_KEY_COSIGNATURE, &p->key, kerr) != 0) {
+			snprintf(err, CAIRN_ERR_MAX, "--witness '%s': %s", specs[i], kerr);
 			goto fail;
 		}
 		for (size_t j = 0; j < w->n; j++)

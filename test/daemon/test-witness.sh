@@ -38,7 +38,7 @@ A_PORT=$(free_port) B_PORT=$(free_port)
 out=$(CAIRN_PATH=$scratch/a "$CAIRN" daemon --witness "http://127.0.0.1:$B_PORT/log/witness,$B_WKEY" --witness-quorum 2 2>&1); rc=$?
 check "--witness-quorum above the witnesses given: exit 2, said" "2 yes" "$rc $(echo "$out" | grep -q 'more than the 1 --witness' && echo yes)"
 out=$(CAIRN_PATH=$scratch/a "$CAIRN" daemon --witness "http://127.0.0.1:$B_PORT/log/witness,$B_VKEY" 2>&1); rc=$?
-check "--witness with a log's key (type 1), not a witness's: exit 2, said" "2 yes" "$rc $(echo "$out" | grep -q 'not a cosignature key' && echo yes)"
+check "--witness with a log's key (type 1), not a witness's: exit 2, said" "2 yes" "$rc $(echo "$out" | grep -q "cosignature key (type 4; 'cairn witness key' prints one) is needed, not a log's note key" && echo yes)"
 start_a() { daemon_start a --gateway "127.0.0.1:$A_PORT" --chain-rpc "$RPC" --anchor-interval 3600 \
 	--witness "http://127.0.0.1:$B_PORT/log/witness,$B_WKEY"; }
 start_b() { daemon_start b --gateway "127.0.0.1:$B_PORT" --witness "http://127.0.0.1:$A_PORT/log/witness,$A_WKEY"; }
@@ -86,7 +86,7 @@ node -e 'const fs=require("fs");const p=JSON.parse(fs.readFileSync(process.argv[
 out=$(audit --witness "$B_WKEY" "$scratch/t.json"); rc=$?
 check "a cosignature with a changed byte does not count" "1 false" "$rc $(echo "$out" | tail -1 | cut -d, -f10)"
 out=$("$CAIRN" audit --chain-rpc "$RPC" --witness "$B_VKEY" "$scratch/p.json" 2>&1); rc=$?
-check "audit --witness with a log's key: usage (exit 2), said" "2 yes" "$rc $(echo "$out" | grep -q 'not a cosignature key' && echo yes)"
+check "audit --witness with a log's key: usage (exit 2), said" "2 yes" "$rc $(echo "$out" | grep -q "cosignature key (type 4; 'cairn witness key' prints one) is needed, not a log's note key" && echo yes)"
 
 # --- the witness's answers --------------------------------------------------
 W=$b_GW/log/witness/add-checkpoint

@@ -168,6 +168,7 @@ static void serve_tile(struct http_req *req, node *n, const char *tpath)
 		return;
 	}
 	int hit = cache_get(n->tile_cache, &t, b);
+	err[0] = '\0';
 	if (hit) {
 		rc = 0;
 	} else if (t.level == TILE_ENTRIES) {
@@ -176,7 +177,6 @@ static void serve_tile(struct http_req *req, node *n, const char *tpath)
 			snprintf(err, sizeof err, "out of memory");
 	} else {
 		uint8_t hashes[TILE_WIDTH][32];
-		err[0] = '\0';
 		rc = anchorlog_nodes(&n->repo, tile_tree_level(&t), tile_first(&t), t.width, hashes, err);
 		if (rc == 0 && evbuffer_add(b, hashes, (size_t)t.width * 32) != 0)
 			rc = -1, snprintf(err, sizeof err, "out of memory");
