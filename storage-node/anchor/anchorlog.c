@@ -101,70 +101,170 @@ static uint64_t count(repo *r, MDB_txn *txn)
 	return mdb_stat(txn, r->log_leaves, &st) == 0 ? st.ms_entries : 0;
 }
 
+/* PostgreSQL appends: a batch's CIDs, each once, keyed by their bytes. */
+struct seen {
+	const uint8_t *cid;
+	size_t len;
+	uint64_t index;
+};
+
+static uint64_t fnv(const uint8_t *b, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 1099511628211ull;
+	return h;
+}
+
+/* The slot of cid in t (cap slots, open addressing): its own, or the
+ * empty one it goes in. */
+static struct seen *seen_slot(struct seen *t, size_t cap, const uint8_t *cid, size_t len)
+{
+	for (size_t i = fnv(cid, len) % cap;; i = (i + 1) % cap)
+		if (!t[i].cid || (t[i].len == len && memcmp(t[i].cid, cid, len) == 0))
+			return &t[i];
+}
+
+static void hex_to(FILE *f, const uint8_t *b, size_t n)
+{
+	static const char d[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		fputc(d[b[i] >> 4], f);
+		fputc(d[b[i] & 15], f);
+	}
+}
+
 /* PostgreSQL: the append in one transaction, under the log's advisory
  * lock, so the nodes of a cluster append one after another and a CID
- * keeps the first index any of them gave it. */
+ * keeps the first index any of them gave it. A batch costs a handful of
+ * statements, not some per leaf: one finds the CIDs already there; the
+ * right edge of the tree (a stored hash per set bit of the size) is read
+ * as far as the new leaves complete subtrees over it; every new subtree
+ * hash is computed here; the leaves and the hashes go in with one INSERT
+ * each (hex lists, unnested). */
 static int pg_append(repo *r, const cairn_cid *cids, size_t n, uint64_t *index, size_t *added,
                      char *err)
 {
 	struct reader rd = {.r = r};
 	PGresult *res = NULL;
-	size_t fresh = 0;
+	size_t fresh = 0, cap = 2 * n + 1, ll = 0, nl = 0;
+	uint8_t(*cb)[CAIRN_CID_MAX_BYTES] = malloc(n * sizeof *cb);
+	size_t *cl = malloc(n * sizeof *cl);
+	struct seen *t = calloc(cap, sizeof *t);
+	char *all = NULL, *leaves = NULL, *nodes = NULL;
+	size_t al = 0;
+	FILE *fa = NULL, *fl = NULL, *fn = NULL;
+	uint8_t front[64][32]; /* per level, the newest complete subtree that is a left child */
 	int rc = -1;
+	if (!cb || !cl || !t || !(fa = open_memstream(&all, &al)) || !(fl = open_memstream(&leaves, &ll)) ||
+	    !(fn = open_memstream(&nodes, &nl))) {
+		ERR("out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++) {
+		cairn_cid_encode(&cids[i], cb[i], sizeof cb[i], &cl[i]);
+		if (i)
+			fputc(',', fa);
+		hex_to(fa, cb[i], cl[i]);
+	}
+	if (fclose(fa) != 0) {
+		fa = NULL;
+		ERR("out of memory");
+		goto done;
+	}
+	fa = NULL;
 	if (!(rd.c = pgindex_take(r->pg, err)))
-		return -1;
+		goto done;
 	if (pgindex_begin_locked(r->pg, rd.c, PGINDEX_LOCK_LOG, "anchor log", err) != 0)
 		goto done;
 	int64_t size = pg_count(&rd);
 	if (size < 0)
 		goto pgfail;
+	/* the CIDs of the batch the log has already */
+	pgp a = {0};
+	pgp_text(&a, all);
+	if (!(res = pgindex_run(r->pg, rd.c, "anchor log",
+	                        "SELECT leaf_index, bytea(cid) FROM cairn.log_leaves WHERE cid = ANY"
+	                        " (SELECT ipfs_cid(decode(x, 'hex')) FROM unnest(string_to_array($1, ',')) x)",
+	                        &a, err)))
+		goto done;
+	/* the batch's CIDs, each once, without an index yet; then those found */
 	for (size_t i = 0; i < n; i++) {
-		uint8_t cb[CAIRN_CID_MAX_BYTES], h[32];
-		size_t cl;
-		cairn_cid_encode(&cids[i], cb, sizeof cb, &cl);
-		uint64_t had;
-		int found = pg_find(&rd, cb, cl, &had, err);
-		if (found < 0)
-			goto done;
-		if (found == 0) {
+		struct seen *sl = seen_slot(t, cap, cb[i], cl[i]);
+		if (!sl->cid)
+			*sl = (struct seen){cb[i], cl[i], UINT64_MAX};
+	}
+	for (int i = 0; i < PQntuples(res); i++) {
+		size_t len;
+		const uint8_t *c = (const uint8_t *)pgr_bytes(res, i, 1, &len);
+		struct seen *sl = seen_slot(t, cap, c, len);
+		if (sl->cid)
+			sl->index = (uint64_t)pgr_i64(res, i, 0);
+	}
+	PQclear(res);
+	res = NULL;
+	uint64_t first = (uint64_t)size, have = 0; /* have: bit l, front[l] is known */
+	for (size_t i = 0; i < n; i++) {
+		struct seen *sl = seen_slot(t, cap, cb[i], cl[i]);
+		if (sl->index != UINT64_MAX) { /* in the log, or earlier in the batch */
 			if (index)
-				index[i] = had;
+				index[i] = sl->index;
 			continue;
 		}
-		uint64_t at = (uint64_t)size++;
-		cairn_merkle_leaf_hash(cb, cl, h);
+		uint64_t at = (uint64_t)size++, idx = at;
+		uint8_t h[32];
+		unsigned l = 0;
+		sl->index = at;
+		if (fresh++)
+			fputc(',', fl);
+		hex_to(fl, cb[i], cl[i]);
+		cairn_merkle_leaf_hash(cb[i], cl[i], h);
+		fprintf(fn, "%s0:%llu:", ftell(fn) > 0 ? "," : "", (unsigned long long)at);
+		hex_to(fn, h, 32);
+		/* a right child completes its parent, one level up, and so on */
+		while (idx & 1) {
+			/* the left sibling: made in this batch, or else the right edge of
+			 * the tree as it was, node (l, (first >> l) - 1), read once */
+			if (!(have >> l & 1) && pg_node(&rd, l, (first >> l) - 1, front[l]) != 0)
+				goto pgfail;
+			cairn_merkle_node_hash(front[l], h, h);
+			idx >>= 1;
+			l++;
+			fprintf(fn, ",%u:%llu:", l, (unsigned long long)idx);
+			hex_to(fn, h, 32);
+		}
+		memcpy(front[l], h, 32);
+		have |= 1ull << l;
+		if (index)
+			index[i] = at;
+	}
+	if (fclose(fl) != 0 || fclose(fn) != 0) {
+		fl = fn = NULL;
+		ERR("out of memory");
+		goto done;
+	}
+	fl = fn = NULL;
+	if (fresh) {
 		pgp w = {0};
-		pgp_i64(&w, (int64_t)at);
-		pgp_bytes(&w, cb, cl);
-		pgp_bytes(&w, h, 32);
+		pgp_text(&w, leaves);
+		pgp_i64(&w, (int64_t)first);
 		if (!(res = pgindex_run(r->pg, rd.c, "anchor log",
-		                        "WITH l AS (INSERT INTO cairn.log_leaves (leaf_index, cid)"
-		                        " VALUES ($1, ipfs_cid($2::bytea)))"
-		                        " INSERT INTO cairn.log_nodes VALUES (0, $1, $3::bytea)",
+		                        "INSERT INTO cairn.log_leaves (leaf_index, cid) SELECT $2::bigint + o - 1,"
+		                        " ipfs_cid(decode(x, 'hex')) FROM unnest(string_to_array($1, ','))"
+		                        " WITH ORDINALITY AS t(x, o)",
 		                        &w, err)))
 			goto done;
 		PQclear(res);
+		pgp v = {0};
+		pgp_text(&v, nodes);
+		if (!(res = pgindex_run(r->pg, rd.c, "anchor log",
+		                        "INSERT INTO cairn.log_nodes (level, idx, hash) SELECT split_part(x, ':', 1)::int,"
+		                        " split_part(x, ':', 2)::bigint, decode(split_part(x, ':', 3), 'hex')"
+		                        " FROM unnest(string_to_array($1, ',')) x",
+		                        &v, err)))
+			goto done;
+		PQclear(res);
 		res = NULL;
-		/* each trailing 1 bit of at completes a perfect subtree one level up */
-		for (unsigned level = 1; level < 64 && ((at + 1) & ((1ull << level) - 1)) == 0; level++) {
-			uint8_t left[32];
-			uint64_t idx = ((at + 1) >> level) - 1;
-			if (pg_node(&rd, level - 1, 2 * idx, left) != 0)
-				goto pgfail;
-			cairn_merkle_node_hash(left, h, h);
-			pgp u = {0};
-			pgp_i64(&u, level);
-			pgp_i64(&u, (int64_t)idx);
-			pgp_bytes(&u, h, 32);
-			if (!(res = pgindex_run(r->pg, rd.c, "anchor log",
-			                        "INSERT INTO cairn.log_nodes VALUES ($1, $2, $3::bytea)", &u, err)))
-				goto done;
-			PQclear(res);
-			res = NULL;
-		}
-		if (index)
-			index[i] = at;
-		fresh++;
 	}
 	if (pgindex_script(r->pg, rd.c, "anchor log", "COMMIT", err) != 0)
 		goto done;
@@ -176,9 +276,23 @@ pgfail:
 	snprintf(err, CAIRN_ERR_MAX, "%s", rd.pgerr);
 done:
 	PQclear(res);
-	if (rc != 0)
-		pgindex_rollback(rd.c);
-	pgindex_give(r->pg, rd.c);
+	if (rd.c) {
+		if (rc != 0)
+			pgindex_rollback(rd.c);
+		pgindex_give(r->pg, rd.c);
+	}
+	if (fa)
+		fclose(fa);
+	if (fl)
+		fclose(fl);
+	if (fn)
+		fclose(fn);
+	free(all);
+	free(leaves);
+	free(nodes);
+	free(t);
+	free(cl);
+	free(cb);
 	return rc;
 }
 
