@@ -12,7 +12,7 @@ printf 'some content\n' | "$CAIRN" add -Q >/dev/null
 daemon_start || { echo "not ok 1 - daemon start"; cat "$scratch/daemon.log"; exit 1; }
 top=$(cd "$(dirname "$0")/../.." && pwd)
 routes=$(grep -ho '{"/api/v0/[^"]*"' $(find "$top"/storage-node -name "*.c") | cut -d'"' -f2 | sort -u)
-check "routes found in the source" "29" "$(echo "$routes" | wc -l)"
+check "routes found in the source" "30" "$(echo "$routes" | wc -l)"
 timeout 600 node "$here/hostile-requests.mjs" "$API" "$GW" $routes | sed "s/^\(not \)\{0,1\}ok [0-9]* - /&/" >"$scratch/tap"
 while IFS= read -r line; do
 	case $line in
