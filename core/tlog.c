@@ -81,6 +81,38 @@ int cairn_tlog_proof_parse(const char *text, size_t len, cairn_tlog_proof *p)
 	return CAIRN_OK;
 }
 
+int cairn_tlog_witness_parse(const char *text, size_t len, cairn_tlog_witness_req *r)
+{
+	size_t at = 0, n;
+	const char *l;
+	memset(r, 0, sizeof *r);
+	if (next_line(text, len, &at, &l, &n) != 0 || n < 5 || memcmp(l, "old ", 4) != 0 ||
+	    decimal(l + 4, n - 4, &r->old) != 0) {
+		r->why = "the body starts with \"old <size>\" (a decimal, no leading zeros)";
+		return CAIRN_E_TLOG;
+	}
+	for (;;) {
+		if (next_line(text, len, &at, &l, &n) != 0) {
+			r->why = "no blank line after the consistency proof";
+			return CAIRN_E_TLOG;
+		}
+		if (n == 0)
+			break;
+		if (r->nproof == CAIRN_TLOG_WITNESS_PROOF_MAX) {
+			r->why = "more than 63 consistency proof lines";
+			return CAIRN_E_TLOG;
+		}
+		if (hash_b64(l, n, r->proof[r->nproof]) != 0) {
+			r->why = "a consistency proof line is not a base64 SHA-256 hash";
+			return CAIRN_E_TLOG;
+		}
+		r->nproof++;
+	}
+	r->note = text + at;
+	r->note_len = len - at;
+	return CAIRN_OK;
+}
+
 size_t cairn_tlog_proof_size(size_t extra_len, size_t npath, size_t note_len)
 {
 	size_t b64 = (extra_len + 2) / 3 * 4;

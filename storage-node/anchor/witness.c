@@ -15,17 +15,6 @@
 #define ERR(...) snprintf(err, CAIRN_ERR_MAX, __VA_ARGS__)
 #define REPLY(code, ...) (snprintf(out, cap, __VA_ARGS__), (code))
 
-/* "cairn-witness/<PeerID>" of an Ed25519 public key: the PeerID is the
- * identity multihash of the libp2p PublicKey protobuf, base58btc. */
-static void default_name(const uint8_t pub[32], char *out, size_t cap)
-{
-	uint8_t mh[38] = {0x00, 0x24, 0x08, 0x01, 0x12, 0x20};
-	char id[64];
-	memcpy(mh + 6, pub, 32);
-	cairn_base_encode(CAIRN_BASE58BTC, mh, sizeof mh, id, sizeof id, NULL);
-	snprintf(out, cap, "cairn-witness/%s", id);
-}
-
 static int key_of(repo *r, const char *name, EVP_PKEY **key, uint8_t pub[32], char *out, size_t cap,
                   char *err)
 {
@@ -38,10 +27,11 @@ static int key_of(repo *r, const char *name, EVP_PKEY **key, uint8_t pub[32], ch
 		*key = NULL;
 		return -1;
 	}
+	char id[64];
 	if (name && *name)
 		snprintf(out, cap, "%s", name);
-	else
-		default_name(pub, out, cap);
+	else if (repo_key_peer_id(*key, id, sizeof id) == 0)
+		snprintf(out, cap, "cairn-witness/%s", id);
 	return 0;
 }
 
@@ -201,17 +191,6 @@ fail:
 
 /* --- add-checkpoint ----------------------------------------------------- */
 
-static int line_at(const char *b, size_t len, size_t *at, const char **l, size_t *n)
-{
-	const char *nl = *at < len ? memchr(b + *at, '\n', len - *at) : NULL;
-	if (!nl)
-		return -1;
-	*l = b + *at;
-	*n = (size_t)(nl - *l);
-	*at += *n + 1;
-	return 0;
-}
-
 static void b64(const uint8_t h[32], char out[48])
 {
 	cairn_base_encode(CAIRN_BASE64PAD, h, 32, out, 48, NULL);
@@ -219,31 +198,19 @@ static void b64(const uint8_t h[32], char out[48])
 
 int witness_add_checkpoint(witness *w, const char *body, size_t len, char *out, size_t cap)
 {
-	uint8_t proof[WITNESS_PROOF_MAX][32], root[32], have_root[32];
-	size_t at = 0, n, np = 0, ol, tl;
-	const char *l, *origin;
-	uint64_t old = 0, size, have;
+	cairn_tlog_witness_req q;
+	uint8_t root[32], have_root[32];
+	size_t ol, tl;
+	const char *origin;
+	uint64_t size, have;
 	char err[CAIRN_ERR_MAX], o[301];
 
-	if (line_at(body, len, &at, &l, &n) != 0 || n < 5 || memcmp(l, "old ", 4) != 0 ||
-	    (n > 5 && l[4] == '0') || strspn(l + 4, "0123456789") < n - 4 || n - 4 > 19)
-		return REPLY(400, "the body starts with \"old <size>\" (a decimal, no leading zeros)\n");
-	for (size_t i = 4; i < n; i++)
-		old = old * 10 + (uint64_t)(l[i] - '0');
-	for (;;) {
-		if (line_at(body, len, &at, &l, &n) != 0)
-			return REPLY(400, "no blank line after the consistency proof\n");
-		if (n == 0)
-			break;
-		size_t got;
-		if (np == WITNESS_PROOF_MAX)
-			return REPLY(400, "more than %d consistency proof lines\n", WITNESS_PROOF_MAX);
-		if (n != 44 || cairn_base_decode(CAIRN_BASE64PAD, l, n, proof[np], 32, &got) != 0 || got != 32)
-			return REPLY(400, "consistency proof line %zu is not a base64 SHA-256 hash\n", np + 1);
-		np++;
-	}
-	const char *note = body + at;
-	size_t note_len = len - at;
+	if (cairn_tlog_witness_parse(body, len, &q) != 0)
+		return REPLY(400, "%s\n", q.why);
+	uint64_t old = q.old;
+	size_t np = q.nproof;
+	const char *note = q.note;
+	size_t note_len = q.note_len;
 	if (cairn_tlog_checkpoint_parse(note, note_len, &origin, &ol, &size, root) != 0 || ol >= sizeof o)
 		return REPLY(400, "the checkpoint does not start with origin, size and base64 root\n");
 	memcpy(o, origin, ol);
@@ -277,7 +244,7 @@ int witness_add_checkpoint(witness *w, const char *body, size_t len, char *out, 
 	int consistent = old == 0 ||
 	                 (old == size ? CRYPTO_memcmp(root, have_root, 32) == 0
 	                              : cairn_merkle_verify_consistency(old, size, have_root, root,
-	                                                                (const uint8_t(*)[32])proof, np) == 0);
+	                                                                (const uint8_t(*)[32])q.proof, np) == 0);
 	if (!consistent) {
 		char r1[48], r2[48];
 		b64(have_root, r1);

@@ -7,7 +7,8 @@
  * cosignature (c2sp.org/tlog-cosignature v1, Ed25519, note.h):
  *
  *   request body    old <size>\n
- *                   <base64 hash>\n ...      at most WITNESS_PROOF_MAX
+ *                   <base64 hash>\n ...      at most CAIRN_TLOG_WITNESS_PROOF_MAX
+ *                                            (parsed by core: cairn/tlog.h)
  *                   \n
  *                   <the checkpoint, a signed note>
  *   200             — <witness name> <base64 cosignature>\n
@@ -42,7 +43,6 @@
 #include <stdint.h>
 
 #define WITNESS_LOGS_MAX 64
-#define WITNESS_PROOF_MAX 63   /* consistency proof lines a request may carry */
 #define WITNESS_BODY_MAX 16384 /* a request body: old line, proof, checkpoint */
 #define WITNESS_REPLY_MAX 1024
 

@@ -70,7 +70,7 @@ static int write_file(const char *path, const char *data, size_t len, mode_t mod
  * protobuf PublicKey { Type: Ed25519 (1), Data: key }, in base58btc
  * ("12D3KooW..."), as Kubo derives it.
  */
-static int peer_id(EVP_PKEY *key, char *out, size_t cap)
+int repo_key_peer_id(EVP_PKEY *key, char *out, size_t cap)
 {
 	uint8_t pub[32], pb[4 + 32];
 	size_t n = sizeof pub;
@@ -226,7 +226,7 @@ int repo_init(const char *path, const json_t *datastore, const json_t *index, co
 			return REPO_E_DATASTORE;
 		if (log_key) {
 			lkey = load_key(log_key, err);
-			if (!lkey || peer_id(lkey, log_id, sizeof log_id) != 0)
+			if (!lkey || repo_key_peer_id(lkey, log_id, sizeof log_id) != 0)
 				goto done;
 		}
 		if (*cluster && !log_key) {
@@ -270,7 +270,7 @@ int repo_init(const char *path, const json_t *datastore, const json_t *index, co
 	if (!lmdb) {
 		/* the cluster's checkpoint key: the one given, or a new one */
 		if (!lkey && (!(lkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")) ||
-		              peer_id(lkey, log_id, sizeof log_id) != 0)) {
+		              repo_key_peer_id(lkey, log_id, sizeof log_id) != 0)) {
 			ERR("generating the log's Ed25519 key failed");
 			goto done;
 		}
@@ -288,7 +288,7 @@ int repo_init(const char *path, const json_t *datastore, const json_t *index, co
 	}
 
 	key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-	if (!key || peer_id(key, id, sizeof id) != 0) {
+	if (!key || repo_key_peer_id(key, id, sizeof id) != 0) {
 		ERR("generating the node's Ed25519 key failed");
 		goto done;
 	}
@@ -734,7 +734,7 @@ EVP_PKEY *repo_witness_key(const repo *r, int create, char *err)
 static int key_file_id(const char *p, char *id, size_t cap, char *err)
 {
 	EVP_PKEY *k = load_key(p, err);
-	int rc = k && peer_id(k, id, cap) == 0 ? 0 : -1;
+	int rc = k && repo_key_peer_id(k, id, cap) == 0 ? 0 : -1;
 	if (k && rc)
 		ERR("%s: cannot derive its PeerID", p);
 	EVP_PKEY_free(k);

@@ -139,6 +139,11 @@ EVP_PKEY *repo_identity_key(const repo *r, char *err);
  * index, else the identity key. As repo_identity_key. */
 EVP_PKEY *repo_log_key(const repo *r, char *err);
 
+/* The libp2p PeerID of an Ed25519 key ("12D3KooW...", base58btc of the
+ * identity multihash of its PublicKey protobuf, as Kubo derives it) into
+ * out (64 bytes suffice). 0, or -1 for another kind of key. */
+int repo_key_peer_id(EVP_PKEY *key, char *out, size_t cap);
+
 /* The key this node cosigns checkpoints with as a witness (witness.h):
  * REPO_WITNESS_KEY, made (mode 0600) if create and there is none. As
  * repo_identity_key. A key of its own: cosignatures and the log's note

@@ -9,8 +9,6 @@
 #include "repo.h"
 #include "witness.h"
 
-#include "cairn/multibase.h"
-
 #include <unistd.h>
 
 static repo r;
@@ -42,7 +40,7 @@ static EVP_PKEY *seeded(uint8_t first, uint8_t pub[32])
 static void setup(void)
 {
 	char err[CAIRN_ERR_MAX], vk[512], id[64];
-	uint8_t pub[32], mh[38] = {0x00, 0x24, 0x08, 0x01, 0x12, 0x20};
+	uint8_t pub[32];
 	snprintf(dir, sizeof dir, "%s/cairn-fuzz-XXXXXX", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
 	if (!mkdtemp(dir) || repo_init(dir, NULL, NULL, NULL, err) != 0 || repo_open(&r, dir, NULL, err) != 0) {
 		fprintf(stderr, "fuzz repo: %s\n", err);
@@ -50,9 +48,9 @@ static void setup(void)
 	}
 	atexit(cleanup);
 	/* the log: key from seed 0..31, origin cairn/<its PeerID> */
-	EVP_PKEY_free(seeded(0, pub));
-	memcpy(mh + 6, pub, 32);
-	cairn_base_encode(CAIRN_BASE58BTC, mh, sizeof mh, id, sizeof id, NULL);
+	EVP_PKEY *log_key = seeded(0, pub);
+	FUZZ_CHECK(repo_key_peer_id(log_key, id, sizeof id) == 0);
+	EVP_PKEY_free(log_key);
 	w.r = &r;
 	snprintf(w.logs[0].origin, sizeof w.logs[0].origin, "cairn/%s", id);
 	note_vkey_text(w.logs[0].origin, NOTE_KEY_ED25519, pub, vk, sizeof vk);

@@ -85,11 +85,57 @@ static void malformed(void **state)
 			fail_msg("accepted checkpoint %zu", i);
 }
 
+/* The example request body of c2sp.org/tlog-witness, and refusals. */
+static void witness_request(void **state)
+{
+	(void)state;
+	static const char body[] =
+		"old 20852014\n"
+		"PlRNCrwHpqhGrupue0L7gxbjbMiKA9temvuZZDDpkaw=\n"
+		"jrJZDmY8Y7SyJE0MWLpLozkIVMSMZcD5kvuKxPC3swk=\n"
+		"5+pKlUdi2LeF/BcMHBn+Ku6yhPGNCswZZD1X/6QgPd8=\n"
+		"/6WVhPs2CwSsb5rYBH5cjHV/wSmA79abXAwhXw3Kj/0=\n"
+		"\n"
+		"example.com/behind-the-sofa\n"
+		"20852163\n"
+		"CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
+		"\n"
+		"\xe2\x80\x94 example.com/behind-the-sofa Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=\n";
+	cairn_tlog_witness_req r;
+	uint8_t want[32];
+	size_t n;
+	assert_int_equal(cairn_tlog_witness_parse(body, strlen(body), &r), CAIRN_OK);
+	assert_true(r.old == 20852014);
+	assert_int_equal(r.nproof, 4);
+	assert_int_equal(cairn_base_decode(CAIRN_BASE64PAD, "/6WVhPs2CwSsb5rYBH5cjHV/wSmA79abXAwhXw3Kj/0=", 44, want,
+	                                   32, &n), CAIRN_OK);
+	assert_memory_equal(r.proof[3], want, 32);
+	assert_true(strncmp(r.note, "example.com/behind-the-sofa\n20852163\n", 37) == 0);
+	assert_int_equal(r.note_len, strlen(body) - (size_t)(r.note - body));
+	static const char *bad[] = {
+		"", "old\n\nlog\n", "old 01\n\nlog\n", "new 1\n\nlog\n", "old 1\nlog\n",
+		"old 1\nAAAA\n\nlog\n", "old 18446744073709551616\n\nlog\n",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		r.why = NULL;
+		if (cairn_tlog_witness_parse(bad[i], strlen(bad[i]), &r) != CAIRN_E_TLOG || !r.why)
+			fail_msg("accepted bad[%zu]", i);
+	}
+	/* 64 proof lines are one too many */
+	char many[64 * 45 + 32] = "old 1\n";
+	for (int i = 0; i < 64; i++)
+		strcat(many, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n");
+	strcat(many, "\nlog\n");
+	assert_int_equal(cairn_tlog_witness_parse(many, strlen(many), &r), CAIRN_E_TLOG);
+	assert_string_equal(r.why, "more than 63 consistency proof lines");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(spec_example),
 		cmocka_unit_test(malformed),
+		cmocka_unit_test(witness_request),
 	};
 	return RUN(tests);
 }

@@ -78,6 +78,37 @@ int cairn_tlog_proof_write(const uint8_t *extra, size_t extra_len, uint64_t inde
 /** @brief Bytes cairn_tlog_proof_write needs, NUL included. */
 size_t cairn_tlog_proof_size(size_t extra_len, size_t npath, size_t note_len);
 
+/** Consistency proof lines an add-checkpoint request may carry. */
+#define CAIRN_TLOG_WITNESS_PROOF_MAX 63
+
+/**
+ * A c2sp.org/tlog-witness add-checkpoint request body:
+ *
+ *   old <size>\n                  decimal, no leading zeros
+ *   <base64 hash>\n ...           the consistency proof, at most
+ *                                 CAIRN_TLOG_WITNESS_PROOF_MAX lines
+ *   \n
+ *   <the checkpoint's signed note>
+ */
+typedef struct cairn_tlog_witness_req {
+	uint64_t old;
+	size_t nproof;
+	uint8_t proof[CAIRN_TLOG_WITNESS_PROOF_MAX][32];
+	const char *note;    /**< the rest of the body, to its end */
+	size_t note_len;
+	const char *why;     /**< on failure: what is wrong (a static string) */
+} cairn_tlog_witness_req;
+
+/**
+ * @brief Parse an add-checkpoint request body.
+ * @param text the body (not owned; need not be NUL-terminated).
+ * @param len  its length.
+ * @param r    caller-owned; receives the parts (note: a span of @p text).
+ * @return CAIRN_OK, or CAIRN_E_TLOG with r->why set. The note is only
+ *         split off: check it with cairn_tlog_checkpoint_parse.
+ */
+int cairn_tlog_witness_parse(const char *text, size_t len, cairn_tlog_witness_req *r);
+
 /**
  * @brief Read a checkpoint's first three lines.
  * @param note   the checkpoint text or the whole signed note (not owned).
