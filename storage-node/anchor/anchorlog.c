@@ -1,6 +1,7 @@
 #include "anchorlog.h"
 
 #include "cairn/error.h"
+#include "cairn/multibase.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -125,13 +126,12 @@ static struct seen *seen_slot(struct seen *t, size_t cap, const uint8_t *cid, si
 			return &t[i];
 }
 
+/* b[0..n) in lower-case hex onto f (n <= CAIRN_CID_MAX_BYTES). */
 static void hex_to(FILE *f, const uint8_t *b, size_t n)
 {
-	static const char d[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		fputc(d[b[i] >> 4], f);
-		fputc(d[b[i] & 15], f);
-	}
+	char h[2 * CAIRN_CID_MAX_BYTES + 1];
+	cairn_base_encode(CAIRN_BASE16, b, n, h, sizeof h, NULL);
+	fputs(h, f);
 }
 
 /* PostgreSQL: the append in one transaction, under the log's advisory
