@@ -84,43 +84,42 @@ struct proof_opts {
 	const char *cid, *size, *format;
 	int bundle;
 };
-static struct proof_opts popt;
-
-/* Parse anchor proof's arguments into popt: 0, or EXIT_USAGE (said). */
-static int proof_args(int argc, char **argv)
+/* Parse anchor proof's arguments into *po: 0, or EXIT_USAGE (said). */
+static int proof_args(int argc, char **argv, struct proof_opts *po)
 {
-	memset(&popt, 0, sizeof popt);
+	memset(po, 0, sizeof *po);
 	for (int i = 1; i < argc; i++) {
-		const char **slot = !strncmp(argv[i], "--size", 6) ? &popt.size
-		                    : !strncmp(argv[i], "--format", 8) ? &popt.format : NULL;
+		const char **slot = !strncmp(argv[i], "--size", 6) ? &po->size
+		                    : !strncmp(argv[i], "--format", 8) ? &po->format : NULL;
 		const char *eq = slot ? strchr(argv[i], '=') : NULL;
-		size_t nl = slot == &popt.size ? 6 : 8;
+		size_t nl = slot == &po->size ? 6 : 8;
 		if (slot && (argv[i][nl] == '\0' || eq == argv[i] + nl)) {
 			if (!eq && i + 1 == argc) {
 				cli_error("anchor proof", "%s needs a value", argv[i]);
 				return EXIT_USAGE;
 			}
 			*slot = eq ? eq + 1 : argv[++i];
-		} else if (argv[i][0] == '-' || popt.cid) {
+		} else if (argv[i][0] == '-' || po->cid) {
 			cli_error("anchor proof", "unexpected argument '%s'", argv[i]);
 			return EXIT_USAGE;
 		} else {
-			popt.cid = argv[i];
+			po->cid = argv[i];
 		}
 	}
-	if (!popt.cid) {
+	if (!po->cid) {
 		cli_error("anchor proof", "a CID is required");
 		return EXIT_USAGE;
 	}
-	if (popt.format && strcmp(popt.format, "json") && strcmp(popt.format, "tlog-proof")) {
-		cli_error("anchor proof", "--format: json or tlog-proof, not '%s'", popt.format);
+	if (po->format && strcmp(po->format, "json") && strcmp(po->format, "tlog-proof")) {
+		cli_error("anchor proof", "--format: json or tlog-proof, not '%s'", po->format);
 		return EXIT_USAGE;
 	}
-	popt.bundle = popt.format && !strcmp(popt.format, "tlog-proof");
+	po->bundle = po->format && !strcmp(po->format, "tlog-proof");
 	return 0;
 }
 
-static int via_daemon(const api_client *c, int argc, char **argv)
+/* popt: anchor proof's options (all unset for the other subcommands) */
+static int via_daemon(const api_client *c, int argc, char **argv, const struct proof_opts *popt)
 {
 	const char *sub = argv[0];
 	char *body = NULL;
@@ -191,11 +190,11 @@ static int via_daemon(const api_client *c, int argc, char **argv)
 		json_decref(fv.last);
 	} else if (!strcmp(sub, "proof")) {
 		cli_query q = {0};
-		cli_query_add(&q, "arg", popt.cid);
-		if (popt.size)
-			cli_query_add(&q, "size", popt.size);
-		if (popt.format)
-			cli_query_add(&q, "format", popt.format);
+		cli_query_add(&q, "arg", popt->cid);
+		if (popt->size)
+			cli_query_add(&q, "size", popt->size);
+		if (popt->format)
+			cli_query_add(&q, "format", popt->format);
 		rc = cli_query_str(&q) ? cli_api(c, "anchor proof", "anchor/proof", cli_query_str(&q), NULL, stdout, NULL)
 		                       : (cli_error("anchor proof", "out of memory"), EXIT_FAIL);
 		cli_query_free(&q);
@@ -256,9 +255,10 @@ static int anchor_run(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	uint64_t size = 0;
+	struct proof_opts popt = {0};
 	char *cid_argv[2] = {argv[0], NULL};
 	if (!strcmp(sub, "proof")) {
-		if ((rc = proof_args(argc, argv)) != 0) {
+		if ((rc = proof_args(argc, argv, &popt)) != 0) {
 			fputs(anchor_usage, stderr);
 			return rc;
 		}
@@ -291,7 +291,7 @@ static int anchor_run(int argc, char **argv)
 	rc = cli_repo_open_or_daemon(&r, &api, "anchor");
 	if (rc == CLI_USE_DAEMON) {
 		free(cids);
-		return via_daemon(&api, argc, argv);
+		return via_daemon(&api, argc, argv, &popt);
 	}
 	if (rc != 0) {
 		free(cids);

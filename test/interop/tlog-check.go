@@ -141,15 +141,9 @@ func fetchCheckpoint(prefix string) (checkpoint, note.Verifier) {
 	if ct := resp.Header.Get("Content-Type"); ct != "text/plain; charset=utf-8" {
 		fail("checkpoint: Content-Type %q", ct)
 	}
-	cp := openNote(body)
+	cp, v := openNote(body)
 	if !strings.HasPrefix(cp.origin, "cairn/") {
 		fail("checkpoint origin %q", cp.origin)
-	}
-	pub, _ := peerKey(strings.TrimPrefix(cp.origin, "cairn/"))
-	vkey, _ := note.NewEd25519VerifierKey(cp.origin, pub)
-	v, err := note.NewVerifier(vkey)
-	if err != nil {
-		fail("verifier: %v", err)
 	}
 	return cp, v
 }
@@ -335,8 +329,8 @@ func checkTiles(prefix, cidfile string, old []string) {
 }
 
 // openNote opens a signed note with the key inside its origin's PeerID and
-// returns the checkpoint it holds.
-func openNote(msg []byte) checkpoint {
+// returns the checkpoint it holds, and that key's verifier.
+func openNote(msg []byte) (checkpoint, note.Verifier) {
 	origin := string(msg[:bytes.IndexByte(msg, '\n')])
 	pub, err := peerKey(strings.TrimPrefix(origin, "cairn/"))
 	if err != nil {
@@ -367,7 +361,7 @@ func openNote(msg []byte) checkpoint {
 	if err != nil {
 		fail("checkpoint root %q: %v", lines[2], err)
 	}
-	return checkpoint{origin, size, root, msg}
+	return checkpoint{origin, size, root, msg}, v
 }
 
 // checkBundle reads a c2sp.org/tlog-proof bundle as its spec says.
@@ -412,7 +406,7 @@ func checkBundle(file, want string) {
 		}
 		proof = append(proof, h)
 	}
-	cp := openNote([]byte(rest))
+	cp, _ := openNote([]byte(rest))
 	var x map[string]interface{}
 	if err := json.Unmarshal(extra, &x); err != nil {
 		fail("extra is not JSON: %v", err)
@@ -553,8 +547,7 @@ func main() {
 	case len(args) == 3 && args[0] == "forge":
 		forge(args[1], args[2])
 	case len(args) == 2 && args[0] == "vkey":
-		cp, v := fetchCheckpoint(strings.TrimSuffix(args[1], "/"))
-		_ = cp
+		_, v := fetchCheckpoint(strings.TrimSuffix(args[1], "/"))
 		pub, _ := peerKey(strings.TrimPrefix(v.Name(), "cairn/"))
 		vkey, _ := note.NewEd25519VerifierKey(v.Name(), pub)
 		fmt.Println(vkey)
