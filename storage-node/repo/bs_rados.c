@@ -90,10 +90,15 @@ static void rados_err(rados_store *rs, int rv, const char *what, const char *oid
 	errno = -rv;
 }
 
+/* On librados's callback thread. The outcome is learnt here, not only
+ * when commit() settles the batch: with the cluster gone, the writes of a
+ * large upload would otherwise go out BS_RADOS_INFLIGHT at a time, each
+ * round a timeout long, until the batch's commit; a timeout now trips the
+ * back-off and the next put fails at once. */
 static void write_done(rados_completion_t c, void *arg)
 {
-	(void)c;
 	wr *w = arg;
+	outcome(w->rs, rados_aio_get_return_value(c));
 	pthread_mutex_lock(&w->rs->mu);
 	w->rs->inflight--;
 	pthread_cond_signal(&w->rs->room);
@@ -157,6 +162,13 @@ static int rs_put(bs_backend *be, bs_pending *p, const cairn_iov *obj, size_t n,
 	pthread_mutex_lock(&rs->mu);
 	while (rs->inflight >= BS_RADOS_INFLIGHT)
 		pthread_cond_wait(&rs->room, &rs->mu);
+	/* the write this one waited for may have timed out */
+	if (gone(rs, err) != 0) {
+		pthread_mutex_unlock(&rs->mu);
+		rados_release_write_op(w->op);
+		free(w);
+		return -1;
+	}
 	rs->inflight++;
 	pthread_mutex_unlock(&rs->mu);
 	int rv = rados_aio_create_completion2(w, write_done, &w->c);
