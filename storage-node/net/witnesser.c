@@ -4,6 +4,7 @@
 #include "client.h"
 #include "log.h"
 #include "note.h"
+#include "pgindex.h"
 
 #include "cairn/multibase.h"
 
@@ -37,6 +38,12 @@ struct witnesser {
 	unsigned newest_count; /* cosignatures on the newest checkpoint, for /metrics */
 	uint64_t newest_size;
 	checkpoint *cp;        /* the newest, as last read */
+	/* With a cluster's index, one node asks for all: the holder of this
+	 * lease (NULL: always this node). The cosignatures it gets go into the
+	 * shared checkpoint rows, where every node's anchorer counts them. */
+	pgindex_lease *lease;
+	int leading;
+	time_t lease_at; /* when the lease was last looked at */
 };
 
 static void arm(witnesser *w, unsigned ms)
@@ -193,6 +200,31 @@ static void ask(witnesser *w, struct wpeer *p)
 	evbuffer_free(b);
 }
 
+/* 1 if this node asks the witnesses: always on its own; in a cluster,
+ * while it holds the lease (looked at once a second, a round trip). */
+static int lead(witnesser *w, time_t now)
+{
+	char err[CAIRN_ERR_MAX];
+	if (!w->lease)
+		return 1;
+	if (now == w->lease_at)
+		return w->leading;
+	w->lease_at = now;
+	int held = pgindex_lease_hold(w->lease, err);
+	if (held == 1 && !w->leading) {
+		/* what the other node learnt is not known here: each witness's
+		 * 409 tells again */
+		log_info("witnesses: this node asks them for the cluster now");
+		for (size_t i = 0; i < w->n; i++)
+			w->peers[i].known = 0;
+	} else if (held != 1 && w->leading) {
+		log_warn("witnesses: no longer the node that asks them (%s)",
+		         held < 0 ? err : "another node holds the lease");
+	}
+	w->leading = held == 1;
+	return w->leading;
+}
+
 static void tick(evutil_socket_t fd, short what, void *arg)
 {
 	witnesser *w = arg;
@@ -207,6 +239,7 @@ static void tick(evutil_socket_t fd, short what, void *arg)
 		arm(w, 1000);
 		return;
 	}
+	int asking = lead(w, now);
 	size_t nl = strlen(w->cp->note);
 	w->newest_size = w->cp->size;
 	w->newest_count = 0;
@@ -218,10 +251,10 @@ static void tick(evutil_socket_t fd, short what, void *arg)
 				p->known = w->cp->size;
 			continue;
 		}
-		if (!p->in_flight && now >= p->retry_at)
+		if (asking && !p->in_flight && now >= p->retry_at)
 			ask(w, p);
 	}
-	arm(w, WITNESSER_TICK_MS);
+	arm(w, asking ? WITNESSER_TICK_MS : 1000);
 }
 
 witnesser *witnesser_new(struct event_base *base, repo *r, const char *const *specs, size_t n,
@@ -271,6 +304,10 @@ witnesser *witnesser_new(struct event_base *base, repo *r, const char *const *sp
 		p->w = w;
 		w->n++;
 	}
+	if (r->pg && !(w->lease = pgindex_lease_new(r->pg, PGINDEX_LOCK_WITNESSER))) {
+		snprintf(err, CAIRN_ERR_MAX, "out of memory");
+		goto fail;
+	}
 	http_client_opts ho = {.ca_file = ca_file, .timeout_ms = WITNESSER_TIMEOUT_SECS * 1000};
 	if (!(w->http = http_client_new(base, &ho, err)) || !(w->timer = evtimer_new(base, tick, w)))
 		goto fail;
@@ -286,6 +323,7 @@ void witnesser_free(witnesser *w)
 	if (!w)
 		return;
 	http_client_free(w->http);
+	pgindex_lease_free(w->lease);
 	if (w->timer)
 		event_free(w->timer);
 	free(w->cp);
@@ -309,6 +347,9 @@ void witnesser_metrics(const witnesser *w, struct evbuffer *b)
 	                    "# HELP cairn_witness_cosignatures Witnesses' cosignatures on the newest checkpoint.\n"
 	                    "# TYPE cairn_witness_cosignatures gauge\ncairn_witness_cosignatures %u\n"
 	                    "# HELP cairn_witness_quorum Cosignatures a checkpoint needs before it is anchored.\n"
-	                    "# TYPE cairn_witness_quorum gauge\ncairn_witness_quorum %u\n",
-	                    w->newest_count, w->quorum);
+	                    "# TYPE cairn_witness_quorum gauge\ncairn_witness_quorum %u\n"
+	                    "# HELP cairn_witness_leader Whether this node asks the witnesses (1 on a "
+	                    "single node; in a cluster, the holder of the lease).\n"
+	                    "# TYPE cairn_witness_leader gauge\ncairn_witness_leader %d\n",
+	                    w->newest_count, w->quorum, w->lease ? w->leading : 1);
 }

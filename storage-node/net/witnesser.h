@@ -18,6 +18,12 @@
  * doubling to 30 s; it is logged once per spell. Nothing here blocks the
  * API: the anchorer (anchorer.h) only looks at how many cosignatures a
  * checkpoint has before it puts it on chain (--witness-quorum K).
+ *
+ * In a cluster (a PostgreSQL index), every node may be given the same
+ * --witness options; one at a time asks, the holder of the lease
+ * PGINDEX_LOCK_WITNESSER, so a witness hears from the cluster once. The
+ * others only count the cosignatures for /metrics, and one of them takes
+ * over within a second or two when that node ends.
  */
 #ifndef CAIRN_WITNESSER_H
 #define CAIRN_WITNESSER_H

@@ -60,6 +60,7 @@
 #define PGINDEX_LOCK_PINREQ 0x636169726e000003ll /* pin request ids (creation times) */
 #define PGINDEX_LOCK_ANCHORER 0x636169726e000004ll /* the node that anchors (a lease) */
 #define PGINDEX_LOCK_GC 0x636169726e000005ll       /* the node that collects garbage */
+#define PGINDEX_LOCK_WITNESSER 0x636169726e000006ll /* the node that asks witnesses */
 
 typedef struct pgindex pgindex;
 

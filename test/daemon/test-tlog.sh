@@ -127,11 +127,7 @@ check "writes: 405, Allow GET, HEAD" "405|GET, HEAD" \
 
 # --- two nodes over one PostgreSQL index: the same tiles from each ----------
 if pg_start; then
-	psql -X -q -c "CREATE DATABASE idx" >/dev/null && q "CREATE EXTENSION cairn" idx
-	DSN="host=$PGHOST port=$PGPORT user=postgres dbname=idx"
-	CAIRN_PATH=$scratch/p1 "$CAIRN" init --index "$DSN" >/dev/null 2>"$scratch/p1.init" &&
-		CAIRN_PATH=$scratch/p2 "$CAIRN" init --index "$DSN" --log-key "$scratch/p1/log.key" >/dev/null 2>"$scratch/p2.init" ||
-		{ not_ok "init two nodes on a PostgreSQL index"; cat "$scratch"/p?.init; }
+	pg_index_pair idx || not_ok "init two nodes on a PostgreSQL index"
 	daemon_start p1 && daemon_start p2 || not_ok "start the PostgreSQL-indexed nodes"
 	prev=0 old=() pg257=
 	for size in 257 1300; do

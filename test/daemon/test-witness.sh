@@ -9,10 +9,13 @@
 # with the log's own key) is refused (422) and logged as a split view; the
 # protocol's other answers (400, 403, 404, 405, 409 with the size);
 # cairn audit --witness/--quorum passes a quorum and fails a proof short
-# of one.
+# of one. A cluster of two nodes over one PostgreSQL index, both given
+# the same --witness: one asks at a time, and the other takes over when
+# it ends.
 . "$(dirname "$0")/../lib/tap.bash"
 . "$(dirname "$0")/../lib/daemon.bash"
 . "$(dirname "$0")/../lib/anvil.bash"
+. "$(dirname "$0")/../lib/pg.bash"
 cd "$here/../.." || exit 1
 anvil_start || { not_ok "anvil start"; echo "1..$n"; exit 1; }
 export GO111MODULE=off GOPATH=/usr/share/gocode GOFLAGS= GOCACHE=$scratch/gocache
@@ -136,4 +139,48 @@ check "…cosigned by B, which was sent the consistency proof from 40" "ok 50" \
 	"$(tc cosig "$scratch/a50.note" "$B_WKEY" | cut -d' ' -f1) $(status -X POST --data-binary @<(printf 'old 0\n\n'; cat "$scratch/a50.note") "$b_GW/log/witness/add-checkpoint" >/dev/null; cat "$scratch/body")"
 check "/metrics: B's requests, the cosignatures on the newest checkpoint, the quorum" "1 1" \
 	"$(metric "$a_API" cairn_witness_cosignatures) $(metric "$a_API" cairn_witness_quorum)"
+
+# --- a cluster: one node asks for all, another takes over ------------------
+requests() { curl -sS --max-time 10 "$1/metrics" | awk '/^cairn_witness_requests_total/ { s += $2 } END { print s + 0 }'; }
+cosigned_by_c() { # NODE-GW SIZE: C's valid cosignature on a checkpoint of SIZE, within 15 s
+	for _ in $(seq 60); do
+		curl -sS --max-time 5 "$1/log/checkpoint" >"$scratch/ccp"
+		[ "$(sed -n 2p "$scratch/ccp")" = "$2" ] && tc cosig "$scratch/ccp" "$C_WKEY" >/dev/null && echo yes && return
+		sleep 0.25
+	done
+	echo "no: $(head -c 300 "$scratch/ccp")"
+}
+if pg_start; then
+	pg_index_pair widx || not_ok "init two nodes on a PostgreSQL index"
+	P_VKEY=$(CAIRN_PATH=$scratch/p1 "$CAIRN" anchor key) C_WKEY=$(CAIRN_PATH=$scratch/c "$CAIRN" witness key)
+	CAIRN_PATH=$scratch/c "$CAIRN" config --json Witness "{\"Logs\": [{\"Key\": \"$P_VKEY\"}]}"
+	C_PORT=$(free_port)
+	daemon_start c --gateway "127.0.0.1:$C_PORT" &&
+		daemon_start p1 --witness "http://127.0.0.1:$C_PORT/log/witness,$C_WKEY" &&
+		daemon_start p2 --witness "http://127.0.0.1:$C_PORT/log/witness,$C_WKEY" ||
+		{ not_ok "start the cluster and its witness"; tail -5 "$scratch"/p?.log "$scratch"/c.log; }
+	cids 5 p1 | post --data-binary @- "$p1_API/api/v0/anchor/add" >/dev/null
+	post "$p1_API/api/v0/anchor/flush" >/dev/null
+	check "a cluster's checkpoint (5) gets C's cosignature, seen from both nodes" "yes yes" \
+		"$(cosigned_by_c "$p1_GW" 5) $(cosigned_by_c "$p2_GW" 5)"
+	sleep 1.5 # time for a second node's witnesser to have asked, were it to
+	l1=$(metric "$p1_API" cairn_witness_leader) l2=$(metric "$p2_API" cairn_witness_leader)
+	if [ "$l1" = 1 ]; then lead=p1 other=p2; else lead=p2 other=p1; fi
+	lead_api=${lead}_API other_api=${other}_API other_gw=${other}_GW
+	check "…one node asks the witness for the cluster, the other sends it nothing" "1 0 yes" \
+		"$((l1 + l2)) $(requests "${!other_api}") $([ "$(requests "${!lead_api}")" -ge 1 ] && echo yes)"
+	check "…both count the cosignature" "1 1" \
+		"$(metric "$p1_API" cairn_witness_cosignatures) $(metric "$p2_API" cairn_witness_cosignatures)"
+	daemon_stop "$lead"
+	cids 7 p2 | post --data-binary @- "${!other_api}/api/v0/anchor/add" >/dev/null
+	post "${!other_api}/api/v0/anchor/flush" >/dev/null
+	check "that node stopped, the other takes over: checkpoint 12 cosigned by C" "yes" "$(cosigned_by_c "${!other_gw}" 12)"
+	for _ in $(seq 20); do grep -q 'witnesses: this node asks them for the cluster now' "$scratch/$other.log" && break; sleep 0.25; done # (logs are flushed every 250 ms)
+	check "…it says so, and now asks" "yes 1" \
+		"$(grep -q 'witnesses: this node asks them for the cluster now' "$scratch/$other.log" && echo yes) $(metric "${!other_api}" cairn_witness_leader)"
+	check "…C holds the cluster's log at 12" "409|12" \
+		"$(status -X POST --data-binary @<(printf 'old 0\n\n'; cat "$scratch/ccp") "http://127.0.0.1:$C_PORT/log/witness/add-checkpoint")|$(cat "$scratch/body")"
+else
+	not_ok "PostgreSQL starts"
+fi
 echo "1..$n"

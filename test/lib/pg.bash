@@ -43,6 +43,17 @@ pg_suite() {
 # unaligned, stopping at the first error.
 q() { psql -X -q -t -A -v ON_ERROR_STOP=1 ${2:+-d "$2"} -c "$1"; }
 
+# pg_index_pair DB: a database DB with the extension, and two node repos
+# $scratch/p1 and p2 on it as one cluster's index (p2 takes p1's log.key);
+# DSN is set. Non-zero, with what init said, if that fails.
+pg_index_pair() {
+	psql -X -q -c "CREATE DATABASE $1" >/dev/null && q "CREATE EXTENSION cairn" "$1" || return 1
+	DSN="host=$PGHOST port=$PGPORT user=postgres dbname=$1"
+	CAIRN_PATH=$scratch/p1 "$CAIRN" init --index "$DSN" >/dev/null 2>"$scratch/p1.init" &&
+		CAIRN_PATH=$scratch/p2 "$CAIRN" init --index "$DSN" --log-key "$scratch/p1/log.key" >/dev/null 2>"$scratch/p2.init" ||
+		{ cat "$scratch"/p?.init; return 1; }
+}
+
 # Stop the server without removing it, and start it again (same socket):
 # for tests of clients that must survive PostgreSQL going away.
 pg_pause() {
