@@ -318,6 +318,7 @@ bench:
 	@BUILD=$(BUILD) bench/node
 	@BUILD=$(BUILD) bench/anchor
 	@BUILD=$(BUILD) bench/tiles
+	@BUILD=$(BUILD) bench/publish
 	@BUILD=$(BUILD) bench/peers
 	@BUILD=$(BUILD) bench/soak
 endif

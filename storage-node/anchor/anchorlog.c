@@ -507,6 +507,140 @@ int anchorlog_inclusion(repo *r, uint64_t index, uint64_t size, uint8_t (*path)[
 	                                             CAIRN_MERKLE_MAX_PATH, n), err);
 }
 
+/* The nodes a run of inclusion paths reads: at each level L the stored
+ * subtree hashes [lo[L], lo[L] + cnt[L]) that the run's leaves and their
+ * siblings lie in, fetched at once; and the few others (the tree's right
+ * edge, where imperfect subtrees are hashed) remembered as they are read,
+ * since every path of the run asks for the same ones. */
+#define RUN_MEMO 128
+struct run_nodes {
+	struct reader *rd;
+	uint64_t lo[64];
+	size_t cnt[64];
+	uint8_t (*h[64])[32];
+	size_t nmemo;
+	struct {
+		unsigned level;
+		uint64_t index;
+		uint8_t hash[32];
+	} memo[RUN_MEMO];
+};
+
+static int read_run_node(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
+{
+	struct run_nodes *rn = ctx;
+	if (level < 64 && index >= rn->lo[level] && index - rn->lo[level] < rn->cnt[level]) {
+		memcpy(out, rn->h[level][index - rn->lo[level]], 32);
+		return 0;
+	}
+	for (size_t i = 0; i < rn->nmemo; i++)
+		if (rn->memo[i].level == level && rn->memo[i].index == index) {
+			memcpy(out, rn->memo[i].hash, 32);
+			return 0;
+		}
+	if (read_node(rn->rd, level, index, out) != 0)
+		return -1;
+	if (rn->nmemo < RUN_MEMO) {
+		rn->memo[rn->nmemo].level = level;
+		rn->memo[rn->nmemo].index = index;
+		memcpy(rn->memo[rn->nmemo++].hash, out, 32);
+	}
+	return 0;
+}
+
+/* PostgreSQL: fill rn's ranges for the leaves [first, last] of a tree of
+ * size leaves, in one query. 0 or -1 with rd->pgerr set. */
+static int pg_run_nodes(struct run_nodes *rn, uint64_t first, uint64_t last, uint64_t size,
+                        uint8_t (*store)[32], size_t cap)
+{
+	/* three array literals, up to 64 levels of up to 20 digits each */
+	char ls[64 * 4 + 3], los[64 * 21 + 3], his[64 * 21 + 3];
+	size_t a = 0, b = 0, c = 0, at = 0;
+	ls[a++] = los[b++] = his[c++] = '{';
+	for (unsigned L = 0; L < 64 && (size >> L) > 0; L++) {
+		uint64_t lo = (first >> L) & ~1ull, hi = (last >> L) | 1, top = (size >> L) - 1;
+		if (hi > top)
+			hi = top;
+		if (lo > hi || hi - lo >= cap - at)
+			continue; /* (never short of room: see the caller) */
+		rn->lo[L] = lo;
+		rn->cnt[L] = (size_t)(hi - lo + 1);
+		rn->h[L] = store + at;
+		at += rn->cnt[L];
+		a += (size_t)snprintf(ls + a, sizeof ls - a, "%s%u", a > 1 ? "," : "", L);
+		b += (size_t)snprintf(los + b, sizeof los - b, "%s%llu", b > 1 ? "," : "", (unsigned long long)lo);
+		c += (size_t)snprintf(his + c, sizeof his - c, "%s%llu", c > 1 ? "," : "", (unsigned long long)hi);
+	}
+	ls[a++] = los[b++] = his[c++] = '}';
+	ls[a] = los[b] = his[c] = '\0';
+	pgp p = {0};
+	pgp_text(&p, ls);
+	pgp_text(&p, los);
+	pgp_text(&p, his);
+	PGresult *res = pgindex_run(rn->rd->r->pg, rn->rd->c, "anchor log",
+	                            "SELECT n.level::bigint, n.idx, n.hash FROM unnest($1::int[], $2::bigint[],"
+	                            " $3::bigint[]) AS r(l, lo, hi) JOIN cairn.log_nodes n ON n.level = r.l"
+	                            " AND n.idx BETWEEN r.lo AND r.hi",
+	                            &p, rn->rd->pgerr);
+	if (!res)
+		return -1;
+	size_t got = 0;
+	for (int i = 0; i < PQntuples(res); i++) {
+		int64_t L = pgr_i64(res, i, 0), idx = pgr_i64(res, i, 1);
+		size_t hl = 0;
+		const char *h = pgr_bytes(res, i, 2, &hl);
+		if (L < 0 || L >= 64 || idx < 0 || (uint64_t)idx < rn->lo[L] ||
+		    (uint64_t)idx - rn->lo[L] >= rn->cnt[L] || hl != 32)
+			continue;
+		memcpy(rn->h[L][(uint64_t)idx - rn->lo[L]], h, 32);
+		got++;
+	}
+	PQclear(res);
+	if (got != at) {
+		snprintf(rn->rd->pgerr, sizeof rn->rd->pgerr,
+		         "anchor log: %zu of the %zu nodes of leaves %llu-%llu are missing", at - got, at,
+		         (unsigned long long)first, (unsigned long long)last);
+		return -1;
+	}
+	return 0;
+}
+
+int anchorlog_inclusions(repo *r, uint64_t first, size_t n, uint64_t size,
+                         uint8_t (*paths)[CAIRN_MERKLE_MAX_PATH][32], size_t *np, char *err)
+{
+	struct reader rd;
+	struct run_nodes *rn = NULL;
+	uint8_t (*store)[32] = NULL;
+	int core = CAIRN_OK;
+	if (n == 0)
+		return 0;
+	if (first + n > size || first + n < first) {
+		ERR("leaves %llu-%llu are not all in a tree of %llu", (unsigned long long)first,
+		    (unsigned long long)(first + n - 1), (unsigned long long)size);
+		return -1;
+	}
+	if (begin_tree(r, &rd, size, err) != 0)
+		return -1;
+	/* level L's range holds at most (n - 1) / 2^L + 4 nodes: 2n + 256 in
+	 * all (a level left out would only be read node by node) */
+	size_t cap = 2 * n + 256;
+	if (!(rn = calloc(1, sizeof *rn)) || (rd.c && !(store = malloc(cap * 32)))) {
+		finish(&rd);
+		free(rn);
+		ERR("out of memory");
+		return -1;
+	}
+	rn->rd = &rd;
+	if (rd.c && pg_run_nodes(rn, first, first + n - 1, size, store, cap) != 0)
+		core = CAIRN_E_CALLBACK;
+	for (size_t i = 0; i < n && core == CAIRN_OK; i++)
+		core = cairn_merkle_inclusion_proof(first + i, size, read_run_node, rn, paths[i],
+		                                    CAIRN_MERKLE_MAX_PATH, &np[i]);
+	free(store);
+	free(rn);
+	return end(&rd, core, err);
+}
+
 int anchorlog_consistency(repo *r, uint64_t m, uint64_t size, uint8_t (*path)[32], size_t *n,
                           char *err)
 {

@@ -65,6 +65,14 @@ int anchorlog_entries(repo *r, uint64_t first, size_t n,
 int anchorlog_inclusion(repo *r, uint64_t index, uint64_t size, uint8_t (*path)[32], size_t *n,
                         char *err);
 
+/* The inclusion paths of the leaves [first, first + n) in the tree of
+ * size leaves: paths[i] and np[i] (caller-owned, n of each) for leaf
+ * first + i. The same paths as anchorlog_inclusion's, read at once: with
+ * PostgreSQL one query brings the nodes the run shares, instead of a
+ * query a node a path. 0 or -1 with err set. */
+int anchorlog_inclusions(repo *r, uint64_t first, size_t n, uint64_t size,
+                         uint8_t (*paths)[CAIRN_MERKLE_MAX_PATH][32], size_t *np, char *err);
+
 /* RFC 9162 consistency proof between trees of m <= size leaves. 0 or -1. */
 int anchorlog_consistency(repo *r, uint64_t m, uint64_t size, uint8_t (*path)[32], size_t *n,
                           char *err);

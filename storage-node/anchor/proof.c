@@ -21,6 +21,43 @@ json_t *proof_checkpoint_json(const checkpoint *cp)
 	                 when, "checkpoint", cp->note);
 }
 
+/* What a proof holds besides its leaf (new object, or NULL when out of
+ * memory): cp's fields, then rec's (the confirmed anchor: chain, tx,
+ * block, block_hash, time; may be NULL). */
+static json_t *proof_head(const checkpoint *cp, const json_t *rec)
+{
+	json_t *j = proof_checkpoint_json(cp);
+	if (j && rec) /* chain, tx, block, block_hash, time: where the root is on chain */
+		json_object_update(j, (json_t *)rec);
+	if (j && !json_object_get(j, "tx"))
+		json_object_del(j, "time"); /* unanchored: no chain time to give */
+	return j;
+}
+
+/* A proof as JSON (new object, or NULL when out of memory): its head,
+ * then the leaf's cid, index and path. */
+static json_t *proof_json(const checkpoint *cp, const json_t *rec, const char *cid, uint64_t index,
+                          uint8_t (*path)[32], size_t np)
+{
+	json_t *j = proof_head(cp, rec), *pa = json_array();
+	if (!j || !pa)
+		goto fail;
+	for (size_t i = 0; i < np; i++) {
+		char h[65];
+		cairn_base_encode(CAIRN_BASE16, path[i], 32, h, sizeof h, NULL);
+		if (json_array_append_new(pa, json_string(h)) != 0)
+			goto fail;
+	}
+	json_object_set_new(j, "cid", json_string(cid));
+	json_object_set_new(j, "index", json_integer((json_int_t)index));
+	json_object_set_new(j, "path", pa);
+	return j;
+fail:
+	json_decref(j);
+	json_decref(pa);
+	return NULL;
+}
+
 int proof_checkpoint_anchored(repo *r, const checkpoint *cp, json_t **out, char *err)
 {
 	json_t *a, *j;
@@ -128,36 +165,36 @@ int proof_build(repo *r, const cairn_cid *cid, int has_size, uint64_t size, json
 	}
 	uint8_t path[CAIRN_MERKLE_MAX_PATH][32];
 	size_t np;
-	if (anchorlog_inclusion(r, index, cp->size, path, &np, msg) != 0) {
-		rc = -1;
-		goto done;
-	}
-	json_t *j = proof_checkpoint_json(cp), *pa = json_array();
-	for (size_t i = 0; i < np; i++) {
-		char h[65];
-		cairn_base_encode(CAIRN_BASE16, path[i], 32, h, sizeof h, NULL);
-		json_array_append_new(pa, json_string(h));
-	}
 	json_t *rec;
-	if (anchors_confirmed(r, cp->size, &rec, msg) < 0) {
-		json_decref(j);
-		json_decref(pa);
+	if (anchorlog_inclusion(r, index, cp->size, path, &np, msg) != 0 ||
+	    anchors_confirmed(r, cp->size, &rec, msg) < 0) {
 		rc = -1;
 		goto done;
 	}
-	if (rec) /* chain, tx, block, block_hash, time: where the root is on chain */
-		json_object_update(j, rec);
+	*out = proof_json(cp, rec, text, index, path, np);
 	json_decref(rec);
-	json_object_set_new(j, "cid", json_string(text));
-	json_object_set_new(j, "index", json_integer((json_int_t)index));
-	json_object_set_new(j, "path", pa);
-	if (!json_object_get(j, "tx"))
-		json_object_del(j, "time"); /* unanchored: no chain time to give */
-	*out = j;
-	rc = 0;
+	rc = *out ? 0 : -1;
+	if (rc)
+		snprintf(msg, CAIRN_ERR_MAX, "out of memory");
 done:
 	free(cp);
 	return rc;
+}
+
+/* The CIDs of a run of leaves, as text, for proof_publish. */
+struct leaf_texts {
+	char (*text)[CAIRN_CID_TEXT_MAX];
+	size_t n;
+};
+
+static int take_leaf(void *ctx, const uint8_t *b, size_t len)
+{
+	struct leaf_texts *lt = ctx;
+	cairn_cid cid;
+	if (cairn_cid_decode(b, len, &cid, NULL) != CAIRN_OK)
+		return -2;
+	cairn_cid_to_string(&cid, lt->text[lt->n++], CAIRN_CID_TEXT_MAX, NULL);
+	return 0;
 }
 
 int proof_publish(repo *r, uint64_t size, size_t max, size_t *written, char *err)
@@ -172,30 +209,90 @@ int proof_publish(repo *r, uint64_t size, size_t max, size_t *written, char *err
 		return -1;
 	uint64_t next = (uint64_t)pgr_i64(res, 0, 0);
 	PQclear(res);
-	for (; next < size && *written < max; next++) {
-		cairn_cid cid;
-		json_t *j = NULL;
-		char *text = NULL;
-		if (anchorlog_leaf(r, next, &cid, err) != 0 || proof_build(r, &cid, 1, size, &j, err) != 0 ||
-		    !(text = json_dumps(j, JSON_COMPACT))) {
-			json_decref(j);
-			if (!text && j)
-				snprintf(err, CAIRN_ERR_MAX, "out of memory");
-			return -1;
-		}
-		json_decref(j);
-		pgp a = {0};
-		pgp_i64(&a, (int64_t)next);
-		pgp_text(&a, text);
-		/* another node's publisher may have written it meanwhile: the
-		 * same proof, kept */
-		int64_t n = pgindex_command(r->pg, "anchor proofs",
-		                            "INSERT INTO cairn.anchor_proofs VALUES ($1, $2::anchored_cid)"
-		                            " ON CONFLICT (leaf_index) DO NOTHING", &a, err);
-		free(text);
-		if (n < 0)
-			return -1;
-		(*written)++;
+	if (next >= size || max == 0)
+		return 0;
+	size_t n = size - next < max ? (size_t)(size - next) : max;
+	/* the run's proofs share their checkpoint, its anchor and most of
+	 * their paths: each is read once, then one INSERT of them all */
+	int rc = -1;
+	checkpoint *cp = malloc(sizeof *cp);
+	struct leaf_texts lt = {malloc(n * sizeof *lt.text), 0};
+	uint8_t (*paths)[CAIRN_MERKLE_MAX_PATH][32] = malloc(n * sizeof *paths);
+	size_t *np = malloc(n * sizeof *np);
+	json_t *rec = NULL, *head = NULL;
+	char *ht = NULL, *body = NULL;
+	if (!cp || !lt.text || !paths || !np) {
+		snprintf(err, CAIRN_ERR_MAX, "out of memory");
+		goto done;
 	}
-	return 0;
+	int got = checkpoint_get(r, size, cp, err);
+	if (got > 0)
+		snprintf(err, CAIRN_ERR_MAX, "no checkpoint of size %llu", (unsigned long long)size);
+	if (got != 0 || anchors_confirmed(r, size, &rec, err) < 0)
+		goto done;
+	got = anchorlog_entries(r, next, n, take_leaf, &lt, err);
+	if (got != 0) {
+		if (got > 0 || got == -2)
+			snprintf(err, CAIRN_ERR_MAX, "anchor log: leaves %llu-%llu are %s",
+			         (unsigned long long)next, (unsigned long long)(next + n - 1),
+			         got == -2 ? "not all CIDs" : "not all stored");
+		goto done;
+	}
+	if (anchorlog_inclusions(r, next, n, size, paths, np, err) != 0)
+		goto done;
+	/* Each proof's text is the head's (compact, so it ends in '}') with
+	 * the leaf's members put before that brace: the same members, in the
+	 * same order, as proof_json gives the API. Compact JSON has no raw
+	 * newline, so the proofs go as one parameter, a line each. */
+	if (!(head = proof_head(cp, rec)) || !(ht = json_dumps(head, JSON_COMPACT))) {
+		snprintf(err, CAIRN_ERR_MAX, "out of memory");
+		goto done;
+	}
+	size_t hl = strlen(ht) - 1, each = hl + CAIRN_CID_TEXT_MAX + 64 + CAIRN_MERKLE_MAX_PATH * 67, at = 0;
+	if (!(body = malloc(n * each + 1))) {
+		snprintf(err, CAIRN_ERR_MAX, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			body[at++] = '\n';
+		memcpy(body + at, ht, hl);
+		at += hl;
+		at += (size_t)sprintf(body + at, ",\"cid\":\"%s\",\"index\":%llu,\"path\":[", lt.text[i],
+		                      (unsigned long long)(next + i));
+		for (size_t k = 0; k < np[i]; k++) {
+			body[at++] = k ? ',' : '"';
+			if (k)
+				body[at++] = '"';
+			cairn_base_encode(CAIRN_BASE16, paths[i][k], 32, body + at, 65, NULL);
+			at += 64;
+			body[at++] = '"';
+		}
+		body[at++] = ']';
+		body[at++] = '}';
+	}
+	body[at] = '\0';
+	pgp a = {0};
+	pgp_i64(&a, (int64_t)next);
+	pgp_text(&a, body);
+	/* another node's publisher may have written some meanwhile: the same
+	 * proofs, kept */
+	if (pgindex_command(r->pg, "anchor proofs",
+	                    "INSERT INTO cairn.anchor_proofs SELECT $1 + o - 1, p::anchored_cid FROM"
+	                    " unnest(string_to_array($2, E'\\n')) WITH ORDINALITY AS t(p, o)"
+	                    " ON CONFLICT (leaf_index) DO NOTHING",
+	                    &a, err) < 0)
+		goto done;
+	*written = n;
+	rc = 0;
+done:
+	free(body);
+	free(ht);
+	json_decref(head);
+	json_decref(rec);
+	free(np);
+	free(paths);
+	free(lt.text);
+	free(cp);
+	return rc;
 }

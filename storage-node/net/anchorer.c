@@ -25,8 +25,9 @@
 #define BACKOFF_MAX_SECS 30
 #define POLL_MS 250
 /* With a cluster's index: proofs written to cairn.anchor_proofs per turn
- * (each some tens of queries) */
-#define ANCHOR_PUBLISH_STEP 16
+ * of the loop (a few queries and one INSERT for them all, some
+ * milliseconds: proof_publish) */
+#define ANCHOR_PUBLISH_STEP 256
 
 /* A fee above the cap: asked again this often (and logged once a minute). */
 #define FEE_RETRY_SECS 15
@@ -705,7 +706,7 @@ static void idle(anchorer *a)
 		if (proof_publish(a->r, done, ANCHOR_PUBLISH_STEP, &wrote, err) != 0)
 			log_warn("anchoring: writing proofs to cairn.anchor_proofs: %s", err);
 		else if (wrote > 0 && pending != 0) {
-			schedule(a, 10);
+			schedule(a, 0); /* (the loop serves what is ready first) */
 			return;
 		}
 	}
