@@ -484,6 +484,7 @@ static int start_services(node *n, const daemon_opts *o)
 		npeers = config_list(&n->repo, "Peers", peer_urls, PEERS_MAX);
 	if (nrouters == 0)
 		nrouters = config_list(&n->repo, "Routers", router_urls, PEERS_MAX);
+	n->peer_timeout = o->peer_timeout;
 	if (npeers || nrouters) {
 		char perr[CAIRN_ERR_MAX];
 		if (!(n->peers = peers_new(n->base, &n->repo, peer_urls, npeers, o->peer_timeout, ca_file, perr)) ||
@@ -653,6 +654,7 @@ done:
 	replicator_free(n->replicator);
 	pgmirror_free(n->mirror);
 	peers_free(n->peers);
+	pinsvc_jobs_free(n);
 	anchorer_free(n->anchor);
 	witnesser_free(n->witnesser);
 	tlog_cache_free(n->tile_cache);

@@ -91,6 +91,13 @@ static const char schema_v2[] =
 	" updated_at timestamptz NOT NULL DEFAULT now());"
 	"UPDATE cairn.index_meta SET value = '2' WHERE key = 'schema';";
 
+/* Version 3: the pin requests not settled yet, which every node of a
+ * cluster looks through for ones no node works on (pinsvc_job.h). */
+static const char schema_v3[] =
+	"CREATE INDEX pin_requests_open_idx ON cairn.pin_requests (id)"
+	" WHERE status IN ('queued', 'pinning');"
+	"UPDATE cairn.index_meta SET value = '3' WHERE key = 'schema';";
+
 static int64_t now_ms(void)
 {
 	struct timespec ts;
@@ -442,6 +449,8 @@ static int schema(pgindex *x, PGconn *c, int create, char *err)
 	/* then each later version, one step at a time */
 	if (have < 2 && pgindex_script(x, c, "index: migrating the schema to version 2", schema_v2, err) != 0)
 		goto done;
+	if (have < 3 && pgindex_script(x, c, "index: migrating the schema to version 3", schema_v3, err) != 0)
+		goto done;
 	if (!(res = pgindex_run(x, c, "index", "COMMIT", NULL, err)))
 		goto done;
 	rc = 0;
@@ -515,6 +524,30 @@ int pgindex_claim(pgindex *x, const char *name, char *cluster, size_t cap, char 
 	return strcmp(cluster, name) == 0 ? 0 : 1;
 }
 
+/* A connection of a caller's own (a lease's, claims'), not the pool's:
+ * *c as it is if it is up (0), else a new one (1: a new session), or
+ * NULL while the server is held back or cannot be reached (-1, err set). */
+static int own_conn(pgindex *x, PGconn **c, char *err)
+{
+	if (*c && PQstatus(*c) != CONNECTION_OK) {
+		PQfinish(*c);
+		*c = NULL;
+	}
+	if (*c)
+		return 0;
+	if (!may_try(x)) {
+		ERR("index: PostgreSQL is not answering (retrying shortly)");
+		return -1;
+	}
+	int64_t t0 = now_ms();
+	if (!(*c = dial(x->dsn, err))) {
+		gone(x, t0);
+		return -1;
+	}
+	back(x);
+	return 1;
+}
+
 struct pgindex_lease {
 	pgindex *x;
 	int64_t key;
@@ -535,23 +568,11 @@ pgindex_lease *pgindex_lease_new(pgindex *x, int64_t key)
 int pgindex_lease_hold(pgindex_lease *l, char *err)
 {
 	PGresult *res;
-	if (l->c && PQstatus(l->c) != CONNECTION_OK) {
-		PQfinish(l->c);
-		l->c = NULL;
+	int fresh = own_conn(l->x, &l->c, err);
+	if (fresh != 0) /* no session, or a new one: it holds nothing yet */
 		l->held = 0;
-	}
-	if (!l->c) {
-		if (!may_try(l->x)) {
-			ERR("index: PostgreSQL is not answering (retrying shortly)");
-			return -1;
-		}
-		int64_t t0 = now_ms();
-		if (!(l->c = dial(l->x->dsn, err))) {
-			gone(l->x, t0);
-			return -1;
-		}
-		back(l->x);
-	}
+	if (fresh < 0)
+		return -1;
 	pgp p = {0};
 	pgp_i64(&p, l->key);
 	/* held: the session is alive, so the lock is still ours (a round trip
@@ -576,6 +597,54 @@ void pgindex_lease_free(pgindex_lease *l)
 		return;
 	PQfinish(l->c);
 	free(l);
+}
+
+struct pgindex_claims {
+	pgindex *x;
+	PGconn *c;
+};
+
+pgindex_claims *pgindex_claims_new(pgindex *x)
+{
+	pgindex_claims *c = calloc(1, sizeof *c);
+	if (c)
+		c->x = x;
+	return c;
+}
+
+int pgindex_claims_take(pgindex_claims *c, int64_t key, char *err)
+{
+	if (own_conn(c->x, &c->c, err) < 0)
+		return -1;
+	pgp p = {0};
+	pgp_i64(&p, key);
+	PGresult *res = pgindex_run(c->x, c->c, "index: claim", "SELECT pg_try_advisory_lock($1::bigint)", &p, err);
+	if (!res) {
+		PQfinish(c->c);
+		c->c = NULL;
+		return -1;
+	}
+	int taken = PQntuples(res) == 1 && pgr_bool(res, 0, 0);
+	PQclear(res);
+	return taken;
+}
+
+void pgindex_claims_drop(pgindex_claims *c, int64_t key)
+{
+	char err[CAIRN_ERR_MAX];
+	if (!c->c || PQstatus(c->c) != CONNECTION_OK)
+		return;
+	pgp p = {0};
+	pgp_i64(&p, key);
+	PQclear(pgindex_run(c->x, c->c, "index: claim", "SELECT pg_advisory_unlock($1::bigint)", &p, err));
+}
+
+void pgindex_claims_free(pgindex_claims *c)
+{
+	if (!c)
+		return;
+	PQfinish(c->c);
+	free(c);
 }
 
 void pgindex_close(pgindex *x)

@@ -7,7 +7,9 @@
  *                  "cluster", the PeerID of the cluster's log key
  *   pins           cid ipfs_cid PK, pin_type, name, pinned_at
  *   pin_requests   id bytea(16) PK, status, cid ipfs_cid, doc jsonb,
- *                  created_at (pinreq.h: the id starts with it)
+ *                  created_at (pinreq.h: the id starts with it); the
+ *                  ones not settled (queued, pinning) are indexed
+ *                  (schema version 3)
  *   tokens         name PK, secret_sha256 bytea(32), scope, created_at
  *   log_leaves     leaf_index bigint PK, cid ipfs_cid UNIQUE, logged_at
  *   log_nodes      (level, idx) PK, hash bytea(32): anchorlog.h's subtrees
@@ -45,7 +47,7 @@
 
 /* The schema this cairn writes; an index of a newer one is refused, an
  * older one is migrated step by step when a node opens it. */
-#define PGINDEX_SCHEMA 2
+#define PGINDEX_SCHEMA 3
 #define PGINDEX_POOL_MAX 16
 #define PGINDEX_BACKOFF_MS 2000
 /* A failure that took this long holds calls back (PGINDEX_BACKOFF_MS) */
@@ -103,6 +105,25 @@ pgindex_lease *pgindex_lease_new(pgindex *x, int64_t key);
 int pgindex_lease_hold(pgindex_lease *l, char *err);
 /* Give the lease up (its connection closes). */
 void pgindex_lease_free(pgindex_lease *l);
+
+/*
+ * Claims: session-level advisory locks, many, on one connection of their
+ * own, so that of a cluster's nodes one at a time works on a thing (a pin
+ * request: pinsvc_job.h) and another can take it over once that node's
+ * session ends, however it ends. The keys are the caller's (64-bit; keep
+ * them clear of PGINDEX_LOCK_*). Should the connection break, its claims
+ * are gone with it: the caller's work goes on, and another node may take
+ * it up as well. Blocking calls.
+ */
+typedef struct pgindex_claims pgindex_claims;
+pgindex_claims *pgindex_claims_new(pgindex *x);
+/* Take key: 1 (taken: this session holds it now), 0 (another session
+ * holds it), -1 with err set (the server cannot be asked). Take a key
+ * once: a session's advisory locks count. */
+int pgindex_claims_take(pgindex_claims *c, int64_t key, char *err);
+/* Let key go (nothing if the connection broke meanwhile). */
+void pgindex_claims_drop(pgindex_claims *c, int64_t key);
+void pgindex_claims_free(pgindex_claims *c);
 
 /* Parameters of one statement: bytes go binary, numbers and text as text. */
 #define PGP_MAX 8

@@ -217,7 +217,9 @@ static int pg_counts(repo *rp, uint64_t n[5], char *err)
 	return 0;
 }
 
-static int pg_foreach(repo *rp, uint64_t before_ms, pinreq_fn fn, void *ctx, char *err)
+/* open: only the requests not settled (queued, pinning), through their
+ * index (schema version 3) */
+static int pg_foreach(repo *rp, uint64_t before_ms, int open, pinreq_fn fn, void *ctx, char *err)
 {
 	uint8_t bound[PINREQ_ID_LEN] = {0};
 	/* UINT64_MAX: no bound on the first page (ids start with a time) */
@@ -228,12 +230,15 @@ static int pg_foreach(repo *rp, uint64_t before_ms, pinreq_fn fn, void *ctx, cha
 		pgp_i64(&a, PG_PAGE);
 		if (bounded)
 			pgp_bytes(&a, bound, sizeof bound);
-		PGresult *res = pgindex_exec(rp->pg, "pin requests",
-		                             bounded ? "SELECT " PG_COLS " FROM cairn.pin_requests"
-		                                       " WHERE id < $2::bytea ORDER BY id DESC LIMIT $1"
-		                                     : "SELECT " PG_COLS " FROM cairn.pin_requests"
-		                                       " ORDER BY id DESC LIMIT $1",
-		                             &a, err);
+#define OPEN " status IN ('queued', 'pinning')" /* the index's predicate, word for word */
+		static const char *const sql[2][2] = {
+			{"SELECT " PG_COLS " FROM cairn.pin_requests ORDER BY id DESC LIMIT $1",
+			 "SELECT " PG_COLS " FROM cairn.pin_requests WHERE id < $2::bytea ORDER BY id DESC LIMIT $1"},
+			{"SELECT " PG_COLS " FROM cairn.pin_requests WHERE" OPEN " ORDER BY id DESC LIMIT $1",
+			 "SELECT " PG_COLS " FROM cairn.pin_requests WHERE" OPEN " AND id < $2::bytea"
+			 " ORDER BY id DESC LIMIT $1"}};
+#undef OPEN
+		PGresult *res = pgindex_exec(rp->pg, "pin requests", sql[open != 0][bounded], &a, err);
 		bounded = 1;
 		if (!res)
 			return -1;
@@ -508,7 +513,7 @@ static int visit_pinreq(void *ctx, const MDB_val *k, const MDB_val *v)
 int pinreq_foreach(repo *rp, uint64_t before_ms, pinreq_fn fn, void *ctx, char *err)
 {
 	if (rp->pg)
-		return pg_foreach(rp, before_ms, fn, ctx, err);
+		return pg_foreach(rp, before_ms, 0, fn, ctx, err);
 	struct visit w = {fn, ctx};
 	uint8_t start[PINREQ_ID_LEN] = {0};
 	MDB_val from = {sizeof start, start};
@@ -517,4 +522,23 @@ int pinreq_foreach(repo *rp, uint64_t before_ms, pinreq_fn fn, void *ctx, char *
 	repo_put_be64(before_ms, start);
 	return repo_index_foreach(rp, rp->pinreqs, REPO_BACKWARD, before_ms == UINT64_MAX ? NULL : &from,
 	                          visit_pinreq, &w, err);
+}
+
+struct open_only {
+	pinreq_fn fn;
+	void *ctx;
+};
+
+static int if_open(void *ctx, const pinreq *r)
+{
+	struct open_only *o = ctx;
+	return r->status == PINREQ_QUEUED || r->status == PINREQ_PINNING ? o->fn(o->ctx, r) : 0;
+}
+
+int pinreq_foreach_open(repo *rp, pinreq_fn fn, void *ctx, char *err)
+{
+	if (rp->pg)
+		return pg_foreach(rp, UINT64_MAX, 1, fn, ctx, err);
+	struct open_only o = {fn, ctx};
+	return pinreq_foreach(rp, UINT64_MAX, if_open, &o, err);
 }

@@ -81,6 +81,10 @@ int pinreq_del(repo *rp, const uint8_t id[PINREQ_ID_LEN], char *err);
 typedef int (*pinreq_fn)(void *ctx, const pinreq *r);
 int pinreq_foreach(repo *rp, uint64_t before_ms, pinreq_fn fn, void *ctx, char *err);
 
+/* The same for the requests not settled yet (queued, pinning) only, of
+ * every creation time; with PostgreSQL through their own index. */
+int pinreq_foreach_open(repo *rp, pinreq_fn fn, void *ctx, char *err);
+
 /* How many requests have each status: n[s] for s in PINREQ_QUEUED ..
  * PINREQ_FAILED (n[0] unused). The first call counts the index; later
  * ones read counts that this process's create, update and delete keep

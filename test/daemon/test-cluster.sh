@@ -63,7 +63,7 @@ check "the tables use the extension's types" "ipfs_cid ipfs_cid ipfs_cid" \
 printf 'cluster key pw\n' >"$scratch/pw"
 anvil_key "$scratch/key.json" 'cluster key pw' || { not_ok "ethers wrote no keystore"; echo "1..$n"; exit 1; }
 start() { daemon_start "$1" --chain-rpc "$RPC" --chain-key "$scratch/key.json" \
-	--chain-key-password-file "$scratch/pw" --anchor-interval 3600; }
+	--chain-key-password-file "$scratch/pw" --anchor-interval 3600 "${@:2}"; }
 for node in n1 n2 n3; do start $node || { not_ok "$node starts: $(tail -3 "$scratch/$node.log")"; echo "1..$n"; exit 1; }; done
 ok "three daemons on one pool and one database"
 
@@ -203,6 +203,40 @@ check "…node 1 lists the request, by its id and name" "$rid invoice-7" \
 	"$(cu -H "Authorization: Bearer $PINS" "$n1_API/pins?name=invoice-7" | jq -r '.results[0] | .requestid + " " + .pin.name')"
 check "…and node 2 deletes it" "202 404" \
 	"$(code -X DELETE -H "Authorization: Bearer $PINS" "$n2_API/pins/$rid") $(code -H "Authorization: Bearer $PINS" "$n1_API/pins/$rid")"
+
+# one node at a time works on a pin request (its claim), and one left by a
+# node that died is finished by another (each node looks every 10 s).
+# The request's origin accepts connections and never answers, counting them.
+(cd "$here" && exec node -e '
+let n = 0; const fs = require("fs");
+const s = require("net").createServer(c => { fs.writeFileSync(process.argv[1], String(++n)); c.on("error", () => {}) });
+s.listen(0, "127.0.0.1", () => console.log(s.address().port))' "$scratch/origin.count") >"$scratch/origin.port" &
+stall=$!
+for _ in $(seq 50); do [ -s "$scratch/origin.port" ] && break; sleep 0.1; done
+orphan=$(printf 'a request left behind' | "$CAIRN" add -nQ --cid-version 1)
+# node 1 waits a minute for a silent origin (--peer-timeout)
+daemon_stop n1 && start n1 --peer-timeout 60 || not_ok "restart n1"
+cu -X POST -H "Authorization: Bearer $PINS" -H 'Content-Type: application/json' \
+	-d "{\"cid\":\"$orphan\",\"origins\":[\"/ip4/127.0.0.1/tcp/$(cat "$scratch/origin.port")/http\"]}" "$n1_API/pins" >"$scratch/req2.json"
+rid2=$(jq -r .requestid "$scratch/req2.json")
+for _ in $(seq 50); do [ -s "$scratch/origin.count" ] && break; sleep 0.1; done
+c0=$(cat "$scratch/origin.count" 2>/dev/null)
+daemon_stop n3 && start n3 || not_ok "restart n3"
+sleep 1
+check "a request node 1 works on (its origin stalls): node 3, restarted, leaves it alone" "pinning 1 $c0 no" \
+	"$(cu -H "Authorization: Bearer $PINS" "$n2_API/pins/$rid2" | jq -r .status) ${c0:-none} $(cat "$scratch/origin.count") $(grep -q 'taken up here' "$scratch/n3.log" && echo yes || echo no)"
+daemon_kill n1
+printf 'a request left behind' | api n2 "/api/v0/add?cid-version=1&pin=false" -F "file=@-" >/dev/null
+s0=$(date +%s)
+for _ in $(seq 120); do [ "$(cu -H "Authorization: Bearer $PINS" "$n2_API/pins/$rid2" | jq -r .status)" = pinned ] && break; sleep 0.25; done
+for _ in $(seq 20); do cat "$scratch"/n[23].log | grep -q "pin request $rid2: taken up here" && break; sleep 0.1; done # (logs are flushed every 250 ms)
+check "node 1 killed, its request left pinning: another node takes it up and pins it (in $(($(date +%s) - s0)) s)" "pinned yes" \
+	"$(cu -H "Authorization: Bearer $PINS" "$n3_API/pins/$rid2" | jq -r .status) $(cat "$scratch"/n[23].log | grep -q "pin request $rid2: taken up here (it was pinning" && echo yes)"
+kill "$stall" 2>/dev/null
+wait "$stall" 2>/dev/null
+start n1 || not_ok "restart n1"
+check "the index's schema is version 3: the requests not settled have their index" "3 1" \
+	"$(iq "SELECT value FROM cairn.index_meta WHERE key = 'schema'") $(iq "SELECT count(*) FROM pg_indexes WHERE indexname = 'pin_requests_open_idx'")"
 
 # --- GC across nodes -------------------------------------------------------
 # garbage: blocks no pin reaches

@@ -40,6 +40,9 @@ typedef struct node {
 	uint64_t log_covered;
 	/* full tiles served lately (tlog.h) */
 	struct tlog_cache *tile_cache;
+	/* the pin requests this node works on, and in a cluster its claims
+	 * on them (pinsvc_job.h); loop 0's */
+	struct pinsvc_jobs *pin_jobs;
 	/* mirroring pins and proofs into PostgreSQL; NULL without --pg */
 	struct pgmirror *mirror;
 	/* where missing content is fetched from; NULL without --peer. The
@@ -50,6 +53,9 @@ typedef struct node {
 	/* each loop's parked streams (stream.h), [0] included; NULL where
 	 * none is needed (no blockstore reading ahead) */
 	struct stream_loop *loop_streams[NODE_LOOPS_MAX];
+	/* --peer-timeout: for the peers, and for pin requests' origins (0:
+	 * PEER_TIMEOUT_SECS) */
+	unsigned peer_timeout;
 	/* a CA trusted beside the system's for every https:// dialled
 	 * (--ca-file, TLS.CAFile), or NULL */
 	const char *ca_file;

@@ -12,7 +12,12 @@ int pinsvc_handle(struct http_req *req, node *n);
  * (CONTENT_TOO_LARGE), details as given. */
 void pinsvc_fail(struct http_req *req, int code, const char *details);
 
-/* At start: fetch the DAGs of requests left queued or pinning. */
+/* At start: fetch the DAGs of requests left queued or pinning; in a
+ * cluster, go on looking for ones no node works on (pinsvc_job.h). */
 void pinsvc_resume(node *n);
+
+/* Stop looking for requests to take up, and let this node's claims go
+ * (the daemon, as it ends). */
+void pinsvc_jobs_free(node *n);
 
 #endif

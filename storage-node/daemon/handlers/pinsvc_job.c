@@ -1,11 +1,13 @@
 /* The Pinning Service's requests whose DAG is missing blocks: fetched
  * from their origins, then the node's peers, then pinned (pinsvc.c). */
 #include "pinsvc_job.h"
+#include "pinsvc.h"
 #include "log.h"
 
 #include "dag.h"
 #include "gc.h"
 #include "peers.h"
+#include "pgindex.h"
 #include "pinstore.h"
 
 #include <jansson.h>
@@ -81,6 +83,7 @@ size_t pinsvc_origin_count(json_t *pin)
 
 struct job {
 	node *n;
+	struct job *next; /* in n->pin_jobs */
 	uint8_t id[PINREQ_ID_LEN];
 	cairn_cid cid;
 	peers *origins; /* the request's origins, as peers; NULL if none */
@@ -111,8 +114,33 @@ static void job_record(struct job *j, pinreq_status st, json_t *info_update)
 	json_decref(r.doc);
 }
 
+/* The requests this node works on (loop 0's). */
+struct pinsvc_jobs {
+	struct job *head;
+	pgindex_claims *claims; /* NULL: a single node */
+	struct event *sweep;
+};
+
+/* A request's claim: the random half of its id (the other is its
+ * creation time, which requests made in one millisecond on two nodes
+ * might share). */
+static int64_t claim_key(const uint8_t id[PINREQ_ID_LEN])
+{
+	return (int64_t)repo_get_be64(id + 8);
+}
+
 static void job_end(struct job *j)
 {
+	struct pinsvc_jobs *js = j->n->pin_jobs;
+	if (js) {
+		for (struct job **k = &js->head; *k; k = &(*k)->next)
+			if (*k == j) {
+				*k = j->next;
+				break;
+			}
+		if (js->claims)
+			pgindex_claims_drop(js->claims, claim_key(j->id));
+	}
 	peers_free(j->origins);
 	free(j);
 }
@@ -162,16 +190,47 @@ done:
 	job_end(j);
 }
 
-void pinsvc_job_start(node *n, const pinreq *r)
+int pinsvc_job_start(node *n, const pinreq *r)
 {
 	const char *urls[PEERS_MAX];
-	char bufs[PEERS_MAX][PEER_URL_MAX], err[CAIRN_ERR_MAX];
+	char bufs[PEERS_MAX][PEER_URL_MAX], err[CAIRN_ERR_MAX], idt[PINREQ_ID_TEXT + 1];
 	size_t i, count = 0;
 	json_t *o;
+	struct pinsvc_jobs *js = n->pin_jobs;
+	for (struct job *k = js ? js->head : NULL; k; k = k->next)
+		if (!memcmp(k->id, r->id, PINREQ_ID_LEN))
+			return 0;
+	if (js && js->claims) {
+		int taken = pgindex_claims_take(js->claims, claim_key(r->id), err);
+		if (taken < 0) {
+			pinreq_id_text(r->id, idt);
+			log_warn("pin request %s: cannot claim it (%s); looking again in %d s", idt, err,
+			         PINSVC_SWEEP_SECS);
+		}
+		if (taken != 1)
+			return 0;
+		/* the node that held it may have settled it since it was read */
+		pinreq now;
+		int got = pinreq_get(&n->repo, r->id, &now, err);
+		int open = got == 0 && (now.status == PINREQ_QUEUED || now.status == PINREQ_PINNING);
+		if (got == 0)
+			json_decref(now.doc);
+		if (!open) {
+			pgindex_claims_drop(js->claims, claim_key(r->id));
+			return 0;
+		}
+	}
 	struct job *j = calloc(1, sizeof *j);
-	if (!j)
-		return;
+	if (!j) {
+		if (js && js->claims)
+			pgindex_claims_drop(js->claims, claim_key(r->id));
+		return 0;
+	}
 	j->n = n;
+	if (js) {
+		j->next = js->head;
+		js->head = j;
+	}
 	memcpy(j->id, r->id, PINREQ_ID_LEN);
 	j->cid = r->cid;
 	json_array_foreach(json_object_get(json_object_get(r->doc, "pin"), "origins"), i, o) {
@@ -181,22 +240,64 @@ void pinsvc_job_start(node *n, const pinreq *r)
 			count++;
 		}
 	}
-	if (count && !(j->origins = peers_new(n->base, &n->repo, urls, count, 0, n->ca_file, err)))
+	if (count && !(j->origins = peers_new(n->base, &n->repo, urls, count, n->peer_timeout, n->ca_file, err)))
 		log_error("pin request origins: %s", err);
 	job_record(j, PINREQ_PINNING, NULL);
 	job_step(j);
+	return 1;
 }
 
 static int resume_one(void *ctx, const pinreq *r)
 {
-	if (r->status == PINREQ_QUEUED || r->status == PINREQ_PINNING)
-		pinsvc_job_start(ctx, r);
+	node *n = ctx;
+	char idt[PINREQ_ID_TEXT + 1];
+	if (pinsvc_job_start(n, r) == 1) {
+		pinreq_id_text(r->id, idt);
+		log_info("pin request %s: taken up here (it was %s, and no node worked on it)", idt,
+		         pinreq_status_name(r->status));
+	}
 	return 0;
+}
+
+static void sweep(evutil_socket_t fd, short what, void *arg)
+{
+	node *n = arg;
+	char err[CAIRN_ERR_MAX];
+	(void)fd;
+	(void)what;
+	if (pinreq_foreach_open(&n->repo, resume_one, n, err) < 0)
+		log_error("pin requests: %s", err);
 }
 
 void pinsvc_resume(node *n)
 {
-	char err[CAIRN_ERR_MAX];
-	if (pinreq_foreach(&n->repo, UINT64_MAX, resume_one, n, err) < 0)
-		log_error("pin requests: %s", err);
+	struct pinsvc_jobs *js = calloc(1, sizeof *js);
+	if (!js || (n->repo.pg && !(js->claims = pgindex_claims_new(n->repo.pg)))) {
+		free(js);
+		log_error("pin requests: out of memory");
+		return;
+	}
+	n->pin_jobs = js;
+	/* a single node only resumes what its last run left; a cluster's
+	 * nodes keep looking for what a node that ended left */
+	if (n->repo.pg) {
+		struct timeval every = {PINSVC_SWEEP_SECS, 0};
+		if (!(js->sweep = event_new(n->base, -1, EV_PERSIST, sweep, n)) || event_add(js->sweep, &every) != 0)
+			log_error("pin requests: cannot look for requests left by other nodes");
+	}
+	sweep(-1, 0, n);
+}
+
+void pinsvc_jobs_free(node *n)
+{
+	struct pinsvc_jobs *js = n->pin_jobs;
+	if (!js)
+		return;
+	/* jobs still running are the process's to end (job_end finds no
+	 * list then); their claims go with the connection */
+	n->pin_jobs = NULL;
+	if (js->sweep)
+		event_free(js->sweep);
+	pgindex_claims_free(js->claims);
+	free(js);
 }
