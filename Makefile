@@ -319,6 +319,7 @@ bench:
 	@BUILD=$(BUILD) bench/anchor
 	@BUILD=$(BUILD) bench/tiles
 	@BUILD=$(BUILD) bench/publish
+	@BUILD=$(BUILD) bench/auth
 	@BUILD=$(BUILD) bench/peers
 	@BUILD=$(BUILD) bench/soak
 endif

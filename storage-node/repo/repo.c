@@ -462,6 +462,8 @@ void repo_close(repo *r)
 	r->env = NULL;
 	pgindex_close(r->pg);
 	r->pg = NULL;
+	free(r->tokens_cache);
+	r->tokens_cache = NULL;
 	json_decref(r->config);
 	r->config = NULL;
 	if (r->lock_fd >= 0) {

@@ -79,6 +79,9 @@ typedef struct repo {
 	 * first pinreq_counts on (pinreq_counted); for /metrics. */
 	int64_t pinreq_count[5];
 	int pinreq_counted;
+	/* With PostgreSQL: the token checks answered lately (tokens.h);
+	 * NULL until the first */
+	struct tokens_cache *tokens_cache;
 } repo;
 
 /* $CAIRN_PATH, else $HOME/.cairn. Returns 0, or -1 if neither is set. */

@@ -5,7 +5,9 @@
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -125,10 +127,111 @@ static int pg_any(repo *r, char *err)
 	return rc;
 }
 
+/* PostgreSQL: checks answered lately, a slot per secret's hash (its first
+ * bytes pick it), each kept TOKENS_CACHE_MS; and that some token exists. */
+struct tokens_cache {
+	pthread_mutex_t mu;
+	struct {
+		uint8_t hash[CAIRN_HASH_LEN];
+		int64_t until; /* monotonic ms; 0: empty */
+		int rc;        /* tokens_check's: 0 (t) or 1 */
+		token t;
+	} slot[TOKENS_CACHE_SLOTS];
+	int64_t any_until;
+	int any;
+};
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* r's cache, made at the first use (NULL when out of memory: no cache).
+ * The daemon checks tokens on loop 0 only; the lock is for any other. */
+static struct tokens_cache *cache_of(repo *r)
+{
+	static pthread_mutex_t make = PTHREAD_MUTEX_INITIALIZER;
+	pthread_mutex_lock(&make);
+	if (!r->tokens_cache && (r->tokens_cache = calloc(1, sizeof *r->tokens_cache)))
+		pthread_mutex_init(&r->tokens_cache->mu, NULL);
+	pthread_mutex_unlock(&make);
+	return r->tokens_cache;
+}
+
+/* Forget what was learnt: this process changed the tokens. */
+static void cache_clear(repo *r)
+{
+	struct tokens_cache *tc = r->tokens_cache;
+	if (!tc)
+		return;
+	pthread_mutex_lock(&tc->mu);
+	for (size_t i = 0; i < TOKENS_CACHE_SLOTS; i++)
+		tc->slot[i].until = 0;
+	tc->any_until = 0;
+	pthread_mutex_unlock(&tc->mu);
+}
+
+static int pg_check_cached(repo *r, const uint8_t hash[CAIRN_HASH_LEN], token *t, char *err)
+{
+	struct tokens_cache *tc = cache_of(r);
+	if (!tc)
+		return pg_check(r, hash, t, err);
+	int64_t now = mono_ms();
+	size_t i = ((size_t)hash[0] << 8 | hash[1]) % TOKENS_CACHE_SLOTS;
+	pthread_mutex_lock(&tc->mu);
+	if (tc->slot[i].until > now && CRYPTO_memcmp(tc->slot[i].hash, hash, CAIRN_HASH_LEN) == 0) {
+		int rc = tc->slot[i].rc;
+		if (rc == 0)
+			*t = tc->slot[i].t;
+		pthread_mutex_unlock(&tc->mu);
+		return rc;
+	}
+	pthread_mutex_unlock(&tc->mu);
+	int rc = pg_check(r, hash, t, err);
+	if (rc < 0)
+		return rc; /* a failure is not remembered */
+	pthread_mutex_lock(&tc->mu);
+	memcpy(tc->slot[i].hash, hash, CAIRN_HASH_LEN);
+	tc->slot[i].rc = rc;
+	if (rc == 0)
+		tc->slot[i].t = *t;
+	tc->slot[i].until = now + TOKENS_CACHE_MS;
+	pthread_mutex_unlock(&tc->mu);
+	return rc;
+}
+
+static int pg_any_cached(repo *r, char *err)
+{
+	struct tokens_cache *tc = cache_of(r);
+	if (!tc)
+		return pg_any(r, err);
+	int64_t now = mono_ms();
+	pthread_mutex_lock(&tc->mu);
+	if (tc->any_until > now) {
+		int any = tc->any;
+		pthread_mutex_unlock(&tc->mu);
+		return any;
+	}
+	pthread_mutex_unlock(&tc->mu);
+	int any = pg_any(r, err);
+	/* only "some": once a token exists, the API must ask for one at once
+	 * (the other way, the API stays closed that much longer) */
+	if (any != 1)
+		return any;
+	pthread_mutex_lock(&tc->mu);
+	tc->any = any;
+	tc->any_until = now + TOKENS_CACHE_MS;
+	pthread_mutex_unlock(&tc->mu);
+	return any;
+}
+
 int tokens_add(repo *r, const char *name, int scope, char *secret, char *err)
 {
 	uint8_t raw[TOKEN_SECRET_BYTES], val[VALUE_LEN];
 	size_t plen = strlen(TOKEN_PREFIX), n;
+	cache_clear(r);
 
 	if (!token_name_valid(name)) {
 		ERR("invalid token name '%.80s' (1 to %d characters of A-Z a-z 0-9 . _ -)", name,
@@ -161,6 +264,7 @@ int tokens_add(repo *r, const char *name, int scope, char *secret, char *err)
 int tokens_rm(repo *r, const char *name, char *err)
 {
 	MDB_val k = {strlen(name), (void *)name};
+	cache_clear(r);
 	if (!token_name_valid(name))
 		return 1;
 	if (r->pg)
@@ -251,7 +355,7 @@ int tokens_check(repo *r, const char *secret, size_t len, token *t, char *err)
 	struct check_ctx c = {.found = t};
 	cairn_sha256(secret, len, c.hash);
 	if (r->pg)
-		return pg_check(r, c.hash, t, err);
+		return pg_check_cached(r, c.hash, t, err);
 	if (walk(r, check_one, &c, err) < 0)
 		return -1;
 	return c.hit ? 0 : 1;
@@ -268,6 +372,6 @@ static int any_one(void *ctx, const token *t, const uint8_t *hash)
 int tokens_any(repo *r, char *err)
 {
 	if (r->pg)
-		return pg_any(r, err);
+		return pg_any_cached(r, err);
 	return walk(r, any_one, NULL, err);
 }

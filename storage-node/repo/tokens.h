@@ -16,7 +16,11 @@
  *
  * With the index in PostgreSQL (pgindex.h): rows of cairn.tokens, the
  * hash UNIQUE, so checking a secret is one index lookup; every node of a
- * cluster sees a token once it is made.
+ * cluster sees a token once it is made. What a check found, and that
+ * some token exists, is kept for TOKENS_CACHE_MS, so a busy API does not
+ * ask the database once a request: a token removed elsewhere (another
+ * node, the CLI) still opens this node's API for at most that long. The
+ * first token made closes an open API at once (no token is not kept).
  *
  * LMDB keeps the database consistent between processes, so tokens can be
  * added and removed while a daemon runs and it sees the change at the next
@@ -30,6 +34,8 @@
 #include <stdint.h>
 
 #define TOKEN_NAME_MAX 64
+#define TOKENS_CACHE_MS 2000
+#define TOKENS_CACHE_SLOTS 64
 #define TOKEN_PREFIX "cairn_"
 #define TOKEN_SECRET_BYTES 32
 /* "cairn_" + 52 base32 characters + NUL */

@@ -193,6 +193,14 @@ check "the killed nodes come back and serve the file" "same same" \
 TOKEN=$(CAIRN_PATH=$scratch/n1 "$CAIRN" token add admin | tail -1)
 check "a token made on node 1 is required by node 3" "401" "$(code -X POST "$n3_API/api/v0/id")"
 check "…and accepted there" "200" "$(code -X POST -H "Authorization: Bearer $TOKEN" "$n3_API/api/v0/id")"
+TMP=$(CAIRN_PATH=$scratch/n2 "$CAIRN" token add short-lived | tail -1)
+code -X POST -H "Authorization: Bearer $TMP" "$n3_API/api/v0/id" >/dev/null # (node 3 keeps that check 2 s)
+CAIRN_PATH=$scratch/n1 "$CAIRN" token rm short-lived
+s0=$(date +%s%N)
+for _ in $(seq 50); do [ "$(code -X POST -H "Authorization: Bearer $TMP" "$n3_API/api/v0/id")" = 401 ] && break; sleep 0.1; done
+ms=$((($(date +%s%N) - s0) / 1000000))
+check "a token removed through node 1 is refused by node 3 within the 2 s its check is kept (${ms} ms)" "401 yes" \
+	"$(code -X POST -H "Authorization: Bearer $TMP" "$n3_API/api/v0/id") $([ "$ms" -le 3000 ] && echo yes)"
 PINS=$(CAIRN_PATH=$scratch/n2 "$CAIRN" token add shop --scope pins | tail -1)
 small=$(printf 'pinned through the service' | api n1 "/api/v0/add?cid-version=1" -F "file=@-" | jq -r .Hash)
 cu -X POST -H "Authorization: Bearer $PINS" -H 'Content-Type: application/json' \
