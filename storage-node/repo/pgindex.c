@@ -602,6 +602,7 @@ void pgindex_lease_free(pgindex_lease *l)
 struct pgindex_claims {
 	pgindex *x;
 	PGconn *c;
+	unsigned session; /* counts the connections made */
 };
 
 pgindex_claims *pgindex_claims_new(pgindex *x)
@@ -612,10 +613,13 @@ pgindex_claims *pgindex_claims_new(pgindex *x)
 	return c;
 }
 
-int pgindex_claims_take(pgindex_claims *c, int64_t key, char *err)
+int pgindex_claims_take(pgindex_claims *c, int64_t key, unsigned *session, char *err)
 {
-	if (own_conn(c->x, &c->c, err) < 0)
+	int fresh = own_conn(c->x, &c->c, err);
+	if (fresh < 0)
 		return -1;
+	c->session += fresh;
+	*session = c->session;
 	pgp p = {0};
 	pgp_i64(&p, key);
 	PGresult *res = pgindex_run(c->x, c->c, "index: claim", "SELECT pg_try_advisory_lock($1::bigint)", &p, err);
@@ -629,10 +633,11 @@ int pgindex_claims_take(pgindex_claims *c, int64_t key, char *err)
 	return taken;
 }
 
-void pgindex_claims_drop(pgindex_claims *c, int64_t key)
+void pgindex_claims_drop(pgindex_claims *c, int64_t key, unsigned session)
 {
 	char err[CAIRN_ERR_MAX];
-	if (!c->c || PQstatus(c->c) != CONNECTION_OK)
+	/* a lock the session does not hold would be a WARNING on stderr */
+	if (!c->c || PQstatus(c->c) != CONNECTION_OK || session != c->session)
 		return;
 	pgp p = {0};
 	pgp_i64(&p, key);

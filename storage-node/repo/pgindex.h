@@ -117,12 +117,13 @@ void pgindex_lease_free(pgindex_lease *l);
  */
 typedef struct pgindex_claims pgindex_claims;
 pgindex_claims *pgindex_claims_new(pgindex *x);
-/* Take key: 1 (taken: this session holds it now), 0 (another session
- * holds it), -1 with err set (the server cannot be asked). Take a key
- * once: a session's advisory locks count. */
-int pgindex_claims_take(pgindex_claims *c, int64_t key, char *err);
-/* Let key go (nothing if the connection broke meanwhile). */
-void pgindex_claims_drop(pgindex_claims *c, int64_t key);
+/* Take key: 1 (taken: this session holds it now; *session says which
+ * session), 0 (another session holds it), -1 with err set (the server
+ * cannot be asked). Take a key once: a session's advisory locks count. */
+int pgindex_claims_take(pgindex_claims *c, int64_t key, unsigned *session, char *err);
+/* Let key go, if the session that took it is still the connection's
+ * (else it went with that session). */
+void pgindex_claims_drop(pgindex_claims *c, int64_t key, unsigned session);
 void pgindex_claims_free(pgindex_claims *c);
 
 /* Parameters of one statement: bytes go binary, numbers and text as text. */

@@ -84,6 +84,7 @@ size_t pinsvc_origin_count(json_t *pin)
 struct job {
 	node *n;
 	struct job *next; /* in n->pin_jobs */
+	unsigned session; /* the claims' session that holds its claim */
 	uint8_t id[PINREQ_ID_LEN];
 	cairn_cid cid;
 	peers *origins; /* the request's origins, as peers; NULL if none */
@@ -139,7 +140,7 @@ static void job_end(struct job *j)
 				break;
 			}
 		if (js->claims)
-			pgindex_claims_drop(js->claims, claim_key(j->id));
+			pgindex_claims_drop(js->claims, claim_key(j->id), j->session);
 	}
 	peers_free(j->origins);
 	free(j);
@@ -200,8 +201,9 @@ int pinsvc_job_start(node *n, const pinreq *r)
 	for (struct job *k = js ? js->head : NULL; k; k = k->next)
 		if (!memcmp(k->id, r->id, PINREQ_ID_LEN))
 			return 0;
+	unsigned session = 0;
 	if (js && js->claims) {
-		int taken = pgindex_claims_take(js->claims, claim_key(r->id), err);
+		int taken = pgindex_claims_take(js->claims, claim_key(r->id), &session, err);
 		if (taken < 0) {
 			pinreq_id_text(r->id, idt);
 			log_warn("pin request %s: cannot claim it (%s); looking again in %d s", idt, err,
@@ -216,17 +218,18 @@ int pinsvc_job_start(node *n, const pinreq *r)
 		if (got == 0)
 			json_decref(now.doc);
 		if (!open) {
-			pgindex_claims_drop(js->claims, claim_key(r->id));
+			pgindex_claims_drop(js->claims, claim_key(r->id), session);
 			return 0;
 		}
 	}
 	struct job *j = calloc(1, sizeof *j);
 	if (!j) {
 		if (js && js->claims)
-			pgindex_claims_drop(js->claims, claim_key(r->id));
+			pgindex_claims_drop(js->claims, claim_key(r->id), session);
 		return 0;
 	}
 	j->n = n;
+	j->session = session;
 	if (js) {
 		j->next = js->head;
 		js->head = j;
